@@ -1,0 +1,134 @@
+/**
+ * The one typed configuration that every part of Lodestone works from.
+ *
+ * `parseConfig` (parse.ts) turns the raw metallb.io objects of a namespace into this shape. The
+ * webhooks, the controller, the speaker and `lodestone validate` all go through that function, so
+ * they can never disagree about what a given set of objects means.
+ */
+import type { Cidr, IPFamily, IPRange } from "../net/ip";
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values: string[];
+}
+
+/** A validated metav1.LabelSelector. An empty selector matches everything. */
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+  matchExpressions: LabelSelectorRequirement[];
+}
+
+export interface ServiceAllocation {
+  /** Lower is tried first; 0 means "after every pool with a priority". */
+  priority: number;
+  namespaces: string[];
+  namespaceSelectors: LabelSelector[];
+  serviceSelectors: LabelSelector[];
+}
+
+/** One entry of `spec.addresses`, as written and as summarised CIDRs. */
+export interface PoolAddressBlock {
+  /** The entry as the user wrote it (trimmed). */
+  text: string;
+  range: IPRange;
+  cidrs: Cidr[];
+}
+
+export interface Pool {
+  name: string;
+  labels: Record<string, string>;
+  blocks: PoolAddressBlock[];
+  autoAssign: boolean;
+  avoidBuggyIPs: boolean;
+  /** Undefined when the pool has no `serviceAllocation` (it is then a general fallback pool). */
+  serviceAllocation?: ServiceAllocation;
+  families: IPFamily[];
+}
+
+export interface L2Advertisement {
+  name: string;
+  /** Names of the pools this advertisement applies to (names and selectors resolved; all pools when neither is set). */
+  pools: string[];
+  nodeSelectors: LabelSelector[];
+  interfaces: string[];
+  serviceSelectors: LabelSelector[];
+}
+
+export type CommunityValue =
+  | { kind: "standard"; value: number /* uint32: (AA << 16) | NN */ }
+  | { kind: "large"; globalAdmin: number; localData1: number; localData2: number };
+
+export interface BGPAdvertisement {
+  name: string;
+  pools: string[];
+  aggregationLength: number;
+  aggregationLengthV6: number;
+  localPref: number;
+  /** Community values with Community aliases resolved. */
+  communities: CommunityValue[];
+  /** BGPPeer names; empty means every peer. */
+  peers: string[];
+  nodeSelectors: LabelSelector[];
+  serviceSelectors: LabelSelector[];
+}
+
+export interface BFDProfile {
+  name: string;
+  receiveIntervalMs: number;
+  transmitIntervalMs: number;
+  detectMultiplier: number;
+  echoIntervalMs: number;
+  echoMode: boolean;
+  passiveMode: boolean;
+  minimumTtl?: number;
+}
+
+export interface BGPPeer {
+  name: string;
+  myASN: number;
+  peerASN: number;
+  peerAddress: string;
+  peerPort: number;
+  sourceAddress?: string;
+  routerID?: string;
+  /** Negotiation input, in seconds (0 disables keepalives). Defaults: 90 s hold, hold/3 keepalive. */
+  holdTimeS: number;
+  keepaliveTimeS: number;
+  connectTimeS: number;
+  nodeSelectors: LabelSelector[];
+  /** The TCP MD5 key, from `password` or resolved from `passwordSecret`. */
+  password?: string;
+  passwordSecret?: { name: string; namespace: string };
+  bfdProfile?: string;
+  ebgpMultiHop: boolean;
+  enableGracefulRestart: boolean;
+}
+
+export interface Config {
+  namespace: string;
+  pools: Map<string, Pool>;
+  l2Advertisements: L2Advertisement[];
+  bgpAdvertisements: BGPAdvertisement[];
+  peers: BGPPeer[];
+  bfdProfiles: Map<string, BFDProfile>;
+  communityAliases: Map<string, CommunityValue>;
+}
+
+/**
+ * One problem with one object. `field` is the path inside the object (`spec.addresses[1]`);
+ * `transient` marks problems that only ordering can cause (a referenced BFDProfile, Secret or
+ * Community alias that does not exist yet): webhooks let those through and the runtime reports them.
+ */
+export interface ConfigProblem {
+  kind: string;
+  name: string;
+  field: string;
+  message: string;
+  transient: boolean;
+}
+
+/** `<Kind>/<name>: <field>: <message>`, the line format of `lodestone validate` and of webhook denials. */
+export function formatProblem(p: ConfigProblem): string {
+  return p.field ? `${p.kind}/${p.name}: ${p.field}: ${p.message}` : `${p.kind}/${p.name}: ${p.message}`;
+}

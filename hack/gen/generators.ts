@@ -1,0 +1,8 @@
+/** Every generator of committed files: a source of truth and the files it produces (path -> content). */
+export interface Generator {
+  /** Where the truth lives, for the drift message. */
+  source: string;
+  files(): Iterable<[path: string, content: string]>;
+}
+
+export const generators: Generator[] = [];
