@@ -1,0 +1,66 @@
+/**
+ * Ethernet II framing and MAC address text. MACs travel through the core as lowercase
+ * colon-separated text ("02:00:00:00:00:01"): easy to compare, print and put in test tables.
+ */
+import { drop, type Dropped } from "./drop";
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_IPV6 = 0x86dd;
+
+export const ETHERNET_HEADER_LENGTH = 14;
+/** Smallest Ethernet frame without the FCS; shorter frames are padded with zeros up to it. */
+export const ETHERNET_MIN_FRAME = 60;
+
+export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
+export const ZERO_MAC = "00:00:00:00:00:00";
+
+const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** Normalises "02:00:00:AA:bb:01" or "02-00-00-aa-bb-01" to lowercase colon form; undefined if not a MAC. */
+export function parseMac(text: string): string | undefined {
+  const normal = text.toLowerCase().replaceAll("-", ":");
+  return MAC_TEXT.test(normal) ? normal : undefined;
+}
+
+export function macToBytes(mac: string): Buffer {
+  const normal = parseMac(mac);
+  if (!normal) throw new Error(`not a MAC address: ${JSON.stringify(mac)}`);
+  return Buffer.from(normal.split(":").map(h => parseInt(h, 16)));
+}
+
+export function macFromBytes(bytes: Buffer, offset: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < 6; i++) out.push((bytes[offset + i] ?? 0).toString(16).padStart(2, "0"));
+  return out.join(":");
+}
+
+export interface EthernetFrame {
+  readonly destination: string;
+  readonly source: string;
+  readonly etherType: number;
+  /** A view into the received buffer (not a copy); may carry trailing padding. */
+  readonly payload: Buffer;
+}
+
+export function decodeEthernet(frame: Buffer): EthernetFrame | Dropped {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return drop("ethernet-truncated");
+  return {
+    destination: macFromBytes(frame, 0),
+    source: macFromBytes(frame, 6),
+    etherType: frame.readUInt16BE(12),
+    payload: frame.subarray(ETHERNET_HEADER_LENGTH),
+  };
+}
+
+/** Builds a frame, padded with zeros to the 60-byte minimum so every driver sends the same bytes. */
+export function encodeEthernet(destination: string, source: string, etherType: number, payload: Buffer): Buffer {
+  const length = Math.max(ETHERNET_MIN_FRAME, ETHERNET_HEADER_LENGTH + payload.length);
+  const frame = Buffer.alloc(length);
+  macToBytes(destination).copy(frame, 0);
+  macToBytes(source).copy(frame, 6);
+  frame.writeUInt16BE(etherType, 12);
+  payload.copy(frame, ETHERNET_HEADER_LENGTH);
+  return frame;
+}

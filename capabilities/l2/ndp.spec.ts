@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  decodeNdpFrame,
+  encodeNeighborAdvertisement,
+  encodeNeighborSolicitation,
+  encodeSolicitedAdvertisement,
+  encodeUnsolicitedAdvertisement,
+  icmpv6Checksum,
+  multicastMac,
+  solicitedNodeMulticast,
+  type NeighborSolicitation,
+} from "./ndp";
+
+const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
+const VIP = "20010db8 00000000 00000000 00000010"; // 2001:db8::10
+const CLIENT = "20010db8 00000000 00000000 00000001"; // 2001:db8::1
+const SOLICITED_NODE = "ff020000 00000000 00000001 ff000010"; // ff02::1:ff00:10
+
+// Checksums below were computed with an independent implementation (Python, RFC 8200 pseudo-header).
+const NS = hex(`
+  3333ff000010 0200000000aa 86dd
+  60000000 0020 3a ff ${CLIENT} ${SOLICITED_NODE}
+  87 00 1b62 00000000 ${VIP} 01 01 0200000000aa`);
+
+const DAD_NS = hex(`
+  3333ff000010 0200000000aa 86dd
+  60000000 0018 3a ff ${"00".repeat(16)} ${SOLICITED_NODE}
+  87 00 4ccf 00000000 ${VIP}`);
+
+const UNICAST_NS_NO_OPTION = hex(`
+  020000000001 0200000000aa 86dd
+  60000000 0018 3a ff ${CLIENT} ${VIP}
+  87 00 ef60 00000000 ${VIP}`);
+
+describe("helpers", () => {
+  it("computes the solicited-node group and its MAC", () => {
+    expect(solicitedNodeMulticast("2001:db8::abcd:1234:5678")).toBe("ff02::1:ff34:5678");
+    expect(multicastMac("ff02::1:ff34:5678")).toBe("33:33:ff:34:56:78");
+    expect(multicastMac("ff02::1")).toBe("33:33:00:00:00:01");
+  });
+
+  it("a message carrying its own checksum sums to zero", () => {
+    const icmp = NS.subarray(54);
+    expect(icmpv6Checksum(NS.subarray(22, 38), NS.subarray(38, 54), icmp)).toBe(0);
+  });
+});
+
+describe("decodeNdpFrame", () => {
+  it("decodes a multicast solicitation with a source link-layer option", () => {
+    expect(decodeNdpFrame(NS)).toEqual({
+      type: "solicitation",
+      ethernetDestination: "33:33:ff:00:00:10",
+      ethernetSource: "02:00:00:00:00:aa",
+      sourceIP: "2001:db8::1",
+      destinationIP: "ff02::1:ff00:10",
+      hopLimit: 255,
+      targetIP: "2001:db8::10",
+      sourceLinkLayer: "02:00:00:00:00:aa",
+      dad: false,
+    });
+  });
+
+  it("decodes a DAD probe (unspecified source, no option)", () => {
+    expect(decodeNdpFrame(DAD_NS)).toMatchObject({ type: "solicitation", sourceIP: "::", dad: true });
+    expect(decodeNdpFrame(DAD_NS)).not.toHaveProperty("sourceLinkLayer");
+  });
+
+  it("decodes a unicast probe without an option", () => {
+    expect(decodeNdpFrame(UNICAST_NS_NO_OPTION)).toMatchObject({ type: "solicitation", destinationIP: "2001:db8::10", dad: false });
+  });
+
+  const mutate = (at: number, bytes: string, base = NS): Buffer => {
+    const b = Buffer.from(base);
+    hex(bytes).copy(b, at);
+    return b;
+  };
+
+  it.each([
+    ["a short Ethernet header", NS.subarray(0, 10), "ethernet-truncated"],
+    ["a short IPv6 header", NS.subarray(0, 50), "ipv6-truncated"],
+    ["version 4", mutate(14, "40"), "ipv6-bad-version"],
+    ["a payload length past the frame", mutate(18, "0040"), "ipv6-bad-payload-length"],
+    ["a 3-byte ICMPv6 message", Buffer.concat([mutate(18, "0003").subarray(0, 57)]), "icmpv6-truncated"],
+    ["a 20-byte solicitation", Buffer.concat([mutate(18, "0014").subarray(0, 74)]), "icmpv6-truncated"],
+    ["a wrong checksum", mutate(56, "1b63"), "icmpv6-bad-checksum"],
+    // Hop limit 64 with the checksum unchanged (the hop limit is not in the pseudo-header).
+    ["hop limit 64", mutate(21, "40"), "ndp-bad-hop-limit"],
+    // The next three keep a valid checksum (recomputed independently) so the later check is reached.
+    ["code 1", mutate(55, "01 1b61"), "ndp-bad-code"],
+    ["a multicast target", mutate(56, "3c60 00000000 ff02"), "ndp-multicast-target"],
+    // Option length 0 would loop forever without the check.
+    ["a zero-length option", mutate(56, "1b63 00000000").fill(0, 79, 80), "ndp-bad-option-length"],
+  ])("drops %s", (_name, frame, reason) => {
+    const r = decodeNdpFrame(frame);
+    expect(r).toEqual({ kind: "drop", reason });
+  });
+
+  it("drops a DAD probe carrying a source link-layer option", () => {
+    const frame = encodeNeighborSolicitation({
+      ethernetDestination: "33:33:ff:00:00:10", ethernetSource: "02:00:00:00:00:aa",
+      sourceIP: "::", destinationIP: "ff02::1:ff00:10", targetIP: "2001:db8::10", sourceLinkLayer: "02:00:00:00:00:aa",
+    });
+    expect(decodeNdpFrame(frame)).toEqual({ kind: "drop", reason: "ndp-dad-with-source-option" });
+  });
+
+  it("drops a DAD probe sent to a non-solicited-node address", () => {
+    const frame = encodeNeighborSolicitation({
+      ethernetDestination: "33:33:00:00:00:01", ethernetSource: "02:00:00:00:00:aa",
+      sourceIP: "::", destinationIP: "ff02::1", targetIP: "2001:db8::10",
+    });
+    expect(decodeNdpFrame(frame)).toEqual({ kind: "drop", reason: "ndp-dad-bad-destination" });
+  });
+
+  it("ignores other ICMPv6 and other next headers", () => {
+    expect(decodeNdpFrame(mutate(54, "80"))).toEqual({ kind: "ignore", reason: "not-neighbor-solicitation" });
+    expect(decodeNdpFrame(mutate(20, "11"))).toEqual({ kind: "ignore", reason: "not-icmpv6" });
+  });
+
+  it("never throws on random or mutated frames", () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), bytes => void decodeNdpFrame(Buffer.from(bytes))));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(NS.length - 1), fc.nat(255)), { maxLength: 4 }), fc.nat(NS.length), (edits, cut) => {
+        const frame = Buffer.from(NS);
+        for (const [at, v] of edits) frame[at] = v;
+        expect(decodeNdpFrame(frame.subarray(0, cut))).toBeTypeOf("object");
+      }),
+    );
+  });
+});
+
+describe("encoders", () => {
+  const ns = decodeNdpFrame(NS) as NeighborSolicitation;
+
+  it("answers a solicitation: from the target, S+O flags, hop limit 255, target option", () => {
+    expect(encodeSolicitedAdvertisement(ns, "02:00:00:00:00:01").toString("hex")).toBe(
+      hex(`0200000000aa 020000000001 86dd
+           60000000 0020 3a ff ${VIP} ${CLIENT}
+           88 00 8a56 60000000 ${VIP} 02 01 020000000001`).toString("hex"),
+    );
+  });
+
+  it("answers an optionless unicast probe at the frame's source MAC", () => {
+    const probe = decodeNdpFrame(UNICAST_NS_NO_OPTION) as NeighborSolicitation;
+    const reply = encodeSolicitedAdvertisement(probe, "02:00:00:00:00:01");
+    expect(reply.subarray(0, 6).toString("hex")).toBe("0200000000aa");
+    expect(reply.subarray(54).toString("hex")).toBe(hex(`88 00 8a56 60000000 ${VIP} 02 01 020000000001`).toString("hex"));
+  });
+
+  it("encodes the unsolicited advertisement to all nodes with only the O flag", () => {
+    expect(encodeUnsolicitedAdvertisement("2001:db8::10", "02:00:00:00:00:01").toString("hex")).toBe(
+      hex(`333300000001 020000000001 86dd
+           60000000 0020 3a ff ${VIP} ff020000000000000000000000000001
+           88 00 f90c 20000000 ${VIP} 02 01 020000000001`).toString("hex"),
+    );
+  });
+
+  const macArb = fc.uint8Array({ minLength: 6, maxLength: 6 }).map(b => [...b].map(x => x.toString(16).padStart(2, "0")).join(":"));
+  const unicastV6 = fc.ipV6().filter(ip => !ip.toLowerCase().startsWith("ff") && !/^[:0]*$/.test(ip));
+
+  it("round-trips solicitations and advertisements", () => {
+    fc.assert(
+      fc.property(macArb, macArb, unicastV6, fc.ipV6(), unicastV6, fc.option(macArb, { nil: undefined }), (d, s, src, dst, target, ll) => {
+        const fields = { ethernetDestination: d, ethernetSource: s, sourceIP: src, destinationIP: dst, targetIP: target };
+        const norm = (ip: string): string => (decodeNdpFrame(encodeUnsolicitedAdvertisement(ip, s)) as { targetIP: string }).targetIP;
+        const nsr = decodeNdpFrame(encodeNeighborSolicitation({ ...fields, ...(ll ? { sourceLinkLayer: ll } : {}) }));
+        expect(nsr).toMatchObject({ type: "solicitation", ethernetDestination: d, ethernetSource: s, targetIP: norm(target), dad: false, hopLimit: 255 });
+        expect((nsr as NeighborSolicitation).sourceLinkLayer).toBe(ll);
+        const na = decodeNdpFrame(encodeNeighborAdvertisement({ ...fields, router: true, solicited: false, override: true, ...(ll ? { targetLinkLayer: ll } : {}) }));
+        expect(na).toMatchObject({ type: "advertisement", router: true, solicited: false, override: true, targetIP: norm(target) });
+      }),
+    );
+  });
+});
