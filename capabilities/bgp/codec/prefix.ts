@@ -1,0 +1,68 @@
+/**
+ * NLRI prefixes (RFC 4271 section 4.3, RFC 4760 section 5): a length in bits, then just enough
+ * octets to hold that many bits. Used by classic NLRI, withdrawn routes and MP_(UN)REACH_NLRI.
+ */
+import type { Cidr, IPAddress, IPFamily } from "../../net/ip";
+import { familyBits, hostMask } from "../../net/ip";
+import { bgpError, fail, ok, UpdateSubcode, ErrorCode, type Decoded } from "./errors";
+
+export const prefixByteLength = (prefix: number): number => 1 + Math.ceil(prefix / 8);
+
+/** Octets one prefix takes on the wire. */
+export const encodedPrefixLength = (cidr: Cidr): number => prefixByteLength(cidr.prefix);
+
+export function encodePrefix(cidr: Cidr, out: Buffer, offset: number): number {
+  const bits = familyBits(cidr.family);
+  const octets = Math.ceil(cidr.prefix / 8);
+  out[offset] = cidr.prefix;
+  for (let i = 0; i < octets; i++) out[offset + 1 + i] = Number((cidr.base >> BigInt(bits - 8 * (i + 1))) & 0xffn);
+  return offset + 1 + octets;
+}
+
+export function encodePrefixes(prefixes: readonly Cidr[]): Buffer {
+  const out = Buffer.alloc(prefixes.reduce((n, p) => n + encodedPrefixLength(p), 0));
+  let offset = 0;
+  for (const p of prefixes) offset = encodePrefix(p, out, offset);
+  return out;
+}
+
+/**
+ * Decodes a run of prefixes filling `buf` exactly. Any fault (a length beyond the family's width,
+ * a prefix cut short) makes the whole field unparseable, which RFC 7606 section 5.3 answers
+ * with a session reset.
+ */
+export function decodePrefixes(buf: Buffer, family: IPFamily): Decoded<Cidr[]> {
+  const bits = familyBits(family);
+  const out: Cidr[] = [];
+  let offset = 0;
+  while (offset < buf.length) {
+    const length = buf[offset] as number;
+    if (length > bits) return fail(invalidNetworkField(`${family} prefix length ${length} exceeds ${bits}`));
+    const octets = Math.ceil(length / 8);
+    if (offset + 1 + octets > buf.length) return fail(invalidNetworkField(`${family} prefix of length ${length} truncated`));
+    let base = 0n;
+    for (let i = 0; i < octets; i++) base = (base << 8n) | BigInt(buf[offset + 1 + i] as number);
+    base <<= BigInt(bits - 8 * octets);
+    // Trailing bits past the length are not part of the prefix (RFC 4271 4.3): clear them.
+    base &= ~hostMask(family, length);
+    out.push({ family, base, prefix: length });
+    offset += 1 + octets;
+  }
+  return ok(out);
+}
+
+const invalidNetworkField = (message: string) => bgpError(ErrorCode.UpdateMessage, UpdateSubcode.InvalidNetworkField, message);
+
+/** Address bytes of an IP, 4 or 16 octets. */
+export function addressBytes(ip: IPAddress): Buffer {
+  const octets = familyBits(ip.family) / 8;
+  const out = Buffer.alloc(octets);
+  for (let i = 0; i < octets; i++) out[i] = Number((ip.value >> BigInt(8 * (octets - 1 - i))) & 0xffn);
+  return out;
+}
+
+export function addressFromBytes(buf: Buffer): IPAddress {
+  let value = 0n;
+  for (const b of buf) value = (value << 8n) | BigInt(b);
+  return { family: buf.length === 4 ? "IPv4" : "IPv6", value };
+}
