@@ -1,3 +1,5 @@
+import { crdManifests } from "./crd-manifests";
+
 /** Every generator of committed files: a source of truth and the files it produces (path -> content). */
 export interface Generator {
   /** Where the truth lives, for the drift message. */
@@ -5,4 +7,4 @@ export interface Generator {
   files(): Iterable<[path: string, content: string]>;
 }
 
-export const generators: Generator[] = [];
+export const generators: Generator[] = [crdManifests];
