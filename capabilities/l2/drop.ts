@@ -30,6 +30,7 @@ export const ignoreReasons = [
   "vlan-tagged",
   "arp-reply",
   "arp-not-for-us",
+  "arp-gratuitous",
   "not-icmpv6",
   "not-neighbor-solicitation",
   "ndp-dad",

@@ -51,6 +51,9 @@ export function multicastMac(ipv6Multicast: string): string {
   return macFromBytes(Buffer.concat([Buffer.from([0x33, 0x33]), b.subarray(12, 16)]), 0);
 }
 
+/** The Ethernet group a socket must join to hear solicitations for `ip`. */
+export const solicitedNodeMac = (ip: string): string => multicastMac(solicitedNodeMulticast(ip));
+
 const isMulticast = (b: Buffer, offset: number): boolean => b[offset] === 0xff;
 
 function isSolicitedNodeMulticast(b: Buffer, offset: number): boolean {

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { encodeArpFrame, encodeGratuitousArpRequest } from "./arp";
+import { CountingL2Metrics } from "./metrics";
+import { encodeNeighborAdvertisement, encodeNeighborSolicitation } from "./ndp";
+import { OwnershipTable } from "./ownership";
+import { RecordingPacketConn } from "./packet-conn";
+import { decideAnswer, Responder } from "./responder";
+
+const OUR_MAC = "02:00:00:00:00:01";
+const CLIENT_MAC = "02:00:00:00:00:aa";
+const eth0 = { name: "eth0", mac: OUR_MAC };
+
+const arpRequest = (targetIP: string, ethernetDestination = "ff:ff:ff:ff:ff:ff", operation: 1 | 2 = 1): Buffer =>
+  encodeArpFrame({
+    ethernetDestination, ethernetSource: CLIENT_MAC, operation,
+    senderMac: CLIENT_MAC, senderIP: "192.0.2.1", targetMac: "00:00:00:00:00:00", targetIP,
+  });
+
+const solicitation = (targetIP: string, opts: { unicast?: boolean; option?: boolean } = {}): Buffer =>
+  encodeNeighborSolicitation({
+    ethernetDestination: opts.unicast ? OUR_MAC : "33:33:ff:00:00:10",
+    ethernetSource: CLIENT_MAC,
+    sourceIP: "2001:db8::1",
+    destinationIP: opts.unicast ? targetIP : "ff02::1:ff00:10",
+    targetIP,
+    ...(opts.option === false ? {} : { sourceLinkLayer: CLIENT_MAC }),
+  });
+
+const owning = (...entries: [string, string[]][]): OwnershipTable => {
+  const t = new OwnershipTable();
+  for (const [ip, ifs] of entries) t.set(ip, ifs);
+  return t;
+};
+
+describe("decideAnswer", () => {
+  const own = owning(["192.0.2.10", []], ["2001:db8::10", []], ["192.0.2.20", ["eth1"]]);
+
+  it("answers a broadcast ARP request for an owned IP with our MAC", () => {
+    const d = decideAnswer(arpRequest("192.0.2.10"), eth0, own);
+    expect(d).toMatchObject({ kind: "answer", protocol: "arp", ip: "192.0.2.10" });
+    const reply = Buffer.from("0200000000aa02000000000108060001080006040002020000000001c000020a0200000000aac0000201" + "00".repeat(18), "hex");
+    expect(d.kind === "answer" && d.frame.equals(reply)).toBe(true);
+  });
+
+  it("answers an ARP request sent to our MAC (a cache refresh)", () => {
+    expect(decideAnswer(arpRequest("192.0.2.10", OUR_MAC), eth0, own).kind).toBe("answer");
+  });
+
+  it.each([
+    ["an ARP reply", arpRequest("192.0.2.10", "ff:ff:ff:ff:ff:ff", 2), "arp-reply"],
+    ["a request to another host's MAC", arpRequest("192.0.2.10", "02:00:00:00:00:99"), "arp-not-for-us"],
+    ["another host's gratuitous ARP", encodeGratuitousArpRequest("192.0.2.10", CLIENT_MAC), "arp-gratuitous"],
+    ["an IP we do not own", arpRequest("192.0.2.11"), "not-owned"],
+    ["an NS for an IPv6 we do not own", solicitation("2001:db8::11"), "not-owned"],
+    ["a multicast NS without a source option", solicitation("2001:db8::10", { option: false }), "ndp-no-source-option"],
+    [
+      "a neighbor advertisement",
+      encodeNeighborAdvertisement({ ethernetDestination: "33:33:00:00:00:01", ethernetSource: CLIENT_MAC, sourceIP: "2001:db8::1", destinationIP: "ff02::1", targetIP: "2001:db8::10", router: false, solicited: false, override: true }),
+      "not-neighbor-solicitation",
+    ],
+    [
+      "a DAD probe",
+      encodeNeighborSolicitation({ ethernetDestination: "33:33:ff:00:00:10", ethernetSource: CLIENT_MAC, sourceIP: "::", destinationIP: "ff02::1:ff00:10", targetIP: "2001:db8::10" }),
+      "ndp-dad",
+    ],
+    ["an IPv4 packet", Buffer.concat([Buffer.from("020000000001" + "0200000000aa" + "0800", "hex"), Buffer.alloc(46)]), "not-arp-or-ipv6"],
+    ["a VLAN-tagged frame", Buffer.concat([Buffer.from("ffffffffffff" + "0200000000aa" + "8100", "hex"), Buffer.alloc(46)]), "vlan-tagged"],
+  ])("ignores %s", (_name, frame, reason) => {
+    expect(decideAnswer(frame, eth0, own)).toMatchObject({ kind: "ignore", reason });
+  });
+
+  it("refuses an owned IP on an interface its advertisements do not allow", () => {
+    expect(decideAnswer(arpRequest("192.0.2.20"), eth0, own)).toEqual({ kind: "ignore", reason: "interface-not-allowed", ownedIP: "192.0.2.20" });
+    expect(decideAnswer(arpRequest("192.0.2.20"), { name: "eth1", mac: OUR_MAC }, own).kind).toBe("answer");
+  });
+
+  it("answers a multicast NS with a source option, and a unicast probe without one", () => {
+    const ns = solicitation("2001:db8::10");
+    const d = decideAnswer(ns, eth0, own);
+    expect(d).toMatchObject({ kind: "answer", protocol: "ndp", ip: "2001:db8::10" });
+    const probe = decideAnswer(solicitation("2001:db8::10", { unicast: true, option: false }), eth0, own);
+    expect(probe).toMatchObject({ kind: "answer", protocol: "ndp", ip: "2001:db8::10" });
+    // Same NA bytes as the codec's solicited advertisement: to the client, S+O, target option.
+    expect(probe.kind === "answer" && probe.frame.subarray(54).toString("hex")).toBe(
+      "88008a566000000020010db80000000000000000000000100201020000000001",
+    );
+    expect(d.kind === "answer" && d.frame.subarray(0, 6).toString("hex")).toBe("0200000000aa");
+  });
+
+  it("drops malformed frames with their reason and never throws", () => {
+    expect(decideAnswer(Buffer.alloc(5), eth0, own)).toEqual({ kind: "drop", reason: "ethernet-truncated" });
+    expect(decideAnswer(arpRequest("192.0.2.10").subarray(0, 30), eth0, own)).toEqual({ kind: "drop", reason: "arp-truncated" });
+    const seeds = [arpRequest("192.0.2.10"), solicitation("2001:db8::10")];
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(85), fc.nat(255)), { maxLength: 5 }), fc.nat(90), (seed, edits, cut) => {
+        const f = Buffer.from(seed);
+        for (const [at, v] of edits) if (at < f.length) f[at] = v;
+        expect(["answer", "drop", "ignore"]).toContain(decideAnswer(f.subarray(0, cut), eth0, own).kind);
+      }),
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), b => void decideAnswer(Buffer.from(b), eth0, own)));
+  });
+});
+
+describe("Responder", () => {
+  it("replies on the interface the request came in on and counts as MetalLB does", () => {
+    const c0 = new RecordingPacketConn();
+    const c1 = new RecordingPacketConn();
+    const own = owning(["192.0.2.10", ["eth0"]], ["2001:db8::10", []]);
+    const metrics = new CountingL2Metrics();
+    const r = new Responder([{ ...eth0, conn: c0 }, { name: "eth1", mac: "02:00:00:00:00:02", conn: c1 }], own, metrics);
+
+    c0.receive(arpRequest("192.0.2.10"));
+    c1.receive(arpRequest("192.0.2.10")); // not allowed on eth1: counted as received, not answered
+    c0.receive(arpRequest("192.0.2.99")); // not owned: not counted at all
+    c1.receive(solicitation("2001:db8::10"));
+    c0.receive(Buffer.alloc(3));
+
+    expect(c0.sent).toHaveLength(1);
+    expect(c0.sent[0]?.subarray(6, 12).toString("hex")).toBe("020000000001");
+    expect(c1.sent).toHaveLength(1);
+    expect(c1.sent[0]?.subarray(6, 12).toString("hex")).toBe("020000000002");
+    expect(Object.fromEntries(metrics.requestsReceived)).toEqual({ "192.0.2.10": 2, "2001:db8::10": 1 });
+    expect(Object.fromEntries(metrics.responsesSent)).toEqual({ "192.0.2.10": 1, "2001:db8::10": 1 });
+    expect(Object.fromEntries(metrics.malformed)).toEqual({ "ethernet-truncated": 1 });
+
+    // Losing the IP stops the answers at once.
+    own.delete("192.0.2.10");
+    c0.receive(arpRequest("192.0.2.10"));
+    expect(c0.sent).toHaveLength(1);
+
+    r.close();
+    expect(c0.listenerCount()).toBe(0);
+    expect(c1.listenerCount()).toBe(0);
+  });
+});
