@@ -165,6 +165,8 @@ export interface DecodedAttributes {
   readonly attributes: PathAttributes;
   /** Non-fatal problems (treat-as-withdraw, attribute-discard), in the order found. */
   readonly problems: readonly BgpError[];
+  /** Type codes present, malformed or not (a malformed attribute is not also a missing one). */
+  readonly present: ReadonlySet<number>;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -228,7 +230,7 @@ export function decodeAttributes(buf: Buffer, ctx: CodecContext): Decoded<Decode
     problems.push(result);
   }
   if (unknown.length > 0) attrs.unknown = unknown;
-  return ok({ attributes: attrs, problems });
+  return ok({ attributes: attrs, problems, present: seen });
 }
 
 type Problem = (subcode: number, message: string, action?: ErrorAction) => BgpError;

@@ -73,11 +73,11 @@ export function decodeUpdateBody(body: Buffer, ctx: CodecContext): Decoded<Decod
   const problems = [...decoded.value.problems];
   // RFC 7606 3.d: a missing well-known mandatory attribute only matters when routes are announced.
   const mpAnnounces = (attributes.mpReach?.nlri.length ?? 0) > 0;
-  const required: [keyof PathAttributes, number, string][] = [];
-  if (nlri.value.length > 0 || mpAnnounces) required.push(["origin", AttrType.Origin, "ORIGIN"], ["asPath", AttrType.AsPath, "AS_PATH"]);
-  if (nlri.value.length > 0) required.push(["nextHop", AttrType.NextHop, "NEXT_HOP"]);
-  for (const [key, type, name] of required) {
-    if (attributes[key] === undefined) {
+  const required: [number, string][] = [];
+  if (nlri.value.length > 0 || mpAnnounces) required.push([AttrType.Origin, "ORIGIN"], [AttrType.AsPath, "AS_PATH"]);
+  if (nlri.value.length > 0) required.push([AttrType.NextHop, "NEXT_HOP"]);
+  for (const [type, name] of required) {
+    if (!decoded.value.present.has(type)) {
       problems.push(bgpError(ErrorCode.UpdateMessage, UpdateSubcode.MissingWellKnownAttribute, `missing well-known attribute ${name}`, Buffer.from([type]), "treat-as-withdraw"));
     }
   }
