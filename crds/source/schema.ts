@@ -39,6 +39,8 @@ export interface SourceSchema {
 
   /** Name of the generated TypeScript interface for this object (nested objects only). */
   tsName?: string;
+  /** The doc comment of the generated interface, when the field's description (`describedAs`) differs. */
+  tsDoc?: string;
   /** The interface lives in crds/types/common.ts and is shared by several kinds. */
   tsShared?: boolean;
   /** A default that is not in the schema (MetalLB documents it, the runtime applies it): shown in the docs only. */
@@ -48,7 +50,7 @@ export interface SourceSchema {
 }
 
 /** The keys of SourceSchema that exist only in the source. */
-export const sourceOnlyKeys = ["tsName", "tsShared", "docDefault", "extension"] as const;
+export const sourceOnlyKeys = ["tsName", "tsDoc", "tsShared", "docDefault", "extension"] as const;
 
 type Extra = Partial<Omit<SourceSchema, "type" | "description" | "properties" | "items">>;
 
@@ -97,5 +99,5 @@ export function immutable(schema: SourceSchema, message: string): SourceSchema {
 
 /** A copy of `schema` with a different description (shared shapes, described where they are used). */
 export function describedAs(schema: SourceSchema, description: string): SourceSchema {
-  return { ...schema, description };
+  return { ...schema, description, tsDoc: schema.tsDoc ?? schema.description };
 }

@@ -1,4 +1,5 @@
 import { crdManifests } from "./crd-manifests";
+import { crdTypes } from "./crd-types";
 
 /** Every generator of committed files: a source of truth and the files it produces (path -> content). */
 export interface Generator {
@@ -7,4 +8,4 @@ export interface Generator {
   files(): Iterable<[path: string, content: string]>;
 }
 
-export const generators: Generator[] = [crdManifests];
+export const generators: Generator[] = [crdManifests, crdTypes];
