@@ -10,7 +10,7 @@ export const serviceBGPStatus: KindSource = {
   origin: "metallb",
   typesFile: "servicebgpstatus",
   description:
-    "Written by each speaker that advertises a Service by BGP, one per (Service, node): the BGPPeers the Service is configured to be advertised to. Named bgp-<random>, labelled with the node, Service name and namespace.",
+    "Written by each speaker that advertises a Service by BGP, one per (Service, node): the BGPPeers the Service is configured to be advertised to. Its name starts with bgp- and it is labelled with the node, Service name and namespace.",
   versions: [
     {
       name: "v1beta1",

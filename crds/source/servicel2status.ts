@@ -10,7 +10,7 @@ export const serviceL2Status: KindSource = {
   origin: "metallb",
   typesFile: "servicel2status",
   description:
-    "Written by the speaker that announces a Service in layer 2 mode: which node answers ARP/NDP for its addresses, and on which interfaces. Named l2-<random>, labelled with the node, Service name and namespace.",
+    "Written by the speaker that announces a Service in layer 2 mode: which node answers ARP/NDP for its addresses, and on which interfaces. Its name starts with l2- and it is labelled with the node, Service name and namespace.",
   versions: [
     {
       name: "v1beta1",

@@ -141,6 +141,17 @@ export interface BGPPeerV1beta2Spec {
 }
 
 /**
+ * Session state, written by the speakers.
+ * Lodestone extension: not part of MetalLB's API.
+ */
+export interface BGPPeerStatus {
+  /**
+   * One entry per node that should hold a session with this peer.
+   */
+  sessions?: BGPPeerSessionStatus[];
+}
+
+/**
  * The state of the session between one node and this peer.
  */
 export interface BGPPeerSessionStatus {
@@ -165,49 +176,6 @@ export interface BGPPeerSessionStatus {
    * Range: at least 0.
    */
   prefixesAdvertised?: number;
-}
-
-/**
- * Session state, written by the speakers.
- * Lodestone extension: not part of MetalLB's API.
- */
-export interface BGPPeerStatus {
-  /**
-   * One entry per node that should hold a session with this peer.
-   */
-  sessions?: BGPPeerSessionStatus[];
-}
-
-/**
- * One requirement on a label.
- */
-export interface BGPPeerV1beta1NodeSelectorRequirement {
-  /**
-   * The label key.
-   */
-  key: string;
-  /**
-   * How the key relates to the values: In, NotIn, Exists or DoesNotExist.
-   */
-  operator: string;
-  /**
-   * The values to compare with.
-   */
-  values: string[];
-}
-
-/**
- * A label query over nodes (this version's own selector type).
- */
-export interface BGPPeerV1beta1NodeSelector {
-  /**
-   * Labels that must be present with exactly these values.
-   */
-  matchLabels?: { [key: string]: string };
-  /**
-   * Requirements on labels, all of which must hold.
-   */
-  matchExpressions?: BGPPeerV1beta1NodeSelectorRequirement[];
 }
 
 /**
@@ -267,4 +235,36 @@ export interface BGPPeerV1beta1Spec {
    * The peer is several hops away; not allowed for internal (iBGP) peers.
    */
   ebgpMultiHop?: boolean;
+}
+
+/**
+ * A label query over nodes (this version's own selector type).
+ */
+export interface BGPPeerV1beta1NodeSelector {
+  /**
+   * Labels that must be present with exactly these values.
+   */
+  matchLabels?: { [key: string]: string };
+  /**
+   * Requirements on labels, all of which must hold.
+   */
+  matchExpressions?: BGPPeerV1beta1NodeSelectorRequirement[];
+}
+
+/**
+ * One requirement on a label.
+ */
+export interface BGPPeerV1beta1NodeSelectorRequirement {
+  /**
+   * The label key.
+   */
+  key: string;
+  /**
+   * How the key relates to the values: In, NotIn, Exists or DoesNotExist.
+   */
+  operator: string;
+  /**
+   * The values to compare with.
+   */
+  values: string[];
 }

@@ -19,6 +19,16 @@ export interface Community {
 }
 
 /**
+ * The aliases.
+ */
+export interface CommunitySpec {
+  /**
+   * The aliases this object defines.
+   */
+  communities?: CommunityAlias[];
+}
+
+/**
  * One alias.
  */
 export interface CommunityAlias {
@@ -30,14 +40,4 @@ export interface CommunityAlias {
    * The community: `AA:NN` (two 16-bit numbers) or `large:A:B:C` (three 32-bit numbers).
    */
   value?: string;
-}
-
-/**
- * The aliases.
- */
-export interface CommunitySpec {
-  /**
-   * The aliases this object defines.
-   */
-  communities?: CommunityAlias[];
 }

@@ -20,28 +20,6 @@ export interface IPAddressPool {
 }
 
 /**
- * Restricts the pool to some namespaces and Services, and orders it among other pools. A pool with this field is only used for Services it matches; an empty object matches every Service.
- */
-export interface ServiceAllocation {
-  /**
-   * Order among pools that match a Service: a lower number is tried first; 0 (or unset) comes after every pool with a priority.
-   */
-  priority?: number;
-  /**
-   * Namespaces whose Services may use the pool.
-   */
-  namespaces?: string[];
-  /**
-   * Namespaces, by label, whose Services may use the pool. Merged with `namespaces`: a Service must be in one of them.
-   */
-  namespaceSelectors?: LabelSelector[];
-  /**
-   * Services, by label, that may use the pool; a Service must match one selector.
-   */
-  serviceSelectors?: LabelSelector[];
-}
-
-/**
  * The addresses of the pool and how they are handed out.
  */
 export interface IPAddressPoolSpec {
@@ -63,6 +41,28 @@ export interface IPAddressPoolSpec {
    * Restricts the pool to some namespaces and Services, and orders it among other pools. A pool with this field is only used for Services it matches; an empty object matches every Service.
    */
   serviceAllocation?: ServiceAllocation;
+}
+
+/**
+ * Restricts the pool to some namespaces and Services, and orders it among other pools. A pool with this field is only used for Services it matches; an empty object matches every Service.
+ */
+export interface ServiceAllocation {
+  /**
+   * Order among pools that match a Service: a lower number is tried first; 0 (or unset) comes after every pool with a priority.
+   */
+  priority?: number;
+  /**
+   * Namespaces whose Services may use the pool.
+   */
+  namespaces?: string[];
+  /**
+   * Namespaces, by label, whose Services may use the pool. Merged with `namespaces`: a Service must be in one of them.
+   */
+  namespaceSelectors?: LabelSelector[];
+  /**
+   * Services, by label, that may use the pool; a Service must match one selector.
+   */
+  serviceSelectors?: LabelSelector[];
 }
 
 /**

@@ -20,21 +20,6 @@ export interface L2Advertisement {
 }
 
 /**
- * One weighted preference.
- */
-export interface PreferredNodeSelector {
-  /**
-   * How much matching this preference adds to a node's score.
-   * Range: 1..100.
-   */
-  weight: number;
-  /**
-   * The nodes this preference favours.
-   */
-  preference: LabelSelector;
-}
-
-/**
  * Which pools are announced, from which nodes and on which interfaces.
  */
 export interface L2AdvertisementSpec {
@@ -62,4 +47,19 @@ export interface L2AdvertisementSpec {
    * Soft preferences for the election: each eligible node scores the sum of the weights of the preferences it matches, and the highest score wins; ties fall back to the hash order.
    */
   preferredNodeSelectors?: PreferredNodeSelector[];
+}
+
+/**
+ * One weighted preference.
+ */
+export interface PreferredNodeSelector {
+  /**
+   * How much matching this preference adds to a node's score.
+   * Range: 1..100.
+   */
+  weight: number;
+  /**
+   * The nodes this preference favours.
+   */
+  preference: LabelSelector;
 }

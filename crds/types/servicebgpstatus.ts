@@ -2,7 +2,7 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 
 /**
- * Written by each speaker that advertises a Service by BGP, one per (Service, node): the BGPPeers the Service is configured to be advertised to. Named bgp-<random>, labelled with the node, Service name and namespace.
+ * Written by each speaker that advertises a Service by BGP, one per (Service, node): the BGPPeers the Service is configured to be advertised to. Its name starts with bgp- and it is labelled with the node, Service name and namespace.
  */
 export interface ServiceBGPStatus {
   apiVersion?: "metallb.io/v1beta1";

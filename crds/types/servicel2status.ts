@@ -2,7 +2,7 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 
 /**
- * Written by the speaker that announces a Service in layer 2 mode: which node answers ARP/NDP for its addresses, and on which interfaces. Named l2-<random>, labelled with the node, Service name and namespace.
+ * Written by the speaker that announces a Service in layer 2 mode: which node answers ARP/NDP for its addresses, and on which interfaces. Its name starts with l2- and it is labelled with the node, Service name and namespace.
  */
 export interface ServiceL2Status {
   apiVersion?: "metallb.io/v1beta1";
@@ -16,16 +16,6 @@ export interface ServiceL2Status {
    * Where the Service is announced.
    */
   status?: ServiceL2StatusStatus;
-}
-
-/**
- * One interface.
- */
-export interface ServiceL2StatusInterface {
-  /**
-   * The interface name.
-   */
-  name: string;
 }
 
 /**
@@ -48,4 +38,14 @@ export interface ServiceL2StatusStatus {
    * The interfaces the node announces on.
    */
   interfaces?: ServiceL2StatusInterface[];
+}
+
+/**
+ * One interface.
+ */
+export interface ServiceL2StatusInterface {
+  /**
+   * The interface name.
+   */
+  name: string;
 }

@@ -89,6 +89,7 @@ function declareInterface(name: string, s: SourceSchema, ctx: Context): void {
   const target = s.tsShared ? ctx.common : ctx.own;
   if (s.tsShared) ctx.imports.add(name);
   if (!target.claim(name, s)) return;
+  target.code.set(name, ""); // reserve the place, so a parent comes before the types it uses
   // Shared shapes may only refer to other shared shapes, so their own context is common.ts itself.
   const inner: Context = s.tsShared ? { own: ctx.common, common: ctx.common, imports: new Set() } : ctx;
   const required = new Set(s.required ?? []);

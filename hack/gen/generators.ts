@@ -1,3 +1,4 @@
+import { configDoc } from "./config-doc";
 import { crdManifests } from "./crd-manifests";
 import { crdTypes } from "./crd-types";
 
@@ -8,4 +9,4 @@ export interface Generator {
   files(): Iterable<[path: string, content: string]>;
 }
 
-export const generators: Generator[] = [crdManifests, crdTypes];
+export const generators: Generator[] = [crdManifests, crdTypes, configDoc];
