@@ -1,0 +1,127 @@
+/**
+ * Turns "announce these routes, withdraw these prefixes" into as few UPDATE messages as fit in
+ * the 4096-octet limit. Routes with identical attributes (next hop included) share messages;
+ * IPv4 routes with an IPv4 next hop go in the classic NLRI field, everything else in
+ * MP_REACH_NLRI; IPv4 withdrawals first fill the room left in announcing messages, then get
+ * messages of their own; IPv6 withdrawals go in MP_UNREACH_NLRI.
+ */
+import { formatCidr, type Cidr, type IPAddress } from "../net/ip";
+import { encodeAttributes, type CodecContext, type PathAttributes } from "./codec/attributes";
+import { MAX_MESSAGE_LENGTH } from "./codec/header";
+import { afiOf } from "./codec/mp-nlri";
+import { encodedPrefixLength } from "./codec/prefix";
+import { UPDATE_FIXED_LENGTH, type UpdateMessage } from "./codec/update";
+import { Safi } from "./codec/capabilities";
+
+/** Attributes a route carries besides its next hop (the packer owns NEXT_HOP and the MP attributes). */
+export type RouteAttributes = Omit<PathAttributes, "nextHop" | "mpReach" | "mpUnreach">;
+
+export interface Route {
+  readonly prefix: Cidr;
+  readonly nextHop: IPAddress;
+  readonly attributes: RouteAttributes;
+}
+
+const ATTR_HEADER = 3;
+const ATTR_HEADER_EXTENDED = 4;
+const attrHeader = (valueLength: number) => (valueLength > 255 ? ATTR_HEADER_EXTENDED : ATTR_HEADER);
+
+export const prefixKey = (p: Cidr): string => formatCidr(p);
+
+/** An IPv6 route through an IPv4 next hop carries it as ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
+const mpNextHop = (nh: IPAddress): IPAddress => (nh.family === "IPv6" ? nh : { family: "IPv6", value: 0xffff00000000n | nh.value });
+
+const byAddress = (a: Cidr, b: Cidr): number =>
+  a.family !== b.family ? (a.family === "IPv4" ? -1 : 1) : a.base !== b.base ? (a.base < b.base ? -1 : 1) : a.prefix - b.prefix;
+
+interface Group {
+  readonly classic: boolean;
+  readonly attributes: PathAttributes;
+  /** Encoded length of the attributes other than MP_REACH_NLRI. */
+  readonly attrLength: number;
+  readonly nextHop: IPAddress;
+  readonly prefixes: Cidr[];
+}
+
+export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[], ctx: CodecContext): UpdateMessage[] {
+  // The last announcement of a prefix wins; a prefix being announced is not also withdrawn.
+  const routes = new Map<string, Route>();
+  for (const r of announce) routes.set(prefixKey(r.prefix), r);
+  const withdrawals = new Map<string, Cidr>();
+  for (const p of withdraw) if (!routes.has(prefixKey(p))) withdrawals.set(prefixKey(p), p);
+
+  const groups = new Map<string, Group>();
+  for (const r of [...routes.values()].sort((a, b) => byAddress(a.prefix, b.prefix))) {
+    const classic = r.prefix.family === "IPv4" && r.nextHop.family === "IPv4";
+    const attributes: PathAttributes = classic ? { ...r.attributes, nextHop: r.nextHop } : r.attributes;
+    const encoded = encodeAttributes(attributes, ctx);
+    const nextHop = classic ? r.nextHop : mpNextHop(r.nextHop);
+    const key = `${classic ? "c" : r.prefix.family}|${nextHop.value}|${encoded.toString("hex")}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { classic, attributes, attrLength: encoded.length, nextHop, prefixes: [] }));
+    g.prefixes.push(r.prefix);
+  }
+
+  const out: { message: UpdateMessage; size: number; room: boolean }[] = [];
+  for (const g of groups.values()) {
+    if (g.classic) {
+      for (const chunk of fill(g.prefixes, MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - g.attrLength, () => 0)) {
+        out.push({ message: { withdrawn: [], attributes: g.attributes, nlri: chunk.items }, size: UPDATE_FIXED_LENGTH + g.attrLength + chunk.bytes, room: true });
+      }
+    } else {
+      const nhLength = g.nextHop.family === "IPv4" ? 4 : 16;
+      const fixedValue = 5 + nhLength; // AFI, SAFI, next hop length, next hop, reserved
+      const budget = MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - g.attrLength - fixedValue;
+      for (const chunk of fill(g.prefixes, budget, n => attrHeader(fixedValue + n))) {
+        const afi = afiOf(g.prefixes[0]?.family ?? "IPv6");
+        const mpReach = { afi, safi: Safi.Unicast, nextHops: [g.nextHop], nlri: chunk.items };
+        out.push({ message: { withdrawn: [], attributes: { ...g.attributes, mpReach }, nlri: [] }, size: 0, room: false });
+      }
+    }
+  }
+
+  const v4Withdrawals = [...withdrawals.values()].filter(p => p.family === "IPv4").sort(byAddress);
+  const v6Withdrawals = [...withdrawals.values()].filter(p => p.family === "IPv6").sort(byAddress);
+  // Fill the room left in classic announcing messages before opening withdraw-only ones.
+  let next = 0;
+  for (const entry of out) {
+    if (!entry.room) continue;
+    const taken: Cidr[] = [];
+    let size = entry.size;
+    for (let p = v4Withdrawals[next]; p !== undefined && size + encodedPrefixLength(p) <= MAX_MESSAGE_LENGTH; p = v4Withdrawals[++next]) {
+      taken.push(p);
+      size += encodedPrefixLength(p);
+    }
+    if (taken.length > 0) entry.message = { ...entry.message, withdrawn: taken };
+  }
+  const messages = out.map(e => e.message);
+  for (const chunk of fill(v4Withdrawals.slice(next), MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH, () => 0)) {
+    messages.push({ withdrawn: chunk.items, attributes: {}, nlri: [] });
+  }
+  for (const chunk of fill(v6Withdrawals, MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - 3, n => attrHeader(3 + n))) {
+    messages.push({ withdrawn: [], attributes: { mpUnreach: { afi: afiOf("IPv6"), safi: Safi.Unicast, withdrawn: chunk.items } }, nlri: [] });
+  }
+  return messages;
+}
+
+/**
+ * Cuts `prefixes` into consecutive runs whose encoded length plus `overhead(length)` stays
+ * within `budget` (the overhead is the attribute header, which grows by one octet past 255).
+ */
+function fill(prefixes: readonly Cidr[], budget: number, overhead: (bytes: number) => number): { items: Cidr[]; bytes: number }[] {
+  const chunks: { items: Cidr[]; bytes: number }[] = [];
+  let current: Cidr[] = [];
+  let bytes = 0;
+  for (const p of prefixes) {
+    const size = encodedPrefixLength(p);
+    if (current.length > 0 && bytes + size + overhead(bytes + size) > budget) {
+      chunks.push({ items: current, bytes });
+      current = [];
+      bytes = 0;
+    }
+    current.push(p);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push({ items: current, bytes });
+  return chunks;
+}
