@@ -27,7 +27,7 @@ export class Reader {
     const out = new Map<K, LegacyNode>();
     for (const { key, value } of node.entries) {
       if ((known as readonly string[]).includes(key)) out.set(key as K, value);
-      else this.report(join(path, key), `unknown field (expected one of: ${known.join(", ")})`);
+      else this.report(join(path, key.length > 120 ? `${key.slice(0, 120)}...` : key), `unknown field (expected one of: ${known.join(", ")})`);
     }
     return out;
   }

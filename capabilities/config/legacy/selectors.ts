@@ -2,6 +2,7 @@
  * Legacy `node-selectors` (`match-labels`, `match-expressions`) to metav1.LabelSelector, with the
  * checks Kubernetes' LabelSelectorAsSelector made when MetalLB built the selector.
  */
+import { quote } from "./quote";
 import { join, type Reader } from "./fields";
 import type { LegacyNode } from "./tree";
 
@@ -18,14 +19,14 @@ function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf("/");
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return `invalid label key "${key}": the prefix must be a DNS subdomain`;
-  if (name.length > 63 || !NAME_PART.test(name)) return `invalid label key "${key}": want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return `invalid label key ${quote(key)}: the prefix must be a DNS subdomain`;
+  if (name.length > 63 || !NAME_PART.test(name)) return `invalid label key ${quote(key)}: want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
   return undefined;
 }
 
 function labelValueProblem(value: string): string | undefined {
   if (value === "" || (value.length <= 63 && NAME_PART.test(value))) return undefined;
-  return `invalid label value "${value}": want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  return `invalid label value ${quote(value)}: want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
 }
 
 export function readNodeSelectors(r: Reader, node: LegacyNode | undefined, path: string): LabelSelectorObject[] | undefined {
@@ -59,7 +60,7 @@ export function readNodeSelectors(r: Reader, node: LegacyNode | undefined, path:
         const keyProblem = labelKeyProblem(key);
         if (keyProblem) r.report(join(ePath, "key"), keyProblem);
         if (!OPERATORS.includes(operator)) {
-          r.report(join(ePath, "operator"), `invalid operator "${operator}" (want ${OPERATORS.join(", ")})`);
+          r.report(join(ePath, "operator"), `invalid operator ${quote(operator)} (want ${OPERATORS.join(", ")})`);
         } else if ((operator === "In" || operator === "NotIn") && values.length === 0) {
           r.report(join(ePath, "values"), `operator ${operator} needs at least one value`);
         } else if ((operator === "Exists" || operator === "DoesNotExist") && values.length > 0) {

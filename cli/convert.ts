@@ -1,0 +1,142 @@
+/**
+ * `lodestone convert -f FILE`: MetalLB's legacy `config` ConfigMap (v0.7-v0.12) to metallb.io
+ * resources, printed as multi-document YAML ready for `kubectl apply -f -`.
+ *
+ * Exit codes: 0 the resources are on stdout; 1 the configuration has problems (one line each on
+ * stderr, nothing on stdout, so a pipe into kubectl applies nothing); 2 the command could not run
+ * (bad arguments, unreadable file, YAML syntax error with file:line:column).
+ *
+ * The output is checked twice: by the converter against the legacy parser's rules, then by the same
+ * parseConfig the webhooks use, so what convert prints is what the cluster accepts.
+ */
+import { readFile } from "node:fs/promises";
+import { LineCounter, parseAllDocuments, stringify } from "yaml";
+import { convertLegacyConfigMap, type ConvertedObject } from "../capabilities/config/legacy/convert";
+import { formatProblem, type ConfigProblem } from "../capabilities/config/types";
+import type { CommandIO } from "./main";
+
+/** The part of parseConfig's contract that convert relies on. */
+export type ConfigValidator = (input: { namespace: string; objects: readonly unknown[] }) => { problems: ConfigProblem[]; warnings: string[] };
+
+export interface ConvertDeps {
+  readText: (file: string) => Promise<string>;
+  /** Loaded on use; undefined skips the second check. */
+  loadValidator: () => Promise<ConfigValidator | undefined>;
+}
+
+const USAGE = "usage: lodestone convert -f FILE   (FILE: the legacy MetalLB ConfigMap, or the text of its config key; - for stdin)";
+
+export async function convertCommand(args: string[], io: CommandIO): Promise<number> {
+  return runConvert(args, io, defaultDeps);
+}
+
+export async function runConvert(args: string[], io: CommandIO, deps: ConvertDeps): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed === "help") {
+    io.out(USAGE);
+    return 0;
+  }
+  if (typeof parsed !== "object") {
+    io.err(`lodestone convert: ${parsed}`);
+    io.err(USAGE);
+    return 2;
+  }
+  let text: string;
+  try {
+    text = await deps.readText(parsed.file);
+  } catch (e) {
+    io.err(`${parsed.file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  const input = pickInput(parsed.file, text);
+  if (!input.ok) {
+    io.err(input.message);
+    return 2;
+  }
+
+  const conversion = convertLegacyConfigMap(input.value);
+  if (conversion.problems.length > 0) return reportProblems(io, conversion.problems);
+
+  const validate = await deps.loadValidator();
+  if (validate) {
+    // Round-trip through JSON so the validator sees exactly what kubectl would send.
+    const objects = conversion.objects.map(o => JSON.parse(JSON.stringify(o)) as unknown);
+    const result = validate({ namespace: conversion.namespace, objects });
+    if (result.problems.length > 0) return reportProblems(io, result.problems);
+    for (const w of result.warnings) io.err(`warning: ${w}`);
+  }
+  if (conversion.objects.length === 0) io.err("warning: the configuration defines nothing; no resources to print");
+  else io.out(formatObjects(conversion.objects));
+  return 0;
+}
+
+/** Multi-document YAML, `---` between documents. Quoted as YAML 1.1 readers (kubectl) need. */
+export function formatObjects(objects: readonly ConvertedObject[]): string {
+  return objects.map(o => stringify(o, { version: "1.1" }).trimEnd()).join("\n---\n");
+}
+
+function reportProblems(io: CommandIO, problems: readonly ConfigProblem[]): number {
+  for (const p of problems) io.err(formatProblem(p));
+  return 1;
+}
+
+function parseArgs(args: string[]): { file: string } | "help" | string {
+  let file: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg === "-h" || arg === "--help") return "help";
+    if (arg === "-f" || arg === "--filename") {
+      const next = args[++i];
+      if (next === undefined) return `${arg} needs a file name`;
+      file = next;
+    } else if (arg.startsWith("--filename=")) file = arg.slice("--filename=".length);
+    else return `unexpected argument "${arg}"`;
+  }
+  return file === undefined || file === "" ? "missing -f FILE" : { file };
+}
+
+type Picked = { ok: true; value: unknown } | { ok: false; message: string };
+
+/**
+ * What to convert from the file: its one ConfigMap with a `config` key (other documents, such as the
+ * rest of an old MetalLB manifest, are skipped; a `kind: List` is looked into), or, when the file holds
+ * no Kubernetes object at all, the file itself as the text of the `config` key.
+ */
+function pickInput(file: string, text: string): Picked {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter });
+  if (!Array.isArray(docs)) return { ok: false, message: `${file}: not a YAML stream` };
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error) {
+      const pos = error.linePos?.[0];
+      const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+      return { ok: false, message: `${where}: ${error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:$/, "")}` };
+    }
+  }
+  const values: unknown[] = docs.map(d => d.toJS({ maxAliasCount: 100 }) as unknown).filter(v => v !== null && v !== undefined);
+  const objects = values.flatMap(v => (isRecord(v) && v.kind === "List" && Array.isArray(v.items) ? (v.items as unknown[]) : [v]));
+  const configMaps = objects.filter(o => isRecord(o) && o.kind === "ConfigMap");
+  const withConfig = configMaps.filter(o => isRecord(o) && isRecord(o.data) && "config" in o.data);
+  if (withConfig.length === 1) return { ok: true, value: withConfig[0] };
+  if (withConfig.length > 1) return { ok: false, message: `${file}: holds ${withConfig.length} ConfigMaps with a config key; convert one at a time` };
+  if (configMaps.length === 1) return { ok: true, value: configMaps[0] };
+  const onlyRawConfig = objects.length <= 1 && objects.every(o => isRecord(o) && !("kind" in o) && !("apiVersion" in o));
+  if (onlyRawConfig) return { ok: true, value: text };
+  return { ok: false, message: `${file}: no ConfigMap with a config key found (want MetalLB's legacy config ConfigMap, or the text of its config key)` };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+const defaultDeps: ConvertDeps = {
+  readText: file => (file === "-" ? readStdin() : readFile(file, "utf8")),
+  loadValidator: async () => undefined,
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString("utf8");
+}
