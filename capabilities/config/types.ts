@@ -53,6 +53,8 @@ export interface L2Advertisement {
   nodeSelectors: LabelSelector[];
   interfaces: string[];
   serviceSelectors: LabelSelector[];
+  /** Soft election preferences (weight 1..100); nodes matching several add their weights up. */
+  preferredNodeSelectors?: { weight: number; preference: LabelSelector }[];
 }
 
 export type CommunityValue =
@@ -126,6 +128,8 @@ export interface ConfigProblem {
   field: string;
   message: string;
   transient: boolean;
+  /** Stable problem code (problems.ts), e.g. `pool.overlap`; absent on problems built elsewhere. */
+  code?: string;
 }
 
 /** `<Kind>/<name>: <field>: <message>`, the line format of `lodestone validate` and of webhook denials. */

@@ -1,0 +1,26 @@
+/** Community objects: named aliases for community values, unique across all Community objects. */
+import { parseCommunity } from "./community";
+import type { ConfigObject } from "./objects";
+import { community as issues } from "./problems";
+import { at, readRecordList, readString, unknownKeys } from "./read";
+import type { CommunityValue } from "./types";
+
+/** Adds the aliases of one Community object to `aliases`; reports bad values and repeated names. */
+export function readCommunityObject(obj: ConfigObject, aliases: Map<string, CommunityValue>, warnings: string[]): void {
+  for (const key of unknownKeys(obj.spec, ["communities"])) warnings.push(`Community/${obj.displayName}: spec.${key}: unknown field, ignored`);
+  for (const { item, path } of readRecordList(at(obj.spec, "communities", "spec"), obj.report)) {
+    const name = readString(at(item, "name", path), obj.report, true);
+    const text = readString(at(item, "value", path), obj.report, true);
+    if (name === undefined || text === undefined) continue;
+    const parsed = parseCommunity(text);
+    if (!parsed.ok) {
+      obj.report(`${path}.value`, issues.invalidValue(text, parsed.reason));
+      continue;
+    }
+    if (aliases.has(name)) {
+      obj.report(`${path}.name`, issues.duplicateAlias(name));
+      continue;
+    }
+    aliases.set(name, parsed.value);
+  }
+}

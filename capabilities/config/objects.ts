@@ -1,0 +1,72 @@
+/**
+ * Recognising metallb.io configuration objects among arbitrary input and checking their envelope
+ * (apiVersion, kind, metadata): what every kind has in common before its spec is read.
+ */
+import { bfd, pool, schema, type Issue, type Reporter } from "./problems";
+import { at, isRecord, own, readRecord, readString, readStringMap, unknownKeys, type JsonRecord } from "./read";
+import type { ConfigProblem } from "./types";
+
+export const CONFIG_KINDS = ["IPAddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer", "BFDProfile", "Community"] as const;
+export type ConfigKind = (typeof CONFIG_KINDS)[number];
+
+const SERVED_VERSIONS: Record<ConfigKind, readonly string[]> = {
+  IPAddressPool: ["metallb.io/v1beta1"],
+  L2Advertisement: ["metallb.io/v1beta1"],
+  BGPAdvertisement: ["metallb.io/v1beta1"],
+  BGPPeer: ["metallb.io/v1beta2", "metallb.io/v1beta1"],
+  BFDProfile: ["metallb.io/v1beta1"],
+  Community: ["metallb.io/v1beta1"],
+};
+
+const isConfigKind = (kind: string): kind is ConfigKind => (CONFIG_KINDS as readonly string[]).includes(kind);
+
+/** One configuration object whose envelope was read; `spec` is {} when absent or not an object. */
+export interface ConfigObject {
+  kind: ConfigKind;
+  apiVersion: string;
+  /** metadata.name, or "" when missing. */
+  name: string;
+  /** The name to print: metadata.name, or `#<position in input>` when it has none. */
+  displayName: string;
+  labels: Record<string, string>;
+  spec: JsonRecord;
+  /** Reports a problem on this object. */
+  report: Reporter;
+}
+
+/** Whether an input item is a metallb.io object of one of the six configuration kinds (any version). */
+export function isConfigObject(raw: unknown): boolean {
+  if (!isRecord(raw)) return false;
+  const apiVersion = own(raw, "apiVersion");
+  const kind = own(raw, "kind");
+  return typeof apiVersion === "string" && apiVersion.startsWith("metallb.io/") && typeof kind === "string" && isConfigKind(kind);
+}
+
+/**
+ * Reads the envelope of input item `index` (0-based), or undefined when it is not a configuration
+ * object (other kinds are not this parser's business). Problems go to `problems`.
+ */
+export function readEnvelope(raw: unknown, index: number, namespace: string, problems: ConfigProblem[], warnings: string[]): ConfigObject | undefined {
+  if (!isConfigObject(raw) || !isRecord(raw)) return undefined;
+  const kind = own(raw, "kind") as ConfigKind;
+  const apiVersion = own(raw, "apiVersion") as string;
+  const metadata = isRecord(own(raw, "metadata")) ? (own(raw, "metadata") as JsonRecord) : {};
+  const nameValue = own(metadata, "name");
+  const name = typeof nameValue === "string" ? nameValue : "";
+  const displayName = name || `#${index + 1}`;
+  const report: Reporter = (field: string, issue: Issue) =>
+    problems.push({ kind, name: displayName, field, message: issue.message, transient: issue.transient ?? false, code: issue.code });
+
+  if (!SERVED_VERSIONS[kind].includes(apiVersion)) report("apiVersion", schema.unsupportedVersion(apiVersion, kind));
+  readRecord(at(raw, "metadata", ""), report);
+  readString(at(metadata, "name", "metadata"), report);
+  if (nameValue === undefined || nameValue === null || nameValue === "")
+    report("metadata.name", kind === "IPAddressPool" ? pool.missingName() : kind === "BFDProfile" ? bfd.missingName() : schema.missingName());
+  const ns = readString(at(metadata, "namespace", "metadata"), report);
+  if (ns !== undefined && ns !== "" && ns !== namespace) report("metadata.namespace", schema.wrongNamespace(namespace));
+  const labels = readStringMap(at(metadata, "labels", "metadata"), report) ?? {};
+  const spec = readRecord(at(raw, "spec", ""), report) ?? {};
+  for (const key of unknownKeys(raw, ["apiVersion", "kind", "metadata", "spec", "status"]))
+    warnings.push(`${kind}/${displayName}: ${key}: unknown field, ignored`);
+  return { kind, apiVersion, name, displayName, labels, spec, report };
+}

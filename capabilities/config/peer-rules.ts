@@ -1,0 +1,48 @@
+/**
+ * Rules between BGPPeers that can run on the same node. All sessions of one node belong to one BGP
+ * speaker, which has one router ID and one local ASN and cannot hold two sessions to one address.
+ */
+import { peer as issues, type Reporter } from "./problems";
+import { selectNames, selectorListsCanIntersect } from "./selector";
+import type { BGPAdvertisement, BGPPeer, BFDProfile, Pool } from "./types";
+import type { NodeInfo } from "./bgp-advertisements";
+
+/** Whether two peers can select a common node: from the Nodes when known, else from the selectors. */
+export function peersShareANode(a: BGPPeer, b: BGPPeer, nodes?: readonly NodeInfo[]): boolean {
+  if (!nodes) return selectorListsCanIntersect(a.nodeSelectors, b.nodeSelectors);
+  const left = new Set(selectNames(a.nodeSelectors, nodes));
+  return selectNames(b.nodeSelectors, nodes).some(n => left.has(n));
+}
+
+/** `peers` in input order; the later peer of a conflicting pair is reported. */
+export function checkPeersPerNode(peers: readonly { peer: BGPPeer; report: Reporter }[], nodes?: readonly NodeInfo[]): void {
+  peers.forEach(({ peer, report }, i) => {
+    for (const { peer: other } of peers.slice(0, i)) {
+      if (!peersShareANode(peer, other, nodes)) continue;
+      if (peer.peerAddress === other.peerAddress) report("spec.peerAddress", issues.sameNode(other.name));
+      if ((peer.routerID ?? "") !== (other.routerID ?? ""))
+        report("spec.routerID", issues.routerIDConflict(other.name, peer.routerID ?? "", other.routerID ?? ""));
+      if (peer.myASN !== other.myASN) report("spec.myASN", issues.myASNConflict(other.name, peer.myASN, other.myASN));
+    }
+  });
+}
+
+/** BFD echo mode cannot work for a peer that receives an IPv6 pool's routes. */
+export function checkEchoWithIPv6(
+  peers: readonly { peer: BGPPeer; report: Reporter }[],
+  advertisements: readonly BGPAdvertisement[],
+  pools: ReadonlyMap<string, Pool>,
+  profiles: ReadonlyMap<string, BFDProfile>,
+): void {
+  for (const { peer, report } of peers) {
+    const profile = peer.bfdProfile === undefined ? undefined : profiles.get(peer.bfdProfile);
+    if (!profile?.echoMode) continue;
+    for (const adv of advertisements) {
+      if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
+      const v6Pool = adv.pools.find(p => pools.get(p)?.families.includes("IPv6"));
+      if (v6Pool === undefined) continue;
+      report("spec.bfdProfile", issues.echoWithIPv6(profile.name, v6Pool, adv.name));
+      break;
+    }
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * BGPPeer (v1beta2, and the deprecated v1beta1 with its smaller field set): ASNs, addresses,
+ * timers, password or password Secret, BFD profile reference. Fields Lodestone does not implement
+ * yet are refused by name.
+ */
+import { formatIP, parseIP } from "../net/ip";
+import { parseGoDuration } from "./duration";
+import type { ConfigObject } from "./objects";
+import { notImplemented, peer as issues, schema, type Reporter } from "./problems";
+import { at, has, isRecord, own, readBool, readInt, readRecord, readString, unknownKeys, type JsonRecord } from "./read";
+import { parseSelectorList } from "./selector";
+import type { BFDProfile, BGPPeer } from "./types";
+
+const V1BETA1_FIELDS = ["myASN", "peerASN", "peerAddress", "sourceAddress", "peerPort", "holdTime", "keepaliveTime", "routerID", "nodeSelectors", "password", "bfdProfile", "ebgpMultiHop"];
+const V1BETA2_FIELDS = [
+  ...V1BETA1_FIELDS,
+  "dynamicASN",
+  "localASN",
+  "interface",
+  "connectTime",
+  "passwordSecret",
+  "enableGracefulRestart",
+  "vrf",
+  "disableMP",
+  "dualStackAddressFamily",
+];
+const MAX_ASN = 4294967295;
+const DEFAULT_HOLD_S = 90;
+const DEFAULT_CONNECT_S = 120;
+
+export interface SecretInput {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export interface PeerContext {
+  namespace: string;
+  /** undefined: Secrets are not known here (admission), so passwordSecret is not resolved. */
+  secrets?: ReadonlyMap<string, SecretInput>;
+  bfdProfiles: ReadonlyMap<string, BFDProfile>;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const hasNewline = (s: string): boolean => /[\r\n]/.test(s);
+
+/** Reads one peer; undefined when it has a non-transient problem of its own (reported). */
+export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]): BGPPeer | undefined {
+  let valid = true;
+  const report: Reporter = (field, issue) => {
+    if (!issue.transient) valid = false;
+    obj.report(field, issue);
+  };
+  const { spec } = obj;
+  const v1beta1 = obj.apiVersion === "metallb.io/v1beta1";
+  const prefix = `BGPPeer/${obj.displayName}`;
+  if (v1beta1) warnings.push(`${prefix}: ${issues.v1beta1Deprecated()}`);
+  for (const key of unknownKeys(spec, v1beta1 ? V1BETA1_FIELDS : V1BETA2_FIELDS)) warnings.push(`${prefix}: spec.${key}: unknown field, ignored`);
+  const f = (key: string) => at(spec, key, "spec");
+
+  // ASNs
+  const myASN = readInt(f("myASN"), report, { min: 0, max: MAX_ASN, required: true });
+  const peerASNIn = readInt(f("peerASN"), report, { min: 0, max: MAX_ASN, required: v1beta1 });
+  // Absent from v1beta1, or of a wrong type or range: already reported by the schema check.
+  const peerASNReported = peerASNIn === undefined && (v1beta1 || has(f("peerASN")));
+  const peerASN = peerASNIn ?? 0;
+  if (myASN === 0) report("spec.myASN", issues.missingLocalASN());
+  const dynamicASN = v1beta1 ? undefined : readString(f("dynamicASN"), report);
+  if (dynamicASN !== undefined) {
+    if (dynamicASN !== "internal" && dynamicASN !== "external") report("spec.dynamicASN", schema.unsupported(dynamicASN, ["internal", "external"]));
+    else report("spec.dynamicASN", notImplemented("dynamicASN"));
+  }
+  if (peerASN === 0 && !dynamicASN && !peerASNReported) report("spec.peerASN", issues.missingPeerASN());
+  if (peerASN !== 0 && dynamicASN) report("spec.dynamicASN", issues.bothASNs());
+  if (!v1beta1 && has(f("localASN"))) {
+    if (readInt(f("localASN"), report, { min: 1, max: MAX_ASN }) !== undefined) report("spec.localASN", notImplemented("localASN"));
+  }
+  const ebgpMultiHop = readBool(f("ebgpMultiHop"), report) ?? false;
+  if (myASN !== undefined && myASN !== 0 && peerASN === myASN && ebgpMultiHop) report("spec.ebgpMultiHop", issues.ibgpMultiHop());
+
+  // Addresses
+  const address = readString(f("peerAddress"), report, v1beta1) ?? "";
+  const iface = v1beta1 ? "" : (readString(f("interface"), report) ?? "");
+  const addressReported = has(f("peerAddress")) ? typeof own(spec, "peerAddress") !== "string" : v1beta1;
+  if (address === "" && iface === "" && !addressReported) report("spec.peerAddress", issues.noAddress());
+  if (address !== "" && iface !== "") report("spec.interface", issues.bothAddressAndInterface());
+  else if (iface !== "") report("spec.interface", notImplemented("BGP unnumbered (interface)"));
+  const peerIP = address === "" ? undefined : parseIP(address);
+  if (address !== "" && !peerIP) report("spec.peerAddress", issues.invalidAddress(address));
+  const source = readString(f("sourceAddress"), report) ?? "";
+  const sourceIP = source === "" ? undefined : parseIP(source);
+  if (source !== "" && !sourceIP) report("spec.sourceAddress", issues.invalidSource(source));
+  const routerIDText = readString(f("routerID"), report) ?? "";
+  const routerID = routerIDText === "" ? undefined : parseIP(routerIDText);
+  if (routerIDText !== "" && !routerID) report("spec.routerID", issues.invalidRouterID(routerIDText));
+  else if (routerID && routerID.family !== "IPv4") report("spec.routerID", issues.routerIDNotIPv4(routerIDText));
+  const port = readInt(f("peerPort"), report, { min: v1beta1 ? 0 : 1, max: 16384 });
+  const peerPort = port === undefined || port === 0 ? 179 : port;
+
+  const timers = readTimers(spec, report, v1beta1);
+  const nodeSelectors = parseSelectorList(f("nodeSelectors"), "nodeSelectors", report, { valuesMinItems: v1beta1 });
+  const secret = readPassword(obj, ctx, report, v1beta1);
+
+  const bfdProfile = readString(f("bfdProfile"), report) ?? "";
+  if (bfdProfile !== "" && !ctx.bfdProfiles.has(bfdProfile)) report("spec.bfdProfile", issues.bfdProfileMissing(bfdProfile));
+  const enableGracefulRestart = v1beta1 ? false : (readBool(f("enableGracefulRestart"), report) ?? false);
+  if (!v1beta1) {
+    const vrf = readString(f("vrf"), report) ?? "";
+    if (vrf !== "") report("spec.vrf", notImplemented("vrf"));
+    if (readBool(f("dualStackAddressFamily"), report) === true) report("spec.dualStackAddressFamily", notImplemented("dualStackAddressFamily"));
+    if (readBool(f("disableMP"), report) === true) warnings.push(`${prefix}: spec.disableMP: ${issues.disableMPDeprecated()}`);
+  }
+
+  if (!valid || obj.name === "" || myASN === undefined || !peerIP || !timers) return undefined;
+  return {
+    name: obj.name,
+    myASN,
+    peerASN,
+    peerAddress: formatIP(peerIP),
+    peerPort,
+    ...(sourceIP ? { sourceAddress: formatIP(sourceIP) } : {}),
+    ...(routerID ? { routerID: formatIP(routerID) } : {}),
+    holdTimeS: timers.hold,
+    keepaliveTimeS: timers.keepalive,
+    connectTimeS: timers.connect,
+    nodeSelectors,
+    ...(secret.password !== undefined ? { password: secret.password } : {}),
+    ...(secret.ref ? { passwordSecret: secret.ref } : {}),
+    ...(bfdProfile !== "" ? { bfdProfile } : {}),
+    ebgpMultiHop,
+    enableGracefulRestart,
+  };
+}
+
+/** Hold time, keepalive and connect time in whole seconds; undefined when invalid (reported). */
+function readTimers(spec: JsonRecord, report: Reporter, v1beta1: boolean): { hold: number; keepalive: number; connect: number } | undefined {
+  let valid = true;
+  const duration = (key: string): { text: string; seconds: number } | undefined => {
+    const text = readString(at(spec, key, "spec"), report);
+    if (text === undefined) return undefined;
+    const seconds = parseGoDuration(text);
+    if (seconds === undefined || seconds < 0) {
+      report(`spec.${key}`, issues.invalidDuration(text));
+      valid = false;
+      return undefined;
+    }
+    return { text, seconds };
+  };
+  const holdIn = duration("holdTime");
+  const keepaliveIn = duration("keepaliveTime");
+  // One given: the other follows RFC 4271's suggested ratio of 3.
+  const hold = holdIn?.seconds ?? (keepaliveIn ? keepaliveIn.seconds * 3 : DEFAULT_HOLD_S);
+  const keepalive = keepaliveIn?.seconds ?? hold / 3;
+  const rounded = Math.trunc(hold);
+  const holdText = holdIn?.text ?? `${hold}s`;
+  if (rounded !== 0 && rounded < 3) {
+    report(holdIn ? "spec.holdTime" : "spec.keepaliveTime", issues.holdTime(holdText));
+    valid = false;
+  } else if (keepalive > hold) {
+    report("spec.keepaliveTime", issues.keepaliveAboveHold(keepaliveIn?.text ?? `${keepalive}s`, holdText));
+    valid = false;
+  }
+  let connect = DEFAULT_CONNECT_S;
+  const connectIn = v1beta1 ? undefined : duration("connectTime");
+  if (connectIn) {
+    if (connectIn.seconds < 1 || connectIn.seconds > 65535) {
+      report("spec.connectTime", issues.connectTimeRange(connectIn.text));
+      valid = false;
+    } else if (!Number.isInteger(connectIn.seconds)) {
+      report("spec.connectTime", issues.connectTimeFraction(connectIn.text));
+      valid = false;
+    } else connect = connectIn.seconds;
+  }
+  return valid ? { hold: rounded, keepalive: Math.trunc(keepalive), connect } : undefined;
+}
+
+function readPassword(
+  obj: ConfigObject,
+  ctx: PeerContext,
+  report: Reporter,
+  v1beta1: boolean,
+): { password?: string; ref?: { name: string; namespace: string } } {
+  const password = readString(at(obj.spec, "password", "spec"), report) ?? "";
+  if (hasNewline(password)) report("spec.password", issues.passwordCharacters());
+  const refRaw = v1beta1 ? undefined : readRecord(at(obj.spec, "passwordSecret", "spec"), report);
+  const refName = refRaw ? (readString(at(refRaw, "name", "spec.passwordSecret"), report) ?? "") : "";
+  const refNamespace = refRaw ? (readString(at(refRaw, "namespace", "spec.passwordSecret"), report) ?? "") : "";
+  if (refName === "") return password !== "" ? { password } : {};
+  if (password !== "") {
+    report("spec.passwordSecret", issues.passwordAndSecret());
+    return {};
+  }
+  if (refNamespace !== "" && refNamespace !== ctx.namespace) report("spec.passwordSecret.namespace", issues.secretNamespace(refNamespace, ctx.namespace));
+  const ref = { name: refName, namespace: ctx.namespace };
+  if (!ctx.secrets) return { ref };
+  const secret = ctx.secrets.get(refName);
+  if (!secret) {
+    report("spec.passwordSecret", issues.secretNotFound(ctx.namespace, refName));
+    return { ref };
+  }
+  if (secret.type !== "kubernetes.io/basic-auth") {
+    report("spec.passwordSecret", issues.secretType(ctx.namespace, refName));
+    return { ref };
+  }
+  const data = isRecord(secret.data) ? own(secret.data, "password") : undefined;
+  if (typeof data !== "string") {
+    report("spec.passwordSecret", issues.secretNoPassword(ctx.namespace, refName));
+    return { ref };
+  }
+  if (!BASE64.test(data)) {
+    report("spec.passwordSecret", issues.secretBadBase64(ctx.namespace, refName));
+    return { ref };
+  }
+  const decoded = Buffer.from(data, "base64").toString("utf8");
+  if (hasNewline(decoded)) report("spec.passwordSecret", issues.passwordCharacters());
+  return { password: decoded, ref };
+}

@@ -1,0 +1,122 @@
+/**
+ * IPAddressPool: address entries (CIDR or `start-end` range), flags, serviceAllocation; and the
+ * cross-pool rule that no two CIDRs overlap, within a pool or between pools.
+ */
+import { cidrRange, formatCidr, formatIP, parseCidr, parseIP, rangeToCidrs, rangesOverlap, type IPFamily } from "../net/ip";
+import type { ConfigObject } from "./objects";
+import { pool as issues, type Issue, type Reporter } from "./problems";
+import { at, readBool, readInt, readRecord, readStringItems, unknownKeys } from "./read";
+import { matchesSelector, parseSelectorList } from "./selector";
+import type { LabelSelector, Pool, PoolAddressBlock, ServiceAllocation } from "./types";
+
+/** One `spec.addresses` entry: a CIDR (`10.0.0.0/24`, host bits allowed) or a range `a - b`. */
+export function parseAddressBlock(text: string): PoolAddressBlock | Issue {
+  if (!text.includes("-")) {
+    const cidr = parseCidr(text);
+    if (!cidr) return issues.invalidCidr(text);
+    return { text, range: cidrRange(cidr), cidrs: [cidr] };
+  }
+  const dash = text.indexOf("-");
+  const startText = text.slice(0, dash);
+  const endText = text.slice(dash + 1);
+  const start = parseIP(startText.trim());
+  if (!start) return issues.invalidRangeStart(text, startText);
+  const end = parseIP(endText.trim());
+  if (!end) return issues.invalidRangeEnd(text, endText);
+  if (start.family !== end.family) return issues.rangeFamilies(text);
+  if (start.value > end.value) return issues.rangeReversed(text, formatIP(start), formatIP(end));
+  const range = { family: start.family, first: start.value, last: end.value };
+  return { text: text.trim(), range, cidrs: rangeToCidrs(range) };
+}
+
+const isIssue = (x: PoolAddressBlock | Issue): x is Issue => "code" in x;
+
+const SPEC_FIELDS = ["addresses", "autoAssign", "avoidBuggyIPs", "serviceAllocation"];
+const ALLOCATION_FIELDS = ["priority", "namespaces", "namespaceSelectors", "serviceSelectors"];
+
+/** Reads one pool; undefined when it has a problem of its own (reported). */
+export function readPool(obj: ConfigObject, warnings: string[]): Pool | undefined {
+  let valid = true;
+  const report: Reporter = (field, issue) => {
+    valid = false;
+    obj.report(field, issue);
+  };
+  const { spec } = obj;
+  for (const key of unknownKeys(spec, SPEC_FIELDS)) warnings.push(`IPAddressPool/${obj.displayName}: spec.${key}: unknown field, ignored`);
+  const addresses = readStringItems(at(spec, "addresses", "spec"), report, true);
+  if (addresses !== undefined && addresses.length === 0) report("spec.addresses", issues.noPrefixes());
+  const blocks: PoolAddressBlock[] = [];
+  for (const { value, path } of addresses ?? []) {
+    const parsed = parseAddressBlock(value);
+    if (isIssue(parsed)) report(path, parsed);
+    else blocks.push(parsed);
+  }
+  const autoAssign = readBool(at(spec, "autoAssign", "spec"), report) ?? true;
+  const avoidBuggyIPs = readBool(at(spec, "avoidBuggyIPs", "spec"), report) ?? false;
+  const serviceAllocation = readServiceAllocation(obj, report, warnings);
+  if (!valid || obj.name === "") return undefined;
+  const families: IPFamily[] = [];
+  for (const family of ["IPv4", "IPv6"] as const) if (blocks.some(b => b.range.family === family)) families.push(family);
+  return {
+    name: obj.name,
+    labels: obj.labels,
+    blocks,
+    autoAssign,
+    avoidBuggyIPs,
+    ...(serviceAllocation ? { serviceAllocation } : {}),
+    families,
+  };
+}
+
+function readServiceAllocation(obj: ConfigObject, report: Reporter, warnings: string[]): ServiceAllocation | undefined {
+  const path = "spec.serviceAllocation";
+  const raw = readRecord(at(obj.spec, "serviceAllocation", "spec"), report);
+  if (!raw) return undefined;
+  for (const key of unknownKeys(raw, ALLOCATION_FIELDS)) warnings.push(`IPAddressPool/${obj.displayName}: ${path}.${key}: unknown field, ignored`);
+  const priority = readInt(at(raw, "priority", path), report, { min: -2147483648, max: 2147483647 }) ?? 0;
+  const namespaces = readStringItems(at(raw, "namespaces", path), report) ?? [];
+  for (const { value, path: nsPath } of namespaces.filter((n, i) => namespaces.findIndex(m => m.value === n.value) < i))
+    report(nsPath, issues.duplicateNamespace(value));
+  const namespaceSelectors = parseSelectorList(at(raw, "namespaceSelectors", path), "namespaceSelectors", report);
+  const serviceSelectors = parseSelectorList(at(raw, "serviceSelectors", path), "serviceSelectors", report);
+  return { priority, namespaces: [...new Set(namespaces.map(n => n.value))], namespaceSelectors, serviceSelectors };
+}
+
+/**
+ * No CIDR may overlap another, in the same pool or an earlier one (input order, as MetalLB checks).
+ * `pools` are the valid pools in input order; reports on the later pool.
+ */
+export function checkPoolOverlaps(pools: readonly { pool: Pool; report: Reporter }[]): void {
+  const seen: { cidr: string; range: ReturnType<typeof cidrRange> }[] = [];
+  for (const { pool, report } of pools) {
+    pool.blocks.forEach((block, blockIndex) => {
+      for (const cidr of block.cidrs) {
+        const range = cidrRange(cidr);
+        const clash = seen.find(s => rangesOverlap(s.range, range));
+        const text = formatCidr(cidr);
+        if (clash) report(`spec.addresses[${blockIndex}]`, issues.overlap(text, pool.name, clash.cidr));
+        seen.push({ cidr: text, range });
+      }
+    });
+  }
+}
+
+/**
+ * The pools an advertisement applies to: those named plus those its selectors match, or every
+ * pool when it names none and has no selector. Names of pools that do not exist are returned apart.
+ */
+export function selectPools(
+  names: readonly string[],
+  selectors: readonly LabelSelector[],
+  pools: ReadonlyMap<string, Pool>,
+): { pools: string[]; unknown: string[] } {
+  if (names.length === 0 && selectors.length === 0) return { pools: [...pools.keys()], unknown: [] };
+  const chosen = new Set<string>();
+  const unknown: string[] = [];
+  for (const name of names) {
+    if (pools.has(name)) chosen.add(name);
+    else if (!unknown.includes(name)) unknown.push(name);
+  }
+  if (selectors.length > 0) for (const p of pools.values()) if (selectors.some(s => matchesSelector(s, p.labels))) chosen.add(p.name);
+  return { pools: [...pools.keys()].filter(n => chosen.has(n)), unknown };
+}
