@@ -95,7 +95,7 @@ export const peer = {
   ibgpMultiHop: () => make("peer.ibgp-multihop", "invalid ebgp-multihop parameter set for an ibgp peer"),
   noAddress: () => make("peer.no-address", "peer has no Address or Interface specified"),
   bothAddressAndInterface: () => make("peer.address-and-interface", "peer has both Address and Interface specified"),
-  invalidDuration: (text: string) => make("peer.duration", `invalid duration ${q(text)}: expected a Go duration such as "90s" or "1m30s"`),
+  invalidDuration: (text: string) => make("peer.duration", `invalid duration ${q(text)}: expected a non-negative Go duration such as "90s" or "1m30s"`),
   holdTime: (text: string) => make("peer.hold-time", `invalid hold time ${q(text)}: must be 0 or >=3s`),
   keepaliveAboveHold: (keepalive: string, hold: string) =>
     make("peer.keepalive", `invalid keepaliveTime ${q(keepalive)}, must be lower than holdTime ${q(hold)}`),
