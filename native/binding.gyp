@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "lodestone_native",
+      "sources": ["lodestone_native.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines": ["NAPI_VERSION=8"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
+    }
+  ]
+}

@@ -1,0 +1,319 @@
+/**
+ * Typed wrapper of the lodestone_native addon (native/lodestone_native.c): AF_PACKET sockets for the
+ * ARP/NDP responders, TCP sockets with MD5 keys and TTLs for BGP, and socket filters (GTSM for BFD).
+ *
+ * The addon is loaded on first use, not at import, so code that merely imports this module (the
+ * controller, tests of pure cores, macOS laptops) works without it; the first call explains how to build it.
+ */
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type * as dgram from "node:dgram";
+import type * as net from "node:net";
+import { ttlSocketFilter, type BpfInsn } from "./bpf";
+import { parseMac } from "./mac";
+
+/** The addon's raw exports; everything else in this file adds types and checks. */
+interface NativeBinding {
+  packetOpen(ifname: string, ethertype: number, filter?: readonly BpfInsn[] | null): NativeHandle;
+  packetIfindex(handle: NativeHandle): number;
+  packetSend(handle: NativeHandle, frame: Uint8Array): number;
+  packetMembership(handle: NativeHandle, add: boolean, kind: 0 | 1 | 2, mac?: Buffer): void;
+  packetSetFilter(handle: NativeHandle, program: readonly BpfInsn[]): void;
+  packetStart(handle: NativeHandle, cb: (err: Error | null, frame: Buffer | undefined, ifindex: number, pkttype: number) => void): void;
+  packetStop(handle: NativeHandle): void;
+  packetRef(handle: NativeHandle, ref: boolean): void;
+  packetClose(handle: NativeHandle): void;
+  tcpSocket(family: 4 | 6, opts: { localAddress?: string; localPort?: number; ttl?: number; minTtl?: number }): number;
+  setTtl(fd: number, opts: { ttl?: number; minTtl?: number }): void;
+  setMd5Key(fd: number, peer: string, key: Buffer, prefixLength?: number): void;
+  attachFilter(fd: number, program: readonly BpfInsn[]): void;
+  closeFd(fd: number): void;
+}
+declare const nativeHandleBrand: unique symbol;
+type NativeHandle = { readonly [nativeHandleBrand]: true };
+
+/** An error from a system call: `code` is the errno name (ENODEV, EPERM, EINVAL...). */
+export interface NativeError extends Error {
+  code: string;
+  errno?: number;
+  syscall?: string;
+}
+
+export const isNativeError = (error: unknown): error is NativeError =>
+  error instanceof Error && typeof (error as { code?: unknown }).code === "string";
+
+const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+
+/** Where the built addon is looked for, first match wins (LODESTONE_NATIVE_ADDON overrides). */
+export function addonCandidates(): string[] {
+  const fromEnv = process.env["LODESTONE_NATIVE_ADDON"];
+  return [
+    ...(fromEnv ? [fromEnv] : []),
+    join(here, "build", "Release", "lodestone_native.node"),
+    join(process.cwd(), "native", "build", "Release", "lodestone_native.node"),
+  ];
+}
+
+let binding: NativeBinding | undefined;
+
+/** Loads the addon once; throws a clear error on non-Linux or when it has not been built. */
+export function loadNative(): NativeBinding {
+  if (binding !== undefined) return binding;
+  if (process.platform !== "linux") {
+    throw new Error(`lodestone native addon needs Linux (AF_PACKET, TCP_MD5SIG); this is ${process.platform}`);
+  }
+  const path = addonCandidates().find((candidate) => existsSync(candidate));
+  if (path === undefined) {
+    throw new Error(
+      `lodestone native addon not built: run npm ci on Linux (or: npx node-gyp rebuild -C native); looked in ${addonCandidates().join(", ")}`,
+    );
+  }
+  binding = createRequire(join(here, "index.ts"))(path) as NativeBinding;
+  return binding;
+}
+
+/** True when the addon can be loaded here. */
+export function nativeAvailable(): boolean {
+  try {
+    loadNative();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Packet sockets                                                                                    */
+
+/** sockaddr_ll.sll_pkttype values: who the frame was addressed to. */
+export const PacketType = { HOST: 0, BROADCAST: 1, MULTICAST: 2, OTHERHOST: 3, OUTGOING: 4 } as const;
+
+export interface FrameInfo {
+  readonly ifindex: number;
+  /** One of PacketType. */
+  readonly pkttype: number;
+}
+
+export interface OnFrameOptions {
+  /** Also deliver the frames this host sends on the interface (default false: responders never
+   * want to see their own replies). */
+  readonly includeOutgoing?: boolean;
+  /** Receive errors (rare: ENETDOWN when the link goes away); default: thrown as uncaught. */
+  readonly onError?: (error: NativeError) => void;
+}
+
+const MEMBERSHIP_MULTICAST = 0;
+const MEMBERSHIP_ALLMULTI = 1;
+const MEMBERSHIP_PROMISC = 2;
+
+function macBuffer(mac: Uint8Array | string): Buffer {
+  if (typeof mac === "string") {
+    const parsed = parseMac(mac);
+    if (parsed === undefined) throw new TypeError(`not a MAC address: ${JSON.stringify(mac)}`);
+    return parsed;
+  }
+  if (mac.length !== 6) throw new TypeError(`a MAC address has 6 bytes, not ${mac.length}`);
+  return Buffer.from(mac);
+}
+
+/** An AF_PACKET/SOCK_RAW socket bound to one interface and one ethertype. Frames include the Ethernet
+ * header, both ways. Needs CAP_NET_RAW. */
+export class PacketSocket {
+  readonly ifname: string;
+  readonly ifindex: number;
+  readonly ethertype: number;
+  #handle: NativeHandle | undefined;
+
+  private constructor(ifname: string, ethertype: number, handle: NativeHandle, ifindex: number) {
+    this.ifname = ifname;
+    this.ethertype = ethertype;
+    this.#handle = handle;
+    this.ifindex = ifindex;
+  }
+
+  /** Opens the socket; with `filter`, the filter is attached before the socket is bound, so no frame
+   * it refuses is ever queued. Throws ENODEV for an unknown interface, EPERM without CAP_NET_RAW. */
+  static open(ifname: string, ethertype: number, filter?: readonly BpfInsn[]): PacketSocket {
+    const native = loadNative();
+    const handle = native.packetOpen(ifname, ethertype, filter ?? null);
+    return new PacketSocket(ifname, ethertype, handle, native.packetIfindex(handle));
+  }
+
+  get closed(): boolean {
+    return this.#handle === undefined;
+  }
+
+  #open(): NativeHandle {
+    if (this.#handle === undefined) {
+      const error = new Error(`packet socket on ${this.ifname} is closed`) as NativeError;
+      error.code = "EBADF";
+      throw error;
+    }
+    return this.#handle;
+  }
+
+  /** Sends one whole frame (destination MAC, source MAC, ethertype, payload); returns bytes sent. */
+  send(frame: Uint8Array): number {
+    return loadNative().packetSend(this.#open(), frame);
+  }
+
+  /** Receives frames sent to a multicast MAC (an IPv6 solicited-node group's 33:33:ff:xx:xx:xx, say). */
+  addMembership(mac: Uint8Array | string): void {
+    loadNative().packetMembership(this.#open(), true, MEMBERSHIP_MULTICAST, macBuffer(mac));
+  }
+
+  dropMembership(mac: Uint8Array | string): void {
+    loadNative().packetMembership(this.#open(), false, MEMBERSHIP_MULTICAST, macBuffer(mac));
+  }
+
+  /** Receive all multicast frames on the interface (while this socket is open). */
+  setAllMulticast(on: boolean): void {
+    loadNative().packetMembership(this.#open(), on, MEMBERSHIP_ALLMULTI);
+  }
+
+  /** Receive frames for other hosts too (while this socket is open). */
+  setPromiscuous(on: boolean): void {
+    loadNative().packetMembership(this.#open(), on, MEMBERSHIP_PROMISC);
+  }
+
+  /** Replaces the socket's classic BPF filter. The kernel refuses a malformed program with EINVAL. */
+  setFilter(program: readonly BpfInsn[]): void {
+    loadNative().packetSetFilter(this.#open(), program);
+  }
+
+  /** Delivers every received frame to `cb` (replacing any earlier callback) from Node's own event loop.
+   * While receiving, the socket keeps the process alive unless unref()'d. */
+  onFrame(cb: (frame: Buffer, info: FrameInfo) => void, options: OnFrameOptions = {}): void {
+    const includeOutgoing = options.includeOutgoing ?? false;
+    loadNative().packetStart(this.#open(), (err, frame, ifindex, pkttype) => {
+      if (err !== null) {
+        if (options.onError) options.onError(err as NativeError);
+        else throw err;
+        return;
+      }
+      if (frame === undefined || (!includeOutgoing && pkttype === PacketType.OUTGOING)) return;
+      cb(frame, { ifindex, pkttype });
+    });
+  }
+
+  /** Stops delivering frames; the socket stays open (frames queue in the kernel until onFrame again). */
+  stopReceiving(): void {
+    if (this.#handle !== undefined) loadNative().packetStop(this.#handle);
+  }
+
+  /** Whether a receiving socket keeps the process alive (like a timer's ref/unref). */
+  ref(): this {
+    loadNative().packetRef(this.#open(), true);
+    return this;
+  }
+
+  unref(): this {
+    loadNative().packetRef(this.#open(), false);
+    return this;
+  }
+
+  /** Stops receiving and closes the fd; safe to call more than once. */
+  close(): void {
+    if (this.#handle === undefined) return;
+    loadNative().packetClose(this.#handle);
+    this.#handle = undefined;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* TCP MD5 (RFC 2385), TTL and GTSM for BGP; filters for BFD                                         */
+
+export interface TcpSocketOptions {
+  readonly family: 4 | 6;
+  /** Source address to bind (the node's address towards the peer). */
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  /** Outgoing TTL / hop limit (eBGP multihop: more than 1; GTSM: 255). */
+  readonly ttl?: number;
+  /** Drop incoming segments with a lower TTL (IP_MINTTL / IPV6_MINHOPCOUNT; GTSM: 254 or 255). */
+  readonly minTtl?: number;
+  /** Peer and shared key: segments to and from the peer carry and need the MD5 signature. */
+  readonly md5?: { readonly peer: string; readonly key: string | Uint8Array };
+}
+
+const keyBuffer = (key: string | Uint8Array): Buffer => (typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key));
+
+/** Creates a non-blocking TCP socket (bound, with TTLs and MD5 key as asked) and returns its fd, for
+ * `new net.Socket({ fd }).connect(port, host)`. The caller owns the fd (closeFd if never handed over). */
+export function openMd5Socket(options: TcpSocketOptions): number {
+  const native = loadNative();
+  const fd = native.tcpSocket(options.family, {
+    localAddress: options.localAddress,
+    localPort: options.localPort,
+    ttl: options.ttl,
+    minTtl: options.minTtl,
+  });
+  if (options.md5 !== undefined) {
+    try {
+      native.setMd5Key(fd, options.md5.peer, keyBuffer(options.md5.key));
+    } catch (error) {
+      native.closeFd(fd);
+      throw error;
+    }
+  }
+  return fd;
+}
+
+/** Sets the MD5 key for `peer` (or, with prefixLength, for every peer in peer/prefixLength) on a TCP
+ * socket: a connecting socket, or a listener (keys are inherited by the connections it accepts).
+ * Keys are at most 80 bytes (EINVAL beyond). */
+export function setMd5Key(fd: number, peer: string, key: string | Uint8Array, prefixLength?: number): void {
+  const buffer = keyBuffer(key);
+  if (buffer.length === 0) throw new TypeError("an MD5 key cannot be empty: use removeMd5Key");
+  loadNative().setMd5Key(fd, peer, buffer, prefixLength);
+}
+
+/** Removes the key for `peer`; a peer without a key is not an error. */
+export function removeMd5Key(fd: number, peer: string, prefixLength?: number): void {
+  try {
+    loadNative().setMd5Key(fd, peer, Buffer.alloc(0), prefixLength);
+  } catch (error) {
+    if (isNativeError(error) && error.code === "ENOENT") return;
+    throw error;
+  }
+}
+
+/** Sets outgoing TTL and/or minimum incoming TTL on an existing TCP or UDP socket. */
+export function setSocketTtl(fd: number, options: { readonly ttl?: number; readonly minTtl?: number }): void {
+  loadNative().setTtl(fd, { ttl: options.ttl, minTtl: options.minTtl });
+}
+
+/** Attaches a classic BPF program to any socket fd. */
+export function attachFilter(fd: number, program: readonly BpfInsn[]): void {
+  loadNative().attachFilter(fd, program);
+}
+
+/** Makes a UDP (or TCP) socket drop every packet whose TTL / hop limit is below `minTtl` (BFD: 255).
+ * Node's dgram cannot read a packet's TTL and IP_MINTTL is not enforced for UDP, so a filter does it. */
+export function attachTtlFilter(fd: number, minTtl: number): void {
+  attachFilter(fd, ttlSocketFilter(minTtl));
+}
+
+/** Closes an fd returned by openMd5Socket that was never handed to a net.Socket. */
+export function closeFd(fd: number): void {
+  loadNative().closeFd(fd);
+}
+
+/** The fd under a listening net.Server, a connected net.Socket or a bound dgram.Socket (Node keeps it
+ * on an internal handle). Throws when the socket has no fd yet (not listening / not bound). */
+export function socketFd(socket: net.Server | net.Socket | dgram.Socket): number {
+  const withHandle = socket as unknown as { _handle?: { fd?: unknown } };
+  let fd: unknown = withHandle._handle?.fd;
+  if (fd === undefined) {
+    // dgram keeps its handle in a state object under a private symbol.
+    for (const symbol of Object.getOwnPropertySymbols(socket)) {
+      if (symbol.description !== "state symbol") continue;
+      const state = (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[symbol];
+      fd = state?.handle?.fd;
+    }
+  }
+  if (typeof fd !== "number" || fd < 0) throw new Error("socket has no file descriptor yet (not listening, bound or connected)");
+  return fd;
+}
