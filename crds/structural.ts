@@ -138,8 +138,14 @@ function valueHasType(v: unknown, type: string): boolean {
 
 /** A default must validate against its own node, and must not carry fields pruning would drop. */
 function checkDefault(s: Node, path: string, out: CRDProblem[]): void {
-  for (const e of schemaErrors(s as JsonObject, s.default)) {
-    out.push({ path: `${path}.default`, message: `default is invalid: ${e.field ? `${e.field}: ` : ""}${e.message}` });
+  // Keys reported above as forbidden would only make the default check itself fail.
+  const checkable = Object.fromEntries(Object.entries(s).filter(([k]) => !forbiddenKeys.includes(k))) as JsonObject;
+  try {
+    for (const e of schemaErrors(checkable, s.default, "default")) {
+      out.push({ path: `${path}.default`, message: `${e.field}: ${e.message}` });
+    }
+  } catch (err) {
+    out.push({ path: `${path}.default`, message: `default cannot be checked: ${err instanceof Error ? err.message : String(err)}` });
   }
   if (isObject(s.default) && isObject(s.properties) && s["x-kubernetes-preserve-unknown-fields"] !== true) {
     for (const key of Object.keys(s.default)) {

@@ -50,13 +50,14 @@ export function jsonTypeName(v: unknown): string {
 
 const shown = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
 
-function toFieldError(e: ErrorObject): FieldError {
-  const field = fieldPath(e.instancePath);
+function toFieldError(e: ErrorObject, prefix: string): FieldError {
+  const join = (path: string) => (prefix && path ? `${prefix}.${path}` : prefix || path);
+  const field = join(fieldPath(e.instancePath));
   const p = e.params as Record<string, unknown>;
   const value = e.data;
   switch (e.keyword) {
     case "required":
-      return { field: fieldPath(e.instancePath, String(p.missingProperty)), reason: "FieldValueRequired", message: "Required value" };
+      return { field: join(fieldPath(e.instancePath, String(p.missingProperty))), reason: "FieldValueRequired", message: "Required value" };
     case "type": {
       const actual = jsonTypeName(value);
       return {
@@ -90,7 +91,7 @@ function toFieldError(e: ErrorObject): FieldError {
 
 /**
  * Validates a value against one OpenAPI node and returns the API server's field errors, in path
- * order. Where a value has the wrong type, only the type error is reported for it (as the API server does).
+ * order, with paths under `pathPrefix`. Where a value has the wrong type, only the type error is reported for it (as the API server does).
  */
 export function schemaErrors(schema: JsonObject, value: unknown, pathPrefix = ""): FieldError[] {
   const validate = validatorFor(schema);
@@ -100,8 +101,7 @@ export function schemaErrors(schema: JsonObject, value: unknown, pathPrefix = ""
   const out = errors
     .filter((e) => e.keyword === "type" || !wrongType.has(e.instancePath))
     .filter((e) => !["if", "anyOf", "oneOf", "allOf"].includes(e.keyword))
-    .map(toFieldError)
-    .map((fe) => (pathPrefix ? { ...fe, field: fe.field ? `${pathPrefix}.${fe.field}` : pathPrefix } : fe));
+    .map((e) => toFieldError(e, pathPrefix));
   const seen = new Set<string>();
   return out
     .filter((fe) => {
