@@ -132,7 +132,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 const defaultDeps: ConvertDeps = {
   readText: file => (file === "-" ? readStdin() : readFile(file, "utf8")),
-  loadValidator: async () => undefined,
+  loadValidator: async () => (await import("../capabilities/config/parse")).parseConfig,
 };
 
 async function readStdin(): Promise<string> {

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../parse";
 import { formatProblem } from "../types";
 import { convertLegacyConfigMap } from "./convert";
+import { FULL_V012 } from "./full-v012.fixture";
 
 const problemsOf = (config: string): string[] => convertLegacyConfigMap(config).problems.map(formatProblem);
 
@@ -30,65 +32,6 @@ describe("convertLegacyConfigMap: the article's v0.7 ConfigMap", () => {
   });
 });
 
-/** A v0.12 configuration that uses every legacy field. */
-export const FULL_V012 = `
-peers:
-- peer-address: 192.0.2.1
-  peer-asn: 64501
-  my-asn: 64500
-  peer-port: 1179
-  hold-time: 120s
-  keepalive-time: 40s
-  router-id: 192.0.2.100
-  password: yes
-  source-address: 192.0.2.2
-  bfd-profile: fast
-  ebgp-multihop: true
-  node-selectors:
-  - match-labels: {rack: a}
-    match-expressions: [{key: kubernetes.io/hostname, operator: In, values: [n1, n2]}]
-  - match-expressions: [{key: spine, operator: Exists}]
-- peer-address: 2001:db8::1
-  peer-asn: 64500
-  my-asn: 64500
-  keepalive-time: 10s
-- peer-address: 2001:db8::1
-  peer-asn: 64500
-  my-asn: 64500
-  hold-time: 0s
-bgp-communities:
-  no-export: 65535:65281
-  "1:2": "3:4"
-address-pools:
-- name: bgp-pool
-  protocol: bgp
-  addresses: [198.51.100.0/24, 203.0.113.10 - 203.0.113.20]
-  avoid-buggy-ips: true
-  auto-assign: no
-  bgp-advertisements:
-  - aggregation-length: 32
-    localpref: 100
-    communities: [64512:1, no-export, "1:2"]
-  - aggregation-length: 30
-    aggregation-length-v6: 120
-- name: plain
-  protocol: bgp
-  addresses: [2001:db8:1::/120]
-- name: l2
-  protocol: layer2
-  addresses: [192.0.2.128/25]
-  auto-assign: true
-bfd-profiles:
-- name: fast
-  receive-interval: 100
-  transmit-interval: 100
-  echo-interval: 50
-  echo-mode: false
-  passive-mode: true
-  minimum-ttl: 254
-  detect-multiplier: 3
-- name: slow
-`;
 
 describe("convertLegacyConfigMap: every legacy field", () => {
   it("maps a full v0.12 configuration field by field", () => {
@@ -156,14 +99,44 @@ describe("convertLegacyConfigMap: every legacy field", () => {
         apiVersion: "metallb.io/v1beta2",
         kind: "BGPPeer",
         metadata: meta("peer-2001-db8--1"),
-        spec: { myASN: 64500, peerASN: 64500, peerAddress: "2001:db8::1", holdTime: "90s", keepaliveTime: "10s" },
+        spec: {
+          myASN: 64500,
+          peerASN: 64500,
+          peerAddress: "2001:db8::1",
+          routerID: "192.0.2.100",
+          holdTime: "90s",
+          keepaliveTime: "10s",
+          nodeSelectors: [{ matchLabels: { rack: "b" } }],
+        },
       },
+      // A second session to the same address (from other nodes) gets the next free name.
       {
         apiVersion: "metallb.io/v1beta2",
         kind: "BGPPeer",
         metadata: meta("peer-2001-db8--1-2"),
-        spec: { myASN: 64500, peerASN: 64500, peerAddress: "2001:db8::1", holdTime: "0s" },
+        spec: { myASN: 64500, peerASN: 64500, peerAddress: "2001:db8::1", routerID: "192.0.2.100", holdTime: "0s", nodeSelectors: [{ matchLabels: { rack: "c" } }] },
       },
+    ]);
+  });
+
+  it("gives resources that parseConfig accepts, meaning the same pools", () => {
+    for (const input of [FULL_V012, readFileSync("/work/shared/examples/legacy-configmap-v0.7.yaml", "utf8")]) {
+      const converted = convertLegacyConfigMap(typeof input === "string" && input.includes("kind: ConfigMap") ? parse(input) : input);
+      const parsed = parseConfig({ namespace: converted.namespace, objects: JSON.parse(JSON.stringify(converted.objects)) as unknown[] });
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.warnings).toEqual([]);
+      expect([...(parsed.config?.pools.keys() ?? [])]).toEqual(converted.objects.filter(o => o.kind === "IPAddressPool").map(o => o.metadata.name));
+    }
+    const full = parseConfig({ namespace: "metallb-system", objects: convertLegacyConfigMap(FULL_V012).objects });
+    expect(full.config?.bgpAdvertisements.find(a => a.name === "bgp-pool")?.communities).toEqual([
+      { kind: "standard", value: 64512 * 65536 + 1 },
+      { kind: "standard", value: 65535 * 65536 + 65281 },
+      { kind: "standard", value: 3 * 65536 + 4 },
+    ]);
+    expect(full.config?.peers.map(p => [p.name, p.holdTimeS, p.keepaliveTimeS])).toEqual([
+      ["peer-192.0.2.1", 120, 40],
+      ["peer-2001-db8--1", 90, 10],
+      ["peer-2001-db8--1-2", 0, 0],
     ]);
   });
 
