@@ -4,5 +4,10 @@
  */
 import { PeprModule } from "pepr";
 import cfg from "./package.json";
+import { Webhooks } from "./capabilities/webhooks";
 
-new PeprModule(cfg, []);
+export const capabilities = [Webhooks];
+
+const module = new PeprModule(cfg, capabilities, { deferStart: true });
+// `pepr build` loads this file only to read the bindings (PEPR_MODE=build): nothing may start then.
+if (process.env.PEPR_MODE !== "build") module.start(Number(process.env.LODESTONE_WEBHOOK_PORT ?? 3000));
