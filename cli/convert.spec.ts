@@ -141,6 +141,14 @@ describe("lodestone convert", () => {
     expect(c.err).toEqual(["bad.yaml:5:1: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
   });
 
+  it("exits 2 on a file whose aliases would expand without end", async () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? "*a" : `*l${i - 1}`).join(", ")}]`);
+    const c = capture();
+    expect(await runConvert(["-f", "bomb"], c.io, deps({ bomb: levels.join("\n") + "\n" }))).toBe(2);
+    expect(c.err).toEqual(["bomb: Excessive alias count indicates a resource exhaustion attack"]);
+  });
+
   it("exits 2 when the file holds no ConfigMap, or several", async () => {
     const c = capture();
     const other = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n";

@@ -48,7 +48,7 @@ export async function runConvert(args: string[], io: CommandIO, deps: ConvertDep
     io.err(`${parsed.file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
-  const input = pickInput(parsed.file, text);
+  const input = pickInputSafely(parsed.file, text);
   if (!input.ok) {
     io.err(input.message);
     return 2;
@@ -96,6 +96,15 @@ function parseArgs(args: string[]): { file: string } | "help" | string {
 }
 
 type Picked = { ok: true; value: unknown } | { ok: false; message: string };
+
+function pickInputSafely(file: string, text: string): Picked {
+  try {
+    return pickInput(file, text);
+  } catch (e) {
+    // toJS refuses alias bombs by throwing; any such refusal is a file we cannot use.
+    return { ok: false, message: `${file}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
 
 /**
  * What to convert from the file: its one ConfigMap with a `config` key (other documents, such as the

@@ -309,6 +309,15 @@ describe("convertLegacyConfigMap: the legacy parser's errors", () => {
     expect(lines(42)).toEqual(["ConfigMap/config: want a ConfigMap object or the text of its config key"]);
   });
 
+  it("refuses alias bombs and endless nesting instead of expanding them", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? "*a" : `*l${i - 1}`).join(", ")}]`);
+    const bomb = levels.join("\n") + "\npeers: *l8\n";
+    const message = "ConfigMap/config: could not parse config: more than 64 levels of nesting or 100000 values (after expanding aliases)";
+    expect(problemsOf(bomb)).toEqual([message]);
+    expect(problemsOf("peers: " + "[".repeat(100) + "]".repeat(100) + "\n")).toEqual([message]);
+  });
+
   it("cuts long user text short in messages", () => {
     const long = "x".repeat(500);
     expect(problemsOf(peer(`, router-id: ${long}`))).toEqual([`ConfigMap/config: peers[0].router-id: invalid router ID "${"x".repeat(120)}..."`]);

@@ -24,6 +24,11 @@ const STRING_TAG = "tag:yaml.org,2002:str";
 const NULL_WORDS = new Set(["", "~", "null", "Null", "NULL"]);
 /** Deeper than any real configuration; stops alias cycles and pathological nesting. */
 const MAX_DEPTH = 64;
+/**
+ * More values than any real configuration holds. Aliases are expanded, so without a budget a few
+ * lines of nested aliases ("billion laughs") would expand to billions of nodes.
+ */
+const MAX_NODES = 100_000;
 
 /** Parses the `config` text. An empty text is an empty configuration, as it was for MetalLB. */
 export function parseLegacyTree(text: string): TreeResult {
@@ -45,24 +50,26 @@ export function parseLegacyTree(text: string): TreeResult {
     }
   }
   if (docs.length > 1) return { ok: false, message: "could not parse config: it holds several YAML documents; MetalLB read only one" };
-  const root = toTree(first, first.contents, 0);
-  return root ? { ok: true, root } : { ok: false, message: `could not parse config: nesting deeper than ${MAX_DEPTH} levels` };
+  const budget = { nodes: MAX_NODES };
+  const root = toTree(first, first.contents, 0, budget);
+  if (root) return { ok: true, root };
+  return { ok: false, message: `could not parse config: more than ${MAX_DEPTH} levels of nesting or ${MAX_NODES} values (after expanding aliases)` };
 }
 
 function firstLine(message: string): string {
   return message.split("\n")[0]?.replace(/ at line \d+, column \d+:$/, "") ?? message;
 }
 
-/** Undefined when the nesting is too deep (or an alias loops). */
-function toTree(doc: Document.Parsed, node: Node | null, depth: number): LegacyNode | undefined {
-  if (depth > MAX_DEPTH) return undefined;
+/** Undefined when the nesting is too deep (or an alias loops) or the tree too large. */
+function toTree(doc: Document.Parsed, node: Node | null, depth: number, budget: { nodes: number }): LegacyNode | undefined {
+  if (depth > MAX_DEPTH || --budget.nodes < 0) return undefined;
   if (node === null) return { kind: "null" };
-  if (isAlias(node)) return toTree(doc, resolveAlias(doc, node), depth + 1);
+  if (isAlias(node)) return toTree(doc, resolveAlias(doc, node), depth + 1, budget);
   if (isScalar(node)) return scalar(node);
   if (isSeq(node)) {
     const items: LegacyNode[] = [];
     for (const item of node.items) {
-      const t = toTree(doc, item as Node | null, depth + 1);
+      const t = toTree(doc, item as Node | null, depth + 1, budget);
       if (!t) return undefined;
       items.push(t);
     }
@@ -71,8 +78,8 @@ function toTree(doc: Document.Parsed, node: Node | null, depth: number): LegacyN
   if (isMap(node)) {
     const entries: { key: string; value: LegacyNode }[] = [];
     for (const pair of node.items) {
-      const key = toTree(doc, pair.key as Node | null, depth + 1);
-      const value = toTree(doc, pair.value as Node | null, depth + 1);
+      const key = toTree(doc, pair.key as Node | null, depth + 1, budget);
+      const value = toTree(doc, pair.value as Node | null, depth + 1, budget);
       if (!key || !value) return undefined;
       // Keys of Go structs and of map[string]string are strings; a complex key can never match one.
       entries.push({ key: key.kind === "scalar" ? key.text : key.kind === "null" ? "" : `<${key.kind}>`, value });
