@@ -106,3 +106,10 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The owner of the IP, if any. */
 export const electedOwner = (input: ElectionInput): string | undefined => elect(input).ordered[0];
+
+/** Who would own the IP if `self` left: the first candidate once self is not a live speaker. */
+export function nextOwnerWithout(input: ElectionInput, self: string): string | undefined {
+  const live = new Set(input.liveSpeakers);
+  live.delete(self);
+  return elect({ ...input, liveSpeakers: live }).ordered[0];
+}

@@ -1,0 +1,127 @@
+/**
+ * The L2 speaker's core loop, without sockets or Kubernetes: from the services to announce and the
+ * liveness view, decide which IPs this node owns, keep the responder's ownership table in step and
+ * start or stop announcement bursts. Re-runs on every membership change and every services update.
+ *
+ * On SIGTERM, beginHandover() freezes ownership (no new IPs) and hands each IP over as soon as its
+ * next owner acks (handover.ts); the caller also flags its heartbeats leaving (Beacon.startLeaving).
+ */
+import type { Announcer } from "./announcer";
+import type { Clock } from "./clock";
+import { elect, nextOwnerWithout, type ElectionInput } from "./election";
+import { Handover } from "./handover";
+import type { Membership } from "./liveness";
+import type { OwnershipTable } from "./ownership";
+
+export interface AnnouncedService {
+  /** namespace/name, for status and logs. */
+  readonly name: string;
+  /** Ingress IPs, canonical text; the first is the election key (dual-stack IPs share one owner). */
+  readonly ips: readonly string[];
+  /** Union of the applying L2Advertisements' interfaces for this node; empty means all. */
+  readonly interfaces: readonly string[];
+  readonly election: Omit<ElectionInput, "firstIP" | "liveSpeakers">;
+}
+
+export class L2Announcements {
+  private services: readonly AnnouncedService[] = [];
+  /** ip -> the interfaces it is announced on (as given to the ownership table). */
+  private readonly owned = new Map<string, string>();
+  private readonly owners = new Map<string, string | undefined>();
+  private handover: Handover | undefined;
+  private lastAcks = "";
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly membership: Membership,
+    private readonly ownership: OwnershipTable,
+    private readonly announcer: Announcer,
+    /** Told when the set of leavers to ack changes, so the heartbeat can go out at once. */
+    private readonly onAcksChanged: () => void = () => {},
+  ) {
+    this.unsubscribe = membership.onChange(() => this.membershipChanged());
+  }
+
+  setServices(services: readonly AnnouncedService[]): void {
+    this.services = services;
+    this.reconcile();
+  }
+
+  private membershipChanged(): void {
+    this.reconcile();
+    this.handover?.update(this.membership.ackedMe());
+    const acks = this.acksToSend().sort().join(",");
+    if (acks !== this.lastAcks) {
+      this.lastAcks = acks;
+      this.onAcksChanged();
+    }
+  }
+
+  /** Leaving peers to acknowledge: valid once reconcile() has re-elected without them, as here. */
+  acksToSend(): string[] {
+    return [...this.membership.leavingPeers()];
+  }
+
+  private reconcile(): void {
+    if (this.handover) return;
+    const self = this.membership.self;
+    const live = this.membership.liveSpeakers();
+    const mayAnnounce = this.membership.canAnnounce();
+    const desired = new Map<string, readonly string[]>();
+    this.owners.clear();
+    for (const svc of this.services) {
+      const firstIP = svc.ips[0];
+      if (firstIP === undefined) continue;
+      const owner = elect({ ...svc.election, firstIP, liveSpeakers: live }).ordered[0];
+      this.owners.set(svc.name, owner);
+      if (mayAnnounce && owner === self) for (const ip of svc.ips) desired.set(ip, svc.interfaces);
+    }
+    for (const ip of [...this.owned.keys()]) if (!desired.has(ip)) this.drop([ip]);
+    for (const [ip, ifs] of desired) {
+      const key = [...ifs].sort().join(",");
+      if (this.owned.get(ip) === key) continue;
+      const isNew = !this.owned.has(ip);
+      this.owned.set(ip, key);
+      this.ownership.set(ip, ifs);
+      if (isNew) this.announcer.gain(ip);
+    }
+  }
+
+  private drop(ips: readonly string[]): void {
+    for (const ip of ips) {
+      this.owned.delete(ip);
+      this.ownership.delete(ip);
+      this.announcer.lose(ip);
+    }
+  }
+
+  /** The elected owner of each service as this node sees it (for status and events). */
+  electedOwners(): ReadonlyMap<string, string | undefined> {
+    return this.owners;
+  }
+
+  ownedIPs(): string[] {
+    return [...this.owned.keys()].sort();
+  }
+
+  beginHandover(clock: Clock, timeoutMs?: number): Handover {
+    if (this.handover) return this.handover;
+    const self = this.membership.self;
+    const live = this.membership.liveSpeakers();
+    const next = new Map<string, string | undefined>();
+    for (const svc of this.services) {
+      const firstIP = svc.ips[0];
+      if (firstIP === undefined) continue;
+      const heir = nextOwnerWithout({ ...svc.election, firstIP, liveSpeakers: live }, self);
+      for (const ip of svc.ips) if (this.owned.has(ip)) next.set(ip, heir);
+    }
+    this.handover = new Handover(clock, next, ips => this.drop(ips), timeoutMs);
+    this.handover.update(this.membership.ackedMe());
+    return this.handover;
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.drop([...this.owned.keys()]);
+  }
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { FakeClock } from "./clock";
+import { electedOwner } from "./election";
+import type { Heartbeat } from "./heartbeat";
+import { Membership } from "./liveness";
+import { SIM_WALL_START, SimCluster, simService } from "./sim-cluster";
+
+const hb = (node: string, sequence: number, over: Partial<Heartbeat> = {}): Heartbeat => ({
+  node, incarnation: 5n, sequence, sentAtMs: SIM_WALL_START, leaving: false, acks: [], ...over,
+});
+
+const membership = (opts: { policy?: "availability" | "majority" } = {}) => {
+  const clock = new FakeClock();
+  const m = new Membership(clock, { self: "a", wallNow: () => SIM_WALL_START + clock.now(), partitionPolicy: opts.policy ?? "availability" });
+  m.setExpectedPeers(["a", "b", "c"]);
+  return { clock, m };
+};
+
+describe("Membership", () => {
+  it("holds announcements back during start-up until every peer is heard", () => {
+    const { m } = membership();
+    expect(m.canAnnounce()).toBe(false);
+    m.receive(hb("b", 1));
+    expect(m.canAnnounce()).toBe(false);
+    m.receive(hb("c", 1));
+    expect(m.canAnnounce()).toBe(true);
+    expect([...m.liveSpeakers()].sort()).toEqual(["a", "b", "c"]);
+  });
+
+  it("or until one timeout has passed when a peer stays silent", () => {
+    const { clock, m } = membership();
+    let changes = 0;
+    m.onChange(() => changes++);
+    clock.advance(249);
+    expect(m.canAnnounce()).toBe(false);
+    clock.advance(1);
+    expect(m.canAnnounce()).toBe(true);
+    expect(changes).toBe(1);
+  });
+
+  it("declares a peer dead exactly one timeout after its last heartbeat", () => {
+    const { clock, m } = membership();
+    m.receive(hb("b", 1));
+    clock.advance(100);
+    m.receive(hb("b", 2));
+    clock.advance(249);
+    expect(m.liveSpeakers().has("b")).toBe(true);
+    clock.advance(1);
+    expect(m.liveSpeakers().has("b")).toBe(false);
+  });
+
+  it("judges heartbeats: replays, stale clocks, strangers and itself are refused and counted", () => {
+    const { clock, m } = membership();
+    expect(m.receive(hb("b", 3))).toBe("accepted");
+    expect(m.receive(hb("b", 3))).toBe("replay");
+    expect(m.receive(hb("b", 2))).toBe("replay");
+    expect(m.receive(hb("b", 9, { incarnation: 4n }))).toBe("replay");
+    expect(m.receive(hb("b", 1, { incarnation: 6n }))).toBe("accepted");
+    expect(m.receive(hb("b", 2, { sentAtMs: SIM_WALL_START - 30_001 }))).toBe("stale");
+    expect(m.receive(hb("b", 2, { sentAtMs: SIM_WALL_START + 30_001 }))).toBe("stale");
+    expect(m.receive(hb("z", 1))).toBe("unknown-peer");
+    expect(m.receive(hb("a", 1))).toBe("self");
+    // Once dead, the peer is forgotten: a restart with a lower incarnation (clock stepped back) is taken.
+    clock.advance(300);
+    expect(m.receive(hb("b", 1, { incarnation: 2n, sentAtMs: SIM_WALL_START + 300 }))).toBe("accepted");
+    expect(Object.fromEntries(m.verdicts)).toEqual({ accepted: 3, replay: 3, stale: 2, "unknown-peer": 1, self: 1 });
+  });
+
+  it("forgets peers the API no longer lists", () => {
+    const { m } = membership();
+    m.receive(hb("b", 1));
+    m.setExpectedPeers(["c"]);
+    expect(m.liveSpeakers().has("b")).toBe(false);
+    expect(m.receive(hb("b", 2))).toBe("unknown-peer");
+  });
+
+  it("under the majority policy announces only while it sees a strict majority", () => {
+    const { clock, m } = membership({ policy: "majority" });
+    m.receive(hb("b", 1));
+    m.receive(hb("c", 1));
+    expect(m.canAnnounce()).toBe(true);
+    clock.advance(100);
+    m.receive(hb("b", 2));
+    clock.advance(200); // c is dead, b alive: 2 of 3
+    expect(m.canAnnounce()).toBe(true);
+    clock.advance(100); // b dead too: 1 of 3
+    expect(m.canAnnounce()).toBe(false);
+  });
+
+  it("does not count a speaker that left gracefully against the majority", () => {
+    const { clock, m } = membership({ policy: "majority" });
+    m.receive(hb("b", 1, { leaving: true }));
+    m.receive(hb("c", 1, { leaving: true }));
+    expect(m.liveSpeakers()).toEqual(new Set(["a"]));
+    expect(m.leavingPeers()).toEqual(new Set(["b", "c"]));
+    clock.advance(300);
+    expect(m.canAnnounce()).toBe(true);
+    // A departed speaker that comes back is a voter again.
+    m.receive(hb("b", 1, { incarnation: 9n, sentAtMs: SIM_WALL_START + 300 }));
+    expect(m.canAnnounce()).toBe(true);
+  });
+});
+
+describe("speakers exchanging heartbeats (simulated network)", () => {
+  const NAMES = ["node-a", "node-b", "node-c", "node-d", "node-e"];
+  const IP = "192.0.2.10";
+  const service = simService("default/web", [IP], NAMES);
+  const ownerAmong = (names: string[]): string | undefined =>
+    electedOwner({ ...service.election, firstIP: IP, liveSpeakers: new Set(names) });
+
+  it("converges on one owner that sends a burst, and every node agrees", () => {
+    const sim = new SimCluster(NAMES);
+    sim.setServices([service]);
+    sim.clock.advance(100);
+    const owner = ownerAmong(NAMES);
+    expect(sim.announcers(IP)).toEqual([owner]);
+    expect(sim.node(owner ?? "").rounds[0]?.[1]).toBe(IP);
+    for (const n of sim.nodes.values()) expect(n.announcements.electedOwners().get("default/web")).toBe(owner);
+  });
+
+  it("detects a dead owner within 300 ms whenever it dies, and the next owner takes over", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 200, max: 2000 }), deathAt => {
+        const sim = new SimCluster(NAMES);
+        sim.setServices([service]);
+        sim.clock.advance(deathAt);
+        const owner = ownerAmong(NAMES) ?? "";
+        const heir = ownerAmong(NAMES.filter(n => n !== owner)) ?? "";
+        sim.kill(owner);
+        let detectedAfter = -1;
+        for (let t = 1; t <= 400 && detectedAfter < 0; t++) {
+          sim.clock.advance(1);
+          if (sim.announcers(IP).includes(heir)) detectedAfter = t;
+        }
+        expect(detectedAfter).toBeGreaterThan(0);
+        expect(detectedAfter).toBeLessThanOrEqual(300);
+        expect(sim.announcers(IP)).toEqual([heir]);
+        expect(sim.node(heir).rounds.at(-1)).toEqual([sim.clock.now(), IP]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("ignores and counts heartbeats signed with a wrong key", () => {
+    const sim = new SimCluster(["node-a", "node-b"]);
+    sim.node("node-b").key = Buffer.from("a-different-key-of-enough-length!");
+    sim.clock.advance(1000);
+    expect(sim.node("node-a").membership.liveSpeakers()).toEqual(new Set(["node-a"]));
+    expect(sim.node("node-a").rejected).toBeGreaterThan(10);
+  });
+
+  it("availability policy: each side of a partition announces (no side goes dark)", () => {
+    const sim = new SimCluster(NAMES);
+    sim.setServices([service]);
+    sim.clock.advance(500);
+    const owner = ownerAmong(NAMES) ?? "";
+    const rest = NAMES.filter(n => n !== owner);
+    const minority = [owner, rest[0] ?? ""];
+    const majority = rest.slice(1);
+    sim.partition(minority, majority);
+    sim.clock.advance(400);
+    expect(sim.announcers(IP)).toEqual([owner, ownerAmong(majority) ?? ""].sort());
+    sim.heal();
+    sim.clock.advance(200);
+    expect(sim.announcers(IP)).toEqual([owner]);
+  });
+
+  it("majority policy: the minority side stops announcing, the majority side takes over", () => {
+    const sim = new SimCluster(NAMES, { policy: "majority" });
+    sim.setServices([service]);
+    sim.clock.advance(500);
+    const owner = ownerAmong(NAMES) ?? "";
+    const rest = NAMES.filter(n => n !== owner);
+    sim.partition([owner, rest[0] ?? ""], rest.slice(1));
+    sim.clock.advance(400);
+    expect(sim.announcers(IP)).toEqual([ownerAmong(rest.slice(1))]);
+    // A symmetric cut of an even cluster leaves nobody announcing: the price of this policy.
+    const even = new SimCluster(NAMES.slice(0, 4), { policy: "majority" });
+    even.setServices([simService("default/web", [IP], NAMES.slice(0, 4))]);
+    even.clock.advance(500);
+    even.partition(NAMES.slice(0, 2), NAMES.slice(2, 4));
+    even.clock.advance(400);
+    expect(even.announcers(IP)).toEqual([]);
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * Which speakers are alive, from their heartbeats, as a pure state machine on an injected clock.
+ *
+ * A peer is alive from an accepted heartbeat until `timeoutMs` passes without another (default
+ * 250 ms: with a 75 ms heartbeat interval that tolerates two lost datagrams and still declares a
+ * dead speaker within 300 ms of its last heartbeat). Only peers the API says run a speaker
+ * (setExpectedPeers) count; others are refused and counted.
+ *
+ * Whether this node may announce at all is decided here too (docs/adr/0002): never during the
+ * start-up grace (until every expected peer is heard, or one timeout has passed, so a restarting
+ * speaker does not briefly claim every IP); after that, always under the "availability" policy, and
+ * only while it sees a strict majority of the expected speakers under the "majority" policy.
+ */
+import type { Clock, TimerHandle } from "./clock";
+import type { Heartbeat } from "./heartbeat";
+
+export type PartitionPolicy = "availability" | "majority";
+
+export interface LivenessOptions {
+  readonly self: string;
+  readonly timeoutMs?: number;
+  /** Heartbeats whose sentAt differs from our wall clock by more are refused (bounds replays). */
+  readonly maxClockSkewMs?: number;
+  readonly partitionPolicy?: PartitionPolicy;
+  readonly wallNow?: () => number;
+}
+
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 250;
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
+
+export type HeartbeatVerdict = "accepted" | "self" | "unknown-peer" | "stale" | "replay";
+
+interface PeerState {
+  incarnation: bigint;
+  sequence: number;
+  leaving: boolean;
+  acks: ReadonlySet<string>;
+  expiry: TimerHandle;
+}
+
+export class Membership {
+  readonly self: string;
+  private readonly timeoutMs: number;
+  private readonly maxSkewMs: number;
+  private readonly policy: PartitionPolicy;
+  private readonly wallNow: () => number;
+  private expected = new Set<string>();
+  private readonly peers = new Map<string, PeerState>();
+  /** Peers that said they were leaving and then fell silent: departures, not failures. */
+  private readonly departed = new Set<string>();
+  private ready = false;
+  private readonly listeners = new Set<() => void>();
+  private lastSignature = "";
+  private readonly readyTimer: TimerHandle;
+  readonly verdicts = new Map<HeartbeatVerdict, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    options: LivenessOptions,
+  ) {
+    this.self = options.self;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    this.maxSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.policy = options.partitionPolicy ?? "availability";
+    this.wallNow = options.wallNow ?? Date.now;
+    this.lastSignature = this.signature();
+    this.readyTimer = this.clock.setTimeout(() => this.becomeReady(), this.timeoutMs);
+  }
+
+  /** The other nodes that run a speaker, from the API (self is ignored if present). */
+  setExpectedPeers(names: Iterable<string>): void {
+    this.expected = new Set([...names].filter(n => n !== this.self));
+    for (const [name, state] of [...this.peers]) {
+      if (!this.expected.has(name)) {
+        state.expiry.cancel();
+        this.peers.delete(name);
+      }
+    }
+    for (const d of [...this.departed]) if (!this.expected.has(d)) this.departed.delete(d);
+    this.checkAllHeard();
+    this.changed();
+  }
+
+  receive(hb: Heartbeat): HeartbeatVerdict {
+    const verdict = this.judge(hb);
+    this.verdicts.set(verdict, (this.verdicts.get(verdict) ?? 0) + 1);
+    if (verdict !== "accepted") return verdict;
+    this.peers.get(hb.node)?.expiry.cancel();
+    this.departed.delete(hb.node);
+    this.peers.set(hb.node, {
+      incarnation: hb.incarnation,
+      sequence: hb.sequence,
+      leaving: hb.leaving,
+      acks: new Set(hb.acks),
+      expiry: this.clock.setTimeout(() => this.expire(hb.node), this.timeoutMs),
+    });
+    this.checkAllHeard();
+    this.changed();
+    return verdict;
+  }
+
+  private judge(hb: Heartbeat): HeartbeatVerdict {
+    if (hb.node === this.self) return "self";
+    if (!this.expected.has(hb.node)) return "unknown-peer";
+    if (Math.abs(this.wallNow() - hb.sentAtMs) > this.maxSkewMs) return "stale";
+    const known = this.peers.get(hb.node);
+    // A dead peer is forgotten, so a restart with any incarnation is taken (within the skew bound).
+    if (known && (hb.incarnation < known.incarnation || (hb.incarnation === known.incarnation && hb.sequence <= known.sequence))) {
+      return "replay";
+    }
+    return "accepted";
+  }
+
+  private expire(node: string): void {
+    const state = this.peers.get(node);
+    if (!state) return;
+    this.peers.delete(node);
+    if (state.leaving) this.departed.add(node);
+    this.changed();
+  }
+
+  private checkAllHeard(): void {
+    if (!this.ready && [...this.expected].every(n => this.peers.has(n))) this.ready = true;
+  }
+
+  private becomeReady(): void {
+    this.ready = true;
+    this.changed();
+  }
+
+  /** Self and every peer alive and not leaving: the liveSpeakers input of the election. */
+  liveSpeakers(): Set<string> {
+    const live = new Set([this.self]);
+    for (const [n, s] of this.peers) if (!s.leaving) live.add(n);
+    return live;
+  }
+
+  /** Peers alive but shutting down; a speaker acks these once it has re-elected without them. */
+  leavingPeers(): Set<string> {
+    return new Set([...this.peers].filter(([, s]) => s.leaving).map(([n]) => n));
+  }
+
+  /** Peers whose latest heartbeat acknowledges our own leaving. */
+  ackedMe(): Set<string> {
+    return new Set([...this.peers].filter(([, s]) => s.acks.has(this.self)).map(([n]) => n));
+  }
+
+  /** Whether this node may announce at all (start-up grace and partition policy). */
+  canAnnounce(): boolean {
+    if (!this.ready) return false;
+    if (this.policy === "availability") return true;
+    const voters = [...this.expected].filter(n => !this.departed.has(n) || this.peers.has(n));
+    const seen = 1 + voters.filter(n => this.peers.has(n)).length;
+    return seen * 2 > voters.length + 1;
+  }
+
+  /** Called after any change of liveSpeakers, leavingPeers, ackedMe or canAnnounce. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private signature(): string {
+    const list = (s: Set<string>): string => [...s].sort().join(",");
+    return `${list(this.liveSpeakers())}|${list(this.leavingPeers())}|${list(this.ackedMe())}|${this.canAnnounce()}`;
+  }
+
+  private changed(): void {
+    const sig = this.signature();
+    if (sig === this.lastSignature) return;
+    this.lastSignature = sig;
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Cancels every timer (on shutdown). */
+  close(): void {
+    this.readyTimer.cancel();
+    for (const s of this.peers.values()) s.expiry.cancel();
+    this.peers.clear();
+    this.listeners.clear();
+  }
+}
