@@ -11,7 +11,14 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 /** The subcommands, loaded on use so that `lodestone validate` never pays for the Kubernetes client. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  // validate: { summary: "...", load: async () => (await import("./validate")).validateCommand },
+  validate: {
+    summary: "check metallb.io YAML offline: -f FILE|DIR ... (exit 0 valid, 1 problems, 2 unreadable)",
+    load: async () => (await import("./validate")).validateCommand,
+  },
+  convert: {
+    summary: "convert a pre-0.13 MetalLB ConfigMap to metallb.io CRs: -f FILE",
+    load: async () => (await import("./convert")).convertCommand,
+  },
 };
 
 function usage(io: CommandIO): void {
