@@ -61,6 +61,14 @@ interface Holding {
 
 type Problem = { reason: FailureReason; message: string };
 
+/** Who holds one IP. All holders share one sharing key and backend key (sharing rules), kept here for fast checks. */
+interface IPUse {
+  /** Keys of the holders (usually one; a few when shared). */
+  services: string[];
+  sharingKey: string;
+  backendKey: string;
+}
+
 const ipKey = (ip: IPAddress): string => (ip.family === "IPv4" ? "4:" : "6:") + ip.value.toString(16);
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const other = (f: IPFamily): IPFamily => (f === "IPv4" ? "IPv6" : "IPv4");
@@ -73,7 +81,7 @@ export class Allocator {
   private readonly requests = new Map<string, ServiceRequest>();
   private readonly holdings = new Map<string, Holding>();
   /** ipKey -> keys of the Services holding it. */
-  private readonly holders = new Map<string, Set<string>>();
+  private readonly holders = new Map<string, IPUse>();
   /** sharing key -> ipKey -> IP, for IPs held under that key (all holders of an IP share one key). */
   private readonly sharedIPs = new Map<string, Map<string, IPAddress>>();
 
@@ -174,7 +182,7 @@ export class Allocator {
 
   /** Keys of the Services holding ip, sorted. */
   holdersOf(ip: IPAddress): string[] {
-    return [...(this.holders.get(ipKey(ip)) ?? [])].sort(byKey);
+    return [...(this.holders.get(ipKey(ip))?.services ?? [])].sort(byKey);
   }
 
   /** Exact counters for the pool status (cap with capInt64 when writing int64 fields). */
@@ -216,10 +224,29 @@ export class Allocator {
   }
 
   private conflict(ip: IPAddress, request: ServiceRequest, heldBefore: boolean): string | undefined {
-    const holders = [...(this.holders.get(ipKey(ip)) ?? [])];
+    const holders = [...(this.holders.get(ipKey(ip))?.services ?? [])];
     if (holders.length === 0) return undefined;
     const profiles = holders.map(k => this.profile(k)).filter((p): p is SharingProfile => p !== undefined);
     return sharingConflict(ip, request, profiles, heldBefore);
+  }
+
+  /** Fast form of `conflict(...) === undefined` for an IP the request does not hold itself. */
+  private mayShare(k: string, request: ServiceRequest): boolean {
+    const use = this.holders.get(k);
+    if (!use || use.services.length === 0) return true;
+    if (use.services.includes(request.key)) return this.conflict(this.ipOf(k), request, false) === undefined;
+    if (request.sharingKey === "" || use.sharingKey !== request.sharingKey || use.backendKey !== request.backendKey) {
+      return false;
+    }
+    for (const holder of use.services) {
+      const theirs = this.holdings.get(holder)?.request.ports ?? [];
+      if (request.ports.some(p => theirs.some(t => t.port === p.port && t.protocol === p.protocol))) return false;
+    }
+    return true;
+  }
+
+  private ipOf(k: string): IPAddress {
+    return { family: k.startsWith("4:") ? "IPv4" : "IPv6", value: BigInt(`0x${k.slice(2)}`) };
   }
 
   /** Why `ips` may not (or no longer) be held by this request; undefined when they may. */
@@ -282,9 +309,12 @@ export class Allocator {
     state?.services.add(request.key);
     for (const ip of ips) {
       const k = ipKey(ip);
-      let set = this.holders.get(k);
-      if (!set) this.holders.set(k, (set = new Set()));
-      set.add(request.key);
+      let use = this.holders.get(k);
+      if (!use) {
+        use = { services: [], sharingKey: request.sharingKey, backendKey: request.backendKey };
+        this.holders.set(k, use);
+      }
+      if (!use.services.includes(request.key)) use.services.push(request.key);
       state?.markInUse(ip);
       if (request.sharingKey) {
         let shared = this.sharedIPs.get(request.sharingKey);
@@ -302,9 +332,9 @@ export class Allocator {
     state?.services.delete(key);
     for (const ip of h.ips) {
       const k = ipKey(ip);
-      const set = this.holders.get(k);
-      set?.delete(key);
-      if (set && set.size > 0) continue;
+      const use = this.holders.get(k);
+      if (use) use.services = use.services.filter(s => s !== key);
+      if (use && use.services.length > 0) continue;
       this.holders.delete(k);
       state?.markFree(ip);
       const shared = this.sharedIPs.get(h.request.sharingKey);
@@ -332,7 +362,7 @@ export class Allocator {
     if (!this.canUpgrade(request, held)) return base;
     const state = this.pools.get(held.pool) as PoolState;
     const family = other((held.ips[0] as IPAddress).family);
-    const ip = this.pick(state, family, request, new Set());
+    const ip = this.pick(state, family, request);
     if (!ip) return { ...base, additionalFailure: messages.additionalFailed(family, held.pool) };
     const ips = [...held.ips, ip];
     this.drop(request.key);
@@ -345,7 +375,7 @@ export class Allocator {
    * a lower address already held under the request's sharing key, whichever comes first in the
    * pool's block order.
    */
-  private pick(state: PoolState, family: IPFamily, request: ServiceRequest, previous: Set<string>): IPAddress | undefined {
+  private pick(state: PoolState, family: IPFamily, request: ServiceRequest): IPAddress | undefined {
     const free = state.lowestFree(family);
     let best = free && { block: free.block, ip: free.ip };
     const shared = request.sharingKey ? this.sharedIPs.get(request.sharingKey) : undefined;
@@ -353,7 +383,7 @@ export class Allocator {
       if (ip.family !== family || !state.isUsable(ip)) continue;
       const block = state.blockOf(ip);
       if (best && (block > best.block || (block === best.block && ip.value >= best.ip.value))) continue;
-      if (this.conflict(ip, request, previous.has(k)) === undefined) best = { block, ip };
+      if (this.mayShare(k, request)) best = { block, ip };
     }
     return best?.ip;
   }
@@ -376,14 +406,14 @@ export class Allocator {
       if (!poolAdmits(state.pool, request, this.namespaceLabels.get(request.namespace))) {
         return fail("PoolNotCompatible", messages.poolNotCompatible(state.name, request.namespace, request.name));
       }
-      return this.fromPools([state], request, previous);
+      return this.fromPools([state], request);
     }
     const candidates = candidatePools(this.poolsByName, request, this.namespaceLabels.get(request.namespace));
     if (candidates.length === 0) return fail("NoPoolForService", messages.noPoolForService(request.namespace, request.name));
-    return this.fromPools(candidates, request, previous);
+    return this.fromPools(candidates, request);
   }
 
-  private fromPools(candidates: PoolState[], request: ServiceRequest, previous: Set<string>): AllocationResult {
+  private fromPools(candidates: PoolState[], request: ServiceRequest): AllocationResult {
     const options = this.wanted(request);
     let fitting: PoolState[] = [];
     for (const families of options) {
@@ -392,7 +422,7 @@ export class Allocator {
       for (const state of able) {
         const ips: IPAddress[] = [];
         for (const f of families) {
-          const ip = this.pick(state, f, request, previous);
+          const ip = this.pick(state, f, request);
           if (ip) ips.push(ip);
         }
         if (ips.length === families.length) {

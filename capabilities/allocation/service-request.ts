@@ -68,10 +68,21 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+// Requests are kept for every Service in the cluster: share the common empty and family values.
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const frozen = (...families: IPFamily[]): IPFamily[] => Object.freeze(families) as IPFamily[];
+const FAMILY_LISTS: Record<string, IPFamily[]> = {
+  IPv4: frozen("IPv4"),
+  IPv6: frozen("IPv6"),
+  "IPv4,IPv6": frozen("IPv4", "IPv6"),
+  "IPv6,IPv4": frozen("IPv6", "IPv4"),
+};
+const shared = (families: IPFamily[]): IPFamily[] => FAMILY_LISTS[families.join(",")] ?? families;
+
 const stringMap = (v: unknown): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(obj(v))) if (typeof val === "string") out[k] = val;
-  return out;
+  let out: Record<string, string> | undefined;
+  for (const [k, val] of Object.entries(obj(v))) if (typeof val === "string") (out ??= {})[k] = val;
+  return out ?? NO_LABELS;
 };
 
 /**
@@ -111,7 +122,7 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
     return undefined;
   };
 
-  const families = serviceFamilies(spec);
+  const families = shared(serviceFamilies(spec));
   const familyPolicy = parsePolicy(spec.ipFamilyPolicy);
   const request: ServiceRequest = {
     key: `${namespace}/${name}`,
