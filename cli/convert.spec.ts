@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../capabilities/config/parse";
 import type { ConfigProblem } from "../capabilities/config/types";
 import { convertCommand, runConvert, type ConfigValidator, type ConvertDeps } from "./convert";
 
@@ -105,7 +106,7 @@ describe("lodestone convert", () => {
   it("runs the real parseConfig: peers the legacy format allowed but one node cannot hold", async () => {
     const c = capture();
     const file = "peers:\n- {peer-address: 192.0.2.1, peer-asn: 64501, my-asn: 64500, router-id: 192.0.2.10}\n- {peer-address: 192.0.2.2, peer-asn: 64501, my-asn: 64500, router-id: 192.0.2.11}\n";
-    const real: ConvertDeps = { ...deps({ c: file }), loadValidator: async () => (await import("../capabilities/config/parse")).parseConfig };
+    const real: ConvertDeps = { ...deps({ c: file }), loadValidator: async () => parseConfig };
     expect(await runConvert(["-f", "c"], c.io, real)).toBe(1);
     expect(c.out).toEqual([]);
     expect(c.err.length).toBe(1);

@@ -12,6 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseAllDocuments, stringify } from "yaml";
 import { convertLegacyConfigMap, type ConvertedObject } from "../capabilities/config/legacy/convert";
+import { parseConfig } from "../capabilities/config/parse";
 import { formatProblem, type ConfigProblem } from "../capabilities/config/types";
 import type { CommandIO } from "./main";
 
@@ -141,7 +142,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 const defaultDeps: ConvertDeps = {
   readText: file => (file === "-" ? readStdin() : readFile(file, "utf8")),
-  loadValidator: async () => (await import("../capabilities/config/parse")).parseConfig,
+  // A static import: parse.ts is pure and light, and a dynamic import() is not seen by every loader
+  // (bin/lodestone.js registers tsx for require() only).
+  loadValidator: async () => parseConfig,
 };
 
 async function readStdin(): Promise<string> {
