@@ -1,0 +1,234 @@
+/**
+ * A BGP session over any duplex byte stream (a net.Socket in production, an in-memory pair in
+ * tests). It frames and decodes what arrives, feeds the FSM, performs the FSM's actions, and
+ * keeps the routes we want the peer to have (Adj-RIB-Out), sending them whenever the session
+ * comes up, again on ROUTE-REFRESH, and as deltas through advertise()/withdraw().
+ */
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import type { Cidr } from "../net/ip";
+import type { CodecContext } from "./codec/attributes";
+import { familyOf } from "./codec/mp-nlri";
+import { decodeBgpMessage, encodeBgpMessage, type BgpMessage } from "./codec/message";
+import type { NotificationMessage } from "./codec/notification";
+import { encodeUpdate, endOfRib, type UpdateMessage } from "./codec/update";
+import type { FsmAction, StateName } from "./fsm";
+import { FsmRunner, type Clock } from "./fsm-runner";
+import type { Negotiated, PeerSettings } from "./open-checks";
+import { MessageFramer } from "./framing";
+import { packUpdates, prefixKey, type Route } from "./update-packer";
+
+export interface SessionOptions {
+  readonly settings: PeerSettings;
+  readonly clock: Clock;
+  /** Opens a new connection to the peer (dial, with TCP MD5 if needed). */
+  readonly connect: () => Promise<Duplex>;
+}
+
+export interface ReceivedUpdate {
+  readonly update: UpdateMessage;
+  readonly treatAsWithdraw: boolean;
+}
+
+export interface SessionStats {
+  opensSent: number;
+  opensReceived: number;
+  updatesSent: number;
+  updatesReceived: number;
+  keepalivesSent: number;
+  keepalivesReceived: number;
+  notificationsSent: number;
+  notificationsReceived: number;
+  routeRefreshReceived: number;
+}
+
+interface SessionEvents {
+  state: [to: StateName, from: StateName];
+  established: [negotiated: Negotiated];
+  update: [received: ReceivedUpdate];
+  down: [reason: string, notification: NotificationMessage | undefined];
+}
+
+export class BgpSession extends EventEmitter<SessionEvents> {
+  readonly stats: SessionStats = {
+    opensSent: 0, opensReceived: 0, updatesSent: 0, updatesReceived: 0, keepalivesSent: 0,
+    keepalivesReceived: 0, notificationsSent: 0, notificationsReceived: 0, routeRefreshReceived: 0,
+  };
+  private readonly fsm: FsmRunner;
+  private readonly ribOut = new Map<string, Route>();
+  private socket: Duplex | undefined;
+  /** Bumped on every connect and disconnect, so callbacks of an old connection are ignored. */
+  private generation = 0;
+
+  constructor(private readonly options: SessionOptions) {
+    super();
+    this.fsm = new FsmRunner(options.settings, options.clock, a => this.perform(a));
+  }
+
+  get state(): StateName {
+    return this.fsm.state.name;
+  }
+
+  get negotiated(): Negotiated | undefined {
+    return this.fsm.state.negotiated;
+  }
+
+  /** Routes the peer should have (all of them, whatever the session state). */
+  get advertised(): Route[] {
+    return [...this.ribOut.values()];
+  }
+
+  start(): void {
+    this.fsm.handle({ type: "ManualStart" });
+  }
+
+  stop(): void {
+    this.fsm.handle({ type: "ManualStop" });
+  }
+
+  advertise(routes: readonly Route[]): void {
+    for (const r of routes) this.ribOut.set(prefixKey(r.prefix), r);
+    this.sendRoutes(routes, []);
+  }
+
+  withdraw(prefixes: readonly Cidr[]): void {
+    const gone = prefixes.filter(p => this.ribOut.delete(prefixKey(p)));
+    this.sendRoutes([], gone);
+  }
+
+  private get context(): CodecContext {
+    const s = this.options.settings;
+    return { fourOctetAs: this.negotiated?.fourOctetAs ?? true, external: s.myAsn !== s.peerAsn };
+  }
+
+  private sendRoutes(announce: readonly Route[], withdraw: readonly Cidr[]): void {
+    const negotiated = this.negotiated;
+    if (this.state !== "Established" || !negotiated) return;
+    // RFC 4760: never send a family the peer did not agree to.
+    const wanted = (p: Cidr) => negotiated.families.includes(p.family);
+    for (const u of packUpdates(announce.filter(r => wanted(r.prefix)), withdraw.filter(wanted), this.context)) this.send({ type: "update", update: u });
+  }
+
+  private send(message: BgpMessage): void {
+    const socket = this.socket;
+    if (!socket) return;
+    const bytes = message.type === "update" ? encodeUpdate(message.update, this.context) : encodeBgpMessage(message, this.context);
+    socket.write(bytes);
+    const counter = { open: "opensSent", update: "updatesSent", keepalive: "keepalivesSent", notification: "notificationsSent", "route-refresh": undefined } as const;
+    const key = counter[message.type];
+    if (key) this.stats[key]++;
+  }
+
+  private perform(a: Exclude<FsmAction, { type: "start-timer" | "stop-timer" }>): void {
+    switch (a.type) {
+      case "connect":
+        this.dial();
+        break;
+      case "disconnect":
+        this.hangUp();
+        break;
+      case "send":
+        this.send(a.message);
+        break;
+      case "state":
+        this.emit("state", a.to, a.from);
+        break;
+      case "established": {
+        this.emit("established", a.negotiated);
+        this.sendRoutes([...this.ribOut.values()], []);
+        // End-of-RIB tells a graceful-restart peer the initial table is complete (RFC 4724 4).
+        if (a.negotiated.peerGracefulRestart) for (const f of a.negotiated.families) this.send({ type: "update", update: endOfRib(f) });
+        break;
+      }
+      case "update":
+        this.emit("update", { update: a.update, treatAsWithdraw: a.treatAsWithdraw });
+        break;
+      case "route-refresh": {
+        const family = familyOf(a.routeRefresh.afi, a.routeRefresh.safi);
+        if (family) this.sendRoutes([...this.ribOut.values()].filter(r => r.prefix.family === family), []);
+        break;
+      }
+      case "down":
+        this.emit("down", a.reason, a.notification);
+        break;
+    }
+  }
+
+  private dial(): void {
+    const generation = ++this.generation;
+    this.options.connect().then(
+      socket => {
+        if (generation !== this.generation) {
+          socket.destroy();
+          return;
+        }
+        this.attach(socket, generation);
+        this.fsm.handle({ type: "TcpConnectionConfirmed" });
+      },
+      () => {
+        if (generation === this.generation) this.fsm.handle({ type: "TcpConnectionFails" });
+      },
+    );
+  }
+
+  private attach(socket: Duplex, generation: number): void {
+    this.socket = socket;
+    const framer = new MessageFramer();
+    const lost = () => {
+      if (generation === this.generation) this.fsm.handle({ type: "TcpConnectionFails" });
+    };
+    socket.on("data", (chunk: Buffer) => {
+      for (const frame of framer.push(chunk)) {
+        if (generation !== this.generation) return;
+        if (!frame.ok) {
+          this.fsm.handle({ type: "DecodeError", error: frame.error });
+          return;
+        }
+        this.receive(frame.message);
+      }
+    });
+    socket.on("end", lost);
+    socket.on("close", lost);
+    socket.on("error", lost);
+  }
+
+  private receive(bytes: Buffer): void {
+    const decoded = decodeBgpMessage(bytes, this.context);
+    if (!decoded.ok) {
+      this.fsm.handle({ type: "DecodeError", error: decoded.error });
+      return;
+    }
+    const m = decoded.value;
+    switch (m.type) {
+      case "open":
+        this.stats.opensReceived++;
+        this.fsm.handle({ type: "BGPOpen", open: m.open });
+        break;
+      case "update":
+        this.stats.updatesReceived++;
+        this.fsm.handle({ type: "UpdateMsg", update: m.update, treatAsWithdraw: m.treatAsWithdraw ?? false });
+        break;
+      case "keepalive":
+        this.stats.keepalivesReceived++;
+        this.fsm.handle({ type: "KeepAliveMsg" });
+        break;
+      case "notification":
+        this.stats.notificationsReceived++;
+        this.fsm.handle({ type: "NotifMsg", notification: m.notification });
+        break;
+      case "route-refresh":
+        this.stats.routeRefreshReceived++;
+        this.fsm.handle({ type: "RouteRefreshMsg", routeRefresh: m.routeRefresh });
+        break;
+    }
+  }
+
+  private hangUp(): void {
+    this.generation++;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    // end() lets a NOTIFICATION written just before leave; destroy once it has.
+    socket.end(() => socket.destroy());
+  }
+}
