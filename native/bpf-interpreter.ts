@@ -27,6 +27,11 @@ const LOADS = new Set<number>([
 ]);
 const ALU_OPS = new Set<number>([BPF.ADD, BPF.SUB, BPF.MUL, BPF.DIV, BPF.OR, BPF.AND, BPF.LSH, BPF.RSH, BPF.MOD, BPF.XOR]);
 const JUMPS = new Set<number>([BPF.JEQ, BPF.JGT, BPF.JGE, BPF.JSET]);
+/** Ancillary loads the kernel knows (SKF_AD_PROTOCOL 0 ... SKF_AD_VLAN_TPID 60, every 4 bytes). */
+const isKnownAncillary = (k: number): boolean => {
+  const offset = (k | 0) - SKF_AD_OFF;
+  return offset >= 0 && offset <= 60 && offset % 4 === 0;
+};
 
 /** Why the kernel would refuse `program` (EINVAL), or undefined when it is acceptable. */
 export function checkProgram(program: readonly BpfInsn[]): string | undefined {
@@ -44,6 +49,10 @@ export function checkProgram(program: readonly BpfInsn[]): string | undefined {
       case BPF.ST:
       case BPF.STX:
         if (!LOADS.has(code)) return `${where} is not a known load or store`;
+        // The kernel compares k unsigned: everything from 0xfffff000 up is ancillary, and must be known.
+        if (cls(code) === BPF.LD && mode(code) === BPF.ABS && (k >>> 0) >= SKF_AD_OFF >>> 0 && !isKnownAncillary(k)) {
+          return `${where} loads unknown ancillary data ${(k | 0) - SKF_AD_OFF}`;
+        }
         if ((mode(code) === BPF.MEM || cls(code) === BPF.ST || cls(code) === BPF.STX) && (k >>> 0) >= MEMWORDS) {
           return `${where} addresses scratch memory word ${k >>> 0}`;
         }

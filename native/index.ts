@@ -58,18 +58,24 @@ export function addonCandidates(): string[] {
 
 let binding: NativeBinding | undefined;
 
+/** Picks the addon file to load, or throws the error a user needs to see (pure: tested with fakes). */
+export function locateAddon(platform: string, candidates: readonly string[], exists: (path: string) => boolean): string {
+  if (platform !== "linux") {
+    throw new Error(`lodestone native addon needs Linux (AF_PACKET, TCP_MD5SIG); this is ${platform}`);
+  }
+  const path = candidates.find(exists);
+  if (path === undefined) {
+    throw new Error(
+      `lodestone native addon not built: run npm ci on Linux (or: npx node-gyp rebuild -C native); looked in ${candidates.join(", ")}`,
+    );
+  }
+  return path;
+}
+
 /** Loads the addon once; throws a clear error on non-Linux or when it has not been built. */
 export function loadNative(): NativeBinding {
   if (binding !== undefined) return binding;
-  if (process.platform !== "linux") {
-    throw new Error(`lodestone native addon needs Linux (AF_PACKET, TCP_MD5SIG); this is ${process.platform}`);
-  }
-  const path = addonCandidates().find((candidate) => existsSync(candidate));
-  if (path === undefined) {
-    throw new Error(
-      `lodestone native addon not built: run npm ci on Linux (or: npx node-gyp rebuild -C native); looked in ${addonCandidates().join(", ")}`,
-    );
-  }
+  const path = locateAddon(process.platform, addonCandidates(), existsSync);
   binding = createRequire(join(here, "index.ts"))(path) as NativeBinding;
   return binding;
 }

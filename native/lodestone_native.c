@@ -346,7 +346,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 static napi_value packet_open(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  char ifname[IF_NAMESIZE + 1];
+  char ifname[64];
   int64_t ethertype;
   CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2 || !get_string(env, argv[0], ifname, sizeof ifname)) THROW_TYPE(env, "interface name must be a string");
