@@ -2,7 +2,7 @@
  * The two admission rules that are not about one set of objects but about a change: deleting a
  * BFDProfile still in use, and changing a BGPPeer's immutable enableGracefulRestart.
  */
-import { bfd, schema } from "./problems";
+import { bfd, peer } from "./problems";
 import { isConfigObject } from "./objects";
 import { isRecord, own } from "./read";
 import type { ConfigProblem } from "./types";
@@ -32,6 +32,6 @@ export function peerUpdateProblems(before: unknown, after: unknown): ConfigProbl
   const was = own(specOf(before), "enableGracefulRestart") ?? false;
   const now = own(specOf(after), "enableGracefulRestart") ?? false;
   if (was === now) return [];
-  const issue = schema.immutable();
+  const issue = peer.gracefulRestartImmutable();
   return [{ kind: "BGPPeer", name: nameOf(after), field: "spec.enableGracefulRestart", message: issue.message, transient: false, code: issue.code }];
 }

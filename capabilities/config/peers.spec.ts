@@ -33,9 +33,9 @@ describe("BGPPeer checks", () => {
     { name: "keepalive above hold time", objects: [peer("p", { holdTime: "9s", keepaliveTime: "10s" })], expected: ['BGPPeer/p: spec.keepaliveTime: invalid keepaliveTime "10s", must be lower than holdTime "9s"'] },
     { name: "not a duration", objects: [peer("p", { holdTime: "ninety" })], expected: ['BGPPeer/p: spec.holdTime: invalid duration "ninety": expected a non-negative Go duration such as "90s" or "1m30s"'] },
     { name: "negative duration", objects: [peer("p", { keepaliveTime: "-1s" })], expected: ['BGPPeer/p: spec.keepaliveTime: invalid duration "-1s": expected a non-negative Go duration such as "90s" or "1m30s"'] },
-    { name: "connectTime 0", objects: [peer("p", { connectTime: "0s" })], expected: ['BGPPeer/p: spec.connectTime: invalid connectTime "0s": must be between 1s and 65535s'] },
-    { name: "connectTime too long", objects: [peer("p", { connectTime: "19h" })], expected: ['BGPPeer/p: spec.connectTime: invalid connectTime "19h": must be between 1s and 65535s'] },
-    { name: "connectTime with a fraction", objects: [peer("p", { connectTime: "1500ms" })], expected: ['BGPPeer/p: spec.connectTime: invalid connectTime "1500ms": must be a whole number of seconds'] },
+    { name: "connectTime 0", objects: [peer("p", { connectTime: "0s" })], expected: ['BGPPeer/p: spec.connectTime: Invalid value: "0s": connectTime must be between 1 and 65535 seconds'] },
+    { name: "connectTime too long", objects: [peer("p", { connectTime: "19h" })], expected: ['BGPPeer/p: spec.connectTime: Invalid value: "19h": connectTime must be between 1 and 65535 seconds'] },
+    { name: "connectTime with a fraction", objects: [peer("p", { connectTime: "1500ms" })], expected: ['BGPPeer/p: spec.connectTime: Invalid value: "1500ms": connectTime must be a whole number of seconds'] },
     {
       name: "duplicate node selectors",
       objects: [peer("p", { nodeSelectors: [{ matchLabels: { rack: "a" } }, { matchLabels: { rack: "a" } }] })],

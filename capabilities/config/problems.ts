@@ -45,7 +45,6 @@ export const schema = {
   unsupportedVersion: (apiVersion: string, kind: string) =>
     make("object.version", `apiVersion ${q(apiVersion)} is not served for ${kind}`),
   missingName: () => make("object.name", "Required value: every object needs metadata.name"),
-  immutable: () => make("schema.immutable", "Invalid value: field is immutable"),
 };
 
 /** Fields of the metallb.io API that Lodestone does not implement yet: refused, never silently ignored. */
@@ -89,6 +88,7 @@ export const bfd = {
 
 export const peer = {
   duplicate: (name: string) => make("peer.duplicate", `peer ${name} already exists`),
+  gracefulRestartImmutable: () => make("peer.graceful-restart-immutable", "enableGracefulRestart cannot be changed after creation"),
   missingLocalASN: () => make("peer.my-asn", "missing local ASN"),
   missingPeerASN: () => make("peer.peer-asn", "missing peer ASN and dynamicASN"),
   bothASNs: () => make("peer.both-asns", "both peer ASN and dynamicASN specified"),
@@ -99,8 +99,9 @@ export const peer = {
   holdTime: (text: string) => make("peer.hold-time", `invalid hold time ${q(text)}: must be 0 or >=3s`),
   keepaliveAboveHold: (keepalive: string, hold: string) =>
     make("peer.keepalive", `invalid keepaliveTime ${q(keepalive)}, must be lower than holdTime ${q(hold)}`),
-  connectTimeRange: (text: string) => make("peer.connect-time", `invalid connectTime ${q(text)}: must be between 1s and 65535s`),
-  connectTimeFraction: (text: string) => make("peer.connect-time-fraction", `invalid connectTime ${q(text)}: must be a whole number of seconds`),
+  // The CRD's CEL messages (crds/), word for word: offline and online answers must read the same.
+  connectTimeRange: (text: string) => make("peer.connect-time", `Invalid value: ${q(text)}: connectTime must be between 1 and 65535 seconds`),
+  connectTimeFraction: (text: string) => make("peer.connect-time-fraction", `Invalid value: ${q(text)}: connectTime must be a whole number of seconds`),
   invalidAddress: (text: string) => make("peer.address", `invalid BGPPeer address ${q(text)}`),
   invalidRouterID: (text: string) => make("peer.router-id", `invalid router ID ${q(text)}`),
   routerIDNotIPv4: (text: string) => make("peer.router-id-family", `invalid router ID ${q(text)}: a BGP router ID is an IPv4 address`),
