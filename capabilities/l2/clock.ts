@@ -59,11 +59,17 @@ export class FakeClock implements Clock {
         .sort((a, b) => a.at - b.at || a.order - b.order)[0];
       if (!due) break;
       this.timers = this.timers.filter(t => t !== due);
-      this.current = due.at;
+      // Overdue timers (after stall()) fire late, at the current time, as real ones do.
+      this.current = Math.max(this.current, due.at);
       due.fn();
     }
     this.current = end;
     this.timers = this.timers.filter(t => !t.cancelled);
+  }
+
+  /** Moves time forward without firing anything, as when the event loop is blocked; advance() then fires the overdue timers. */
+  stall(ms: number): void {
+    this.current += ms;
   }
 
   /** Timers still waiting (for tests that check nothing is left running). */

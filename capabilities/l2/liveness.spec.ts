@@ -67,6 +67,20 @@ describe("Membership", () => {
     expect(Object.fromEntries(m.verdicts)).toEqual({ accepted: 3, replay: 3, stale: 2, "unknown-peer": 1, self: 1 });
   });
 
+  it("does not declare peers dead because its own event loop stalled", () => {
+    const { clock, m } = membership();
+    m.receive(hb("b", 1));
+    m.receive(hb("c", 1));
+    clock.advance(100);
+    clock.stall(1000); // our loop is blocked for 1 s while b's heartbeats queue in the socket
+    clock.advance(0); // the expiry timers fire 850 ms late: postponed, not judged
+    expect(m.liveSpeakers()).toEqual(new Set(["a", "b", "c"]));
+    expect(m.stalls).toBe(2);
+    m.receive(hb("b", 2, { sentAtMs: SIM_WALL_START + 1100 })); // the queued datagram is read
+    clock.advance(100); // the re-check: c really is silent
+    expect(m.liveSpeakers()).toEqual(new Set(["a", "b"]));
+  });
+
   it("forgets peers the API no longer lists", () => {
     const { m } = membership();
     m.receive(hb("b", 1));

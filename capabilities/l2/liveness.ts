@@ -27,6 +27,14 @@ export interface LivenessOptions {
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 250;
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
+/**
+ * An expiry timer firing this much later than due means our own event loop was stalled (GC, CPU
+ * starvation): the peer's heartbeats are probably queued unread in the socket. Judging then would
+ * declare every peer dead at once and claim every IP; instead the check is repeated shortly, after
+ * the queued datagrams have been read (Node runs I/O callbacks before the next timers).
+ */
+export const STALL_TOLERANCE_MS = 50;
+const STALL_RECHECK_MS = 100;
 
 export type HeartbeatVerdict = "accepted" | "self" | "unknown-peer" | "stale" | "replay";
 
@@ -53,6 +61,8 @@ export class Membership {
   private lastSignature = "";
   private readonly readyTimer: TimerHandle;
   readonly verdicts = new Map<HeartbeatVerdict, number>();
+  /** Expiries postponed because our own event loop had stalled (see STALL_TOLERANCE_MS). */
+  stalls = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -92,7 +102,7 @@ export class Membership {
       sequence: hb.sequence,
       leaving: hb.leaving,
       acks: new Set(hb.acks),
-      expiry: this.clock.setTimeout(() => this.expire(hb.node), this.timeoutMs),
+      expiry: this.expiryTimer(hb.node, this.timeoutMs),
     });
     this.checkAllHeard();
     this.changed();
@@ -111,9 +121,19 @@ export class Membership {
     return "accepted";
   }
 
-  private expire(node: string): void {
+  private expiryTimer(node: string, ms: number): TimerHandle {
+    const due = this.clock.now() + ms;
+    return this.clock.setTimeout(() => this.expire(node, this.clock.now() - due), ms);
+  }
+
+  private expire(node: string, lateMs: number): void {
     const state = this.peers.get(node);
     if (!state) return;
+    if (lateMs > STALL_TOLERANCE_MS) {
+      this.stalls++;
+      state.expiry = this.expiryTimer(node, STALL_RECHECK_MS);
+      return;
+    }
     this.peers.delete(node);
     if (state.leaving) this.departed.add(node);
     this.changed();
