@@ -3,7 +3,7 @@ import { parseConfig } from "./parse";
 import { bfd, lines, NS, obj, peer } from "./testdata/objects";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
-const basicAuth = (password?: string) => ({ type: "kubernetes.io/basic-auth", data: password === undefined ? {} : { password: b64(password) } });
+const basicAuth = (password?: string): { type: string; data: Record<string, string> } => ({ type: "kubernetes.io/basic-auth", data: password === undefined ? {} : { password: b64(password) } });
 
 describe("BGPPeer checks", () => {
   const table: { name: string; objects: unknown[]; secrets?: Map<string, { type?: string; data?: Record<string, string> }>; expected: string[] }[] = [
