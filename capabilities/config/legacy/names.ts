@@ -24,13 +24,6 @@ export function objectNameProblem(name: string): string | undefined {
 export class NameAllocator {
   private readonly taken = new Set<string>();
 
-  /** Claims an exact name (a user's pool name); false when it was taken already. */
-  claim(name: string): boolean {
-    if (this.taken.has(name)) return false;
-    this.taken.add(name);
-    return true;
-  }
-
   /** A free name based on `base`. */
   derive(base: string): string {
     let name = base;

@@ -89,9 +89,16 @@ function toTree(doc: Document.Parsed, node: Node | null, depth: number, budget: 
   return { kind: "null" };
 }
 
+/** Alias.resolve searches the whole document; an alias bomb would repeat that search per use. */
+const resolved = new WeakMap<Alias, Node | null>();
+
 function resolveAlias(doc: Document.Parsed, alias: Alias): Node | null {
-  const target = alias.resolve(doc);
-  return (target ?? null) as Node | null;
+  let target = resolved.get(alias);
+  if (target === undefined) {
+    target = (alias.resolve(doc) ?? null) as Node | null;
+    resolved.set(alias, target);
+  }
+  return target;
 }
 
 function scalar(node: Scalar): LegacyNode {
