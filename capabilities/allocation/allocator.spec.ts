@@ -61,6 +61,8 @@ const cases: Array<[string, Step[]]> = [
     { svc: "b", with: { loadBalancerIP: "198.51.100.1", annotations: { "metallb.io/address-pool": "p" } },
       expect: { error: 'requested IP "198.51.100.1" is not in the requested pool "p"', reason: "NotInRequestedPool" } },
     { svc: "c", with: { annotations: { "metallb.io/address-pool": "q" } }, expect: { ips: ["198.51.100.0"], pool: "q" } },
+    { svc: "v6", with: { clusterIPs: ["fd00::1"], annotations: { "metallb.io/address-pool": "q" } },
+      expect: { error: 'pool "q" has no IPv6 addresses', reason: "NoPoolForFamily" } },
     { svc: "c", with: { annotations: { "metallb.io/address-pool": "p" } },
       expect: { ips: ["192.0.2.0"], pool: "p", cleared: 'requested IP "198.51.100.0" is not in the requested pool "p"' } },
     { svc: "d", with: { loadBalancerIP: "2001:db8::1" }, expect: {

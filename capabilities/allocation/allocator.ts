@@ -258,7 +258,8 @@ export class Allocator {
         ? [[fams[0]]]
         : request.familyPolicy === "RequireDualStack"
           ? [fams]
-          : [fams, [fams[0]]];
+          : // PreferDualStack: both, or one of the primary family (of either family when that IP was requested).
+            [fams, [fams[0]], ...(request.requestedIPs.length === 1 ? [[fams[1]]] : [])];
     if (!expected.some(e => e.length === ips.length && e.every((f, i) => ips[i]?.family === f))) {
       return { reason: "FamilyMismatch", message: messages.familiesChanged() };
     }
@@ -406,6 +407,9 @@ export class Allocator {
       if (!poolAdmits(state.pool, request, this.namespaceLabels.get(request.namespace))) {
         return fail("PoolNotCompatible", messages.poolNotCompatible(state.name, request.namespace, request.name));
       }
+      const minimal = this.wanted(request).at(-1) as IPFamily[];
+      const missing = minimal.find(f => !state.hasFamily(f));
+      if (missing) return fail("NoPoolForFamily", messages.poolLacksFamily(state.name, missing));
       return this.fromPools([state], request);
     }
     const candidates = candidatePools(this.poolsByName, request, this.namespaceLabels.get(request.namespace));

@@ -57,6 +57,7 @@ export const messages = {
     `no pool with autoAssign admits service "${namespace}/${name}" (every pool's serviceAllocation excludes it)`,
   noPoolForFamily: (family: IPFamily): string =>
     `no pool that admits this service has ${family} addresses`,
+  poolLacksFamily: (pool: string, family: IPFamily): string => `pool ${q(pool)} has no ${family} addresses`,
   noPoolForDualStack: (): string =>
     "RequireDualStack: no pool that admits this service has both IPv4 and IPv6 addresses",
   poolExhausted: (pool: string): string => `no available IPs in pool ${q(pool)}`,
