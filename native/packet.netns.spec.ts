@@ -1,0 +1,139 @@
+/**
+ * The addon across real links, as root: a bed with a router namespace (bridge br0, 192.0.2.1,
+ * 2001:db8::1) and two nodes (eth0 192.0.2.11 / .12). Addon code runs in helper processes inside the
+ * node namespaces (testkit/agent.ts); the tests wait on their output lines, never on time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bed, type Host } from "../hack/netns/bed";
+import type { Spawned } from "../hack/netns/process";
+
+let bed: Bed;
+let node1: Host;
+let node2: Host;
+
+beforeAll(async () => {
+  bed = await Bed.create({ nodes: 2 });
+  [node1, node2] = bed.nodes as [Host, Host];
+});
+afterAll(async () => {
+  await bed?.destroy();
+});
+
+const agent = (host: Host, ...args: string[]): Spawned => host.ns.runNode("native/testkit/agent.ts", args);
+const json = (line: string): unknown => JSON.parse(line.slice(line.indexOf(" ") + 1));
+
+describe("packet sockets", () => {
+  it("receives an ARP request through uv_poll and answers it; arping gets the reply", async () => {
+    const responder = agent(node1, "arp-responder", "eth0", "192.0.2.200");
+    const ready = json(await responder.waitForLine(/^ready /, 20_000)) as { mac: string; ifindex: number };
+    expect(ready.mac).toBe(node1.mac);
+
+    const arping = await bed.router.exec(["arping", "-c", "1", "-w", "5", "-I", "br0", "192.0.2.200"]);
+    expect(arping.stdout).toContain(`Unicast reply from 192.0.2.200 [${node1.mac.toUpperCase()}]`);
+    expect(arping.stdout).toContain("Received 1 response(s)");
+
+    const seen = json(await responder.waitForLine(/^frame .*"targetIp":"192.0.2.200"/)) as Record<string, unknown>;
+    expect(seen).toEqual({
+      op: 1,
+      dstMac: "ff:ff:ff:ff:ff:ff",
+      senderMac: expect.stringMatching(/^[0-9a-f:]{17}$/),
+      senderIp: "192.0.2.1",
+      targetIp: "192.0.2.200",
+      ifindex: ready.ifindex,
+      pkttype: 1,
+    });
+    await responder.waitForLine("replied");
+    // Our own reply went out on the same socket but is not delivered back (outgoing frames are skipped).
+    expect(responder.stdoutLines.filter((line) => line.includes('"op":2'))).toEqual([]);
+    await responder.kill();
+  });
+
+  it("joins and leaves an IPv6 solicited-node group and receives the solicitation", async () => {
+    const sniffer = agent(node1, "sniff", "eth0", String(0x86dd), "ndp");
+    await sniffer.waitForLine("ready", 20_000);
+    sniffer.send("join 33:33:ff:00:02:00");
+    await sniffer.waitForLine("done join");
+    const groups = async () => (await node1.ns.exec(["ip", "maddr", "show", "dev", "eth0"])).stdout;
+    expect(await groups()).toContain("link  33:33:ff:00:02:00");
+
+    // The router resolves 2001:db8::200: a Neighbor Solicitation to ff02::1:ff00:200.
+    await bed.router.exec(["ping", "-6", "-c", "1", "-W", "1", "2001:db8::200"]).catch(() => undefined);
+    const line = await sniffer.waitForLine(/^frame 86dd 2 3333ff000200/);
+    const frame = Buffer.from(line.split(" ")[3] ?? "", "hex");
+    expect(frame[20]).toBe(58); // ICMPv6
+    expect(frame[21]).toBe(255); // hop limit
+    expect(frame[54]).toBe(135); // Neighbor Solicitation
+    expect(frame.subarray(62, 78).toString("hex")).toBe("20010db8000000000000000000000200"); // target
+
+    sniffer.send("drop 33:33:ff:00:02:00");
+    await sniffer.waitForLine("done drop");
+    expect(await groups()).not.toContain("33:33:ff:00:02:00");
+    sniffer.send("join 01:00:5e:00:00:fb");
+    await sniffer.waitForLine("done join");
+    expect(await groups()).toContain("link  01:00:5e:00:00:fb");
+    sniffer.send("close");
+    await sniffer.waitForLine("done close");
+    // Closing the socket leaves every group it joined.
+    expect(await groups()).not.toContain("01:00:5e:00:00:fb");
+    sniffer.send("join 33:33:ff:00:02:00");
+    expect(await sniffer.waitForLine(/^error join/)).toBe("error join EBADF packet socket on eth0 is closed");
+    await sniffer.kill();
+  });
+
+  it("a BPF filter keeps non-matching frames out of the socket", async () => {
+    const all = agent(node1, "sniff", "eth0", "3", "none");
+    const arpOnly = agent(node1, "sniff", "eth0", "3", "arp");
+    await Promise.all([all.waitForLine("ready", 20_000), arpOnly.waitForLine("ready", 20_000)]);
+    await bed.router.exec(["arping", "-c", "1", "-w", "5", "-I", "br0", node1.ipv4]);
+    await bed.router.exec(["ping", "-c", "1", "-W", "2", node1.ipv4]);
+    // Both sockets get each frame at the same moment; once the unfiltered one has seen the echo request,
+    // the filtered one has seen everything it will ever see of this traffic.
+    await all.waitForLine(/^frame 800 0 /);
+    await arpOnly.waitForLine(/^frame 806 /);
+    const types = (p: Spawned) => new Set(p.stdoutLines.filter((l) => l.startsWith("frame ")).map((l) => l.split(" ")[1]));
+    expect(types(all)).toContain("800");
+    expect(types(arpOnly)).toEqual(new Set(["806"]));
+    await Promise.all([all.kill(), arpOnly.kill()]);
+  });
+
+  it("throws ENODEV for an interface that exists only in another namespace", async () => {
+    const sniffer = agent(node1, "sniff", "br0", "3", "none");
+    expect(await sniffer.waitForLine(/^error /, 20_000)).toBe("error ENODEV if_nametoindex br0: No such device (ENODEV)");
+  });
+});
+
+describe("TCP MD5 between namespaces", () => {
+  for (const family of ["4", "6"] as const) {
+    const server = () => (family === "4" ? node1.ipv4 : node1.ipv6);
+    const client = () => (family === "4" ? node2.ipv4 : node2.ipv6);
+
+    it(`IPv${family}: the matching key connects, a wrong or missing key times out`, async () => {
+      const port = family === "4" ? "1179" : "1180";
+      const listener = agent(node1, "md5-server", server(), port, client(), "bgp-secret");
+      await listener.waitForLine("listening", 20_000);
+      const good = agent(node2, "md5-client", family, server(), port, "bgp-secret", "3000");
+      const wrong = agent(node2, "md5-client", family, server(), port, "not-the-secret", "1500");
+      const none = agent(node2, "md5-client", family, server(), port, "-", "1500");
+      expect(await good.waitForLine(/^(connected|timeout|error)/, 20_000)).toBe("connected hello from server");
+      expect(await wrong.waitForLine(/^(connected|timeout|error)/, 20_000)).toBe("timeout");
+      expect(await none.waitForLine(/^(connected|timeout|error)/, 20_000)).toBe("timeout");
+      expect(listener.stdoutLines.filter((l) => l.startsWith("accepted"))).toEqual([`accepted ${family === "4" ? client() : client()}`]);
+      await listener.kill();
+    });
+  }
+});
+
+describe("TTL filter on UDP between namespaces", () => {
+  for (const family of ["4", "6"] as const) {
+    it(`IPv${family}: only packets sent with TTL 255 reach the BFD socket`, async () => {
+      const address = family === "4" ? node1.ipv4 : node1.ipv6;
+      const receiver = agent(node1, "udp-recv", address, "3784", "255");
+      await receiver.waitForLine("ready", 20_000);
+      const sender = agent(node2, "udp-send", address, "3784", "255:first", "254:low", "1:lowest", "255:last");
+      await sender.waitForLine("sent", 20_000);
+      await receiver.waitForLine("message last");
+      expect(receiver.stdoutLines.filter((l) => l.startsWith("message"))).toEqual(["message first", "message last"]);
+      await receiver.kill();
+    });
+  }
+});
