@@ -42,6 +42,7 @@ export function encodeOpenBody(open: OpenMessage): Buffer {
   }
   flush();
   const optional = Buffer.concat(params);
+  if (optional.length > 255) throw new RangeError(`OPEN optional parameters of ${optional.length} octets exceed 255`);
   const fixed = Buffer.alloc(10);
   fixed[0] = open.version;
   fixed.writeUInt16BE(open.myAs, 1);
