@@ -156,6 +156,7 @@ describe("BFDProfile and Community checks", () => {
       objects: [communities("c1", [{ name: "x", value: "1:2" }]), communities("c2", [{ name: "x", value: "1:3" }])],
       expected: ['Community/c2: spec.communities[0].name: duplicate definition of community "x"'],
     },
+    { name: "alias with an empty name", objects: [communities("c", [{ name: "", value: "1:2" }])], expected: ["Community/c: spec.communities[0].name: Required value"] },
     { name: "alias without a value", objects: [communities("c", [{ name: "x", value: undefined }])], expected: ["Community/c: spec.communities[0].value: Required value"] },
   ];
   for (const { name, objects, expected } of table) it(name, () => expect(lines(objects)).toEqual(expected));

@@ -1,7 +1,7 @@
 /** Community objects: named aliases for community values, unique across all Community objects. */
 import { parseCommunity } from "./community";
 import type { ConfigObject } from "./objects";
-import { community as issues } from "./problems";
+import { community as issues, schema } from "./problems";
 import { at, readRecordList, readString, unknownKeys } from "./read";
 import type { CommunityValue } from "./types";
 
@@ -11,7 +11,8 @@ export function readCommunityObject(obj: ConfigObject, aliases: Map<string, Comm
   for (const { item, path } of readRecordList(at(obj.spec, "communities", "spec"), obj.report)) {
     const name = readString(at(item, "name", path), obj.report, true);
     const text = readString(at(item, "value", path), obj.report, true);
-    if (name === undefined || text === undefined) continue;
+    if (name === "") obj.report(`${path}.name`, schema.required());
+    if (name === undefined || name === "" || text === undefined) continue;
     const parsed = parseCommunity(text);
     if (!parsed.ok) {
       obj.report(`${path}.value`, issues.invalidValue(text, parsed.reason));

@@ -118,14 +118,17 @@ function groupByKind(input: ConfigInput, problems: ConfigProblem[], warnings: st
     BFDProfile: [],
     Community: [],
   };
+  const names = new Set<string>();
   const objects = Array.isArray(input.objects) ? input.objects : [];
   objects.forEach((raw, index) => {
     const obj = readEnvelope(raw, index, input.namespace, problems, warnings);
     if (!obj) return;
-    if (obj.name !== "" && byKind[obj.kind].some(o => o.name === obj.name)) {
+    const key = `${obj.kind}/${obj.name}`;
+    if (obj.name !== "" && names.has(key)) {
       obj.report("metadata.name", duplicateIssue[obj.kind](obj.name));
       return;
     }
+    names.add(key);
     byKind[obj.kind].push(obj);
   });
   return byKind;

@@ -1,6 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cidrRange, formatCidr, parseCidr, rangesOverlap, type Cidr } from "../net/ip";
 import { parseConfig } from "./parse";
-import { parseAddressBlock } from "./pools";
+import { checkPoolOverlaps, parseAddressBlock } from "./pools";
+import type { Issue } from "./problems";
+import type { Pool } from "./types";
 import { lines, NS, obj, pool } from "./testdata/objects";
 
 describe("IPAddressPool checks", () => {
@@ -66,5 +70,31 @@ describe("IPAddressPool checks", () => {
   it("parseAddressBlock keeps host bits out of a CIDR's base", () => {
     const block = parseAddressBlock("192.0.2.77/24");
     expect("cidrs" in block && block.cidrs[0]?.base).toBe(0xc0000200n);
+  });
+
+  it("finds exactly the overlaps a pairwise scan finds, naming the earliest earlier CIDR", () => {
+    const cidr = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 24, max: 32 })).map(([host, prefix]) => parseCidr(`198.18.0.${host}/${prefix}`) as Cidr);
+    const pools = fc.array(fc.array(cidr, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(pools, cidrLists => {
+        const got: string[] = [];
+        const input = cidrLists.map((cidrs, i) => ({
+          pool: { name: `p${i}`, labels: {}, blocks: cidrs.map(c => ({ text: formatCidr(c), range: cidrRange(c), cidrs: [c] })), autoAssign: true, avoidBuggyIPs: false, families: ["IPv4" as const] } satisfies Pool,
+          report: (field: string, issue: Issue) => got.push(`p${i} ${field}: ${issue.message}`),
+        }));
+        checkPoolOverlaps(input);
+        const expected: string[] = [];
+        const earlier: Cidr[] = [];
+        cidrLists.forEach((cidrs, i) =>
+          cidrs.forEach((c, j) => {
+            const clash = earlier.find(e => rangesOverlap(cidrRange(e), cidrRange(c)));
+            if (clash) expected.push(`p${i} spec.addresses[${j}]: CIDR "${formatCidr(c)}" in pool "p${i}" overlaps with already defined CIDR "${formatCidr(clash)}"`);
+            earlier.push(c);
+          }),
+        );
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

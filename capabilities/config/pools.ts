@@ -2,7 +2,7 @@
  * IPAddressPool: address entries (CIDR or `start-end` range), flags, serviceAllocation; and the
  * cross-pool rule that no two CIDRs overlap, within a pool or between pools.
  */
-import { cidrRange, formatCidr, formatIP, parseCidr, parseIP, rangeToCidrs, rangesOverlap, type IPFamily } from "../net/ip";
+import { cidrRange, formatCidr, formatIP, hostMask, parseCidr, parseIP, rangeToCidrs, type Cidr, type IPFamily } from "../net/ip";
 import type { ConfigObject } from "./objects";
 import { pool as issues, type Issue, type Reporter } from "./problems";
 import { at, readBool, readInt, readRecord, readStringItems, unknownKeys } from "./read";
@@ -84,18 +84,53 @@ function readServiceAllocation(obj: ConfigObject, report: Reporter, warnings: st
 
 /**
  * No CIDR may overlap another, in the same pool or an earlier one (input order, as MetalLB checks).
- * `pools` are the valid pools in input order; reports on the later pool.
+ * `pools` are the valid pools in input order; reports on the later CIDR, naming the earliest
+ * earlier CIDR it overlaps.
+ *
+ * Two CIDRs overlap only when one contains the other, so an earlier CIDR overlapping a new one is
+ * either an ancestor block (looked up by base for each prefix length in use) or lies inside the new
+ * block (found by binary search over the sorted bases): no pairwise scan, so thousands of pools
+ * stay fast enough for a webhook.
  */
 export function checkPoolOverlaps(pools: readonly { pool: Pool; report: Reporter }[]): void {
-  const seen: { cidr: string; range: ReturnType<typeof cidrRange> }[] = [];
+  interface Seen {
+    order: number;
+    cidr: Cidr;
+  }
+  const byBlock = new Map<string, Seen>();
+  const prefixesInUse = { IPv4: new Set<number>(), IPv6: new Set<number>() };
+  const sorted = { IPv4: [] as Seen[], IPv6: [] as Seen[] };
+  const blockKey = (family: string, base: bigint, prefix: number): string => `${family}/${base}/${prefix}`;
+  const firstAtOrAfter = (list: readonly Seen[], base: bigint): number => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as Seen).cidr.base < base) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let order = 0;
   for (const { pool, report } of pools) {
     pool.blocks.forEach((block, blockIndex) => {
       for (const cidr of block.cidrs) {
-        const range = cidrRange(cidr);
-        const clash = seen.find(s => rangesOverlap(s.range, range));
-        const text = formatCidr(cidr);
-        if (clash) report(`spec.addresses[${blockIndex}]`, issues.overlap(text, pool.name, clash.cidr));
-        seen.push({ cidr: text, range });
+        const { family } = cidr;
+        let clash: Seen | undefined;
+        const consider = (s: Seen | undefined): void => {
+          if (s && (!clash || s.order < clash.order)) clash = s;
+        };
+        for (const prefix of prefixesInUse[family])
+          if (prefix <= cidr.prefix) consider(byBlock.get(blockKey(family, cidr.base & ~hostMask(family, prefix), prefix)));
+        const list = sorted[family];
+        const last = cidrRange(cidr).last;
+        for (let i = firstAtOrAfter(list, cidr.base); i < list.length && (list[i] as Seen).cidr.base <= last; i++) consider(list[i]);
+        if (clash) report(`spec.addresses[${blockIndex}]`, issues.overlap(formatCidr(cidr), pool.name, formatCidr(clash.cidr)));
+        const seen = { order: order++, cidr };
+        const key = blockKey(family, cidr.base, cidr.prefix);
+        if (!byBlock.has(key)) byBlock.set(key, seen);
+        prefixesInUse[family].add(cidr.prefix);
+        list.splice(firstAtOrAfter(list, cidr.base), 0, seen);
       }
     });
   }
