@@ -12,6 +12,30 @@ const lowest = (s: PoolState, f: "IPv4" | "IPv6" = "IPv4"): string | undefined =
 };
 
 describe("SortedValues", () => {
+  it("agrees with a plain sorted array through random adds and deletes across many chunks (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 2000 })), { maxLength: 3000 }), ops => {
+        const s = new SortedValues();
+        const model = new Set<number>();
+        for (const [add, n] of ops) {
+          const v = BigInt(n);
+          expect(add ? s.add(v) : s.delete(v)).toBe(add ? !model.has(n) : model.has(n));
+          if (add) model.add(n);
+          else model.delete(n);
+        }
+        const sorted = [...model].sort((a, b) => a - b);
+        expect(s.size).toBe(sorted.length);
+        for (let i = 0; i < sorted.length; i += 7) expect(s.at(i)).toBe(BigInt(sorted[i] as number));
+        expect(s.at(sorted.length)).toBeUndefined();
+        for (const probe of [0, 1, 999, 1000, 2000, 2001]) {
+          expect(s.lowerBound(BigInt(probe))).toBe(sorted.filter(x => x < probe).length);
+          expect(s.has(BigInt(probe))).toBe(model.has(probe));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("keeps values sorted and unique", () => {
     const s = new SortedValues();
     for (const v of [5n, 1n, 3n, 3n, 9n]) s.add(v);

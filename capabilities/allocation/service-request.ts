@@ -6,6 +6,7 @@
  * with the Service's own fields are carried in `problem` so that the allocator can refuse the
  * request with the exact message (and the reconciler can raise `LoadBalancerFailed`).
  */
+import { isIP } from "node:net";
 import { parseIP, type IPAddress, type IPFamily } from "../net/ip";
 import type { FailureReason } from "./failures";
 
@@ -23,6 +24,8 @@ export const DEPRECATED_ANNOTATIONS = {
   allowSharedIP: "metallb.universe.tf/allow-shared-ip",
   allocatedFromPool: "metallb.universe.tf/ip-allocated-from-pool",
 } as const;
+
+const DEPRECATED_KEYS = Object.values(DEPRECATED_ANNOTATIONS).sort();
 
 export type FamilyPolicy = "SingleStack" | "PreferDualStack" | "RequireDualStack";
 
@@ -111,16 +114,7 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
   }
   const namespace = str(metadata.namespace) || "default";
   const annotations = stringMap(metadata.annotations);
-  const deprecatedAnnotations = Object.values(DEPRECATED_ANNOTATIONS)
-    .filter(k => k in annotations)
-    .sort();
-  const annotation = (which: keyof typeof ANNOTATIONS): [key: string, value: string] | undefined => {
-    const key = ANNOTATIONS[which];
-    if (key in annotations) return [key, annotations[key] ?? ""];
-    const old = DEPRECATED_ANNOTATIONS[which];
-    if (old in annotations) return [old, annotations[old] ?? ""];
-    return undefined;
-  };
+  const deprecatedAnnotations = DEPRECATED_KEYS.filter(k => k in annotations);
 
   const families = shared(serviceFamilies(spec));
   const familyPolicy = parsePolicy(spec.ipFamilyPolicy);
@@ -130,7 +124,7 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
     name,
     labels: stringMap(metadata.labels),
     requestedIPs: [],
-    sharingKey: annotation("allowSharedIP")?.[1] ?? "",
+    sharingKey: annotation(annotations, "allowSharedIP")?.[1] ?? "",
     backendKey: spec.externalTrafficPolicy === "Local" ? selectorString(spec.selector) : "",
     ports: parsePorts(spec.ports),
     familyPolicy,
@@ -138,10 +132,10 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
     statusIPs: statusIPs(obj(service).status),
     deprecatedAnnotations,
   };
-  const pool = annotation("addressPool")?.[1];
+  const pool = annotation(annotations, "addressPool")?.[1];
   if (pool) request.requestedPool = pool;
 
-  const requested = parseRequestedIPs(str(spec.loadBalancerIP) ?? "", annotation("loadBalancerIPs"));
+  const requested = parseRequestedIPs(str(spec.loadBalancerIP) ?? "", annotation(annotations, "loadBalancerIPs"));
   if ("problem" in requested) request.problem = { reason: "InvalidRequest", message: requested.problem };
   else request.requestedIPs = requested.ips;
 
@@ -160,6 +154,18 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
   return { handled: true, request };
 }
 
+/** The annotation's key and value, the new key winning over the deprecated one. */
+function annotation(
+  annotations: Record<string, string>,
+  which: keyof typeof ANNOTATIONS,
+): [key: string, value: string] | undefined {
+  const key = ANNOTATIONS[which];
+  if (key in annotations) return [key, annotations[key] ?? ""];
+  const old = DEPRECATED_ANNOTATIONS[which];
+  if (old in annotations) return [old, annotations[old] ?? ""];
+  return undefined;
+}
+
 function parsePolicy(v: unknown): FamilyPolicy {
   return v === "PreferDualStack" || v === "RequireDualStack" ? v : "SingleStack";
 }
@@ -169,8 +175,10 @@ function serviceFamilies(spec: Obj): IPFamily[] {
   const texts = arr(spec.clusterIPs).length ? arr(spec.clusterIPs) : [spec.clusterIP];
   const fromIPs: IPFamily[] = [];
   for (const t of texts) {
-    const ip = typeof t === "string" ? parseIP(t) : undefined;
-    if (ip && !fromIPs.includes(ip.family)) fromIPs.push(ip.family);
+    // Only the family matters here; ClusterIPs come from the API server, never IPv4-mapped.
+    const version = typeof t === "string" ? isIP(t) : 0;
+    const family: IPFamily | undefined = version === 4 ? "IPv4" : version === 6 ? "IPv6" : undefined;
+    if (family && !fromIPs.includes(family)) fromIPs.push(family);
   }
   if (fromIPs.length) return fromIPs;
   const fromSpec: IPFamily[] = [];
