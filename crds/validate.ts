@@ -3,12 +3,13 @@
  * and reports problems with the API server's field paths, reasons and messages (reference kube-api
  * 07-crd.md section 5): `spec.addresses[1]`, FieldValueTypeInvalid, `Invalid value: "integer": ...`.
  *
- * What this does not do: CEL rules (x-kubernetes-validations), pruning of unknown fields, and
- * defaulting. It is for tests, the offline validator and the local API server; the admission webhooks
- * enforce the semantic rules on top.
+ * CEL rules run through their TypeScript equivalents (crds/cel.ts). Pruning and defaulting, which the
+ * server does first, are in crds/defaults.ts. For tests, the offline validator and the local API
+ * server; the admission webhooks enforce the semantic rules on top.
  */
 import type { ErrorObject } from "ajv";
 import { servedVersion, type JsonObject } from "./index";
+import { celViolations } from "./cel";
 import { validatorFor } from "./openapi-ajv";
 
 export type FieldErrorReason =
@@ -114,10 +115,11 @@ export function schemaErrors(schema: JsonObject, value: unknown, pathPrefix = ""
 }
 
 /**
- * Validates a whole metallb.io object (any served kind and version) against its CRD schema.
+ * Validates a whole metallb.io object (any served kind and version) against its CRD schema, then its
+ * CEL rules (transition rules such as immutability only when `oldObj`, the stored object, is given).
  * An object whose apiVersion/kind no CRD serves gets one error on `kind`.
  */
-export function validateObject(obj: unknown): FieldError[] {
+export function validateObject(obj: unknown, oldObj?: unknown): FieldError[] {
   const o = (obj ?? {}) as { apiVersion?: unknown; kind?: unknown };
   const served = typeof o.apiVersion === "string" && typeof o.kind === "string" ? servedVersion(o.apiVersion, o.kind) : undefined;
   if (!served) {
@@ -125,5 +127,9 @@ export function validateObject(obj: unknown): FieldError[] {
   }
   const version = served.crd.spec.versions.find((v) => v.name === served.version);
   if (!version) throw new Error("servedVersion returned a version its CRD lacks");
-  return schemaErrors(version.schema.openAPIV3Schema, obj);
+  const schema = version.schema.openAPIV3Schema;
+  const rules = celViolations(schema, obj, oldObj).map(
+    (v): FieldError => ({ field: v.field, reason: "FieldValueInvalid", message: `Invalid value: "${v.type}": ${v.message}` }),
+  );
+  return [...schemaErrors(schema, obj), ...rules].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
 }
