@@ -274,9 +274,10 @@ describe("convertLegacyConfigMap: the legacy parser's errors", () => {
     ["a duplicate peer", peer("") + "- {peer-address: 192.0.2.1, peer-asn: 64501, my-asn: 64500, peer-port: 179, hold-time: 90s}\n", ["ConfigMap/config: peers[1]: duplicate peer: the same session as peers[0]"]],
     [
       "bad node selectors",
-      peer(", node-selectors: [{match-labels: {'a b': c}, match-expressions: [{key: k, operator: in, values: [x]}, {key: k, operator: In}, {key: k, operator: Exists, values: [x]}]}]"),
+      peer(", node-selectors: [{match-labels: {'a b': c, rack: '-x'}, match-expressions: [{key: k, operator: in, values: [x]}, {key: k, operator: In}, {key: k, operator: Exists, values: [x]}]}]"),
       [
-        'ConfigMap/config: peers[0].node-selectors[0].match-labels.a b: invalid label key "a b": want at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit',
+        'ConfigMap/config: peers[0].node-selectors[0].match-labels.a b: invalid label key "a b": want at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit, after an optional DNS subdomain prefix and \'/\'',
+        'ConfigMap/config: peers[0].node-selectors[0].match-labels.rack: invalid label value "-x": want at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit',
         'ConfigMap/config: peers[0].node-selectors[0].match-expressions[0].operator: invalid operator "in" (want In, NotIn, Exists, DoesNotExist)',
         "ConfigMap/config: peers[0].node-selectors[0].match-expressions[1].values: operator In needs at least one value",
         "ConfigMap/config: peers[0].node-selectors[0].match-expressions[2].values: operator Exists takes no values",

@@ -3,6 +3,7 @@
  * checks Kubernetes' LabelSelectorAsSelector made when MetalLB built the selector.
  */
 import { quote } from "./quote";
+import { isValidLabelKey, isValidLabelValue } from "../selector";
 import { join, type Reader } from "./fields";
 import type { LegacyNode } from "./tree";
 
@@ -12,21 +13,14 @@ export interface LabelSelectorObject {
 }
 
 const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
-const NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAME_RULE = "want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
 function labelKeyProblem(key: string): string | undefined {
-  const slash = key.lastIndexOf("/");
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return `invalid label key ${quote(key)}: the prefix must be a DNS subdomain`;
-  if (name.length > 63 || !NAME_PART.test(name)) return `invalid label key ${quote(key)}: want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
-  return undefined;
+  return isValidLabelKey(key) ? undefined : `invalid label key ${quote(key)}: ${NAME_RULE}, after an optional DNS subdomain prefix and '/'`;
 }
 
 function labelValueProblem(value: string): string | undefined {
-  if (value === "" || (value.length <= 63 && NAME_PART.test(value))) return undefined;
-  return `invalid label value ${quote(value)}: want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  return isValidLabelValue(value) ? undefined : `invalid label value ${quote(value)}: ${NAME_RULE}`;
 }
 
 export function readNodeSelectors(r: Reader, node: LegacyNode | undefined, path: string): LabelSelectorObject[] | undefined {
