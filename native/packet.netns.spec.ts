@@ -52,7 +52,7 @@ describe("packet sockets", () => {
     const sniffer = agent(node1, "sniff", "eth0", String(0x86dd), "ndp");
     await sniffer.waitForLine("ready", 20_000);
     sniffer.send("join 33:33:ff:00:02:00");
-    await sniffer.waitForLine("done join");
+    await sniffer.waitForNewLine("done join");
     const groups = async () => (await node1.ns.exec(["ip", "maddr", "show", "dev", "eth0"])).stdout;
     expect(await groups()).toContain("link  33:33:ff:00:02:00");
 
@@ -66,13 +66,13 @@ describe("packet sockets", () => {
     expect(frame.subarray(62, 78).toString("hex")).toBe("20010db8000000000000000000000200"); // target
 
     sniffer.send("drop 33:33:ff:00:02:00");
-    await sniffer.waitForLine("done drop");
+    await sniffer.waitForNewLine("done drop");
     expect(await groups()).not.toContain("33:33:ff:00:02:00");
     sniffer.send("join 01:00:5e:00:00:fb");
-    await sniffer.waitForLine("done join");
+    await sniffer.waitForNewLine("done join");
     expect(await groups()).toContain("link  01:00:5e:00:00:fb");
     sniffer.send("close");
-    await sniffer.waitForLine("done close");
+    await sniffer.waitForNewLine("done close");
     // Closing the socket leaves every group it joined.
     expect(await groups()).not.toContain("01:00:5e:00:00:fb");
     sniffer.send("join 33:33:ff:00:02:00");

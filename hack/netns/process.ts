@@ -99,9 +99,13 @@ export class Spawned {
   /** Resolves with the first stdout line (already printed or still to come) that matches; rejects when
    * the process exits first or `timeoutMs` passes, with its stderr in the message. */
   waitForLine(pattern: RegExp | string, timeoutMs = 10_000): Promise<string> {
-    const match = (line: string): boolean => (typeof pattern === "string" ? line.includes(pattern) : pattern.test(line));
-    const seen = this.stdoutLines.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
+    const seen = this.stdoutLines.find((line) => matches(pattern, line));
+    return seen !== undefined ? Promise.resolve(seen) : this.waitForNewLine(pattern, timeoutMs);
+  }
+
+  /** Like waitForLine, but ignores the lines printed so far (for replies to repeated commands). */
+  waitForNewLine(pattern: RegExp | string, timeoutMs = 10_000): Promise<string> {
+    const match = (line: string): boolean => matches(pattern, line);
     return new Promise((resolve, reject) => {
       const fail = (why: string): void =>
         reject(new Error(`${this.argv.join(" ")}: ${why} before a line matching ${String(pattern)}; stderr: ${this.#stderr.trim()}`));
@@ -137,6 +141,9 @@ export class Spawned {
     return exit;
   }
 }
+
+const matches = (pattern: RegExp | string, line: string): boolean =>
+  typeof pattern === "string" ? line.includes(pattern) : pattern.test(line);
 
 /** Sends a signal to one PID; a process that is already gone is not an error. */
 export function signal(pid: number, name: NodeJS.Signals): void {
