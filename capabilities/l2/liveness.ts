@@ -12,7 +12,7 @@
  * only while it sees a strict majority of the expected speakers under the "majority" policy.
  */
 import type { Clock, TimerHandle } from "./clock";
-import type { Heartbeat } from "./heartbeat";
+import type { Heartbeat, HeartbeatRejectReason } from "./heartbeat";
 
 export type PartitionPolicy = "availability" | "majority";
 
@@ -61,6 +61,8 @@ export class Membership {
   private lastSignature = "";
   private readonly readyTimer: TimerHandle;
   readonly verdicts = new Map<HeartbeatVerdict, number>();
+  /** Datagrams that failed decoding or authentication, by reason (fed by the transport). */
+  readonly rejects = new Map<HeartbeatRejectReason, number>();
   /** Expiries postponed because our own event loop had stalled (see STALL_TOLERANCE_MS). */
   stalls = 0;
 
@@ -107,6 +109,11 @@ export class Membership {
     this.checkAllHeard();
     this.changed();
     return verdict;
+  }
+
+  /** Counts a datagram the codec refused (a wrong key shows up here as "bad-mac"). */
+  rejected(reason: HeartbeatRejectReason): void {
+    this.rejects.set(reason, (this.rejects.get(reason) ?? 0) + 1);
   }
 
   private judge(hb: Heartbeat): HeartbeatVerdict {

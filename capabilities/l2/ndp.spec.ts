@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { formatIP } from "../net/ip";
 import {
   decodeNdpFrame,
   encodeNeighborAdvertisement,
@@ -7,6 +8,8 @@ import {
   encodeSolicitedAdvertisement,
   encodeUnsolicitedAdvertisement,
   icmpv6Checksum,
+  ipv6FromBytes,
+  ipv6ToBytes,
   multicastMac,
   solicitedNodeMulticast,
   type NeighborSolicitation,
@@ -38,6 +41,22 @@ describe("helpers", () => {
     expect(solicitedNodeMulticast("2001:db8::abcd:1234:5678")).toBe("ff02::1:ff34:5678");
     expect(multicastMac("ff02::1:ff34:5678")).toBe("33:33:ff:34:56:78");
     expect(multicastMac("ff02::1")).toBe("33:33:00:00:00:01");
+  });
+
+  it("formats addresses exactly as formatIP does (RFC 5952)", () => {
+    expect(ipv6FromBytes(hex("00000000000000000000ffff01020304"), 0)).toBe("::ffff:102:304");
+    expect(ipv6FromBytes(hex("20010db8000000010000000000000001"), 0)).toBe("2001:db8:0:1::1");
+    expect(ipv6FromBytes(hex("20010db8000000000001000000000001"), 0)).toBe("2001:db8::1:0:0:1");
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.array(fc.nat(7), { maxLength: 6 }), (bytes, zeroGroups) => {
+        const b = Buffer.from(bytes);
+        for (const g of zeroGroups) b.writeUInt16BE(0, g * 2);
+        let value = 0n;
+        for (const x of b) value = (value << 8n) | BigInt(x);
+        expect(ipv6FromBytes(b, 0)).toBe(formatIP({ family: "IPv6", value }));
+        expect(ipv6ToBytes(ipv6FromBytes(b, 0)).equals(b)).toBe(true);
+      }),
+    );
   });
 
   it("a message carrying its own checksum sums to zero", () => {

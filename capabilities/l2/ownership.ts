@@ -3,6 +3,7 @@
  * which interfaces each may be announced. The speaker updates it after each election; the
  * responder reads it on every frame, so a lost IP stops being answered at once.
  */
+import { solicitedNodeMac } from "./ndp";
 import type { Ownership } from "./responder";
 
 export class OwnershipTable implements Ownership {
@@ -24,6 +25,16 @@ export class OwnershipTable implements Ownership {
   allowedOn(ip: string, ifName: string): boolean {
     const allowed = this.table.get(ip);
     return allowed !== undefined && (allowed.size === 0 || allowed.has(ifName));
+  }
+
+  /**
+   * The Ethernet groups interface `ifName` must be a member of to hear solicitations for the IPv6
+   * addresses it answers for (the packet socket adds these memberships; the speaker diffs the set).
+   */
+  solicitedNodeMacs(ifName: string): Set<string> {
+    const out = new Set<string>();
+    for (const ip of this.table.keys()) if (ip.includes(":") && this.allowedOn(ip, ifName)) out.add(solicitedNodeMac(ip));
+    return out;
   }
 
   ips(): string[] {

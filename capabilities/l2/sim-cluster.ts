@@ -24,7 +24,6 @@ export interface SimNode {
   readonly rounds: [number, string][];
   alive: boolean;
   key: Buffer;
-  rejected: number;
 }
 
 export interface SimOptions {
@@ -32,6 +31,8 @@ export interface SimOptions {
   readonly policy?: PartitionPolicy;
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
+  /** Per-node signing key (default SIM_KEY). */
+  readonly keys?: Readonly<Record<string, Buffer>>;
 }
 
 export class SimCluster {
@@ -54,7 +55,7 @@ export class SimCluster {
     const announcer = new Announcer(this.clock, ip => rounds.push([this.clock.now(), ip]));
     let beacon: Beacon | undefined;
     const announcements = new L2Announcements(membership, ownership, announcer, () => beacon?.sendNow());
-    const keyHolder = { key: SIM_KEY };
+    const keyHolder = { key: this.options.keys?.[name] ?? SIM_KEY };
     beacon = new Beacon(this.clock, {
       self: name, incarnation, wallNow, key: () => keyHolder.key,
       send: packet => this.broadcast(name, packet),
@@ -62,7 +63,7 @@ export class SimCluster {
       ...(this.options.intervalMs ? { intervalMs: this.options.intervalMs } : {}),
     });
     const node: SimNode = {
-      name, membership, ownership, announcements, rounds, beacon, alive: true, rejected: 0,
+      name, membership, ownership, announcements, rounds, beacon, alive: true,
       get key() {
         return keyHolder.key;
       },
@@ -89,7 +90,7 @@ export class SimCluster {
         if (!to.alive) return;
         const d = decodeHeartbeat(packet, [to.key]);
         if (d.kind === "ok") to.membership.receive(d.heartbeat);
-        else to.rejected++;
+        else to.membership.rejected(d.reason);
       }, this.latencyMs);
     }
   }
