@@ -80,6 +80,9 @@ const FAMILY_LISTS: Record<string, IPFamily[]> = {
   "IPv4,IPv6": frozen("IPv4", "IPv6"),
   "IPv6,IPv4": frozen("IPv6", "IPv4"),
 };
+/** Shared empty list for the (common) Services without deprecated annotations; never mutated. */
+const NO_IPS: IPAddress[] = Object.freeze([]) as unknown as IPAddress[];
+const NONE: string[] = Object.freeze([]) as unknown as string[];
 const shared = (families: IPFamily[]): IPFamily[] => FAMILY_LISTS[families.join(",")] ?? families;
 
 const stringMap = (v: unknown): Record<string, string> => {
@@ -114,7 +117,7 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
   }
   const namespace = str(metadata.namespace) || "default";
   const annotations = stringMap(metadata.annotations);
-  const deprecatedAnnotations = DEPRECATED_KEYS.filter(k => k in annotations);
+  const deprecatedAnnotations = annotations === NO_LABELS ? NONE : DEPRECATED_KEYS.filter(k => k in annotations);
 
   const families = shared(serviceFamilies(spec));
   const familyPolicy = parsePolicy(spec.ipFamilyPolicy);
@@ -123,7 +126,7 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
     namespace,
     name,
     labels: stringMap(metadata.labels),
-    requestedIPs: [],
+    requestedIPs: NO_IPS,
     sharingKey: annotation(annotations, "allowSharedIP")?.[1] ?? "",
     backendKey: spec.externalTrafficPolicy === "Local" ? selectorString(spec.selector) : "",
     ports: parsePorts(spec.ports),
@@ -207,9 +210,11 @@ function selectorString(v: unknown): string {
 }
 
 function statusIPs(status: unknown): IPAddress[] {
+  const ingress = arr(obj(obj(status).loadBalancer).ingress);
+  if (ingress.length === 0) return NO_IPS;
   const out: IPAddress[] = [];
-  for (const ingress of arr(obj(obj(status).loadBalancer).ingress)) {
-    const text = str(obj(ingress).ip);
+  for (const entry of ingress) {
+    const text = str(obj(entry).ip);
     const ip = text === undefined ? undefined : parseIP(text);
     if (ip) out.push(ip);
   }
@@ -227,7 +232,7 @@ function parseRequestedIPs(
     const ip = parseIP(field.trim());
     return ip ? { ips: [ip] } : { problem: `invalid IP ${JSON.stringify(field)} in spec.loadBalancerIP` };
   }
-  if (!annotation) return { ips: [] };
+  if (!annotation) return { ips: NO_IPS };
   const [key, value] = annotation;
   const texts = value.split(",").map(t => t.trim());
   if (texts.length > 2) {

@@ -112,3 +112,4 @@ console.log(JSON.stringify({
   rss_mib: round(process.memoryUsage().rss / 2 ** 20),
 }));
 if (changed > 0) process.exitCode = 1;
+if (process.env.BENCH_MEM) console.error(JSON.stringify(process.memoryUsage()));
