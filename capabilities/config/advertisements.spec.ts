@@ -19,6 +19,7 @@ describe("BGPAdvertisement checks", () => {
     { name: "serviceSelectors with the default lengths written out", objects: [bgpAdv("a", { aggregationLength: 32, aggregationLengthV6: 128, serviceSelectors: [{ matchLabels: { a: "b" } }] })], expected: [] },
     { name: "aggregationLength 0", objects: [bgpAdv("a", { aggregationLength: 0 })], expected: ["BGPAdvertisement/a: spec.aggregationLength: Invalid value: 0: spec.aggregationLength in body should be greater than or equal to 1"] },
     { name: "aggregationLength above 32", objects: [bgpAdv("a", { aggregationLength: 33 })], expected: ["BGPAdvertisement/a: spec.aggregationLength: invalid aggregation length 33 for IPv4"] },
+    { name: "aggregationLengthV6 negative", objects: [bgpAdv("a", { aggregationLengthV6: -1 })], expected: ["BGPAdvertisement/a: spec.aggregationLengthV6: Invalid value: -1: spec.aggregationLengthV6 in body should be greater than or equal to 0"] },
     { name: "aggregationLengthV6 above 128", objects: [bgpAdv("a", { aggregationLengthV6: 129 })], expected: ["BGPAdvertisement/a: spec.aggregationLengthV6: invalid aggregation length 129 for IPv6"] },
     { name: "localPref above 32 bits", objects: [bgpAdv("a", { localPref: 4294967296 })], expected: ["BGPAdvertisement/a: spec.localPref: Invalid value: 4294967296: spec.localPref in body should be less than or equal to 4294967295"] },
     { name: "community value out of range", objects: [bgpAdv("a", { communities: ["65536:1"] })], expected: ['BGPAdvertisement/a: spec.communities[0]: invalid community value "65536:1": each part of AA:NN must be a 16-bit unsigned number'] },
@@ -115,6 +116,7 @@ describe("L2Advertisement checks", () => {
     { name: "invalid label value", objects: [l2("a", { nodeSelectors: [{ matchLabels: { a: "-x" } }] })], expected: [`L2Advertisement/a: spec.nodeSelectors[0].matchLabels.a: invalid label value "-x": must be empty or 1-63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character`] },
     { name: "preferred weight 0", objects: [l2("a", { preferredNodeSelectors: [{ weight: 0, preference: {} }] })], expected: ["L2Advertisement/a: spec.preferredNodeSelectors[0].weight: Invalid value: 0: spec.preferredNodeSelectors[0].weight in body should be greater than or equal to 1"] },
     { name: "preferred weight 101", objects: [l2("a", { preferredNodeSelectors: [{ weight: 101, preference: {} }] })], expected: ["L2Advertisement/a: spec.preferredNodeSelectors[0].weight: Invalid value: 101: spec.preferredNodeSelectors[0].weight in body should be less than or equal to 100"] },
+    { name: "preferred without weight", objects: [l2("a", { preferredNodeSelectors: [{ preference: {} }] })], expected: ["L2Advertisement/a: spec.preferredNodeSelectors[0].weight: Required value"] },
     { name: "preferred without preference", objects: [l2("a", { preferredNodeSelectors: [{ weight: 5 }] })], expected: ["L2Advertisement/a: spec.preferredNodeSelectors[0].preference: Required value"] },
     { name: "duplicate name", objects: [l2("a"), l2("a")], expected: ['L2Advertisement/a: metadata.name: duplicate definition of l2advertisements "a"'] },
   ];
@@ -156,6 +158,7 @@ describe("BFDProfile and Community checks", () => {
       objects: [communities("c1", [{ name: "x", value: "1:2" }]), communities("c2", [{ name: "x", value: "1:3" }])],
       expected: ['Community/c2: spec.communities[0].name: duplicate definition of community "x"'],
     },
+    { name: "two Community objects of one name", objects: [communities("c", []), communities("c", [])], expected: ['Community/c: metadata.name: duplicate definition of Community "c"'] },
     { name: "alias with an empty name", objects: [communities("c", [{ name: "", value: "1:2" }])], expected: ["Community/c: spec.communities[0].name: Required value"] },
     { name: "alias without a value", objects: [communities("c", [{ name: "x", value: undefined }])], expected: ["Community/c: spec.communities[0].value: Required value"] },
   ];
@@ -175,6 +178,7 @@ describe("object envelope", () => {
     { name: "name of the wrong type", objects: [{ ...v4, metadata: { name: 5 } }], expected: ['IPAddressPool/#1: metadata.name: Invalid value: "integer": metadata.name in body must be of type string: "integer"'] },
     { name: "labels of the wrong type", objects: [{ ...v4, metadata: { name: "v4", labels: { a: 1 } } }], expected: ['IPAddressPool/v4: metadata.labels.a: Invalid value: "integer": metadata.labels.a in body must be of type string: "integer"'] },
     { name: "missing name of another kind", objects: [{ apiVersion: "metallb.io/v1beta1", kind: "L2Advertisement" }], expected: ["L2Advertisement/#1: metadata.name: Required value: every object needs metadata.name"] },
+    { name: "metadata not an object", objects: [{ ...v4, metadata: "v4" }], expected: ['IPAddressPool/#1: metadata: Invalid value: "string": metadata in body must be of type object: "string"', "IPAddressPool/#1: metadata.name: missing pool name"] },
     { name: "other kinds are ignored", objects: [{ apiVersion: "v1", kind: "Service", metadata: { name: "x" } }, "text", null, 42, { apiVersion: "metallb.io/v1beta1", kind: "ServiceL2Status" }], expected: [] },
   ];
   for (const { name, objects, expected } of table) it(name, () => expect(lines(objects)).toEqual(expected));
@@ -182,5 +186,7 @@ describe("object envelope", () => {
   it("warns about unknown fields (the API server would prune them)", () => {
     const r = parseConfig({ namespace: NS, objects: [pool("p", ["192.0.2.0/24"], { autoassign: false })] });
     expect(r.warnings).toEqual(["IPAddressPool/p: spec.autoassign: unknown field, ignored"]);
+    const nested = parseConfig({ namespace: NS, objects: [{ ...pool("p", ["192.0.2.0/24"], { serviceAllocation: { priorty: 1 } }), extra: 1 }] });
+    expect(nested.warnings).toEqual(["IPAddressPool/p: extra: unknown field, ignored", "IPAddressPool/p: spec.serviceAllocation.priorty: unknown field, ignored"]);
   });
 });

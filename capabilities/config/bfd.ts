@@ -1,7 +1,7 @@
 /** BFDProfile: timers within the CRD's ranges, with the defaults MetalLB documents. */
-import type { ConfigObject } from "./objects";
+import { warnUnknownFields, type ConfigObject } from "./objects";
 import { notImplemented, type Reporter } from "./problems";
-import { at, readBool, readInt, unknownKeys } from "./read";
+import { at, readBool, readInt } from "./read";
 import type { BFDProfile } from "./types";
 
 const SPEC_FIELDS = ["receiveInterval", "transmitInterval", "detectMultiplier", "echoInterval", "echoMode", "passiveMode", "minimumTtl"];
@@ -13,7 +13,7 @@ export function readBFDProfile(obj: ConfigObject, warnings: string[]): BFDProfil
     obj.report(field, issue);
   };
   const { spec } = obj;
-  for (const key of unknownKeys(spec, SPEC_FIELDS)) warnings.push(`BFDProfile/${obj.displayName}: spec.${key}: unknown field, ignored`);
+  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
   const interval = (key: string, fallback: number): number => readInt(at(spec, key, "spec"), report, { min: 10, max: 60000 }) ?? fallback;
   const receiveIntervalMs = interval("receiveInterval", 300);
   const transmitIntervalMs = interval("transmitInterval", 300);

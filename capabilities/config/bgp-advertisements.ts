@@ -4,9 +4,9 @@
  * pool's prefixes, LOCAL_PREF agreement between advertisements of one pool).
  */
 import { communityKey, parseCommunity } from "./community";
-import type { ConfigObject } from "./objects";
+import { warnUnknownFields, type ConfigObject } from "./objects";
 import { advertisement as issues, community as communityIssues, type Reporter } from "./problems";
-import { at, readInt, readStringItems, reportDuplicates, unknownKeys } from "./read";
+import { at, readInt, readStringItems, reportDuplicates } from "./read";
 import { parseSelectorList, selectNames, selectorListsCanIntersect } from "./selector";
 import { selectPools } from "./pools";
 import type { BGPAdvertisement, CommunityValue, Pool } from "./types";
@@ -34,7 +34,7 @@ export function readBGPAdvertisement(obj: ConfigObject, ctx: BGPAdvertisementCon
   };
   const { spec } = obj;
   const prefix = `BGPAdvertisement/${obj.displayName}`;
-  for (const key of unknownKeys(spec, SPEC_FIELDS)) warnings.push(`${prefix}: spec.${key}: unknown field, ignored`);
+  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
   const f = (key: string) => at(spec, key, "spec");
 
   const poolNames = readStringItems(f("ipAddressPools"), report) ?? [];

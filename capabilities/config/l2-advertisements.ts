@@ -1,7 +1,7 @@
 /** L2Advertisement: which pools are announced by ARP/NDP, from which nodes and interfaces. */
-import type { ConfigObject } from "./objects";
+import { warnUnknownFields, type ConfigObject } from "./objects";
 import { advertisement as issues, schema, type Reporter } from "./problems";
-import { at, has, own, readInt, readRecordList, readStringItems, reportDuplicates, unknownKeys } from "./read";
+import { at, has, own, readInt, readRecordList, readStringItems, reportDuplicates } from "./read";
 import { parseLabelSelector, parseSelectorList } from "./selector";
 import { selectPools } from "./pools";
 import type { L2Advertisement, LabelSelector, Pool } from "./types";
@@ -16,7 +16,7 @@ export function readL2Advertisement(obj: ConfigObject, pools: ReadonlyMap<string
   };
   const { spec } = obj;
   const prefix = `L2Advertisement/${obj.displayName}`;
-  for (const key of unknownKeys(spec, SPEC_FIELDS)) warnings.push(`${prefix}: spec.${key}: unknown field, ignored`);
+  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
   const f = (key: string) => at(spec, key, "spec");
   const poolNames = readStringItems(f("ipAddressPools"), report) ?? [];
   reportDuplicates(poolNames, "ipAddressPools", report);

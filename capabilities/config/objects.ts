@@ -2,7 +2,7 @@
  * Recognising metallb.io configuration objects among arbitrary input and checking their envelope
  * (apiVersion, kind, metadata): what every kind has in common before its spec is read.
  */
-import { bfd, pool, schema, type Issue, type Reporter } from "./problems";
+import { bfd, pool, schema, unknownField, type Issue, type Reporter } from "./problems";
 import { at, isRecord, own, readRecord, readString, readStringMap, unknownKeys, type JsonRecord } from "./read";
 import type { ConfigProblem } from "./types";
 
@@ -66,7 +66,12 @@ export function readEnvelope(raw: unknown, index: number, namespace: string, pro
   if (ns !== undefined && ns !== "" && ns !== namespace) report("metadata.namespace", schema.wrongNamespace(namespace));
   const labels = readStringMap(at(metadata, "labels", "metadata"), report) ?? {};
   const spec = readRecord(at(raw, "spec", ""), report) ?? {};
-  for (const key of unknownKeys(raw, ["apiVersion", "kind", "metadata", "spec", "status"]))
-    warnings.push(`${kind}/${displayName}: ${key}: unknown field, ignored`);
-  return { kind, apiVersion, name, displayName, labels, spec, report };
+  const obj = { kind, apiVersion, name, displayName, labels, spec, report };
+  warnUnknownFields(obj, raw, "", ["apiVersion", "kind", "metadata", "spec", "status"], warnings);
+  return obj;
+}
+
+/** Adds a warning for each key of `raw` (at `path` in `obj`) that is not a field of the schema. */
+export function warnUnknownFields(obj: ConfigObject, raw: JsonRecord, path: string, known: readonly string[], warnings: string[]): void {
+  for (const key of unknownKeys(raw, known)) warnings.push(unknownField(obj.kind, obj.displayName, path ? `${path}.${key}` : key));
 }

@@ -3,9 +3,9 @@
  * cross-pool rule that no two CIDRs overlap, within a pool or between pools.
  */
 import { cidrRange, formatCidr, formatIP, hostMask, parseCidr, parseIP, rangeToCidrs, type Cidr, type IPFamily } from "../net/ip";
-import type { ConfigObject } from "./objects";
+import { warnUnknownFields, type ConfigObject } from "./objects";
 import { pool as issues, type Issue, type Reporter } from "./problems";
-import { at, readBool, readInt, readRecord, readStringItems, unknownKeys } from "./read";
+import { at, readBool, readInt, readRecord, readStringItems } from "./read";
 import { matchesSelector, parseSelectorList } from "./selector";
 import type { LabelSelector, Pool, PoolAddressBlock, ServiceAllocation } from "./types";
 
@@ -42,7 +42,7 @@ export function readPool(obj: ConfigObject, warnings: string[]): Pool | undefine
     obj.report(field, issue);
   };
   const { spec } = obj;
-  for (const key of unknownKeys(spec, SPEC_FIELDS)) warnings.push(`IPAddressPool/${obj.displayName}: spec.${key}: unknown field, ignored`);
+  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
   const addresses = readStringItems(at(spec, "addresses", "spec"), report, true);
   if (addresses !== undefined && addresses.length === 0) report("spec.addresses", issues.noPrefixes());
   const blocks: PoolAddressBlock[] = [];
@@ -72,7 +72,7 @@ function readServiceAllocation(obj: ConfigObject, report: Reporter, warnings: st
   const path = "spec.serviceAllocation";
   const raw = readRecord(at(obj.spec, "serviceAllocation", "spec"), report);
   if (!raw) return undefined;
-  for (const key of unknownKeys(raw, ALLOCATION_FIELDS)) warnings.push(`IPAddressPool/${obj.displayName}: ${path}.${key}: unknown field, ignored`);
+  warnUnknownFields(obj, raw, path, ALLOCATION_FIELDS, warnings);
   const priority = readInt(at(raw, "priority", path), report, { min: -2147483648, max: 2147483647 }) ?? 0;
   const namespaces = readStringItems(at(raw, "namespaces", path), report) ?? [];
   for (const { value, path: nsPath } of namespaces.filter((n, i) => namespaces.findIndex(m => m.value === n.value) < i))

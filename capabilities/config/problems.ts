@@ -69,7 +69,6 @@ export const pool = {
   duplicate: (name: string) => make("pool.duplicate", `duplicate definition of pool ${q(name)}`),
   noPrefixes: () => make("pool.empty", "pool has no prefixes defined"),
   invalidCidr: (text: string) => make("pool.cidr", `invalid CIDR ${q(text)}`),
-  invalidRange: (text: string) => make("pool.range", `invalid IP range ${q(text)}`),
   invalidRangeStart: (text: string, start: string) => make("pool.range-start", `invalid IP range ${q(text)}: invalid start IP ${q(start)}`),
   invalidRangeEnd: (text: string, end: string) => make("pool.range-end", `invalid IP range ${q(text)}: invalid end IP ${q(end)}`),
   rangeFamilies: (text: string) => make("pool.range-families", `invalid IP range ${q(text)}: start IP and end IP are not of the same IP family`),
@@ -148,4 +147,5 @@ export const advertisement = {
   unknownPeer: (name: string) => `BGPPeer ${q(name)} does not exist (yet)`,
 };
 
-export const unknownField = (kind: string, name: string, path: string) => `${kind}/${name}: ${path}: unknown field, ignored (the API server prunes it)`;
+/** A warning, not a problem: the API server prunes unknown fields of a structural schema. */
+export const unknownField = (kind: string, name: string, path: string) => `${kind}/${name}: ${path}: unknown field, ignored`;
