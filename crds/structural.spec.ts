@@ -73,7 +73,7 @@ describe("the generated CRDs", () => {
     expect(columns).toEqual({
       IPAddressPool: ["Auto Assign", "Avoid Buggy IPs", "Addresses"],
       L2Advertisement: ["IPAddressPools", "IPAddressPool Selectors", "Interfaces", "Node Selectors@10"],
-      BGPAdvertisement: ["IPAddressPools", "IPAddressPool Selectors", "Peers", "Node Selectors"],
+      BGPAdvertisement: ["IPAddressPools", "IPAddressPool Selectors", "Peers", "Node Selectors@10"],
       BGPPeer: ["Address", "ASN", "BFD Profile", "Multi Hops"],
       BFDProfile: ["Passive Mode", "Transmit Interval", "Receive Interval", "Multiplier"],
       Community: [],

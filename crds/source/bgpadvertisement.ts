@@ -21,7 +21,8 @@ export const bgpAdvertisement: KindSource = {
         { name: "IPAddressPools", type: "string", jsonPath: ".spec.ipAddressPools" },
         { name: "IPAddressPool Selectors", type: "string", jsonPath: ".spec.ipAddressPoolSelectors" },
         { name: "Peers", type: "string", jsonPath: ".spec.peers" },
-        { name: "Node Selectors", type: "string", jsonPath: ".spec.nodeSelectors" },
+        // MetalLB shows node selectors only with -o wide, as for L2Advertisement.
+        { name: "Node Selectors", type: "string", jsonPath: ".spec.nodeSelectors", priority: 10 },
       ],
       spec: obj(
         "Which pools are advertised, to which peers, from which nodes, with which attributes.",
