@@ -85,6 +85,7 @@ describe("BgpSession", () => {
     A.advertise([{ prefix: cidr("2001:db8:1::5/128"), nextHop: ip("2001:db8::1"), attributes: ebgpA }]);
     expect((await nextUpdate()).update.attributes.mpReach).toEqual({ afi: 2, safi: 1, nextHops: [ip("2001:db8::1")], nlri: [cidr("2001:db8:1::5/128")] });
 
+    expect(A.announcedCount).toBe(2);
     A.withdraw([cidr("198.51.100.7/32"), cidr("203.0.113.9/32")]);
     expect(await nextUpdate()).toEqual({ update: { withdrawn: [cidr("198.51.100.7/32")], attributes: {}, nlri: [] }, treatAsWithdraw: false });
     expect(A.advertised.map(r => r.prefix)).toEqual([cidr("2001:db8:1::5/128")]);

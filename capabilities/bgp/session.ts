@@ -78,6 +78,13 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     return [...this.ribOut.values()];
   }
 
+  /** Prefixes the peer has from us: the Adj-RIB-Out in the agreed families, while Established. */
+  get announcedCount(): number {
+    const n = this.negotiated;
+    if (this.state !== "Established" || !n) return 0;
+    return [...this.ribOut.values()].filter(r => n.families.includes(r.prefix.family)).length;
+  }
+
   start(): void {
     this.fsm.handle({ type: "ManualStart" });
   }
