@@ -17,6 +17,7 @@ import { listItem, present } from "./objects";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors";
 import { toTable, wantsTable, type IncludeObject } from "./table";
 import { serveWatch } from "./watch";
+import { openApiDocument, openApiIndex } from "./openapi";
 import { Writes } from "./writes";
 
 export interface RequestTarget {
@@ -71,6 +72,12 @@ export class Api {
     const segs = path.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const method = req.method ?? "GET";
     if (path === "/version") return sendJson(res, 200, versionInfo());
+    if (path === "/openapi/v3") return sendJson(res, 200, openApiIndex(this.registry));
+    if (segs[0] === "openapi" && segs[1] === "v3" && segs.length >= 4) {
+      const [group, version] = segs[2] === "api" ? ["", segs[3] ?? ""] : [segs[3] ?? "", segs[4] ?? ""];
+      if (!(group === "" && version === "v1") && !this.registry.servesGroupVersion(group, version)) throw pageNotFound();
+      return sendJson(res, 200, openApiDocument(this.registry, group, version));
+    }
     if (segs[0] === "api") {
       if (segs.length === 1) return sendJson(res, 200, apiVersions(this.opts.serverAddress));
       if (segs[1] !== "v1") throw pageNotFound();
@@ -257,7 +264,7 @@ function encodeContinue(rv: number, lastKey: string): string {
 function decodeContinue(token: string): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (isObject(parsed) && typeof parsed.start === "string") return parsed.start.replace(/\u0000$/, "");
+    if (isObject(parsed) && typeof parsed.start === "string") return parsed.start.endsWith("\u0000") ? parsed.start.slice(0, -1) : parsed.start;
   } catch {
     // fall through
   }

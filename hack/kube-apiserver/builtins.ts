@@ -4,7 +4,7 @@
  */
 import type { ResourceType } from "./resource";
 import { STANDARD_VERBS } from "./resource";
-import { ensureObj, getPath, isObject, obj, str } from "./json";
+import { ensureObj, getPath, isObject, str } from "./json";
 import type { Json, JsonObject, StatusCause } from "./status";
 import { invalidValue, required } from "./status";
 import { age, ageCol, col, nameCol } from "./table-columns";

@@ -349,8 +349,13 @@ export function serverSideApply(
 
   // Fields this manager applied before but not now, and that nobody else owns, are removed.
   if (mine) {
-    const ownedByOthers = (p: string): boolean => others.some((e) => [...e.fields].some((q) => q === p || q.startsWith(`${p.replace(new RegExp(`${SEP}\\.$`), "")}${SEP}`)));
-    const dropped = [...mine.fields].filter((p) => !appliedSet.has(p) && !ownedByOthers(p));
+    const nodeOf = (p: string): string => (p.endsWith(`${SEP}.`) ? p.slice(0, -2) : p);
+    const within = (set: Iterable<string>, p: string): boolean => {
+      const node = nodeOf(p);
+      for (const q of set) if (q === p || q.startsWith(`${node}${SEP}`)) return true;
+      return false;
+    };
+    const dropped = [...mine.fields].filter((p) => !appliedSet.has(p) && !within(appliedSet, p) && !others.some((e) => within(e.fields, p)));
     dropped.sort((a, b) => b.split(SEP).length - a.split(SEP).length);
     for (const p of dropped) deleteAt(merged, p);
   }

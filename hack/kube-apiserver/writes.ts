@@ -36,7 +36,8 @@ interface WriteContext {
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Allocated values the real server leaves out of the writer's managedFields entry (02-crud.md 1). */
-const ALLOCATED = /^f:spec\u0001(f:clusterIP|f:clusterIPs|f:ipFamilies|f:ipFamilyPolicy|f:ports\u0001k:[^\u0001]*\u0001f:nodePort)$/;
+const SEP = String.fromCharCode(1);
+const ALLOCATED = new RegExp(`^f:spec${SEP}(f:clusterIP|f:clusterIPs|f:ipFamilies|f:ipFamilyPolicy|f:ports${SEP}k:[^${SEP}]*${SEP}f:nodePort)$`);
 
 export class Writes {
   constructor(
@@ -737,7 +738,8 @@ function specChanged(a: JsonObject, b: JsonObject): boolean {
 function withoutVolatile(o: JsonObject): JsonObject {
   const c = clone(o);
   const md = ensureObj(c, "metadata");
-  delete md.managedFields;
+  // A write that changes nothing, not even field ownership, is a no-op; ownership timestamps alone do not count.
+  if (Array.isArray(md.managedFields)) for (const e of md.managedFields) if (isObject(e)) delete e.time;
   delete md.resourceVersion;
   return c;
 }
