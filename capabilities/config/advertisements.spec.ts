@@ -183,6 +183,12 @@ describe("object envelope", () => {
   ];
   for (const { name, objects, expected } of table) it(name, () => expect(lines(objects)).toEqual(expected));
 
+  it("warns that the removed AddressPool kind is ignored", () => {
+    const r = parseConfig({ namespace: NS, objects: [obj("AddressPool", "old", { protocol: "layer2", addresses: ["192.0.2.0/24"] })] });
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual(["AddressPool/old: the AddressPool kind was removed in MetalLB 0.14 and is ignored: use an IPAddressPool with an L2Advertisement or a BGPAdvertisement"]);
+  });
+
   it("warns about unknown fields (the API server would prune them)", () => {
     const r = parseConfig({ namespace: NS, objects: [pool("p", ["192.0.2.0/24"], { autoassign: false })] });
     expect(r.warnings).toEqual(["IPAddressPool/p: spec.autoassign: unknown field, ignored"]);

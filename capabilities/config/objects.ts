@@ -2,7 +2,7 @@
  * Recognising metallb.io configuration objects among arbitrary input and checking their envelope
  * (apiVersion, kind, metadata): what every kind has in common before its spec is read.
  */
-import { bfd, pool, schema, unknownField, type Issue, type Reporter } from "./problems";
+import { bfd, pool, removedAddressPool, schema, unknownField, type Issue, type Reporter } from "./problems";
 import { at, isRecord, own, readRecord, readString, readStringMap, unknownKeys, type JsonRecord } from "./read";
 import type { ConfigProblem } from "./types";
 
@@ -47,6 +47,7 @@ export function isConfigObject(raw: unknown): boolean {
  * object (other kinds are not this parser's business). Problems go to `problems`.
  */
 export function readEnvelope(raw: unknown, index: number, namespace: string, problems: ConfigProblem[], warnings: string[]): ConfigObject | undefined {
+  if (isRemovedAddressPool(raw)) warnings.push(removedAddressPool(nameOf(raw) || `#${index + 1}`));
   if (!isConfigObject(raw) || !isRecord(raw)) return undefined;
   const kind = own(raw, "kind") as ConfigKind;
   const apiVersion = own(raw, "apiVersion") as string;
@@ -69,6 +70,19 @@ export function readEnvelope(raw: unknown, index: number, namespace: string, pro
   const obj = { kind, apiVersion, name, displayName, labels, spec, report };
   warnUnknownFields(obj, raw, "", ["apiVersion", "kind", "metadata", "spec", "status"], warnings);
   return obj;
+}
+
+/** The pre-0.14 AddressPool kind: no longer served, so it would configure nothing. */
+function isRemovedAddressPool(raw: unknown): boolean {
+  if (!isRecord(raw)) return false;
+  const apiVersion = own(raw, "apiVersion");
+  return typeof apiVersion === "string" && apiVersion.startsWith("metallb.io/") && own(raw, "kind") === "AddressPool";
+}
+
+function nameOf(raw: unknown): string {
+  const metadata = isRecord(raw) ? own(raw, "metadata") : undefined;
+  const name = isRecord(metadata) ? own(metadata, "name") : undefined;
+  return typeof name === "string" ? name : "";
 }
 
 /** Adds a warning for each key of `raw` (at `path` in `obj`) that is not a field of the schema. */

@@ -147,5 +147,8 @@ export const advertisement = {
   unknownPeer: (name: string) => `BGPPeer ${q(name)} does not exist (yet)`,
 };
 
+export const removedAddressPool = (name: string) =>
+  `AddressPool/${name}: the AddressPool kind was removed in MetalLB 0.14 and is ignored: use an IPAddressPool with an L2Advertisement or a BGPAdvertisement`;
+
 /** A warning, not a problem: the API server prunes unknown fields of a structural schema. */
 export const unknownField = (kind: string, name: string, path: string) => `${kind}/${name}: ${path}: unknown field, ignored`;
