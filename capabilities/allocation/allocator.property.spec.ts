@@ -136,11 +136,11 @@ describe("Allocator (random operation sequences)", () => {
               break;
             case "pools":
               pools = op.pools;
-              for (const c of a.setPools(pools)) expect(a.assignment(c.key)).toBeUndefined();
+              for (const c of a.setPools(pools).cleared) expect(a.assignment(c.key)).toBeUndefined();
               break;
             case "namespaces":
               namespaces = new Map(op.gold.map(ns => [ns, { tier: "gold" }]));
-              for (const c of a.setNamespaces(namespaces)) expect(a.assignment(c.key)).toBeUndefined();
+              for (const c of a.setNamespaces(namespaces).cleared) expect(a.assignment(c.key)).toBeUndefined();
               break;
             case "reprocess":
               for (const [key, r] of a.reprocess()) {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { formatIP } from "../net/ip";
+import { parseAllDocuments } from "yaml";
 import { Allocator } from "./allocator";
 import { runSteps, type Step } from "./allocator.steps";
+import { parseServiceRequest } from "./service-request";
 import { makePool, requestOf, selector, type ServiceOptions } from "./testing";
 
 const examplePool = makePool("lb-ip-pool", ["192.168.172.160-192.168.172.169"]);
@@ -213,6 +215,13 @@ const cases: Array<[string, Step[]]> = [
     { pools: [], cleared: { "default/a": '"192.0.2.2" is not allowed in config', "default/b": '"192.0.2.1" is not allowed in config' } },
     { reprocess: { "default/a": { error: "no IPAddressPool is configured" }, "default/b": { error: "no IPAddressPool is configured" } } },
   ]],
+  ["a renamed pool keeps the IPs and reports the new pool name", [
+    { pools: [v4("old", ["192.0.2.0/30"])] },
+    { svc: "a", expect: { ips: ["192.0.2.0"], pool: "old" } },
+    { svc: "b", with: { annotations: { "metallb.io/address-pool": "old" } }, expect: { ips: ["192.0.2.1"], pool: "old" } },
+    { pools: [v4("new", ["192.0.2.0/30"])], repooled: ["default/a"], cleared: { "default/b": 'unknown pool "old"' } },
+    { reprocess: { "default/b": { error: 'unknown pool "old"', reason: "UnknownPool" } } },
+  ]],
   ["a deleted pool re-allocates its services elsewhere", [
     { pools: [v4("first", ["192.0.2.0/32"], { serviceAllocation: { priority: 1 } }), v4("second", ["198.51.100.0/30"])] },
     { svc: "a", expect: { ips: ["192.0.2.0"], pool: "first" } },
@@ -224,6 +233,36 @@ const cases: Array<[string, Step[]]> = [
 describe("Allocator (step tables)", () => {
   it.each(cases)("%s", (_name, steps) => {
     runSteps(steps);
+  });
+});
+
+describe("the articles' manifests, as written", () => {
+  it("gives only the LoadBalancer Service of three-services.yaml an IP, 192.168.172.161", () => {
+    const manifests = parseAllDocuments(`
+apiVersion: v1
+kind: Service
+metadata: {name: nginxcip}
+spec: {type: ClusterIP, clusterIP: 10.96.0.20, ports: [{protocol: TCP, port: 8020, targetPort: 80}], selector: {app: nginx}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginxnp}
+spec: {type: NodePort, clusterIP: 10.96.0.21, ports: [{protocol: TCP, port: 8040, targetPort: 80, nodePort: 32232}], selector: {app: nginx}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginxlb}
+spec: {type: LoadBalancer, clusterIP: 10.96.0.22, loadBalancerIP: 192.168.172.161, ports: [{protocol: TCP, port: 8090, targetPort: 80}], selector: {app: nginx}}
+`).map(d => d.toJSON() as unknown);
+    const a = new Allocator();
+    a.setPools([examplePool]);
+    const outcomes = manifests.map(m => {
+      const parsed = parseServiceRequest(m);
+      if (!parsed.handled) return parsed.reason;
+      const r = a.allocate(parsed.request);
+      return r.ok ? `${r.ips.map(formatIP).join(",")} from ${r.pool}` : r.message;
+    });
+    expect(outcomes).toEqual(["NotLoadBalancer", "NotLoadBalancer", "192.168.172.161 from lb-ip-pool"]);
   });
 });
 

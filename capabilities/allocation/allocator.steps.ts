@@ -13,7 +13,7 @@ import { requestOf, type ServiceOptions } from "./testing";
 export type Outcome = string[] | { error?: string; reason?: string; cleared?: string } | { ips: string[]; pool?: string; cleared?: string; additional?: string[]; additionalFailure?: string };
 
 export type Step =
-  | { pools: Pool[]; cleared?: Record<string, string> }
+  | { pools: Pool[]; cleared?: Record<string, string>; repooled?: string[] }
   | { namespaces: Record<string, Record<string, string>>; cleared?: Record<string, string> }
   | { svc: string; with?: ServiceOptions; expect: Outcome }
   | { del: string; freed?: boolean }
@@ -47,10 +47,11 @@ export function runSteps(steps: Step[], allocator = new Allocator()): Allocator 
   steps.forEach((step, i) => {
     const where = `step ${i + 1}: ${JSON.stringify(step, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).slice(0, 160)}`;
     if ("pools" in step) {
-      const cleared = allocator.setPools(step.pools);
+      const { cleared, repooled } = allocator.setPools(step.pools);
       expect(Object.fromEntries(cleared.map(c => [c.key, c.message])), where).toEqual(step.cleared ?? {});
+      expect(repooled, where).toEqual(step.repooled ?? []);
     } else if ("namespaces" in step) {
-      const cleared = allocator.setNamespaces(new Map(Object.entries(step.namespaces)));
+      const { cleared } = allocator.setNamespaces(new Map(Object.entries(step.namespaces)));
       expect(Object.fromEntries(cleared.map(c => [c.key, c.message])), where).toEqual(step.cleared ?? {});
     } else if ("svc" in step) {
       const [ns, name] = step.svc.includes("/") ? step.svc.split("/") : ["default", step.svc];

@@ -46,6 +46,14 @@ export interface ClearedService {
   message: string;
 }
 
+/** What a pool or namespace change did to existing holdings. */
+export interface ConfigChange {
+  /** Services whose IPs are no longer allowed: dropped; re-allocate them with reprocess(). */
+  cleared: ClearedService[];
+  /** Services that keep their IPs, which now belong to a pool of another name (rewrite the pool annotation). */
+  repooled: string[];
+}
+
 export interface PoolMetrics {
   pool: string;
   addressesTotal: Record<IPFamily, bigint>;
@@ -88,14 +96,14 @@ export class Allocator {
   // ---- inputs -----------------------------------------------------------------------------------
 
   /** Replaces the pools. Held IPs that are no longer allowed are dropped and returned. */
-  setPools(pools: Iterable<Pool>): ClearedService[] {
+  setPools(pools: Iterable<Pool>): ConfigChange {
     this.pools = new Map([...pools].map(p => [p.name, new PoolState(p)]));
     this.poolsByName = [...this.pools.values()].sort((a, b) => byKey(a.name, b.name));
     return this.revalidate();
   }
 
   /** Replaces the known Namespaces' labels (for namespaceSelectors). Returns dropped holdings. */
-  setNamespaces(labels: ReadonlyMap<string, Record<string, string>>): ClearedService[] {
+  setNamespaces(labels: ReadonlyMap<string, Record<string, string>>): ConfigChange {
     this.namespaceLabels = new Map(labels);
     return this.revalidate();
   }
@@ -202,17 +210,19 @@ export class Allocator {
 
   // ---- internals --------------------------------------------------------------------------------
 
-  private revalidate(): ClearedService[] {
+  private revalidate(): ConfigChange {
     const all = [...this.holdings.values()].sort((a, b) => byKey(a.request.key, b.request.key));
     for (const h of all) this.drop(h.request.key);
-    const cleared: ClearedService[] = [];
+    const change: ConfigChange = { cleared: [], repooled: [] };
     for (const h of all) {
       const problem = this.checkHeld(h.request, h.ips);
       const pool = h.ips[0] && this.poolOf(h.ips[0]);
-      if (!problem && pool) this.take(h.request, h.ips, pool.name);
-      else cleared.push({ key: h.request.key, message: problem?.message ?? messages.noPools() });
+      if (!problem && pool) {
+        this.take(h.request, h.ips, pool.name);
+        if (pool.name !== h.pool) change.repooled.push(h.request.key);
+      } else change.cleared.push({ key: h.request.key, message: problem?.message ?? messages.noPools() });
     }
-    return cleared;
+    return change;
   }
 
   private poolOf(ip: IPAddress): PoolState | undefined {
