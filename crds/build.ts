@@ -62,7 +62,7 @@ export function toOpenAPI(s: SourceSchema): JsonObject {
   const out: JsonObject = {};
   for (const key of scalarKeys) {
     const value = s[key];
-    if (value !== undefined) out[key] = value;
+    if (value !== undefined) out[key] = structuredClone(value);
   }
   if (s.items) out.items = toOpenAPI(s.items);
   if (s.properties && Object.keys(s.properties).length > 0) {
@@ -75,7 +75,8 @@ export function toOpenAPI(s: SourceSchema): JsonObject {
   for (const key of extensionKeys) {
     const value = s[key];
     if (value === undefined) continue;
-    out[key] = key === "x-kubernetes-validations" ? (value as { rule: string; message: string }[]).map((r) => ({ message: r.message, rule: r.rule })) : (value as JsonValue);
+    // Copies, so that no two CRD objects share an array a consumer might change.
+    out[key] = key === "x-kubernetes-validations" ? (value as { rule: string; message: string }[]).map((r) => ({ message: r.message, rule: r.rule })) : structuredClone(value as JsonValue);
   }
   return out;
 }
