@@ -30,6 +30,8 @@ export interface ConfigObject {
   displayName: string;
   labels: Record<string, string>;
   spec: JsonRecord;
+  /** Whether the object had a `spec` at all (of any type). */
+  hasSpec: boolean;
   /** Reports a problem on this object. */
   report: Reporter;
 }
@@ -67,7 +69,8 @@ export function readEnvelope(raw: unknown, index: number, namespace: string, pro
   if (ns !== undefined && ns !== "" && ns !== namespace) report("metadata.namespace", schema.wrongNamespace(namespace));
   const labels = readStringMap(at(metadata, "labels", "metadata"), report) ?? {};
   const spec = readRecord(at(raw, "spec", ""), report) ?? {};
-  const obj = { kind, apiVersion, name, displayName, labels, spec, report };
+  const hasSpec = own(raw, "spec") !== undefined && own(raw, "spec") !== null;
+  const obj = { kind, apiVersion, name, displayName, labels, spec, hasSpec, report };
   warnUnknownFields(obj, raw, "", ["apiVersion", "kind", "metadata", "spec", "status"], warnings);
   return obj;
 }

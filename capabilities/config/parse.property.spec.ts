@@ -135,6 +135,6 @@ describe("parseConfig on arbitrary input", () => {
   it("reads only own properties: an inherited spec does not count", () => {
     const inherited = Object.create({ spec: { addresses: ["192.0.2.0/24"] } }) as Record<string, unknown>;
     Object.assign(inherited, { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "p" } });
-    expect(parseConfig({ namespace: NS, objects: [inherited] }).problems.map(p => p.message)).toEqual(["Required value"]);
+    expect(parseConfig({ namespace: NS, objects: [inherited] }).problems.map(p => `${p.field}: ${p.message}`)).toEqual(["spec: Required value"]);
   });
 });

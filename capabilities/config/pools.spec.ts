@@ -10,7 +10,7 @@ import { lines, NS, obj, pool } from "./testdata/objects";
 describe("IPAddressPool checks", () => {
   const table: { name: string; objects: unknown[]; expected: string[] }[] = [
     { name: "valid CIDR, range and IPv6", objects: [pool("p", ["192.0.2.0/28", "198.51.100.10 - 198.51.100.20", "2001:db8::/120"])], expected: [] },
-    { name: "spec missing", objects: [obj("IPAddressPool", "p", undefined)], expected: ["IPAddressPool/p: spec.addresses: Required value"] },
+    { name: "spec missing", objects: [obj("IPAddressPool", "p", undefined)], expected: ["IPAddressPool/p: spec: Required value"] },
     { name: "spec of the wrong type", objects: [obj("IPAddressPool", "p", "x")], expected: ['IPAddressPool/p: spec: Invalid value: "string": spec in body must be of type object: "string"', "IPAddressPool/p: spec.addresses: Required value"] },
     { name: "addresses missing", objects: [obj("IPAddressPool", "p", {})], expected: ["IPAddressPool/p: spec.addresses: Required value"] },
     { name: "addresses not a list", objects: [pool("p", "192.0.2.0/24")], expected: ['IPAddressPool/p: spec.addresses: Invalid value: "string": spec.addresses in body must be of type array: "string"'] },

@@ -4,7 +4,7 @@
  */
 import { cidrRange, formatCidr, formatIP, hostMask, parseCidr, parseIP, rangeToCidrs, type Cidr, type IPFamily } from "../net/ip";
 import { warnUnknownFields, type ConfigObject } from "./objects";
-import { pool as issues, type Issue, type Reporter } from "./problems";
+import { pool as issues, schema, type Issue, type Reporter } from "./problems";
 import { at, readBool, readInt, readRecord, readStringItems } from "./read";
 import { matchesSelector, parseSelectorList } from "./selector";
 import type { LabelSelector, Pool, PoolAddressBlock, ServiceAllocation } from "./types";
@@ -43,7 +43,9 @@ export function readPool(obj: ConfigObject, warnings: string[]): Pool | undefine
   };
   const { spec } = obj;
   warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
-  const addresses = readStringItems(at(spec, "addresses", "spec"), report, true);
+  // The CRD requires spec and spec.addresses; the API server names the outermost missing one.
+  if (!obj.hasSpec) report("spec", schema.required());
+  const addresses = readStringItems(at(spec, "addresses", "spec"), report, obj.hasSpec);
   if (addresses !== undefined && addresses.length === 0) report("spec.addresses", issues.noPrefixes());
   const blocks: PoolAddressBlock[] = [];
   for (const { value, path } of addresses ?? []) {
