@@ -79,5 +79,5 @@ describe("main.ts --check", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // two cold tsx starts; slow when the whole suite runs in parallel
 });
