@@ -136,6 +136,13 @@ stringData: {password: hunter2}
     expect(r.err[0]).toMatch(new RegExp(`^${file.replace(/[.]/g, "\\.")}:12:\\d+: `));
   });
 
+  it("exits 2 with file:line:column on a JSON syntax error", async () => {
+    const file = write("broken.json", '{\n  "apiVersion": "v1",\n  "kind": ]\n}\n');
+    const r = await run(["-f", file]);
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(new RegExp(`^${file.replace(/[.]/g, "\\.")}:3:\\d+: `));
+  });
+
   it("exits 2 on a file that does not exist", async () => {
     const r = await run(["-f", join(dir, "nope.yaml")]);
     expect(r).toEqual({ code: 2, out: [], err: [`${join(dir, "nope.yaml")}: cannot read: ENOENT`] });
