@@ -174,7 +174,7 @@ const cases: Array<[string, Step[]]> = [
     { svc: "b", with: { policy: "RequireDualStack" }, expect: {
       error: "not enough clusterips: RequireDualStack needs an IPv4 and an IPv6 ClusterIP, the service has 1", reason: "NotEnoughClusterIPs" } },
     { pools: [v4("only4", ["192.0.2.0/30"]), makePool("both", ["2001:db8::/126", "198.51.100.0/30"])] },
-    { reprocess: { "default/a": { ips: ["198.51.100.0", "2001:db8::"], pool: "both" }, "default/b": { reason: "NotEnoughClusterIPs" } } },
+    { reprocess: { "default/a": { ips: ["198.51.100.0", "2001:db8::"], pool: "both" } } },
     { svc: "c", with: { clusterIPs: dualV6First, policy: "RequireDualStack" }, expect: ["2001:db8::1", "198.51.100.1"] },
     { svc: "d", with: { clusterIPs: dual, policy: "RequireDualStack", annotations: { "metallb.io/loadBalancerIPs": "2001:db8::3,198.51.100.3" } },
       expect: ["198.51.100.3", "2001:db8::3"] },

@@ -161,8 +161,8 @@ export class Allocator {
   }
 
   /**
-   * Retries every known Service that holds nothing, and PreferDualStack Services whose pool gained
-   * their second family, in key order. Call after anything that frees addresses or changes
+   * Retries every known Service that holds nothing (except those whose own fields are invalid),
+   * and PreferDualStack Services whose pool gained their second family, in key order. Call after anything that frees addresses or changes
    * sharing inputs.
    */
   reprocess(): Map<string, AllocationResult> {
@@ -171,6 +171,8 @@ export class Allocator {
       const request = this.requests.get(key) as ServiceRequest;
       const held = this.holdings.get(key);
       if (held && !this.canUpgrade(request, held)) continue;
+      // A request that is wrong in itself fails the same way until the Service changes (allocate).
+      if (!held && request.problem) continue;
       results.set(key, this.allocate(request));
     }
     return results;
