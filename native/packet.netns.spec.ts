@@ -96,6 +96,60 @@ describe("packet sockets", () => {
     await Promise.all([all.kill(), arpOnly.kill()]);
   });
 
+  it("changes filter, allmulti, promiscuity and reception on an open socket", async () => {
+    const sniffer = agent(node1, "sniff", "eth0", "3", "none", "out");
+    await sniffer.waitForLine("ready", 20_000);
+    const command = async (line: string): Promise<string> => {
+      const reply = sniffer.waitForNewLine(/^(done|error) /);
+      sniffer.send(line);
+      return reply;
+    };
+    // Memberships count in the device's promiscuity / allmulti counters (not in its user-set flags).
+    const counters = async () => {
+      const [link] = JSON.parse((await node1.ns.exec(["ip", "-d", "-json", "link", "show", "eth0"])).stdout) as { promiscuity: number; allmulti: number }[];
+      return { promiscuity: link?.promiscuity, allmulti: link?.allmulti };
+    };
+
+    // Outgoing frames on request: node1's echo reply (pkttype 4).
+    await bed.router.exec(["ping", "-c", "1", "-W", "2", node1.ipv4]);
+    await sniffer.waitForLine(/^frame 800 4 /);
+
+    expect(await counters()).toEqual({ promiscuity: 0, allmulti: 0 });
+    expect(await command("allmulti on")).toBe("done allmulti");
+    expect(await counters()).toEqual({ promiscuity: 0, allmulti: 1 });
+    expect(await command("allmulti off")).toBe("done allmulti");
+    expect(await command("promisc on")).toBe("done promisc");
+    expect(await counters()).toEqual({ promiscuity: 1, allmulti: 0 });
+    expect(await command("promisc off")).toBe("done promisc");
+    expect(await counters()).toEqual({ promiscuity: 0, allmulti: 0 });
+
+    expect(await command("filter bogus")).toBe("error filter EINVAL setsockopt(SO_ATTACH_FILTER) eth0: Invalid argument (EINVAL)");
+    expect(await command("filter arp")).toBe("done filter");
+    const afterFilter = sniffer.stdoutLines.length;
+    await bed.router.exec(["ping", "-c", "1", "-W", "2", node1.ipv4]);
+    await bed.router.exec(["arping", "-c", "1", "-w", "5", "-I", "br0", node1.ipv4]);
+    await sniffer.waitForNewLine(/^frame 806 4 /); // node1's ARP reply, after the echo reply would have been
+    const typesSince = (from: number) => new Set(sniffer.stdoutLines.slice(from).filter((l) => l.startsWith("frame ")).map((l) => l.split(" ")[1]));
+    expect(typesSince(afterFilter)).toEqual(new Set(["806"]));
+
+    // Stopped, the socket keeps queueing in the kernel; started again, the queued frame arrives.
+    expect(await command("stop")).toBe("done stop");
+    const afterStop = sniffer.stdoutLines.length;
+    await bed.router.exec(["arping", "-c", "1", "-w", "5", "-I", "br0", node1.ipv4]);
+    expect(sniffer.stdoutLines.slice(afterStop).filter((l) => l.startsWith("frame "))).toEqual([]);
+    const queued = sniffer.waitForNewLine(/^frame 806 1 /);
+    expect(await command("start")).toBe("done start");
+    const frameLine = await queued;
+    expect(frameLine).toMatch(/^frame 806 1 ffffffffffff/);
+    // Delivered only once started again: the agent printed it after acknowledging "start".
+    expect(sniffer.stdoutLines.lastIndexOf(frameLine)).toBeGreaterThan(sniffer.stdoutLines.lastIndexOf("done start"));
+
+    // Unreferenced, a receiving socket no longer keeps the process alive.
+    expect(await command("unref")).toBe("done unref");
+    sniffer.child.stdin?.end();
+    expect(await sniffer.exited).toEqual({ code: 0, signal: null });
+  });
+
   it("throws ENODEV for an interface that exists only in another namespace", async () => {
     const sniffer = agent(node1, "sniff", "br0", "3", "none");
     expect(await sniffer.waitForLine(/^error /, 20_000)).toBe("error ENODEV if_nametoindex br0: No such device (ENODEV)");

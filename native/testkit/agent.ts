@@ -4,7 +4,8 @@
  * the test can await exact lines instead of sleeping. Commands arrive as lines on stdin.
  *
  *   arp-responder IF VIP          answer ARP requests for VIP with IF's MAC, print each frame seen
- *   sniff IF ETHERTYPE FILTER     print every frame (FILTER: none | arp | ndp); stdin: join MAC, drop MAC, close
+ *   sniff IF ETHERTYPE FILTER [out]  print every frame (FILTER: none | arp | ndp; out: also outgoing frames);
+ *                                 stdin: join|drop MAC, allmulti|promisc on|off, filter NAME, stop, start, unref, close
  *   md5-server ADDR PORT PEER KEY listen with an MD5 key for PEER, greet each connection
  *   md5-client FAMILY PEER PORT KEY MS   connect with KEY ("-" for none), print the greeting or "timeout"
  *   udp-recv ADDR PORT MINTTL     UDP socket with the TTL filter, print each message
@@ -14,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createSocket } from "node:dgram";
 import net from "node:net";
-import { ETH_P_ARP, arpFilter, ndpFilter } from "../bpf";
+import { ETH_P_ARP, arpFilter, ndpFilter, type BpfInsn } from "../bpf";
 import { PacketSocket, attachTtlFilter, openMd5Socket, setMd5Key, setSocketTtl, socketFd } from "../index";
 import { parseMac } from "../mac";
 import { arpFrame, readArp } from "./frames";
@@ -48,15 +49,32 @@ function arpResponder(ifname: string, vip: string): void {
   say(`ready ${JSON.stringify({ mac: Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join(":"), ifindex: socket.ifindex })}`);
 }
 
-function sniff(ifname: string, ethertype: string, filter: string): void {
-  const program = filter === "arp" ? arpFilter() : filter === "ndp" ? ndpFilter() : undefined;
-  const socket = PacketSocket.open(ifname, Number(ethertype), program);
-  socket.onFrame((frame, info) => say(`frame ${frame.readUInt16BE(12).toString(16)} ${info.pkttype} ${frame.toString("hex")}`));
-  commands(([command, value = ""]) => {
+function sniff(ifname: string, ethertype: string, filter: string, outgoing: string): void {
+  const programs: Record<string, BpfInsn[] | undefined> = { arp: arpFilter(), ndp: ndpFilter(), none: undefined };
+  const socket = PacketSocket.open(ifname, Number(ethertype), programs[filter]);
+  const start = (): void =>
+    socket.onFrame((frame, info) => say(`frame ${frame.readUInt16BE(12).toString(16)} ${info.pkttype} ${frame.toString("hex")}`), {
+      includeOutgoing: outgoing === "out",
+    });
+  start();
+  const actions: Record<string, (value: string) => void> = {
+    join: (mac) => socket.addMembership(mac),
+    drop: (mac) => socket.dropMembership(mac),
+    allmulti: (on) => socket.setAllMulticast(on === "on"),
+    promisc: (on) => socket.setPromiscuous(on === "on"),
+    filter: (name) => socket.setFilter(programs[name] ?? []),
+    stop: () => socket.stopReceiving(),
+    start,
+    unref: () => socket.unref(),
+    close: () => socket.close(),
+  };
+  const rl = createInterface({ input: process.stdin });
+  rl.on("line", (line) => {
+    const [command = "", value = ""] = line.trim().split(/\s+/);
     try {
-      if (command === "join") socket.addMembership(value);
-      else if (command === "drop") socket.dropMembership(value);
-      else if (command === "close") socket.close();
+      const action = actions[command];
+      if (action === undefined) throw new Error(`unknown command ${command}`);
+      action(value);
       say(`done ${command}`);
     } catch (error) {
       say(`error ${command} ${(error as { code?: string }).code ?? ""} ${(error as Error).message}`);
@@ -119,7 +137,7 @@ async function udpSend(address: string, port: string, messages: string[]): Promi
 
 const modes: Record<string, () => void | Promise<void>> = {
   "arp-responder": () => arpResponder(args[0] ?? "", args[1] ?? ""),
-  sniff: () => sniff(args[0] ?? "", args[1] ?? "", args[2] ?? "none"),
+  sniff: () => sniff(args[0] ?? "", args[1] ?? "", args[2] ?? "none", args[3] ?? "in"),
   "md5-server": () => md5Server(args[0] ?? "", args[1] ?? "", args[2] ?? "", args[3] ?? ""),
   "md5-client": () => md5Client(args[0] ?? "", args[1] ?? "", args[2] ?? "", args[3] ?? "", args[4] ?? "1000"),
   "udp-recv": () => udpRecv(args[0] ?? "", args[1] ?? "", args[2] ?? "255"),
