@@ -205,8 +205,11 @@ export function readManagedFields(o: JsonObject): ManagedFieldsEntry[] {
 
 export function writeManagedFields(o: JsonObject, entries: ManagedFieldsEntry[]): void {
   const md = isObject(o.metadata) ? o.metadata : (o.metadata = {});
-  const list: Json[] = entries
+  // The apiserver keeps managedFields sorted by operation, then time, manager and subresource.
+  const sorted = entries
     .filter((e) => e.fields.size > 0)
+    .sort((a, b) => cmp(a.operation, b.operation) || cmp(a.time, b.time) || cmp(a.manager, b.manager) || cmp(a.subresource ?? "", b.subresource ?? ""));
+  const list: Json[] = sorted
     .map((e) => {
       const out: JsonObject = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: "FieldsV1", fieldsV1: toFieldsV1(e.fields) };
       if (e.subresource) out.subresource = e.subresource;
@@ -215,6 +218,8 @@ export function writeManagedFields(o: JsonObject, entries: ManagedFieldsEntry[])
   if (list.length > 0) md.managedFields = list;
   else delete md.managedFields;
 }
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const sameSlot = (e: ManagedFieldsEntry, manager: string, op: string, sub: string | undefined): boolean =>
   e.manager === manager && e.operation === op && (e.subresource ?? "") === (sub ?? "");

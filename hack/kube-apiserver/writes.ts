@@ -222,7 +222,7 @@ export class Writes {
     obj = (await this.mutate(c, this.admissionAttrs(c, "CREATE", obj, null, this.options("CreateOptions", c)))) ?? obj;
     t.prepareCreate?.(obj, { dryRun: c.dryRun, allocate: true, store: this.storeView() });
     const causes = t.validate?.(obj, undefined) ?? [];
-    if (causes.length > 0) throw invalid(t.kind, name, causes, t.crd ? t.group : undefined);
+    if (causes.length > 0) throw invalid(t.kind, name, causes, kindGroup(t));
     if (this.store.get(t.storageKey, ns, name)) throw alreadyExists(qualified(t), name, t.group || undefined);
     const omd = ensureObj(obj, "metadata");
     omd.uid = randomUUID();
@@ -283,7 +283,7 @@ export class Writes {
     const rv = str(md.resourceVersion);
     if (rv === undefined || rv === "") {
       if (!t.allowUnconditionalUpdate) {
-        throw invalid(t.kind, target.name ?? "", [{ reason: "FieldValueInvalid", message: "Invalid value: 0x0: must be specified for an update", field: "metadata.resourceVersion" }], t.crd ? t.group : undefined);
+        throw invalid(t.kind, target.name ?? "", [{ reason: "FieldValueInvalid", message: "Invalid value: 0x0: must be specified for an update", field: "metadata.resourceVersion" }], t.group || undefined);
       }
     } else if (rv !== metaStr(old, "resourceVersion")) throw conflict(qualified(t), target.name ?? "", t.group || undefined);
     if (target.subresource === "finalize") {
@@ -452,7 +452,7 @@ export class Writes {
           message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`,
           field: "metadata.finalizers",
         };
-        const err = invalid(t.kind, str(md.name) ?? "", [cause], t.crd ? t.group : undefined);
+        const err = invalid(t.kind, str(md.name) ?? "", [cause], t.group || undefined);
         err.details?.causes?.push(cause);
         throw err;
       }
@@ -474,7 +474,7 @@ export class Writes {
     const mutated = await this.mutate(c, this.admissionAttrs(c, "UPDATE", obj, old, this.options("UpdateOptions", c)));
     if (mutated) obj = mutated;
     const causes = sub === "status" ? [...(t.validateStatus?.(obj) ?? []), ...(t.crd ? (t.validate?.(obj, old) ?? []) : [])] : (t.validate?.(obj, old) ?? []);
-    if (causes.length > 0) throw invalid(t.kind, str(md.name) ?? "", causes, t.crd ? t.group : undefined);
+    if (causes.length > 0) throw invalid(t.kind, str(md.name) ?? "", causes, kindGroup(t));
     if (t.hasGeneration && specChanged(old, obj)) md.generation = (typeof oldMd.generation === "number" ? oldMd.generation : 0) + 1;
     if (deepEqual(withoutVolatile(old), withoutVolatile(obj))) return old;
     await this.validateAdmission(c, this.admissionAttrs(c, "UPDATE", obj, old, this.options("UpdateOptions", c)));
@@ -727,6 +727,9 @@ export class Writes {
   }
 }
 
+/** The group in `<Kind>.<group> "x" is invalid` is the internal type's: events.k8s.io Events are core Events. */
+const kindGroup = (t: ResourceType): string | undefined => (t.storageKey === "/events" ? undefined : t.group || undefined);
+
 function specChanged(a: JsonObject, b: JsonObject): boolean {
   const strip = (o: JsonObject): JsonObject => {
     const { metadata: _m, status: _s, kind: _k, apiVersion: _a, ...rest } = o;
@@ -765,6 +768,7 @@ function goJsonError(e: unknown, text: string): string {
   const msg = e instanceof Error ? e.message : String(e);
   if (/Unexpected end of JSON input|Unterminated|end of data/i.test(msg) || text.trim() === "") return "unexpected end of JSON input";
   const m = /position (\d+)/.exec(msg);
+  if (m && Number(m[1]) >= text.trimEnd().length) return "unexpected end of JSON input";
   const ch = m ? text[Number(m[1])] : undefined;
   return ch !== undefined ? `invalid character '${ch}' looking for beginning of value` : "invalid character looking for beginning of value";
 }
