@@ -49,6 +49,20 @@ describe("Announcer burst schedule", () => {
     expect(rounds).toHaveLength(4);
   });
 
+  it("ends the burst when the IP is lost from inside a round", () => {
+    const clock = new FakeClock();
+    let rounds = 0;
+    const a: Announcer = new Announcer(clock, ip => {
+      rounds++;
+      if (rounds === 2) a.lose(ip);
+    });
+    a.gain("192.0.2.10");
+    clock.advance(10_000);
+    expect(rounds).toBe(2);
+    expect(a.isBursting("192.0.2.10")).toBe(false);
+    expect(clock.pendingCount()).toBe(0);
+  });
+
   it("follows a configured policy", () => {
     const { clock, rounds, a } = setup({ intervalMs: 200, durationMs: 1000 });
     a.gain("192.0.2.10");

@@ -36,6 +36,8 @@ export class Announcer {
     const start = this.clock.now();
     const round = (): void => {
       this.sendRound(ip);
+      // sendRound may have called lose(ip) (re-entrantly): then the burst is over.
+      if (!this.bursts.has(ip)) return;
       const next = this.clock.now() + this.policy.intervalMs;
       if (next - start < this.policy.durationMs) {
         this.bursts.set(ip, this.clock.setTimeout(round, this.policy.intervalMs));

@@ -6,7 +6,8 @@
  *   takeover     announcer.ts                  gratuitous ARP / unsolicited NA bursts (0, 1.1, ... < 5 s)
  *   election     election.ts                   rendezvous hashing; ordered candidates (owner, heir, ...)
  *   liveness     heartbeat.ts, beacon.ts,      signed UDP heartbeats every 75 ms; dead after 250 ms;
- *                liveness.ts, heartbeat-udp.ts partition policy and start-up grace (docs/adr/0002)
+ *                liveness.ts, heartbeat-udp.ts partition policy and start-up grace (docs/adr/0002);
+ *                heartbeat-keys.ts             keys from the Secret `memberlist` (MetalLB's), rotation
  *   the loop     announcements.ts, handover.ts services + membership -> owned IPs; graceful handover on SIGTERM
  *   seams        packet-conn.ts, clock.ts,     PacketConn (native PacketSocket satisfies it), Clock,
  *                metrics.ts, prom-metrics.ts   L2Metrics (MetalLB's metric names)
@@ -20,6 +21,7 @@ export { elect, electedOwner, EXCLUDE_LB_LABEL, nextOwnerWithout, rendezvousHash
 export type { ElectionAdvertisement, ElectionInput, ElectionNode, ElectionResult, ExclusionReason } from "./election";
 export { Handover, DEFAULT_HANDOVER_TIMEOUT_MS, type HandoverOutcome } from "./handover";
 export { decodeHeartbeat, encodeHeartbeat, type Heartbeat, type HeartbeatRejectReason } from "./heartbeat";
+export { heartbeatKeysFromSecret, HEARTBEAT_SECRET_NAME, type HeartbeatKeys } from "./heartbeat-keys";
 export { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport, type HeartbeatPeer, type UdpHeartbeatOptions } from "./heartbeat-udp";
 export { DEFAULT_HEARTBEAT_TIMEOUT_MS, Membership, type HeartbeatVerdict, type LivenessOptions, type PartitionPolicy } from "./liveness";
 export { CountingL2Metrics, type L2Metrics } from "./metrics";
