@@ -4,7 +4,7 @@
  * select one object, which the FRR-mode peer rules need when no Node list is at hand.
  */
 import { labelSelector as issues, schema, type Reporter } from "./problems";
-import { at, has, isRecord, jsonType, readRecordList, readStringItems, readString, readStringMap, type Field, type JsonRecord } from "./read";
+import { at, has, isRecord, jsonType, own, readRecordList, readStringItems, readString, readStringMap, type Field, type JsonRecord } from "./read";
 import type { LabelSelector, LabelSelectorRequirement } from "./types";
 
 const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
@@ -110,7 +110,7 @@ function parseRequirement(item: JsonRecord, path: string, report: Reporter, opti
 export function parseSelectorList(f: Field, what: string, report: Reporter, options: SelectorOptions = {}): LabelSelector[] {
   const out: LabelSelector[] = [];
   const seen = new Set<string>();
-  const list = own(f);
+  const list = own(f.obj, f.key);
   if (list === undefined || list === null) return out;
   if (!Array.isArray(list)) {
     report(f.path, schema.wrongType(f.path, "array", jsonType(list)));
@@ -127,8 +127,6 @@ export function parseSelectorList(f: Field, what: string, report: Reporter, opti
   });
   return out;
 }
-
-const own = (f: Field): unknown => (Object.prototype.hasOwnProperty.call(f.obj, f.key) ? f.obj[f.key] : undefined);
 
 function requirementString(r: LabelSelectorRequirement): string {
   const values = [...r.values].sort().join(",");
