@@ -1,0 +1,70 @@
+/* Shared by the addon's source files: includes, error throwing, argument reading, the exported calls. */
+#ifndef LODESTONE_NATIVE_H
+#define LODESTONE_NATIVE_H
+#define NAPI_VERSION 8
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <node_api.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHECK_NAPI(env, call)                                                    \
+  do {                                                                           \
+    if ((call) != napi_ok) {                                                     \
+      bool pending = false;                                                      \
+      napi_is_exception_pending((env), &pending);                                \
+      if (!pending) napi_throw_error((env), "ELODESTONE", "N-API call failed");  \
+      return NULL;                                                               \
+    }                                                                            \
+  } while (0)
+
+#define THROW_TYPE(env, text)                         \
+  do {                                                \
+    napi_throw_type_error((env), "EINVALIDARG", (text)); \
+    return NULL;                                      \
+  } while (0)
+
+/* common.c */
+const char *errno_name(int err);
+void throw_errno(napi_env env, int err, const char *call, const char *subject);
+bool get_int(napi_env env, napi_value v, int64_t *out);
+bool get_string(napi_env env, napi_value v, char *buf, size_t size);
+bool get_buffer(napi_env env, napi_value v, void **data, size_t *len);
+bool is_nullish(napi_env env, napi_value v);
+bool get_optional_int(napi_env env, napi_value obj, const char *name, int64_t *out, int64_t lo, int64_t hi);
+struct sock_filter *read_program(napi_env env, napi_value arr, uint32_t *count);
+int attach_filter(int fd, struct sock_filter *prog, uint32_t count);
+
+/* packet_socket.c */
+napi_value packet_open(napi_env env, napi_callback_info info);
+napi_value packet_ifindex(napi_env env, napi_callback_info info);
+napi_value packet_send(napi_env env, napi_callback_info info);
+napi_value packet_membership(napi_env env, napi_callback_info info);
+napi_value packet_set_filter(napi_env env, napi_callback_info info);
+napi_value packet_start(napi_env env, napi_callback_info info);
+napi_value packet_ref(napi_env env, napi_callback_info info);
+napi_value packet_stop_js(napi_env env, napi_callback_info info);
+napi_value packet_close_js(napi_env env, napi_callback_info info);
+
+/* inet_socket.c */
+napi_value tcp_socket(napi_env env, napi_callback_info info);
+napi_value set_ttl_js(napi_env env, napi_callback_info info);
+napi_value set_md5_key(napi_env env, napi_callback_info info);
+napi_value attach_filter_js(napi_env env, napi_callback_info info);
+napi_value close_fd(napi_env env, napi_callback_info info);
+
+#endif
