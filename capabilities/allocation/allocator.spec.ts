@@ -236,6 +236,43 @@ describe("Allocator (step tables)", () => {
   });
 });
 
+describe("Allocator dual-stack matrix (policy x family order x pools)", () => {
+  const poolSets: Record<string, ReturnType<typeof makePool>[]> = {
+    "v4 only": [v4("p4", ["192.0.2.0/30"])],
+    "v6 only": [makePool("p6", ["2001:db8::/126"])],
+    "one dual pool": [makePool("pd", ["198.51.100.0/30", "2001:db8:1::/126"])],
+    "two single pools": [v4("p4", ["192.0.2.0/30"]), makePool("p6", ["2001:db8::/126"])],
+  };
+  const noV4 = "no pool that admits this service has IPv4 addresses";
+  const noV6 = "no pool that admits this service has IPv6 addresses";
+  const noDual = "RequireDualStack: no pool that admits this service has both IPv4 and IPv6 addresses";
+  const services: Record<string, { clusterIPs: string[]; policy: "SingleStack" | "PreferDualStack" | "RequireDualStack" }> = {
+    "SingleStack IPv4": { clusterIPs: ["10.96.0.1"], policy: "SingleStack" },
+    "SingleStack IPv6": { clusterIPs: ["fd00::1"], policy: "SingleStack" },
+    "PreferDualStack IPv4 first": { clusterIPs: dual, policy: "PreferDualStack" },
+    "PreferDualStack IPv6 first": { clusterIPs: dualV6First, policy: "PreferDualStack" },
+    "PreferDualStack, one ClusterIP": { clusterIPs: ["fd00::1"], policy: "PreferDualStack" },
+    "RequireDualStack IPv4 first": { clusterIPs: dual, policy: "RequireDualStack" },
+    "RequireDualStack IPv6 first": { clusterIPs: dualV6First, policy: "RequireDualStack" },
+  };
+  const expected: Record<string, Record<string, string[] | string>> = {
+    "SingleStack IPv4": { "v4 only": ["192.0.2.0"], "v6 only": noV4, "one dual pool": ["198.51.100.0"], "two single pools": ["192.0.2.0"] },
+    "SingleStack IPv6": { "v4 only": noV6, "v6 only": ["2001:db8::"], "one dual pool": ["2001:db8:1::"], "two single pools": ["2001:db8::"] },
+    "PreferDualStack IPv4 first": { "v4 only": ["192.0.2.0"], "v6 only": noV4, "one dual pool": ["198.51.100.0", "2001:db8:1::"], "two single pools": ["192.0.2.0"] },
+    "PreferDualStack IPv6 first": { "v4 only": noV6, "v6 only": ["2001:db8::"], "one dual pool": ["2001:db8:1::", "198.51.100.0"], "two single pools": ["2001:db8::"] },
+    "PreferDualStack, one ClusterIP": { "v4 only": noV6, "v6 only": ["2001:db8::"], "one dual pool": ["2001:db8:1::"], "two single pools": ["2001:db8::"] },
+    "RequireDualStack IPv4 first": { "v4 only": noDual, "v6 only": noDual, "one dual pool": ["198.51.100.0", "2001:db8:1::"], "two single pools": noDual },
+    "RequireDualStack IPv6 first": { "v4 only": noDual, "v6 only": noDual, "one dual pool": ["2001:db8:1::", "198.51.100.0"], "two single pools": noDual },
+  };
+  const rows = Object.entries(expected).flatMap(([svc, byPools]) => Object.entries(byPools).map(([pools, want]) => [svc, pools, want] as const));
+  it.each(rows)("%s with %s", (svc, pools, want) => {
+    runSteps([
+      { pools: poolSets[pools] ?? [] },
+      { svc: "s", with: services[svc], expect: typeof want === "string" ? { error: want, reason: "NoPoolForFamily" } : want },
+    ]);
+  });
+});
+
 describe("the articles' manifests, as written", () => {
   it("gives only the LoadBalancer Service of three-services.yaml an IP, 192.168.172.161", () => {
     const manifests = parseAllDocuments(`
