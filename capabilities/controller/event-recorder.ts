@@ -1,0 +1,102 @@
+/**
+ * core/v1 Events the way client-go's legacy recorder writes them (reference kube-api 09, section 1):
+ * the first occurrence is POSTed as `<object>.<hex nanoseconds>` with count 1; a repeat of the same
+ * event (same object, type, reason and message) PATCHes count and lastTimestamp of that Event.
+ * Writes go through the work queue (retried with backoff); repeats that pile up while a write is
+ * pending are folded into one write carrying the latest count.
+ */
+import { isNotFound, type ControllerPort, type CoreEvent, type KubeObject } from "../k8s/controller-port";
+import { rfc3339, type Clock } from "./clock";
+import type { WorkQueue } from "./work-queue";
+
+export const EVENT_SOURCE = "lodestone-controller";
+
+export type EventType = "Normal" | "Warning";
+
+interface Series {
+  event: CoreEvent;
+  /** The Event object exists on the server (later occurrences are patches). */
+  created: boolean;
+}
+
+/** How many distinct series the recorder remembers (client-go's LRU cache holds 4096). */
+const MAX_SERIES = 4096;
+
+export class EventRecorder {
+  private readonly series = new Map<string, Series>();
+  private lastNanos = 0n;
+
+  constructor(
+    private readonly port: ControllerPort,
+    private readonly clock: Clock,
+    private readonly queue: WorkQueue,
+  ) {}
+
+  /** Records an event about a namespaced object (a Service). */
+  record(object: KubeObject, type: EventType, reason: string, message: string): void {
+    const md = object.metadata ?? {};
+    const involvedObject = {
+      kind: typeof object.kind === "string" ? object.kind : "Service",
+      namespace: md.namespace ?? "default",
+      name: md.name ?? "",
+      uid: md.uid ?? "",
+      apiVersion: typeof object.apiVersion === "string" ? object.apiVersion : "v1",
+      resourceVersion: md.resourceVersion ?? "",
+    };
+    const key = JSON.stringify([EVENT_SOURCE, involvedObject.kind, involvedObject.namespace, involvedObject.name, involvedObject.uid, involvedObject.apiVersion, type, reason, message]);
+    const now = rfc3339(this.clock.now());
+    const known = this.series.get(key);
+    if (known) {
+      known.event.count += 1;
+      known.event.lastTimestamp = now;
+      // Most recently used last, so eviction drops the oldest series.
+      this.series.delete(key);
+      this.series.set(key, known);
+    } else {
+      const event: CoreEvent = {
+        metadata: { name: `${involvedObject.name}.${this.uniqueNanos().toString(16)}`, namespace: involvedObject.namespace },
+        involvedObject,
+        reason,
+        message,
+        type,
+        source: { component: EVENT_SOURCE },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      };
+      this.series.set(key, { event, created: false });
+      if (this.series.size > MAX_SERIES) this.series.delete(this.series.keys().next().value as string);
+    }
+    this.queue.add(`event:${key}`, () => this.write(key));
+  }
+
+  private async write(key: string): Promise<void> {
+    const s = this.series.get(key);
+    if (!s) return;
+    const { event } = s;
+    const ref = { namespace: event.metadata.namespace, name: event.metadata.name };
+    if (!s.created) {
+      await this.port.createEvent(structuredClone(event));
+      s.created = true;
+      return;
+    }
+    try {
+      await this.port.patchEvent(ref, { count: event.count, lastTimestamp: event.lastTimestamp, message: event.message });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      // The Event expired (the server keeps them an hour): start a new series object.
+      event.metadata.name = `${event.involvedObject.name}.${this.uniqueNanos().toString(16)}`;
+      event.firstTimestamp = event.lastTimestamp;
+      event.count = 1;
+      await this.port.createEvent(structuredClone(event));
+    }
+  }
+
+  /** Nanoseconds since the epoch, strictly increasing so that two events in one millisecond get distinct names. */
+  private uniqueNanos(): bigint {
+    let n = BigInt(this.clock.now()) * 1_000_000n;
+    if (n <= this.lastNanos) n = this.lastNanos + 1n;
+    this.lastNanos = n;
+    return n;
+  }
+}

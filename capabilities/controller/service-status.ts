@@ -1,0 +1,131 @@
+/**
+ * What the controller writes on a Service, as a pure function of the allocation outcome and the
+ * Service as it is now: status.loadBalancer.ingress, the `metallb.io/ip-allocated-from-pool`
+ * annotation and the `lodestone.dev/IPAllocated` condition. `planServiceWrite` returns only what
+ * differs, so a Service that is already right costs no API call.
+ */
+import type { FailureReason } from "../allocation/failures";
+import { ANNOTATIONS, DEPRECATED_ANNOTATIONS } from "../allocation/service-request";
+import type { Condition, KubeObject, ServiceStatusPatch } from "../k8s/controller-port";
+import { rfc3339 } from "./clock";
+
+export const CONDITION_TYPE = "lodestone.dev/IPAllocated";
+
+/** What the allocator decided for a handled Service, in the terms the Service shows. */
+export type ServiceOutcome =
+  | { state: "allocated"; ips: string[]; pool: string; additionalFailure?: string }
+  | { state: "failed"; reason: FailureReason; message: string };
+
+/** Either an outcome to show, or "release": remove everything the controller wrote (no longer handled). */
+export type ServiceDesired = ServiceOutcome | { state: "released" };
+
+/** Condition reasons (CamelCase, stable) for each allocator failure. */
+export const CONDITION_REASONS: Record<FailureReason, string> = {
+  InvalidRequest: "InvalidRequest",
+  NoClusterIP: "NoClusterIP",
+  NotEnoughClusterIPs: "NotEnoughClusterIPs",
+  FamilyMismatch: "FamilyMismatch",
+  NotAllowedInConfig: "RequestedIPNotInAnyPool",
+  UnknownPool: "UnknownPool",
+  PoolNotCompatible: "PoolNotCompatible",
+  NotInRequestedPool: "NotInRequestedPool",
+  SharingConflict: "SharingConflict",
+  NoPools: "NoPools",
+  NoPoolForService: "NoPoolForService",
+  NoPoolForFamily: "NoPoolForFamily",
+  PoolExhausted: "PoolExhausted",
+  NoAvailableIPs: "NoAvailableIPs",
+};
+
+export const ALLOCATED_REASON = "Allocated";
+
+export function allocatedMessage(ips: readonly string[], pool: string): string {
+  return `allocated ${ips.join(", ")} from pool ${pool}`;
+}
+
+export interface ServiceWrite {
+  status?: ServiceStatusPatch;
+  /** Annotation changes (`null` deletes). */
+  annotations?: Record<string, string | null>;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+export function ingressIPs(service: KubeObject): string[] {
+  return arr(obj(obj(service.status).loadBalancer).ingress).map(e => String(obj(e).ip ?? ""));
+}
+
+function conditions(service: KubeObject): Obj[] {
+  return arr(obj(service.status).conditions).map(obj);
+}
+
+/** Whether the Service carries anything this controller writes (so that releasing it has work to do). */
+export function carriesOurMarks(service: KubeObject): boolean {
+  const annotations = service.metadata?.annotations ?? {};
+  return (
+    ANNOTATIONS.allocatedFromPool in annotations ||
+    DEPRECATED_ANNOTATIONS.allocatedFromPool in annotations ||
+    conditions(service).some(c => c.type === CONDITION_TYPE)
+  );
+}
+
+/** The condition for an outcome; lastTransitionTime is kept from `previous` when the status did not flip. */
+export function conditionFor(outcome: ServiceOutcome, previous: Obj | undefined, generation: number | undefined, now: number): Condition {
+  const status = outcome.state === "allocated" ? "True" : "False";
+  const kept = previous && previous.status === status && typeof previous.lastTransitionTime === "string" ? previous.lastTransitionTime : undefined;
+  const condition: Condition = {
+    type: CONDITION_TYPE,
+    status,
+    reason: outcome.state === "allocated" ? ALLOCATED_REASON : CONDITION_REASONS[outcome.reason],
+    message: outcome.state === "allocated" ? allocatedMessage(outcome.ips, outcome.pool) : outcome.message,
+    lastTransitionTime: kept ?? rfc3339(now),
+  };
+  if (generation !== undefined) condition.observedGeneration = generation;
+  return condition;
+}
+
+const sameCondition = (a: Obj | undefined, b: Condition): boolean =>
+  a !== undefined &&
+  a.status === b.status &&
+  a.reason === b.reason &&
+  a.message === b.message &&
+  a.lastTransitionTime === b.lastTransitionTime &&
+  (a.observedGeneration ?? undefined) === b.observedGeneration;
+
+/** The writes that bring `service` to `desired`; empty when it is already there. */
+export function planServiceWrite(service: KubeObject, desired: ServiceDesired, now: number): ServiceWrite {
+  const current = conditions(service);
+  const ours = current.find(c => c.type === CONDITION_TYPE);
+  const others = current.filter(c => c.type !== CONDITION_TYPE) as unknown as Condition[];
+  const generation = typeof service.metadata?.generation === "number" ? service.metadata.generation : undefined;
+
+  const ips = desired.state === "allocated" ? desired.ips : [];
+  const condition = desired.state === "released" ? undefined : conditionFor(desired, ours, generation, now);
+  const ingressChanged = JSON.stringify(ingressIPs(service)) !== JSON.stringify(ips);
+  const conditionChanged = condition ? !sameCondition(ours, condition) : ours !== undefined;
+
+  const write: ServiceWrite = {};
+  if (ingressChanged || conditionChanged) {
+    const list = condition
+      ? ours
+        ? current.map(c => (c === ours ? condition : c)) as unknown as Condition[]
+        : [...others, condition]
+      : others;
+    write.status = {
+      ingress: ips.length ? ips.map(ip => ({ ip })) : null,
+      conditions: list.length ? list : null,
+    };
+  }
+
+  const annotations = service.metadata?.annotations ?? {};
+  const changes: Record<string, string | null> = {};
+  const pool = desired.state === "allocated" ? desired.pool : undefined;
+  if (pool !== undefined && annotations[ANNOTATIONS.allocatedFromPool] !== pool) changes[ANNOTATIONS.allocatedFromPool] = pool;
+  if (pool === undefined && ANNOTATIONS.allocatedFromPool in annotations) changes[ANNOTATIONS.allocatedFromPool] = null;
+  // The old key is what MetalLB before 0.14.9 wrote; once Lodestone writes the new one it is stale.
+  if (DEPRECATED_ANNOTATIONS.allocatedFromPool in annotations) changes[DEPRECATED_ANNOTATIONS.allocatedFromPool] = null;
+  if (Object.keys(changes).length) write.annotations = changes;
+  return write;
+}
