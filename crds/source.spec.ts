@@ -68,3 +68,19 @@ describe("docs/reference/configuration.md", () => {
     expect(reference).toContain("| `status` | object |  |  |  | **Lodestone extension.** Session state, written by the speakers. |");
   });
 });
+
+describe("the examples in the CRD source", () => {
+  it("are valid objects of their kind, and appear in the reference", async () => {
+    const { validateObject } = await import("./validate");
+    const { stringify } = await import("yaml");
+    const userKinds = kindSources.filter((k) => k.examples.length > 0).map((k) => k.kind);
+    expect(userKinds).toEqual(["IPAddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer", "BFDProfile", "Community"]);
+    for (const k of kindSources) {
+      for (const e of k.examples) {
+        expect(e.kind).toBe(k.kind);
+        expect(validateObject(e), `${k.kind} ${JSON.stringify(e)}`).toEqual([]);
+        expect(reference).toContain(stringify(e, { lineWidth: 0 }).trimEnd());
+      }
+    }
+  });
+});

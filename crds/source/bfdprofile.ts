@@ -11,6 +11,14 @@ export const bfdProfile: KindSource = {
   singular: "bfdprofile",
   origin: "metallb",
   typesFile: "bfdprofile",
+  examples: [
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "BFDProfile",
+      metadata: { name: "fast", namespace: "metallb-system" },
+      spec: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 },
+    },
+  ],
   description:
     "A named set of BFD session parameters. BGP sessions whose peer names this profile run BFD with these timers, so a dead link is detected in milliseconds rather than at the BGP hold time.",
   versions: [

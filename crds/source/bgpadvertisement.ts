@@ -9,6 +9,14 @@ export const bgpAdvertisement: KindSource = {
   singular: "bgpadvertisement",
   origin: "metallb",
   typesFile: "bgpadvertisement",
+  examples: [
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "BGPAdvertisement",
+      metadata: { name: "to-core", namespace: "metallb-system" },
+      spec: { ipAddressPools: ["team-a"], aggregationLength: 32, localPref: 100, communities: ["65535:65282"], peers: ["core-router"] },
+    },
+  ],
   description:
     "Announces the addresses of some pools to BGP peers: every eligible node advertises a route with itself as the next hop.",
   versions: [

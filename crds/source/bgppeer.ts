@@ -63,6 +63,14 @@ export const bgpPeer: KindSource = {
   singular: "bgppeer",
   origin: "metallb",
   typesFile: "bgppeer",
+  examples: [
+    {
+      apiVersion: "metallb.io/v1beta2",
+      kind: "BGPPeer",
+      metadata: { name: "core-router", namespace: "metallb-system" },
+      spec: { myASN: 64512, peerASN: 64513, peerAddress: "192.0.2.1", holdTime: "9s", bfdProfile: "fast", passwordSecret: { name: "bgp-core" } },
+    },
+  ],
   description: "A BGP neighbour: the speakers on the selected nodes open a session to it and advertise Service addresses.",
   versions: [
     {

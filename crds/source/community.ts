@@ -8,6 +8,14 @@ export const community: KindSource = {
   singular: "community",
   origin: "metallb",
   typesFile: "community",
+  examples: [
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "Community",
+      metadata: { name: "well-known", namespace: "metallb-system" },
+      spec: { communities: [{ name: "no-advertise", value: "65535:65282" }] },
+    },
+  ],
   description:
     "Named aliases for BGP community values, so that BGPAdvertisements can say `no-export-to-transit` instead of `65535:65281`. Alias names must be unique across all Community objects.",
   versions: [

@@ -9,6 +9,7 @@ export const configurationState: KindSource = {
   singular: "configurationstate",
   origin: "metallb",
   typesFile: "configurationstate",
+  examples: [],
   description:
     "Whether one component (the controller, or the speaker of one node) accepts the current metallb.io configuration, and if not, why. Named `controller` or `speaker-<node>`.",
   versions: [

@@ -11,6 +11,25 @@ export const ipAddressPool: KindSource = {
   singular: "ipaddresspool",
   origin: "metallb",
   typesFile: "ipaddresspool",
+  examples: [
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "IPAddressPool",
+      metadata: { name: "lb-ip-pool", namespace: "metallb-system" },
+      spec: { addresses: ["192.168.172.160-192.168.172.169"] },
+    },
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "IPAddressPool",
+      metadata: { name: "team-a", namespace: "metallb-system" },
+      spec: {
+        addresses: ["198.51.100.0/24", "2001:db8:1::/120"],
+        autoAssign: false,
+        avoidBuggyIPs: true,
+        serviceAllocation: { priority: 10, namespaces: ["team-a"], serviceSelectors: [{ matchLabels: { exposure: "public" } }] },
+      },
+    },
+  ],
   description:
     "A set of IP addresses that Lodestone may assign to Services of type LoadBalancer, and the rules for which Services may use them.",
   versions: [

@@ -39,6 +39,8 @@ export interface KindSource {
   origin: "metallb" | "lodestone";
   /** crds/types/<typesFile>.ts */
   typesFile: string;
+  /** Complete objects shown in the configuration reference; a test checks each against the schema. */
+  examples: Record<string, unknown>[];
   versions: VersionSource[];
 }
 

@@ -10,6 +10,25 @@ export const l2Advertisement: KindSource = {
   singular: "l2advertisement",
   origin: "metallb",
   typesFile: "l2advertisement",
+  examples: [
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "L2Advertisement",
+      metadata: { name: "l2adver", namespace: "metallb-system" },
+      spec: { ipAddressPools: ["lb-ip-pool"] },
+    },
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "L2Advertisement",
+      metadata: { name: "edge-nodes", namespace: "metallb-system" },
+      spec: {
+        ipAddressPoolSelectors: [{ matchLabels: { announce: "l2" } }],
+        nodeSelectors: [{ matchLabels: { "node-role.kubernetes.io/edge": "" } }],
+        interfaces: ["eth1"],
+        preferredNodeSelectors: [{ weight: 50, preference: { matchLabels: { "topology.kubernetes.io/zone": "a" } } }],
+      },
+    },
+  ],
   description:
     "Announces the addresses of some pools in layer 2 mode: one elected node answers ARP and NDP for each Service address.",
   versions: [

@@ -9,6 +9,7 @@ export const serviceBGPStatus: KindSource = {
   singular: "servicebgpstatus",
   origin: "metallb",
   typesFile: "servicebgpstatus",
+  examples: [],
   description:
     "Written by each speaker that advertises a Service by BGP, one per (Service, node): the BGPPeers the Service is configured to be advertised to. Its name starts with bgp- and it is labelled with the node, Service name and namespace.",
   versions: [

@@ -9,6 +9,7 @@ export const serviceL2Status: KindSource = {
   singular: "servicel2status",
   origin: "metallb",
   typesFile: "servicel2status",
+  examples: [],
   description:
     "Written by the speaker that announces a Service in layer 2 mode: which node answers ARP/NDP for its addresses, and on which interfaces. Its name starts with l2- and it is labelled with the node, Service name and namespace.",
   versions: [

@@ -2,6 +2,7 @@
  * docs/reference/configuration.md: every metallb.io kind and field, with type, default, range,
  * whether it is required and what it means, written from the same source as the CRDs.
  */
+import { stringify } from "yaml";
 import { kindSources } from "../../crds/source";
 import { GROUP, type KindSource, type VersionSource } from "../../crds/source/kind";
 import type { SourceSchema } from "../../crds/source/schema";
@@ -72,6 +73,12 @@ function versionSection(kind: KindSource, v: VersionSource, heading: string): st
 
 function kindSection(kind: KindSource): string[] {
   const out = [`## ${kind.kind}`, "", kind.description, ""];
+  if (kind.examples.length > 0) {
+    const yaml = kind.examples.map((e) => stringify(e, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+    out.push(kind.examples.length === 1 ? "Example:" : "Examples:", "", "```yaml", yaml.trimEnd(), "```", "");
+  } else {
+    out.push("Written by Lodestone itself; users only read it.", "");
+  }
   if (kind.versions.length === 1) {
     out.push(...versionSection(kind, kind.versions[0] as VersionSource, "Version"));
   } else {
