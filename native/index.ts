@@ -190,7 +190,8 @@ export class PacketSocket {
   }
 
   /** Delivers every received frame to `cb` (replacing any earlier callback) from Node's own event loop.
-   * While receiving, the socket keeps the process alive unless unref()'d. */
+   * While receiving, the socket is never garbage-collected (like a listening server) and keeps the
+   * process alive unless unref()'d; close() it when done. */
   onFrame(cb: (frame: Buffer, info: FrameInfo) => void, options: OnFrameOptions = {}): void {
     const includeOutgoing = options.includeOutgoing ?? false;
     loadNative().packetStart(this.#open(), (err, frame, ifindex, pkttype) => {

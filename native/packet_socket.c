@@ -19,6 +19,7 @@ typedef struct {
   bool polling;
   bool finalised; /* the JS handle is gone: free once the poll handle is closed */
   napi_ref callback;
+  napi_ref self; /* held while receiving: a socket that delivers frames is not collected */
   napi_async_context async_context;
   unsigned char *frame;
 } packet_socket;
@@ -43,6 +44,10 @@ static void packet_stop(packet_socket *ps) {
   if (ps->callback != NULL) {
     napi_delete_reference(ps->env, ps->callback);
     ps->callback = NULL;
+  }
+  if (ps->self != NULL) {
+    napi_delete_reference(ps->env, ps->self);
+    ps->self = NULL;
   }
   if (ps->async_context != NULL) {
     napi_async_destroy(ps->env, ps->async_context);
@@ -340,6 +345,7 @@ napi_value packet_start(napi_env env, napi_callback_info info) {
     ps->poll_initialised = true;
   }
   CHECK_NAPI(env, napi_create_reference(env, argv[1], 1, &ps->callback));
+  CHECK_NAPI(env, napi_create_reference(env, argv[0], 1, &ps->self));
   napi_create_string_utf8(env, "lodestone:PacketSocket", NAPI_AUTO_LENGTH, &resource_name);
   CHECK_NAPI(env, napi_async_init(env, NULL, resource_name, &ps->async_context));
   int rc = uv_poll_start(&ps->poll, UV_READABLE, on_readable);
