@@ -109,27 +109,27 @@ export class Allocator {
   }
 
   /**
-   * Start-up: re-adopts every Service's status IPs that are still valid (in key order) before
-   * allocating anything, then allocates the rest in key order. A restart therefore keeps IPs.
+   * Start-up, on a fresh allocator after setPools/setNamespaces: re-adopts every Service's status
+   * IPs that are still valid (in key order) before allocating anything, then allocates the rest in
+   * key order. A restart therefore keeps IPs. Call reprocess() afterwards for PreferDualStack upgrades.
    */
   restore(requests: Iterable<ServiceRequest>): Map<string, AllocationResult> {
     const sorted = [...requests].sort((a, b) => byKey(a.key, b.key));
     const results = new Map<string, AllocationResult>();
-    const rest: ServiceRequest[] = [];
+    const rest: Array<{ request: ServiceRequest; cleared?: string }> = [];
     for (const request of sorted) {
       this.requests.set(request.key, request);
       this.drop(request.key);
       const ips = this.familyOrder(request, request.statusIPs);
       const pool = ips[0] && this.poolOf(ips[0]);
-      if (ips.length && pool && !this.checkHeld(request, ips)) {
+      const problem = ips.length ? this.checkHeld(request, ips) : undefined;
+      if (ips.length && pool && !problem) {
         this.take(request, ips, pool.name);
         results.set(request.key, { ok: true, ips, pool: pool.name, changed: false, restored: true });
-      } else rest.push(request);
+      } else rest.push({ request, cleared: problem?.message });
     }
-    for (const request of rest) {
+    for (const { request, cleared } of rest) {
       const result = this.allocateFresh(request, new Set());
-      const statusIPs = this.familyOrder(request, request.statusIPs);
-      const cleared = statusIPs.length ? this.checkHeld(request, statusIPs)?.message : undefined;
       results.set(request.key, cleared ? { ...result, cleared } : result);
     }
     return results;
@@ -162,8 +162,8 @@ export class Allocator {
 
   /**
    * Retries every known Service that holds nothing (except those whose own fields are invalid),
-   * and PreferDualStack Services whose pool gained their second family, in key order. Call after anything that frees addresses or changes
-   * sharing inputs.
+   * and PreferDualStack Services whose pool gained their second family, in key order. Call after
+   * anything that frees addresses or changes sharing inputs.
    */
   reprocess(): Map<string, AllocationResult> {
     const results = new Map<string, AllocationResult>();
