@@ -8,6 +8,7 @@
  * not block the very edits that repair it. Transient problems (a BFDProfile, Secret or Community alias
  * that may simply not exist yet) never refuse: the runtime reports them, as MetalLB does.
  */
+import { bfdProfileDeletionProblems, peerUpdateProblems } from "../config/admission-rules";
 import { parseConfig } from "../config/parse";
 import { formatProblem, type ConfigProblem } from "../config/types";
 
@@ -64,8 +65,9 @@ export function reviewConfigChange(req: ConfigAdmissionRequest): AdmissionDecisi
   const before = parseConfig({ namespace: req.lodestoneNamespace, objects: others });
   const after = parseConfig({ namespace: req.lodestoneNamespace, objects: [...others, candidate] });
 
+  const changeProblems = req.operation === "UPDATE" && req.kind === "BGPPeer" ? peerUpdateProblems(req.oldObject, candidate) : [];
   const known = problemLines(before.problems);
-  const introduced = [...problemLines(after.problems)].filter(line => !known.has(line));
+  const introduced = [...problemLines([...changeProblems, ...after.problems])].filter(line => !known.has(line));
   if (introduced.length > 0) return { allowed: false, message: introduced.join("; "), warnings: after.warnings };
   return { allowed: true, warnings: after.warnings };
 }
@@ -73,10 +75,7 @@ export function reviewConfigChange(req: ConfigAdmissionRequest): AdmissionDecisi
 /** Only BFDProfile deletions are reviewed: a profile still referenced by a BGPPeer stays. */
 function reviewDelete(req: ConfigAdmissionRequest, name: string): AdmissionDecision {
   if (req.kind !== "BFDProfile") return { allowed: true, warnings: [] };
-  const users = req.existing
-    .filter(o => o.kind === "BGPPeer" && (o.spec as { bfdProfile?: unknown } | undefined)?.bfdProfile === name)
-    .map(nameOf)
-    .sort();
-  if (users.length === 0) return { allowed: true, warnings: [] };
-  return { allowed: false, message: `failed to delete BFDProfile ${name}, used by BGPPeer ${users.join(", ")}`, warnings: [] };
+  const problems = bfdProfileDeletionProblems(name, req.existing);
+  if (problems.length === 0) return { allowed: true, warnings: [] };
+  return { allowed: false, message: problems.map(p => p.message).join("; "), warnings: [] };
 }

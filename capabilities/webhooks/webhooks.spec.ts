@@ -156,3 +156,18 @@ describe("service webhooks", () => {
     expect(res).toEqual({ allowed: true, warnings: [] });
   });
 });
+
+describe("BGPPeer updates", () => {
+  it("refuse changing enableGracefulRestart, which the session cannot renegotiate", async () => {
+    const old = {
+      apiVersion: "metallb.io/v1beta2",
+      kind: "BGPPeer",
+      metadata: { name: "router", namespace: "metallb-system" },
+      spec: { myASN: 64500, peerASN: 64501, peerAddress: "192.0.2.1" },
+    };
+    existing.push(old);
+    const res = await validate("UPDATE", { ...old, spec: { ...old.spec, enableGracefulRestart: true } }, old);
+    expect(res.allowed).toBe(false);
+    expect(res.statusMessage).toMatch(/^BGPPeer\/router: spec\.enableGracefulRestart: /);
+  });
+});
