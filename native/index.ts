@@ -25,6 +25,7 @@ interface NativeBinding {
   packetStop(handle: NativeHandle): void;
   packetRef(handle: NativeHandle, ref: boolean): void;
   packetClose(handle: NativeHandle): void;
+  packetIgnoreOutgoing(handle: NativeHandle, ignore: boolean): boolean;
   tcpSocket(family: 4 | 6, opts: { localAddress?: string; localPort?: number; ttl?: number; minTtl?: number }): number;
   setTtl(fd: number, opts: { ttl?: number; minTtl?: number }): void;
   setMd5Key(fd: number, peer: string, key: Buffer, prefixLength?: number): void;
@@ -194,7 +195,11 @@ export class PacketSocket {
    * process alive unless unref()'d; close() it when done. */
   onFrame(cb: (frame: Buffer, info: FrameInfo) => void, options: OnFrameOptions = {}): void {
     const includeOutgoing = options.includeOutgoing ?? false;
-    loadNative().packetStart(this.#open(), (err, frame, ifindex, pkttype) => {
+    const native = loadNative();
+    // The kernel skips our own frames where it can (half the wake-ups of a busy responder); the check
+    // below covers kernels without PACKET_IGNORE_OUTGOING.
+    native.packetIgnoreOutgoing(this.#open(), !includeOutgoing);
+    native.packetStart(this.#open(), (err, frame, ifindex, pkttype) => {
       if (err !== null) {
         if (options.onError) options.onError(err as NativeError);
         else throw err;

@@ -24,6 +24,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"packetStop", NULL, packet_stop_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetRef", NULL, packet_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetClose", NULL, packet_close_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetIgnoreOutgoing", NULL, packet_ignore_outgoing, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpSocket", NULL, tcp_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setTtl", NULL, set_ttl_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMd5Key", NULL, set_md5_key, NULL, NULL, NULL, napi_enumerable, NULL},

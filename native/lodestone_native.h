@@ -59,6 +59,7 @@ napi_value packet_start(napi_env env, napi_callback_info info);
 napi_value packet_ref(napi_env env, napi_callback_info info);
 napi_value packet_stop_js(napi_env env, napi_callback_info info);
 napi_value packet_close_js(napi_env env, napi_callback_info info);
+napi_value packet_ignore_outgoing(napi_env env, napi_callback_info info);
 
 /* inet_socket.c */
 napi_value tcp_socket(napi_env env, napi_callback_info info);

@@ -92,14 +92,13 @@ static packet_socket *get_packet_socket(napi_env env, napi_value v, bool must_be
   return ps;
 }
 
-/* Calls the JS callback as cb(error, frame, ifindex, pkttype) inside a callback scope. Returns false
- * when the callback threw (the exception is reported as uncaught) or the socket was closed meanwhile. */
+/* Calls the JS callback as cb(error, frame, ifindex, pkttype); the caller holds a callback scope. Returns
+ * false when the callback threw (the exception is reported as uncaught) or closed the socket. */
 static bool deliver(packet_socket *ps, napi_value err, napi_value frame, int ifindex, int pkttype) {
   napi_env env = ps->env;
   napi_value cb, recv, result, argv[4];
   if (ps->callback == NULL || napi_get_reference_value(env, ps->callback, &cb) != napi_ok) return false;
-  /* napi_make_callback needs an object as `this`. */
-  napi_get_global(env, &recv);
+  napi_get_undefined(env, &recv);
   napi_get_null(env, &argv[0]);
   if (err != NULL) argv[0] = err;
   if (frame != NULL) {
@@ -109,7 +108,7 @@ static bool deliver(packet_socket *ps, napi_value err, napi_value frame, int ifi
   }
   napi_create_int32(env, ifindex, &argv[2]);
   napi_create_int32(env, pkttype, &argv[3]);
-  napi_status status = napi_make_callback(env, ps->async_context, recv, cb, 4, argv, &result);
+  napi_status status = napi_call_function(env, recv, cb, 4, argv, &result);
   if (status != napi_ok) {
     napi_value exception;
     if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
@@ -123,7 +122,16 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   packet_socket *ps = handle->data;
   napi_env env = ps->env;
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_callback_scope callback_scope;
+  napi_value resource;
+  if (ps->callback == NULL || napi_open_handle_scope(env, &scope) != napi_ok) return;
+  /* One callback scope per wake-up, not per frame: nextTick and microtask queues drain once, after the
+   * whole batch, which is what makes a busy responder cheap (as for a stream's chunks). */
+  napi_get_global(env, &resource);
+  if (napi_open_callback_scope(env, resource, ps->async_context, &callback_scope) != napi_ok) {
+    napi_close_handle_scope(env, scope);
+    return;
+  }
   if (status < 0) {
     /* libuv reports the socket's pending error; hand it to JS once, the socket stays usable. */
     napi_value code, message, error;
@@ -131,6 +139,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     napi_create_string_utf8(env, uv_strerror(status), NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, code, message, &error);
     deliver(ps, error, NULL, ps->ifindex, 0);
+    napi_close_callback_scope(env, callback_scope);
     napi_close_handle_scope(env, scope);
     return;
   }
@@ -159,6 +168,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     napi_close_handle_scope(env, frame_scope);
     if (!keep_going) break;
   }
+  napi_close_callback_scope(env, callback_scope);
   napi_close_handle_scope(env, scope);
 }
 
@@ -376,6 +386,31 @@ napi_value packet_ref(napi_env env, napi_callback_info info) {
     }
   }
   return NULL;
+}
+
+/* packetIgnoreOutgoing(handle, ignore: boolean) - whether the kernel queues the frames this host sends
+ * (PACKET_IGNORE_OUTGOING, Linux 4.20+). Returns false where the kernel lacks the option, so the caller
+ * filters them instead. */
+napi_value packet_ignore_outgoing(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  bool ignore;
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) THROW_TYPE(env, "packetIgnoreOutgoing(handle, ignore)");
+  packet_socket *ps = get_packet_socket(env, argv[0], true);
+  if (ps == NULL) return NULL;
+  if (napi_get_value_bool(env, argv[1], &ignore) != napi_ok) THROW_TYPE(env, "ignore must be a boolean");
+  int value = ignore ? 1 : 0;
+  bool supported = true;
+  if (setsockopt(ps->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &value, sizeof value) < 0) {
+    if (errno != ENOPROTOOPT) {
+      throw_errno(env, errno, "setsockopt(PACKET_IGNORE_OUTGOING)", ps->ifname);
+      return NULL;
+    }
+    supported = false;
+  }
+  napi_get_boolean(env, supported, &result);
+  return result;
 }
 
 /* packetStop(handle) - stop receiving, keep the socket. */
