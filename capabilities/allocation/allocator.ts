@@ -19,7 +19,7 @@ import { fail, messages, type AllocationFailure, type FailureReason } from "./fa
 import { candidatePools, poolAdmits } from "./pool-order";
 import { isBuggyIP, PoolState, type PoolCounters } from "./pool-state";
 import type { ServiceRequest } from "./service-request";
-import { sharingConflict, type SharingProfile } from "./sharing";
+import { HoldingIndex, ipKey, type Holding } from "./holdings";
 
 export interface AllocationSuccess {
   ok: true;
@@ -61,23 +61,8 @@ export interface PoolMetrics {
   servicesAllocated: number;
 }
 
-interface Holding {
-  request: ServiceRequest;
-  ips: IPAddress[];
-  pool: string;
-}
-
 type Problem = { reason: FailureReason; message: string };
 
-/** Who holds one IP. All holders share one sharing key and backend key (sharing rules), kept here for fast checks. */
-interface IPUse {
-  /** Keys of the holders (usually one; a few when shared). */
-  services: string[];
-  sharingKey: string;
-  backendKey: string;
-}
-
-const ipKey = (ip: IPAddress): string => (ip.family === "IPv4" ? "4:" : "6:") + ip.value.toString(16);
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const other = (f: IPFamily): IPFamily => (f === "IPv4" ? "IPv6" : "IPv4");
 
@@ -87,11 +72,7 @@ export class Allocator {
   private namespaceLabels = new Map<string, Record<string, string>>();
   /** The last request seen for every Service the allocator knows (pending ones included). */
   private readonly requests = new Map<string, ServiceRequest>();
-  private readonly holdings = new Map<string, Holding>();
-  /** ipKey -> keys of the Services holding it. */
-  private readonly holders = new Map<string, IPUse>();
-  /** sharing key -> ipKey -> IP, for IPs held under that key (all holders of an IP share one key). */
-  private readonly sharedIPs = new Map<string, Map<string, IPAddress>>();
+  private readonly holdings = new HoldingIndex();
 
   // ---- inputs -----------------------------------------------------------------------------------
 
@@ -192,7 +173,7 @@ export class Allocator {
 
   /** Keys of the Services holding ip, sorted. */
   holdersOf(ip: IPAddress): string[] {
-    return [...(this.holders.get(ipKey(ip))?.services ?? [])].sort(byKey);
+    return this.holdings.holdersOf(ip).sort(byKey);
   }
 
   /** Exact counters for the pool status (cap with capInt64 when writing int64 fields). */
@@ -213,7 +194,7 @@ export class Allocator {
   // ---- internals --------------------------------------------------------------------------------
 
   private revalidate(): ConfigChange {
-    const all = [...this.holdings.values()].sort((a, b) => byKey(a.request.key, b.request.key));
+    const all = this.holdings.all().sort((a, b) => byKey(a.request.key, b.request.key));
     for (const h of all) this.drop(h.request.key);
     const change: ConfigChange = { cleared: [], repooled: [] };
     for (const h of all) {
@@ -229,36 +210,6 @@ export class Allocator {
 
   private poolOf(ip: IPAddress): PoolState | undefined {
     return this.poolsByName.find(p => p.blockOf(ip) >= 0);
-  }
-
-  private profile(key: string): SharingProfile | undefined {
-    return this.holdings.get(key)?.request;
-  }
-
-  private conflict(ip: IPAddress, request: ServiceRequest, heldBefore: boolean): string | undefined {
-    const holders = [...(this.holders.get(ipKey(ip))?.services ?? [])];
-    if (holders.length === 0) return undefined;
-    const profiles = holders.map(k => this.profile(k)).filter((p): p is SharingProfile => p !== undefined);
-    return sharingConflict(ip, request, profiles, heldBefore);
-  }
-
-  /** Fast form of `conflict(...) === undefined` for an IP the request does not hold itself. */
-  private mayShare(k: string, request: ServiceRequest): boolean {
-    const use = this.holders.get(k);
-    if (!use || use.services.length === 0) return true;
-    if (use.services.includes(request.key)) return this.conflict(this.ipOf(k), request, false) === undefined;
-    if (request.sharingKey === "" || use.sharingKey !== request.sharingKey || use.backendKey !== request.backendKey) {
-      return false;
-    }
-    for (const holder of use.services) {
-      const theirs = this.holdings.get(holder)?.request.ports ?? [];
-      if (request.ports.some(p => theirs.some(t => t.port === p.port && t.protocol === p.protocol))) return false;
-    }
-    return true;
-  }
-
-  private ipOf(k: string): IPAddress {
-    return { family: k.startsWith("4:") ? "IPv4" : "IPv6", value: BigInt(`0x${k.slice(2)}`) };
   }
 
   /** Why `ips` may not (or no longer) be held by this request; undefined when they may. */
@@ -301,7 +252,7 @@ export class Allocator {
       return { reason: "PoolNotCompatible", message: messages.poolNotCompatible(pool.name, request.namespace, request.name) };
     }
     for (const ip of ips) {
-      const conflict = this.conflict(ip, request, true);
+      const conflict = this.holdings.conflict(ip, request, true);
       if (conflict) return { reason: "SharingConflict", message: conflict };
     }
     return undefined;
@@ -316,45 +267,12 @@ export class Allocator {
     return [...ips].sort((a, b) => rank(a) - rank(b));
   }
 
-  private take(request: ServiceRequest, ips: IPAddress[], pool: string): void {
-    const state = this.pools.get(pool);
-    this.holdings.set(request.key, { request, ips: [...ips], pool });
-    state?.services.add(request.key);
-    for (const ip of ips) {
-      const k = ipKey(ip);
-      let use = this.holders.get(k);
-      if (!use) {
-        use = { services: [], sharingKey: request.sharingKey, backendKey: request.backendKey };
-        this.holders.set(k, use);
-      }
-      if (!use.services.includes(request.key)) use.services.push(request.key);
-      state?.markInUse(ip);
-      if (request.sharingKey) {
-        let shared = this.sharedIPs.get(request.sharingKey);
-        if (!shared) this.sharedIPs.set(request.sharingKey, (shared = new Map()));
-        shared.set(k, ip);
-      }
-    }
+  private take(request: ServiceRequest, ips: readonly IPAddress[], pool: string): void {
+    this.holdings.take(request, ips, this.pools.get(pool), pool);
   }
 
   private drop(key: string): boolean {
-    const h = this.holdings.get(key);
-    if (!h) return false;
-    this.holdings.delete(key);
-    const state = this.pools.get(h.pool);
-    state?.services.delete(key);
-    for (const ip of h.ips) {
-      const k = ipKey(ip);
-      const use = this.holders.get(k);
-      if (use) use.services = use.services.filter(s => s !== key);
-      if (use && use.services.length > 0) continue;
-      this.holders.delete(k);
-      state?.markFree(ip);
-      const shared = this.sharedIPs.get(h.request.sharingKey);
-      shared?.delete(k);
-      if (shared?.size === 0) this.sharedIPs.delete(h.request.sharingKey);
-    }
-    return true;
+    return this.holdings.drop(key, pool => this.pools.get(pool));
   }
 
   private canUpgrade(request: ServiceRequest, held: Holding): boolean {
@@ -391,12 +309,11 @@ export class Allocator {
   private pick(state: PoolState, family: IPFamily, request: ServiceRequest): IPAddress | undefined {
     const free = state.lowestFree(family);
     let best = free && { block: free.block, ip: free.ip };
-    const shared = request.sharingKey ? this.sharedIPs.get(request.sharingKey) : undefined;
-    for (const [k, ip] of shared ?? []) {
+    for (const [k, ip] of request.sharingKey ? this.holdings.sharedUnder(request.sharingKey) : []) {
       if (ip.family !== family || !state.isUsable(ip)) continue;
       const block = state.blockOf(ip);
       if (best && (block > best.block || (block === best.block && ip.value >= best.ip.value))) continue;
-      if (this.mayShare(k, request)) best = { block, ip };
+      if (this.holdings.mayShare(k, request)) best = { block, ip };
     }
     return best?.ip;
   }
@@ -486,7 +403,7 @@ export class Allocator {
       return fail("PoolNotCompatible", messages.poolNotCompatible(state.name, request.namespace, request.name));
     }
     for (const ip of ips) {
-      const conflict = this.conflict(ip, request, previous.has(ipKey(ip)));
+      const conflict = this.holdings.conflict(ip, request, previous.has(ipKey(ip)));
       if (conflict) return fail("SharingConflict", conflict);
     }
     const ordered = this.familyOrder(request, ips);
