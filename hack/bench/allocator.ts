@@ -13,6 +13,8 @@ import { makePool, makeService, selector, type ServiceOptions } from "../../capa
 import { formatIP } from "../../capabilities/net/ip";
 
 const count = Number(process.argv[2] ?? 10_000);
+// RSS before any work: the runtime's own share (tsx runs its loader in a worker thread, ~80 MiB).
+const rssStartMiB = process.memoryUsage().rss / 2 ** 20;
 
 const pools = [
   makePool("main", ["198.18.0.0/16", "2001:db8:64::/64"]),
@@ -102,7 +104,10 @@ for (const request of requests) {
 durations.sort((a, b) => a - b);
 const round = (n: number, d = 1): number => Math.round(n * 10 ** d) / 10 ** d;
 console.log(`failed allocations by reason (expected none): ${JSON.stringify(Object.fromEntries(failures))}`);
-console.log(`IPs changed by rebuild: ${changed}; CPU time: allocation ${round(allocCpuMs)} ms, rebuild ${round(rebuildCpuMs)} ms; load average ${os.loadavg()[0]?.toFixed(1)}`);
+console.log(
+  `IPs changed by rebuild: ${changed}; CPU time: allocation ${round(allocCpuMs)} ms, rebuild ${round(rebuildCpuMs)} ms; ` +
+    `RSS at start ${round(rssStartMiB)} MiB; load average ${os.loadavg()[0]?.toFixed(1)}`,
+);
 console.log(JSON.stringify({
   services: count,
   alloc_p50_us: round(percentile(durations, 50)),
