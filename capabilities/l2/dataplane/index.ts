@@ -1,0 +1,231 @@
+/**
+ * The L2 data plane of one node: the pure L2 core (capabilities/l2) wired to real sockets.
+ *
+ *   netlink (interfaces.ts)  -> usable interfaces -> InterfacePorts (ports.ts): AF_PACKET sockets + Responders
+ *   UDP heartbeats           -> Membership (liveness) -> L2Announcements: election -> OwnershipTable
+ *   OwnershipTable changes   -> solicited-node memberships, status events; Announcer -> gratuitous bursts
+ *
+ * The speaker (Kubernetes watches) and the test agent (agent.ts, a JSON file) call startL2DataPlane
+ * and feed it services and peers. Nothing here throws on a received frame or datagram.
+ */
+import { randomBytes } from "node:crypto";
+import { ETH_P_ARP, ETH_P_IPV6, arpFilter, ndpFilter, ICMPV6_NEIGHBOR_SOLICITATION } from "../../../native/bpf";
+import { PacketSocket } from "../../../native/index";
+import { Announcer } from "../announcer";
+import type { AnnouncedService } from "../announcements";
+import { L2Announcements } from "../announcements";
+import { Beacon } from "../beacon";
+import { realClock, type Clock } from "../clock";
+import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "../heartbeat-udp";
+import { Membership, type PartitionPolicy } from "../liveness";
+import { CountingL2Metrics, type L2Metrics } from "../metrics";
+import { OwnershipTable } from "../ownership";
+import { InterfaceWatcher, usableInterfaces, type LinkSnapshot, type UsableInterface } from "./interfaces";
+import { InterfacePorts, type OpenSocket } from "./ports";
+import { announcementStatus, type IPStatus } from "./status";
+
+export type { AnnouncedService } from "../announcements";
+export type { IPStatus } from "./status";
+export { DEFAULT_EXCLUDE_L2, usableInterfaces, type LinkSnapshot, type UsableInterface } from "./interfaces";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type L2Log = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
+
+export interface L2Peer {
+  readonly node: string;
+  readonly address: string;
+}
+
+export interface L2DataPlaneOptions {
+  readonly nodeName: string;
+  readonly heartbeat: {
+    /** HMAC key (the memberlist Secret's secretkey); `previousKey` is still accepted on receive. */
+    readonly key: Buffer;
+    readonly previousKey?: Buffer;
+    /** UDP port, the same on every node (default 7946). */
+    readonly port?: number;
+    readonly bindAddress: string;
+    readonly peers: readonly L2Peer[];
+    readonly intervalMs?: number;
+    readonly timeoutMs?: number;
+    readonly partitionPolicy?: PartitionPolicy;
+  };
+  /** Interface names never used (default: MetalLB's excludel2 list). */
+  readonly excludeInterfaces?: readonly RegExp[];
+  readonly clock?: Clock;
+  readonly metrics?: L2Metrics;
+  readonly log?: L2Log;
+  /** Seams for tests: packet sockets and the interface source (default: native addon, netlink). */
+  readonly openSocket?: OpenSocket;
+  readonly watchInterfaces?: (onSnapshot: (links: LinkSnapshot[]) => void) => Promise<{ close(): void }>;
+}
+
+export interface L2DataPlane {
+  setServices(services: readonly AnnouncedService[]): void;
+  setPeers(peers: readonly L2Peer[]): void;
+  /** Graceful handover (SIGTERM): resolves once every owned IP's next owner has taken it, or after 1 s. */
+  beginHandover(): Promise<"acked" | "timeout">;
+  stop(): Promise<void>;
+  /** Called with the full status after every change of owned IPs or usable interfaces. */
+  onStatus(listener: (status: readonly IPStatus[]) => void): () => void;
+  status(): readonly IPStatus[];
+  ownedIPs(): string[];
+  liveSpeakers(): string[];
+  interfaces(): UsableInterface[];
+  /** The UDP port heartbeats are received on (useful with port 0). */
+  heartbeatPort(): number;
+  readonly metrics: L2Metrics;
+}
+
+/** The native packet sockets with the kernel filters: ARP, and IPv6 passing only solicitations. */
+export const openNativeSocket: OpenSocket = (ifname, protocol) =>
+  protocol === "arp"
+    ? PacketSocket.open(ifname, ETH_P_ARP, arpFilter())
+    : PacketSocket.open(ifname, ETH_P_IPV6, ndpFilter([ICMPV6_NEIGHBOR_SOLICITATION]));
+
+/** An OwnershipTable that tells the data plane about every change (memberships, status). */
+class ObservedOwnership extends OwnershipTable {
+  onChange: () => void = () => {};
+  override set(ip: string, interfaces: readonly string[]): void {
+    super.set(ip, interfaces);
+    this.onChange();
+  }
+  override delete(ip: string): void {
+    super.delete(ip);
+    this.onChange();
+  }
+}
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2DataPlane> {
+  const clock = opts.clock ?? realClock;
+  const metrics = opts.metrics ?? new CountingL2Metrics();
+  const log: L2Log = opts.log ?? (() => {});
+  const hb = opts.heartbeat;
+  const port = hb.port ?? DEFAULT_HEARTBEAT_PORT;
+  const keys = hb.previousKey ? [hb.key, hb.previousKey] : [hb.key];
+
+  const ownership = new ObservedOwnership();
+  const ports = new InterfacePorts(opts.openSocket ?? openNativeSocket, ownership, metrics, {
+    onOpenError: (ifname, protocol, error) => log("warn", "cannot open packet socket", { ifname, protocol, error: error.message }),
+    onConnError: (ifname, protocol, kind, error) => log("debug", "packet socket error", { ifname, protocol, kind, error: error.message }),
+  });
+  const membership = new Membership(clock, { self: opts.nodeName, timeoutMs: hb.timeoutMs, partitionPolicy: hb.partitionPolicy });
+  const announcer = new Announcer(clock, ip => ports.sendGratuitous(ip));
+
+  let services: readonly AnnouncedService[] = [];
+  let lastStatus: readonly IPStatus[] = [];
+  let lastStatusKey = "";
+  const statusListeners = new Set<(s: readonly IPStatus[]) => void>();
+  let statusQueued = false;
+  const publishStatus = (): void => {
+    statusQueued = false;
+    const next = announcementStatus(services, new Set(ownership.ips()), ports.interfaces());
+    const key = JSON.stringify(next);
+    if (key === lastStatusKey) return;
+    lastStatusKey = key;
+    lastStatus = next;
+    for (const l of [...statusListeners]) {
+      try {
+        l(next);
+      } catch (error) {
+        log("error", "status listener failed", { error: asError(error).message });
+      }
+    }
+  };
+  const queueStatus = (): void => {
+    if (statusQueued) return;
+    statusQueued = true;
+    queueMicrotask(publishStatus);
+  };
+  // Memberships follow ownership at once (a solicitation may already be on its way); status batches.
+  ownership.onChange = () => {
+    ports.syncMemberships();
+    queueStatus();
+  };
+
+  const transport = await UdpHeartbeatTransport.open({
+    bindAddress: hb.bindAddress,
+    port,
+    keys: () => keys,
+    onHeartbeat: heartbeat => membership.receive(heartbeat),
+    onReject: reason => membership.rejected(reason),
+  });
+  const setPeers = (peers: readonly L2Peer[]): void => {
+    const others = peers.filter(p => p.node !== opts.nodeName);
+    transport.setPeers(others.map(p => ({ node: p.node, address: p.address, port })));
+    membership.setExpectedPeers(others.map(p => p.node));
+  };
+
+  let announcements: L2Announcements | undefined;
+  const beacon = new Beacon(clock, {
+    self: opts.nodeName,
+    // Grows across restarts (wall clock in ms, plus randomness against two starts in one ms).
+    incarnation: BigInt(Date.now()) * 1024n + BigInt(randomBytes(2).readUInt16BE(0) % 1024),
+    key: () => hb.key,
+    send: packet => transport.send(packet),
+    acks: () => announcements?.acksToSend() ?? [],
+    intervalMs: hb.intervalMs,
+  });
+  announcements = new L2Announcements(membership, ownership, announcer, () => beacon.sendNow());
+  setPeers(hb.peers);
+
+  const applySnapshot = (links: LinkSnapshot[]): void => {
+    const verdict = usableInterfaces(links, opts.excludeInterfaces);
+    const before = ports.interfaces().map(i => i.name).join(",");
+    ports.sync(verdict.usable);
+    const after = ports.interfaces().map(i => i.name).join(",");
+    if (before !== after) log("info", "interfaces", { usable: after === "" ? [] : after.split(",") });
+    queueStatus();
+  };
+  let watcher: { close(): void };
+  try {
+    watcher = opts.watchInterfaces
+      ? await opts.watchInterfaces(applySnapshot)
+      : await InterfaceWatcher.open(applySnapshot, error => log("warn", "netlink dump failed", { error: error.message }));
+  } catch (error) {
+    await transport.close();
+    membership.close();
+    throw error;
+  }
+  beacon.start();
+
+  let stopped = false;
+  const plane: L2DataPlane = {
+    metrics,
+    setServices(next) {
+      services = next;
+      announcements?.setServices(next);
+      queueStatus();
+    },
+    setPeers,
+    async beginHandover() {
+      if (!announcements) return "acked";
+      beacon.startLeaving();
+      const handover = announcements.beginHandover(clock);
+      return handover.finished;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      beacon.stop();
+      announcements?.close();
+      announcer.stopAll();
+      membership.close();
+      watcher.close();
+      ports.close();
+      await transport.close();
+    },
+    onStatus(listener) {
+      statusListeners.add(listener);
+      return () => void statusListeners.delete(listener);
+    },
+    status: () => lastStatus,
+    ownedIPs: () => ownership.ips().sort(),
+    liveSpeakers: () => [...membership.liveSpeakers()].sort(),
+    interfaces: () => ports.interfaces(),
+    heartbeatPort: () => transport.localPort(),
+  };
+  return plane;
+}
