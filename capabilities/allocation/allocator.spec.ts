@@ -53,7 +53,7 @@ const cases: Array<[string, Step[]]> = [
   ]],
   ["autoAssign false: only by pool annotation or requested IP", [
     { pools: [v4("manual", ["192.0.2.0/30"], { autoAssign: false })] },
-    { svc: "a", expect: { error: 'no pool with autoAssign admits service "default/a" (every pool\'s serviceAllocation excludes it)', reason: "NoPoolForService" } },
+    { svc: "a", expect: { error: "no pool has autoAssign enabled: request a pool (metallb.io/address-pool) or an IP (spec.loadBalancerIP, metallb.io/loadBalancerIPs)", reason: "NoPoolForService" } },
     { svc: "b", with: { annotations: { "metallb.io/address-pool": "manual" } }, expect: { ips: ["192.0.2.0"], pool: "manual" } },
     { svc: "c", with: { loadBalancerIP: "192.0.2.3" }, expect: { ips: ["192.0.2.3"], pool: "manual" } },
   ]],

@@ -342,7 +342,11 @@ export class Allocator {
       return this.fromPools([state], request);
     }
     const candidates = candidatePools(this.poolsByName, request, this.namespaceLabels.get(request.namespace));
-    if (candidates.length === 0) return fail("NoPoolForService", messages.noPoolForService(request.namespace, request.name));
+    if (candidates.length === 0) {
+      return this.poolsByName.some(p => p.pool.autoAssign)
+        ? fail("NoPoolForService", messages.noPoolForService(request.namespace, request.name))
+        : fail("NoPoolForService", messages.noAutoAssignPool());
+    }
     return this.fromPools(candidates, request);
   }
 

@@ -55,6 +55,8 @@ export const messages = {
   noPools: (): string => "no IPAddressPool is configured",
   noPoolForService: (namespace: string, name: string): string =>
     `no pool with autoAssign admits service "${namespace}/${name}" (every pool's serviceAllocation excludes it)`,
+  noAutoAssignPool: (): string =>
+    "no pool has autoAssign enabled: request a pool (metallb.io/address-pool) or an IP (spec.loadBalancerIP, metallb.io/loadBalancerIPs)",
   noPoolForFamily: (family: IPFamily): string =>
     `no pool that admits this service has ${family} addresses`,
   poolLacksFamily: (pool: string, family: IPFamily): string => `pool ${q(pool)} has no ${family} addresses`,
