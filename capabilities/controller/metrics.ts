@@ -19,9 +19,12 @@ export class ControllerMetrics {
   readonly configStale: Gauge;
   private pools = new Set<string>();
 
+  /** A controller restarted in the same process (same registry) takes over the metrics already registered. */
   constructor(registry: Registry) {
     const registers = [registry];
-    const gauge = (name: string, help: string): Gauge<"pool"> => new Gauge({ name, help, labelNames: ["pool"], registers });
+    const existing = <T>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
+    const gauge = (name: string, help: string): Gauge<"pool"> =>
+      existing<Gauge<"pool">>(name) ?? new Gauge({ name, help, labelNames: ["pool"], registers });
     this.addressesTotal = gauge("metallb_allocator_addresses_total", "Number of usable IP addresses, per pool");
     this.ipv4Total = gauge("metallb_allocator_ipv4_addresses_total", "Number of usable IPv4 addresses, per pool");
     this.ipv6Total = gauge("metallb_allocator_ipv6_addresses_total", "Number of usable IPv6 addresses, per pool");
@@ -29,10 +32,10 @@ export class ControllerMetrics {
     this.ipv4InUse = gauge("metallb_allocator_ipv4_addresses_in_use_total", "Number of IPv4 addresses in use, per pool");
     this.ipv6InUse = gauge("metallb_allocator_ipv6_addresses_in_use_total", "Number of IPv6 addresses in use, per pool");
     this.servicesAllocated = gauge("metallb_allocator_services_allocated_total", "Number of Services holding addresses of the pool");
-    this.updates = new Counter({ name: "metallb_k8s_client_updates_total", help: "Number of Kubernetes object updates processed", registers });
-    this.updateErrors = new Counter({ name: "metallb_k8s_client_update_errors_total", help: "Number of Kubernetes writes that failed", registers });
-    this.configLoaded = new Gauge({ name: "metallb_k8s_client_config_loaded_bool", help: "1 once a configuration has been loaded", registers });
-    this.configStale = new Gauge({ name: "metallb_k8s_client_config_stale_bool", help: "1 while running on an older configuration because the latest one is invalid", registers });
+    this.updates = existing<Counter>("metallb_k8s_client_updates_total") ?? new Counter({ name: "metallb_k8s_client_updates_total", help: "Number of Kubernetes object updates processed", registers });
+    this.updateErrors = existing<Counter>("metallb_k8s_client_update_errors_total") ?? new Counter({ name: "metallb_k8s_client_update_errors_total", help: "Number of Kubernetes writes that failed", registers });
+    this.configLoaded = existing<Gauge>("metallb_k8s_client_config_loaded_bool") ?? new Gauge({ name: "metallb_k8s_client_config_loaded_bool", help: "1 once a configuration has been loaded", registers });
+    this.configStale = existing<Gauge>("metallb_k8s_client_config_stale_bool") ?? new Gauge({ name: "metallb_k8s_client_config_stale_bool", help: "1 while running on an older configuration because the latest one is invalid", registers });
   }
 
   /** Sets the allocator gauges; pools that disappeared lose their series. */

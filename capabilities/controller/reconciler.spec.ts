@@ -99,7 +99,6 @@ describe("restart", () => {
     await b.stop();
 
     const writesBefore = b.api.writes.length;
-    b.registry = new (await import("prom-client")).Registry();
     await b.start();
     for (const n of names) expect(b.ingress(n), n).toEqual(before.get(n));
     const serviceWrites = b.api.writes.slice(writesBefore).filter(w => w.verb.startsWith("patchService") || w.verb === "createEvent");

@@ -21,6 +21,7 @@ import type { Config } from "../config/types";
 import {
   CONFIG_RESOURCES,
   isConflict,
+  isNotFound,
   keyOf,
   type ConfigurationStateStatus,
   type ControllerPort,
@@ -298,6 +299,8 @@ export class Reconciler {
         if (desired.state === "released") this.releasing.delete(key);
         return;
       } catch (e) {
+        // Deleted meanwhile: its DELETED event frees what it held.
+        if (isNotFound(e)) return;
         if (!isConflict(e) || attempt >= CONFLICT_RETRIES) throw e;
         // Someone else wrote the Service since we read it: re-read, recompute, re-apply.
         svc = await port.getService(ref);
