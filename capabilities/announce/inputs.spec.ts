@@ -25,8 +25,7 @@ describe("readService", () => {
   });
 
   it("reads the deprecated pool annotation", () => {
-    const s = service();
-    s.metadata.annotations = { "metallb.universe.tf/ip-allocated-from-pool": "old" } as typeof s.metadata.annotations;
+    const s = { ...service(), metadata: { name: "web", namespace: "shop", annotations: { "metallb.universe.tf/ip-allocated-from-pool": "old" } } };
     expect(readService(s)?.allocatedPool).toBe("old");
   });
 
