@@ -82,6 +82,18 @@ describe("packUpdates", () => {
     expect(m?.attributes.mpReach?.nextHops).toEqual([{ family: "IPv6", value: 0xffffc000020an }]);
   });
 
+  it("groups equal attributes held in distinct objects", () => {
+    const msgs = packUpdates(
+      [
+        { prefix: cidr("198.51.100.7/32"), nextHop: ip("192.0.2.10"), attributes: { origin: 0, asPath: [{ type: 2, asns: [64512] }] } },
+        { prefix: cidr("198.51.100.8/32"), nextHop: ip("192.0.2.10"), attributes: { origin: 0, asPath: [{ type: 2, asns: [64512] }] } },
+      ],
+      [],
+      ctx,
+    );
+    expect(msgs.map(m => m.nlri.length)).toEqual([2]);
+  });
+
   it("returns nothing for nothing", () => {
     expect(packUpdates([], [], ctx)).toEqual([]);
   });

@@ -5,7 +5,7 @@
  * MP_REACH_NLRI; IPv4 withdrawals first fill the room left in announcing messages, then get
  * messages of their own; IPv6 withdrawals go in MP_UNREACH_NLRI.
  */
-import { formatCidr, type Cidr, type IPAddress } from "../net/ip";
+import type { Cidr, IPAddress } from "../net/ip";
 import { encodeAttributes, type CodecContext, type PathAttributes } from "./codec/attributes";
 import { MAX_MESSAGE_LENGTH } from "./codec/header";
 import { afiOf } from "./codec/mp-nlri";
@@ -26,7 +26,8 @@ const ATTR_HEADER = 3;
 const ATTR_HEADER_EXTENDED = 4;
 const attrHeader = (valueLength: number) => (valueLength > 255 ? ATTR_HEADER_EXTENDED : ATTR_HEADER);
 
-export const prefixKey = (p: Cidr): string => formatCidr(p);
+/** A map key for a prefix (cheaper than formatting it). */
+export const prefixKey = (p: Cidr): string => `${p.family === "IPv4" ? 4 : 6}/${p.base}/${p.prefix}`;
 
 /** An IPv6 route through an IPv4 next hop carries it as ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
 const mpNextHop = (nh: IPAddress): IPAddress => (nh.family === "IPv6" ? nh : { family: "IPv6", value: 0xffff00000000n | nh.value });
@@ -51,10 +52,19 @@ export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[
   for (const p of withdraw) if (!routes.has(prefixKey(p))) withdrawals.set(prefixKey(p), p);
 
   const groups = new Map<string, Group>();
+  // Callers usually share one attributes object across many routes: encode each object once.
+  const encodings = new Map<RouteAttributes, Map<string, { attributes: PathAttributes; encoded: Buffer }>>();
   for (const r of [...routes.values()].sort((a, b) => byAddress(a.prefix, b.prefix))) {
     const classic = r.prefix.family === "IPv4" && r.nextHop.family === "IPv4";
-    const attributes: PathAttributes = classic ? { ...r.attributes, nextHop: r.nextHop } : r.attributes;
-    const encoded = encodeAttributes(attributes, ctx);
+    let byNextHop = encodings.get(r.attributes);
+    if (!byNextHop) encodings.set(r.attributes, (byNextHop = new Map()));
+    const nhKey = classic ? `${r.nextHop.value}` : "mp";
+    let cached = byNextHop.get(nhKey);
+    if (!cached) {
+      const attributes: PathAttributes = classic ? { ...r.attributes, nextHop: r.nextHop } : r.attributes;
+      byNextHop.set(nhKey, (cached = { attributes, encoded: encodeAttributes(attributes, ctx) }));
+    }
+    const { attributes, encoded } = cached;
     const nextHop = classic ? r.nextHop : mpNextHop(r.nextHop);
     const key = `${classic ? "c" : r.prefix.family}|${nextHop.value}|${encoded.toString("hex")}`;
     let g = groups.get(key);
