@@ -15,6 +15,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "check metallb.io YAML offline: -f FILE|DIR ... (exit 0 valid, 1 problems, 2 unreadable)",
     load: async () => (await import("./validate")).validateCommand,
   },
+  status: {
+    summary: "show pools, LoadBalancer Services (IPs, pool, announcing nodes) and BGP sessions of the cluster",
+    load: async () => (await import("./status")).statusCommand,
+  },
   convert: {
     summary: "convert a pre-0.13 MetalLB ConfigMap to metallb.io CRs: -f FILE",
     load: async () => (await import("./convert")).convertCommand,
