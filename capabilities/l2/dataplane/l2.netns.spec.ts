@@ -1,0 +1,152 @@
+/**
+ * The L2 data plane across real links, as root: the router namespace is the client (br0 192.0.2.1,
+ * 2001:db8::1), three node namespaces run one agent each (agent.ts) and accept the VIPs as
+ * kube-proxy would. Tests wait on the agents' and the prober's output lines, never on time.
+ *
+ * The tests run in order on one bed: answers, reachability, graceful handover, crash, link down and
+ * the owner's return, and last the deletion of the owner's namespace.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../../hack/netns/process";
+import type { Spawned } from "../../../hack/netns/process";
+import { L2Bed, NODE_NAMES, VIP4, VIP6, nextOk, probes, waitForLineWhere } from "./testkit/l2-bed";
+
+let l2: L2Bed;
+let owner: string;
+let heir: string;
+let prober: Spawned;
+
+beforeAll(async () => {
+  l2 = await L2Bed.create();
+  l2.setServices([{ name: "default/web", ips: [VIP4, VIP6] }]);
+  await Promise.all(NODE_NAMES.map(n => l2.startAgent(n)));
+  [owner, heir] = l2.electionOrder(VIP4) as [string, string];
+  await l2.waitForAnnouncement(owner, VIP4);
+  await l2.waitForAnnouncement(owner, VIP6);
+}, 90_000);
+
+afterAll(async () => {
+  await l2?.destroy();
+});
+
+const macOf = (node: string): string => l2.host(node).mac;
+const others = (node: string): string[] => NODE_NAMES.filter(n => n !== node);
+
+describe("answers", () => {
+  it("the elected node reports the VIPs on eth0 and nobody else announces them", async () => {
+    const status = [...l2.agent(owner).stdoutLines].reverse().find(l => l.startsWith("status "));
+    expect(JSON.parse(status?.slice("status ".length) ?? "[]")).toEqual([
+      { service: "default/web", ip: VIP4, interfaces: ["eth0"], problems: [] },
+      { service: "default/web", ip: VIP6, interfaces: ["eth0"], problems: [] },
+    ]);
+    for (const n of others(owner)) expect((await l2.stats(n)).owned).toEqual([]);
+    expect((await l2.stats(owner)).owned).toEqual([VIP4, VIP6]);
+  });
+
+  it("arping gets exactly one answer, from the owner's MAC", async () => {
+    const { stdout } = await l2.bed.router.exec(["arping", "-c", "1", "-w", "5", "-I", "br0", VIP4]);
+    expect(stdout).toContain(`Unicast reply from ${VIP4} [${macOf(owner).toUpperCase()}]`);
+    expect(stdout).toContain("Received 1 response(s)");
+    expect((await l2.stats(owner)).responses[VIP4]).toBeGreaterThanOrEqual(1);
+    for (const n of others(owner)) expect((await l2.stats(n)).responses).toEqual({});
+  });
+
+  it("ndisc6 gets the owner's MAC", async () => {
+    const { stdout } = await l2.bed.router.exec(["ndisc6", "-1", "-r", "3", "-w", "1000", VIP6, "br0"]);
+    expect(stdout).toMatch(new RegExp(`Target link-layer address: ${macOf(owner).toUpperCase()}`));
+    expect((await l2.stats(owner)).responses[VIP6]).toBeGreaterThanOrEqual(1);
+    for (const n of others(owner)) expect((await l2.stats(n)).responses).toEqual({});
+  });
+
+  it("ping and TCP reach the elected node only, over IPv4 and IPv6", async () => {
+    for (const vip of [VIP4, VIP6]) {
+      const { stdout } = await l2.bed.router.exec(["ping", "-c", "1", "-W", "2", vip]);
+      expect(stdout).toContain("1 received");
+      const neigh = await l2.bed.router.exec(["ip", "neigh", "show", vip, "dev", "br0"]);
+      expect(neigh.stdout).toContain(`lladdr ${macOf(owner)}`);
+    }
+    prober = l2.startProber([VIP4, VIP6]);
+    const since = Date.now();
+    for (const vip of [VIP4, VIP6]) await nextOk(prober, vip, since, () => true);
+    // Twenty answers per family, all from the owner.
+    await waitForLineWhere(prober, () => probes(prober, VIP6, since).filter(p => p.ok).length >= 20 && probes(prober, VIP4, since).filter(p => p.ok).length >= 20);
+    const results = probes(prober, undefined, since);
+    expect(results.filter(p => !p.ok)).toEqual([]);
+    expect(new Set(results.map(p => p.node))).toEqual(new Set([owner]));
+  });
+});
+
+/** Waits until both VIPs answer from `node` for probes sent after `since`; returns the first such probe time. */
+async function servedBy(node: string, since: number): Promise<number> {
+  const v4 = await nextOk(prober, VIP4, since, n => n === node);
+  const v6 = await nextOk(prober, VIP6, since, n => n === node);
+  return Math.max(v4.sentAt, v6.sentAt);
+}
+
+/** Waits for `count` more successful probes of each VIP after `since`. */
+async function moreProbes(since: number, count = 30): Promise<void> {
+  const enough = (): boolean => [VIP4, VIP6].every(v => probes(prober, v, since).filter(p => p.ok).length >= count);
+  await waitForLineWhere(prober, enough, 20_000);
+}
+
+describe("failover", () => {
+  it("SIGTERM hands over to the heir without losing a probe, and the restarted owner takes the IPs back without loss", async () => {
+    const t0 = Date.now();
+    const leaving = l2.agent(owner);
+    const exited = leaving.exited;
+    process.kill(leaving.pid, "SIGTERM");
+    expect(await leaving.waitForLine(/^handover /)).toBe("handover acked");
+    expect((await exited).code).toBe(0);
+    await servedBy(heir, t0);
+    await moreProbes(Date.now());
+    expect(probes(prober, undefined, t0).filter(p => !p.ok)).toEqual([]);
+
+    const t1 = Date.now();
+    await l2.startAgent(owner);
+    await servedBy(owner, t1);
+    await l2.waitForAnnouncement(heir, VIP4, false);
+    await moreProbes(Date.now());
+    expect(probes(prober, undefined, t1).filter(p => !p.ok)).toEqual([]);
+  });
+
+  it("SIGKILL of the owner's agent: the heir takes over within a second; the restarted owner takes the IPs back without loss", async () => {
+    const t0 = Date.now();
+    process.kill(l2.agent(owner).pid, "SIGKILL");
+    const resumed = await servedBy(heir, t0);
+    // The node (and its server) is still up: clients reach it until the heir's gratuitous ARP/NA
+    // repoints them, so probes keep succeeding; what matters is that the heir announces.
+    expect(resumed - t0).toBeLessThan(1000);
+    await l2.waitForAnnouncement(heir, VIP4);
+
+    const t1 = Date.now();
+    await l2.startAgent(owner);
+    await servedBy(owner, t1);
+    await moreProbes(Date.now());
+    expect(probes(prober, undefined, t1).filter(p => !p.ok)).toEqual([]);
+  });
+
+  it("owner's link down: probes resume on the heir within a second; link up: the owner takes the IPs back without loss", async () => {
+    const t0 = Date.now();
+    await l2.host(owner).ns.linkSet("eth0", "down");
+    const resumed = await servedBy(heir, t0);
+    expect(resumed - t0).toBeLessThan(1000);
+
+    const t1 = Date.now();
+    await l2.host(owner).ns.linkSet("eth0", "up");
+    await servedBy(owner, t1);
+    await l2.waitForAnnouncement(heir, VIP4, false);
+    await moreProbes(Date.now());
+    expect(probes(prober, undefined, t1).filter(p => !p.ok)).toEqual([]);
+  });
+
+  it("owner's namespace deleted: probes resume on the heir within a second", async () => {
+    const t0 = Date.now();
+    const ns = l2.host(owner).ns;
+    // Only what this test started runs in there: the agent and the name server.
+    for (const pid of await ns.pids()) process.kill(pid, "SIGKILL");
+    await run(["ip", "netns", "del", ns.name]);
+    const resumed = await servedBy(heir, t0);
+    expect(resumed - t0).toBeLessThan(1000);
+    await moreProbes(Date.now());
+  });
+});
