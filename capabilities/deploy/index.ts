@@ -1,0 +1,28 @@
+/**
+ * Entry point for pepr.ts: in the watcher process (the single in-cluster Pepr pod that is not an
+ * admission server), put the namespace, CRDs, speaker and webhook split in place, retrying until done.
+ * The admission pods (two replicas) and out-of-cluster runs (hack/local-controller) do not.
+ */
+import type { Capability } from "pepr";
+import { lodestoneNamespace } from "../k8s/settings";
+import { installWithRetry } from "./install";
+import { KfcDeployPort } from "./kfc-deploy-port";
+import { speakerImage } from "./names";
+
+/** True in Pepr's watcher Deployment (`PEPR_WATCH_MODE=true`); false in admission pods and `PEPR_MODE=dev`. */
+export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PEPR_WATCH_MODE === "true" && env.PEPR_MODE !== "dev";
+}
+
+/** Installs Lodestone's cluster objects; resolves once every step succeeded. */
+export function installOnStartup(capabilities: readonly Capability[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  return installWithRetry(new KfcDeployPort(), {
+    namespace: lodestoneNamespace(env),
+    image: speakerImage(env),
+    capabilities,
+    log: message => console.log(message),
+  });
+}
+
+export { installPlan, install, installWithRetry } from "./install";
+export { controllerRules, peprRbac, installerCommands } from "./rbac";

@@ -1,0 +1,194 @@
+/**
+ * Every permission Lodestone asks for, with the reason, in one table. Three grantees:
+ *
+ * - the controller: the Pepr module's ServiceAccount (`pepr-lodestone` in pepr-system). Pepr puts
+ *   these rules (package.json `pepr.rbac`, `rbacMode: scoped`) into ONE ClusterRole, so every rule
+ *   here holds in every namespace; that is why writes are pinned to names with resourceNames.
+ * - the speaker: its ClusterRole and Role (both `lodestone-speaker`), which the controller applies at
+ *   start-up. Kubernetes lets a subject grant only what it holds itself (the RBAC escalation check),
+ *   so the controller also holds every speaker rule; those rows say "granted on to the speaker".
+ * - the installer: the one grant the controller must not be able to make. The speaker reads Secrets
+ *   (the heartbeat key `memberlist`, BGP passwordSecrets) in the Lodestone namespace. For the
+ *   controller to grant that, it would need Secret access too, and in a ClusterRole that means every
+ *   Secret of the cluster; and `create` on Secrets anywhere (even by name) lets one mint a token for
+ *   any ServiceAccount (a `kubernetes.io/service-account-token` Secret). So the Role that lets the
+ *   speaker read Secrets, and the heartbeat Secret, are made once by whoever installs (docs/install.md).
+ *
+ * capabilities/deploy/rbac.spec.ts checks the table (no wildcards, no unused rule, the controller
+ * covers the speaker, Pepr's rule merging changes nothing) and that docs/rbac.md is rendered from it.
+ */
+import { allCRDs } from "../../crds";
+import { DEFAULT_NAMESPACE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
+
+/** rbac.authorization.k8s.io/v1 PolicyRule (resource rules only). */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  resourceNames?: string[];
+  verbs: string[];
+}
+
+/** Who in the controller needs a rule. */
+export type ControllerUser = "webhooks" | "allocator" | "start-up" | "pepr" | "speaker-grant";
+
+export interface ControllerRule {
+  rule: PolicyRule;
+  uses: { by: ControllerUser; why: string }[];
+}
+
+export interface ReasonedRule {
+  rule: PolicyRule;
+  why: string;
+}
+
+const METALLB = "metallb.io";
+const CONFIG_RESOURCES = ["ipaddresspools", "l2advertisements", "bgpadvertisements", "bgppeers", "bfdprofiles", "communities"];
+const SPEAKER_STATUS_RESOURCES = ["servicel2statuses", "servicebgpstatuses"];
+/** Pepr's own store CRD, which the module applies when it starts. */
+export const PEPR_STORE_CRD = "peprstores.pepr.dev";
+
+const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]): PolicyRule =>
+  resourceNames ? { apiGroups, resources, resourceNames, verbs } : { apiGroups, resources, verbs };
+
+/** The speaker's cluster-wide rules (ClusterRole `lodestone-speaker`). */
+export const speakerClusterRules: readonly ReasonedRule[] = [
+  { rule: rule([""], ["services"], ["get", "list", "watch"]), why: "which Services have IPs to announce, and how (traffic policy, sharing key, pool)" },
+  { rule: rule([""], ["services/status"], ["patch"]), why: "the Service condition saying which node announces it and by which protocol" },
+  { rule: rule([""], ["nodes"], ["get", "list", "watch"]), why: "election candidates (labels, NetworkUnavailable, exclude-from-external-load-balancers) and the peers' addresses for heartbeats" },
+  { rule: rule(["discovery.k8s.io"], ["endpointslices"], ["get", "list", "watch"]), why: "ready endpoints per node: externalTrafficPolicy Local announces only from nodes with one" },
+  { rule: rule([""], ["events"], ["create", "patch"]), why: "nodeAssigned / announceFailed Events on Services (patch: the recorder's repeat count)" },
+];
+
+/** The speaker's rules in the Lodestone namespace (Role `lodestone-speaker`). */
+export const speakerNamespaceRules: readonly ReasonedRule[] = [
+  { rule: rule([METALLB], CONFIG_RESOURCES, ["get", "list", "watch"]), why: "the configuration: pools, advertisements, peers, BFD profiles, communities" },
+  { rule: rule([METALLB], SPEAKER_STATUS_RESOURCES, ["create", "delete", "get", "list", "watch", "patch"]), why: "ServiceL2Status / ServiceBGPStatus: one per announced Service and node, removed when the node stops" },
+  { rule: rule([METALLB], SPEAKER_STATUS_RESOURCES.map(r => `${r}/status`), ["patch"]), why: "their status (node, service, interfaces, peers)" },
+  { rule: rule([METALLB], ["configurationstates"], ["create", "get"]), why: "ConfigurationState `speaker-<node>`: made once per node" },
+  { rule: rule([METALLB], ["configurationstates/status"], ["patch"]), why: "whether this node's speaker accepted the configuration, and why not" },
+  { rule: rule([METALLB], ["bgppeers/status"], ["patch"]), why: "BGP session state per node, so `kubectl get bgppeers` shows it" },
+];
+
+/** What the installer grants the speaker (Role `lodestone-speaker-secrets`), and why the controller cannot. */
+export const speakerInstallerRules: readonly ReasonedRule[] = [
+  {
+    rule: rule([""], ["secrets"], ["get", "list", "watch"]),
+    why: "the heartbeat key (Secret `memberlist`) and BGPPeer passwordSecrets; granted by the installer because the controller would need every Secret of the cluster to grant it",
+  },
+];
+
+/** Names of the CRDs the controller applies: Lodestone's and Pepr's store. */
+export function crdNames(): string[] {
+  return [...allCRDs.map(c => c.metadata.name), PEPR_STORE_CRD];
+}
+
+const grant = (why: string) => ({ by: "speaker-grant" as const, why });
+
+/** The controller's rules, for package.json `pepr.rbac`. `namespace` is the Lodestone namespace it may create. */
+export function controllerRules(namespace: string = DEFAULT_NAMESPACE): ControllerRule[] {
+  return [
+    {
+      rule: rule([""], ["services"], ["get", "list", "watch", "patch"]),
+      uses: [
+        { by: "allocator", why: "lists and watches Services in every namespace (kube-system too) and re-reads one before it writes" },
+        { by: "allocator", why: "patch: the metallb.io/ip-allocated-from-pool annotation" },
+        grant("get, list, watch"),
+      ],
+    },
+    {
+      rule: rule([""], ["services/status"], ["patch"]),
+      uses: [{ by: "allocator", why: "status.loadBalancer.ingress and the allocation conditions" }, grant("patch")],
+    },
+    {
+      rule: rule([""], ["namespaces", "nodes"], ["get", "list", "watch"]),
+      uses: [
+        { by: "allocator", why: "namespaces: pools' serviceAllocation.namespaceSelectors match on namespace labels" },
+        grant("nodes: get, list, watch"),
+      ],
+    },
+    {
+      rule: rule([""], ["namespaces"], ["create", "patch"], [namespace]),
+      uses: [{ by: "start-up", why: `server-side apply of the Lodestone namespace (${namespace}) that holds the configuration and the speaker` }],
+    },
+    {
+      rule: rule([""], ["events"], ["create", "patch"]),
+      uses: [{ by: "allocator", why: "Events on Services (IPAllocated, AllocationFailed, ...); patch is the recorder's repeat count" }, grant("create, patch")],
+    },
+    {
+      rule: rule([METALLB], CONFIG_RESOURCES, ["get", "list", "watch"]),
+      uses: [
+        { by: "webhooks", why: "a candidate object is judged together with the configuration already in the namespace" },
+        { by: "allocator", why: "lists and watches the configuration" },
+        grant("get, list, watch"),
+      ],
+    },
+    {
+      rule: rule([METALLB], ["ipaddresspools/status", "bgppeers/status"], ["patch"]),
+      uses: [{ by: "allocator", why: "ipaddresspools/status: assigned and available counters" }, grant("bgppeers/status: patch")],
+    },
+    {
+      rule: rule([METALLB], ["configurationstates"], ["create", "get"]),
+      uses: [{ by: "allocator", why: "creates ConfigurationState `controller` when missing" }, grant("create, get")],
+    },
+    {
+      rule: rule([METALLB], ["configurationstates/status"], ["patch"]),
+      uses: [{ by: "allocator", why: "whether the controller accepted the configuration, and why not" }, grant("patch")],
+    },
+    {
+      rule: rule([METALLB], SPEAKER_STATUS_RESOURCES, ["create", "delete", "get", "list", "watch", "patch"]),
+      uses: [grant("create, delete, get, list, watch, patch")],
+    },
+    {
+      rule: rule([METALLB], SPEAKER_STATUS_RESOURCES.map(r => `${r}/status`), ["patch"]),
+      uses: [grant("patch")],
+    },
+    {
+      rule: rule(["discovery.k8s.io"], ["endpointslices"], ["get", "list", "watch"]),
+      uses: [grant("get, list, watch")],
+    },
+    {
+      rule: rule(["apiextensions.k8s.io"], ["customresourcedefinitions"], ["create", "get", "patch"], crdNames()),
+      uses: [
+        { by: "start-up", why: "server-side apply of the nine metallb.io CRDs, then waits until each is Established" },
+        { by: "pepr", why: `Pepr applies its store CRD (${PEPR_STORE_CRD}) when the module starts` },
+      ],
+    },
+    {
+      rule: rule(["pepr.dev"], ["peprstores"], ["create", "get", "list", "patch", "watch"]),
+      uses: [{ by: "pepr", why: "Pepr's module store (its watch lists first, hence list)" }],
+    },
+    {
+      rule: rule(["apps"], ["daemonsets"], ["create", "patch"], [SPEAKER_NAME]),
+      uses: [{ by: "start-up", why: "server-side apply of the speaker DaemonSet" }],
+    },
+    {
+      rule: rule([""], ["serviceaccounts"], ["create", "patch"], [SPEAKER_NAME]),
+      uses: [{ by: "start-up", why: "server-side apply of the speaker's ServiceAccount" }],
+    },
+    {
+      rule: rule(["rbac.authorization.k8s.io"], ["clusterroles", "clusterrolebindings", "roles", "rolebindings"], ["create", "patch"], [SPEAKER_NAME]),
+      uses: [{ by: "start-up", why: "server-side apply of the speaker's ClusterRole, Role and their bindings (only rules the controller holds itself)" }],
+    },
+    {
+      rule: rule(["admissionregistration.k8s.io"], ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"], ["get", "patch"], [PEPR_MODULE_NAME]),
+      uses: [{ by: "start-up", why: "reads Pepr's single-policy registration and rewrites it: metallb.io kinds Fail, Services Ignore" }],
+    },
+  ];
+}
+
+/** The rules as package.json `pepr.rbac` takes them. */
+export function peprRbac(namespace: string = DEFAULT_NAMESPACE): PolicyRule[] {
+  return controllerRules(namespace).map(r => r.rule);
+}
+
+/** kubectl commands the installer runs once (before `pepr deploy`); also printed in docs/install.md. */
+export function installerCommands(namespace: string = DEFAULT_NAMESPACE): string[] {
+  const verbs = speakerInstallerRules.flatMap(r => r.rule.verbs).join(",");
+  const resources = speakerInstallerRules.flatMap(r => r.rule.resources).join(",");
+  return [
+    `kubectl create namespace ${namespace}`,
+    `kubectl -n ${namespace} create secret generic ${HEARTBEAT_SECRET_NAME} --from-literal=secretkey="$(openssl rand -hex 32)"`,
+    `kubectl -n ${namespace} create role ${SPEAKER_SECRETS_ROLE} --verb=${verbs} --resource=${resources}`,
+    `kubectl -n ${namespace} create rolebinding ${SPEAKER_SECRETS_ROLE} --role=${SPEAKER_SECRETS_ROLE} --serviceaccount=${namespace}:${SPEAKER_NAME}`,
+  ];
+}

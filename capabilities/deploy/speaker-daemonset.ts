@@ -1,0 +1,100 @@
+/**
+ * The speaker DaemonSet: one pod per node, on the node's network, allowed to open AF_PACKET sockets
+ * and nothing else a root process could normally do.
+ *
+ * Security decisions (docs/install.md repeats them for operators):
+ * - Capabilities: drop ALL, add NET_RAW only. NET_RAW is for the AF_PACKET sockets of the ARP/NDP
+ *   responders. NET_ADMIN is not needed: interfaces and addresses are only read over netlink, the
+ *   addon joins multicast/allmulti through PACKET_ADD_MEMBERSHIP on its own socket (no capability
+ *   check), TCP MD5 keys and TTL filters are per-socket options, and no VIP is ever added to an
+ *   interface. Nothing binds below 1024 (BGP only dials out; BFD 3784, heartbeats 7946, metrics 7472),
+ *   so NET_BIND_SERVICE is not needed either.
+ * - runAsUser 0, not runAsNonRoot: Kubernetes puts added capabilities into the permitted and effective
+ *   sets only for uid 0. A non-root process would get NET_RAW only through file capabilities on the
+ *   node binary, which no_new_privs (allowPrivilegeEscalation: false) blocks. Root here holds no
+ *   capability but NET_RAW (so no DAC_OVERRIDE, CHOWN, SETUID...), cannot escalate, and sees a
+ *   read-only root filesystem.
+ * - No CPU limit, on purpose: CFS throttling delays ARP replies and heartbeats, and a late heartbeat
+ *   is a failover. Memory is limited; CPU is requested.
+ */
+import { HEARTBEAT_PORT, METRICS_PORT, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SELECTOR } from "./names";
+
+export interface SpeakerDaemonSetOptions {
+  namespace: string;
+  image: string;
+}
+
+/** apps/v1 DaemonSet as plain JSON (the fields Lodestone sets; the API server defaults the rest). */
+export type DaemonSet = ReturnType<typeof speakerDaemonSet>;
+
+const probe = (initialDelaySeconds: number) => ({
+  httpGet: { path: "/metrics", port: METRICS_PORT },
+  initialDelaySeconds,
+  periodSeconds: 10,
+  timeoutSeconds: 2,
+  failureThreshold: 3,
+});
+
+export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
+  return {
+    apiVersion: "apps/v1" as const,
+    kind: "DaemonSet" as const,
+    metadata: { name: SPEAKER_NAME, namespace: opts.namespace, labels: { ...SPEAKER_LABELS } },
+    spec: {
+      selector: { matchLabels: { ...SPEAKER_SELECTOR } },
+      // One node at a time: the others keep announcing (L2 fails over, BGP keeps ECMP paths).
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: { labels: { ...SPEAKER_LABELS } },
+        spec: {
+          serviceAccountName: SPEAKER_NAME,
+          hostNetwork: true,
+          // hostNetwork pods get the node's resolv.conf unless told to use the cluster DNS.
+          dnsPolicy: "ClusterFirstWithHostNet",
+          nodeSelector: { "kubernetes.io/os": "linux" },
+          // As MetalLB's speaker: run on control-plane nodes too (they may be the only L2 nodes).
+          tolerations: [
+            { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+            { key: "node-role.kubernetes.io/master", operator: "Exists", effect: "NoSchedule" },
+          ],
+          // Enough to withdraw BGP routes and stop answering ARP/NDP before the kill.
+          terminationGracePeriodSeconds: 10,
+          securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "speaker",
+              image: opts.image,
+              imagePullPolicy: "IfNotPresent",
+              env: [
+                { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+                { name: "LODESTONE_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+              ],
+              ports: [
+                { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+                { name: "heartbeat", containerPort: HEARTBEAT_PORT, protocol: "UDP" },
+              ],
+              livenessProbe: probe(10),
+              readinessProbe: probe(5),
+              resources: {
+                requests: { cpu: "50m", memory: "96Mi" },
+                limits: { memory: "256Mi" },
+              },
+              securityContext: {
+                runAsUser: 0,
+                runAsGroup: 0,
+                runAsNonRoot: false,
+                privileged: false,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
+              },
+              // tsx keeps its compile cache under the temp directory; the root filesystem is read-only.
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            },
+          ],
+          volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "32Mi" } }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * `pepr deploy` registers one webhook per type with one failurePolicy (`onError: reject` = Fail) for
+ * every kind, Services included: a Lodestone outage would then block every application's deploy.
+ * At start-up the controller rewrites Pepr's registration into the split of
+ * capabilities/webhooks/webhook-configuration.ts (metallb.io kinds Fail, Services Ignore), keeping
+ * the Service, path and CA that Pepr set up.
+ *
+ * Pure: the registration read from the API in, the merge patch (or nothing) out. A merge patch
+ * replaces the whole `webhooks` list, which is what drops Pepr's single webhook.
+ */
+import type { Capability } from "pepr";
+import { webhookConfigurations, type WebhookClient } from "../webhooks/webhook-configuration";
+
+/** Webhook names stay those of the out-of-cluster run (`config.lodestone.dev`, `services.lodestone.dev`). */
+const WEBHOOK_BASE_NAME = "lodestone";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/**
+ * The webhook client of an existing registration: its Service, CA and the API path secret from
+ * `/<mutate|validate>/<apiPath>`. Undefined when the registration has no webhook pointing at a Service
+ * (nothing Lodestone can safely rewrite).
+ */
+export function clientFromRegistration(registration: unknown): WebhookClient | undefined {
+  for (const hook of arr(obj(registration).webhooks)) {
+    const config = obj(obj(hook).clientConfig);
+    const service = obj(config.service);
+    const name = str(service.name);
+    const namespace = str(service.namespace);
+    const caBundle = str(config.caBundle);
+    const apiPath = /^\/(?:mutate|validate)\/([^/]+)$/.exec(str(service.path) ?? "")?.[1];
+    if (!name || !namespace || !caBundle || !apiPath) continue;
+    const port = typeof service.port === "number" ? service.port : undefined;
+    return { service: { name, namespace, ...(port !== undefined ? { port } : {}) }, apiPath, caBundle };
+  }
+  return undefined;
+}
+
+/** The parts of a webhook that decide what it admits and how it fails (API-server defaults left out). */
+function essentials(hook: unknown) {
+  const h = obj(hook);
+  const config = obj(h.clientConfig);
+  return {
+    name: str(h.name),
+    failurePolicy: str(h.failurePolicy),
+    caBundle: str(config.caBundle),
+    service: isObj(config.service) ? { name: str(config.service.name), namespace: str(config.service.namespace), path: str(config.service.path) } : undefined,
+    url: str(config.url),
+    namespaceSelector: JSON.stringify(h.namespaceSelector ?? null),
+    rules: arr(h.rules).map(r => {
+      const rule = obj(r);
+      return [rule.apiGroups, rule.apiVersions, rule.operations, rule.resources].map(x => JSON.stringify(x ?? null)).join(" ");
+    }),
+  };
+}
+
+export interface WebhookSplitPatches {
+  /** Merge patch for the ValidatingWebhookConfiguration, or undefined when it is already split. */
+  validating?: { webhooks: unknown[] };
+  mutating?: { webhooks: unknown[] };
+}
+
+/**
+ * Merge patches that turn Pepr's registrations into the split. Registrations that are absent
+ * (undefined: an out-of-cluster run registers its own) or already split give no patch.
+ */
+export function webhookSplitPatches(capabilities: readonly Capability[], validating: unknown, mutating: unknown): WebhookSplitPatches {
+  const out: WebhookSplitPatches = {};
+  for (const [type, existing] of [
+    ["validating", validating],
+    ["mutating", mutating],
+  ] as const) {
+    if (existing === undefined) continue;
+    const client = clientFromRegistration(existing);
+    if (!client) continue;
+    const desired = webhookConfigurations(WEBHOOK_BASE_NAME, capabilities, client)[type].webhooks;
+    const same = JSON.stringify(arr(obj(existing).webhooks).map(essentials)) === JSON.stringify(desired.map(essentials));
+    if (!same) out[type] = { webhooks: desired };
+  }
+  return out;
+}
