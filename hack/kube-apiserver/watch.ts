@@ -31,6 +31,8 @@ export function serveWatch(res: ServerResponse, store: Store, opts: WatchOptions
   commonHeaders(res);
   res.setHeader("Content-Type", "application/json");
   res.writeHead(200);
+  // Clients (client-go's reflector, kubectl wait) block until the headers arrive; do not wait for a first event.
+  res.flushHeaders();
   let columnsSent = false;
   let closed = false;
 
