@@ -141,7 +141,7 @@ export class Reconciler {
     if (resource === "Service") {
       const key = keyOf(obj);
       if (phase === "DELETED") this.services.delete(key);
-      else this.services.set(key, obj);
+      else if (!isOlder(obj, this.services.get(key))) this.services.set(key, obj);
     } else if (resource === "Namespace") {
       if (phase === "DELETED") this.namespaceLabels.delete(name);
       else this.namespaceLabels.set(name, obj.metadata?.labels ?? {});
@@ -174,6 +174,9 @@ export class Reconciler {
     }
     this.opts.metrics.configLoaded.set(1);
     const first = this.config === undefined;
+    // Before the first pool exists there is nothing to allocate from, and restoring against no
+    // pools would strip every Service of its IPs: wait (as MetalLB does).
+    if (first && parsed.config.pools.size === 0) return;
     this.config = parsed.config;
     if (first) this.restore(parsed.config);
     else this.revalidate(this.allocator.setPools(parsed.config.pools.values()));
@@ -359,4 +362,16 @@ function sameCounter(current: unknown, want: bigint): boolean {
   if (typeof current === "number") return current === Number(want);
   if (typeof current === "string" && /^\d+$/.test(current)) return BigInt(current) === want;
   return false;
+}
+
+/**
+ * Whether a watch event carries an older version of the cached object: the replay of the
+ * watcher's own initial list can arrive after the controller's (newer) list. resourceVersions are
+ * etcd revisions in practice; when either is not a plain number nothing is assumed.
+ */
+function isOlder(obj: KubeObject, cached: KubeObject | undefined): boolean {
+  const a = obj.metadata?.resourceVersion;
+  const b = cached?.metadata?.resourceVersion;
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b) || obj.metadata?.uid !== cached?.metadata?.uid) return false;
+  return BigInt(a) < BigInt(b);
 }
