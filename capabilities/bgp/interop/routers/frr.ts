@@ -118,8 +118,9 @@ export class FrrRouter {
 
   /** BGP state of each neighbor (e.g. "Established", "Active"), IPv4 unicast view. */
   async neighborStates(): Promise<Map<string, string>> {
-    const summary = await this.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state?: string }> } }>("show bgp ipv4 unicast summary json");
-    return new Map(Object.entries(summary.ipv4Unicast?.peers ?? {}).map(([peer, p]) => [peer, p.state ?? "?"]));
+    // With an explicit address family, FRR leaves out the "ipv4Unicast" wrapper.
+    const summary = await this.vtyshJson<{ peers?: Record<string, { state?: string }> }>("show bgp ipv4 unicast summary json");
+    return new Map(Object.entries(summary.peers ?? {}).map(([peer, p]) => [peer, p.state ?? "?"]));
   }
 
   /** BFD status per peer address (e.g. "up", "down"). */
