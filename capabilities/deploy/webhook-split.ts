@@ -26,7 +26,11 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
  * (nothing Lodestone can safely rewrite).
  */
 export function clientFromRegistration(registration: unknown): WebhookClient | undefined {
-  for (const hook of arr(obj(registration).webhooks)) {
+  // A re-run of `pepr deploy` applies Pepr's webhook again next to the split ones, with fresh keys:
+  // Pepr's own entry, when present, is the current one.
+  const hooks = arr(obj(registration).webhooks);
+  const ours = (h: unknown) => str(obj(h).name)?.endsWith(`.${WEBHOOK_BASE_NAME}.dev`) === true;
+  for (const hook of [...hooks.filter(h => !ours(h)), ...hooks.filter(ours)]) {
     const config = obj(obj(hook).clientConfig);
     const service = obj(config.service);
     const name = str(service.name);

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { Webhooks } from "../webhooks";
+import { install, installPlan, installWithRetry } from "./install";
+import { peprRegistration, RecordingDeployPort } from "./testing";
+import { isInClusterWatcher } from "./index";
+
+const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+const crdNames = [
+  "ipaddresspools",
+  "l2advertisements",
+  "bgpadvertisements",
+  "bgppeers",
+  "bfdprofiles",
+  "communities",
+  "servicel2statuses",
+  "servicebgpstatuses",
+  "configurationstates",
+].map(p => `${p}.metallb.io`);
+const VALIDATING = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/pepr-lodestone";
+const MUTATING = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/pepr-lodestone";
+
+const opts = { namespace: "metallb-system", image: "ghcr.io/lodestone/speaker:0.1.0", capabilities: [Webhooks], sleep: async () => {} };
+
+function clusterAfterPeprDeploy(): RecordingDeployPort {
+  const port = new RecordingDeployPort();
+  port.objects.set(VALIDATING, peprRegistration("validate"));
+  port.objects.set(MUTATING, peprRegistration("mutate"));
+  return port;
+}
+
+const speakerPaths = [
+  "APPLY /api/v1/namespaces/metallb-system/serviceaccounts/lodestone-speaker",
+  "APPLY /apis/rbac.authorization.k8s.io/v1/clusterroles/lodestone-speaker",
+  "APPLY /apis/rbac.authorization.k8s.io/v1/clusterrolebindings/lodestone-speaker",
+  "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker",
+  "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker",
+  "APPLY /apis/apps/v1/namespaces/metallb-system/daemonsets/lodestone-speaker",
+];
+
+describe("install", () => {
+  it("applies namespace, CRDs (then waits for them), the speaker identity before its DaemonSet, and splits Pepr's webhooks", async () => {
+    const port = clusterAfterPeprDeploy();
+    const done = await install(port, opts);
+    expect(port.calls).toEqual([
+      "APPLY /api/v1/namespaces/metallb-system",
+      ...crdNames.map(n => `APPLY ${CRD_PATH}/${n}`),
+      ...crdNames.map(n => `GET ${CRD_PATH}/${n}`),
+      ...speakerPaths,
+      `GET ${VALIDATING}`,
+      `GET ${MUTATING}`,
+      `MERGE ${VALIDATING}`,
+      `MERGE ${MUTATING}`,
+    ]);
+    expect(done.at(-2)).toBe("split ValidatingWebhookConfiguration pepr-lodestone");
+    expect(done).toContain("established 9 CRDs");
+    const validating = port.objects.get(VALIDATING) as { webhooks: { name: string; failurePolicy: string }[] };
+    expect(validating.webhooks.map(w => `${w.name}=${w.failurePolicy}`)).toEqual(["config.lodestone.dev=Fail", "services.lodestone.dev=Ignore"]);
+    const mutating = port.objects.get(MUTATING) as { webhooks: { name: string; failurePolicy: string }[] };
+    expect(mutating.webhooks.map(w => `${w.name}=${w.failurePolicy}`)).toEqual(["services.lodestone.dev=Ignore"]);
+  });
+
+  it("a second run applies the same objects again and leaves the split registration alone", async () => {
+    const port = clusterAfterPeprDeploy();
+    await install(port, opts);
+    port.calls.length = 0;
+    const done = await install(port, opts);
+    expect(port.calls.filter(c => c.startsWith("MERGE"))).toEqual([]);
+    expect(done.filter(d => d.startsWith("split"))).toEqual([]);
+  });
+
+  it("polls a CRD until it is Established", async () => {
+    const port = clusterAfterPeprDeploy();
+    port.establishAfterGets = 2;
+    const slept: number[] = [];
+    await install(port, { ...opts, sleep: async ms => void slept.push(ms) });
+    expect(port.calls.filter(c => c === `GET ${CRD_PATH}/ipaddresspools.metallb.io`)).toHaveLength(3);
+    expect(slept).toHaveLength(2 * crdNames.length);
+    expect(new Set(slept)).toEqual(new Set([200]));
+  });
+
+  it("gives up on a CRD that never becomes Established, naming it", async () => {
+    const port = clusterAfterPeprDeploy();
+    port.establishAfterGets = Number.MAX_SAFE_INTEGER;
+    await expect(install(port, { ...opts, establishTimeoutMs: 1000 })).rejects.toThrow("CRD ipaddresspools.metallb.io is not Established after 1000 ms");
+    expect(port.calls.filter(c => c === `GET ${CRD_PATH}/ipaddresspools.metallb.io`)).toHaveLength(5);
+    expect(port.calls.some(c => c.includes("daemonsets"))).toBe(false);
+  });
+
+  it("out of cluster (no Pepr registration) installs everything and patches nothing", async () => {
+    const port = new RecordingDeployPort();
+    const done = await install(port, opts);
+    expect(port.calls.filter(c => c.startsWith("MERGE"))).toEqual([]);
+    expect(done.at(-1)).toBe("applied DaemonSet metallb-system/lodestone-speaker");
+  });
+});
+
+describe("installWithRetry", () => {
+  it("retries after a failure with a doubling delay and logs why", async () => {
+    const port = clusterAfterPeprDeploy();
+    port.failOnce.set("/apis/apps/v1/namespaces/metallb-system/daemonsets/lodestone-speaker", "daemonsets.apps is forbidden");
+    const slept: number[] = [];
+    const logs: string[] = [];
+    const done = await installWithRetry(port, { ...opts, sleep: async ms => void slept.push(ms), log: m => void logs.push(m) });
+    expect(slept).toEqual([1000]);
+    expect(logs).toEqual(["lodestone install: daemonsets.apps is forbidden; retrying in 1000 ms", "lodestone install: 19 steps done (2 webhook registrations split)"]);
+    expect(done).toHaveLength(19);
+  });
+});
+
+describe("installPlan", () => {
+  it("labels the namespace and carries every CRD and the speaker objects, DaemonSet last", () => {
+    const plan = installPlan({ namespace: "lb", image: "i" });
+    expect(plan.namespace).toEqual({ apiVersion: "v1", kind: "Namespace", metadata: { name: "lb", labels: { "app.kubernetes.io/part-of": "lodestone" } } });
+    expect(plan.crds.map(c => c.metadata.name)).toEqual(crdNames);
+    expect(plan.speaker.map(m => m.kind)).toEqual(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "DaemonSet"]);
+  });
+});
+
+describe("isInClusterWatcher", () => {
+  it("is true only in Pepr's watcher Deployment", () => {
+    expect(isInClusterWatcher({ PEPR_WATCH_MODE: "true" })).toBe(true);
+    expect(isInClusterWatcher({ PEPR_WATCH_MODE: "false" })).toBe(false);
+    expect(isInClusterWatcher({})).toBe(false);
+    expect(isInClusterWatcher({ PEPR_WATCH_MODE: "true", PEPR_MODE: "dev" })).toBe(false);
+  });
+});

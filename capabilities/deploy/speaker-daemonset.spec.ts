@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SPEAKER_IMAGE, speakerImage } from "./names";
+import { speakerDaemonSet } from "./speaker-daemonset";
+import { speakerIdentity } from "./speaker-rbac";
+
+const ds = speakerDaemonSet({ namespace: "metallb-system", image: "registry.example/lodestone/speaker:1.2.3" });
+const pod = ds.spec.template.spec;
+const container = pod.containers[0]!;
+
+describe("speaker DaemonSet", () => {
+  it("is named, placed and selected as the RBAC rules and the speaker expect", () => {
+    expect(ds.metadata).toEqual({
+      name: "lodestone-speaker",
+      namespace: "metallb-system",
+      labels: {
+        "app.kubernetes.io/name": "lodestone",
+        "app.kubernetes.io/component": "speaker",
+        "app.kubernetes.io/version": "0.1.0",
+        "app.kubernetes.io/managed-by": "lodestone",
+      },
+    });
+    expect(ds.spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "lodestone", "app.kubernetes.io/component": "speaker" } });
+    // Every selector label is on the pod template, or the API server refuses the DaemonSet.
+    for (const [k, v] of Object.entries(ds.spec.selector.matchLabels)) expect(ds.spec.template.metadata.labels).toHaveProperty([k], v);
+    expect(pod.serviceAccountName).toBe("lodestone-speaker");
+    expect(ds.spec.updateStrategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } });
+  });
+
+  it("runs on the node's network with the cluster DNS, on Linux nodes, control planes included", () => {
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.dnsPolicy).toBe("ClusterFirstWithHostNet");
+    expect(pod.nodeSelector).toEqual({ "kubernetes.io/os": "linux" });
+    expect(pod.tolerations).toEqual([
+      { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+      { key: "node-role.kubernetes.io/master", operator: "Exists", effect: "NoSchedule" },
+    ]);
+  });
+
+  it("holds NET_RAW and no other capability, cannot escalate, and has a read-only root filesystem", () => {
+    expect(container.securityContext).toEqual({
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
+    });
+    expect(pod.securityContext).toEqual({ seccompProfile: { type: "RuntimeDefault" } });
+    // The only writable path is a small in-memory /tmp (tsx's compile cache).
+    expect(container.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "32Mi" } }]);
+  });
+
+  it("gets its image, node name and namespace as the speaker reads them", () => {
+    expect(container.image).toBe("registry.example/lodestone/speaker:1.2.3");
+    expect(container.env).toEqual([
+      { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+      { name: "LODESTONE_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ]);
+  });
+
+  it("declares the metrics and heartbeat ports and probes the metrics endpoint", () => {
+    expect(container.ports).toEqual([
+      { name: "metrics", containerPort: 7472, protocol: "TCP" },
+      { name: "heartbeat", containerPort: 7946, protocol: "UDP" },
+    ]);
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/metrics", port: 7472 });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/metrics", port: 7472 });
+    expect(container.livenessProbe.failureThreshold * container.livenessProbe.periodSeconds).toBe(30);
+  });
+
+  it("requests CPU and memory, limits memory, and deliberately sets no CPU limit", () => {
+    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } });
+  });
+});
+
+describe("speaker image", () => {
+  it("comes from LODESTONE_SPEAKER_IMAGE, else this release's image", () => {
+    expect(DEFAULT_SPEAKER_IMAGE).toBe("ghcr.io/lodestone/speaker:0.1.0");
+    expect(speakerImage({})).toBe("ghcr.io/lodestone/speaker:0.1.0");
+    expect(speakerImage({ LODESTONE_SPEAKER_IMAGE: "" })).toBe("ghcr.io/lodestone/speaker:0.1.0");
+    expect(speakerImage({ LODESTONE_SPEAKER_IMAGE: "mirror.local/speaker:dev" })).toBe("mirror.local/speaker:dev");
+  });
+});
+
+describe("speaker identity", () => {
+  const id = speakerIdentity("lb");
+
+  it("binds the ClusterRole and the Role to the speaker's ServiceAccount in the Lodestone namespace", () => {
+    expect(id.serviceAccount.metadata).toMatchObject({ name: "lodestone-speaker", namespace: "lb" });
+    const subjects = [{ kind: "ServiceAccount", name: "lodestone-speaker", namespace: "lb" }];
+    expect(id.clusterRoleBinding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "lodestone-speaker" });
+    expect(id.clusterRoleBinding.subjects).toEqual(subjects);
+    expect(id.roleBinding.metadata).toMatchObject({ name: "lodestone-speaker", namespace: "lb" });
+    expect(id.roleBinding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lodestone-speaker" });
+    expect(id.roleBinding.subjects).toEqual(subjects);
+    expect(id.role.metadata.namespace).toBe("lb");
+    expect(id.clusterRole.metadata).not.toHaveProperty("namespace");
+  });
+
+  it("reads Services, Nodes and EndpointSlices cluster-wide and its configuration only in its namespace", () => {
+    expect(id.clusterRole.rules.map(r => `${r.apiGroups[0]}/${r.resources.join(",")}: ${r.verbs.join(",")}`)).toEqual([
+      "/services: get,list,watch",
+      "/services/status: patch",
+      "/nodes: get,list,watch",
+      "discovery.k8s.io/endpointslices: get,list,watch",
+      "/events: create,patch",
+    ]);
+    expect(id.role.rules.map(r => `${r.apiGroups[0]}/${r.resources.join(",")}: ${r.verbs.join(",")}`)).toEqual([
+      "metallb.io/ipaddresspools,l2advertisements,bgpadvertisements,bgppeers,bfdprofiles,communities: get,list,watch",
+      "metallb.io/servicel2statuses,servicebgpstatuses: create,delete,get,list,watch,patch",
+      "metallb.io/servicel2statuses/status,servicebgpstatuses/status: patch",
+      "metallb.io/configurationstates: create,get",
+      "metallb.io/configurationstates/status: patch",
+      "metallb.io/bgppeers/status: patch",
+    ]);
+  });
+});
