@@ -173,10 +173,19 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
 
   const applySnapshot = (links: LinkSnapshot[]): void => {
     const verdict = usableInterfaces(links, opts.excludeInterfaces);
-    const before = ports.interfaces().map(i => i.name).join(",");
+    const before = new Set(ports.interfaces().map(i => i.name));
     ports.sync(verdict.usable);
-    const after = ports.interfaces().map(i => i.name).join(",");
-    if (before !== after) log("info", "interfaces", { usable: after === "" ? [] : after.split(",") });
+    const after = ports.interfaces().map(i => i.name);
+    const opened = after.filter(n => !before.has(n));
+    if (opened.length > 0 || after.length !== before.size) log("info", "interfaces", { usable: after });
+    // An interface that (re)appears, e.g. a link back up, may face clients that moved to another node
+    // meanwhile: start a fresh gratuitous burst for the IPs it serves, as on a takeover.
+    for (const ip of ownership.ips()) {
+      if (opened.some(n => ownership.allowedOn(ip, n))) {
+        announcer.lose(ip);
+        announcer.gain(ip);
+      }
+    }
     queueStatus();
   };
   let watcher: { close(): void };

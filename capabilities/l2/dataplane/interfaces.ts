@@ -93,7 +93,9 @@ export function ipFromAttribute(address: Uint8Array | undefined): string | undef
 
 /** Reads one snapshot of every link with its addresses. */
 export async function dumpLinks(socket: RtNetlinkSocket): Promise<LinkSnapshot[]> {
-  const [links, addresses] = await Promise.all([socket.getLinks(), socket.getAddresses()]);
+  // One dump at a time: two multipart dumps in flight on one socket interleave their parts.
+  const links = await socket.getLinks();
+  const addresses = await socket.getAddresses();
   const byIndex = new Map<number, string[]>();
   for (const a of addresses) {
     const index = a.data.index;
@@ -120,6 +122,8 @@ export async function dumpLinks(socket: RtNetlinkSocket): Promise<LinkSnapshot[]
   }
   return out;
 }
+
+const RETRY_MS = 100;
 
 /** Watches links and addresses over netlink and reports each new snapshot (only when it changed). */
 export class InterfaceWatcher {
@@ -170,7 +174,11 @@ export class InterfaceWatcher {
         }
       } while (this.again && !this.closed);
     } catch (error) {
-      if (!this.closed) this.onError(error instanceof Error ? error : new Error(String(error)));
+      if (!this.closed) {
+        this.onError(error instanceof Error ? error : new Error(String(error)));
+        // A failed dump leaves the view stale: try again shortly rather than waiting for an event.
+        setTimeout(() => this.refresh(), RETRY_MS).unref();
+      }
     } finally {
       this.dumping = false;
     }
