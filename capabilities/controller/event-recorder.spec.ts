@@ -77,4 +77,11 @@ describe("EventRecorder", () => {
     expect(port.writes.map(w => w.verb + (w.error ? ` (${w.error.status})` : ""))).toEqual(["createEvent", "patchEvent (404)", "createEvent"]);
     expect(port.done("createEvent")[1]?.body).toMatchObject({ count: 1, firstTimestamp: "2026-11-21T23:31:05Z" });
   });
+
+  it("writes every queued event even when more series than the aggregation cache holds are pending", async () => {
+    const { port, queue, recorder } = setup();
+    for (let i = 0; i < 4200; i++) recorder.record(svc, "Normal", "IPAllocated", `Assigned IP ["198.18.${i >> 8}.${i & 255}"]`);
+    await queue.settled();
+    expect(port.done("createEvent")).toHaveLength(4200);
+  });
 });

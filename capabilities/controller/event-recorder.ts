@@ -45,7 +45,8 @@ export class EventRecorder {
     };
     const key = JSON.stringify([EVENT_SOURCE, involvedObject.kind, involvedObject.namespace, involvedObject.name, involvedObject.uid, involvedObject.apiVersion, type, reason, message]);
     const now = rfc3339(this.clock.now());
-    const known = this.series.get(key);
+    let series = this.series.get(key);
+    const known = series;
     if (known) {
       known.event.count += 1;
       known.event.lastTimestamp = now;
@@ -64,15 +65,16 @@ export class EventRecorder {
         lastTimestamp: now,
         count: 1,
       };
-      this.series.set(key, { event, created: false });
+      series = { event, created: false };
+      this.series.set(key, series);
+      // Forgetting a series only ends aggregation for it: its queued write holds the series itself.
       if (this.series.size > MAX_SERIES) this.series.delete(this.series.keys().next().value as string);
     }
-    this.queue.add(`event:${key}`, () => this.write(key));
+    const s = series as Series;
+    this.queue.add(`event:${s.event.metadata.namespace}/${s.event.metadata.name}`, () => this.write(s));
   }
 
-  private async write(key: string): Promise<void> {
-    const s = this.series.get(key);
-    if (!s) return;
+  private async write(s: Series): Promise<void> {
     const { event } = s;
     const ref = { namespace: event.metadata.namespace, name: event.metadata.name };
     if (!s.created) {

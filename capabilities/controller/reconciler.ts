@@ -99,7 +99,7 @@ export class Reconciler {
     this.loadConfig();
     const buffered = this.buffered ?? [];
     this.buffered = undefined;
-    for (const apply of buffered) apply();
+    for (const apply of buffered) this.guarded(apply);
   }
 
   async stop(): Promise<void> {
@@ -118,7 +118,17 @@ export class Reconciler {
   private deliver(apply: () => void): void {
     if (this.stopped) return;
     if (this.buffered) this.buffered.push(apply);
-    else apply();
+    else this.guarded(apply);
+  }
+
+  /** A bug in handling one event must not stop the watch that delivered it. */
+  private guarded(apply: () => void): void {
+    try {
+      apply();
+    } catch (e) {
+      this.opts.metrics.updateErrors.inc();
+      this.opts.log?.(`handling a watch event failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
   }
 
   private onEvent(resource: WatchedResource, phase: WatchPhase, obj: KubeObject): void {
