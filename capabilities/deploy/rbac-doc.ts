@@ -1,0 +1,102 @@
+/**
+ * docs/rbac.md, rendered from the table in rbac.ts so the document cannot drift from the grants
+ * (rbac.spec.ts fails when it does). Regenerate with `npx tsx capabilities/deploy/rbac-doc.ts --write`.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
+import {
+  controllerRules,
+  installerCommands,
+  peprRbac,
+  speakerClusterRules,
+  speakerInstallerRules,
+  speakerNamespaceRules,
+  type PolicyRule,
+  type ReasonedRule,
+} from "./rbac";
+
+export const RBAC_DOC_PATH = "docs/rbac.md";
+
+const code = (values: string[]) => values.map(v => `\`${v === "" ? '""' : v}\``).join(", ");
+const cells = (r: PolicyRule) => [code(r.apiGroups), code(r.resources), r.resourceNames ? code(r.resourceNames) : "any", code(r.verbs)];
+const row = (values: string[]) => `| ${values.map(v => v.replaceAll("|", "\\|")).join(" | ")} |`;
+const HEADER = ["| API groups | resources | names | verbs | why |", "|---|---|---|---|---|"];
+
+function reasonedTable(rules: readonly ReasonedRule[]): string[] {
+  return [...HEADER, ...rules.map(r => row([...cells(r.rule), r.why]))];
+}
+
+export function renderRbacDoc(): string {
+  const controller = controllerRules().map(r => row([...cells(r.rule), r.uses.map(u => (u.by === "speaker-grant" ? `granted on to the speaker (${u.why})` : `${u.by}: ${u.why}`)).join("; ")]));
+  return [
+    "<!-- Generated from capabilities/deploy/rbac.ts by capabilities/deploy/rbac-doc.ts; do not edit. -->",
+    "# Lodestone's permissions",
+    "",
+    "Every permission Lodestone holds, who holds it and why. No wildcard, no `escalate`, `bind` or",
+    "`impersonate`, and no rule without a use: `capabilities/deploy/rbac.spec.ts` checks all of that on the",
+    "same table this page is rendered from.",
+    "",
+    "## How it is put together",
+    "",
+    `- **The controller** is the Pepr module. \`pepr build\` / \`pepr deploy\` with \`rbacMode: scoped\` write the rules`,
+    `  below (package.json \`pepr.rbac\`) into one ClusterRole, \`${PEPR_MODULE_NAME}\`, bound to the ServiceAccount`,
+    `  \`${PEPR_MODULE_NAME}\` in \`pepr-system\`. Pepr has no namespaced Role for a module, so every rule holds in every`,
+    "  namespace; that is why every write of the start-up routine is pinned to one name (the names column). (Pepr's default",
+    "  `rbacMode: admin` would grant `*` on `*`.)",
+    "- **The speaker's** ClusterRole and Role are applied by the controller at start-up. Kubernetes only lets a",
+    "  subject grant permissions it holds (the RBAC escalation check), so the controller holds every speaker",
+    "  rule too (rows marked *granted on to the speaker*).",
+    "- **Secrets are the exception.** The speaker reads Secrets in the Lodestone namespace (the heartbeat key",
+    "  `memberlist` and BGPPeer `passwordSecret`s). For the controller to grant that it would need Secret access",
+    "  in its ClusterRole, that is, to every Secret of the cluster; and `create` on Secrets anywhere, even for one",
+    "  name, lets its holder mint a token for any ServiceAccount (a `kubernetes.io/service-account-token` Secret).",
+    `  So the installer creates the heartbeat Secret and the Role \`${SPEAKER_SECRETS_ROLE}\` once (below), and the`,
+    "  controller holds no Secret permission at all.",
+    "- **What the DaemonSet grant means.** Managing the speaker DaemonSet (host network, NET_RAW) is power over",
+    "  every node; the rule is pinned to the one DaemonSet name, and the image comes from the controller's",
+    "  configuration (`LODESTONE_SPEAKER_IMAGE`), never from user input. The pin is on the name, not the",
+    "  namespace (a ClusterRole cannot say which namespace): a compromised controller could create a DaemonSet",
+    "  of that name elsewhere, running as another ServiceAccount of that namespace. Where that matters, a",
+    "  ValidatingAdmissionPolicy can hold the controller's ServiceAccount to the Lodestone namespace for",
+    "  `daemonsets`, `serviceaccounts`, `roles` and `rolebindings`.",
+    "- Rules are never split across two entries with the same API groups and resources: Pepr merges such",
+    "  entries into one, keeping the first one's `resourceNames`, which would silently widen or narrow them.",
+    "",
+    `## Controller: ClusterRole \`${PEPR_MODULE_NAME}\``,
+    "",
+    ...HEADER,
+    ...controller,
+    "",
+    `## Speaker: ClusterRole \`${SPEAKER_NAME}\` (applied by the controller)`,
+    "",
+    ...reasonedTable(speakerClusterRules),
+    "",
+    `## Speaker: Role \`${SPEAKER_NAME}\` in the Lodestone namespace (applied by the controller)`,
+    "",
+    ...reasonedTable(speakerNamespaceRules),
+    "",
+    `## Speaker: Role \`${SPEAKER_SECRETS_ROLE}\` in the Lodestone namespace (made by the installer)`,
+    "",
+    ...reasonedTable(speakerInstallerRules),
+    "",
+    "Run once, before `pepr deploy` (a MetalLB cluster already has the namespace and the `memberlist` Secret:",
+    "skip those two):",
+    "",
+    "```sh",
+    ...installerCommands(),
+    "```",
+    "",
+    "## package.json",
+    "",
+    "```json",
+    JSON.stringify({ rbacMode: "scoped", rbac: peprRbac() }, null, 2),
+    "```",
+    "",
+  ].join("\n");
+}
+
+if (process.argv[1]?.endsWith("rbac-doc.ts") && process.argv.includes("--write")) {
+  writeFileSync(join(__dirname, "..", "..", RBAC_DOC_PATH), renderRbacDoc());
+  console.log(`wrote ${RBAC_DOC_PATH}`);
+}
