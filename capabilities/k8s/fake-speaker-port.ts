@@ -1,0 +1,169 @@
+/**
+ * An in-memory SpeakerPort for tests: objects per resource that tests add, change and delete (the
+ * watchers hear it), a switch that makes the API unreachable (lists fail, watches report an
+ * error), and a record of every write.
+ */
+import { ApiError, keyOf, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "./controller-port";
+import { L2_STATUS_LABELS, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "./speaker-port";
+
+export interface StoredL2Status {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  status: L2StatusBody;
+}
+
+export type SpeakerWrite =
+  | { op: "createL2Status"; name: string; status: L2StatusBody }
+  | { op: "updateL2Status"; name: string; status: L2StatusBody }
+  | { op: "deleteL2Status"; name: string }
+  | { op: "setServiceCondition"; service: string; condition: Condition }
+  | { op: "createEvent"; event: CoreEvent }
+  | { op: "writeConfigurationState"; name: string; status: ConfigurationStateStatus };
+
+export class FakeSpeakerPort implements SpeakerPort {
+  private readonly objects = new Map<SpeakerResource, Map<string, KubeObject>>();
+  private readonly watchers = new Map<SpeakerResource, Set<SpeakerWatchHandler>>();
+  readonly l2Statuses = new Map<string, StoredL2Status>();
+  readonly conditions = new Map<string, Condition[]>();
+  readonly events: CoreEvent[] = [];
+  readonly configurationStates = new Map<string, { labels: Record<string, string>; status: ConfigurationStateStatus }>();
+  readonly writes: SpeakerWrite[] = [];
+  /** While true every call fails as if the API server could not be reached. */
+  unreachable = false;
+  listCalls = 0;
+  private nextName = 0;
+  private readonly writeListeners = new Set<() => void>();
+
+  private store(resource: SpeakerResource): Map<string, KubeObject> {
+    let m = this.objects.get(resource);
+    if (!m) this.objects.set(resource, (m = new Map()));
+    return m;
+  }
+
+  /** Adds or replaces an object; watchers hear ADDED or MODIFIED. */
+  apply(resource: SpeakerResource, object: KubeObject): void {
+    const m = this.store(resource);
+    const phase = m.has(keyOf(object)) ? "MODIFIED" : "ADDED";
+    m.set(keyOf(object), structuredClone(object));
+    if (!this.unreachable) for (const w of this.watchers.get(resource) ?? []) w.event(phase, structuredClone(object));
+  }
+
+  remove(resource: SpeakerResource, object: KubeObject): void {
+    const m = this.store(resource);
+    const stored = m.get(keyOf(object));
+    if (!stored) return;
+    m.delete(keyOf(object));
+    if (!this.unreachable) for (const w of this.watchers.get(resource) ?? []) w.event("DELETED", structuredClone(stored));
+  }
+
+  /** Cuts the API off: every open watch reports `error`, and calls fail until `reconnect()`. */
+  disconnect(): void {
+    this.unreachable = true;
+    for (const set of this.watchers.values()) for (const w of set) w.error(new Error("connect ECONNREFUSED"));
+  }
+
+  reconnect(): void {
+    this.unreachable = false;
+  }
+
+  /** Resolves at the next write (for tests that wait for the speaker to act). */
+  nextWrite(): Promise<void> {
+    return new Promise(resolve => {
+      const once = (): void => {
+        this.writeListeners.delete(once);
+        resolve();
+      };
+      this.writeListeners.add(once);
+    });
+  }
+
+  private check(what: string): void {
+    if (this.unreachable) throw new ApiError(0, `${what}: connect ECONNREFUSED`);
+  }
+
+  private wrote(w: SpeakerWrite): void {
+    this.writes.push(w);
+    for (const l of [...this.writeListeners]) l();
+  }
+
+  async list(resource: SpeakerResource): Promise<KubeObject[]> {
+    this.listCalls++;
+    this.check(`list ${resource}`);
+    return [...this.store(resource).values()].map(o => structuredClone(o));
+  }
+
+  async watch(resource: SpeakerResource, _namespace: string, handler: SpeakerWatchHandler): Promise<Watch> {
+    this.check(`watch ${resource}`);
+    let set = this.watchers.get(resource);
+    if (!set) this.watchers.set(resource, (set = new Set()));
+    set.add(handler);
+    return { stop: () => set.delete(handler) };
+  }
+
+  watcherCount(resource: SpeakerResource): number {
+    return this.watchers.get(resource)?.size ?? 0;
+  }
+
+  async listL2Statuses(namespace: string, node: string): Promise<KubeObject[]> {
+    this.check("list servicel2statuses");
+    return [...this.l2Statuses.values()]
+      .filter(s => s.namespace === namespace && s.labels[L2_STATUS_LABELS.node] === node)
+      .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
+  }
+
+  async createL2Status(namespace: string, status: L2StatusBody): Promise<string> {
+    this.check("create servicel2status");
+    const name = `l2-${(this.nextName++).toString(36).padStart(5, "0")}`;
+    const labels = { [L2_STATUS_LABELS.node]: status.node, [L2_STATUS_LABELS.serviceName]: status.serviceName, [L2_STATUS_LABELS.serviceNamespace]: status.serviceNamespace };
+    this.l2Statuses.set(name, { name, namespace, labels, status: structuredClone(status) });
+    this.wrote({ op: "createL2Status", name, status: structuredClone(status) });
+    return name;
+  }
+
+  async updateL2Status(_namespace: string, name: string, status: L2StatusBody): Promise<void> {
+    this.check("update servicel2status");
+    const s = this.l2Statuses.get(name);
+    if (!s) throw new ApiError(404, `servicel2statuses.metallb.io "${name}" not found`);
+    s.status = structuredClone(status);
+    this.wrote({ op: "updateL2Status", name, status: structuredClone(status) });
+  }
+
+  async deleteL2Status(_namespace: string, name: string): Promise<void> {
+    this.check("delete servicel2status");
+    this.l2Statuses.delete(name);
+    this.wrote({ op: "deleteL2Status", name });
+  }
+
+  async setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void> {
+    this.check("patch service status");
+    const key = `${ref.namespace}/${ref.name}`;
+    const list = (this.conditions.get(key) ?? []).filter(c => c.type !== condition.type);
+    this.conditions.set(key, [...list, structuredClone(condition)]);
+    // The watched Service shows the condition too, as the API server's would.
+    const svc = this.store("Service").get(key);
+    if (svc) {
+      const status = (svc.status ?? {}) as { conditions?: Condition[] };
+      const others = (status.conditions ?? []).filter(c => c.type !== condition.type);
+      this.apply("Service", { ...svc, status: { ...status, conditions: [...others, structuredClone(condition)] } });
+    }
+    this.wrote({ op: "setServiceCondition", service: key, condition: structuredClone(condition) });
+  }
+
+  /** The condition of `type` on the Service, as last written. */
+  condition(service: string, type: string): Condition | undefined {
+    return this.conditions.get(service)?.find(c => c.type === type);
+  }
+
+  async createEvent(event: CoreEvent): Promise<void> {
+    this.check("create event");
+    this.events.push(structuredClone(event));
+    this.wrote({ op: "createEvent", event: structuredClone(event) });
+  }
+
+  async writeConfigurationState(ref: ObjectRef, labels: Record<string, string>, status: ConfigurationStateStatus): Promise<void> {
+    this.check("write configurationstate");
+    this.configurationStates.set(ref.name, { labels: { ...labels }, status: structuredClone(status) });
+    this.wrote({ op: "writeConfigurationState", name: ref.name, status: structuredClone(status) });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The narrow Kubernetes port of the speaker: what it lists and watches to decide what to announce,
+ * and what it writes to show it (reference metallb.md 1.8, 1.9, 2.7). Two implementations:
+ * kubernetes-fluent-client (speaker/kfc-speaker-port.ts) and an in-memory recording fake
+ * (fake-speaker-port.ts) for tests.
+ *
+ * Objects cross the port as plain JSON; the speaker reads them through capabilities/announce and
+ * parseConfig, never trusting their shape.
+ */
+import type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, ObjectRef, Watch, WatchPhase } from "./controller-port";
+
+export type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, ObjectRef, Watch, WatchPhase } from "./controller-port";
+
+/**
+ * What the speaker watches. Services, EndpointSlices and Nodes cluster-wide; the config kinds,
+ * Secrets and the speaker Pods (peer discovery) in the Lodestone namespace.
+ */
+export type SpeakerResource =
+  | "Service"
+  | "EndpointSlice"
+  | "Node"
+  | "IPAddressPool"
+  | "L2Advertisement"
+  | "BGPAdvertisement"
+  | "BGPPeer"
+  | "BFDProfile"
+  | "Community"
+  | "Secret"
+  | "SpeakerPod";
+
+export const SPEAKER_RESOURCES = [
+  "Service",
+  "EndpointSlice",
+  "Node",
+  "IPAddressPool",
+  "L2Advertisement",
+  "BGPAdvertisement",
+  "BGPPeer",
+  "BFDProfile",
+  "Community",
+  "Secret",
+  "SpeakerPod",
+] as const satisfies readonly SpeakerResource[];
+
+/** The labels of the speaker Pods (MetalLB's are `app=metallb,component=speaker`). */
+export const SPEAKER_POD_LABELS: Readonly<Record<string, string>> = { app: "lodestone", component: "speaker" };
+
+export interface SpeakerWatchHandler {
+  event(phase: WatchPhase, object: KubeObject): void;
+  /** The watch lost its connection or failed; it may recover by itself, but events may have been missed. */
+  error(error: Error): void;
+}
+
+/** The status of a ServiceL2Status (reference 1.8). */
+export interface L2StatusBody {
+  node: string;
+  serviceName: string;
+  serviceNamespace: string;
+  interfaces: { name: string }[];
+}
+
+export const L2_STATUS_LABELS = {
+  node: "metallb.io/node",
+  serviceName: "metallb.io/service-name",
+  serviceNamespace: "metallb.io/service-namespace",
+} as const;
+
+export interface SpeakerPort {
+  /** Every object of the resource (cluster-wide or in `namespace`, see SpeakerResource). */
+  list(resource: SpeakerResource, namespace: string): Promise<KubeObject[]>;
+  /** Watches the resource; the handler sees every change after the call resolves. */
+  watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler): Promise<Watch>;
+  /** The ServiceL2Status objects of one node (label metallb.io/node) in `namespace`. */
+  listL2Statuses(namespace: string, node: string): Promise<KubeObject[]>;
+  /** Creates a ServiceL2Status (generateName `l2-`, the three labels) and writes its status; returns its name. */
+  createL2Status(namespace: string, status: L2StatusBody): Promise<string>;
+  /** Rewrites the status of an existing ServiceL2Status (the interfaces changed). */
+  updateL2Status(namespace: string, name: string, status: L2StatusBody): Promise<void>;
+  /** Deletes a ServiceL2Status; a missing one is not an error. */
+  deleteL2Status(namespace: string, name: string): Promise<void>;
+  /**
+   * Sets one condition on services/<name>/status, leaving every other condition (the controller's
+   * `lodestone.dev/IPAllocated`) as it is: a strategic merge patch keyed on the condition type.
+   */
+  setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void>;
+  createEvent(event: CoreEvent): Promise<void>;
+  /** Creates the ConfigurationState object when missing, then writes its status. */
+  writeConfigurationState(ref: ObjectRef, labels: Record<string, string>, status: ConfigurationStateStatus): Promise<void>;
+}

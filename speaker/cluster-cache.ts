@@ -1,0 +1,142 @@
+/**
+ * The speaker's copy of the cluster: every watched resource as a map kept current by list + watch,
+ * published as one Snapshot stream.
+ *
+ * When a watch fails (API server restarting, network cut) nothing is forgotten: the last snapshot
+ * stays in force, so the node keeps announcing what it announced. The resource is then listed
+ * again, retrying with backoff until the API answers, and the fresh list replaces the old copy
+ * (this is how deletions missed during the outage are noticed).
+ */
+import { BehaviorSubject, type Observable } from "rxjs";
+import { keyOf, type KubeObject, type Watch } from "../capabilities/k8s/controller-port";
+import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../capabilities/k8s/speaker-port";
+
+export type Snapshot = Readonly<Record<SpeakerResource, readonly KubeObject[]>>;
+
+export interface CacheTimer {
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+const realTimer: CacheTimer = {
+  setTimer: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+export interface ClusterCacheOptions {
+  port: SpeakerPort;
+  namespace: string;
+  /** First relist delay after an error; doubles up to maxRelistDelayMs. */
+  relistDelayMs?: number;
+  maxRelistDelayMs?: number;
+  timer?: CacheTimer;
+  log?: (message: string) => void;
+  /** Resources to watch (all of SPEAKER_RESOURCES by default). */
+  resources?: readonly SpeakerResource[];
+}
+
+export class ClusterCache {
+  private readonly maps = new Map<SpeakerResource, Map<string, KubeObject>>();
+  private readonly watches: Watch[] = [];
+  private readonly pendingRelist = new Map<SpeakerResource, () => void>();
+  private readonly subject = new BehaviorSubject<Snapshot | undefined>(undefined);
+  private stopped = false;
+  private readonly resources: readonly SpeakerResource[];
+  private readonly timer: CacheTimer;
+  /** Relists done after an error (for metrics and tests). */
+  resyncs = 0;
+
+  constructor(private readonly opts: ClusterCacheOptions) {
+    this.resources = opts.resources ?? SPEAKER_RESOURCES;
+    this.timer = opts.timer ?? realTimer;
+  }
+
+  /** Snapshots, the first once every resource has been listed. */
+  get snapshots(): Observable<Snapshot | undefined> {
+    return this.subject;
+  }
+
+  current(): Snapshot | undefined {
+    return this.subject.value;
+  }
+
+  /** Lists and watches every resource; retries each initial list until it succeeds. */
+  async start(): Promise<void> {
+    await Promise.all(this.resources.map(r => this.startOne(r)));
+    this.publish();
+  }
+
+  private async startOne(resource: SpeakerResource): Promise<void> {
+    let delay = this.opts.relistDelayMs ?? 1000;
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        this.maps.set(resource, byKey(await this.opts.port.list(resource, this.opts.namespace)));
+        const watch = await this.opts.port.watch(resource, this.opts.namespace, {
+          event: (phase, object) => this.onEvent(resource, phase, object),
+          error: error => this.onError(resource, error),
+        });
+        if (this.stopped) watch.stop();
+        else this.watches.push(watch);
+        return;
+      } catch (e) {
+        this.opts.log?.(`list/watch ${resource} failed, retrying in ${delay} ms: ${String(e)}`);
+        await new Promise<void>(resolve => this.timer.setTimer(delay, resolve));
+        delay = Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000);
+      }
+    }
+  }
+
+  private onEvent(resource: SpeakerResource, phase: "ADDED" | "MODIFIED" | "DELETED", object: KubeObject): void {
+    const map = this.maps.get(resource);
+    if (!map) return;
+    if (phase === "DELETED") map.delete(keyOf(object));
+    else map.set(keyOf(object), object);
+    this.publish();
+  }
+
+  private onError(resource: SpeakerResource, error: Error): void {
+    if (this.stopped || this.pendingRelist.has(resource)) return;
+    this.opts.log?.(`watch ${resource} failed, keeping the last known state: ${error.message}`);
+    this.scheduleRelist(resource, this.opts.relistDelayMs ?? 1000);
+  }
+
+  private scheduleRelist(resource: SpeakerResource, delay: number): void {
+    const cancel = this.timer.setTimer(delay, () => {
+      this.opts.port.list(resource, this.opts.namespace).then(
+        items => {
+          this.pendingRelist.delete(resource);
+          if (this.stopped) return;
+          this.maps.set(resource, byKey(items));
+          this.resyncs++;
+          this.opts.log?.(`relisted ${resource} (${items.length} objects)`);
+          this.publish();
+        },
+        () => {
+          if (!this.stopped) this.scheduleRelist(resource, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000));
+        },
+      );
+    });
+    this.pendingRelist.set(resource, cancel);
+  }
+
+  private publish(): void {
+    if (this.stopped || this.resources.some(r => !this.maps.has(r))) return;
+    const snap = {} as Record<SpeakerResource, KubeObject[]>;
+    for (const r of SPEAKER_RESOURCES) snap[r] = [...(this.maps.get(r)?.values() ?? [])];
+    this.subject.next(snap);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.watches) w.stop();
+    for (const cancel of this.pendingRelist.values()) cancel();
+    this.pendingRelist.clear();
+    this.subject.complete();
+  }
+}
+
+function byKey(items: readonly KubeObject[]): Map<string, KubeObject> {
+  return new Map(items.map(o => [keyOf(o), o]));
+}

@@ -1,0 +1,71 @@
+/**
+ * What the speaker needs from the L2 data plane (capabilities/l2/dataplane: interfaces, packet
+ * sockets, responder, heartbeats, election loop). Declared here so the speaker can be built and
+ * tested before the data plane lands; `startL2DataPlane` returns an object of this shape (its
+ * `setServices`, `beginHandover` and `stop` match; the rest is the wiring the lead joins).
+ */
+import type { HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
+import type { AnnouncedService } from "../capabilities/l2/announcements";
+
+/** What the data plane tells the speaker about one Service, for status, events and metrics. */
+export type L2DataPlaneEvent =
+  /** This node now answers for the Service's IPs on these interfaces (sent again when they change). */
+  | { readonly type: "announcing"; readonly service: string; readonly ips: readonly string[]; readonly interfaces: readonly string[] }
+  /** This node stopped answering for the Service (another node won, or it is no longer announced). */
+  | { readonly type: "released"; readonly service: string }
+  /** This node won the election but none of the selected interfaces exists here. */
+  | { readonly type: "interfaceMissing"; readonly service: string; readonly interfaces: readonly string[] };
+
+export interface L2DataPlane {
+  setServices(services: readonly AnnouncedService[]): void;
+  /** The other speakers to exchange heartbeats with (from the speaker Pods). */
+  setPeers(peers: readonly HeartbeatPeer[]): void;
+  /** The heartbeat keys' Secret (`memberlist`), or undefined when it does not exist. */
+  setHeartbeatSecret(secret: { data?: Record<string, string> } | undefined): void;
+  /** SIGTERM: hand every owned IP to its next owner; resolves when done (or timed out). */
+  beginHandover(): Promise<void>;
+  stop(): void;
+  onEvent(listener: (event: L2DataPlaneEvent) => void): () => void;
+}
+
+/**
+ * A data plane for tests: records what it is told and lets the test say what it announces. With
+ * `autoElect`, it acts like a single-node cluster where this node wins every Service it is given.
+ */
+export class FakeL2DataPlane implements L2DataPlane {
+  readonly servicesCalls: (readonly AnnouncedService[])[] = [];
+  peers: readonly HeartbeatPeer[] = [];
+  secret: { data?: Record<string, string> } | undefined;
+  handoverCalls = 0;
+  stopped = false;
+  private readonly listeners = new Set<(event: L2DataPlaneEvent) => void>();
+
+  get services(): readonly AnnouncedService[] {
+    return this.servicesCalls[this.servicesCalls.length - 1] ?? [];
+  }
+
+  setServices(services: readonly AnnouncedService[]): void {
+    this.servicesCalls.push(services);
+  }
+  setPeers(peers: readonly HeartbeatPeer[]): void {
+    this.peers = peers;
+  }
+  setHeartbeatSecret(secret: { data?: Record<string, string> } | undefined): void {
+    this.secret = secret;
+  }
+  async beginHandover(): Promise<void> {
+    this.handoverCalls++;
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+  onEvent(listener: (event: L2DataPlaneEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Emits an event as the real data plane would. */
+  emit(event: L2DataPlaneEvent): void {
+    for (const l of [...this.listeners]) l(event);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * One snapshot of the cluster in, everything this speaker should do out: the parsed configuration
+ * (and its problems, for ConfigurationState), the announcement plan, the heartbeat peers and key
+ * Secret. Pure; the pipeline runs it on every (debounced) snapshot and acts only when the result
+ * changed.
+ *
+ * An invalid configuration does not stop announcing: as MetalLB does, the speaker keeps the last
+ * configuration that parsed and reports the problems (reference 3.6).
+ */
+import { computeDesired, readEndpointSlice, readNode, readService, type DesiredState, type EndpointSliceView, type SpeakerService } from "../capabilities/announce";
+import { parseConfig } from "../capabilities/config/parse";
+import type { SecretInput } from "../capabilities/config/peers";
+import type { Config, ConfigProblem } from "../capabilities/config/types";
+import type { KubeObject } from "../capabilities/k8s/controller-port";
+import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
+import { HEARTBEAT_SECRET_NAME } from "../capabilities/l2/heartbeat-keys";
+import type { ElectionNode } from "../capabilities/l2/election";
+import type { Snapshot } from "./cluster-cache";
+
+export interface SpeakerSettings {
+  node: string;
+  namespace: string;
+  lbClass?: string;
+  ignoreExcludeLB?: boolean;
+  /** Fixed peers (LODESTONE_SPEAKER_PEERS) instead of the speaker Pods. */
+  staticPeers?: readonly HeartbeatPeer[];
+  heartbeatPort?: number;
+}
+
+export interface SpeakerState {
+  /** The configuration in force (the last valid one when the current one is invalid); undefined before any. */
+  config?: Config;
+  problems: readonly ConfigProblem[];
+  /** The current configuration does not parse and an older one is in force. */
+  stale: boolean;
+  desired: DesiredState;
+  /** The Services with ingress IPs this speaker handles, by key. */
+  services: ReadonlyMap<string, SpeakerService>;
+  /** The raw Service objects of `services` (for events: uid, resourceVersion, conditions). */
+  serviceObjects: ReadonlyMap<string, KubeObject>;
+  peers: readonly HeartbeatPeer[];
+  heartbeatSecret?: { data?: Record<string, string> };
+}
+
+const EMPTY: DesiredState = { l2: [], bgp: [], verdicts: [] };
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+function stringData(v: unknown): Record<string, string> | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) if (typeof val === "string") out[k] = val;
+  return out;
+}
+
+/** `node=address[:port],...` (LODESTONE_SPEAKER_PEERS). Entries that do not parse are skipped. */
+export function parseStaticPeers(text: string, defaultPort = DEFAULT_HEARTBEAT_PORT): HeartbeatPeer[] {
+  const out: HeartbeatPeer[] = [];
+  for (const entry of text.split(",").map(s => s.trim()).filter(Boolean)) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) continue;
+    const node = entry.slice(0, eq);
+    let address = entry.slice(eq + 1);
+    let port = defaultPort;
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
+    const v4port = /^([^:]+):(\d+)$/.exec(address);
+    if (bracketed?.[1]) {
+      address = bracketed[1];
+      if (bracketed[2]) port = Number(bracketed[2]);
+    } else if (v4port?.[1] && v4port[2]) {
+      address = v4port[1];
+      port = Number(v4port[2]);
+    }
+    if (address && port > 0 && port < 65536) out.push({ node, address, port });
+  }
+  return out;
+}
+
+/** Peers from the speaker Pods: node name and pod IP (hostNetwork: the node's address), running only. */
+export function peersFromPods(pods: readonly KubeObject[], self: string, port = DEFAULT_HEARTBEAT_PORT): HeartbeatPeer[] {
+  const out = new Map<string, HeartbeatPeer>();
+  for (const pod of pods) {
+    const node = str(obj(pod.spec).nodeName);
+    const address = str(obj(pod.status).podIP);
+    if (!node || !address || node === self || pod.metadata && "deletionTimestamp" in pod.metadata) continue;
+    out.set(node, { node, address, port });
+  }
+  return [...out.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
+}
+
+export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, lastValid: Config | undefined): SpeakerState {
+  const secrets = new Map<string, SecretInput>();
+  let heartbeatSecret: { data?: Record<string, string> } | undefined;
+  for (const s of snapshot.Secret) {
+    const name = s.metadata?.name ?? "";
+    const data = stringData(s.data);
+    const type = str(s.type);
+    secrets.set(name, { ...(type ? { type } : {}), ...(data ? { data } : {}) });
+    if (name === HEARTBEAT_SECRET_NAME) heartbeatSecret = data ? { data } : {};
+  }
+  const nodes = snapshot.Node.map(readNode).filter((n): n is ElectionNode => n !== undefined);
+  const parsed = parseConfig({
+    namespace: settings.namespace,
+    objects: [...snapshot.IPAddressPool, ...snapshot.L2Advertisement, ...snapshot.BGPAdvertisement, ...snapshot.BGPPeer, ...snapshot.BFDProfile, ...snapshot.Community],
+    secrets,
+    nodes,
+  });
+  const config = parsed.config ?? lastValid;
+  const services = new Map<string, SpeakerService>();
+  const serviceObjects = new Map<string, KubeObject>();
+  for (const raw of snapshot.Service) {
+    const s = readService(raw, settings.lbClass);
+    if (!s) continue;
+    services.set(s.key, s);
+    serviceObjects.set(s.key, raw);
+  }
+  const slices = snapshot.EndpointSlice.map(readEndpointSlice).filter((e): e is EndpointSliceView => e !== undefined && services.has(e.serviceKey));
+  const desired = config
+    ? computeDesired({ config, services: [...services.values()], endpointSlices: slices, nodes, node: settings.node, ...(settings.ignoreExcludeLB ? { ignoreExcludeLB: true } : {}) })
+    : EMPTY;
+  const peers = settings.staticPeers ? settings.staticPeers.filter(p => p.node !== settings.node) : peersFromPods(snapshot.SpeakerPod, settings.node, settings.heartbeatPort);
+  return {
+    ...(config ? { config } : {}),
+    problems: parsed.problems,
+    stale: parsed.config === undefined && lastValid !== undefined,
+    desired,
+    services,
+    serviceObjects,
+    peers,
+    ...(heartbeatSecret ? { heartbeatSecret } : {}),
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The speaker: watched cluster -> one desired state per node -> L2 data plane and status writes.
+ *
+ *   ClusterCache ─snapshots─> debounce ─> speakerState() ─┬─ L2 services (distinct) ─> dataPlane.setServices
+ *                                                         ├─ peers, heartbeat Secret ─> dataPlane
+ *                                                         ├─ config problems (distinct) ─> ConfigurationState speaker-<node>
+ *                                                         └─ every state ─> StatusWriter <─ data plane reports
+ *
+ * While the API server is unreachable the cache keeps its last snapshot, so nothing here changes
+ * and the node keeps announcing; when it returns the cache relists and the pipeline recomputes.
+ */
+import { Registry } from "prom-client";
+import { debounceTime, distinctUntilChanged, filter, map, share, type Observable, type Subscription } from "rxjs";
+import { configurationStatus } from "../capabilities/controller/config-state";
+import type { Config } from "../capabilities/config/types";
+import type { ConfigurationStateStatus } from "../capabilities/k8s/controller-port";
+import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
+import { ClusterCache, type CacheTimer, type Snapshot } from "./cluster-cache";
+import type { L2DataPlane } from "./data-plane";
+import { SpeakerMetrics } from "./metrics";
+import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker-state";
+import { StatusWriter } from "./status-writer";
+
+export interface SpeakerOptions extends SpeakerSettings {
+  port: SpeakerPort;
+  dataPlane: L2DataPlane;
+  registry?: Registry;
+  /** How long the snapshot must be quiet before the state is recomputed (bursts of watch events). */
+  debounceMs?: number;
+  /** First delay before relisting after a watch error (doubles up to 30 s). */
+  relistDelayMs?: number;
+  /** Delay before retrying failed status writes. */
+  retryMs?: number;
+  now?: () => number;
+  timer?: CacheTimer;
+  log?: (message: string) => void;
+}
+
+export interface RunningSpeaker {
+  /** Every recomputed state (after debounce). */
+  readonly states: Observable<SpeakerState>;
+  current(): SpeakerState | undefined;
+  /** Resolves once no status write is running. */
+  settled(): Promise<void>;
+  /** SIGTERM: hand the IPs over (data plane), then stop everything. */
+  shutdown(): Promise<void>;
+  stop(): void;
+  readonly registry: Registry;
+  readonly cache: ClusterCache;
+}
+
+const CONFIG_STATE_LABELS = (node: string): Record<string, string> => ({ "metallb.io/component-type": "speaker", "metallb.io/node-name": node });
+
+/** A stable text of a value for change detection (Sets as sorted arrays). */
+export function signature(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)].map(String).sort() : v));
+}
+
+export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker> {
+  const registry = opts.registry ?? new Registry();
+  const metrics = new SpeakerMetrics(registry);
+  const now = opts.now ?? Date.now;
+  const timer: CacheTimer = opts.timer ?? {
+    setTimer: (ms, fn) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    },
+  };
+  const log = opts.log ?? (() => {});
+  const cache = new ClusterCache({ port: opts.port, namespace: opts.namespace, relistDelayMs: opts.relistDelayMs ?? 1000, timer, log });
+  const writer = new StatusWriter({ port: opts.port, node: opts.node, namespace: opts.namespace, now, timer, metrics, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
+  const unsubscribeDataPlane = opts.dataPlane.onEvent(e => writer.onDataPlaneEvent(e));
+
+  let lastValid: Config | undefined;
+  let latest: SpeakerState | undefined;
+  const states = cache.snapshots.pipe(
+    filter((s): s is Snapshot => s !== undefined),
+    debounceTime(opts.debounceMs ?? 10),
+    map(snapshot => {
+      const state = speakerState(snapshot, opts, lastValid);
+      lastValid = state.config;
+      latest = state;
+      metrics.update();
+      metrics.config(state.config !== undefined, state.stale);
+      return state;
+    }),
+    share(),
+  );
+
+  const distinct = <T>(pick: (s: SpeakerState) => T): Observable<T> =>
+    states.pipe(
+      map(pick),
+      distinctUntilChanged((a, b) => signature(a) === signature(b)),
+    );
+
+  let configState: ConfigurationStateStatus | undefined;
+  let configWrite: Promise<void> = Promise.resolve();
+  const writeConfigState = (state: SpeakerState): void => {
+    const status = configurationStatus(state.problems, configState, now());
+    const ref = { namespace: opts.namespace, name: `speaker-${opts.node}` };
+    // Chained, so an older status never lands after a newer one.
+    configWrite = configWrite.then(() =>
+      opts.port.writeConfigurationState(ref, CONFIG_STATE_LABELS(opts.node), status).then(
+        () => void (configState = status),
+        (e: unknown) => log(`writing ConfigurationState failed: ${String(e)}`),
+      ),
+    );
+  };
+
+  const subscriptions: Subscription[] = [
+    distinct(s => s.desired.l2).subscribe(l2 => opts.dataPlane.setServices(l2)),
+    distinct(s => s.peers).subscribe(peers => opts.dataPlane.setPeers(peers)),
+    distinct(s => s.heartbeatSecret).subscribe(secret => opts.dataPlane.setHeartbeatSecret(secret)),
+    states.pipe(distinctUntilChanged((a, b) => signature(a.problems) === signature(b.problems))).subscribe(writeConfigState),
+    states.subscribe(state => writer.update(state)),
+  ];
+
+  await cache.start();
+
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    for (const s of subscriptions) s.unsubscribe();
+    unsubscribeDataPlane();
+    cache.stop();
+    writer.stop();
+    opts.dataPlane.stop();
+  };
+
+  return {
+    states,
+    current: () => latest,
+    settled: async () => {
+      await configWrite;
+      await writer.settled();
+    },
+    shutdown: async () => {
+      await opts.dataPlane.beginHandover();
+      await writer.settled();
+      stop();
+    },
+    stop,
+    registry,
+    cache,
+  };
+}
