@@ -100,4 +100,32 @@ describe("which pools", () => {
       'Warning AllocationFailed: Failed to allocate IP for "default/web": unknown pool "p"',
     ]);
   });
+
+  it("adds the second family's IP when a PreferDualStack Service's pool gains it", async () => {
+    const b = await started([pool("p", ["192.168.172.160/30"])]);
+    b.put("Service", service("dual", { clusterIPs: ["10.96.0.5", "fd00::5"], policy: "PreferDualStack" }));
+    await b.settled();
+    expect(b.ingress("dual")).toEqual(["192.168.172.160"]);
+    b.put("IPAddressPool", pool("p", ["192.168.172.160/30", "2001:db8::/126"]));
+    await b.settled();
+    expect(b.ingress("dual")).toEqual(["192.168.172.160", "2001:db8::"]);
+    expect(b.events("dual")).toEqual(['Normal IPAllocated: Assigned IP ["192.168.172.160"]', 'Normal IPAllocated: Assigned additional IP ["2001:db8::"]']);
+    expect(b.condition("dual")).toMatchObject({ message: "allocated 192.168.172.160, 2001:db8:: from pool p" });
+  });
+
+  it("rewrites the pool annotation when a Service's addresses move to a renamed pool, without moving the IP", async () => {
+    const b = await started([pool("old", ["192.168.172.160/30"])]);
+    b.put("Service", service("web"));
+    await b.settled();
+    // The new pool overlaps the old one: invalid (stale) until the old one goes.
+    b.put("IPAddressPool", pool("new", ["192.168.172.160/30"]));
+    await b.settled();
+    expect(b.svc("web").metadata?.annotations).toEqual({ "metallb.io/ip-allocated-from-pool": "old" });
+    b.api.remove("IPAddressPool", "metallb-system", "old");
+    await b.settled();
+    expect(b.ingress("web")).toEqual(["192.168.172.160"]);
+    expect(b.svc("web").metadata?.annotations).toEqual({ "metallb.io/ip-allocated-from-pool": "new" });
+    expect(b.condition("web")).toMatchObject({ message: "allocated 192.168.172.160 from pool new" });
+    expect(b.events("web")).toEqual(['Normal IPAllocated: Assigned IP ["192.168.172.160"]']);
+  });
 });

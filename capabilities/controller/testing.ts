@@ -32,6 +32,9 @@ export interface SvcOptions {
   ports?: number[];
   statusIPs?: string[];
   loadBalancerClass?: string;
+  /** Default: the fake API server assigns one IPv4 ClusterIP. */
+  clusterIPs?: string[];
+  policy?: "SingleStack" | "PreferDualStack" | "RequireDualStack";
 }
 
 export function service(name: string, o: SvcOptions = {}): KubeObject {
@@ -43,6 +46,10 @@ export function service(name: string, o: SvcOptions = {}): KubeObject {
       type: o.type ?? "LoadBalancer",
       ...(o.loadBalancerIP ? { loadBalancerIP: o.loadBalancerIP } : {}),
       ...(o.loadBalancerClass ? { loadBalancerClass: o.loadBalancerClass } : {}),
+      ...(o.clusterIPs
+        ? { clusterIP: o.clusterIPs[0], clusterIPs: o.clusterIPs, ipFamilies: o.clusterIPs.map(ip => (ip.includes(":") ? "IPv6" : "IPv4")) }
+        : {}),
+      ...(o.policy ? { ipFamilyPolicy: o.policy } : {}),
       ports: (o.ports ?? [80]).map(port => ({ protocol: "TCP", port })),
       selector: { app: name },
     },
