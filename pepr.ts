@@ -5,9 +5,29 @@
 import { PeprModule } from "pepr";
 import cfg from "./package.json";
 import { Webhooks } from "./capabilities/webhooks";
+import { startController } from "./capabilities/controller/main";
+import { KfcControllerPort } from "./capabilities/k8s/kfc-controller-port";
+import { loadBalancerClass, lodestoneNamespace } from "./capabilities/k8s/settings";
 
 export const capabilities = [Webhooks];
 
+const mode = process.env.PEPR_MODE;
 const module = new PeprModule(cfg, capabilities, { deferStart: true });
 // `pepr build` loads this file only to read the bindings (PEPR_MODE=build): nothing may start then.
-if (process.env.PEPR_MODE !== "build") module.start(Number(process.env.LODESTONE_WEBHOOK_PORT ?? 3000));
+if (mode !== "build") module.start(Number(process.env.LODESTONE_WEBHOOK_PORT ?? 3000));
+
+// The allocator runs where Pepr runs its watchers: the single watcher Deployment in a cluster, or the
+// one process of an out-of-cluster run. It watches with kubernetes-fluent-client directly, not
+// through Pepr's When(), which never sees kube-system.
+if (process.env.PEPR_WATCH_MODE === "true" || mode === "dev") {
+  const lbClass = loadBalancerClass();
+  startController({
+    namespace: lodestoneNamespace(),
+    ...(lbClass ? { lbClass } : {}),
+    port: new KfcControllerPort(),
+    log: message => console.log(`lodestone controller: ${message}`),
+  }).catch((err: unknown) => {
+    console.error(`lodestone controller: cannot start: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  });
+}
