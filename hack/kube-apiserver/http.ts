@@ -25,10 +25,13 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** One `Warning: 299 - "<text>"` header value; non-ASCII goes out as raw UTF-8 bytes, as Go writes it. */
+/**
+ * One `Warning: 299 - "<text>"` header value. Go sends non-ASCII as raw UTF-8; Node's HTTP layer cannot
+ * emit raw UTF-8 header bytes, so non-ASCII characters are replaced by "?" (a known difference).
+ */
 export function warningHeader(text: string): string {
   const escaped = text.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
-  return Buffer.from(`299 - "${escaped}"`, "utf8").toString("latin1");
+  return `299 - "${escaped}"`.replace(/[^\t\x20-\x7e]/g, "?");
 }
 
 export function commonHeaders(res: ServerResponse): void {
