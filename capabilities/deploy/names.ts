@@ -22,14 +22,16 @@ export const SPEAKER_NAME = "lodestone-speaker";
 /** Role (in the Lodestone namespace) that lets the speaker read Secrets; created by the installer, see rbac.ts. */
 export const SPEAKER_SECRETS_ROLE = "lodestone-speaker-secrets";
 
-/** Labels of the speaker's pods; the first two are the DaemonSet's (immutable) selector. */
-export const SPEAKER_SELECTOR = {
-  "app.kubernetes.io/name": "lodestone",
-  "app.kubernetes.io/component": "speaker",
-} as const;
+/**
+ * Labels of the speaker's pods. The first two are the DaemonSet's (immutable) selector and what the
+ * speakers list each other by for heartbeats (SPEAKER_POD_LABELS in capabilities/k8s/speaker-port.ts).
+ */
+export const SPEAKER_SELECTOR = { app: "lodestone", component: "speaker" } as const;
 
 export const SPEAKER_LABELS = {
   ...SPEAKER_SELECTOR,
+  "app.kubernetes.io/name": "lodestone",
+  "app.kubernetes.io/component": "speaker",
   "app.kubernetes.io/version": pkg.version,
   "app.kubernetes.io/managed-by": FIELD_MANAGER,
 } as const;

@@ -43,36 +43,35 @@ export interface ReasonedRule {
 
 const METALLB = "metallb.io";
 const CONFIG_RESOURCES = ["ipaddresspools", "l2advertisements", "bgpadvertisements", "bgppeers", "bfdprofiles", "communities"];
-const SPEAKER_STATUS_RESOURCES = ["servicel2statuses", "servicebgpstatuses"];
 /** Pepr's own store CRD, which the module applies when it starts. */
 export const PEPR_STORE_CRD = "peprstores.pepr.dev";
 
 const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]): PolicyRule =>
   resourceNames ? { apiGroups, resources, resourceNames, verbs } : { apiGroups, resources, verbs };
 
-/** The speaker's cluster-wide rules (ClusterRole `lodestone-speaker`). */
+/** The speaker's cluster-wide rules (ClusterRole `lodestone-speaker`), one per SpeakerPort need. */
 export const speakerClusterRules: readonly ReasonedRule[] = [
-  { rule: rule([""], ["services"], ["get", "list", "watch"]), why: "which Services have IPs to announce, and how (traffic policy, sharing key, pool)" },
-  { rule: rule([""], ["services/status"], ["patch"]), why: "the Service condition saying which node announces it and by which protocol" },
-  { rule: rule([""], ["nodes"], ["get", "list", "watch"]), why: "election candidates (labels, NetworkUnavailable, exclude-from-external-load-balancers) and the peers' addresses for heartbeats" },
-  { rule: rule(["discovery.k8s.io"], ["endpointslices"], ["get", "list", "watch"]), why: "ready endpoints per node: externalTrafficPolicy Local announces only from nodes with one" },
-  { rule: rule([""], ["events"], ["create", "patch"]), why: "nodeAssigned / announceFailed Events on Services (patch: the recorder's repeat count)" },
+  { rule: rule([""], ["services"], ["list", "watch"]), why: "which Services have IPs to announce, and how (traffic policy, sharing key, pool)" },
+  { rule: rule([""], ["services/status"], ["patch"]), why: "the lodestone.dev/Announced condition: which node announces the Service, or why none does" },
+  { rule: rule([""], ["nodes"], ["list", "watch"]), why: "election candidates (labels, NetworkUnavailable, exclude-from-external-load-balancers)" },
+  { rule: rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]), why: "ready endpoints per node: externalTrafficPolicy Local announces only from nodes with one" },
+  { rule: rule([""], ["events"], ["create"]), why: "nodeAssigned / announceFailed Events on Services" },
 ];
 
 /** The speaker's rules in the Lodestone namespace (Role `lodestone-speaker`). */
 export const speakerNamespaceRules: readonly ReasonedRule[] = [
-  { rule: rule([METALLB], CONFIG_RESOURCES, ["get", "list", "watch"]), why: "the configuration: pools, advertisements, peers, BFD profiles, communities" },
-  { rule: rule([METALLB], SPEAKER_STATUS_RESOURCES, ["create", "delete", "get", "list", "watch", "patch"]), why: "ServiceL2Status / ServiceBGPStatus: one per announced Service and node, removed when the node stops" },
-  { rule: rule([METALLB], SPEAKER_STATUS_RESOURCES.map(r => `${r}/status`), ["patch"]), why: "their status (node, service, interfaces, peers)" },
-  { rule: rule([METALLB], ["configurationstates"], ["create", "get"]), why: "ConfigurationState `speaker-<node>`: made once per node" },
+  { rule: rule([METALLB], CONFIG_RESOURCES, ["list", "watch"]), why: "the configuration: pools, advertisements, peers, BFD profiles, communities" },
+  { rule: rule([""], ["pods"], ["list", "watch"]), why: "the other speakers' pods (labels app=lodestone, component=speaker): their addresses are the heartbeat peers" },
+  { rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list"]), why: "ServiceL2Status: one per Service this node announces, removed when it stops" },
+  { rule: rule([METALLB], ["servicel2statuses/status"], ["patch"]), why: "its status (node, service, interfaces)" },
+  { rule: rule([METALLB], ["configurationstates"], ["create"]), why: "ConfigurationState `speaker-<node>`, made once per node" },
   { rule: rule([METALLB], ["configurationstates/status"], ["patch"]), why: "whether this node's speaker accepted the configuration, and why not" },
-  { rule: rule([METALLB], ["bgppeers/status"], ["patch"]), why: "BGP session state per node, so `kubectl get bgppeers` shows it" },
 ];
 
 /** What the installer grants the speaker (Role `lodestone-speaker-secrets`), and why the controller cannot. */
 export const speakerInstallerRules: readonly ReasonedRule[] = [
   {
-    rule: rule([""], ["secrets"], ["get", "list", "watch"]),
+    rule: rule([""], ["secrets"], ["list", "watch"]),
     why: "the heartbeat key (Secret `memberlist`) and BGPPeer passwordSecrets; granted by the installer because the controller would need every Secret of the cluster to grant it",
   },
 ];
@@ -92,7 +91,7 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
       uses: [
         { by: "allocator", why: "lists and watches Services in every namespace (kube-system too) and re-reads one before it writes" },
         { by: "allocator", why: "patch: the metallb.io/ip-allocated-from-pool annotation" },
-        grant("get, list, watch"),
+        grant("list, watch"),
       ],
     },
     {
@@ -100,10 +99,10 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
       uses: [{ by: "allocator", why: "status.loadBalancer.ingress and the allocation conditions" }, grant("patch")],
     },
     {
-      rule: rule([""], ["namespaces", "nodes"], ["get", "list", "watch"]),
+      rule: rule([""], ["namespaces", "nodes", "pods"], ["list", "watch"]),
       uses: [
         { by: "allocator", why: "namespaces: pools' serviceAllocation.namespaceSelectors match on namespace labels" },
-        grant("nodes: get, list, watch"),
+        grant("nodes, pods: list, watch"),
       ],
     },
     {
@@ -112,39 +111,39 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
     },
     {
       rule: rule([""], ["events"], ["create", "patch"]),
-      uses: [{ by: "allocator", why: "Events on Services (IPAllocated, AllocationFailed, ...); patch is the recorder's repeat count" }, grant("create, patch")],
+      uses: [{ by: "allocator", why: "Events on Services (IPAllocated, AllocationFailed, ...); patch is the recorder's repeat count" }, grant("create")],
     },
     {
-      rule: rule([METALLB], CONFIG_RESOURCES, ["get", "list", "watch"]),
+      rule: rule([METALLB], CONFIG_RESOURCES, ["list", "watch"]),
       uses: [
         { by: "webhooks", why: "a candidate object is judged together with the configuration already in the namespace" },
         { by: "allocator", why: "lists and watches the configuration" },
-        grant("get, list, watch"),
+        grant("list, watch"),
       ],
     },
     {
-      rule: rule([METALLB], ["ipaddresspools/status", "bgppeers/status"], ["patch"]),
-      uses: [{ by: "allocator", why: "ipaddresspools/status: assigned and available counters" }, grant("bgppeers/status: patch")],
+      rule: rule([METALLB], ["ipaddresspools/status"], ["patch"]),
+      uses: [{ by: "allocator", why: "assigned and available counters" }],
     },
     {
-      rule: rule([METALLB], ["configurationstates"], ["create", "get"]),
-      uses: [{ by: "allocator", why: "creates ConfigurationState `controller` when missing" }, grant("create, get")],
+      rule: rule([METALLB], ["configurationstates"], ["create"]),
+      uses: [{ by: "allocator", why: "creates ConfigurationState `controller` when missing" }, grant("create")],
     },
     {
       rule: rule([METALLB], ["configurationstates/status"], ["patch"]),
       uses: [{ by: "allocator", why: "whether the controller accepted the configuration, and why not" }, grant("patch")],
     },
     {
-      rule: rule([METALLB], SPEAKER_STATUS_RESOURCES, ["create", "delete", "get", "list", "watch", "patch"]),
-      uses: [grant("create, delete, get, list, watch, patch")],
+      rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list"]),
+      uses: [grant("create, delete, list")],
     },
     {
-      rule: rule([METALLB], SPEAKER_STATUS_RESOURCES.map(r => `${r}/status`), ["patch"]),
+      rule: rule([METALLB], ["servicel2statuses/status"], ["patch"]),
       uses: [grant("patch")],
     },
     {
-      rule: rule(["discovery.k8s.io"], ["endpointslices"], ["get", "list", "watch"]),
-      uses: [grant("get, list, watch")],
+      rule: rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
+      uses: [grant("list, watch")],
     },
     {
       rule: rule(["apiextensions.k8s.io"], ["customresourcedefinitions"], ["create", "get", "patch"], crdNames()),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SPEAKER_POD_LABELS } from "../k8s/speaker-port";
 import { DEFAULT_SPEAKER_IMAGE, speakerImage } from "./names";
 import { speakerDaemonSet } from "./speaker-daemonset";
 import { speakerIdentity } from "./speaker-rbac";
@@ -13,13 +14,17 @@ describe("speaker DaemonSet", () => {
       name: "lodestone-speaker",
       namespace: "metallb-system",
       labels: {
+        app: "lodestone",
+        component: "speaker",
         "app.kubernetes.io/name": "lodestone",
         "app.kubernetes.io/component": "speaker",
         "app.kubernetes.io/version": "0.1.0",
         "app.kubernetes.io/managed-by": "lodestone",
       },
     });
-    expect(ds.spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "lodestone", "app.kubernetes.io/component": "speaker" } });
+    expect(ds.spec.selector).toEqual({ matchLabels: { app: "lodestone", component: "speaker" } });
+    // The speakers find each other's pods by these labels.
+    expect(ds.spec.template.metadata.labels).toMatchObject(SPEAKER_POD_LABELS);
     // Every selector label is on the pod template, or the API server refuses the DaemonSet.
     for (const [k, v] of Object.entries(ds.spec.selector.matchLabels)) expect(ds.spec.template.metadata.labels).toHaveProperty([k], v);
     expect(pod.serviceAccountName).toBe("lodestone-speaker");
@@ -101,19 +106,19 @@ describe("speaker identity", () => {
 
   it("reads Services, Nodes and EndpointSlices cluster-wide and its configuration only in its namespace", () => {
     expect(id.clusterRole.rules.map(r => `${r.apiGroups[0]}/${r.resources.join(",")}: ${r.verbs.join(",")}`)).toEqual([
-      "/services: get,list,watch",
+      "/services: list,watch",
       "/services/status: patch",
-      "/nodes: get,list,watch",
-      "discovery.k8s.io/endpointslices: get,list,watch",
-      "/events: create,patch",
+      "/nodes: list,watch",
+      "discovery.k8s.io/endpointslices: list,watch",
+      "/events: create",
     ]);
     expect(id.role.rules.map(r => `${r.apiGroups[0]}/${r.resources.join(",")}: ${r.verbs.join(",")}`)).toEqual([
-      "metallb.io/ipaddresspools,l2advertisements,bgpadvertisements,bgppeers,bfdprofiles,communities: get,list,watch",
-      "metallb.io/servicel2statuses,servicebgpstatuses: create,delete,get,list,watch,patch",
-      "metallb.io/servicel2statuses/status,servicebgpstatuses/status: patch",
-      "metallb.io/configurationstates: create,get",
+      "metallb.io/ipaddresspools,l2advertisements,bgpadvertisements,bgppeers,bfdprofiles,communities: list,watch",
+      "/pods: list,watch",
+      "metallb.io/servicel2statuses: create,delete,list",
+      "metallb.io/servicel2statuses/status: patch",
+      "metallb.io/configurationstates: create",
       "metallb.io/configurationstates/status: patch",
-      "metallb.io/bgppeers/status: patch",
     ]);
   });
 });
