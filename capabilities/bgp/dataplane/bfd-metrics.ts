@@ -1,0 +1,55 @@
+/**
+ * BFD metrics with the names MetalLB's FRR mode exports (reference 5): metallb_bfd_session_up,
+ * _control_packet_input, _control_packet_output, _session_up_events, _session_down_events, labels
+ * peer and vrf ("default"). Counters live per peer for the life of the process, so replacing a
+ * session (a BFDProfile edit) never makes a counter go backwards; values are read at scrape time.
+ */
+import { Counter, Gauge, type Registry } from "prom-client";
+
+export interface BfdCounters {
+  controlPacketInput: number;
+  controlPacketOutput: number;
+  sessionUpEvents: number;
+  sessionDownEvents: number;
+}
+
+export const newBfdCounters = (): BfdCounters => ({ controlPacketInput: 0, controlPacketOutput: 0, sessionUpEvents: 0, sessionDownEvents: 0 });
+
+export interface BfdMetricsSource {
+  /** Every peer with counters (running or not). */
+  counters(): Iterable<[peer: string, counters: BfdCounters]>;
+  /** The peers with a running BFD session, and whether it is Up. */
+  sessions(): Iterable<[peer: string, up: boolean]>;
+}
+
+const counters: [name: string, help: string, pick: (c: BfdCounters) => number][] = [
+  ["metallb_bfd_control_packet_input", "Number of received BFD control packets", c => c.controlPacketInput],
+  ["metallb_bfd_control_packet_output", "Number of sent BFD control packets", c => c.controlPacketOutput],
+  ["metallb_bfd_session_up_events", "Number of times the BFD session went up", c => c.sessionUpEvents],
+  ["metallb_bfd_session_down_events", "Number of times the BFD session went down", c => c.sessionDownEvents],
+];
+
+export function registerBfdMetrics(registry: Registry, source: BfdMetricsSource): void {
+  new Gauge({
+    name: "metallb_bfd_session_up",
+    help: "BFD session state (1 is up, 0 is down)",
+    labelNames: ["peer", "vrf"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [peer, up] of source.sessions()) this.set({ peer, vrf: "default" }, up ? 1 : 0);
+    },
+  });
+  for (const [name, help, pick] of counters) {
+    new Counter({
+      name,
+      help,
+      labelNames: ["peer", "vrf"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [peer, c] of source.counters()) this.inc({ peer, vrf: "default" }, pick(c));
+      },
+    });
+  }
+}
