@@ -32,15 +32,17 @@ export interface ApiOptions {
   token: string;
   serverAddress: string;
   bookmarkIntervalMs: number;
+  watchHistoryLimit: number;
 }
 
 export class Api {
-  readonly store = new Store();
+  readonly store: Store;
   readonly registry = new Registry();
   readonly writes: Writes;
   private readonly openWatches = new Set<() => void>();
 
   constructor(private readonly opts: ApiOptions) {
+    this.store = new Store(1, opts.watchHistoryLimit);
     this.writes = new Writes(this.store, this.registry);
     this.writes.bootstrap();
   }

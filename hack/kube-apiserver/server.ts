@@ -18,6 +18,8 @@ export interface ApiServerOptions {
   host?: string;
   /** Interval of watch BOOKMARKs (the real server's is about 60 s); tests shorten it. */
   bookmarkIntervalMs?: number;
+  /** Watch events kept per resource before older resourceVersions expire (410); default 5000. */
+  watchHistoryLimit?: number;
 }
 
 export interface RunningApiServer {
@@ -78,7 +80,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const port = (server.address() as AddressInfo).port;
   const hostPart = host.includes(":") ? `[${host}]` : host;
   const url = `https://${hostPart}:${port}`;
-  api = new Api({ token, serverAddress: `${hostPart}:${port}`, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 });
+  api = new Api({ token, serverAddress: `${hostPart}:${port}`, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, watchHistoryLimit: opts.watchHistoryLimit ?? 5000 });
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, kubeconfigYaml(url, certs.caPem, token), { mode: 0o600 });
 

@@ -19,7 +19,7 @@ export interface TestServer extends RunningApiServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { bookmarkIntervalMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { bookmarkIntervalMs?: number; watchHistoryLimit?: number } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "kas-test-"));
   const srv = await startApiServer({ dir, ...opts });
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> =>
