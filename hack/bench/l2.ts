@@ -14,6 +14,7 @@
  *   npx tsx hack/bench/l2.ts [deaths]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Spawned } from "../netns/process";
@@ -164,6 +165,9 @@ async function main(): Promise<void> {
       arp_reply_p50_us: latency["p50_us"],
       arp_reply_p99_us: latency["p99_us"],
       arp_replies_per_s: throughput["replies_per_s"],
+      // The figures depend on CPU contention (this runs beside the other test suites): keep it in view.
+      load_average_1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
+      cpus: os.cpus().length,
     };
     console.log(JSON.stringify(result));
   } finally {

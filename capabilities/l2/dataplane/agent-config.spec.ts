@@ -1,0 +1,56 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseAgentArgs, parsePeers, parseServicesFile } from "./agent-config";
+
+describe("parseServicesFile", () => {
+  it("reads services with canonical IPs; every listed node is a candidate", () => {
+    const r = parseServicesFile(JSON.stringify([{ name: "default/web", ips: ["192.0.2.100", "2001:DB8:0::100"], nodes: ["node1", "node2"] }]));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const [svc] = r.value;
+    expect(svc?.ips).toEqual(["192.0.2.100", "2001:db8::100"]);
+    expect(svc?.interfaces).toEqual([]);
+    expect(svc?.election.nodes.map(n => n.name)).toEqual(["node1", "node2"]);
+    expect(svc?.election.advertisements).toEqual([{ nodeSelectors: [] }]);
+  });
+
+  it.each([
+    ["{", /^services file is not JSON: /],
+    ["{}", /^services file must be a JSON array$/],
+    ["[1]", /^services\[0\]: must be an object$/],
+    ['[{"ips":["192.0.2.1"],"nodes":["a"]}]', /^services\[0\]\.name: must be a non-empty string$/],
+    ['[{"name":"a","ips":[],"nodes":["a"]}]', /^services\[0\]\.ips: must be a non-empty array of strings$/],
+    ['[{"name":"a","ips":["192.0.2.300"],"nodes":["a"]}]', /^services\[0\]\.ips: "192\.0\.2\.300" is not an IP address$/],
+    ['[{"name":"a","ips":["192.0.2.1"],"interfaces":"eth0","nodes":["a"]}]', /^services\[0\]\.interfaces: must be an array of strings$/],
+    ['[{"name":"a","ips":["192.0.2.1"]}]', /^services\[0\]\.nodes: must be a non-empty array of strings$/],
+  ])("refuses %s", (text, message) => {
+    const r = parseServicesFile(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(message);
+  });
+
+  it("never throws, whatever the text (property)", () => {
+    fc.assert(fc.property(fc.string(), text => void parseServicesFile(text)));
+    fc.assert(fc.property(fc.json(), text => void parseServicesFile(text)));
+  });
+});
+
+describe("parsePeers and parseAgentArgs", () => {
+  it("reads NODE=IP pairs", () => {
+    expect(parsePeers("node1=192.0.2.11,node2=2001:db8::12")).toEqual({ ok: true, value: [{ node: "node1", address: "192.0.2.11" }, { node: "node2", address: "2001:db8::12" }] });
+    expect(parsePeers("node1")).toEqual({ ok: false, error: 'peer "node1": expected NODE=IP' });
+    expect(parsePeers("=192.0.2.1")).toEqual({ ok: false, error: 'peer "=192.0.2.1": expected NODE=IP' });
+  });
+
+  it("reads the command line", () => {
+    const r = parseAgentArgs(["--node", "node1", "--bind", "192.0.2.11", "--key", "00ff", "--peers", "node2=192.0.2.12", "--services", "/tmp/s.json", "--port", "0"]);
+    expect(r).toEqual({ ok: true, value: { node: "node1", bind: "192.0.2.11", port: 0, key: Buffer.from([0, 255]), peers: [{ node: "node2", address: "192.0.2.12" }], services: "/tmp/s.json" } });
+    expect(parseAgentArgs(["--node", "n"])).toEqual({ ok: false, error: "usage: agent.ts --node NAME --bind IP --key HEX --peers NODE=IP,... --services FILE [--port N]" });
+    expect(parseAgentArgs(["--node", "n", "--bind", "b", "--key", "xyz", "--services", "s"])).toEqual({ ok: false, error: "--key: must be hex" });
+  });
+
+  it("never throws on any argv (property)", () => {
+    fc.assert(fc.property(fc.array(fc.string(), { maxLength: 12 }), argv => void parseAgentArgs(argv)));
+    fc.assert(fc.property(fc.string(), text => void parsePeers(text)));
+  });
+});
