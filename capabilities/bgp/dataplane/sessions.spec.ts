@@ -108,9 +108,10 @@ describe("diffSessions", () => {
     retuneBfd: d.retuneBfd.map(s => s.key),
     update: d.update.map(s => s.key),
   });
-  const none = { add: [], remove: [], restart: [], retuneBfd: [], update: [] };
+  type Keys = Record<"add" | "remove" | "restart" | "retuneBfd" | "update", string[]>;
+  const none: Keys = { add: [], remove: [], restart: [], retuneBfd: [], update: [] };
 
-  const rows: [string, BGPPeer[], BGPPeer[], Partial<typeof none>, Map<string, BFDProfile>?][] = [
+  const rows: [string, BGPPeer[], BGPPeer[], Partial<Keys>, Map<string, BFDProfile>?][] = [
     ["nothing changed", [a, b, c], [a, b, c], {}],
     ["a peer added", [a], [a, b], { add: ["b"] }],
     ["a peer deleted", [a, b], [a], { remove: ["b"] }],
