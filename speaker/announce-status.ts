@@ -28,7 +28,9 @@ export function announcedMessage(node: string, interfaces: readonly string[]): s
 }
 
 export function interfaceMissingMessage(node: string, interfaces: readonly string[]): string {
-  return `node ${node} was elected but has none of the interfaces ${interfaces.join(", ")} (layer2)`;
+  return interfaces.length
+    ? `node ${node} was elected but has none of the interfaces ${interfaces.join(", ")} (layer2)`
+    : `node ${node} was elected but has no usable interface (layer2)`;
 }
 
 export const nodeAssignedMessage = (node: string): string => `announcing from node ${node} with protocol layer2`;

@@ -1,0 +1,61 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseSpeakerArgs } from "./args";
+import { parseStaticPeers, peersFromPods } from "./speaker-state";
+
+describe("parseSpeakerArgs", () => {
+  it("reads defaults from the environment", () => {
+    expect(parseSpeakerArgs([], { NODE_NAME: "node-a" })).toEqual({
+      ok: true,
+      args: { node: "node-a", namespace: "metallb-system", ignoreExcludeLB: false, metricsPort: 7472, heartbeatPort: 7946, bindAddress: "0.0.0.0" },
+    });
+  });
+
+  it("reads flags, both spellings", () => {
+    const r = parseSpeakerArgs(["--ignore-exclude-lb", "--lb-class=gold", "--metrics-port", "9000"], { NODE_NAME: "n", LODESTONE_NAMESPACE: "lb", POD_IP: "192.0.2.5", LODESTONE_SPEAKER_PEERS: "n2=192.0.2.6" });
+    expect(r).toEqual({
+      ok: true,
+      args: { node: "n", namespace: "lb", lbClass: "gold", ignoreExcludeLB: true, metricsPort: 9000, heartbeatPort: 7946, bindAddress: "192.0.2.5", staticPeers: [{ node: "n2", address: "192.0.2.6", port: 7946 }] },
+    });
+  });
+
+  it.each([
+    [[], {}, "NODE_NAME is not set (give the speaker its node name through the downward API: spec.nodeName)"],
+    [["--bogus"], { NODE_NAME: "n" }, 'unknown argument "--bogus"'],
+    [["--metrics-port", "70000"], { NODE_NAME: "n" }, '--metrics-port needs a port number 0..65535, got "70000"'],
+    [["--metrics-port"], { NODE_NAME: "n" }, '--metrics-port needs a port number 0..65535, got ""'],
+  ])("refuses %j with %j", (argv, env, error) => {
+    expect(parseSpeakerArgs(argv, env)).toEqual({ ok: false, error });
+  });
+
+  it("never throws on arbitrary arguments", () => {
+    fc.assert(fc.property(fc.array(fc.string()), fc.string(), (argv, node) => void parseSpeakerArgs(argv, { NODE_NAME: node })));
+  });
+});
+
+describe("parseStaticPeers", () => {
+  it("reads node=address with optional ports, IPv6 bracketed", () => {
+    expect(parseStaticPeers(" a=192.0.2.1, b=192.0.2.2:8000,c=[2001:db8::1]:9000,d=2001:db8::2,bad,=x")).toEqual([
+      { node: "a", address: "192.0.2.1", port: 7946 },
+      { node: "b", address: "192.0.2.2", port: 8000 },
+      { node: "c", address: "2001:db8::1", port: 9000 },
+      { node: "d", address: "2001:db8::2", port: 7946 },
+    ]);
+  });
+
+  it("never throws and gives valid ports", () => {
+    fc.assert(fc.property(fc.string(), s => parseStaticPeers(s).every(p => p.port > 0 && p.port < 65536 && p.node.length > 0)));
+  });
+});
+
+describe("peersFromPods", () => {
+  it("takes the other nodes' pods with an IP, skipping terminating ones", () => {
+    const pods = [
+      { metadata: { name: "s1" }, spec: { nodeName: "node-b" }, status: { podIP: "192.0.2.2" } },
+      { metadata: { name: "s0" }, spec: { nodeName: "node-a" }, status: { podIP: "192.0.2.1" } },
+      { metadata: { name: "s2" }, spec: { nodeName: "node-c" }, status: {} },
+      { metadata: { name: "s3", deletionTimestamp: "2026-11-22T00:00:00Z" }, spec: { nodeName: "node-d" }, status: { podIP: "192.0.2.4" } },
+    ];
+    expect(peersFromPods(pods, "node-a")).toEqual([{ node: "node-b", address: "192.0.2.2", port: 7946 }]);
+  });
+});

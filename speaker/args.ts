@@ -1,0 +1,74 @@
+/**
+ * The speaker's command line and environment: NODE_NAME (required, from the downward API),
+ * LODESTONE_NAMESPACE, POD_IP (heartbeat bind address), LODESTONE_SPEAKER_PEERS (fixed peers for
+ * tests), and MetalLB's flags --ignore-exclude-lb and --lb-class, plus --metrics-port (7472).
+ */
+import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
+import { loadBalancerClass, lodestoneNamespace } from "../capabilities/k8s/settings";
+import { parseStaticPeers } from "./speaker-state";
+
+export const DEFAULT_METRICS_PORT = 7472;
+
+export interface SpeakerArgs {
+  node: string;
+  namespace: string;
+  lbClass?: string;
+  ignoreExcludeLB: boolean;
+  metricsPort: number;
+  heartbeatPort: number;
+  bindAddress: string;
+  staticPeers?: HeartbeatPeer[];
+}
+
+export type ParsedArgs = { ok: true; args: SpeakerArgs } | { ok: false; error: string };
+
+const port = (text: string | undefined, flag: string): number | string => {
+  if (text === undefined || !/^\d{1,5}$/.test(text) || Number(text) > 65535) return `${flag} needs a port number 0..65535, got ${JSON.stringify(text ?? "")}`;
+  return Number(text);
+};
+
+export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  const node = env.NODE_NAME;
+  if (!node) return { ok: false, error: "NODE_NAME is not set (give the speaker its node name through the downward API: spec.nodeName)" };
+  let lbClass = loadBalancerClass(env);
+  let ignoreExcludeLB = false;
+  let metricsPort = DEFAULT_METRICS_PORT;
+  let heartbeatPort = DEFAULT_HEARTBEAT_PORT;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case "--ignore-exclude-lb":
+        ignoreExcludeLB = inline === undefined || inline === "true";
+        break;
+      case "--lb-class":
+        lbClass = value() || undefined;
+        break;
+      case "--metrics-port":
+      case "--heartbeat-port": {
+        const p = port(value(), flag);
+        if (typeof p === "string") return { ok: false, error: p };
+        if (flag === "--metrics-port") metricsPort = p;
+        else heartbeatPort = p;
+        break;
+      }
+      default:
+        return { ok: false, error: `unknown argument ${JSON.stringify(arg)}` };
+    }
+  }
+  const staticPeers = env.LODESTONE_SPEAKER_PEERS ? parseStaticPeers(env.LODESTONE_SPEAKER_PEERS, heartbeatPort) : undefined;
+  return {
+    ok: true,
+    args: {
+      node,
+      namespace: lodestoneNamespace(env),
+      ...(lbClass ? { lbClass } : {}),
+      ignoreExcludeLB,
+      metricsPort,
+      heartbeatPort,
+      bindAddress: env.POD_IP || "0.0.0.0",
+      ...(staticPeers ? { staticPeers } : {}),
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Joins the L2 data plane (capabilities/l2/dataplane: full IPStatus lists) to the speaker's
+ * L2DataPlane contract (per-Service announcing / released / interfaceMissing reports).
+ *
+ * `statusEvents` is the pure part: from the previous and the current status list it says what
+ * changed per Service. A Service counts as announced when at least one of its owned IPs is being
+ * answered on an interface; owned IPs with no usable interface mean the node won the election
+ * but cannot answer (MetalLB's `announceFailed`).
+ */
+import type { AnnouncedService } from "../capabilities/l2/announcements";
+import type { IPStatus, L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
+import type { HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
+import type { L2DataPlane, L2DataPlaneEvent } from "./data-plane";
+
+type ServiceReport =
+  | { type: "announcing"; ips: string[]; interfaces: string[] }
+  | { type: "interfaceMissing"; interfaces: string[] };
+
+function reports(status: readonly IPStatus[], services: readonly AnnouncedService[]): Map<string, ServiceReport> {
+  const bySvc = new Map<string, IPStatus[]>();
+  for (const s of status) bySvc.set(s.service, [...(bySvc.get(s.service) ?? []), s]);
+  const out = new Map<string, ServiceReport>();
+  for (const [service, list] of bySvc) {
+    const answering = list.filter(s => s.interfaces.length > 0);
+    if (answering.length > 0) {
+      out.set(service, { type: "announcing", ips: answering.map(s => s.ip), interfaces: [...new Set(answering.flatMap(s => s.interfaces))].sort() });
+    } else {
+      out.set(service, { type: "interfaceMissing", interfaces: [...(services.find(s => s.name === service)?.interfaces ?? [])].sort() });
+    }
+  }
+  return out;
+}
+
+/** The reports that differ between two status lists, released ones first, then by service name. */
+export function statusEvents(
+  before: readonly IPStatus[],
+  after: readonly IPStatus[],
+  services: readonly AnnouncedService[],
+): L2DataPlaneEvent[] {
+  const prev = reports(before, services);
+  const next = reports(after, services);
+  const out: L2DataPlaneEvent[] = [];
+  for (const service of [...prev.keys()].sort()) if (!next.has(service)) out.push({ type: "released", service });
+  for (const service of [...next.keys()].sort()) {
+    const r = next.get(service);
+    if (!r || JSON.stringify(r) === JSON.stringify(prev.get(service))) continue;
+    out.push(r.type === "announcing" ? { type: "announcing", service, ips: r.ips, interfaces: r.interfaces } : { type: "interfaceMissing", service, interfaces: r.interfaces });
+  }
+  return out;
+}
+
+/** Wraps a running data plane; heartbeat keys are fixed at its start, so a changed Secret is only logged. */
+export function adaptL2DataPlane(plane: RealL2DataPlane, log: (message: string) => void = () => {}): L2DataPlane {
+  let services: readonly AnnouncedService[] = [];
+  let last: readonly IPStatus[] = [];
+  let secretSeen: string | undefined;
+  const listeners = new Set<(e: L2DataPlaneEvent) => void>();
+  const unsubscribe = plane.onStatus(status => {
+    const events = statusEvents(last, status, services);
+    last = status;
+    for (const e of events) for (const l of [...listeners]) l(e);
+  });
+  return {
+    setServices(next) {
+      services = next;
+      plane.setServices(next);
+    },
+    setPeers(peers: readonly HeartbeatPeer[]) {
+      plane.setPeers(peers.map(p => ({ node: p.node, address: p.address })));
+    },
+    setHeartbeatSecret(secret) {
+      const text = JSON.stringify(secret?.data ?? null);
+      if (secretSeen !== undefined && text !== secretSeen) log("heartbeat Secret changed: restart the speaker to use the new key");
+      secretSeen = text;
+    },
+    async beginHandover() {
+      await plane.beginHandover();
+    },
+    stop() {
+      unsubscribe();
+      void plane.stop();
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

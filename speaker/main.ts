@@ -1,0 +1,111 @@
+/**
+ * The speaker process (one per node, DaemonSet, hostNetwork). Kubernetes access through
+ * kubernetes-fluent-client: KUBECONFIG when set, else the in-cluster service account.
+ *
+ *   NODE_NAME=node-a npx tsx speaker/main.ts [--ignore-exclude-lb] [--lb-class X] [--metrics-port 7472]
+ *
+ * Start-up waits for the heartbeat Secret (`memberlist`, as MetalLB's manifests create it), opens
+ * the L2 data plane, then runs the speaker pipeline. SIGTERM hands the IPs over, then exits.
+ */
+import { createServer, type Server } from "node:http";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { startL2DataPlane } from "../capabilities/l2/dataplane";
+import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
+import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
+import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
+import { parseSpeakerArgs } from "./args";
+import { KfcSpeakerPort } from "./kfc-speaker-port";
+import { adaptL2DataPlane } from "./l2-adapter";
+import { startSpeaker } from "./speaker";
+
+const log = (message: string): void => console.log(`${new Date().toISOString()} speaker: ${message}`);
+
+/** The heartbeat keys, waiting (and saying why) until the Secret exists and is usable. */
+async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<readonly Buffer[]> {
+  for (;;) {
+    try {
+      const secret = (await port.list("Secret", namespace)).find(s => s.metadata?.name === HEARTBEAT_SECRET_NAME);
+      if (secret) {
+        const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
+        if (keys.ok) return keys.keys;
+        log(`Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}`);
+      } else log(`waiting for Secret ${namespace}/${HEARTBEAT_SECRET_NAME} (heartbeat key)`);
+    } catch (e) {
+      log(`reading Secret ${namespace}/${HEARTBEAT_SECRET_NAME} failed: ${String(e)}`);
+    }
+    await new Promise(r => setTimeout(r, 2000));
+  }
+}
+
+function serveMetrics(registry: Registry, port: number): Server {
+  const server = createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      text => res.writeHead(200, { "Content-Type": registry.contentType }).end(text),
+      (e: unknown) => res.writeHead(500).end(String(e)),
+    );
+  });
+  server.listen(port);
+  return server;
+}
+
+async function main(): Promise<void> {
+  const parsed = parseSpeakerArgs(process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    console.error(`speaker: ${parsed.error}`);
+    process.exit(2);
+  }
+  const args = parsed.args;
+  const port = new KfcSpeakerPort();
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const [key, previousKey] = await heartbeatKeys(port, args.namespace);
+  if (!key) throw new Error("no heartbeat key");
+  const plane = await startL2DataPlane({
+    nodeName: args.node,
+    heartbeat: { key, ...(previousKey ? { previousKey } : {}), port: args.heartbeatPort, bindAddress: args.bindAddress, peers: [] },
+    metrics: new PromL2Metrics(registry),
+    log: (level, message, fields) => log(`[l2 ${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
+  });
+  const speaker = await startSpeaker({
+    node: args.node,
+    namespace: args.namespace,
+    ...(args.lbClass ? { lbClass: args.lbClass } : {}),
+    ignoreExcludeLB: args.ignoreExcludeLB,
+    heartbeatPort: args.heartbeatPort,
+    ...(args.staticPeers ? { staticPeers: args.staticPeers } : {}),
+    port,
+    dataPlane: adaptL2DataPlane(plane, log),
+    registry,
+    log,
+  });
+  const server = args.metricsPort > 0 ? serveMetrics(registry, args.metricsPort) : undefined;
+  log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on :${args.metricsPort}` : ""}`);
+
+  let leaving = false;
+  const leave = (signal: string): void => {
+    if (leaving) return;
+    leaving = true;
+    log(`${signal}: handing over`);
+    speaker.shutdown().then(
+      () => {
+        server?.close();
+        process.exit(0);
+      },
+      (e: unknown) => {
+        log(`shutdown failed: ${String(e)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => leave("SIGTERM"));
+  process.on("SIGINT", () => leave("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+  console.error(`speaker: ${String(e)}`);
+  process.exit(1);
+});
