@@ -84,4 +84,20 @@ describe("EventRecorder", () => {
     await queue.settled();
     expect(port.done("createEvent")).toHaveLength(4200);
   });
+
+  it("takes a fresh name when the Event name is already taken", async () => {
+    const { port, clock, queue, recorder } = setup();
+    const taken = `web.${(BigInt(clock.now()) * 1_000_000n).toString(16)}`;
+    port.put("Event", { metadata: { name: taken, namespace: "shop" }, reason: "Other" });
+    recorder.record(svc, "Normal", "IPAllocated", "x");
+    await queue.settled();
+    clock.advance(100);
+    await queue.settled();
+    const creates = port.writes.filter(w => w.verb === "createEvent");
+    expect(creates.map(w => [w.name === taken, w.error?.status])).toEqual([
+      [true, 409],
+      [false, undefined],
+    ]);
+    expect(port.objects("Event")).toHaveLength(2);
+  });
 });

@@ -5,7 +5,7 @@
  * Writes go through the work queue (retried with backoff); repeats that pile up while a write is
  * pending are folded into one write carrying the latest count.
  */
-import { isNotFound, type ControllerPort, type CoreEvent, type KubeObject } from "../k8s/controller-port";
+import { ApiError, isNotFound, type ControllerPort, type CoreEvent, type KubeObject } from "../k8s/controller-port";
 import { rfc3339, type Clock } from "./clock";
 import type { WorkQueue } from "./work-queue";
 
@@ -78,7 +78,7 @@ export class EventRecorder {
     const { event } = s;
     const ref = { namespace: event.metadata.namespace, name: event.metadata.name };
     if (!s.created) {
-      await this.port.createEvent(structuredClone(event));
+      await this.create(event);
       s.created = true;
       return;
     }
@@ -90,7 +90,18 @@ export class EventRecorder {
       event.metadata.name = `${event.involvedObject.name}.${this.uniqueNanos().toString(16)}`;
       event.firstTimestamp = event.lastTimestamp;
       event.count = 1;
+      await this.create(event);
+    }
+  }
+
+  /** POSTs the Event; a name already taken (another recorder, same nanosecond) gets a fresh name. */
+  private async create(event: CoreEvent): Promise<void> {
+    try {
       await this.port.createEvent(structuredClone(event));
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 409)) throw e;
+      event.metadata.name = `${event.involvedObject.name}.${this.uniqueNanos().toString(16)}`;
+      throw e; // retried by the queue under the new name
     }
   }
 

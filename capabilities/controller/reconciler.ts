@@ -36,7 +36,7 @@ import { CONFIGURATION_STATE_LABELS, CONFIGURATION_STATE_NAME, configurationStat
 import { EventRecorder } from "./event-recorder";
 import type { ControllerMetrics } from "./metrics";
 import { deprecationEvents, eventsFor, outcomeOf } from "./service-events";
-import { carriesOurMarks, ingressIPs, planServiceWrite, type ServiceDesired, type ServiceOutcome } from "./service-status";
+import { carriesOurMarks, ingressIPs, planServiceWrite, showsOutcome, type ServiceDesired, type ServiceOutcome } from "./service-status";
 import { WorkQueue, type WorkQueueOptions } from "./work-queue";
 
 export interface ReconcilerOptions {
@@ -276,9 +276,10 @@ export class Reconciler {
     const svc = this.services.get(key);
     const request = this.requests.get(key);
     if (!svc || !request) return;
-    const previous = this.outcomes.get(key);
+    const outcome = outcomeOf(result);
+    const previous = this.outcomes.get(key) ?? (showsOutcome(svc, outcome) ? outcome : undefined);
     const heldBefore = previous?.state === "allocated" ? previous.ips : ingressIPs(svc);
-    this.outcomes.set(key, outcomeOf(result));
+    this.outcomes.set(key, outcome);
     // The Service's write is queued before its events, so the status lands first.
     this.queueServiceWrite(key);
     for (const e of eventsFor(result, request, previous, heldBefore)) this.events.record(svc, e.type, e.reason, e.message);

@@ -129,3 +129,14 @@ export function planServiceWrite(service: KubeObject, desired: ServiceDesired, n
   if (Object.keys(changes).length) write.annotations = changes;
   return write;
 }
+
+/**
+ * Whether the Service already shows `outcome` in its condition: after a restart the condition is
+ * the record of what was last decided, so the same decision raises no Events again.
+ */
+export function showsOutcome(service: KubeObject, outcome: ServiceOutcome): boolean {
+  const ours = conditions(service).find(c => c.type === CONDITION_TYPE);
+  if (!ours) return false;
+  const expected = conditionFor(outcome, undefined, undefined, 0);
+  return ours.status === expected.status && ours.reason === expected.reason && ours.message === expected.message;
+}
