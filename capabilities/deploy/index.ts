@@ -14,13 +14,17 @@ export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolea
   return env.PEPR_WATCH_MODE === "true" && env.PEPR_MODE !== "dev";
 }
 
-/** Installs Lodestone's cluster objects; resolves once every step succeeded. */
-export function installOnStartup(capabilities: readonly Capability[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+/**
+ * Installs Lodestone's cluster objects; resolves once every step succeeded. `onCRDsEstablished` runs
+ * once, as soon as the metallb.io kinds are served (start the allocator there).
+ */
+export function installOnStartup(capabilities: readonly Capability[], onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   return installWithRetry(new KfcDeployPort(), {
     namespace: lodestoneNamespace(env),
     image: speakerImage(env),
     capabilities,
     log: message => console.log(message),
+    ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
   });
 }
 

@@ -105,6 +105,18 @@ describe("installWithRetry", () => {
     expect(logs).toEqual(["lodestone install: daemonsets.apps is forbidden; retrying in 1000 ms", "lodestone install: 19 steps done (2 webhook registrations split)"]);
     expect(done).toHaveLength(19);
   });
+
+  it("starts what needs the CRDs once, as soon as they are Established, even when a later step fails", async () => {
+    const port = clusterAfterPeprDeploy();
+    port.failOnce.set("/apis/apps/v1/namespaces/metallb-system/daemonsets/lodestone-speaker", "daemonsets.apps is forbidden");
+    const events: string[] = [];
+    await installWithRetry(port, {
+      ...opts,
+      sleep: async () => void events.push("retry"),
+      onCRDsEstablished: () => void events.push(`controller started after ${port.calls.filter(c => c.startsWith("GET")).length} CRD checks`),
+    });
+    expect(events).toEqual(["controller started after 9 CRD checks", "retry"]);
+  });
 });
 
 describe("installPlan", () => {

@@ -28,6 +28,11 @@ export interface InstallOptions {
   establishTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   log?: (message: string) => void;
+  /**
+   * Called once the CRDs are Established, before the speaker and webhook steps: what needs the
+   * metallb.io kinds served (the allocator) starts here, so a failing speaker step cannot hold it back.
+   */
+  onCRDsEstablished?: () => void;
 }
 
 export interface InstallPlan {
@@ -77,6 +82,7 @@ export async function install(port: DeployPort, opts: InstallOptions): Promise<s
     }
   }
   done.push(`established ${plan.crds.length} CRDs`);
+  opts.onCRDsEstablished?.();
   for (const m of plan.speaker) await apply(m);
 
   const name = opts.webhookConfigName ?? PEPR_MODULE_NAME;
@@ -99,9 +105,15 @@ export async function install(port: DeployPort, opts: InstallOptions): Promise<s
 export async function installWithRetry(port: DeployPort, opts: InstallOptions & { maxDelayMs?: number }): Promise<string[]> {
   const sleep = opts.sleep ?? defaultSleep;
   const log = opts.log ?? (() => {});
+  let notified = false;
+  const onCRDsEstablished = () => {
+    if (notified) return;
+    notified = true;
+    opts.onCRDsEstablished?.();
+  };
   for (let attempt = 0; ; attempt++) {
     try {
-      const done = await install(port, opts);
+      const done = await install(port, { ...opts, onCRDsEstablished });
       log(`lodestone install: ${done.length} steps done (${done.filter(d => d.startsWith("split")).length} webhook registrations split)`);
       return done;
     } catch (e) {
