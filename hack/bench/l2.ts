@@ -21,6 +21,8 @@ import type { Spawned } from "../netns/process";
 import { L2Bed, NODE_NAMES, VIP4, nextOk, probes } from "../../capabilities/l2/dataplane/testkit/l2-bed";
 
 const DEATHS = Number(process.argv[2] ?? 20);
+/** Phases to run (default all): deaths, graceful, arp, keepalived. */
+const PHASES = new Set((process.argv[3] ?? "deaths,graceful,arp,keepalived").split(","));
 const KEEPALIVED_VIP = "192.0.2.101";
 
 const percentile = (values: readonly number[], p: number): number => {
@@ -37,6 +39,8 @@ async function deaths(
   owner: () => string,
   heirOf: (owner: string) => string,
   label: string,
+  /** Resolves once the cluster has settled after the owner's return (the heir has let go). */
+  settled: (owner: string, heir: string) => Promise<void> = async () => {},
 ): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < DEATHS; i++) {
@@ -48,11 +52,23 @@ async function deaths(
     const resumed = await nextOk(prober, vip, t0, n => n === heir, 30_000);
     times.push(resumed.sentAt - t0);
     log(`${label} death ${i + 1}: ${dying} -> ${heir} in ${resumed.sentAt - t0} ms`);
+    if (resumed.sentAt - t0 > 500) explainSlow(l2, heir, t0);
     const t1 = Date.now();
     await l2.host(dying).ns.linkSet("eth0", "up");
     await nextOk(prober, vip, t1, n => n === dying, 30_000);
+    await settled(dying, heir);
   }
   return times;
+}
+
+/** For a slow failover: what the heir's agent logged around the death (announcing, stalls, errors). */
+function explainSlow(l2: L2Bed, heir: string, t0: number): void {
+  const agent = l2.agents.get(heir);
+  if (!agent) return;
+  for (const line of agent.stderr.split("\n")) {
+    const t = Number(/"t":(\d+)/.exec(line)?.[1] ?? NaN);
+    if (t >= t0 - 200 && t <= t0 + 2000) log(`  ${heir} +${t - t0} ms ${line}`);
+  }
 }
 
 function keepalivedConf(node: string, priority: number, tuned: boolean): string {
@@ -117,11 +133,11 @@ async function main(): Promise<void> {
 
     const ownerOf = (): string => l2.electionOrder(VIP4)[0] as string;
     const heirOf = (dying: string): string => l2.electionOrder(VIP4, NODE_NAMES.filter(n => n !== dying))[0] as string;
-    const failover = await deaths(l2, prober, VIP4, ownerOf, heirOf, "lodestone");
+    const failover = PHASES.has("deaths") ? await deaths(l2, prober, VIP4, ownerOf, heirOf, "lodestone", (_owner, heir) => l2.waitForAnnouncement(heir, VIP4, false)) : [];
 
     // Graceful handovers: SIGTERM, wait for the heir, restart the owner, wait until it serves again.
     let lost = 0;
-    for (let i = 0; i < DEATHS; i++) {
+    for (let i = 0; PHASES.has("graceful") && i < DEATHS; i++) {
       const leaving = ownerOf();
       const heir = heirOf(leaving);
       const t0 = Date.now();
@@ -136,6 +152,7 @@ async function main(): Promise<void> {
       const failed = probes(prober, VIP4, t0).filter(p => !p.ok && p.sentAt <= back.sentAt);
       lost += failed.length;
       log(`graceful ${i + 1}: ${leaving} -> ${heir} -> ${leaving}, lost ${failed.length}`);
+      for (const f of failed) log(`  lost probe sent at +${f.sentAt - t0} ms (back at +${back.sentAt - t0} ms): ${f.detail}`);
     }
     await prober.kill();
 
@@ -144,14 +161,14 @@ async function main(): Promise<void> {
       const p = l2.bed.router.runNode("capabilities/l2/dataplane/testkit/arp-flood.ts", ["br0", VIP4, ...args]);
       return JSON.parse(await p.waitForLine(/^\{/, 60_000)) as Record<string, number>;
     };
-    const latency = await flood(["latency", "5000"]);
+    const latency = PHASES.has("arp") ? await flood(["latency", "5000"]) : {};
     log(`ARP latency from ${owner}: ${JSON.stringify(latency)}`);
-    const throughput = await flood(["throughput", "3000", "64"]);
+    const throughput = PHASES.has("arp") ? await flood(["throughput", "3000", "64"]) : {};
     log(`ARP throughput: ${JSON.stringify(throughput)}`);
 
     for (const n of NODE_NAMES) await l2.agent(n).kill();
-    const kaTuned = await keepalivedRun(l2, true);
-    const kaDefault = await keepalivedRun(l2, false);
+    const kaTuned = PHASES.has("keepalived") ? await keepalivedRun(l2, true) : [];
+    const kaDefault = PHASES.has("keepalived") ? await keepalivedRun(l2, false) : [];
 
     const result = {
       deaths: DEATHS,

@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     metrics,
     log: logLine,
   });
-  plane.onStatus(status => out(`status ${JSON.stringify(status)}`));
+  plane.onStatus(status => {
+    out(`status ${JSON.stringify(status)}`);
+    logLine("info", "announcing", { ips: status.map(s => s.ip) });
+  });
 
   let lastText: string | undefined;
   const load = (): void => {
