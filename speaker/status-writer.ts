@@ -108,12 +108,22 @@ export class StatusWriter {
       this.dirty = true;
       return;
     }
-    this.running = this.drain().finally(() => (this.running = undefined));
+    const run = async (): Promise<void> => {
+      try {
+        await this.drain();
+      } finally {
+        this.running = undefined;
+        // A kick that came after drain's last check but before this point would otherwise be lost.
+        if (this.dirty && !this.retry) this.kick();
+      }
+    };
+    this.running = run();
   }
 
   private async drain(): Promise<void> {
     do {
       this.dirty = false;
+      if (this.stopped) return;
       try {
         await this.sync();
       } catch (e) {

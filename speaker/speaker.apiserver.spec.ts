@@ -1,0 +1,107 @@
+/**
+ * The speaker against the local API server (hack/kube-apiserver) through the real
+ * kubernetes-fluent-client port, with a fake L2 data plane: the pipeline sees the Service,
+ * its EndpointSlice and the config; when the data plane reports announcing, the ServiceL2Status,
+ * the Service condition (beside the controller's) and the Event are read back over HTTPS.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
+import { firstValueFrom, filter } from "rxjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
+import { bootstrapCluster } from "../hack/local-controller/bootstrap";
+import { ConfigurationStateKind, IPAddressPoolKind, L2AdvertisementKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
+import { FakeL2DataPlane } from "./data-plane";
+import { KfcSpeakerPort } from "./kfc-speaker-port";
+import { startSpeaker, type RunningSpeaker } from "./speaker";
+
+const NS = "metallb-system";
+let dir: string;
+let api: RunningApiServer;
+let speaker: RunningSpeaker | undefined;
+const savedKubeconfig = process.env.KUBECONFIG;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "lodestone-speaker-"));
+  api = await startApiServer({ dir });
+  process.env.KUBECONFIG = api.kubeconfig;
+  await bootstrapCluster(NS);
+  await K8s(kind.Namespace).Apply({ metadata: { name: "shop" } }, { force: true });
+});
+
+afterAll(async () => {
+  speaker?.stop();
+  await api?.stop();
+  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+  else process.env.KUBECONFIG = savedKubeconfig;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("speaker on kubernetes-fluent-client against the local API server", () => {
+  it("announces a Service and writes ServiceL2Status, the Announced condition beside IPAllocated, the Event and ConfigurationState", async () => {
+    await K8s(IPAddressPoolKind).Apply({ metadata: { name: "p1", namespace: NS }, spec: { addresses: ["192.0.2.0/24"] } } as never, { force: true });
+    await K8s(L2AdvertisementKind).Apply({ metadata: { name: "l2", namespace: NS }, spec: { interfaces: ["eth0"] } } as never, { force: true });
+    await K8s(kind.Node).Apply({ metadata: { name: "node-a" } }, { force: true });
+    await K8s(kind.Service).Apply(
+      { metadata: { name: "web", namespace: "shop", annotations: { "metallb.io/ip-allocated-from-pool": "p1" } }, spec: { type: "LoadBalancer", ports: [{ port: 80, protocol: "TCP" }], selector: { app: "web" } } },
+      { force: true },
+    );
+    await K8s(kind.Service).PatchStatus({
+      metadata: { name: "web", namespace: "shop" },
+      status: {
+        loadBalancer: { ingress: [{ ip: "192.0.2.10" }] },
+        conditions: [{ type: "lodestone.dev/IPAllocated", status: "True", reason: "Allocated", message: "allocated 192.0.2.10 from pool p1", lastTransitionTime: "2026-11-22T00:00:00Z" }],
+      },
+    } as never);
+    await K8s(kind.EndpointSlice as GenericClass).Apply(
+      {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: "web-abcde", namespace: "shop", labels: { "kubernetes.io/service-name": "web" } },
+        addressType: "IPv4",
+        endpoints: [{ addresses: ["10.1.0.1"], conditions: { ready: true, serving: true, terminating: false }, nodeName: "node-a" }],
+        ports: [{ port: 8080, protocol: "TCP" }],
+      } as never,
+      { force: true },
+    );
+
+    const dp = new FakeL2DataPlane();
+    speaker = await startSpeaker({ node: "node-a", namespace: NS, port: new KfcSpeakerPort(), dataPlane: dp, debounceMs: 20 });
+    await firstValueFrom(speaker.states.pipe(filter(s => s.desired.l2.length === 1)));
+    expect(dp.services.map(s => [s.name, s.ips, s.interfaces])).toEqual([["shop/web", ["192.0.2.10"], ["eth0"]]]);
+
+    dp.emit({ type: "announcing", service: "shop/web", ips: ["192.0.2.10"], interfaces: ["eth0"] });
+    await speaker.settled();
+
+    const statuses = await K8s(ServiceL2StatusKind).InNamespace(NS).WithLabel("metallb.io/node", "node-a").Get();
+    expect(statuses.items).toHaveLength(1);
+    const l2s = statuses.items[0];
+    expect(l2s?.metadata?.name).toMatch(/^l2-[a-z0-9]{5}$/);
+    expect(l2s?.metadata?.labels).toEqual({ "metallb.io/node": "node-a", "metallb.io/service-name": "web", "metallb.io/service-namespace": "shop" });
+    expect(l2s?.status).toEqual({ node: "node-a", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
+
+    const svc = await K8s(kind.Service).InNamespace("shop").Get("web");
+    // Strategic merge keyed on type: the controller's condition is kept (the server lists the patched one first).
+    expect((svc.status?.conditions ?? []).map(c => [c.type, c.status, c.reason, c.message])).toEqual([
+      ["lodestone.dev/Announced", "True", "Announced", "announced by node node-a on eth0 (layer2)"],
+      ["lodestone.dev/IPAllocated", "True", "Allocated", "allocated 192.0.2.10 from pool p1"],
+    ]);
+    expect(svc.status?.loadBalancer?.ingress).toEqual([{ ip: "192.0.2.10" }]);
+
+    const events = await K8s(kind.CoreEvent).InNamespace("shop").Get();
+    expect(events.items.filter(e => e.involvedObject?.name === "web").map(e => [e.type, e.reason, e.message, e.source?.component])).toEqual([
+      ["Normal", "nodeAssigned", "announcing from node node-a with protocol layer2", "lodestone-speaker"],
+    ]);
+
+    const cs = await K8s(ConfigurationStateKind).InNamespace(NS).Get("speaker-node-a");
+    expect(cs.metadata?.labels).toEqual({ "metallb.io/component-type": "speaker", "metallb.io/node-name": "node-a" });
+    expect((cs.status as { result?: string }).result).toBe("Valid");
+
+    // Another node takes over: the ServiceL2Status goes.
+    dp.emit({ type: "released", service: "shop/web" });
+    await speaker.settled();
+    expect((await K8s(ServiceL2StatusKind).InNamespace(NS).Get()).items).toEqual([]);
+  });
+});
