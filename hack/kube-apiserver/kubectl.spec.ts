@@ -178,6 +178,14 @@ count: 1
     expect(r.stderr).toContain('The IPAddressPool "pool-a" is invalid: spec.addresses: Required value');
   });
 
+  it("typed-client generators that send protobuf: create namespace, configmap, secret", async () => {
+    expect(await kubectl(["create", "namespace", "rec2"])).toMatchObject({ code: 0, stdout: "namespace/rec2 created\n" });
+    expect((await kubectl(["-n", "rec2", "create", "configmap", "cm1", "--from-literal=a=b"])).code).toBe(0);
+    expect((await kubectl(["-n", "rec2", "create", "secret", "generic", "s1", "--from-literal=x=y"])).code).toBe(0);
+    expect((await kubectl(["-n", "rec2", "get", "cm", "cm1", "-o", "jsonpath={.data.a}"])).stdout).toBe("b");
+    expect((await kubectl(["-n", "rec2", "get", "secret", "s1", "-o", "jsonpath={.data.x} {.type}"])).stdout).toBe("eQ== Opaque");
+  });
+
   it("delete and wait --for=delete", async () => {
     const waiter = kubectl(["wait", "--for=delete", "svc/web", "--timeout=10s"]);
     expect(await kubectl(["delete", "svc", "web"])).toMatchObject({ code: 0, stdout: 'service "web" deleted\n' });

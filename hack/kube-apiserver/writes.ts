@@ -18,6 +18,7 @@ import { present, listItem } from "./objects";
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from "./patch";
 import { recordUpdate, serverSideApply } from "./fields";
 import { prune } from "./schema";
+import { decodeProtobuf } from "./protobuf";
 import { customResourceType, establishedStatus, schemaFor } from "./crd";
 import { runMutating, runValidating, type AdmissionAttributes, type Operation } from "./admission";
 import type { Json, JsonObject, StatusCause } from "./status";
@@ -95,6 +96,13 @@ export class Writes {
       } catch (e) {
         throw badRequest(`the object provided is unrecognized (must be of type ${t.kind}): couldn't get version/kind; json parse error: ${goJsonError(e, text)} (${snippet(text)})`);
       }
+    } else if (ct === "application/vnd.kubernetes.protobuf" && t.group === "") {
+      try {
+        body = decodeProtobuf(raw, t.kind);
+      } catch (e) {
+        throw badRequest(`the object provided is unrecognized (must be of type ${t.kind}): ${(e as Error).message}`);
+      }
+      if (body === undefined) throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {});
     } else {
       throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {});
     }
