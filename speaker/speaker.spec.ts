@@ -207,6 +207,40 @@ describe("speaker pipeline", () => {
     expect(await speaker.registry.getSingleMetricAsString("metallb_k8s_client_config_stale_bool")).toContain("metallb_k8s_client_config_stale_bool 1");
   });
 
+  it("retries status writes that failed while the API was down", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    const speaker = await start(port, dp);
+    port.disconnect();
+    dp.emit({ type: "announcing", service: "shop/web", ips: ["192.0.2.10"], interfaces: ["eth0"] });
+    await speaker.settled();
+    expect(port.l2Statuses.size).toBe(0);
+    const written = port.nextWrite();
+    port.reconnect();
+    await written;
+    await speaker.settled();
+    expect([...port.l2Statuses.values()].map(s => s.status.interfaces)).toEqual([[{ name: "eth0" }]]);
+    expect(port.events.map(e => e.reason)).toEqual(["nodeAssigned"]);
+    expect(await speaker.registry.getSingleMetricAsString("metallb_k8s_client_update_errors_total")).toContain("metallb_k8s_client_update_errors_total 1");
+  });
+
+  it("deletes its ServiceL2Status when the Service goes away", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    const speaker = await start(port, dp);
+    dp.emit({ type: "announcing", service: "shop/web", ips: ["192.0.2.10"], interfaces: ["eth0"] });
+    await speaker.settled();
+    expect(port.l2Statuses.size).toBe(1);
+    const gone = nextState(speaker, s => s.services.size === 0);
+    port.remove("Service", service);
+    await gone;
+    await speaker.settled();
+    expect(port.l2Statuses.size).toBe(0);
+    expect(dp.services).toEqual([]);
+  });
+
   it("deletes ServiceL2Status objects a previous run of this node left behind", async () => {
     const port = new FakeSpeakerPort();
     const dp = new FakeL2DataPlane();
