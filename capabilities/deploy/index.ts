@@ -4,7 +4,7 @@
  * The admission pods (two replicas) and out-of-cluster runs (hack/local-controller) do not.
  */
 import type { Capability } from "pepr";
-import { lodestoneNamespace } from "../k8s/settings";
+import { loadBalancerClass, lodestoneNamespace } from "../k8s/settings";
 import { installWithRetry } from "./install";
 import { KfcDeployPort } from "./kfc-deploy-port";
 import { speakerImage } from "./names";
@@ -22,6 +22,7 @@ export function installOnStartup(capabilities: readonly Capability[], onCRDsEsta
   return installWithRetry(new KfcDeployPort(), {
     namespace: lodestoneNamespace(env),
     image: speakerImage(env),
+    ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
     capabilities,
     log: message => console.log(message),
     ...(onCRDsEstablished ? { onCRDsEstablished } : {}),

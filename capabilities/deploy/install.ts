@@ -20,6 +20,8 @@ export interface InstallOptions {
   namespace: string;
   /** The speaker's image. */
   image: string;
+  /** The controller's load-balancer class, handed on to the speakers. */
+  lbClass?: string;
   /** The module's capabilities: the webhook split is derived from their bindings. */
   capabilities: readonly Capability[];
   /** Name of Pepr's webhook configurations (`pepr-<uuid>`). */
@@ -42,7 +44,7 @@ export interface InstallPlan {
   speaker: Manifest[];
 }
 
-export function installPlan(opts: Pick<InstallOptions, "namespace" | "image">): InstallPlan {
+export function installPlan(opts: Pick<InstallOptions, "namespace" | "image" | "lbClass">): InstallPlan {
   const id = speakerIdentity(opts.namespace);
   return {
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace, labels: { "app.kubernetes.io/part-of": SPEAKER_LABELS["app.kubernetes.io/name"] } } },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SPEAKER_POD_LABELS } from "../k8s/speaker-port";
+import { parseSpeakerArgs } from "../../speaker/args";
 import { DEFAULT_SPEAKER_IMAGE, speakerImage } from "./names";
 import { speakerDaemonSet } from "./speaker-daemonset";
 import { speakerIdentity } from "./speaker-rbac";
@@ -62,7 +63,17 @@ describe("speaker DaemonSet", () => {
     expect(container.env).toEqual([
       { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
       { name: "LODESTONE_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
     ]);
+    const classed = speakerDaemonSet({ namespace: "metallb-system", image: "i", lbClass: "example.com/lb" }).spec.template.spec.containers[0]!;
+    expect(classed.env.at(-1)).toEqual({ name: "LODESTONE_LB_CLASS", value: "example.com/lb" });
+  });
+
+  it("gives the speaker an environment its argument parser accepts, with the node's address for heartbeats", () => {
+    const env = { NODE_NAME: "node-a", LODESTONE_NAMESPACE: "metallb-system", POD_IP: "192.0.2.11" };
+    expect(container.env.map(e => e.name)).toEqual(Object.keys(env));
+    const parsed = parseSpeakerArgs([], env);
+    expect(parsed.ok && parsed.args).toMatchObject({ node: "node-a", namespace: "metallb-system", bindAddress: "192.0.2.11", metricsPort: 7472, heartbeatPort: 7946 });
   });
 
   it("declares the metrics and heartbeat ports and probes the metrics endpoint", () => {

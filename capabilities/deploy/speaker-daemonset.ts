@@ -22,6 +22,8 @@ import { HEARTBEAT_PORT, METRICS_PORT, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SEL
 export interface SpeakerDaemonSetOptions {
   namespace: string;
   image: string;
+  /** The controller's LODESTONE_LB_CLASS: the speakers must handle the same Services. */
+  lbClass?: string;
 }
 
 /** apps/v1 DaemonSet as plain JSON (the fields Lodestone sets; the API server defaults the rest). */
@@ -68,6 +70,9 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
               env: [
                 { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
                 { name: "LODESTONE_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                // On the host network this is the node's address: heartbeats bind to it, as memberlist does.
+                { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+                ...(opts.lbClass ? [{ name: "LODESTONE_LB_CLASS", value: opts.lbClass }] : []),
               ],
               ports: [
                 { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
