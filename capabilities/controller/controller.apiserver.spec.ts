@@ -27,7 +27,7 @@ beforeAll(async () => {
   api = await startApiServer({ dir });
   process.env.KUBECONFIG = api.kubeconfig;
   await bootstrapCluster(NS);
-});
+}, 60_000);
 
 afterAll(async () => {
   await controller?.stop();
@@ -82,5 +82,5 @@ describe("controller on kubernetes-fluent-client against the local API server", 
     const state = await K8s(ConfigurationStateKind as GenericClass).InNamespace(NS).Get("controller");
     expect(state.metadata?.labels).toEqual({ "metallb.io/component-type": "controller" });
     expect(state).toMatchObject({ status: { result: "Valid", errorSummary: "" } });
-  });
+  }, 60_000);
 });

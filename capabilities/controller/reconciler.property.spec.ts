@@ -97,5 +97,5 @@ describe("reconciler under random user actions", () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 120_000);
 });

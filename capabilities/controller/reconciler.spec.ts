@@ -104,7 +104,7 @@ describe("restart", () => {
     const serviceWrites = b.api.writes.slice(writesBefore).filter(w => w.verb.startsWith("patchService") || w.verb === "createEvent");
     expect(serviceWrites).toEqual([]);
     expect(await b.metric("metallb_allocator_services_allocated_total", { pool: "big" })).toBe(1000);
-  });
+  }, 120_000);
 
   it("touches no Service before a valid configuration has loaded", async () => {
     bench = new Bench();
