@@ -8,6 +8,7 @@ import { Webhooks } from "./capabilities/webhooks";
 import { startController } from "./capabilities/controller/main";
 import { KfcControllerPort } from "./capabilities/k8s/kfc-controller-port";
 import { loadBalancerClass, lodestoneNamespace } from "./capabilities/k8s/settings";
+import { serveMetrics } from "./capabilities/metrics/server";
 
 export const capabilities = [Webhooks];
 
@@ -26,8 +27,12 @@ if (process.env.PEPR_WATCH_MODE === "true" || mode === "dev") {
     ...(lbClass ? { lbClass } : {}),
     port: new KfcControllerPort(),
     log: message => console.log(`lodestone controller: ${message}`),
-  }).catch((err: unknown) => {
-    console.error(`lodestone controller: cannot start: ${err instanceof Error ? err.stack : String(err)}`);
-    process.exit(1);
-  });
+  })
+    // Pepr's own /metrics serves a registry of its own; MetalLB's names live on their own port.
+    .then(controller => serveMetrics(controller.registry, Number(process.env.LODESTONE_METRICS_PORT ?? 7472)))
+    .then(metrics => console.log(`lodestone controller: metrics at :${metrics.port()}/metrics`))
+    .catch((err: unknown) => {
+      console.error(`lodestone controller: cannot start: ${err instanceof Error ? err.stack : String(err)}`);
+      process.exit(1);
+    });
 }

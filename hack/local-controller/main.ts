@@ -3,7 +3,7 @@
  * cluster named by KUBECONFIG. Webhooks are registered by URL with their CA, so the API server
  * calls this process just as it would call the in-cluster Deployment.
  *
- *   KUBECONFIG=... npm run controller -- [--port 3443] [--state .lab/controller] [--host 127.0.0.1]
+ *   KUBECONFIG=... npm run controller -- [--port 3443] [--state .lab/controller] [--host 127.0.0.1] [--metrics-port 0]
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -16,6 +16,8 @@ const { values } = parseArgs({
     port: { type: "string", default: "3443" },
     state: { type: "string", default: ".lab/controller" },
     host: { type: "string", default: "127.0.0.1" },
+    // 0: any free port (printed), so that several local runs never collide.
+    "metrics-port": { type: "string", default: "0" },
   },
 });
 
@@ -35,6 +37,7 @@ async function run(): Promise<void> {
     // "dev" runs admission and the watchers in one process, as `pepr dev` does.
     PEPR_MODE: "dev",
     LODESTONE_WEBHOOK_PORT: String(port),
+    LODESTONE_METRICS_PORT: values["metrics-port"],
   });
 
   await bootstrapCluster(lodestoneNamespace());

@@ -1,0 +1,18 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Counter, Registry } from "prom-client";
+import { serveMetrics, type MetricsServer } from "./server";
+
+let server: MetricsServer | undefined;
+afterEach(async () => server?.close());
+
+describe("metrics server", () => {
+  it("serves the registry at /metrics and nothing else", async () => {
+    const registry = new Registry();
+    new Counter({ name: "metallb_k8s_client_updates_total", help: "updates", registers: [registry] }).inc(3);
+    server = await serveMetrics(registry, 0, "127.0.0.1");
+    const res = await fetch(`http://127.0.0.1:${server.port()}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("metallb_k8s_client_updates_total 3");
+    expect((await fetch(`http://127.0.0.1:${server.port()}/other`)).status).toBe(404);
+  });
+});
