@@ -9,7 +9,7 @@
  * and feed it services and peers. Nothing here throws on a received frame or datagram.
  */
 import { randomBytes } from "node:crypto";
-import { ETH_P_ARP, ETH_P_IPV6, arpFilter, ndpFilter, ICMPV6_NEIGHBOR_SOLICITATION } from "../../../native/bpf";
+import { ETH_P_ARP, ETH_P_IPV6, ndpFilter, ICMPV6_NEIGHBOR_SOLICITATION } from "../../../native/bpf";
 import { PacketSocket } from "../../../native/index";
 import { Announcer } from "../announcer";
 import type { AnnouncedService } from "../announcements";
@@ -20,6 +20,7 @@ import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "../heartbeat-udp"
 import { Membership, type PartitionPolicy } from "../liveness";
 import { CountingL2Metrics, type L2Metrics } from "../metrics";
 import { OwnershipTable } from "../ownership";
+import { ownedArpFilter } from "./arp-filter";
 import { InterfaceWatcher, usableInterfaces, type LinkSnapshot, type UsableInterface } from "./interfaces";
 import { InterfacePorts, type OpenSocket } from "./ports";
 import { announcementStatus, type IPStatus } from "./status";
@@ -77,10 +78,11 @@ export interface L2DataPlane {
   readonly metrics: L2Metrics;
 }
 
-/** The native packet sockets with the kernel filters: ARP, and IPv6 passing only solicitations. */
+/** The native packet sockets with kernel filters: ARP requests for owned IPs (none until the first
+ * ownership sync), and IPv6 passing only solicitations. */
 export const openNativeSocket: OpenSocket = (ifname, protocol) =>
   protocol === "arp"
-    ? PacketSocket.open(ifname, ETH_P_ARP, arpFilter())
+    ? PacketSocket.open(ifname, ETH_P_ARP, ownedArpFilter([]))
     : PacketSocket.open(ifname, ETH_P_IPV6, ndpFilter([ICMPV6_NEIGHBOR_SOLICITATION]));
 
 /** An OwnershipTable that tells the data plane about every change (memberships, status). */
@@ -139,9 +141,9 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     statusQueued = true;
     queueMicrotask(publishStatus);
   };
-  // Memberships follow ownership at once (a solicitation may already be on its way); status batches.
+  // Filters and memberships follow ownership at once (a question may already be on its way); status batches.
   ownership.onChange = () => {
-    ports.syncMemberships();
+    ports.syncOwned();
     queueStatus();
   };
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { BpfInsn } from "../../../native/bpf";
+import { ownedArpFilter } from "./arp-filter";
 import { encodeArpFrame } from "../arp";
 import { BROADCAST_MAC, ZERO_MAC } from "../ethernet";
 import { CountingL2Metrics } from "../metrics";
@@ -35,6 +37,10 @@ class FakeSocket implements MembershipSocket {
   }
   dropMembership(mac: string): void {
     this.groups.delete(mac);
+  }
+  readonly filters: (readonly BpfInsn[])[] = [];
+  setFilter(program: readonly BpfInsn[]): void {
+    this.filters.push(program);
   }
   close(): void {
     this.closed = true;
@@ -106,12 +112,24 @@ describe("InterfacePorts", () => {
     t.ports.sync([eth0]);
     t.ownership.set("2001:db8::100", []);
     t.ownership.set("192.0.2.100", []);
-    t.ports.syncMemberships();
+    t.ports.syncOwned();
     expect([...t.sock("eth0", "ndp").groups]).toEqual(["33:33:ff:00:01:00"]);
     expect(t.ports.groups("eth0")).toEqual(["33:33:ff:00:01:00"]);
     t.ownership.delete("2001:db8::100");
-    t.ports.syncMemberships();
+    t.ports.syncOwned();
     expect([...t.sock("eth0", "ndp").groups]).toEqual([]);
+  });
+
+  it("narrows each ARP socket's kernel filter to the owned IPv4 addresses, only when they change", () => {
+    const t = setup();
+    t.ports.sync([eth0, eth1]);
+    expect(t.sock("eth0", "arp").filters).toEqual([ownedArpFilter([])]);
+    t.ownership.set("192.0.2.100", ["eth0"]);
+    t.ownership.set("2001:db8::100", []);
+    t.ports.syncOwned();
+    t.ports.syncOwned();
+    // Every owned IPv4 address, even one not allowed on the interface: the responder counts those.
+    expect(t.sock("eth1", "arp").filters).toEqual([ownedArpFilter([]), ownedArpFilter(["192.0.2.100"])]);
   });
 
   it("answers a Neighbor Solicitation for an owned IPv6 address", () => {

@@ -13,6 +13,8 @@ import type { L2Metrics } from "../metrics";
 import type { OwnershipTable } from "../ownership";
 import { Responder, type Decision, type ResponderInterface } from "../responder";
 import type { UsableInterface } from "./interfaces";
+import type { BpfInsn } from "../../../native/bpf";
+import { ownedArpFilter } from "./arp-filter";
 import { SafePacketConn, type ConnErrorKind, type FrameSocket } from "./socket-conn";
 
 export type PortProtocol = "arp" | "ndp";
@@ -20,6 +22,8 @@ export type PortProtocol = "arp" | "ndp";
 export interface MembershipSocket extends FrameSocket {
   addMembership(mac: string): void;
   dropMembership(mac: string): void;
+  /** Replaces the socket's kernel filter. */
+  setFilter(program: readonly BpfInsn[]): void;
 }
 
 /** Opens the packet socket of one protocol on one interface (native in production, fakes in tests). */
@@ -33,7 +37,7 @@ export interface PortEvents {
 
 interface Port {
   readonly iface: UsableInterface;
-  readonly arp: SafePacketConn | undefined;
+  readonly arp: { conn: SafePacketConn; socket: MembershipSocket; filterKey: string | undefined } | undefined;
   readonly ndp: { conn: SafePacketConn; socket: MembershipSocket; groups: Set<string> } | undefined;
   readonly responder: Responder;
 }
@@ -59,7 +63,7 @@ export class InterfacePorts {
       if (want === undefined || !sameInterface(port.iface, want)) this.closePort(name);
     }
     for (const iface of usable) if (!this.ports.has(iface.name)) this.openPort(iface);
-    this.syncMemberships();
+    this.syncOwned();
   }
 
   private openSocket(iface: UsableInterface, protocol: PortProtocol): { conn: SafePacketConn; socket: MembershipSocket } | undefined {
@@ -89,7 +93,7 @@ export class InterfacePorts {
     const responder = new Responder(conns, this.ownership, this.metrics, (name, decision) => this.events.onDecision?.(name, decision));
     this.ports.set(iface.name, {
       iface,
-      arp: arp?.conn,
+      arp: arp ? { ...arp, filterKey: undefined } : undefined,
       ndp: ndp ? { ...ndp, groups: new Set() } : undefined,
       responder,
     });
@@ -100,13 +104,26 @@ export class InterfacePorts {
     if (!port) return;
     this.ports.delete(name);
     port.responder.close();
-    port.arp?.close();
+    port.arp?.conn.close();
     port.ndp?.conn.close();
   }
 
-  /** Joins and leaves solicited-node groups so each IPv6 socket hears exactly the owned IPs' groups. */
-  syncMemberships(): void {
+  /**
+   * Follows the owned IPs: each ARP socket's kernel filter passes only requests for them
+   * (arp-filter.ts), and each IPv6 socket joins exactly their solicited-node groups.
+   */
+  syncOwned(): void {
+    const ownedV4 = this.ownership.ips().filter(ip => !ip.includes(":")).sort();
+    const filterKey = ownedV4.join(",");
     for (const [name, port] of this.ports) {
+      if (port.arp && port.arp.filterKey !== filterKey) {
+        try {
+          port.arp.socket.setFilter(ownedArpFilter(ownedV4));
+          port.arp.filterKey = filterKey;
+        } catch (error) {
+          this.events.onConnError?.(name, "arp", "send", error instanceof Error ? error : new Error(String(error)));
+        }
+      }
       if (!port.ndp) continue;
       const want = this.ownership.solicitedNodeMacs(name);
       const { socket, groups } = port.ndp;
@@ -136,7 +153,7 @@ export class InterfacePorts {
     const v6 = ip.includes(":");
     for (const [name, port] of this.ports) {
       if (!this.ownership.allowedOn(ip, name)) continue;
-      const conn = v6 ? port.ndp?.conn : port.arp;
+      const conn = v6 ? port.ndp?.conn : port.arp?.conn;
       if (!conn) continue;
       for (const frame of gratuitousFrames(ip, port.iface.mac)) {
         conn.send(frame);
