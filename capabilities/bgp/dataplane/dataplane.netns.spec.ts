@@ -87,7 +87,8 @@ describe("BGP data plane against BIRD (TCP MD5, TTL 1)", () => {
   });
 
   it("establishes with the MD5 key and reports it in status", async () => {
-    const line = await agent.waitForLine(/"state":"Established"/, 20_000);
+    // Two agents start at once on a small machine: tsx needs several seconds before the first dial.
+    const line = await agent.waitForLine(/"state":"Established"/, 40_000);
     expect(statusOf(line)).toEqual([
       expect.objectContaining({ peer: "tor", peerAddress: ROUTER_IPV4, node: good.ns.name, state: "Established", prefixesAdvertised: 0 }),
     ]);
