@@ -5,6 +5,8 @@
  * for --bgp the BGPPeer/BFDProfile/BGPAdvertisement that turn the example's L2 setup into BGP.
  * Pure: objects in, objects out; main.ts applies them with kubectl.
  */
+import { stringify } from "yaml";
+
 export interface LabNode {
   readonly name: string;
   readonly ipv4: string;
@@ -111,7 +113,7 @@ export function bgpObjects(lab: BgpLab): KubeObject[] {
   return objects;
 }
 
-/** A kubectl-applicable List of objects (JSON is YAML). */
+/** Objects as one multi-document YAML stream for `kubectl apply -f`. */
 export function listOf(objects: readonly KubeObject[]): string {
-  return `${JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 2)}\n`;
+  return objects.map((o) => stringify(o)).join("---\n");
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { translateAddresses } from "./translate";
+import { expandRange, translateAddresses } from "./translate";
 
 describe("translateAddresses", () => {
   it("rewrites the examples' pool range and requested IP into the documentation range", () => {
@@ -40,6 +40,31 @@ describe("translateAddresses", () => {
       fc.property(fc.string(), (text) => {
         fc.pre(!text.includes("192.168.172."));
         expect(translateAddresses(text, "192.168.172", "192.0.2")).toEqual({ text, rewritten: [] });
+      }),
+    );
+  });
+});
+
+describe("expandRange", () => {
+  it("lists the addresses of a range within one /24, or a single /32", () => {
+    expect(expandRange("192.0.2.160-192.0.2.163")).toEqual(["192.0.2.160", "192.0.2.161", "192.0.2.162", "192.0.2.163"]);
+    expect(expandRange("198.51.100.7/32")).toEqual(["198.51.100.7"]);
+  });
+
+  it("refuses other forms with the entry in the message", () => {
+    for (const entry of ["192.0.2.0/24", "192.0.2.9-192.0.3.1", "192.0.2.9-192.0.2.1", "2001:db8::1-2001:db8::2", "192.0.2.1-192.0.2.256"]) {
+      expect(() => expandRange(entry)).toThrow(`the lab handles pool entries A-B within one /24 or A/32, not ${JSON.stringify(entry)}`);
+    }
+  });
+
+  it("has b - a + 1 addresses, all in the /24 (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (x, y) => {
+        const [a, b] = x <= y ? [x, y] : [y, x];
+        const list = expandRange(`203.0.113.${a}-203.0.113.${b}`);
+        expect(list.length).toBe(b - a + 1);
+        expect(list[0]).toBe(`203.0.113.${a}`);
+        expect(list.at(-1)).toBe(`203.0.113.${b}`);
       }),
     );
   });

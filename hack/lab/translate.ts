@@ -33,3 +33,17 @@ export function translateAddresses(text: string, from: Net24, to: Net24): Transl
   });
   return { text: out, rewritten };
 }
+
+/** The addresses of a pool entry `A-B` (both in one /24) or `A/32`, in order; throws on anything else
+ * (the lab only needs the examples' form). */
+export function expandRange(entry: string): string[] {
+  const single = /^(\d{1,3}(?:\.\d{1,3}){3})\/32$/.exec(entry.trim());
+  if (single?.[1]) return [single[1]];
+  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.(\d{1,3})\s*-\s*(\d{1,3}\.\d{1,3}\.\d{1,3})\.(\d{1,3})$/.exec(entry.trim());
+  if (!m || m[1] !== m[3] || Number(m[2]) > Number(m[4]) || Number(m[4]) > 255) {
+    throw new Error(`the lab handles pool entries A-B within one /24 or A/32, not ${JSON.stringify(entry)}`);
+  }
+  const out: string[] = [];
+  for (let i = Number(m[2]); i <= Number(m[4]); i++) out.push(`${m[1]}.${i}`);
+  return out;
+}

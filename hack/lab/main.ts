@@ -1,0 +1,197 @@
+/**
+ * `npm run lab [-- --once] [-- --bgp]`: Lodestone on a laptop. As root, builds a router/client network
+ * namespace and three node namespaces, runs the local API server, the controller with its webhooks
+ * and one speaker per node, applies the articles' examples (addresses moved to documentation ranges),
+ * shows `kubectl get svc`, an HTTP answer from each VIP, and a measured failover when the owning node
+ * dies. Then it stays up for exploring (KUBECONFIG printed) until Ctrl-C; `--once` tears down right
+ * away and exits 1 if any step failed. See docs/lab.md.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { randomBytes } from "node:crypto";
+import { signal, type Bed } from "../netns";
+import { Cleanup } from "./cleanup";
+import { examplesDir, labExamples, writeExamples, type AppliedExamples } from "./examples";
+import { createBed, labNodes, startControlPlane, startController, type ControlPlane } from "./infra";
+import { endpointSliceObject, heartbeatSecret, listOf, nodeObject } from "./objects";
+import { StepFailed, Steps, until } from "./steps";
+import { BGP_NET, L2_NET } from "./translate";
+import { answeringNode, Client, LODESTONE_NAMESPACE, startBackends, startSpeakers } from "./workload";
+import { formatFailover, measureFailover } from "./failover";
+import { BGP_LAB, startFrr, waitForEcmp } from "./bgp";
+import type { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
+
+const { values: flags } = parseArgs({ options: { once: { type: "boolean", default: false }, bgp: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+if (flags.help) {
+  out("usage: npm run lab [-- --once] [-- --bgp]   (as root; see docs/lab.md)");
+  process.exit(0);
+}
+if (process.getuid?.() !== 0) {
+  out("[lab] needs root (network namespaces): run `sudo npm run lab`");
+  process.exit(2);
+}
+
+const mode = flags.bgp ? "bgp" : "l2";
+const dir = mkdtempSync(join(tmpdir(), "lodestone-lab-"));
+const steps = new Steps(out);
+const cleanup = new Cleanup(out);
+let finishing: Promise<never> | undefined;
+
+/** Tears everything down once and exits; the lab directory is kept when a step failed (its logs). */
+function finish(code: number, keepDir: boolean): Promise<never> {
+  finishing ??= (async () => {
+    const start = performance.now();
+    await cleanup.run();
+    if (keepDir) out(`[lab] logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+    out(`[lab] teardown ... ok (${Math.round(performance.now() - start)} ms)`);
+    process.exit(code);
+  })();
+  return finishing;
+}
+
+// Registered before the bed's own hooks, so Ctrl-C runs the full teardown (the bed's hook deletes
+// the namespaces at once and re-raises the signal, which lands here again and is ignored).
+for (const name of ["SIGINT", "SIGTERM"] as const) {
+  process.on(name, () => {
+    if (finishing) return;
+    out(`[lab] ${name}: tearing down`);
+    void finish(flags.once ? 1 : 0, false);
+  });
+}
+
+interface Lab {
+  bed?: Bed;
+  plane?: ControlPlane;
+}
+
+async function scenario(lab: Lab): Promise<void> {
+  const bed = await steps.run("bed", 20_000, (note) => createBed(cleanup, note));
+  lab.bed = bed;
+  const plane = await steps.run("API server", 30_000, (note) => startControlPlane(bed, dir, cleanup, note));
+  lab.plane = plane;
+  const kubectl = plane.kubectl;
+  const nodes = labNodes(bed);
+  await steps.run("Node objects", 20_000, async (note) => {
+    note(await kubectl(["apply", "-f", "-"], listOf(nodes.map(nodeObject))));
+  });
+  await steps.run("controller", 90_000, (note) => startController(dir, plane, cleanup, note));
+  await steps.run("memberlist Secret", 20_000, async (note) => {
+    note(await kubectl(["apply", "-f", "-"], listOf([heartbeatSecret(LODESTONE_NAMESPACE, randomBytes(32))])));
+  });
+
+  const net = mode === "bgp" ? BGP_NET : L2_NET;
+  const examples: AppliedExamples = await steps.run(`examples (${mode === "bgp" ? "BGP" : "L2"}, ${net}.0/24)`, 30_000, async (note) => {
+    const { files, applied } = labExamples(examplesDir(), net, mode === "bgp" ? BGP_LAB : undefined);
+    const paths = writeExamples(dir, files);
+    for (const path of paths) note(`kubectl apply -f ${path}\n${(await kubectl(["apply", "-f", path])).trimEnd()}`);
+    return { ...applied, files: paths };
+  });
+
+  await steps.run("backends and EndpointSlices", 30_000, async (note) => {
+    await startBackends(bed, examples.poolAddresses, examples.services, dir);
+    note(`HTTP server on ${[...new Set(examples.services.flatMap((s) => s.ports.map((p) => p.port)))].join(", ")} in each node, ${examples.poolAddresses.length} pool addresses on lo`);
+    const slices = examples.services.map((s) => endpointSliceObject(s.namespace, s.name, s.ports, nodes));
+    note(await kubectl(["apply", "-f", "-"], listOf(slices)));
+  });
+
+  const ips = await steps.run("EXTERNAL-IPs", 30_000, async (note) => {
+    const found = await until(async () => {
+      const list = JSON.parse(await kubectl(["get", "svc", "-A", "-o", "json"])) as { items: { metadata: { name: string; namespace: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }[] };
+      const byName = new Map(list.items.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s.status?.loadBalancer?.ingress?.[0]?.ip]));
+      const ips = examples.services.map((s) => ({ service: s, ip: byName.get(`${s.namespace}/${s.name}`) }));
+      return ips.every((x) => x.ip !== undefined) ? ips.map((x) => ({ service: x.service, ip: x.ip ?? "" })) : undefined;
+    }, "EXTERNAL-IP on every LoadBalancer Service", 25_000, 200);
+    for (const { service, ip } of found) {
+      if (service.requestedIP !== undefined && ip !== service.requestedIP) throw new Error(`${service.name} got ${ip}, asked for ${service.requestedIP}`);
+      if (!examples.poolAddresses.includes(ip)) throw new Error(`${service.name} got ${ip}, outside pool ${examples.pool}`);
+    }
+    note(await kubectl(["get", "svc", "-o", "wide"]));
+    return found;
+  });
+
+  let frr: FrrRouter | undefined;
+  if (mode === "bgp") frr = await steps.run("FRR (router namespace, AS 64501, BFD 100 ms x 3)", 20_000, () => startFrr(bed, cleanup));
+  const speakers = await steps.run("speakers", 60_000, async (note) => {
+    const started = await startSpeakers(bed, plane, dir);
+    for (const [node, s] of started) note(`${node}: pid ${s.pid}, log ${join(dir, `speaker-${node}.log`)}`);
+    return started;
+  });
+  const client = await steps.run("client", 20_000, () => Client.start(bed, dir));
+
+  if (frr) {
+    const router = frr;
+    await steps.run("ECMP routes", 30_000, async (note) => {
+      for (const { ip } of ips) note(`${ip}/32 via ${(await waitForEcmp(bed, router, ip, bed.nodes.length, 25_000)).join(", ")}`);
+      note((await router.vtysh(`show ip route ${ips[0]?.ip ?? ""}/32`)).trimEnd());
+    });
+  }
+
+  const owners = await steps.run("HTTP from the client", 30_000, async (note) => {
+    const answers: string[] = [];
+    for (const { service, ip } of ips) {
+      const port = service.ports[0]?.port ?? 80;
+      const url = `http://${ip}:${port}/`;
+      const reply = await until(async () => {
+        const r = await client.get(url);
+        if (!r.startsWith("200 ")) throw new Error(r);
+        return r;
+      }, `answer from ${url}`, 25_000, 200);
+      note(`GET ${url} -> ${reply}`);
+      answers.push(answeringNode(reply) ?? "?");
+    }
+    return answers;
+  });
+
+  await steps.run(`failover (${mode === "bgp" ? "BGP" : "L2"})`, 40_000, async (note) => {
+    const target = ips[0];
+    const owner = owners[0];
+    const host = bed.nodes.find((n) => n.ns.role === owner);
+    const speaker = owner !== undefined ? speakers.get(owner) : undefined;
+    if (!target || !host || !speaker) throw new Error(`no owning node for the first Service (answer from ${owner ?? "nobody"})`);
+    const port = target.service.ports[0]?.port ?? 80;
+    const samples = client.probe(target.ip, port, 10, 100);
+    await until(async () => (samples().filter((s) => s.ok).length >= 5 ? true : undefined), `steady connects to ${target.ip}:${port}`, 5_000, 10);
+    const killedAt = performance.timeOrigin + performance.now();
+    signal(speaker.pid, "SIGKILL");
+    await host.ns.linkSet("eth0", "down");
+    note(`${owner} answered ${target.ip}: SIGKILL its speaker (pid ${speaker.pid}) and take its eth0 down; TCP connect every 10 ms from the client`);
+    const failover = await until(async () => measureFailover(samples(), killedAt), `successful connect to ${target.ip}:${port} after the kill`, 30_000, 10);
+    await client.stopProbe();
+    note(`service back ${formatFailover(failover)}`);
+    const after = await client.get(`http://${target.ip}:${port}/`);
+    note(`GET http://${target.ip}:${port}/ -> ${after}`);
+    if (answeringNode(after) === undefined || answeringNode(after) === owner) throw new Error(`after failover the answer was ${JSON.stringify(after)}`);
+  });
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  out(`[lab] ${mode === "bgp" ? "BGP" : "L2"} lab in ${dir}${flags.once ? " (--once)" : ""}`);
+  const lab: Lab = {};
+  try {
+    await scenario(lab);
+  } catch (error) {
+    if (!(error instanceof StepFailed)) out(`[lab] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  if (finishing) return;
+  const failed = steps.failed || steps.results.length === 0;
+  out(`[lab] ${failed ? "FAILED" : "all steps ok"} (${steps.results.filter((r) => r.ok).length}/${steps.results.length} steps, ${Math.round(performance.now() - started)} ms)`);
+  if (flags.once || !lab.plane) {
+    await finish(failed ? 1 : 0, failed);
+    return;
+  }
+  if (failed) out("[lab] a step failed; the lab stays up so you can look around");
+  out(`[lab] up. In another shell (as root):`);
+  out(`        export KUBECONFIG=${lab.plane.kubeconfig}`);
+  out("        kubectl get svc -o wide; kubectl describe svc nginxlb; kubectl get servicel2statuses -A");
+  out(`        ip netns exec ${lab.bed?.router.name ?? "?"} curl http://${mode === "bgp" ? BGP_NET : L2_NET}.161/`);
+  out(`      logs: ${dir}`);
+  out("[lab] Ctrl-C tears everything down");
+  setInterval(() => undefined, 1 << 30);
+}
+
+void main();
