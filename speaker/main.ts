@@ -53,6 +53,8 @@ function serveMetrics(registry: Registry, port: number): Server {
 }
 
 async function main(): Promise<void> {
+  // A library promise nobody awaits (a watch's internal relist, say) must not take announcements down.
+  process.on("unhandledRejection", reason => log(`unhandled rejection: ${JSON.stringify(reason) ?? String(reason)}`));
   const parsed = parseSpeakerArgs(process.argv.slice(2), process.env);
   if (!parsed.ok) {
     console.error(`speaker: ${parsed.error}`);
