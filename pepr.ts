@@ -5,12 +5,14 @@
 import { PeprModule } from "pepr";
 import cfg from "./package.json";
 import { Webhooks } from "./capabilities/webhooks";
+import { ControllerCapability } from "./capabilities/controller/capability";
 import { startController } from "./capabilities/controller/main";
+import { installOnStartup, isInClusterWatcher } from "./capabilities/deploy";
 import { KfcControllerPort } from "./capabilities/k8s/kfc-controller-port";
 import { loadBalancerClass, lodestoneNamespace } from "./capabilities/k8s/settings";
 import { serveMetrics } from "./capabilities/metrics/server";
 
-export const capabilities = [Webhooks];
+export const capabilities = [Webhooks, ControllerCapability];
 
 const mode = process.env.PEPR_MODE;
 const module = new PeprModule(cfg, capabilities, { deferStart: true });
@@ -20,7 +22,7 @@ if (mode !== "build") module.start(Number(process.env.LODESTONE_WEBHOOK_PORT ?? 
 // The allocator runs where Pepr runs its watchers: the single watcher Deployment in a cluster, or the
 // one process of an out-of-cluster run. It watches with kubernetes-fluent-client directly, not
 // through Pepr's When(), which never sees kube-system.
-if (process.env.PEPR_WATCH_MODE === "true" || mode === "dev") {
+function runController(): void {
   const lbClass = loadBalancerClass();
   startController({
     namespace: lodestoneNamespace(),
@@ -35,4 +37,11 @@ if (process.env.PEPR_WATCH_MODE === "true" || mode === "dev") {
       console.error(`lodestone controller: cannot start: ${err instanceof Error ? err.stack : String(err)}`);
       process.exit(1);
     });
+}
+
+if (process.env.PEPR_WATCH_MODE === "true" || mode === "dev") {
+  // In a cluster the watcher first applies the CRDs, the speaker DaemonSet and the webhook split
+  // (capabilities/deploy); out of cluster, hack/local-controller has done the equivalent.
+  if (isInClusterWatcher()) void installOnStartup(capabilities, runController);
+  else runController();
 }

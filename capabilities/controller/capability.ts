@@ -1,0 +1,22 @@
+/**
+ * The controller as Pepr sees it. Pepr only creates its watcher Deployment for a module that has a
+ * watch binding, and the allocator must run in exactly that one process. The allocator itself
+ * watches with kubernetes-fluent-client (Pepr's When() never sees kube-system), so this binding is
+ * only the marker that makes `pepr build` ship the watcher; it does nothing with the events.
+ *
+ * | kind          | event            | action                                   |
+ * |---------------|------------------|------------------------------------------|
+ * | IPAddressPool | CREATE or UPDATE | none (presence creates the watcher pod)  |
+ */
+import { Capability } from "pepr";
+import type { GenericClass } from "kubernetes-fluent-client";
+import { IPAddressPoolKind } from "../k8s/kinds";
+
+export const ControllerCapability = new Capability({
+  name: "lodestone-controller",
+  description: "Runs the allocator in Pepr's watcher process",
+});
+
+ControllerCapability.When(IPAddressPoolKind as GenericClass)
+  .IsCreatedOrUpdated()
+  .Watch(() => {});
