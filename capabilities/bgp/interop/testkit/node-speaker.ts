@@ -9,7 +9,7 @@
  *   {"op":"announce-range","first":"198.18.0.0","count":10000,"nextHop":"192.0.2.11"}   (bench)
  *   {"op":"withdraw-range","first":"198.18.0.0","count":10000}
  *   {"op":"stats"}   {"op":"stop"}
- * stdout, one event per line: "state <name>", "down <reason>", "bfd <State> diag <n>",
+ * stdout, one event per line: "state <name>", "down <reason>", "bfd <State> diag <n> at <epochMs>",
  *   "update <json>" for each UPDATE received, "stats <json>", "announced <n>", "withdrawn <n>".
  */
 import { createInterface } from "node:readline";
@@ -32,6 +32,8 @@ export interface SpeakerConfig {
   readonly holdTimeS?: number;
   readonly md5Key?: string;
   readonly gracefulRestartS?: number;
+  /** Fixed wait between connection attempts instead of the 1 s doubling backoff. */
+  readonly connectTimeS?: number;
   readonly bfd?: { readonly txMs: number; readonly rxMs: number; readonly multiplier: number };
   /** Routes in the Adj-RIB-Out before the session starts. */
   readonly routes?: readonly RouteSpec[];
@@ -57,6 +59,7 @@ const session = new BgpSession({
     routerId: Number(local.value),
     holdTimeS: config.holdTimeS ?? 9,
     families: ["IPv4", "IPv6"],
+    ...(config.connectTimeS !== undefined ? { connectTimeS: config.connectTimeS } : {}),
     ...(config.gracefulRestartS !== undefined ? { gracefulRestart: { restartTimeS: config.gracefulRestartS } } : {}),
   },
   clock: realClock,
@@ -117,7 +120,8 @@ async function main(): Promise<void> {
     let session: BfdSession | undefined;
     const transport = await openSingleHop({ localAddress: config.local, peerAddress: config.peer, onPacket: p => session?.receive(p) });
     session = new BfdSession({ desiredMinTxMs: b.txMs, requiredMinRxMs: b.rxMs, detectMultiplier: b.multiplier, localDiscriminator: Number(local?.value ?? 1n) }, realClock, p => transport.send(p));
-    session.on("state", (to, _from, diag) => print(`bfd ${stateName(to)} diag ${diag}`));
+    // The epoch time lets the bench compare it with when it broke the link.
+    session.on("state", (to, _from, diag) => print(`bfd ${stateName(to)} diag ${diag} at ${(performance.timeOrigin + performance.now()).toFixed(3)}`));
     session.start();
     bfd = session;
   }
