@@ -4,9 +4,9 @@
  * the host's loopback; unix sockets are shared across namespaces), and Lodestone's controller with
  * its webhooks. Each function registers its own undo with the Cleanup.
  */
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Bed, Spawned, run, type Host } from "../netns";
+import { Bed, Spawned, run, signal, type Host } from "../netns";
 import { startApiServer } from "../kube-apiserver/server";
 import { startLocalController } from "../../e2e/support/local-controller";
 import type { Cleanup } from "./cleanup";
@@ -28,6 +28,15 @@ export function logTo(spawned: Spawned, file: string): void {
   spawned.child.stderr?.on("data", write);
 }
 
+/** PIDs of a process's direct children (Linux /proc). */
+function readChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 export interface ControlPlane {
   readonly url: string;
   readonly kubeconfig: string;
@@ -42,7 +51,11 @@ export async function startControlPlane(bed: Bed, dir: string, cleanup: Cleanup,
   const host = new Spawned(["socat", `UNIX-LISTEN:${socket},fork,mode=600`, `TCP:127.0.0.1:${port}`]);
   cleanup.trackPid(host.pid);
   cleanup.add("socat (host side)", async () => {
-    await host.kill();
+    // socat forks one child per bridged connection; they hold its output pipes, so kill them too
+    // (by PID, from the kernel's list of this socat's children) or its exit is never seen.
+    const children = readChildren(host.pid);
+    for (const pid of children) signal(pid, "SIGKILL");
+    await host.kill(500);
     cleanup.untrackPid(host.pid);
   });
   await until(async () => (existsSync(socket) ? true : host.running ? undefined : Promise.reject(new Error("socat exited"))), `unix socket ${socket}`, 5_000, 20);

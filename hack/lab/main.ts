@@ -78,22 +78,37 @@ async function scenario(lab: Lab): Promise<void> {
   await steps.run("Node objects", 20_000, async (note) => {
     note(await kubectl(["apply", "-f", "-"], listOf(nodes.map(nodeObject))));
   });
-  await steps.run("controller", 90_000, (note) => startController(dir, plane, cleanup, note));
-  await steps.run("memberlist Secret", 20_000, async (note) => {
-    note(await kubectl(["apply", "-f", "-"], listOf([heartbeatSecret(LODESTONE_NAMESPACE, randomBytes(32))])));
-  });
-
   const net = mode === "bgp" ? BGP_NET : L2_NET;
-  const examples: AppliedExamples = await steps.run(`examples (${mode === "bgp" ? "BGP" : "L2"}, ${net}.0/24)`, 30_000, async (note) => {
-    const { files, applied } = labExamples(examplesDir(), net, mode === "bgp" ? BGP_LAB : undefined);
+  const { files, applied } = await steps.run("read examples", 5_000, async (note) => {
+    note(`from ${examplesDir()}, addresses moved to ${net}.0/24`);
+    return labExamples(examplesDir(), net, mode === "bgp" ? BGP_LAB : undefined);
+  });
+  await steps.run("namespace and memberlist Secret", 20_000, async (note) => {
+    const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: LODESTONE_NAMESPACE } };
+    note(await kubectl(["apply", "-f", "-"], listOf([namespace, heartbeatSecret(LODESTONE_NAMESPACE, randomBytes(32))])));
+  });
+  let frr: FrrRouter | undefined;
+  if (mode === "bgp") frr = await steps.run("FRR (router namespace, AS 64501, BFD 100 ms x 3)", 20_000, () => startFrr(bed, cleanup));
+  // Node start-ups are slow and CPU-bound: they overlap the controller's start and are awaited later.
+  const started = await steps.run("start backends, speakers and client", 20_000, async (note) => {
+    const backends = await startBackends(bed, applied.poolAddresses, applied.services, dir);
+    const speakers = startSpeakers(bed, plane, dir);
+    const client = Client.start(bed, dir);
+    for (const [node, s] of speakers.speakers) note(`speaker ${node}: pid ${s.pid}, log ${join(dir, `speaker-${node}.log`)}`);
+    note(`${applied.poolAddresses.length} pool addresses on lo of each node; logs in ${dir}`);
+    return { backends, speakers, client };
+  });
+  await steps.run("controller", 90_000, (note) => startController(dir, plane, cleanup, note));
+
+  const examples: AppliedExamples = await steps.run(`apply examples (${mode === "bgp" ? "BGP" : "L2"})`, 30_000, async (note) => {
     const paths = writeExamples(dir, files);
     for (const path of paths) note(`kubectl apply -f ${path}\n${(await kubectl(["apply", "-f", path])).trimEnd()}`);
     return { ...applied, files: paths };
   });
 
-  await steps.run("backends and EndpointSlices", 30_000, async (note) => {
-    await startBackends(bed, examples.poolAddresses, examples.services, dir);
-    note(`HTTP server on ${[...new Set(examples.services.flatMap((s) => s.ports.map((p) => p.port)))].join(", ")} in each node, ${examples.poolAddresses.length} pool addresses on lo`);
+  await steps.run("backends and EndpointSlices", 60_000, async (note) => {
+    await started.backends.ready;
+    note(`HTTP server on ${[...new Set(examples.services.flatMap((s) => s.ports.map((p) => p.port)))].join(", ")} in each node`);
     const slices = examples.services.map((s) => endpointSliceObject(s.namespace, s.name, s.ports, nodes));
     note(await kubectl(["apply", "-f", "-"], listOf(slices)));
   });
@@ -113,14 +128,14 @@ async function scenario(lab: Lab): Promise<void> {
     return found;
   });
 
-  let frr: FrrRouter | undefined;
-  if (mode === "bgp") frr = await steps.run("FRR (router namespace, AS 64501, BFD 100 ms x 3)", 20_000, () => startFrr(bed, cleanup));
-  const speakers = await steps.run("speakers", 60_000, async (note) => {
-    const started = await startSpeakers(bed, plane, dir);
-    for (const [node, s] of started) note(`${node}: pid ${s.pid}, log ${join(dir, `speaker-${node}.log`)}`);
-    return started;
+  const speakers = await steps.run("speakers", 90_000, async () => {
+    await started.speakers.ready;
+    return started.speakers.speakers;
   });
-  const client = await steps.run("client", 20_000, () => Client.start(bed, dir));
+  const client = await steps.run("client", 60_000, async () => {
+    await started.client.ready;
+    return started.client.client;
+  });
 
   if (frr) {
     const router = frr;
@@ -155,9 +170,10 @@ async function scenario(lab: Lab): Promise<void> {
     const port = target.service.ports[0]?.port ?? 80;
     const samples = client.probe(target.ip, port, 10, 100);
     await until(async () => (samples().filter((s) => s.ok).length >= 5 ? true : undefined), `steady connects to ${target.ip}:${port}`, 5_000, 10);
-    const killedAt = performance.timeOrigin + performance.now();
     signal(speaker.pid, "SIGKILL");
     await host.ns.linkSet("eth0", "down");
+    // The node is dead once its link is down (until then its kernel still accepts connections).
+    const killedAt = performance.timeOrigin + performance.now();
     note(`${owner} answered ${target.ip}: SIGKILL its speaker (pid ${speaker.pid}) and take its eth0 down; TCP connect every 10 ms from the client`);
     const failover = await until(async () => measureFailover(samples(), killedAt), `successful connect to ${target.ip}:${port} after the kill`, 30_000, 10);
     await client.stopProbe();

@@ -14,20 +14,26 @@ export const LODESTONE_NAMESPACE = "metallb-system";
 /** Adds every pool address to lo on each node (as kube-proxy makes the node accept LoadBalancer IPs;
  * the bed's arp_ignore=1/arp_announce=2 keep the kernel from answering ARP for them) and starts the
  * backend, listening on every Service port. */
-export async function startBackends(bed: Bed, addresses: readonly string[], services: readonly LabService[], dir: string): Promise<void> {
+export async function startBackends(bed: Bed, addresses: readonly string[], services: readonly LabService[], dir: string): Promise<{ ready: Promise<void> }> {
   const ports = [...new Set(services.flatMap((s) => s.ports.map((p) => p.port)))].sort((a, b) => a - b);
-  await Promise.all(
-    bed.nodes.map(async (node) => {
-      await node.ns.ip(addresses.map((a) => `addr add ${a}/32 dev lo`));
-      const backend = node.ns.runNode("hack/lab/backend.ts", [node.ns.role, ports.join(",")]);
-      logTo(backend, join(dir, `backend-${node.ns.role}.log`));
-      await backend.waitForLine(/^listening /, 20_000);
-    }),
-  );
+  const backends: Spawned[] = [];
+  for (const node of bed.nodes) {
+    await node.ns.ip(addresses.map((a) => `addr add ${a}/32 dev lo`));
+    const backend = node.ns.runNode("hack/lab/backend.ts", [node.ns.role, ports.join(",")]);
+    logTo(backend, join(dir, `backend-${node.ns.role}.log`));
+    backends.push(backend);
+  }
+  return settledLater(Promise.all(backends.map((b) => b.waitForLine(/^listening /, 90_000))).then(() => undefined));
+}
+
+/** Wraps a readiness promise awaited by a later step, so a failure before then is not unhandled. */
+function settledLater<T>(ready: Promise<T>): { ready: Promise<T> } {
+  ready.catch(() => undefined);
+  return { ready };
 }
 
 /** One speaker process per node namespace, with fixed heartbeat peers (there are no speaker Pods). */
-export async function startSpeakers(bed: Bed, plane: ControlPlane, dir: string): Promise<Map<string, Spawned>> {
+export function startSpeakers(bed: Bed, plane: ControlPlane, dir: string): { speakers: Map<string, Spawned>; ready: Promise<void> } {
   if (!existsSync(join(REPO_ROOT, "speaker", "main.ts"))) throw new Error("speaker/main.ts is missing: the speaker's entry point has not landed");
   const peers = bed.nodes.map((n) => `${n.ns.role}=${n.ipv4}`).join(",");
   const speakers = new Map<string, Spawned>();
@@ -37,8 +43,8 @@ export async function startSpeakers(bed: Bed, plane: ControlPlane, dir: string):
     logTo(speaker, join(dir, `speaker-${node.ns.role}.log`));
     speakers.set(node.ns.role, speaker);
   }
-  await Promise.all([...speakers].map(([, s]) => s.waitForLine(/running on node /, 45_000)));
-  return speakers;
+  // Three cold tsx start-ups next to the controller's on two cores take most of a minute.
+  return { speakers, ...settledLater(Promise.all([...speakers].map(([, s]) => s.waitForLine(/running on node /, 90_000))).then(() => undefined)) };
 }
 
 /** The client process (hack/lab/client.ts) in the router namespace. */
@@ -47,11 +53,10 @@ export class Client {
 
   private constructor(readonly process: Spawned) {}
 
-  static async start(bed: Bed, dir: string): Promise<Client> {
+  static start(bed: Bed, dir: string): { client: Client; ready: Promise<void> } {
     const spawned = bed.router.runNode("hack/lab/client.ts");
     logTo(spawned, join(dir, "client.log"));
-    await spawned.waitForLine("ready", 20_000);
-    return new Client(spawned);
+    return { client: new Client(spawned), ...settledLater(spawned.waitForLine("ready", 90_000).then(() => undefined)) };
   }
 
   /** GET `url`: `200 hello from node2 (...)` or `error ...`. */
