@@ -117,18 +117,18 @@ async function gobgpPhase(node: Spawned, gobgpNode: Host, dir: string, r: Record
   const fileB = join(dir, "b.mrt");
   writeFileSync(fileA, mrtTableDump(FIRST, PREFIXES, gobgpNode.ipv4, GOBGP_AS));
   writeFileSync(fileB, mrtTableDump(second, PREFIXES, gobgpNode.ipv4, GOBGP_AS));
-  // `gobgp mrt inject` returns (and here, loses the tail of the stream) before gobgpd has taken
-  // everything in: inject again until the RIB holds all of it (re-adding a path it has is a no-op
-  // for the peer). Untimed for the initial load; timed, retries included, for the churn.
+  // `gobgp mrt inject` exits before its stream is drained and gobgpd keeps only the first ~640
+  // entries of each call (measured: 643 of 1,000, the same ones every time). Chunks of 500 through the
+  // CLI's count/skip arguments did not fill the RIB either (last run): the gobgp figures are then
+  // reported as failed (gobgp_failed: 1, ratio null) rather than measured on a partial table.
   let injects = 0;
+  const CHUNK = 500;
   const load = async (file: string, expected: number): Promise<void> => {
-    for (let attempt = 1; attempt <= 10; attempt++) {
+    for (let skip = 0; skip < PREFIXES; skip += CHUNK) {
       injects++;
-      await gobgp.gobgp("mrt", "inject", "global", file);
-      const full = await eventually(async () => ((await gobgp.gobgp("global", "rib", "-a", "ipv4", "summary")).includes(`Path: ${expected}\n`) ? true : undefined), "gobgpd's RIB", { timeoutMs: 1_500, intervalMs: 20 }).catch(() => false);
-      if (full) return;
+      await gobgp.gobgp("mrt", "inject", "global", file, String(CHUNK), String(skip));
     }
-    throw new Error(`gobgpd never held ${expected} paths`);
+    await eventually(async () => ((await gobgp.gobgp("global", "rib", "-a", "ipv4", "summary")).includes(`Path: ${expected}\n`) ? true : undefined), `gobgpd to hold ${expected} paths`, { timeoutMs: 5_000, intervalMs: 20 });
   };
   const injectStart = epoch();
   await load(fileA, PREFIXES);
