@@ -15,4 +15,7 @@ fi
 if [ -f e2e/run.ts ]; then
   step "end-to-end suite";                 npx tsx e2e/run.ts
 fi
+if [ "$(id -u)" = 0 ]; then
+  step "the lab, once (README's main command, non-interactive)"; npx tsx hack/lab/main.ts --once
+fi
 npx tsx hack/test-summary.ts build/vitest-*.json build/e2e-*.json
