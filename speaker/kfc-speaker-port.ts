@@ -12,16 +12,18 @@ import { FetchMethods } from "kubernetes-fluent-client/dist/fluent/shared-types.
 import { k8sCfg } from "kubernetes-fluent-client/dist/fluent/utils.js";
 import { ApiError, ConflictError, NotFoundError, isNotFound, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
 import { configKinds } from "../capabilities/k8s/kinds";
-import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
+import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpSessionEntry, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
 
 const MERGE = "application/merge-patch+json";
 const STRATEGIC = "application/strategic-merge-patch+json";
 const JSON_TYPE = "application/json";
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 const metallbPath = (plural: string, ns: string, name?: string): string =>
   `/apis/metallb.io/v1beta1/namespaces/${encodeURIComponent(ns)}/${plural}${name ? `/${encodeURIComponent(name)}` : ""}`;
+
+const bgpPeerPath = (ns: string, name: string): string => `/apis/metallb.io/v1beta2/namespaces/${encodeURIComponent(ns)}/bgppeers/${encodeURIComponent(name)}`;
 
 /** The fluent query for a resource: cluster-wide, or in the Lodestone namespace, or the speaker Pods. */
 function query(resource: SpeakerResource, namespace: string) {
@@ -97,6 +99,47 @@ export class KfcSpeakerPort implements SpeakerPort {
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
+  }
+
+  async listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]> {
+    const selector = encodeURIComponent(`${L2_STATUS_LABELS.node}=${node}`);
+    const list = await this.request<{ items?: KubeObject[] }>("GET", `${metallbPath("servicebgpstatuses", namespace)}?labelSelector=${selector}`);
+    return list.items ?? [];
+  }
+
+  async createBgpStatus(namespace: string, status: BgpStatusBody): Promise<string> {
+    const labels = { [L2_STATUS_LABELS.node]: status.node, [L2_STATUS_LABELS.serviceName]: status.serviceName, [L2_STATUS_LABELS.serviceNamespace]: status.serviceNamespace };
+    const body = { apiVersion: "metallb.io/v1beta1", kind: "ServiceBGPStatus", metadata: { generateName: "bgp-", namespace, labels } };
+    const created = await this.request<KubeObject>("POST", metallbPath("servicebgpstatuses", namespace), JSON_TYPE, body);
+    const name = created.metadata?.name ?? "";
+    await this.updateBgpStatus(namespace, name, status);
+    return name;
+  }
+
+  async updateBgpStatus(namespace: string, name: string, status: BgpStatusBody): Promise<void> {
+    await this.request("PATCH", `${metallbPath("servicebgpstatuses", namespace, name)}/status`, MERGE, { status });
+  }
+
+  async deleteBgpStatus(namespace: string, name: string): Promise<void> {
+    try {
+      await this.request("DELETE", metallbPath("servicebgpstatuses", namespace, name));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  async getBgpPeer(namespace: string, name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.request<KubeObject>("GET", bgpPeerPath(namespace, name));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: { sessions: BgpSessionEntry[] }): Promise<void> {
+    // A merge patch carrying metadata.resourceVersion is refused with 409 when the object moved on.
+    await this.request("PATCH", `${bgpPeerPath(namespace, name)}/status`, MERGE, { metadata: { resourceVersion }, status });
   }
 
   async setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void> {

@@ -5,10 +5,11 @@
  *   NODE_NAME=node-a npx tsx speaker/main.ts [--ignore-exclude-lb] [--lb-class X] [--metrics-port 7472]
  *
  * Start-up waits for the heartbeat Secret (`memberlist`, as MetalLB's manifests create it), opens
- * the L2 data plane, then runs the speaker pipeline. SIGTERM hands the IPs over, then exits.
+ * the L2 and BGP data planes, then runs the speaker pipeline. SIGTERM hands the IPs over, then exits.
  */
 import { createServer, type Server } from "node:http";
 import { Registry, collectDefaultMetrics } from "prom-client";
+import { startBgpDataPlane } from "../capabilities/bgp/dataplane";
 import { startL2DataPlane } from "../capabilities/l2/dataplane";
 import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
@@ -72,6 +73,11 @@ async function main(): Promise<void> {
     metrics: new PromL2Metrics(registry),
     log: (level, message, fields) => log(`[l2 ${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
   });
+  const bgp = startBgpDataPlane({
+    nodeName: args.node,
+    registry,
+    log: (level, message, fields) => log(`[bgp ${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
+  });
   const speaker = await startSpeaker({
     node: args.node,
     namespace: args.namespace,
@@ -81,6 +87,7 @@ async function main(): Promise<void> {
     ...(args.staticPeers ? { staticPeers: args.staticPeers } : {}),
     port,
     dataPlane: adaptL2DataPlane(plane, log),
+    bgp,
     registry,
     log,
   });

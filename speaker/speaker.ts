@@ -12,9 +12,12 @@
 import { Registry } from "prom-client";
 import { debounceTime, distinctUntilChanged, filter, map, share, type Observable, type Subscription } from "rxjs";
 import { configurationStatus } from "../capabilities/controller/config-state";
+import type { BgpDataPlane } from "../capabilities/bgp/dataplane";
 import type { Config } from "../capabilities/config/types";
 import type { ConfigurationStateStatus } from "../capabilities/k8s/controller-port";
 import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
+import { bgpNodeView } from "./bgp-node";
+import { BgpStatusWriter } from "./bgp-status-writer";
 import { ClusterCache, type CacheTimer, type Snapshot } from "./cluster-cache";
 import type { L2DataPlane } from "./data-plane";
 import { SpeakerMetrics } from "./metrics";
@@ -25,6 +28,10 @@ export interface SpeakerOptions extends SpeakerSettings {
   port: SpeakerPort;
   dataPlane: L2DataPlane;
   registry?: Registry;
+  /** The BGP data plane, when this speaker does BGP: node, config and announcements go to it, its sessions to BGPPeer status. */
+  bgp?: BgpDataPlane;
+  /** Quiet time before BGP session changes are written to the BGPPeers (default 200 ms). */
+  bgpStatusDebounceMs?: number;
   /** How long the snapshot must be quiet before the state is recomputed (bursts of watch events). */
   debounceMs?: number;
   /** First delay before relisting after a watch error (doubles up to 30 s). */
@@ -70,6 +77,20 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   const cache = new ClusterCache({ port: opts.port, namespace: opts.namespace, relistDelayMs: opts.relistDelayMs ?? 1000, timer, log });
   const writer = new StatusWriter({ port: opts.port, node: opts.node, namespace: opts.namespace, now, timer, metrics, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
   const unsubscribeDataPlane = opts.dataPlane.onEvent(e => writer.onDataPlaneEvent(e));
+  const bgp = opts.bgp;
+  const bgpWriter = bgp
+    ? new BgpStatusWriter({
+        port: opts.port,
+        node: opts.node,
+        namespace: opts.namespace,
+        now,
+        timer,
+        log,
+        ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+        ...(opts.bgpStatusDebounceMs !== undefined ? { debounceMs: opts.bgpStatusDebounceMs } : {}),
+      })
+    : undefined;
+  const unsubscribeBgp = bgp && bgpWriter ? bgp.onStatusChange(status => bgpWriter.onSessions(status)) : () => {};
 
   let lastValid: Config | undefined;
   let latest: SpeakerState | undefined;
@@ -114,6 +135,28 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     states.pipe(distinctUntilChanged((a, b) => signature(a.problems) === signature(b.problems))).subscribe(writeConfigState),
     states.subscribe(state => writer.update(state)),
   ];
+  if (bgp && bgpWriter) {
+    // Node first, then config, then announcements: the plane opens sessions only with both of the first two.
+    subscriptions.push(
+      cache.snapshots
+        .pipe(
+          map(s => (s ? bgpNodeView(s.Node, opts.node) : undefined)),
+          filter(v => v !== undefined),
+          distinctUntilChanged((a, b) => signature(a) === signature(b)),
+        )
+        .subscribe(v => bgp.setNode(v.labels, v.addresses)),
+      // By identity: a new parse is a new object (Config holds Maps, which signature() cannot see), a stale one is the same.
+      states
+        .pipe(
+          map(s => s.config),
+          distinctUntilChanged(),
+          filter((c): c is Config => c !== undefined),
+        )
+        .subscribe(c => bgp.setConfig(c)),
+      distinct(s => s.desired.bgp).subscribe(announcements => bgp.setAnnouncements(announcements)),
+      states.subscribe(state => bgpWriter.update(state)),
+    );
+  }
 
   await cache.start();
 
@@ -123,9 +166,12 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     stopped = true;
     for (const s of subscriptions) s.unsubscribe();
     unsubscribeDataPlane();
+    unsubscribeBgp();
     cache.stop();
     writer.stop();
+    bgpWriter?.stop();
     opts.dataPlane.stop();
+    bgp?.stop();
   };
 
   return {
@@ -134,10 +180,12 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     settled: async () => {
       await configWrite;
       await writer.settled();
+      await bgpWriter?.settled();
     },
     shutdown: async () => {
       await opts.dataPlane.beginHandover();
       await writer.settled();
+      await bgpWriter?.settled();
       stop();
     },
     stop,

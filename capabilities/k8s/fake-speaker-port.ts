@@ -3,8 +3,8 @@
  * watchers hear it), a switch that makes the API unreachable (lists fail, watches report an
  * error), and a record of every write.
  */
-import { ApiError, keyOf, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "./controller-port";
-import { L2_STATUS_LABELS, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "./speaker-port";
+import { ApiError, ConflictError, keyOf, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "./controller-port";
+import { L2_STATUS_LABELS, type BgpSessionEntry, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "./speaker-port";
 
 export interface StoredL2Status {
   name: string;
@@ -13,7 +13,18 @@ export interface StoredL2Status {
   status: L2StatusBody;
 }
 
+export interface StoredBgpStatus {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  status: BgpStatusBody;
+}
+
 export type SpeakerWrite =
+  | { op: "createBgpStatus"; name: string; status: BgpStatusBody }
+  | { op: "updateBgpStatus"; name: string; status: BgpStatusBody }
+  | { op: "deleteBgpStatus"; name: string }
+  | { op: "replaceBgpPeerStatus"; name: string; sessions: BgpSessionEntry[] }
   | { op: "createL2Status"; name: string; status: L2StatusBody }
   | { op: "updateL2Status"; name: string; status: L2StatusBody }
   | { op: "deleteL2Status"; name: string }
@@ -25,6 +36,10 @@ export class FakeSpeakerPort implements SpeakerPort {
   private readonly objects = new Map<SpeakerResource, Map<string, KubeObject>>();
   private readonly watchers = new Map<SpeakerResource, Set<SpeakerWatchHandler>>();
   readonly l2Statuses = new Map<string, StoredL2Status>();
+  readonly bgpStatuses = new Map<string, StoredBgpStatus>();
+  /** The next this many BGPPeer status writes fail with 409 (as if another node wrote first). */
+  bgpPeerConflicts = 0;
+  private resourceVersion = 1000;
   readonly conditions = new Map<string, Condition[]>();
   readonly events: CoreEvent[] = [];
   readonly configurationStates = new Map<string, { labels: Record<string, string>; status: ConfigurationStateStatus }>();
@@ -133,6 +148,57 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.check("delete servicel2status");
     this.l2Statuses.delete(name);
     this.wrote({ op: "deleteL2Status", name });
+  }
+
+  async listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]> {
+    this.check("list servicebgpstatuses");
+    return [...this.bgpStatuses.values()]
+      .filter(s => s.namespace === namespace && s.labels[L2_STATUS_LABELS.node] === node)
+      .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
+  }
+
+  async createBgpStatus(namespace: string, status: BgpStatusBody): Promise<string> {
+    this.check("create servicebgpstatus");
+    const name = `bgp-${(this.nextName++).toString(36).padStart(5, "0")}`;
+    const labels = { [L2_STATUS_LABELS.node]: status.node, [L2_STATUS_LABELS.serviceName]: status.serviceName, [L2_STATUS_LABELS.serviceNamespace]: status.serviceNamespace };
+    this.bgpStatuses.set(name, { name, namespace, labels, status: structuredClone(status) });
+    this.wrote({ op: "createBgpStatus", name, status: structuredClone(status) });
+    return name;
+  }
+
+  async updateBgpStatus(_namespace: string, name: string, status: BgpStatusBody): Promise<void> {
+    this.check("update servicebgpstatus");
+    const s = this.bgpStatuses.get(name);
+    if (!s) throw new ApiError(404, `servicebgpstatuses.metallb.io "${name}" not found`);
+    s.status = structuredClone(status);
+    this.wrote({ op: "updateBgpStatus", name, status: structuredClone(status) });
+  }
+
+  async deleteBgpStatus(_namespace: string, name: string): Promise<void> {
+    this.check("delete servicebgpstatus");
+    this.bgpStatuses.delete(name);
+    this.wrote({ op: "deleteBgpStatus", name });
+  }
+
+  async getBgpPeer(namespace: string, name: string): Promise<KubeObject | undefined> {
+    this.check("get bgppeer");
+    const o = this.store("BGPPeer").get(`${namespace}/${name}`);
+    return o ? structuredClone(o) : undefined;
+  }
+
+  async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: { sessions: BgpSessionEntry[] }): Promise<void> {
+    this.check("patch bgppeer status");
+    const o = this.store("BGPPeer").get(`${namespace}/${name}`);
+    if (!o) throw new ApiError(404, `bgppeers.metallb.io "${name}" not found`);
+    if (this.bgpPeerConflicts > 0) {
+      this.bgpPeerConflicts--;
+      // Another node wrote meanwhile: the object moves on.
+      this.apply("BGPPeer", { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.resourceVersion) } });
+      throw new ConflictError(`bgppeers.metallb.io "${name}": the object has been modified`);
+    }
+    if ((o.metadata?.resourceVersion ?? "") !== resourceVersion) throw new ConflictError(`bgppeers.metallb.io "${name}": the object has been modified`);
+    this.apply("BGPPeer", { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.resourceVersion) }, status: structuredClone(status) });
+    this.wrote({ op: "replaceBgpPeerStatus", name, sessions: structuredClone(status.sessions) });
   }
 
   async setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void> {

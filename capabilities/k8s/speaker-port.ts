@@ -65,6 +65,23 @@ export const L2_STATUS_LABELS = {
   serviceNamespace: "metallb.io/service-namespace",
 } as const;
 
+/** The status of a ServiceBGPStatus (reference 1.8): the BGPPeers the Service goes to from this node. */
+export interface BgpStatusBody {
+  node: string;
+  serviceName: string;
+  serviceNamespace: string;
+  peers: string[];
+}
+
+/** This node's entry in a BGPPeer's status.sessions[] (a Lodestone extension). */
+export interface BgpSessionEntry {
+  node: string;
+  state: "Idle" | "Connect" | "Active" | "OpenSent" | "OpenConfirm" | "Established";
+  since?: string;
+  lastError?: string;
+  prefixesAdvertised?: number;
+}
+
 export interface SpeakerPort {
   /** Every object of the resource (cluster-wide or in `namespace`, see SpeakerResource). */
   list(resource: SpeakerResource, namespace: string): Promise<KubeObject[]>;
@@ -78,6 +95,20 @@ export interface SpeakerPort {
   updateL2Status(namespace: string, name: string, status: L2StatusBody): Promise<void>;
   /** Deletes a ServiceL2Status; a missing one is not an error. */
   deleteL2Status(namespace: string, name: string): Promise<void>;
+  /** The ServiceBGPStatus objects of one node (label metallb.io/node) in `namespace`. */
+  listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]>;
+  /** Creates a ServiceBGPStatus (generateName `bgp-`, the three labels) and writes its status; returns its name. */
+  createBgpStatus(namespace: string, status: BgpStatusBody): Promise<string>;
+  updateBgpStatus(namespace: string, name: string, status: BgpStatusBody): Promise<void>;
+  /** Deletes a ServiceBGPStatus; a missing one is not an error. */
+  deleteBgpStatus(namespace: string, name: string): Promise<void>;
+  /** One BGPPeer as the API server has it now (with resourceVersion); undefined when missing. */
+  getBgpPeer(namespace: string, name: string): Promise<KubeObject | undefined>;
+  /**
+   * Replaces bgppeers/<name>/status, guarded by resourceVersion: a ConflictError (409) when the
+   * object changed since it was read, so the caller re-reads and merges again.
+   */
+  replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: { sessions: BgpSessionEntry[] }): Promise<void>;
   /**
    * Sets one condition on services/<name>/status, leaving every other condition (the controller's
    * `lodestone.dev/IPAllocated`) as it is: a strategic merge patch keyed on the condition type.

@@ -1,0 +1,46 @@
+/**
+ * What a speaker shows about its BGP part, as pure functions: the texts of the Announced condition
+ * and the nodeAssigned event, this node's entry of a BGPPeer's status.sessions[], and the merge
+ * that changes only that entry (every node writes the same list; none may clobber another's).
+ */
+import type { PeerSessionStatus } from "../capabilities/bgp/dataplane";
+import type { BgpSessionEntry } from "../capabilities/k8s/speaker-port";
+
+export const bgpAnnouncedMessage = (node: string, peers: readonly string[]): string =>
+  peers.length ? `announced by node ${node} to peers ${peers.join(",")} (bgp)` : `announced by node ${node} (bgp)`;
+
+export const bgpNodeAssignedMessage = (node: string): string => `announcing from node ${node} with protocol bgp`;
+
+/** This node's session entry for a BGPPeer, from the data plane's status. */
+export function sessionEntry(s: PeerSessionStatus): BgpSessionEntry {
+  return {
+    node: s.node,
+    state: s.state,
+    since: s.since,
+    ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
+    prefixesAdvertised: s.prefixesAdvertised,
+  };
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+
+/**
+ * The sessions list with this node's entry replaced by `entry` (or removed when undefined), every
+ * other node's entry kept as the server has it; sorted by node so the result does not depend on
+ * who wrote first. Undefined when nothing would change.
+ */
+export function mergeSessions(peerObject: unknown, node: string, entry: BgpSessionEntry | undefined): BgpSessionEntry[] | undefined {
+  const raw = obj(obj(peerObject).status).sessions;
+  const current = Array.isArray(raw) ? raw.map(obj) : [];
+  const mine = current.find(e => e.node === node);
+  if (!entry && !mine) return undefined;
+  if (entry && mine && JSON.stringify(sortKeys(mine)) === JSON.stringify(sortKeys(entry as unknown as Obj))) return undefined;
+  const others = current.filter(e => e.node !== node) as unknown as BgpSessionEntry[];
+  const next = entry ? [...others, entry] : others;
+  return next.sort((a, b) => (String(a.node) < String(b.node) ? -1 : String(a.node) > String(b.node) ? 1 : 0));
+}
+
+function sortKeys(o: Obj): Obj {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
