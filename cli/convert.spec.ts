@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { join } from "node:path";
 import { parseConfig } from "../capabilities/config/parse";
 import type { ConfigProblem } from "../capabilities/config/types";
 import { convertCommand, runConvert, type ConfigValidator, type ConvertDeps } from "./convert";
 
-const EXAMPLE = "/work/shared/examples/legacy-configmap-v0.7.yaml";
+const EXAMPLE = join(__dirname, "..", "examples", "legacy-configmap-v0.7.yaml");
 
 function capture() {
   const out: string[] = [];

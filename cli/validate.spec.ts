@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateCommand } from "./validate";
 
-const EXAMPLES = "/work/shared/examples";
+const EXAMPLES = join(__dirname, "..", "examples");
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iproute2 iputils-ping iputils-arping ndisc6 tcpdump socat openssl frr bird2 gobgpd exabgp keepalived make g++ python3)
+packages=(iproute2 curl iputils-ping iputils-arping ndisc6 tcpdump socat openssl frr bird2 gobgpd exabgp keepalived make g++ python3)
 # Debian's kubernetes-client ships /usr/bin/kubectl too and refuses to unpack over another one.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 

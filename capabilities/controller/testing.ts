@@ -12,7 +12,7 @@ import { FakeClock } from "./clock";
 import { startController, type RunningController } from "./main";
 
 export const NS = "metallb-system";
-export const EXAMPLES = "/work/shared/examples";
+export const EXAMPLES = join(__dirname, "..", "..", "examples");
 
 export function exampleObjects(file: string): KubeObject[] {
   return parseAllDocuments(readFileSync(join(EXAMPLES, file), "utf8"))

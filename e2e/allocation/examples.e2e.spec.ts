@@ -1,5 +1,5 @@
 /**
- * The articles' examples (shared/examples), applied with kubectl exactly as users copy them, with
+ * The articles' examples (examples/), applied with kubectl exactly as users copy them, with
  * the results the articles show: EXTERNAL-IPs, the pool annotation, the events, and Lodestone's
  * condition saying why. Then what users do next: a Service asking for an IP outside every pool,
  * a pool edit, and a controller restart.
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyYaml, kubectl, kubectlOk, LODESTONE_NAMESPACE as NS } from "../support/cluster";
 import { restartController } from "../support/restart";
 
-const examples = join(__dirname, "..", "..", "..", "shared", "examples");
+const examples = join(__dirname, "..", "..", "examples");
 const example = (file: string) => readFileSync(join(examples, file), "utf8");
 const A = "lodestone-e2e-examples";
 const B = "lodestone-e2e-examples-b";

@@ -13,9 +13,9 @@ import { EXAMPLES_NET, expandRange, translateAddresses, type Net24 } from "./tra
 
 export const EXAMPLE_FILES = ["lb-ippool.yaml", "lb-service.yaml", "lb-service2.yaml"] as const;
 
-/** Where the examples live: LODESTONE_EXAMPLES, else the shared examples beside the repository. */
+/** Where the examples live: LODESTONE_EXAMPLES, else the repository's examples/. */
 export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.LODESTONE_EXAMPLES ?? join(REPO_ROOT, "..", "shared", "examples"));
+  return resolve(env.LODESTONE_EXAMPLES ?? join(REPO_ROOT, "examples"));
 }
 
 export interface LabService {

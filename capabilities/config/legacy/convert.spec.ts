@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../parse";
@@ -10,7 +11,7 @@ const problemsOf = (config: string): string[] => convertLegacyConfigMap(config).
 
 describe("convertLegacyConfigMap: the article's v0.7 ConfigMap", () => {
   it("becomes IPAddressPool metallb and its L2Advertisement", () => {
-    const configMap: unknown = parse(readFileSync("/work/shared/examples/legacy-configmap-v0.7.yaml", "utf8"));
+    const configMap: unknown = parse(readFileSync(join(__dirname, "..", "..", "..", "examples", "legacy-configmap-v0.7.yaml"), "utf8"));
     expect(convertLegacyConfigMap(configMap)).toEqual({
       namespace: "metallb-system",
       problems: [],
@@ -120,7 +121,7 @@ describe("convertLegacyConfigMap: every legacy field", () => {
   });
 
   it("gives resources that parseConfig accepts, meaning the same pools", () => {
-    for (const input of [FULL_V012, readFileSync("/work/shared/examples/legacy-configmap-v0.7.yaml", "utf8")]) {
+    for (const input of [FULL_V012, readFileSync(join(__dirname, "..", "..", "..", "examples", "legacy-configmap-v0.7.yaml"), "utf8")]) {
       const converted = convertLegacyConfigMap(typeof input === "string" && input.includes("kind: ConfigMap") ? parse(input) : input);
       const parsed = parseConfig({ namespace: converted.namespace, objects: JSON.parse(JSON.stringify(converted.objects)) as unknown[] });
       expect(parsed.problems).toEqual([]);
