@@ -32,7 +32,8 @@ const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.
  */
 export function mergeSessions(peerObject: unknown, node: string, entry: BgpSessionEntry | undefined): BgpSessionEntry[] | undefined {
   const raw = obj(obj(peerObject).status).sessions;
-  const current = Array.isArray(raw) ? raw.map(obj) : [];
+  // Entries without a node name cannot be anyone's (the schema requires it); writing them back would be refused.
+  const current = Array.isArray(raw) ? raw.map(obj).filter(e => typeof e.node === "string") : [];
   const mine = current.find(e => e.node === node);
   if (!entry && !mine) return undefined;
   if (entry && mine && JSON.stringify(sortKeys(mine)) === JSON.stringify(sortKeys(entry as unknown as Obj))) return undefined;
