@@ -128,13 +128,10 @@ export class KfcSpeakerPort implements SpeakerPort {
     }
   }
 
+  /** By a LIST of the namespace's BGPPeers, which the speaker may read anyway: no separate `get` grant. */
   async getBgpPeer(namespace: string, name: string): Promise<KubeObject | undefined> {
-    try {
-      return await this.request<KubeObject>("GET", bgpPeerPath(namespace, name));
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    const list = await this.request<{ items?: KubeObject[] }>("GET", bgpPeerPath(namespace, "").replace(/\/$/, ""));
+    return (list.items ?? []).find(p => p.metadata?.name === name);
   }
 
   async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: { sessions: BgpSessionEntry[] }): Promise<void> {

@@ -72,6 +72,12 @@ const speakerPortCalls: Record<keyof SpeakerPort, Need[]> = {
   createL2Status: [...needs("metallb.io", ["servicel2statuses"], ["create"]), ...needs("metallb.io", ["servicel2statuses/status"], ["patch"])],
   updateL2Status: needs("metallb.io", ["servicel2statuses/status"], ["patch"]),
   deleteL2Status: needs("metallb.io", ["servicel2statuses"], ["delete"]),
+  listBgpStatuses: needs("metallb.io", ["servicebgpstatuses"], ["list"]),
+  createBgpStatus: [...needs("metallb.io", ["servicebgpstatuses"], ["create"]), ...needs("metallb.io", ["servicebgpstatuses/status"], ["patch"])],
+  updateBgpStatus: needs("metallb.io", ["servicebgpstatuses/status"], ["patch"]),
+  deleteBgpStatus: needs("metallb.io", ["servicebgpstatuses"], ["delete"]),
+  getBgpPeer: needs("metallb.io", ["bgppeers"], ["list"]),
+  replaceBgpPeerStatus: needs("metallb.io", ["bgppeers/status"], ["patch"]),
   setServiceCondition: needs("", ["services/status"], ["patch"]),
   createEvent: needs("", ["events"], ["create"]),
   writeConfigurationState: [...needs("metallb.io", ["configurationstates"], ["create"]), ...needs("metallb.io", ["configurationstates/status"], ["patch"])],
@@ -212,7 +218,7 @@ describe("RBAC table", () => {
 
   it("pins every write of the start-up routine to the names it applies", () => {
     const writes = peprRbac().filter(r => r.verbs.includes("create") && r.resourceNames === undefined);
-    expect(writes.map(r => r.resources.join(","))).toEqual(["events", "configurationstates", "servicel2statuses", "peprstores"]);
+    expect(writes.map(r => r.resources.join(","))).toEqual(["events", "configurationstates", "servicel2statuses", "servicebgpstatuses", "peprstores"]);
     const crds = peprRbac().find(r => r.resources.includes("customresourcedefinitions"));
     expect(crds?.resourceNames).toEqual(crdNames());
     expect(crds?.resourceNames).toHaveLength(10);
@@ -236,7 +242,7 @@ describe("RBAC table", () => {
   });
 
   const peprConfig = pkg.pepr as Record<string, unknown>;
-  it.skipIf(!("rbac" in peprConfig))("package.json pepr.rbac and rbacMode are the table's", () => {
+  it("package.json pepr.rbac and rbacMode are the table's", () => {
     expect(peprConfig.rbacMode).toBe("scoped");
     expect(peprConfig.rbac).toEqual(peprRbac());
   });

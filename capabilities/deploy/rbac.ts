@@ -64,6 +64,9 @@ export const speakerNamespaceRules: readonly ReasonedRule[] = [
   { rule: rule([""], ["pods"], ["list", "watch"]), why: "the other speakers' pods (labels app=lodestone, component=speaker): their addresses are the heartbeat peers" },
   { rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list"]), why: "ServiceL2Status: one per Service this node announces, removed when it stops" },
   { rule: rule([METALLB], ["servicel2statuses/status"], ["patch"]), why: "its status (node, service, interfaces)" },
+  { rule: rule([METALLB], ["servicebgpstatuses"], ["create", "delete", "list"]), why: "ServiceBGPStatus: one per Service this node advertises by BGP, removed when it stops" },
+  { rule: rule([METALLB], ["servicebgpstatuses/status"], ["patch"]), why: "its status (node, service, peers)" },
+  { rule: rule([METALLB], ["bgppeers/status"], ["patch"]), why: "this node's entry of each BGPPeer's status.sessions (state, since, last error, prefixes)" },
   { rule: rule([METALLB], ["configurationstates"], ["create"]), why: "ConfigurationState `speaker-<node>`, made once per node" },
   { rule: rule([METALLB], ["configurationstates/status"], ["patch"]), why: "whether this node's speaker accepted the configuration, and why not" },
 ];
@@ -139,6 +142,18 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
     },
     {
       rule: rule([METALLB], ["servicel2statuses/status"], ["patch"]),
+      uses: [grant("patch")],
+    },
+    {
+      rule: rule([METALLB], ["servicebgpstatuses"], ["create", "delete", "list"]),
+      uses: [grant("create, delete, list")],
+    },
+    {
+      rule: rule([METALLB], ["servicebgpstatuses/status"], ["patch"]),
+      uses: [grant("patch")],
+    },
+    {
+      rule: rule([METALLB], ["bgppeers/status"], ["patch"]),
       uses: [grant("patch")],
     },
     {

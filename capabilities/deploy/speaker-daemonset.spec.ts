@@ -128,6 +128,9 @@ describe("speaker identity", () => {
       "/pods: list,watch",
       "metallb.io/servicel2statuses: create,delete,list",
       "metallb.io/servicel2statuses/status: patch",
+      "metallb.io/servicebgpstatuses: create,delete,list",
+      "metallb.io/servicebgpstatuses/status: patch",
+      "metallb.io/bgppeers/status: patch",
       "metallb.io/configurationstates: create",
       "metallb.io/configurationstates/status: patch",
     ]);
