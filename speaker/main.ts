@@ -7,10 +7,10 @@
  * Start-up waits for the heartbeat Secret (`memberlist`, as MetalLB's manifests create it), opens
  * the L2 and BGP data planes, then runs the speaker pipeline. SIGTERM hands the IPs over, then exits.
  */
-import { createServer, type Server } from "node:http";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { startBgpDataPlane } from "../capabilities/bgp/dataplane";
 import { startL2DataPlane } from "../capabilities/l2/dataplane";
+import { serveMetrics } from "../capabilities/metrics/server";
 import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
 import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
@@ -36,21 +36,6 @@ async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<read
     }
     await new Promise(r => setTimeout(r, 2000));
   }
-}
-
-function serveMetrics(registry: Registry, port: number): Server {
-  const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      text => res.writeHead(200, { "Content-Type": registry.contentType }).end(text),
-      (e: unknown) => res.writeHead(500).end(String(e)),
-    );
-  });
-  server.listen(port);
-  return server;
 }
 
 async function main(): Promise<void> {
@@ -91,7 +76,7 @@ async function main(): Promise<void> {
     registry,
     log,
   });
-  const server = args.metricsPort > 0 ? serveMetrics(registry, args.metricsPort) : undefined;
+  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort) : undefined;
   log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on :${args.metricsPort}` : ""}`);
 
   let leaving = false;
@@ -101,7 +86,7 @@ async function main(): Promise<void> {
     log(`${signal}: handing over`);
     speaker.shutdown().then(
       () => {
-        server?.close();
+        void server?.close();
         process.exit(0);
       },
       (e: unknown) => {
