@@ -95,6 +95,7 @@ export const nodeType = builtin({
   shortNames: ["no"],
   storageVersionHash: "XwShjMxG9Fs=",
   hasStatus: true,
+  keepsStatusOnCreate: true,
   fieldSelectors: {
     fields: ["spec.unschedulable"],
     style: "label",

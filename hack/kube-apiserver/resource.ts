@@ -30,6 +30,8 @@ export interface ResourceType {
   verbs: string[];
   storageVersionHash?: string;
   hasStatus: boolean;
+  /** The real server keeps the status given on create for a few kinds (Node: the kubelet registers with it). */
+  keepsStatusOnCreate?: boolean;
   /** Extra subresources listed in discovery (e.g. deployments/scale) - served only as 404. */
   extraSubresources?: { name: string; kind: string; group?: string; version?: string }[];
   /** metadata.generation is maintained (bumped on spec changes). */

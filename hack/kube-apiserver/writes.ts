@@ -218,7 +218,7 @@ export class Writes {
     }
     if (ns !== undefined) this.checkNamespaceWritable(t, ns, name);
     for (const k of ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink"]) delete md[k];
-    if (t.hasStatus && !applied) delete body.status;
+    if (t.hasStatus && !applied && !t.keepsStatusOnCreate) delete body.status;
     this.pruneUnknown(body, c);
     if (t.fromExternal === undefined) t.prepareCreate?.(body, { dryRun: c.dryRun, allocate: false, store: this.storeView() });
     const time = nowTime();
