@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../k8s/controller-port";
 import { mergePatch } from "../k8s/merge-patch";
-import { carriesOurMarks, planServiceWrite, type ServiceDesired, type ServiceWrite } from "./service-status";
+import { carriesOurMarks, ingressIPs, planServiceWrite, type ServiceDesired, type ServiceWrite } from "./service-status";
 
 const T0 = Date.UTC(2026, 10, 22, 1, 0, 0);
 const allocated: ServiceDesired = { state: "allocated", ips: ["192.0.2.10"], pool: "blue" };
@@ -89,5 +89,12 @@ describe("planServiceWrite", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("ingressIPs", () => {
+  it("reads an ingress ip that is not a string as \"\" instead of coercing it (found by the property above: an object whose toString is not a function)", () => {
+    const svc = { metadata: { name: "s" }, status: { loadBalancer: { ingress: [{ ip: { toString: {} } }, { ip: "192.0.2.7" }] } } } as unknown as KubeObject;
+    expect(ingressIPs(svc)).toEqual(["", "192.0.2.7"]);
   });
 });

@@ -53,8 +53,12 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/** The ingress IPs as written; an entry whose `ip` is not a string counts as "" (never coerced: it may not even stringify). */
 export function ingressIPs(service: KubeObject): string[] {
-  return arr(obj(obj(service.status).loadBalancer).ingress).map(e => String(obj(e).ip ?? ""));
+  return arr(obj(obj(service.status).loadBalancer).ingress).map(e => {
+    const ip = obj(e).ip;
+    return typeof ip === "string" ? ip : "";
+  });
 }
 
 function conditions(service: KubeObject): Obj[] {
