@@ -39,7 +39,7 @@ export interface AdmissionDecision {
   warnings: string[];
 }
 
-const nameOf = (o: ConfigObject | undefined): string => String(o?.metadata?.name ?? "");
+const nameOf = (o: ConfigObject | undefined): string => (typeof o?.metadata?.name === "string" ? o.metadata.name : "");
 
 function sameObject(a: ConfigObject, kind: string, name: string): boolean {
   return a.kind === kind && nameOf(a) === name;
