@@ -68,7 +68,7 @@ describe("the generated CRDs", () => {
     expect(peer.spec.versions[1]?.deprecationWarning).toBe("metallb.io/v1beta1 BGPPeer is deprecated; use metallb.io/v1beta2 BGPPeer");
   });
 
-  it("have exactly the printer columns MetalLB has", () => {
+  it("have exactly the printer columns MetalLB has, plus BGPPeer's session columns (a Lodestone extension)", () => {
     const columns = Object.fromEntries(
       allCRDs.map((c) => [c.spec.names.kind, (c.spec.versions[0]?.additionalPrinterColumns ?? []).map((p) => `${String(p.name)}${p.priority ? "@" + String(p.priority) : ""}`)]),
     );
@@ -76,7 +76,7 @@ describe("the generated CRDs", () => {
       IPAddressPool: ["Auto Assign", "Avoid Buggy IPs", "Addresses"],
       L2Advertisement: ["IPAddressPools", "IPAddressPool Selectors", "Interfaces", "Node Selectors@10"],
       BGPAdvertisement: ["IPAddressPools", "IPAddressPool Selectors", "Peers", "Node Selectors@10"],
-      BGPPeer: ["Address", "ASN", "BFD Profile", "Multi Hops"],
+      BGPPeer: ["Address", "ASN", "BFD Profile", "Multi Hops", "Established", "Sessions@10"],
       BFDProfile: ["Passive Mode", "Transmit Interval", "Receive Interval", "Multiplier"],
       Community: [],
       ServiceL2Status: ["Allocated Node", "Service Name", "Service Namespace"],

@@ -14,6 +14,9 @@ const printerColumns: PrinterColumn[] = [
   { name: "ASN", type: "string", jsonPath: ".spec.peerASN" },
   { name: "BFD Profile", type: "string", jsonPath: ".spec.bfdProfile" },
   { name: "Multi Hops", type: "string", jsonPath: ".spec.ebgpMultiHop" },
+  // Lodestone extension: the session state at a glance, written by the speakers with the sessions.
+  { name: "Established", type: "string", jsonPath: ".status.established", description: "Nodes whose session is Established, of all nodes that should hold one." },
+  { name: "Sessions", type: "string", jsonPath: ".status.summary", description: "Each node's session state.", priority: 10 },
 ];
 
 const field = {
@@ -53,6 +56,8 @@ const status: SourceSchema = obj(
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["node"],
     }),
+    established: str("How many of the sessions are Established, as `established/total` (`2/3`); derived from sessions."),
+    summary: str("Each node's session state, `node=State` joined by commas, sorted by node; derived from sessions."),
   },
   { extension: true, tsName: "BGPPeerStatus" },
 );

@@ -149,6 +149,14 @@ export interface BGPPeerStatus {
    * One entry per node that should hold a session with this peer.
    */
   sessions?: BGPPeerSessionStatus[];
+  /**
+   * How many of the sessions are Established, as `established/total` (`2/3`); derived from sessions.
+   */
+  established?: string;
+  /**
+   * Each node's session state, `node=State` joined by commas, sorted by node; derived from sessions.
+   */
+  summary?: string;
 }
 
 /**
