@@ -43,6 +43,9 @@ export const CONFIG_RESOURCES = [
   "Community",
 ] as const satisfies readonly WatchedResource[];
 
+/** Services and Namespaces are listed across the cluster; the config kinds in the Lodestone namespace only. */
+export const isListedClusterWide = (resource: WatchedResource): boolean => resource === "Service" || resource === "Namespace";
+
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED";
 
 export type WatchHandler = (phase: WatchPhase, object: KubeObject) => void;

@@ -10,6 +10,7 @@
 import {
   ApiError,
   ConflictError,
+  isListedClusterWide,
   NotFoundError,
   type ConfigurationStateStatus,
   type ControllerPort,
@@ -200,7 +201,7 @@ export class FakeControllerPort implements ControllerPort {
   }
 
   private inScope(resource: WatchedResource, namespace: string, obj: KubeObject): boolean {
-    return resource === "Service" || resource === "Namespace" || obj.metadata?.namespace === namespace;
+    return isListedClusterWide(resource) || obj.metadata?.namespace === namespace;
   }
 
   private emit(resource: FakeResource, phase: WatchPhase, obj: KubeObject): void {

@@ -7,14 +7,12 @@
  * are sent with KFC's own connection settings (kubeconfig or in-cluster service account) and
  * fetch, so that authentication and TLS are the same as for every other call.
  */
-import { fetch, K8s, kind, WatchEvent, type GenericClass } from "kubernetes-fluent-client";
-import { FetchMethods } from "kubernetes-fluent-client/dist/fluent/shared-types.js";
-import { k8sCfg } from "kubernetes-fluent-client/dist/fluent/utils.js";
+import { K8s, kind, WatchEvent, type GenericClass } from "kubernetes-fluent-client";
+import { eventsPath, metallbPath, servicePath } from "./api-paths";
+import { writeConfigurationState } from "./configuration-state";
 import {
-  ApiError,
-  ConflictError,
+  isListedClusterWide,
   isNotFound,
-  NotFoundError,
   type ConfigurationStateStatus,
   type ControllerPort,
   type CoreEvent,
@@ -26,44 +24,21 @@ import {
   type WatchedResource,
   type WatchHandler,
 } from "./controller-port";
-import { configKinds, statusKinds } from "./kinds";
-
-const MERGE = "application/merge-patch+json";
-const STRATEGIC = "application/strategic-merge-patch+json";
+import { KfcApi, JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./kfc-api";
+import { configKinds } from "./kinds";
 
 function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
-  if (resource === "Service") return { model: kind.Service as GenericClass, namespaced: false };
-  if (resource === "Namespace") return { model: kind.Namespace as GenericClass, namespaced: false };
+  const namespaced = !isListedClusterWide(resource);
+  if (resource === "Service") return { model: kind.Service as GenericClass, namespaced };
+  if (resource === "Namespace") return { model: kind.Namespace as GenericClass, namespaced };
   const k = configKinds.find(c => c.kind === resource);
   if (!k) throw new Error(`no model for ${resource}`);
-  return { model: k.model as GenericClass, namespaced: true };
-}
-
-const metallbPath = (kindName: string, ns: string, name?: string): string => {
-  const k = [...configKinds, ...statusKinds].find(c => c.kind === kindName);
-  if (!k) throw new Error(`unknown metallb.io kind ${kindName}`);
-  return `/apis/metallb.io/${k.version}/namespaces/${encodeURIComponent(ns)}/${k.plural}${name ? `/${encodeURIComponent(name)}` : ""}`;
-};
-
-const servicePath = (ref: ObjectRef): string => `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/services/${encodeURIComponent(ref.name)}`;
-
-/** JSON with bigints written as exact integer literals (int64 counters). */
-export function jsonWithInt64(value: unknown): string {
-  const marked = JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? `__int64__${v.toString()}__` : v));
-  return marked.replace(/"__int64__(-?\d+)__"/g, "$1");
-}
-
-function apiError(status: number, data: unknown, fallback: string): ApiError {
-  const message =
-    typeof data === "object" && data !== null && typeof (data as { message?: unknown }).message === "string"
-      ? (data as { message: string }).message
-      : fallback;
-  if (status === 409) return new ConflictError(message);
-  if (status === 404) return new NotFoundError(message);
-  return new ApiError(status, message);
+  return { model: k.model as GenericClass, namespaced };
 }
 
 export class KfcControllerPort implements ControllerPort {
+  private readonly request = new KfcApi().request;
+
   async list(resource: WatchedResource, namespace: string): Promise<KubeObject[]> {
     const { model, namespaced } = modelOf(resource);
     const list = namespaced ? await K8s(model).InNamespace(namespace).Get() : await K8s(model).Get();
@@ -97,66 +72,27 @@ export class KfcControllerPort implements ControllerPort {
 
   patchServiceStatus(ref: ObjectRef, resourceVersion: string, patch: ServiceStatusPatch): Promise<KubeObject> {
     const body = { metadata: { resourceVersion }, status: { loadBalancer: { ingress: patch.ingress }, conditions: patch.conditions } };
-    return this.request<KubeObject>("PATCH", `${servicePath(ref)}/status`, MERGE, body);
+    return this.request<KubeObject>("PATCH", `${servicePath(ref)}/status`, MERGE_PATCH, body);
   }
 
   patchServiceAnnotations(ref: ObjectRef, resourceVersion: string, annotations: Record<string, string | null>): Promise<KubeObject> {
-    return this.request<KubeObject>("PATCH", servicePath(ref), MERGE, { metadata: { resourceVersion, annotations } });
+    return this.request<KubeObject>("PATCH", servicePath(ref), MERGE_PATCH, { metadata: { resourceVersion, annotations } });
   }
 
   async createEvent(event: CoreEvent): Promise<void> {
     const body = { apiVersion: "v1", kind: "Event", ...event, eventTime: null, reportingComponent: "", reportingInstance: "" };
-    await this.request("POST", `/api/v1/namespaces/${encodeURIComponent(event.metadata.namespace)}/events`, "application/json", body);
+    await this.request("POST", eventsPath(event.metadata.namespace), JSON_CONTENT, body);
   }
 
   async patchEvent(ref: ObjectRef, patch: { count: number; lastTimestamp: string; message: string }): Promise<void> {
-    await this.request("PATCH", `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/events/${encodeURIComponent(ref.name)}`, STRATEGIC, patch);
+    await this.request("PATCH", eventsPath(ref.namespace, ref.name), STRATEGIC_MERGE_PATCH, patch);
   }
 
   async patchPoolStatus(ref: ObjectRef, status: PoolStatus): Promise<void> {
-    await this.request("PATCH", `${metallbPath("IPAddressPool", ref.namespace, ref.name)}/status`, MERGE, { status });
+    await this.request("PATCH", `${metallbPath("IPAddressPool", ref.namespace, ref.name)}/status`, MERGE_PATCH, { status });
   }
 
-  async writeConfigurationState(ref: ObjectRef, labels: Record<string, string>, status: ConfigurationStateStatus): Promise<void> {
-    const path = metallbPath("ConfigurationState", ref.namespace, ref.name);
-    try {
-      await this.request("PATCH", `${path}/status`, MERGE, { status });
-      return;
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-    const object = { apiVersion: "metallb.io/v1beta1", kind: "ConfigurationState", metadata: { name: ref.name, namespace: ref.namespace, labels } };
-    try {
-      await this.request("POST", metallbPath("ConfigurationState", ref.namespace), "application/json", object);
-    } catch (e) {
-      if (!(e instanceof ApiError && e.status === 409)) throw e; // created meanwhile: fine
-    }
-    // Status is ignored on create (status subresource): write it now.
-    await this.request("PATCH", `${path}/status`, MERGE, { status });
-  }
-
-  private connection: { at: number; cfg: Awaited<ReturnType<typeof k8sCfg>> } | undefined;
-
-  /**
-   * KFC's connection settings, reused for a minute: k8sCfg builds a new connection pool per call,
-   * which would leave one idle keep-alive socket per write; re-reading now and then picks up a
-   * rotated service-account token.
-   */
-  private async settings(): Promise<Awaited<ReturnType<typeof k8sCfg>>> {
-    if (!this.connection || Date.now() - this.connection.at > 60_000) {
-      this.connection = { at: Date.now(), cfg: await k8sCfg(FetchMethods.GET) };
-    }
-    return this.connection.cfg;
-  }
-
-  /** One request with KFC's credentials and TLS settings; API failures become ApiError. */
-  private async request<T = unknown>(method: "GET" | "POST" | "PATCH", path: string, contentType?: string, body?: unknown): Promise<T> {
-    const { opts, serverUrl } = await this.settings();
-    const headers = { ...(opts.headers as Record<string, string>), ...(contentType ? { "Content-Type": contentType } : {}) };
-    const url = new URL(path, serverUrl);
-    const resp = await fetch<T>(url, { ...opts, method, headers, ...(body === undefined ? {} : { body: jsonWithInt64(body) }) });
-    if (resp.ok) return resp.data;
-    if (resp.e !== undefined && resp.statusText) throw new ApiError(0, `${method} ${path}: ${resp.statusText}`);
-    throw apiError(resp.status, resp.data, `${method} ${path}: ${resp.status} ${resp.statusText}`);
+  writeConfigurationState(ref: ObjectRef, labels: Record<string, string>, status: ConfigurationStateStatus): Promise<void> {
+    return writeConfigurationState(this.request, ref, labels, status);
   }
 }

@@ -1,0 +1,24 @@
+/**
+ * The REST paths of the objects Lodestone reads and writes by hand (the writes the fluent API
+ * cannot express). metallb.io paths come from the kinds table in kinds.ts, so a kind's version
+ * and plural are written down once: BGPPeer is served at v1beta2, everything else at v1beta1.
+ */
+import type { ObjectRef } from "./controller-port";
+import { configKinds, statusKinds } from "./kinds";
+
+export type MetallbKindName = (typeof configKinds)[number]["kind"] | (typeof statusKinds)[number]["kind"];
+
+const seg = encodeURIComponent;
+
+/** The collection of a metallb.io kind in `namespace`, or one object of it when `name` is given. */
+export function metallbPath(kindName: MetallbKindName, namespace: string, name?: string): string {
+  const k = [...configKinds, ...statusKinds].find(c => c.kind === kindName);
+  if (!k) throw new Error(`unknown metallb.io kind ${kindName}`);
+  return `/apis/metallb.io/${k.version}/namespaces/${seg(namespace)}/${k.plural}${name === undefined ? "" : `/${seg(name)}`}`;
+}
+
+export const servicePath = (ref: ObjectRef): string => `/api/v1/namespaces/${seg(ref.namespace)}/services/${seg(ref.name)}`;
+
+/** The core/v1 Events of `namespace`, or one Event when `name` is given. */
+export const eventsPath = (namespace: string, name?: string): string =>
+  `/api/v1/namespaces/${seg(namespace)}/events${name === undefined ? "" : `/${seg(name)}`}`;
