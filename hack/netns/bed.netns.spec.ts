@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
-import { Bed, listBedNamespaces, nodeCommand, runInNamespace } from "./bed";
+import { Bed, BRIDGE_MAC, listBedNamespaces, nodeCommand, runInNamespace } from "./bed";
 import { run, Spawned } from "./process";
 
 const beds: Bed[] = [];
@@ -67,6 +67,23 @@ describe("Bed", () => {
       const { stdout } = await node1.ns.exec(["ping", "-c", "1", "-W", "2", target]);
       expect(stdout).toContain("1 received");
     }
+  });
+
+  it("keeps the bridge's MAC when the host whose port has the lowest MAC is deleted (the router's MAC never moves)", async () => {
+    const bed = await newBed(2);
+    const [node1, node2] = bed.nodes as [NonNullable<(typeof bed.nodes)[0]>, NonNullable<(typeof bed.nodes)[0]>];
+    const brMac = async (): Promise<string> => (await bed.router.exec(["cat", "/sys/class/net/br0/address"])).stdout.trim();
+    expect(await brMac()).toBe(BRIDGE_MAC);
+    // The lowest MAC of all ports: an unset bridge address would follow it, then change when it goes.
+    await bed.router.ip([`link set ${node1.bridgePort} address 02:00:00:00:00:01`]);
+    await run(["ip", "netns", "del", node1.ns.name]);
+    // The namespace (and with it the veth pair) is destroyed asynchronously: wait for the port to go.
+    while ((await bed.router.exec(["ip", "-o", "link", "show", "master", "br0"])).stdout.includes(`${node1.bridgePort}@`)) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await brMac()).toBe(BRIDGE_MAC);
+    const { stdout } = await node2.ns.exec(["ping", "-c", "1", "-W", "2", "192.0.2.1"]);
+    expect(stdout).toContain("1 received");
   });
 
   it("takes a link down and up and keeps its IPv6 address", async () => {

@@ -22,6 +22,13 @@ export const NAMESPACE_PREFIX = "ls-";
 export const BRIDGE = "br0";
 export const ROUTER_IPV4 = "192.0.2.1";
 export const ROUTER_IPV6 = "2001:db8::1";
+/**
+ * The bridge's MAC, set explicitly (locally administered). Left unset, a Linux bridge takes the
+ * lowest MAC among its ports and changes it when that port goes away: deleting a host's namespace
+ * would then change the router's MAC under the other hosts, whose cached neighbour entries would
+ * send replies to a MAC nobody owns for tens of seconds (a real router's MAC does not change).
+ */
+export const BRIDGE_MAC = "02:6c:73:00:00:01";
 
 /** Sysctls of the recipe: no DAD delay, no router advertisements, addresses kept across link down, and
  * (on hosts) no ARP answers for addresses on other interfaces, such as VIPs on lo. */
@@ -164,7 +171,7 @@ export class Bed {
       await bed.#addNamespace(bed.router, ROUTER_SYSCTLS);
       await bed.router.ip([
         "link set lo up",
-        `link add ${BRIDGE} type bridge stp_state 0 forward_delay 0`,
+        `link add ${BRIDGE} address ${BRIDGE_MAC} type bridge stp_state 0 forward_delay 0`,
         `addr add ${ROUTER_IPV4}/24 dev ${BRIDGE}`,
         ...(bed.#ipv6 ? [`addr add ${ROUTER_IPV6}/64 dev ${BRIDGE} nodad`] : []),
         `link set ${BRIDGE} up`,
