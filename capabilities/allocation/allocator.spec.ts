@@ -49,7 +49,16 @@ const cases: Array<[string, Step[]]> = [
     { svc: "a", expect: ["192.0.3.1"] },
     { svc: "b", expect: { error: 'no available IPs in pool "p"' } },
     { svc: "c", with: { loadBalancerIP: "192.0.3.0" }, expect: {
-      error: '"192.0.3.0" is not allowed in config: pool "p" has avoidBuggyIPs and the address ends in .0 or .255', reason: "NotAllowedInConfig" } },
+      error: '"192.0.3.0" is not allowed in config: it ends in .0 or .255 and its pool "p" has avoidBuggyIPs set', reason: "BuggyIP" } },
+  ]],
+  ["a pool that turns avoidBuggyIPs on clears a held .0 address, and asking for it again is refused as BuggyIP", [
+    { pools: [v4("p", ["192.0.2.0/31"])] },
+    { svc: "a", with: { loadBalancerIP: "192.0.2.0" }, expect: ["192.0.2.0"] },
+    { pools: [v4("p", ["192.0.2.0/31"], { avoidBuggyIPs: true })], cleared: {
+      "default/a": '"192.0.2.0" is not allowed in config: it ends in .0 or .255 and its pool "p" has avoidBuggyIPs set' } },
+    { svc: "a", with: { loadBalancerIP: "192.0.2.0" }, expect: {
+      error: '"192.0.2.0" is not allowed in config: it ends in .0 or .255 and its pool "p" has avoidBuggyIPs set', reason: "BuggyIP" } },
+    { svc: "b", expect: ["192.0.2.1"] },
   ]],
   ["autoAssign false: only by pool annotation or requested IP", [
     { pools: [v4("manual", ["192.0.2.0/30"], { autoAssign: false })] },

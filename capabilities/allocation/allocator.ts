@@ -240,7 +240,7 @@ export class Allocator {
       if (!p) return { reason: "NotAllowedInConfig", message: messages.notAllowedInConfig(ip) };
       if (p !== pool) return { reason: "NotAllowedInConfig", message: messages.differentPools(first, pool.name, ip, p.name) };
       if (pool.pool.avoidBuggyIPs && isBuggyIP(ip)) {
-        return { reason: "NotAllowedInConfig", message: messages.buggyIP(ip, pool.name) };
+        return { reason: "BuggyIP", message: messages.buggyIP(ip, pool.name) };
       }
     }
     if (request.requestedPool !== undefined && request.requestedPool !== pool.name) {
@@ -400,7 +400,7 @@ export class Allocator {
       if (request.requestedPool !== undefined && p.name !== request.requestedPool) {
         return fail("NotInRequestedPool", messages.notInRequestedPool(ip, request.requestedPool));
       }
-      if (p.pool.avoidBuggyIPs && isBuggyIP(ip)) return fail("NotAllowedInConfig", messages.buggyIP(ip, p.name));
+      if (p.pool.avoidBuggyIPs && isBuggyIP(ip)) return fail("BuggyIP", messages.buggyIP(ip, p.name));
     }
     const state = pool as PoolState;
     if (!poolAdmits(state.pool, request, this.namespaceLabels.get(request.namespace))) {

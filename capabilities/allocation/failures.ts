@@ -15,8 +15,10 @@ export type FailureReason =
   | "NotEnoughClusterIPs"
   /** A requested IP is of a family the Service does not have. */
   | "FamilyMismatch"
-  /** A requested IP lies outside every pool (or is a .0/.255 address of a pool that avoids them). */
+  /** A requested IP lies outside every pool, or the requested IPs lie in different pools. */
   | "NotAllowedInConfig"
+  /** A requested IP ends in .0 or .255 and its pool has avoidBuggyIPs set. */
+  | "BuggyIP"
   /** The `metallb.io/address-pool` annotation names a pool that does not exist. */
   | "UnknownPool"
   /** The pool's serviceAllocation does not select this Service. */
@@ -66,7 +68,7 @@ export const messages = {
   noAvailableIPs: (): string => "no available IPs",
   notAllowedInConfig: (ip: IPAddress): string => `${qip(ip)} is not allowed in config`,
   buggyIP: (ip: IPAddress, pool: string): string =>
-    `${qip(ip)} is not allowed in config: pool ${q(pool)} has avoidBuggyIPs and the address ends in .0 or .255`,
+    `${qip(ip)} is not allowed in config: it ends in .0 or .255 and its pool ${q(pool)} has avoidBuggyIPs set`,
   differentPools: (a: IPAddress, pa: string, b: IPAddress, pb: string): string =>
     `requested IPs ${qip(a)} (pool ${q(pa)}) and ${qip(b)} (pool ${q(pb)}) must come from one pool`,
   unknownPool: (pool: string): string => `unknown pool ${q(pool)}`,

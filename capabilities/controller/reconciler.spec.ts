@@ -80,6 +80,26 @@ describe("the articles' examples", () => {
     expect(b.svc("outside").metadata?.annotations).toBeUndefined();
     expect(b.events("outside")).toEqual(['Warning AllocationFailed: Failed to allocate IP for "default/outside": "192.168.200.7" is not allowed in config']);
   });
+
+  it("names the pool and avoidBuggyIPs when a Service asks for a .0 address the pool avoids", async () => {
+    bench = new Bench();
+    const b = bench;
+    b.put("IPAddressPool", pool("careful", ["192.0.2.0/24"], { avoidBuggyIPs: true }));
+    await b.start();
+    b.put("Service", service("zero", { loadBalancerIP: "192.0.2.0" }));
+    await b.settled();
+    expect(b.ingress("zero")).toEqual([]);
+    expect(b.condition("zero")).toEqual({
+      type: "lodestone.dev/IPAllocated",
+      status: "False",
+      reason: "BuggyIP",
+      message: '"192.0.2.0" is not allowed in config: it ends in .0 or .255 and its pool "careful" has avoidBuggyIPs set',
+      lastTransitionTime: T0,
+    });
+    expect(b.events("zero")).toEqual([
+      'Warning AllocationFailed: Failed to allocate IP for "default/zero": "192.0.2.0" is not allowed in config: it ends in .0 or .255 and its pool "careful" has avoidBuggyIPs set',
+    ]);
+  });
 });
 
 describe("restart", () => {
