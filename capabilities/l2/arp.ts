@@ -3,8 +3,8 @@
  * gratuitous forms sent on takeover (RFC 5227 section 3: a request and a reply, because some hosts
  * only update their cache from one of them).
  */
-import { drop, type Dropped } from "./drop";
-import { BROADCAST_MAC, decodeEthernet, encodeEthernet, ETHERTYPE_ARP, macFromBytes, macToBytes, ZERO_MAC } from "./ethernet";
+import { drop, type Dropped, type IgnoreReason, type MalformedReason } from "./drop";
+import { BROADCAST_MAC, decodeEthernet, encodeEthernet, ETHERNET_HEADER_LENGTH, ETHERNET_MIN_FRAME, ETHERTYPE_ARP, macFromBytes, macToBytes, ZERO_MAC } from "./ethernet";
 
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;
@@ -25,12 +25,44 @@ export interface ArpPacket {
 const ipv4FromBytes = (b: Buffer, offset: number): string =>
   `${b[offset] ?? 0}.${b[offset + 1] ?? 0}.${b[offset + 2] ?? 0}.${b[offset + 3] ?? 0}`;
 
-function ipv4ToBytes(ip: string): Buffer {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some(p => !Number.isInteger(p) || p < 0 || p > 255)) {
-    throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+/** A 32-bit address (as read with readUInt32BE) as dotted-quad text. */
+export const ipv4FromNumber = (n: number): string => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+
+/**
+ * Dotted-quad text to the 32-bit number readUInt32BE gives for its bytes; undefined for anything else
+ * (leading zeros included, which some parsers read as octal). A character scan: the benchmark's client
+ * encodes a request per send with it.
+ */
+export function ipv4ToNumber(ip: string): number | undefined {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return undefined;
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return Buffer.from(parts);
+  if (digits === 0 || dots !== 3) return undefined;
+  return value * 256 + part;
+}
+
+function writeIPv4(ip: string, target: Buffer, offset: number): void {
+  const n = ipv4ToNumber(ip);
+  if (n === undefined) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  target.writeUInt32BE(n, offset);
 }
 
 /** Decodes an ARP-over-Ethernet frame. Frames of another EtherType are the caller's to route. */
@@ -73,9 +105,9 @@ export function encodeArpFrame(f: ArpFields): Buffer {
   p[5] = 4;
   p.writeUInt16BE(f.operation, 6);
   macToBytes(f.senderMac).copy(p, 8);
-  ipv4ToBytes(f.senderIP).copy(p, 14);
+  writeIPv4(f.senderIP, p, 14);
   macToBytes(f.targetMac).copy(p, 18);
-  ipv4ToBytes(f.targetIP).copy(p, 24);
+  writeIPv4(f.targetIP, p, 24);
   return encodeEthernet(f.ethernetDestination, f.ethernetSource, ETHERTYPE_ARP, p);
 }
 
@@ -116,4 +148,83 @@ export function encodeGratuitousArpReply(ip: string, ourMac: string): Buffer {
     targetMac: BROADCAST_MAC,
     targetIP: ip,
   });
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The per-frame path: bytes in, bytes out, no text and no allocation.                             */
+
+/** Where the fields of ARP over Ethernet (no VLAN tag) sit in the frame. */
+const AT_OPERATION = ETHERNET_HEADER_LENGTH + 6;
+const AT_SENDER_MAC = ETHERNET_HEADER_LENGTH + 8;
+const AT_SENDER_IP = ETHERNET_HEADER_LENGTH + 14;
+const AT_TARGET_MAC = ETHERNET_HEADER_LENGTH + 18;
+/** The requested address: `frame.readUInt32BE(ARP_TARGET_IP_OFFSET)` once checkArpRequest passed. */
+export const ARP_TARGET_IP_OFFSET = ETHERNET_HEADER_LENGTH + 24;
+
+/** A MAC as two numbers (first four bytes, last two), so a frame's MAC is compared in two reads. */
+export interface MacWords {
+  readonly high: number;
+  readonly low: number;
+}
+
+export const macWords = (mac: Buffer): MacWords => ({ high: mac.readUInt32BE(0), low: mac.readUInt16BE(4) });
+
+/**
+ * Whether an ARP frame (the caller has seen EtherType 0x0806) asks a question this host may answer:
+ * undefined when it is a request, sent to broadcast or to `ourMac`, that is not another host's
+ * gratuitous announcement; otherwise the reason it is dropped (malformed) or ignored. Refuses exactly
+ * what decodeArpFrame and the responder's checks refuse, in the same order (see the spec's property).
+ */
+export function checkArpRequest(frame: Buffer, ourMac: MacWords): MalformedReason | IgnoreReason | undefined {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return "ethernet-truncated";
+  // Trailing bytes are Ethernet padding, so only a minimum length applies.
+  if (frame.length < ETHERNET_HEADER_LENGTH + ARP_LENGTH) return "arp-truncated";
+  if (frame.readUInt16BE(ETHERNET_HEADER_LENGTH) !== ARP_HTYPE_ETHERNET || frame[ETHERNET_HEADER_LENGTH + 4] !== 6) return "arp-unsupported-hardware";
+  if (frame.readUInt16BE(ETHERNET_HEADER_LENGTH + 2) !== 0x0800 || frame[ETHERNET_HEADER_LENGTH + 5] !== 4) return "arp-unsupported-protocol";
+  const operation = frame.readUInt16BE(AT_OPERATION);
+  if (operation === ARP_REPLY) return "arp-reply";
+  if (operation !== ARP_REQUEST) return "arp-bad-operation";
+  const high = frame.readUInt32BE(0);
+  const low = frame.readUInt16BE(4);
+  const broadcast = high === 0xffff_ffff && low === 0xffff;
+  if (!broadcast && (high !== ourMac.high || low !== ourMac.low)) return "arp-not-for-us";
+  // Another host announcing an address (sender IP = target IP) asks no question.
+  if (frame.readUInt32BE(AT_SENDER_IP) === frame.readUInt32BE(ARP_TARGET_IP_OFFSET)) return "arp-gratuitous";
+  return undefined;
+}
+
+/**
+ * The reply for one (interface MAC, IP) pair, built once: everything but the requester's MAC and
+ * address is fixed, so answering a request copies 10 bytes into this frame and sends it. The frame is
+ * reused: it is valid until the next fill (the send copies it into the kernel at once).
+ */
+export class ArpReplyTemplate {
+  readonly frame: Buffer;
+
+  constructor(ip: number, ourMac: Buffer) {
+    const frame = Buffer.alloc(ETHERNET_MIN_FRAME);
+    ourMac.copy(frame, 6);
+    frame.writeUInt16BE(ETHERTYPE_ARP, 12);
+    frame.writeUInt16BE(ARP_HTYPE_ETHERNET, ETHERNET_HEADER_LENGTH);
+    frame.writeUInt16BE(0x0800, ETHERNET_HEADER_LENGTH + 2);
+    frame[ETHERNET_HEADER_LENGTH + 4] = 6;
+    frame[ETHERNET_HEADER_LENGTH + 5] = 4;
+    frame.writeUInt16BE(ARP_REPLY, AT_OPERATION);
+    ourMac.copy(frame, AT_SENDER_MAC);
+    frame.writeUInt32BE(ip >>> 0, AT_SENDER_IP);
+    this.frame = frame;
+  }
+
+  /** The reply to `request` (checked by checkArpRequest): to the requester's MAC, about its address. */
+  fill(request: Buffer): Buffer {
+    const f = this.frame;
+    // Byte assignments: for ten bytes they beat Buffer.copy's native call by a wide margin.
+    for (let i = 0; i < 6; i++) {
+      const b = request[AT_SENDER_MAC + i] ?? 0;
+      f[i] = b;
+      f[AT_TARGET_MAC + i] = b;
+    }
+    f.writeUInt32BE(request.readUInt32BE(AT_SENDER_IP), ARP_TARGET_IP_OFFSET);
+    return f;
+  }
 }

@@ -50,5 +50,19 @@ export interface Ignored {
   readonly reason: IgnoreReason;
 }
 
-export const drop = (reason: MalformedReason): Dropped => ({ kind: "drop", reason });
-export const ignore = (reason: IgnoreReason): Ignored => ({ kind: "ignore", reason });
+/*
+ * One frozen object per reason, built once: the responder returns these on its per-frame path, where
+ * allocating a fresh object for every refused frame would be garbage at the rate frames arrive.
+ */
+const droppedByReason = Object.fromEntries(malformedReasons.map(reason => [reason, Object.freeze({ kind: "drop", reason })])) as Record<MalformedReason, Dropped>;
+const ignoredByReason = Object.fromEntries(ignoreReasons.map(reason => [reason, Object.freeze({ kind: "ignore", reason })])) as Record<IgnoreReason, Ignored>;
+
+export const drop = (reason: MalformedReason): Dropped => droppedByReason[reason];
+export const ignore = (reason: IgnoreReason): Ignored => ignoredByReason[reason];
+
+/** Whether a reason names a malformed frame (drop) rather than a well-formed one not for us (ignore). */
+export const isMalformedReason = (reason: MalformedReason | IgnoreReason): reason is MalformedReason => reason in droppedByReason;
+
+/** The shared Dropped or Ignored object for `reason`. */
+export const refusal = (reason: MalformedReason | IgnoreReason): Dropped | Ignored =>
+  isMalformedReason(reason) ? droppedByReason[reason] : ignoredByReason[reason];

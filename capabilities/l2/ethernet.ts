@@ -48,9 +48,11 @@ export function macToBytes(mac: string): Buffer {
   return out;
 }
 
+const hexByte = (bytes: Buffer, at: number): string => HEX_BYTE[bytes[at] ?? 0] ?? "00";
+
 export function macFromBytes(bytes: Buffer, offset: number): string {
-  const h = (i: number): string => HEX_BYTE[bytes[offset + i] ?? 0] ?? "00";
-  return `${h(0)}:${h(1)}:${h(2)}:${h(3)}:${h(4)}:${h(5)}`;
+  // No closure over `bytes` here: tsx (esbuild keepNames) wraps every function created per call.
+  return `${hexByte(bytes, offset)}:${hexByte(bytes, offset + 1)}:${hexByte(bytes, offset + 2)}:${hexByte(bytes, offset + 3)}:${hexByte(bytes, offset + 4)}:${hexByte(bytes, offset + 5)}`;
 }
 
 export interface EthernetFrame {

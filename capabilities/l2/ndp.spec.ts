@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { formatIP } from "../net/ip";
+import { macToBytes } from "./ethernet";
 import {
+  AdvertisementTemplate,
+  checkNeighborSolicitation,
   decodeNdpFrame,
   encodeNeighborAdvertisement,
   encodeNeighborSolicitation,
@@ -11,6 +14,7 @@ import {
   ipv6FromBytes,
   ipv6ToBytes,
   multicastMac,
+  NO_SOURCE_OPTION,
   solicitedNodeMulticast,
   type NeighborSolicitation,
 } from "./ndp";
@@ -187,6 +191,114 @@ describe("encoders", () => {
         expect((nsr as NeighborSolicitation).sourceLinkLayer).toBe(ll);
         const na = decodeNdpFrame(encodeNeighborAdvertisement({ ...fields, router: true, solicited: false, override: true, ...(ll ? { targetLinkLayer: ll } : {}) }));
         expect(na).toMatchObject({ type: "advertisement", router: true, solicited: false, override: true, targetIP: norm(target) });
+      }),
+    );
+  });
+});
+
+describe("checkNeighborSolicitation (byte-level path)", () => {
+  it("finds the source link-layer option, or reports its absence", () => {
+    expect(checkNeighborSolicitation(NS)).toBe(80);
+    expect(NS.subarray(80, 86).toString("hex")).toBe("0200000000aa");
+    expect(checkNeighborSolicitation(UNICAST_NS_NO_OPTION)).toBe(NO_SOURCE_OPTION);
+    expect(checkNeighborSolicitation(Buffer.concat([NS, Buffer.alloc(4)]))).toBe(80); // trailing padding
+  });
+
+  it.each([
+    ["a DAD probe", DAD_NS, "ndp-dad"],
+    ["13 bytes", NS.subarray(0, 13), "ethernet-truncated"],
+    ["53 bytes", NS.subarray(0, 53), "ipv6-truncated"],
+    ["a payload longer than the frame", NS.subarray(0, 85), "ipv6-bad-payload-length"],
+    ["a wrong checksum", Buffer.concat([NS.subarray(0, 56), hex("1b63"), NS.subarray(58)]), "icmpv6-bad-checksum"],
+  ])("%s: %s", (_name, f, expected) => {
+    expect(checkNeighborSolicitation(f)).toBe(expected);
+  });
+
+  /** What the text decoder and the responder's original checks say of the same frame. */
+  const reference = (f: Buffer): string | number => {
+    const nd = decodeNdpFrame(f);
+    if ("kind" in nd) return nd.reason;
+    if (nd.type !== "solicitation") return "not-neighbor-solicitation";
+    if (nd.dad) return "ndp-dad";
+    return nd.sourceLinkLayer === undefined ? NO_SOURCE_OPTION : nd.sourceLinkLayer;
+  };
+  const answer = (f: Buffer): string | number => {
+    const r = checkNeighborSolicitation(f);
+    return typeof r === "number" && r !== NO_SOURCE_OPTION ? (f.subarray(r, r + 6).toString("hex").match(/../g) ?? []).join(":") : r;
+  };
+
+  it("refuses exactly what the decoder refuses, for the same reason, finds the same option, and never throws", () => {
+    const withOptions = hex(`
+      3333ff000010 0200000000aa 86dd
+      60000000 0030 3a ff ${CLIENT} ${SOLICITED_NODE}
+      87 00 0000 00000000 ${VIP} 0e 01 000000000000 01 01 0200000000aa 01 01 0200000000bb`);
+    // Fix the seed's checksum, then mutate: most mutations break it (a drop), the ones inside the
+    // checked fields before it are seen first.
+    withOptions.writeUInt16BE(icmpv6Checksum(withOptions.subarray(22, 38), withOptions.subarray(38, 54), withOptions.subarray(54)), 56);
+    expect(answer(withOptions)).toBe("02:00:00:00:00:aa");
+    const seeds = [NS, DAD_NS, UNICAST_NS_NO_OPTION, withOptions];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(101), fc.constantFrom(0, 1, 2, 3, 0x3a, 0x60, 0x86, 0x87, 0x88, 0xff)), { maxLength: 3 }),
+        fc.nat(110),
+        fc.boolean(),
+        (seed, edits, cut, fixChecksum) => {
+          const f = Buffer.from(seed);
+          for (const [at, v] of edits) if (at < f.length) f[at] = v;
+          // Re-sum over what the header claims, so mutations past the checksum get tested too.
+          const end = 54 + f.readUInt16BE(18);
+          if (fixChecksum && end <= f.length && f.length >= 58) {
+            f.writeUInt16BE(0, 56);
+            f.writeUInt16BE(icmpv6Checksum(f.subarray(22, 38), f.subarray(38, 54), f.subarray(54, end)), 56);
+          }
+          const g = f.subarray(0, cut);
+          expect(answer(g)).toBe(reference(g));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), b => void expect(answer(Buffer.from(b))).toBe(reference(Buffer.from(b)))));
+  });
+});
+
+describe("AdvertisementTemplate", () => {
+  const ourMac = macToBytes("02:00:00:00:00:01");
+
+  it("fills the exact advertisement: hop limit 255, S+O flags, target link-layer option, checksum", () => {
+    const t = new AdvertisementTemplate(ipv6ToBytes("2001:db8::10"), ourMac);
+    expect(t.fill(NS, 80).toString("hex")).toBe(
+      hex(`0200000000aa 020000000001 86dd
+           60000000 0020 3a ff ${VIP} ${CLIENT}
+           88 00 8a56 60000000 ${VIP} 02 01 020000000001`).toString("hex"),
+    );
+    // An optionless unicast probe from another address and MAC: answered at the frame's source MAC,
+    // and the checksum follows the new destination (checked independently: the message sums to zero).
+    const probe = hex(`
+      020000000001 0200000000bb 86dd
+      60000000 0018 3a ff 20010db8000000000000000000000002 ${VIP}
+      87 00 0000 00000000 ${VIP}`);
+    const reply = t.fill(probe, NO_SOURCE_OPTION);
+    expect(reply.subarray(0, 6).toString("hex")).toBe("0200000000bb");
+    expect(reply.subarray(38, 54).toString("hex")).toBe("20010db8000000000000000000000002");
+    expect(reply.readUInt16BE(56)).toBe(0x8a55);
+    expect(icmpv6Checksum(reply.subarray(22, 38), reply.subarray(38, 54), reply.subarray(54))).toBe(0);
+  });
+
+  it("builds the same bytes as the text encoder for any solicitation", () => {
+    const macArb = fc.uint8Array({ minLength: 6, maxLength: 6 }).map(b => Buffer.from(b));
+    const text = (b: Buffer): string => [...b].map(x => x.toString(16).padStart(2, "0")).join(":");
+    const unicastV6 = fc.ipV6().filter(ip => !ip.toLowerCase().startsWith("ff") && !/^[:0]*$/.test(ip));
+    fc.assert(
+      fc.property(macArb, macArb, unicastV6, unicastV6, fc.boolean(), (requester, ours, source, target, withOption) => {
+        const request = encodeNeighborSolicitation({
+          ethernetDestination: "33:33:ff:00:00:10", ethernetSource: text(requester), sourceIP: source,
+          destinationIP: solicitedNodeMulticast(target), targetIP: target, ...(withOption ? { sourceLinkLayer: text(requester) } : {}),
+        });
+        const macAt = checkNeighborSolicitation(request);
+        expect(typeof macAt).toBe("number");
+        const expected = encodeSolicitedAdvertisement(decodeNdpFrame(request) as NeighborSolicitation, text(ours));
+        expect(new AdvertisementTemplate(ipv6ToBytes(target), ours).fill(request, macAt as number).toString("hex")).toBe(expected.toString("hex"));
       }),
     );
   });

@@ -9,8 +9,8 @@
  */
 import { isIPv6 } from "node:net";
 import ipaddr from "ipaddr.js";
-import { drop, ignore, type Dropped, type Ignored } from "./drop";
-import { decodeEthernet, encodeEthernet, ETHERTYPE_IPV6, macFromBytes, macToBytes } from "./ethernet";
+import { drop, ignore, type Dropped, type Ignored, type IgnoreReason, type MalformedReason } from "./drop";
+import { decodeEthernet, encodeEthernet, ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6, macFromBytes, macToBytes } from "./ethernet";
 
 const IPV6_HEADER_LENGTH = 40;
 const NEXT_HEADER_ICMPV6 = 58;
@@ -84,17 +84,23 @@ function isSolicitedNodeMulticast(b: Buffer, offset: number): boolean {
 
 /** The ICMPv6 checksum over the IPv6 pseudo-header (RFC 8200 8.1) and the message. */
 export function icmpv6Checksum(source: Buffer, destination: Buffer, message: Buffer): number {
-  let sum = 0;
-  const add = (b: Buffer): void => {
-    for (let i = 0; i < b.length; i += 2) sum += ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0);
-  };
-  add(source);
-  add(destination);
+  let sum = sumWords(source, 0, source.length) + sumWords(destination, 0, destination.length);
   sum += (message.length >>> 16) + (message.length & 0xffff) + NEXT_HEADER_ICMPV6;
-  add(message);
+  sum += sumWords(message, 0, message.length);
+  return foldChecksum(sum);
+}
+
+/** The one's-complement sum (unfolded) of the 16-bit words of b[from, to); an odd last byte is padded. */
+function sumWords(b: Buffer, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i += 2) sum += ((b[i] ?? 0) << 8) | (i + 1 < to ? (b[i + 1] ?? 0) : 0);
+  return sum;
+}
+
+const foldChecksum = (sum: number): number => {
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
-}
+};
 
 interface NdpCommon {
   readonly ethernetDestination: string;
@@ -280,4 +286,131 @@ export function encodeUnsolicitedAdvertisement(ip: string, ourMac: string): Buff
     override: true,
     targetLinkLayer: ourMac,
   });
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The per-frame path: bytes in, bytes out, no text and no allocation.                             */
+
+/** Where the fields of ICMPv6 over IPv6 over Ethernet (no VLAN tag, no extension header) sit. */
+const AT_IP = ETHERNET_HEADER_LENGTH;
+const AT_HOP_LIMIT = AT_IP + 7;
+const AT_SOURCE_IP = AT_IP + 8;
+const AT_DESTINATION_IP = AT_IP + 24;
+const AT_ICMP = AT_IP + IPV6_HEADER_LENGTH;
+/** The solicited address: 16 bytes from here once checkNeighborSolicitation passed. */
+export const NS_TARGET_IP_OFFSET = AT_ICMP + 8;
+const AT_OPTIONS = AT_ICMP + 24;
+/** checkNeighborSolicitation's answer for a solicitation without a source link-layer option. */
+export const NO_SOURCE_OPTION = -1;
+
+/**
+ * Whether an IPv6 frame (the caller has seen EtherType 0x86dd) is a Neighbor Solicitation this host
+ * may answer, short of ownership: the frame offset of the solicitor's link-layer address (from its
+ * source link-layer option) or NO_SOURCE_OPTION; otherwise the reason it is dropped (malformed) or
+ * ignored. Refuses exactly what decodeNdpFrame and the responder's checks refuse, in the same order
+ * (see the spec's property), including the checksum: a frame is never answered unverified.
+ */
+export function checkNeighborSolicitation(frame: Buffer): MalformedReason | IgnoreReason | number {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return "ethernet-truncated";
+  if (frame.length < AT_ICMP) return "ipv6-truncated";
+  if ((frame[AT_IP] ?? 0) >> 4 !== 6) return "ipv6-bad-version";
+  const payloadLength = frame.readUInt16BE(AT_IP + 4);
+  const end = AT_ICMP + payloadLength;
+  if (end > frame.length) return "ipv6-bad-payload-length";
+  if (frame[AT_IP + 6] !== NEXT_HEADER_ICMPV6) return "not-icmpv6";
+  if (payloadLength < 4) return "icmpv6-truncated";
+  const type = frame[AT_ICMP];
+  if (type !== ICMPV6_NEIGHBOR_SOLICITATION && type !== ICMPV6_NEIGHBOR_ADVERTISEMENT) return "not-neighbor-solicitation";
+  if (payloadLength < 24) return "icmpv6-truncated";
+  const sum = sumWords(frame, AT_SOURCE_IP, AT_ICMP) + payloadLength + NEXT_HEADER_ICMPV6 + sumWords(frame, AT_ICMP, end);
+  if (foldChecksum(sum) !== 0) return "icmpv6-bad-checksum";
+  if (frame[AT_HOP_LIMIT] !== ND_HOP_LIMIT) return "ndp-bad-hop-limit";
+  if (frame[AT_ICMP + 1] !== 0) return "ndp-bad-code";
+  if (frame[NS_TARGET_IP_OFFSET] === 0xff) return "ndp-multicast-target";
+  const wanted = type === ICMPV6_NEIGHBOR_SOLICITATION ? OPTION_SOURCE_LINK_LAYER : OPTION_TARGET_LINK_LAYER;
+  let macAt = NO_SOURCE_OPTION;
+  for (let at = AT_OPTIONS; at < end; ) {
+    if (end - at < 2) return "ndp-bad-option-length";
+    const units = frame[at + 1] ?? 0;
+    if (units === 0 || at + units * 8 > end) return "ndp-bad-option-length";
+    if (frame[at] === wanted && units === 1 && macAt === NO_SOURCE_OPTION) macAt = at + 2;
+    at += units * 8;
+  }
+  if (type === ICMPV6_NEIGHBOR_ADVERTISEMENT) return "not-neighbor-solicitation";
+  if (isUnspecified(frame, AT_SOURCE_IP)) {
+    if (!isSolicitedNodeGroup(frame, AT_DESTINATION_IP)) return "ndp-dad-bad-destination";
+    if (macAt !== NO_SOURCE_OPTION) return "ndp-dad-with-source-option";
+    // DAD probes come from a host about to configure the address; see the responder.
+    return "ndp-dad";
+  }
+  return macAt;
+}
+
+/** Whether the solicitation was sent to a multicast group (else it is a unicast reachability probe). */
+export const solicitationIsMulticast = (frame: Buffer): boolean => frame[AT_DESTINATION_IP] === 0xff;
+
+function isUnspecified(b: Buffer, at: number): boolean {
+  for (let i = at; i < at + 16; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** ff02::1:ffXX:XXXX: ff 02, nine zero bytes, 01 ff, then the address's last three bytes. */
+function isSolicitedNodeGroup(b: Buffer, at: number): boolean {
+  if (b[at] !== 0xff || b[at + 1] !== 0x02 || b[at + 11] !== 0x01 || b[at + 12] !== 0xff) return false;
+  for (let i = at + 2; i < at + 11; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Length of a solicited advertisement with its target link-layer option: 14 + 40 + 24 + 8. */
+const ADVERTISEMENT_FRAME_LENGTH = AT_OPTIONS + 8;
+
+/**
+ * The solicited advertisement for one (interface MAC, IPv6 address) pair, built once: from the target
+ * address itself, S and O flags, hop limit 255, our MAC in the target link-layer option. Answering
+ * patches the solicitor's MAC and address in and finishes the checksum from a precomputed partial sum
+ * (the other words never change). The frame is reused: valid until the next fill.
+ */
+export class AdvertisementTemplate {
+  readonly frame: Buffer;
+  /** One's-complement sum of everything the checksum covers except the destination address. */
+  private readonly partialSum: number;
+
+  constructor(ip: Buffer, ourMac: Buffer) {
+    const f = Buffer.alloc(ADVERTISEMENT_FRAME_LENGTH);
+    ourMac.copy(f, 6);
+    f.writeUInt16BE(ETHERTYPE_IPV6, 12);
+    f[AT_IP] = 0x60;
+    f.writeUInt16BE(ADVERTISEMENT_FRAME_LENGTH - AT_ICMP, AT_IP + 4);
+    f[AT_IP + 6] = NEXT_HEADER_ICMPV6;
+    f[AT_HOP_LIMIT] = ND_HOP_LIMIT;
+    ip.copy(f, AT_SOURCE_IP, 0, 16);
+    f[AT_ICMP] = ICMPV6_NEIGHBOR_ADVERTISEMENT;
+    f[AT_ICMP + 4] = 0x40 | 0x20; // Solicited, Override
+    ip.copy(f, NS_TARGET_IP_OFFSET, 0, 16);
+    f[AT_OPTIONS] = OPTION_TARGET_LINK_LAYER;
+    f[AT_OPTIONS + 1] = 1;
+    ourMac.copy(f, AT_OPTIONS + 2);
+    this.frame = f;
+    this.partialSum = sumWords(f, AT_SOURCE_IP, AT_DESTINATION_IP) + (ADVERTISEMENT_FRAME_LENGTH - AT_ICMP) + NEXT_HEADER_ICMPV6 + sumWords(f, AT_ICMP, ADVERTISEMENT_FRAME_LENGTH);
+  }
+
+  /**
+   * The answer to `solicitation` (checked by checkNeighborSolicitation): to the MAC at `macAt` (its
+   * source link-layer option) or, with NO_SOURCE_OPTION, to the frame's source MAC; to its source address.
+   */
+  fill(solicitation: Buffer, macAt: number): Buffer {
+    const f = this.frame;
+    const from = macAt === NO_SOURCE_OPTION ? 6 : macAt;
+    for (let i = 0; i < 6; i++) f[i] = solicitation[from + i] ?? 0;
+    let sum = this.partialSum;
+    for (let i = 0; i < 16; i += 2) {
+      const hi = solicitation[AT_SOURCE_IP + i] ?? 0;
+      const lo = solicitation[AT_SOURCE_IP + i + 1] ?? 0;
+      f[AT_DESTINATION_IP + i] = hi;
+      f[AT_DESTINATION_IP + i + 1] = lo;
+      sum += (hi << 8) | lo;
+    }
+    f.writeUInt16BE(foldChecksum(sum), AT_ICMP + 2);
+    return f;
+  }
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { encodeArpFrame, encodeGratuitousArpRequest } from "./arp";
+import { decodeArpFrame, encodeArpFrame, encodeArpReply, encodeGratuitousArpRequest } from "./arp";
 import { CountingL2Metrics } from "./metrics";
-import { encodeNeighborAdvertisement, encodeNeighborSolicitation } from "./ndp";
+import { decodeNdpFrame, encodeNeighborAdvertisement, encodeNeighborSolicitation, encodeSolicitedAdvertisement } from "./ndp";
 import { OwnershipTable } from "./ownership";
 import { RecordingPacketConn } from "./packet-conn";
-import { decideAnswer, Responder } from "./responder";
+import { decideAnswer, InterfaceAnswers, Responder, type Decision, type InterfaceInfo, type Ownership } from "./responder";
 
 const OUR_MAC = "02:00:00:00:00:01";
 const CLIENT_MAC = "02:00:00:00:00:aa";
@@ -100,6 +100,86 @@ describe("decideAnswer", () => {
       }),
     );
     fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), b => void decideAnswer(Buffer.from(b), eth0, own)));
+  });
+});
+
+/**
+ * The policy as first written, on decoded text (kept here as the oracle): the byte-level path must
+ * decide the same for every frame, down to the reason and the reply's bytes.
+ */
+function referenceDecision(frame: Buffer, iface: InterfaceInfo, ownership: Ownership): Decision {
+  if (frame.length < 14) return { kind: "drop", reason: "ethernet-truncated" };
+  const etherType = frame.readUInt16BE(12);
+  const owned = (ip: string): Decision | undefined => {
+    if (!ownership.owns(ip)) return { kind: "ignore", reason: "not-owned" };
+    if (!ownership.allowedOn(ip, iface.name)) return { kind: "ignore", reason: "interface-not-allowed", ownedIP: ip };
+    return undefined;
+  };
+  if (etherType === 0x0806) {
+    const arp = decodeArpFrame(frame);
+    if ("kind" in arp) return arp;
+    if (arp.operation !== 1) return { kind: "ignore", reason: "arp-reply" };
+    if (arp.ethernetDestination !== "ff:ff:ff:ff:ff:ff" && arp.ethernetDestination !== iface.mac) return { kind: "ignore", reason: "arp-not-for-us" };
+    if (arp.senderIP === arp.targetIP) return { kind: "ignore", reason: "arp-gratuitous" };
+    return owned(arp.targetIP) ?? { kind: "answer", protocol: "arp", ip: arp.targetIP, frame: encodeArpReply(arp, iface.mac) };
+  }
+  if (etherType === 0x86dd) {
+    const nd = decodeNdpFrame(frame);
+    if ("kind" in nd) return nd;
+    if (nd.type !== "solicitation") return { kind: "ignore", reason: "not-neighbor-solicitation" };
+    if (nd.dad) return { kind: "ignore", reason: "ndp-dad" };
+    const refused = owned(nd.targetIP);
+    if (refused) return refused;
+    if (nd.sourceLinkLayer === undefined && nd.destinationIP.startsWith("ff")) return { kind: "ignore", reason: "ndp-no-source-option", ownedIP: nd.targetIP };
+    return { kind: "answer", protocol: "ndp", ip: nd.targetIP, frame: encodeSolicitedAdvertisement(nd, iface.mac) };
+  }
+  return { kind: "ignore", reason: etherType === 0x8100 ? "vlan-tagged" : "not-arp-or-ipv6" };
+}
+
+const comparable = (d: Decision): unknown => (d.kind === "answer" ? { ...d, frame: d.frame.toString("hex") } : { ...d });
+
+describe("decideAnswer's byte-level path", () => {
+  it("decides exactly as the text decoders would, for mutated frames and any ownership", () => {
+    const ips = ["192.0.2.10", "192.0.2.20", "2001:db8::10", "2001:db8::20"];
+    const seeds = [
+      arpRequest("192.0.2.10"), arpRequest("192.0.2.20", OUR_MAC), arpRequest("192.0.2.30"),
+      solicitation("2001:db8::10"), solicitation("2001:db8::20", { unicast: true, option: false }), solicitation("2001:db8::10", { option: false }),
+    ];
+    const ownershipArb = fc.array(fc.tuple(fc.constantFrom(...ips), fc.constantFrom<string[]>([], ["eth0"], ["eth1"])), { maxLength: 4 });
+    fc.assert(
+      fc.property(ownershipArb, fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(85), fc.nat(255)), { maxLength: 3 }), fc.nat(90), (entries, seed, edits, cut) => {
+        const own = owning(...entries);
+        const f = Buffer.from(seed);
+        for (const [at, v] of edits) if (at < f.length) f[at] = v;
+        const g = f.subarray(0, cut);
+        // A shared InterfaceAnswers, as in a running Responder: its cached entries must not change the outcome.
+        expect(comparable(decideAnswer(g, eth0, own, shared))).toEqual(comparable(referenceDecision(g, eth0, own)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  const shared = new InterfaceAnswers(eth0);
+
+  it("follows ownership on every frame although the reply template is kept", () => {
+    const own = owning(["192.0.2.10", []]);
+    const answers = new InterfaceAnswers(eth0);
+    expect(decideAnswer(arpRequest("192.0.2.10"), eth0, own, answers).kind).toBe("answer");
+    own.set("192.0.2.10", ["eth1"]);
+    expect(decideAnswer(arpRequest("192.0.2.10"), eth0, own, answers)).toEqual({ kind: "ignore", reason: "interface-not-allowed", ownedIP: "192.0.2.10" });
+    own.delete("192.0.2.10");
+    expect(decideAnswer(arpRequest("192.0.2.10"), eth0, own, answers)).toEqual({ kind: "ignore", reason: "not-owned" });
+    own.set("192.0.2.10", []);
+    const back = decideAnswer(arpRequest("192.0.2.10"), eth0, own, answers);
+    expect(back.kind === "answer" && back.frame.subarray(0, 12).toString("hex")).toBe("0200000000aa020000000001");
+  });
+
+  it("answers a multicast NS with the exact advertisement bytes", () => {
+    const own = owning(["2001:db8::10", []]);
+    const d = decideAnswer(solicitation("2001:db8::10"), eth0, own, new InterfaceAnswers(eth0));
+    const vip = "20010db8000000000000000000000010";
+    expect(d.kind === "answer" && d.frame.toString("hex")).toBe(
+      `0200000000aa02000000000186dd` + `6000000000203aff${vip}20010db8000000000000000000000001` + `88008a5660000000${vip}0201020000000001`,
+    );
   });
 });
 

@@ -5,11 +5,11 @@
  * `decideAnswer` is the whole policy as a pure function of (frame, interface, ownership); the
  * Responder class only wires it to PacketConns and metrics.
  */
-import { decodeArpFrame, encodeArpReply } from "./arp";
-import { ignore, type Dropped, type Ignored } from "./drop";
-import { BROADCAST_MAC, decodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV6, ETHERTYPE_VLAN } from "./ethernet";
+import { ARP_TARGET_IP_OFFSET, ArpReplyTemplate, checkArpRequest, ipv4FromNumber, macWords, type MacWords } from "./arp";
+import { ignore, refusal, type Dropped, type Ignored } from "./drop";
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, macToBytes } from "./ethernet";
 import type { L2Metrics } from "./metrics";
-import { decodeNdpFrame, encodeSolicitedAdvertisement } from "./ndp";
+import { AdvertisementTemplate, checkNeighborSolicitation, ipv6FromBytes, NS_TARGET_IP_OFFSET, NO_SOURCE_OPTION, solicitationIsMulticast } from "./ndp";
 import type { PacketConn } from "./packet-conn";
 
 /** Which IPs this node answers for, and where. IPs are canonical text (formatIP). */
@@ -24,6 +24,10 @@ export interface InterfaceInfo {
   readonly mac: string;
 }
 
+/**
+ * A reply to send. `frame` is the reply template of (interface, IP), patched for this request: it is
+ * reused by the next answer for the same IP on the same interface, so send (or copy) it right away.
+ */
 export interface Answer {
   readonly kind: "answer";
   readonly protocol: "arp" | "ndp";
@@ -34,41 +38,137 @@ export interface Answer {
 /** An ignored question about an owned IP still counts as a received request. */
 export type Decision = Answer | Dropped | (Ignored & { readonly ownedIP?: string });
 
-function checkOwnership(ip: string, iface: InterfaceInfo, ownership: Ownership): Decision | undefined {
-  if (!ownership.owns(ip)) return ignore("not-owned");
-  if (!ownership.allowedOn(ip, iface.name)) return { ...ignore("interface-not-allowed"), ownedIP: ip };
-  return undefined;
+/** What the answers for one IP on one interface need, built on the first question about it. */
+interface Entry {
+  readonly ip: string;
+  /** The answer object itself is reused: its frame is the template, refilled per request. */
+  readonly answer: Answer;
+  readonly notAllowed: Ignored & { readonly ownedIP: string };
 }
 
-export function decideAnswer(frame: Buffer, iface: InterfaceInfo, ownership: Ownership): Decision {
-  const eth = decodeEthernet(frame);
-  if ("kind" in eth) return eth;
-  switch (eth.etherType) {
+interface ArpEntry extends Entry {
+  readonly template: ArpReplyTemplate;
+}
+
+interface NdpEntry extends Entry {
+  readonly template: AdvertisementTemplate;
+  /** The address as four big-endian words, compared against the solicitation's target in place. */
+  readonly words: readonly [number, number, number, number];
+}
+
+/** Beyond this many remembered IPs per interface the tables start over (owned IPs are far fewer). */
+const MAX_ENTRIES = 4096;
+
+/**
+ * The responder's state for one interface: its MAC as bytes and words, and a reply template per IP
+ * asked about and owned, found by the 32-bit target address (ARP) or the last word of the 16-byte
+ * target (NDP, then a 4-word compare). Only owned IPs get an entry, and ownership is still asked on
+ * every frame (two Map lookups with the entry's text), so losing an IP stops its answers at once.
+ */
+export class InterfaceAnswers {
+  readonly macBytes: Buffer;
+  readonly mac: MacWords;
+  private readonly arp = new Map<number, ArpEntry>();
+  private readonly ndp = new Map<number, NdpEntry[]>();
+  private ndpCount = 0;
+
+  constructor(readonly iface: InterfaceInfo) {
+    this.macBytes = macToBytes(iface.mac);
+    this.mac = macWords(this.macBytes);
+  }
+
+  /** The entry for the ARP target in `frame` when that IP is owned (`ip` text only built on a miss). */
+  arpEntry(frame: Buffer, ownership: Ownership): ArpEntry | undefined {
+    const key = frame.readUInt32BE(ARP_TARGET_IP_OFFSET);
+    const known = this.arp.get(key);
+    if (known !== undefined) return known;
+    const ip = ipv4FromNumber(key);
+    if (!ownership.owns(ip)) return undefined;
+    if (this.arp.size >= MAX_ENTRIES) this.arp.clear();
+    const template = new ArpReplyTemplate(key, this.macBytes);
+    const entry: ArpEntry = { ip, template, ...entryAnswers("arp", ip, template.frame) };
+    this.arp.set(key, entry);
+    return entry;
+  }
+
+  /** The entry for the NS target in `frame` when that IP is owned. */
+  ndpEntry(frame: Buffer, ownership: Ownership): NdpEntry | undefined {
+    const w0 = frame.readUInt32BE(NS_TARGET_IP_OFFSET);
+    const w1 = frame.readUInt32BE(NS_TARGET_IP_OFFSET + 4);
+    const w2 = frame.readUInt32BE(NS_TARGET_IP_OFFSET + 8);
+    const w3 = frame.readUInt32BE(NS_TARGET_IP_OFFSET + 12);
+    const bucket = this.ndp.get(w3);
+    if (bucket !== undefined) {
+      for (const e of bucket) if (e.words[0] === w0 && e.words[1] === w1 && e.words[2] === w2) return e;
+    }
+    const ip = ipv6FromBytes(frame, NS_TARGET_IP_OFFSET);
+    if (!ownership.owns(ip)) return undefined;
+    if (this.ndpCount >= MAX_ENTRIES) {
+      this.ndp.clear();
+      this.ndpCount = 0;
+    }
+    const template = new AdvertisementTemplate(frame.subarray(NS_TARGET_IP_OFFSET, NS_TARGET_IP_OFFSET + 16), this.macBytes);
+    const entry: NdpEntry = { ip, template, words: [w0, w1, w2, w3], ...entryAnswers("ndp", ip, template.frame) };
+    const list = this.ndp.get(w3);
+    if (list === undefined) this.ndp.set(w3, [entry]);
+    else list.push(entry);
+    this.ndpCount++;
+    return entry;
+  }
+}
+
+function entryAnswers(protocol: "arp" | "ndp", ip: string, frame: Buffer): Pick<Entry, "answer" | "notAllowed"> {
+  return {
+    answer: Object.freeze({ kind: "answer", protocol, ip, frame }),
+    notAllowed: Object.freeze({ ...ignore("interface-not-allowed"), ownedIP: ip }),
+  };
+}
+
+const NOT_OWNED = ignore("not-owned");
+
+/** Per-interface state for callers that pass only InterfaceInfo (tests, one-off decisions). */
+const answersByInterface = new WeakMap<InterfaceInfo, InterfaceAnswers>();
+
+function answersFor(iface: InterfaceInfo): InterfaceAnswers {
+  let answers = answersByInterface.get(iface);
+  if (answers === undefined || answers.iface.mac !== iface.mac) {
+    answers = new InterfaceAnswers(iface);
+    answersByInterface.set(iface, answers);
+  }
+  return answers;
+}
+
+/**
+ * The whole answering policy: bytes of one received frame, the interface it came in on and what this
+ * node owns in; the reply's bytes (or why there is none) out. Works on the frame's bytes in place;
+ * the only allocations are on the first question about an owned IP.
+ */
+export function decideAnswer(frame: Buffer, iface: InterfaceInfo, ownership: Ownership, answers: InterfaceAnswers = answersFor(iface)): Decision {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return refusal("ethernet-truncated");
+  switch (frame.readUInt16BE(12)) {
     case ETHERTYPE_ARP: {
-      const arp = decodeArpFrame(frame);
-      if ("kind" in arp) return arp;
-      if (arp.operation !== 1) return ignore("arp-reply");
-      if (arp.ethernetDestination !== BROADCAST_MAC && arp.ethernetDestination !== iface.mac) return ignore("arp-not-for-us");
-      // Another host announcing an address (sender IP = target IP) asks no question.
-      if (arp.senderIP === arp.targetIP) return ignore("arp-gratuitous");
-      const refused = checkOwnership(arp.targetIP, iface, ownership);
-      if (refused) return refused;
-      return { kind: "answer", protocol: "arp", ip: arp.targetIP, frame: encodeArpReply(arp, iface.mac) };
+      const refused = checkArpRequest(frame, answers.mac);
+      if (refused !== undefined) return refusal(refused);
+      const entry = answers.arpEntry(frame, ownership);
+      if (entry === undefined || !ownership.owns(entry.ip)) return NOT_OWNED;
+      if (!ownership.allowedOn(entry.ip, iface.name)) return entry.notAllowed;
+      entry.template.fill(frame);
+      return entry.answer;
     }
     case ETHERTYPE_IPV6: {
-      const nd = decodeNdpFrame(frame);
-      if ("kind" in nd) return nd;
-      if (nd.type !== "solicitation") return ignore("not-neighbor-solicitation");
-      // DAD probes come from a host about to configure the address; we neither answer nor defend
-      // (as MetalLB): a conflicting static address is an operator error better surfaced than fought.
-      if (nd.dad) return ignore("ndp-dad");
-      const refused = checkOwnership(nd.targetIP, iface, ownership);
-      if (refused) return refused;
+      // DAD probes (refused as "ndp-dad") come from a host about to configure the address; we neither
+      // answer nor defend (as MetalLB): a conflicting static address is an operator error better
+      // surfaced than fought.
+      const macAt = checkNeighborSolicitation(frame);
+      if (typeof macAt === "string") return refusal(macAt);
+      const entry = answers.ndpEntry(frame, ownership);
+      if (entry === undefined || !ownership.owns(entry.ip)) return NOT_OWNED;
+      if (!ownership.allowedOn(entry.ip, iface.name)) return entry.notAllowed;
       // Multicast solicitations carry the asker's MAC in the option (as MetalLB requires); unicast
       // reachability probes may omit it, and then the frame's source MAC is where the answer goes.
-      const unicast = !nd.destinationIP.startsWith("ff");
-      if (nd.sourceLinkLayer === undefined && !unicast) return { ...ignore("ndp-no-source-option"), ownedIP: nd.targetIP };
-      return { kind: "answer", protocol: "ndp", ip: nd.targetIP, frame: encodeSolicitedAdvertisement(nd, iface.mac) };
+      if (macAt === NO_SOURCE_OPTION && solicitationIsMulticast(frame)) return { ...ignore("ndp-no-source-option"), ownedIP: entry.ip };
+      entry.template.fill(frame, macAt);
+      return entry.answer;
     }
     case ETHERTYPE_VLAN:
       return ignore("vlan-tagged");
@@ -92,12 +192,13 @@ export class Responder {
     private readonly observe: (iface: string, decision: Decision) => void = () => {},
   ) {
     for (const iface of interfaces) {
-      this.unsubscribe.push(iface.conn.onFrame(frame => this.handle(iface, frame)));
+      const answers = new InterfaceAnswers(iface);
+      this.unsubscribe.push(iface.conn.onFrame(frame => this.handle(iface, answers, frame)));
     }
   }
 
-  private handle(iface: ResponderInterface, frame: Buffer): void {
-    const decision = decideAnswer(frame, iface, this.ownership);
+  private handle(iface: ResponderInterface, answers: InterfaceAnswers, frame: Buffer): void {
+    const decision = decideAnswer(frame, iface, this.ownership, answers);
     if (decision.kind === "answer") {
       this.metrics.requestReceived(decision.ip);
       iface.conn.send(decision.frame);
