@@ -1,0 +1,105 @@
+/**
+ * The per-Service status objects one speaker keeps (ServiceL2Status, ServiceBGPStatus; reference
+ * metallb.md 1.8): exactly one object per Service this node announces, created on first need,
+ * rewritten only when what it says changes, deleted when the node stops announcing. On its first
+ * sync a writer adopts what a previous run of the node left (found by the node label), deleting
+ * duplicates, so a restart neither orphans nor recreates objects.
+ *
+ * One class serves both kinds; a StatusObjectKind says how to reach the kind through the port and
+ * which part of its status decides whether a rewrite is due.
+ */
+import type { KubeObject } from "./controller-port";
+import { L2_STATUS_LABELS, type BgpStatusBody, type L2StatusBody, type SpeakerPort } from "./speaker-port";
+
+export interface StatusObjectKind<Body> {
+  list(namespace: string, node: string): Promise<KubeObject[]>;
+  /** Creates the object and writes its status; returns its (generated) name. */
+  create(namespace: string, body: Body): Promise<string>;
+  update(namespace: string, name: string, body: Body): Promise<void>;
+  /** A missing object is not an error. */
+  remove(namespace: string, name: string): Promise<void>;
+  /** The part of a status whose change calls for a rewrite, from a body... */
+  fingerprint(body: Body): string;
+  /** ...and as read back from a stored object (malformed parts read as ""). */
+  storedFingerprint(object: KubeObject): string;
+}
+
+export class ServiceStatusObjects<Body> {
+  /** service key (`namespace/name`) -> our object on the server and the fingerprint it shows. */
+  private readonly objects = new Map<string, { name: string; fingerprint: string }>();
+  private adopted = false;
+
+  constructor(
+    private readonly kind: StatusObjectKind<Body>,
+    private readonly namespace: string,
+    private readonly node: string,
+  ) {}
+
+  /** Takes over the objects a previous run of this node left (once; duplicates are deleted). */
+  async adopt(): Promise<void> {
+    if (this.adopted) return;
+    for (const o of await this.kind.list(this.namespace, this.node)) {
+      const labels = o.metadata?.labels ?? {};
+      const service = `${labels[L2_STATUS_LABELS.serviceNamespace] ?? ""}/${labels[L2_STATUS_LABELS.serviceName] ?? ""}`;
+      const name = o.metadata?.name ?? "";
+      if (this.objects.has(service)) await this.kind.remove(this.namespace, name);
+      else this.objects.set(service, { name, fingerprint: this.kind.storedFingerprint(o) });
+    }
+    this.adopted = true;
+  }
+
+  /** The Service's object says `body`: created when missing, rewritten when its fingerprint changed. */
+  async ensure(service: string, body: Body): Promise<void> {
+    const fingerprint = this.kind.fingerprint(body);
+    const existing = this.objects.get(service);
+    if (!existing) {
+      const name = await this.kind.create(this.namespace, body);
+      this.objects.set(service, { name, fingerprint });
+    } else if (existing.fingerprint !== fingerprint) {
+      await this.kind.update(this.namespace, existing.name, body);
+      existing.fingerprint = fingerprint;
+    }
+  }
+
+  /** Deletes the object of every Service `keep` rejects. */
+  async removeAllBut(keep: (service: string) => boolean): Promise<void> {
+    for (const [service, existing] of [...this.objects]) {
+      if (keep(service)) continue;
+      await this.kind.remove(this.namespace, existing.name);
+      this.objects.delete(service);
+    }
+  }
+}
+
+const names = (list: unknown, pick: (item: unknown) => string | undefined): string[] =>
+  Array.isArray(list) ? list.map(pick).filter((n): n is string => n !== undefined) : [];
+const statusField = (o: KubeObject, field: string): unknown => (o.status as Record<string, unknown> | undefined)?.[field];
+
+/** ServiceL2Status: rewritten when the interfaces change. */
+export function l2StatusKind(port: SpeakerPort): StatusObjectKind<L2StatusBody> {
+  return {
+    list: (ns, node) => port.listL2Statuses(ns, node),
+    create: (ns, body) => port.createL2Status(ns, body),
+    update: (ns, name, body) => port.updateL2Status(ns, name, body),
+    remove: (ns, name) => port.deleteL2Status(ns, name),
+    fingerprint: body => body.interfaces.map(i => i.name).join(","),
+    // An interface entry without a string name still counts as an entry (""), so the object is rewritten.
+    storedFingerprint: o =>
+      names(statusField(o, "interfaces"), i => {
+        const name = typeof i === "object" && i !== null ? (i as { name?: unknown }).name : undefined;
+        return typeof name === "string" ? name : "";
+      }).join(","),
+  };
+}
+
+/** ServiceBGPStatus: rewritten when the peers change. */
+export function bgpStatusKind(port: SpeakerPort): StatusObjectKind<BgpStatusBody> {
+  return {
+    list: (ns, node) => port.listBgpStatuses(ns, node),
+    create: (ns, body) => port.createBgpStatus(ns, body),
+    update: (ns, name, body) => port.updateBgpStatus(ns, name, body),
+    remove: (ns, name) => port.deleteBgpStatus(ns, name),
+    fingerprint: body => body.peers.join(","),
+    storedFingerprint: o => names(statusField(o, "peers"), p => (typeof p === "string" ? p : undefined)).join(","),
+  };
+}
