@@ -8,6 +8,8 @@ import type { Cleanup } from "./cleanup";
 import { BFD_PROFILE, type BgpLab } from "./objects";
 import { until } from "./steps";
 import { LODESTONE_NAMESPACE } from "./workload";
+import { RouteMonitor } from "./routes";
+import { logTo } from "./infra";
 
 export const BGP_LAB: Omit<BgpLab, "pool"> = {
   namespace: LODESTONE_NAMESPACE,
@@ -45,4 +47,55 @@ export async function waitForEcmp(bed: Bed, frr: FrrRouter, ip: string, count: n
     const sessions = [...(await frr.neighborStates())].map(([peer, state]) => `${peer} ${state}`).join(", ");
     throw new Error(`route to ${ip}/32 has ${hops.length} next hops; BGP sessions: ${sessions || "none"}`);
   }, `ECMP route to ${ip} with ${count} next hops`, timeoutMs, 100);
+}
+
+/** `ip -ts monitor route` in the router namespace, to time when a dead node's next hop goes. */
+export function watchRoutes(bed: Bed, cleanup: Cleanup, logFile: string): RouteMonitor {
+  const monitor = RouteMonitor.start(bed.router);
+  logTo(monitor.spawned, logFile);
+  cleanup.add("route monitor", () => monitor.stop());
+  return monitor;
+}
+
+interface FrrBfdPeer {
+  readonly peer?: string;
+  readonly status?: string;
+  readonly diagnostic?: string;
+  readonly "remote-diagnostic"?: string;
+  readonly "receive-interval"?: number;
+  readonly "transmit-interval"?: number;
+  readonly "detect-multiplier"?: number;
+  readonly "remote-receive-interval"?: number;
+  readonly "remote-transmit-interval"?: number;
+  readonly "remote-detect-multiplier"?: number;
+}
+
+/** FRR's BFD sessions, one line each: `192.0.2.11 up (rx 100 ms, tx 100 ms, x3; remote rx 100 ms, tx 100 ms, x3; diag ok/ok)`. */
+export async function bfdSummary(frr: FrrRouter): Promise<Map<string, string>> {
+  const peers = await frr.vtyshJson<FrrBfdPeer[]>("show bfd peers json");
+  return new Map(
+    peers.flatMap((p) =>
+      p.peer === undefined
+        ? []
+        : [
+            [
+              p.peer,
+              `${p.peer} ${p.status ?? "?"} (rx ${p["receive-interval"] ?? "?"} ms, tx ${p["transmit-interval"] ?? "?"} ms, x${p["detect-multiplier"] ?? "?"}; ` +
+                `remote rx ${p["remote-receive-interval"] ?? "?"} ms, tx ${p["remote-transmit-interval"] ?? "?"} ms, x${p["remote-detect-multiplier"] ?? "?"}; ` +
+                `diag ${p.diagnostic ?? "?"}/${p["remote-diagnostic"] ?? "?"})`,
+            ] as const,
+          ],
+    ),
+  );
+}
+
+/** Waits until FRR has BFD up and BGP Established with every one of `peers`: only then does a dead
+ * node's next hop go within BFD's detection time rather than BGP's hold time. */
+export async function waitForBfdUp(frr: FrrRouter, peers: readonly string[], timeoutMs: number): Promise<Map<string, string>> {
+  return until(async () => {
+    const [bfd, bgp] = await Promise.all([frr.bfdPeers(), frr.neighborStates()]);
+    const notUp = peers.filter((p) => bfd.get(p) !== "up" || bgp.get(p) !== "Established");
+    if (notUp.length === 0) return bfdSummary(frr);
+    throw new Error(notUp.map((p) => `${p}: BFD ${bfd.get(p) ?? "no session"}, BGP ${bgp.get(p) ?? "no neighbor"}`).join("; "));
+  }, `BFD up and BGP Established with ${peers.join(", ")}`, timeoutMs, 100);
 }

@@ -20,7 +20,8 @@ import { StepFailed, Steps, until } from "./steps";
 import { BGP_NET, L2_NET } from "./translate";
 import { answeringNode, Client, LODESTONE_NAMESPACE, startBackends, startSpeakers } from "./workload";
 import { formatFailover, measureFailover } from "./failover";
-import { BGP_LAB, startFrr, waitForEcmp } from "./bgp";
+import { BGP_LAB, bfdSummary, startFrr, waitForBfdUp, waitForEcmp, watchRoutes } from "./bgp";
+import { nextHopRemovedAt, type RouteMonitor } from "./routes";
 import type { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
 
 const { values: flags } = parseArgs({ options: { once: { type: "boolean", default: false }, bgp: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
@@ -35,6 +36,9 @@ if (process.getuid?.() !== 0) {
 }
 
 const mode = flags.bgp ? "bgp" : "l2";
+/** BFD 100 ms x 3 detects in 300 ms; the hold timer (9 s) takes seconds. Anything past this bound
+ * means BFD did not act (the margin is for two loaded cores). */
+const BFD_FAILOVER_BOUND_MS = 2_000;
 const dir = mkdtempSync(join(tmpdir(), "lodestone-lab-"));
 const steps = new Steps(out);
 const cleanup = new Cleanup(out);
@@ -88,7 +92,11 @@ async function scenario(lab: Lab): Promise<void> {
     note(await kubectl(["apply", "-f", "-"], listOf([namespace, heartbeatSecret(LODESTONE_NAMESPACE, randomBytes(32))])));
   });
   let frr: FrrRouter | undefined;
-  if (mode === "bgp") frr = await steps.run("FRR (router namespace, AS 64501, BFD 100 ms x 3)", 20_000, () => startFrr(bed, cleanup));
+  let routes: RouteMonitor | undefined;
+  if (mode === "bgp") {
+    frr = await steps.run("FRR (router namespace, AS 64501, BFD 100 ms x 3)", 20_000, () => startFrr(bed, cleanup));
+    routes = watchRoutes(bed, cleanup, join(dir, "routes.log"));
+  }
   // Node start-ups are slow and CPU-bound: they overlap the controller's start and are awaited later.
   const started = await steps.run("start backends, speakers and client", 20_000, async (note) => {
     const backends = await startBackends(bed, applied.poolAddresses, applied.services, dir);
@@ -168,8 +176,12 @@ async function scenario(lab: Lab): Promise<void> {
     const speaker = owner !== undefined ? speakers.get(owner) : undefined;
     if (!target || !host || !speaker) throw new Error(`no owning node for the first Service (answer from ${owner ?? "nobody"})`);
     const port = target.service.ports[0]?.port ?? 80;
+    // Through BGP the next hop goes within BFD's detection time only if BFD is up when the node dies
+    // (under load a session can flap at start-up; BGP then comes back before BFD does).
+    if (frr) note(`FRR's BFD before the kill: ${(await waitForBfdUp(frr, bed.nodes.map((n) => n.ipv4), 20_000)).get(host.ipv4) ?? "?"}`);
     const samples = client.probe(target.ip, port, 10, 100);
     await until(async () => (samples().filter((s) => s.ok).length >= 5 ? true : undefined), `steady connects to ${target.ip}:${port}`, 5_000, 10);
+    const killStart = performance.timeOrigin + performance.now();
     signal(speaker.pid, "SIGKILL");
     await host.ns.linkSet("eth0", "down");
     // The node is dead once its link is down (until then its kernel still accepts connections).
@@ -177,6 +189,15 @@ async function scenario(lab: Lab): Promise<void> {
     note(`${owner} answered ${target.ip}: SIGKILL its speaker (pid ${speaker.pid}) and take its eth0 down; TCP connect every 10 ms from the client`);
     const failover = await until(async () => measureFailover(samples(), killedAt), `successful connect to ${target.ip}:${port} after the kill`, 30_000, 10);
     await client.stopProbe();
+    if (frr && routes) {
+      const monitor = routes;
+      const removed = await until(async () => nextHopRemovedAt(monitor.events(), target.ip, host.ipv4, killStart), `removal of next hop ${host.ipv4} from ${target.ip}/32`, 15_000, 20);
+      // BFD counts from the last packet the node sent, which is at the SIGKILL of its speaker.
+      const afterMs = removed.atMs - killStart;
+      note(`next hop ${host.ipv4} left ${target.ip}/32 ${Math.round(afterMs)} ms after the SIGKILL (link down at +${Math.round(killedAt - killStart)} ms; ${removed.deleted ? "route deleted" : `route now via ${removed.nextHops.join(", ") || "nothing"}`})`);
+      note(`FRR's BFD after: ${(await bfdSummary(frr)).get(host.ipv4) ?? "no session"}`);
+      if (afterMs > BFD_FAILOVER_BOUND_MS) throw new Error(`the next hop went ${Math.round(afterMs)} ms after the SIGKILL: BGP's hold timer, not BFD (bound ${BFD_FAILOVER_BOUND_MS} ms)`);
+    }
     note(`service back ${formatFailover(failover)}`);
     const after = await client.get(`http://${target.ip}:${port}/`);
     note(`GET http://${target.ip}:${port}/ -> ${after}`);
