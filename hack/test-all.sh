@@ -17,5 +17,6 @@ if [ -f e2e/run.ts ]; then
 fi
 if [ "$(id -u)" = 0 ]; then
   step "the lab, once (README's main command, non-interactive)"; npx tsx hack/lab/main.ts --once
+  step "the lab through BGP and BFD, once";  npx tsx hack/lab/main.ts --bgp --once
 fi
 npx tsx hack/test-summary.ts build/vitest-*.json build/e2e-*.json
