@@ -10,11 +10,11 @@
  *   {"op":"withdraw-range","first":"198.18.0.0","count":10000}
  *   {"op":"stats"}   {"op":"stop"}
  * stdout, one event per line: "state <name>", "down <reason>", "bfd <State> diag <n> at <epochMs>",
- *   "update <json>" for each UPDATE received, "stats <json>", "announced <n>", "withdrawn <n>".
+ *   "update <json>" for each UPDATE received (treatAsWithdraw, nlri prefixes, withdrawn count, attribute names), "stats <json>", "announced <n>", "withdrawn <n>".
  */
 import { createInterface } from "node:readline";
 import { realClock } from "../../../l2/clock";
-import { parseIP, type Cidr, type IPAddress } from "../../../net/ip";
+import { formatCidr, parseIP, type Cidr, type IPAddress } from "../../../net/ip";
 import { stateName } from "../../../bfd/packet";
 import { BfdSession } from "../../../bfd/session";
 import { openSingleHop } from "../../../bfd/udp";
@@ -68,7 +68,17 @@ const session = new BgpSession({
 const print = (line: string) => process.stdout.write(`${line}\n`);
 session.on("state", to => print(`state ${to}`));
 session.on("down", (reason, n) => print(`down ${reason}${n ? ` (notification ${n.code}/${n.subcode})` : ""}`));
-session.on("update", u => print(`update ${JSON.stringify({ treatAsWithdraw: u.treatAsWithdraw, nlri: u.update.nlri.length, withdrawn: u.update.withdrawn.length })}`));
+session.on("update", u =>
+  print(
+    `update ${JSON.stringify({
+      treatAsWithdraw: u.treatAsWithdraw,
+      nlri: u.update.nlri.map(formatCidr),
+      withdrawn: u.update.withdrawn.length,
+      // Which attributes survived decoding: RFC 7606 attribute-discard shows as one missing.
+      attributes: Object.keys(u.update.attributes).sort(),
+    })}`,
+  ),
+);
 
 /** `count` consecutive /32s from `first` (the bench's 198.18.0.0/15 prefixes). */
 function hostRoutes(first: string, count: number): Cidr[] {
