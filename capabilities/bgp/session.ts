@@ -2,7 +2,12 @@
  * A BGP session over any duplex byte stream (a net.Socket in production, an in-memory pair in
  * tests). It frames and decodes what arrives, feeds the FSM, performs the FSM's actions, and
  * keeps the routes we want the peer to have (Adj-RIB-Out), sending them whenever the session
- * comes up, again on ROUTE-REFRESH, and as deltas through advertise()/withdraw().
+ * comes up, again on ROUTE-REFRESH, and as deltas through change() (advertise()/withdraw()).
+ *
+ * Deltas are coalesced: every change made in the same synchronous run (one macrotask) updates the
+ * Adj-RIB-Out at once, and a microtask then packs what changed into as few UPDATEs as fit, the last
+ * intent for each prefix winning. So a caller may announce and withdraw route by route and still
+ * send full messages, and nothing waits on a timer.
  */
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
@@ -16,7 +21,7 @@ import type { FsmAction, StateName } from "./fsm";
 import { FsmRunner, type Clock } from "./fsm-runner";
 import type { Negotiated, PeerSettings } from "./open-checks";
 import { MessageFramer } from "./framing";
-import { packUpdates, prefixKey, type Route } from "./update-packer";
+import { packUpdates, prefixId, type PrefixKey, type Route } from "./update-packer";
 
 export interface SessionOptions {
   readonly settings: PeerSettings;
@@ -42,6 +47,18 @@ export interface SessionStats {
   routeRefreshReceived: number;
 }
 
+/** A batch of changes to the Adj-RIB-Out: routes to (re)announce and prefixes to withdraw. */
+export interface RouteChangeBatch {
+  readonly advertise?: readonly Route[];
+  readonly withdraw?: readonly Cidr[];
+}
+
+/** A prefix changed since the last flush, and whether the peer had a route for it before. */
+interface Pending {
+  readonly prefix: Cidr;
+  readonly peerHad: boolean;
+}
+
 interface SessionEvents {
   state: [to: StateName, from: StateName];
   established: [negotiated: Negotiated];
@@ -55,7 +72,9 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     keepalivesReceived: 0, notificationsSent: 0, notificationsReceived: 0, routeRefreshReceived: 0,
   };
   private readonly fsm: FsmRunner;
-  private readonly ribOut = new Map<string, Route>();
+  private readonly ribOut = new Map<PrefixKey, Route>();
+  /** Prefixes changed since the last flush (undefined: no flush scheduled). */
+  private pending: Map<PrefixKey, Pending> | undefined;
   private socket: Duplex | undefined;
   /** Bumped on every connect and disconnect, so callbacks of an old connection are ignored. */
   private generation = 0;
@@ -93,14 +112,51 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     this.fsm.handle({ type: "ManualStop" });
   }
 
+  /**
+   * Applies a batch to the Adj-RIB-Out now; the peer gets it in the microtask that follows, packed
+   * with every other change of this run. Within a batch withdrawals apply after announcements, so a
+   * prefix in both ends withdrawn; across calls the later call wins.
+   */
+  change(batch: RouteChangeBatch): void {
+    let pending = this.pending;
+    if (!pending) {
+      this.pending = pending = new Map();
+      queueMicrotask(() => this.flush());
+    }
+    for (const r of batch.advertise ?? []) {
+      const k = prefixId(r.prefix);
+      if (!pending.has(k)) pending.set(k, { prefix: r.prefix, peerHad: this.ribOut.has(k) });
+      this.ribOut.set(k, r);
+    }
+    for (const p of batch.withdraw ?? []) {
+      const k = prefixId(p);
+      if (!pending.has(k)) pending.set(k, { prefix: p, peerHad: this.ribOut.has(k) });
+      this.ribOut.delete(k);
+    }
+  }
+
   advertise(routes: readonly Route[]): void {
-    for (const r of routes) this.ribOut.set(prefixKey(r.prefix), r);
-    this.sendRoutes(routes, []);
+    this.change({ advertise: routes });
   }
 
   withdraw(prefixes: readonly Cidr[]): void {
-    const gone = prefixes.filter(p => this.ribOut.delete(prefixKey(p)));
-    this.sendRoutes([], gone);
+    this.change({ withdraw: prefixes });
+  }
+
+  /** Sends what changed since the last flush: the current route of each changed prefix, or its
+   * withdrawal if the peer had one. Nothing goes out unless Established (coming up sends it all). */
+  private flush(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending || this.state !== "Established") return;
+    const announce: Route[] = [];
+    const withdraw: Cidr[] = [];
+    for (const [k, p] of pending) {
+      const r = this.ribOut.get(k);
+      if (r) announce.push(r);
+      else if (p.peerHad) withdraw.push(p.prefix);
+    }
+    this.sendRoutes(announce, withdraw);
   }
 
   private get context(): CodecContext {
@@ -113,7 +169,13 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     if (this.state !== "Established" || !negotiated) return;
     // RFC 4760: never send a family the peer did not agree to.
     const wanted = (p: Cidr) => negotiated.families.includes(p.family);
-    for (const u of packUpdates(announce.filter(r => wanted(r.prefix)), withdraw.filter(wanted), this.context)) this.send({ type: "update", update: u });
+    const updates = packUpdates(announce.filter(r => wanted(r.prefix)), withdraw.filter(wanted), this.context);
+    const socket = this.socket;
+    if (!socket || updates.length === 0) return;
+    // One write for the whole batch: one syscall, and full segments on the wire.
+    const context = this.context;
+    socket.write(Buffer.concat(updates.map(u => encodeUpdate(u, context))));
+    this.stats.updatesSent += updates.length;
   }
 
   private send(message: BgpMessage): void {
@@ -142,6 +204,9 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         break;
       case "established": {
         this.emit("established", a.negotiated);
+        // The whole table goes now, in the same run as the KEEPALIVE that completed the handshake;
+        // changes queued before this point are part of it.
+        this.pending = undefined;
         this.sendRoutes([...this.ribOut.values()], []);
         // End-of-RIB tells a graceful-restart peer the initial table is complete (RFC 4724 4).
         if (a.negotiated.peerGracefulRestart) for (const f of a.negotiated.families) this.send({ type: "update", update: endOfRib(f) });

@@ -26,7 +26,12 @@ const ATTR_HEADER = 3;
 const ATTR_HEADER_EXTENDED = 4;
 const attrHeader = (valueLength: number) => (valueLength > 255 ? ATTR_HEADER_EXTENDED : ATTR_HEADER);
 
-/** A map key for a prefix (cheaper than formatting it). */
+/** A map key for a prefix: a number for IPv4 (base x 64 + length, exact below 2^53), a string for
+ * IPv6. Building strings from BigInts cost more than packing and encoding together at 10,000 routes. */
+export type PrefixKey = number | string;
+export const prefixId = (p: Cidr): PrefixKey => (p.family === "IPv4" ? Number(p.base) * 64 + p.prefix : `${p.base}/${p.prefix}`);
+
+/** A string map key for a prefix (kept for callers with string-keyed maps; prefixId is cheaper). */
 export const prefixKey = (p: Cidr): string => `${p.family === "IPv4" ? 4 : 6}/${p.base}/${p.prefix}`;
 
 /** An IPv6 route through an IPv4 next hop carries it as ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
@@ -37,6 +42,7 @@ const byAddress = (a: Cidr, b: Cidr): number =>
 
 interface Group {
   readonly classic: boolean;
+  readonly family: Cidr["family"];
   readonly attributes: PathAttributes;
   /** Encoded length of the attributes other than MP_REACH_NLRI. */
   readonly attrLength: number;
@@ -46,34 +52,36 @@ interface Group {
 
 export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[], ctx: CodecContext): UpdateMessage[] {
   // The last announcement of a prefix wins; a prefix being announced is not also withdrawn.
-  const routes = new Map<string, Route>();
-  for (const r of announce) routes.set(prefixKey(r.prefix), r);
-  const withdrawals = new Map<string, Cidr>();
-  for (const p of withdraw) if (!routes.has(prefixKey(p))) withdrawals.set(prefixKey(p), p);
-
-  const groups = new Map<string, Group>();
-  // Callers usually share one attributes object across many routes: encode each object once.
-  const encodings = new Map<RouteAttributes, Map<string, { attributes: PathAttributes; encoded: Buffer }>>();
-  for (const r of [...routes.values()].sort((a, b) => byAddress(a.prefix, b.prefix))) {
-    const classic = r.prefix.family === "IPv4" && r.nextHop.family === "IPv4";
-    let byNextHop = encodings.get(r.attributes);
-    if (!byNextHop) encodings.set(r.attributes, (byNextHop = new Map()));
-    const nhKey = classic ? `${r.nextHop.value}` : "mp";
-    let cached = byNextHop.get(nhKey);
-    if (!cached) {
-      const attributes: PathAttributes = classic ? { ...r.attributes, nextHop: r.nextHop } : r.attributes;
-      byNextHop.set(nhKey, (cached = { attributes, encoded: encodeAttributes(attributes, ctx) }));
-    }
-    const { attributes, encoded } = cached;
-    const nextHop = classic ? r.nextHop : mpNextHop(r.nextHop);
-    const key = `${classic ? "c" : r.prefix.family}|${nextHop.value}|${encoded.toString("hex")}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { classic, attributes, attrLength: encoded.length, nextHop, prefixes: [] }));
-    g.prefixes.push(r.prefix);
+  const routes = new Map<PrefixKey, Route>();
+  for (const r of announce) routes.set(prefixId(r.prefix), r);
+  const withdrawals = new Map<PrefixKey, Cidr>();
+  for (const p of withdraw) {
+    const k = prefixId(p);
+    if (!routes.has(k)) withdrawals.set(k, p);
   }
 
+  const groups = new Map<string, Group>();
+  // Callers usually share one attributes object and one next hop object across many routes: find
+  // their group by identity, and encode and key each (attributes, next hop) only once.
+  const byIdentity = new Map<RouteAttributes, Map<IPAddress, (Group | undefined)[]>>();
+  for (const r of routes.values()) {
+    let byNextHop = byIdentity.get(r.attributes);
+    if (!byNextHop) byIdentity.set(r.attributes, (byNextHop = new Map()));
+    let slots = byNextHop.get(r.nextHop);
+    if (!slots) byNextHop.set(r.nextHop, (slots = []));
+    const classic = r.prefix.family === "IPv4" && r.nextHop.family === "IPv4";
+    // An attributes/next hop pair makes up to three groups: classic IPv4, IPv4 in MP_REACH (IPv6 next hop), IPv6.
+    const slot = classic ? 0 : r.prefix.family === "IPv4" ? 1 : 2;
+    let g = slots[slot];
+    if (!g) slots[slot] = g = groupFor(groups, r, classic, ctx);
+    g.prefixes.push(r.prefix);
+  }
+  for (const g of groups.values()) sortByAddress(g.prefixes);
+  // Messages go out in address order of each group's first prefix, whatever order the caller used.
+  const ordered = [...groups.values()].sort((a, b) => byAddress(a.prefixes[0] as Cidr, b.prefixes[0] as Cidr));
+
   const out: { message: UpdateMessage; size: number; room: boolean }[] = [];
-  for (const g of groups.values()) {
+  for (const g of ordered) {
     if (g.classic) {
       for (const chunk of fill(g.prefixes, MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - g.attrLength, () => 0)) {
         out.push({ message: { withdrawn: [], attributes: g.attributes, nlri: chunk.items }, size: UPDATE_FIXED_LENGTH + g.attrLength + chunk.bytes, room: true });
@@ -90,8 +98,11 @@ export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[
     }
   }
 
-  const v4Withdrawals = [...withdrawals.values()].filter(p => p.family === "IPv4").sort(byAddress);
-  const v6Withdrawals = [...withdrawals.values()].filter(p => p.family === "IPv6").sort(byAddress);
+  const v4Withdrawals: Cidr[] = [];
+  const v6Withdrawals: Cidr[] = [];
+  for (const p of withdrawals.values()) (p.family === "IPv4" ? v4Withdrawals : v6Withdrawals).push(p);
+  sortByAddress(v4Withdrawals);
+  sortByAddress(v6Withdrawals);
   // Fill the room left in classic announcing messages before opening withdraw-only ones.
   let next = 0;
   for (const entry of out) {
@@ -112,6 +123,30 @@ export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[
     messages.push({ withdrawn: [], attributes: { mpUnreach: { afi: afiOf("IPv6"), safi: Safi.Unicast, withdrawn: chunk.items } }, nlri: [] });
   }
   return messages;
+}
+
+/** The group of routes with `r`'s family, next hop and encoded attributes, created if new. */
+function groupFor(groups: Map<string, Group>, r: Route, classic: boolean, ctx: CodecContext): Group {
+  const attributes: PathAttributes = classic ? { ...r.attributes, nextHop: r.nextHop } : r.attributes;
+  const encoded = encodeAttributes(attributes, ctx);
+  const nextHop = classic ? r.nextHop : mpNextHop(r.nextHop);
+  const key = `${classic ? "c" : r.prefix.family}|${nextHop.value}|${encoded.toString("hex")}`;
+  let g = groups.get(key);
+  if (!g) groups.set(key, (g = { classic, family: r.prefix.family, attributes, attrLength: encoded.length, nextHop, prefixes: [] }));
+  return g;
+}
+
+/** Sorts prefixes of one family (all IPv4 or all IPv6) by address, then length; input that is already in order (a
+ * range of services, say) costs one pass. IPv4 compares plain numbers. */
+function sortByAddress(prefixes: Cidr[]): void {
+  let sorted = true;
+  for (let i = 1; i < prefixes.length && sorted; i++) sorted = byAddress(prefixes[i - 1] as Cidr, prefixes[i] as Cidr) <= 0;
+  if (sorted) return;
+  if (prefixes[0]?.family === "IPv4") {
+    const keyed = prefixes.map(p => ({ p, k: Number(p.base) * 64 + p.prefix }));
+    keyed.sort((a, b) => a.k - b.k);
+    keyed.forEach((e, i) => (prefixes[i] = e.p));
+  } else prefixes.sort(byAddress);
 }
 
 /**

@@ -12,10 +12,15 @@ export const prefixByteLength = (prefix: number): number => 1 + Math.ceil(prefix
 export const encodedPrefixLength = (cidr: Cidr): number => prefixByteLength(cidr.prefix);
 
 export function encodePrefix(cidr: Cidr, out: Buffer, offset: number): number {
-  const bits = familyBits(cidr.family);
   const octets = Math.ceil(cidr.prefix / 8);
   out[offset] = cidr.prefix;
-  for (let i = 0; i < octets; i++) out[offset + 1 + i] = Number((cidr.base >> BigInt(bits - 8 * (i + 1))) & 0xffn);
+  if (cidr.family === "IPv4") {
+    // One BigInt conversion per prefix instead of one shift per octet: the packer's hot path.
+    const v = Number(cidr.base);
+    for (let i = 0; i < octets; i++) out[offset + 1 + i] = (v >>> (24 - 8 * i)) & 0xff;
+  } else {
+    for (let i = 0; i < octets; i++) out[offset + 1 + i] = Number((cidr.base >> BigInt(120 - 8 * i)) & 0xffn);
+  }
   return offset + 1 + octets;
 }
 
@@ -40,11 +45,20 @@ export function decodePrefixes(buf: Buffer, family: IPFamily): Decoded<Cidr[]> {
     if (length > bits) return fail(invalidNetworkField(`${family} prefix length ${length} exceeds ${bits}`));
     const octets = Math.ceil(length / 8);
     if (offset + 1 + octets > buf.length) return fail(invalidNetworkField(`${family} prefix of length ${length} truncated`));
-    let base = 0n;
-    for (let i = 0; i < octets; i++) base = (base << 8n) | BigInt(buf[offset + 1 + i] as number);
-    base <<= BigInt(bits - 8 * octets);
-    // Trailing bits past the length are not part of the prefix (RFC 4271 4.3): clear them.
-    base &= ~hostMask(family, length);
+    let base: bigint;
+    if (bits === 32) {
+      // IPv4 in plain numbers, one BigInt per prefix (the receive hot path).
+      let v = 0;
+      for (let i = 0; i < 4; i++) v = v * 256 + (i < octets ? (buf[offset + 1 + i] as number) : 0);
+      // Trailing bits past the length are not part of the prefix (RFC 4271 4.3): clear them.
+      const hostBits = 32 - length;
+      base = BigInt(hostBits === 32 ? 0 : v - (v % 2 ** hostBits));
+    } else {
+      base = 0n;
+      for (let i = 0; i < octets; i++) base = (base << 8n) | BigInt(buf[offset + 1 + i] as number);
+      base <<= BigInt(bits - 8 * octets);
+      base &= ~hostMask(family, length);
+    }
     out.push({ family, base, prefix: length });
     offset += 1 + octets;
   }

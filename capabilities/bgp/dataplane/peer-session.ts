@@ -132,8 +132,8 @@ export class PeerSession {
   setRoutes(next: RouteTable): number {
     const change = diffRoutes(this.routes, next);
     this.routes = next;
-    if (change.advertise.length > 0) this.bgp.advertise(change.advertise);
-    if (change.withdraw.length > 0) this.bgp.withdraw(change.withdraw);
+    // One batch: withdrawals share the announcing UPDATEs where they fit.
+    if (change.advertise.length + change.withdraw.length > 0) this.bgp.change(change);
     return change.advertise.length + change.withdraw.length;
   }
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BGPAnnouncement, BGPRoute } from "../../announce/desired";
 import { formatCidr, formatIP } from "../../net/ip";
-import type { Route } from "../update-packer";
+import { prefixId, type Route } from "../update-packer";
 import { diffRoutes, routesForSession, servicePeers } from "./routes";
 import type { BgpSessionSpec } from "./sessions";
 
@@ -105,11 +105,11 @@ describe("diffRoutes", () => {
       fc.property(arbTable, arbTable, (before, after) => {
         const d = diffRoutes(before, after);
         const applied = new Map(before);
-        for (const p of d.withdraw) applied.delete(`4/${p.base}/${p.prefix}`);
-        for (const r of d.advertise) applied.set(`4/${r.prefix.base}/${r.prefix.prefix}`, r);
+        for (const p of d.withdraw) applied.delete(prefixId(p));
+        for (const r of d.advertise) applied.set(prefixId(r.prefix), r);
         expect(show(applied.values()).sort((x, y) => x.prefix.localeCompare(y.prefix))).toEqual(show(after.values()).sort((x, y) => x.prefix.localeCompare(y.prefix)));
         // Minimal: nothing unchanged is sent again.
-        for (const r of d.advertise) expect(JSON.stringify(show([r]))).not.toBe(JSON.stringify(show([before.get(`4/${r.prefix.base}/${r.prefix.prefix}`)].filter((x): x is Route => !!x))));
+        for (const r of d.advertise) expect(JSON.stringify(show([r]))).not.toBe(JSON.stringify(show([before.get(prefixId(r.prefix))].filter((x): x is Route => !!x))));
       }),
     );
   });

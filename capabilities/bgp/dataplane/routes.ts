@@ -15,11 +15,11 @@ import type { CommunityValue } from "../../config/types";
 import type { BGPAnnouncement } from "../../announce/desired";
 import { parseCidr, parseIP, type Cidr } from "../../net/ip";
 import { routeAttributes } from "../advertisement";
-import { prefixKey, type Route, type RouteAttributes } from "../update-packer";
+import { prefixId, type PrefixKey, type Route, type RouteAttributes } from "../update-packer";
 import type { BgpSessionSpec } from "./sessions";
 
-/** Routes keyed by prefixKey(prefix). */
-export type RouteTable = ReadonlyMap<string, Route>;
+/** Routes keyed by prefixId(prefix). */
+export type RouteTable = ReadonlyMap<PrefixKey, Route>;
 
 const communityKey = (c: CommunityValue): string =>
   c.kind === "standard" ? `s:${c.value >>> 0}` : `l:${c.globalAdmin}:${c.localData1}:${c.localData2}`;
@@ -31,17 +31,17 @@ interface Merged {
 }
 
 /** The routes session `key` (a BGPPeer name) with settings `spec` should carry. */
-export function routesForSession(announcements: readonly BGPAnnouncement[], key: string, spec: BgpSessionSpec): Map<string, Route> {
-  const out = new Map<string, Route>();
+export function routesForSession(announcements: readonly BGPAnnouncement[], key: string, spec: BgpSessionSpec): Map<PrefixKey, Route> {
+  const out = new Map<PrefixKey, Route>();
   const nextHop = spec.localAddress === undefined ? undefined : parseIP(spec.localAddress);
   if (!nextHop) return out;
-  const merged = new Map<string, Merged>();
+  const merged = new Map<PrefixKey, Merged>();
   for (const a of announcements) {
     for (const r of a.routes) {
       if (!r.peers.includes(key)) continue;
       const prefix = parseCidr(r.prefix);
       if (!prefix || prefix.family !== spec.family) continue;
-      const k = prefixKey(prefix);
+      const k = prefixId(prefix);
       let m = merged.get(k);
       if (!m) merged.set(k, (m = { prefix, localPref: r.localPref, communities: new Map() }));
       m.localPref = Math.max(m.localPref, r.localPref);
@@ -60,8 +60,11 @@ export function routesForSession(announcements: readonly BGPAnnouncement[], key:
   return out;
 }
 
+// Tables built by routesForSession share attribute objects, so identity settles most comparisons.
 const sameRoute = (a: Route, b: Route): boolean =>
-  a.nextHop.family === b.nextHop.family && a.nextHop.value === b.nextHop.value && JSON.stringify(a.attributes) === JSON.stringify(b.attributes);
+  a.nextHop.family === b.nextHop.family &&
+  a.nextHop.value === b.nextHop.value &&
+  (a.attributes === b.attributes || JSON.stringify(a.attributes) === JSON.stringify(b.attributes));
 
 export interface RouteChange {
   /** New routes and routes whose next hop or attributes changed (an announcement replaces the old one). */
