@@ -8,6 +8,7 @@ import { L2Announcements, type AnnouncedService } from "./announcements";
 import { Beacon } from "./beacon";
 import { FakeClock } from "./clock";
 import { decodeHeartbeat } from "./heartbeat";
+import type { HeartbeatKeyRing } from "./heartbeat-keys";
 import { Membership, type PartitionPolicy } from "./liveness";
 import { OwnershipTable } from "./ownership";
 
@@ -24,6 +25,8 @@ export interface SimNode {
   readonly rounds: [number, string][];
   alive: boolean;
   key: Buffer;
+  /** With SimOptions.keyRing: the ring this node signs and accepts with (instead of `key`). */
+  readonly ring: HeartbeatKeyRing | undefined;
 }
 
 export interface SimOptions {
@@ -33,6 +36,8 @@ export interface SimOptions {
   readonly timeoutMs?: number;
   /** Per-node signing key (default SIM_KEY). */
   readonly keys?: Readonly<Record<string, Buffer>>;
+  /** Per-node key ring (rotation tests): overrides `keys` for signing and accepting. */
+  readonly keyRing?: (node: string, clock: FakeClock) => HeartbeatKeyRing;
 }
 
 export class SimCluster {
@@ -56,14 +61,15 @@ export class SimCluster {
     let beacon: Beacon | undefined;
     const announcements = new L2Announcements(membership, ownership, announcer, () => beacon?.sendNow());
     const keyHolder = { key: this.options.keys?.[name] ?? SIM_KEY };
+    const ring = this.options.keyRing?.(name, this.clock);
     beacon = new Beacon(this.clock, {
-      self: name, incarnation, wallNow, key: () => keyHolder.key,
+      self: name, incarnation, wallNow, key: () => ring?.signingKey() ?? keyHolder.key,
       send: packet => this.broadcast(name, packet),
       acks: () => announcements.acksToSend(),
       ...(this.options.intervalMs ? { intervalMs: this.options.intervalMs } : {}),
     });
     const node: SimNode = {
-      name, membership, ownership, announcements, rounds, beacon, alive: true,
+      name, membership, ownership, announcements, rounds, beacon, alive: true, ring,
       get key() {
         return keyHolder.key;
       },
@@ -88,7 +94,7 @@ export class SimCluster {
       if (to.name === from || this.cuts.has(`${from}>${to.name}`)) continue;
       this.clock.setTimeout(() => {
         if (!to.alive) return;
-        const d = decodeHeartbeat(packet, [to.key]);
+        const d = decodeHeartbeat(packet, to.ring?.acceptedKeys() ?? [to.key]);
         if (d.kind === "ok") to.membership.receive(d.heartbeat);
         else to.membership.rejected(d.reason);
       }, this.latencyMs);

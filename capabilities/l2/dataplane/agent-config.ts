@@ -78,9 +78,11 @@ export interface AgentArgs {
   readonly key: Buffer;
   readonly peers: L2Peer[];
   readonly services: string;
+  /** Heartbeat key rotation timing (--key-switch-ms, --key-retain-ms); defaults when absent. */
+  readonly keyRotation: { switchAfterMs?: number; retainOldMs?: number };
 }
 
-const USAGE = "usage: agent.ts --node NAME --bind IP --key HEX --peers NODE=IP,... --services FILE [--port N]";
+const USAGE = "usage: agent.ts --node NAME --bind IP --key HEX --peers NODE=IP,... --services FILE [--port N] [--key-switch-ms N] [--key-retain-ms N]";
 
 export function parseAgentArgs(argv: readonly string[]): Parsed<AgentArgs> {
   const flags = new Map<string, string>();
@@ -102,5 +104,30 @@ export function parseAgentArgs(argv: readonly string[]): Parsed<AgentArgs> {
   const portText = need("port");
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) return { ok: false, error: "--port: must be 0..65535" };
-  return { ok: true, value: { node, bind, port, key: Buffer.from(keyHex, "hex"), peers: peers.value, services } };
+  const keyRotation: { switchAfterMs?: number; retainOldMs?: number } = {};
+  for (const [flag, field] of [["key-switch-ms", "switchAfterMs"], ["key-retain-ms", "retainOldMs"]] as const) {
+    const text = need(flag);
+    if (text === undefined) continue;
+    const ms = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(ms)) return { ok: false, error: `--${flag}: must be a whole number of ms` };
+    keyRotation[field] = ms;
+  }
+  return { ok: true, value: { node, bind, port, key: Buffer.from(keyHex, "hex"), peers: peers.value, services, keyRotation } };
+}
+
+/**
+ * The agent's stdin command that rotates the heartbeat Secret: `keys HEX[,HEX]` (secretkey, then
+ * previouskey, as heartbeatKeysFromSecret returns them). Keys must be hex and at least 16 bytes.
+ */
+export function parseKeysCommand(line: string): Parsed<Buffer[]> {
+  const m = /^keys ([0-9a-f,]+)$/i.exec(line.trim());
+  if (!m) return { ok: false, error: "expected: keys HEX[,HEX]" };
+  const keys: Buffer[] = [];
+  for (const hex of (m[1] ?? "").split(",")) {
+    if (!/^([0-9a-f]{2})+$/i.test(hex)) return { ok: false, error: `key ${JSON.stringify(hex)}: must be hex` };
+    if (hex.length < 32) return { ok: false, error: `key ${JSON.stringify(hex)}: must be at least 16 bytes` };
+    keys.push(Buffer.from(hex, "hex"));
+  }
+  if (keys.length > 2) return { ok: false, error: "at most two keys: secretkey and previouskey" };
+  return { ok: true, value: keys };
 }

@@ -10,6 +10,7 @@
  *   ready {"node","interfaces","heartbeatPort"}    data plane started
  *   status [{service, ip, interfaces, problems}]   every change of what this node announces
  *   stats {...}                                    in answer to "stats" on stdin
+ *   keys ok | keys error MESSAGE                   in answer to "keys HEX[,HEX]" (a rotated heartbeat Secret)
  *   handover acked|timeout, stopped                on SIGTERM (graceful handover, then exit 0)
  * Logs go to stderr as JSON lines.
  */
@@ -17,7 +18,7 @@ import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import { createInterface } from "node:readline";
 import { CountingL2Metrics } from "../metrics";
-import { parseAgentArgs, parseServicesFile } from "./agent-config";
+import { parseAgentArgs, parseKeysCommand, parseServicesFile } from "./agent-config";
 import { startL2DataPlane, type L2DataPlane } from "./index";
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -30,11 +31,11 @@ async function main(): Promise<void> {
     logLine("error", args.error);
     process.exit(2);
   }
-  const { node, bind, port, key, peers, services: servicesPath } = args.value;
+  const { node, bind, port, key, peers, services: servicesPath, keyRotation } = args.value;
   const metrics = new CountingL2Metrics();
   const plane: L2DataPlane = await startL2DataPlane({
     nodeName: node,
-    heartbeat: { key, port, bindAddress: bind, peers },
+    heartbeat: { key, port, bindAddress: bind, peers, keyRotation },
     metrics,
     log: logLine,
   });
@@ -70,11 +71,17 @@ async function main(): Promise<void> {
 
   createInterface({ input: process.stdin }).on("line", line => {
     const command = line.trim();
+    if (command.startsWith("keys ")) {
+      const keys = parseKeysCommand(command);
+      if (keys.ok) plane.setHeartbeatKeys(keys.value);
+      out(keys.ok ? "keys ok" : `keys error ${keys.error}`);
+    }
     if (command === "stats") {
       const obj = (m: Map<string, number>): Record<string, number> => Object.fromEntries([...m].sort());
       out(`stats ${JSON.stringify({
         owned: plane.ownedIPs(),
         live: plane.liveSpeakers(),
+        rejects: plane.heartbeatRejects(),
         requests: obj(metrics.requestsReceived),
         responses: obj(metrics.responsesSent),
         gratuitous: obj(metrics.gratuitous),

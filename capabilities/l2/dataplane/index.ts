@@ -16,6 +16,8 @@ import type { AnnouncedService } from "../announcements";
 import { L2Announcements } from "../announcements";
 import { Beacon } from "../beacon";
 import { realClock, type Clock } from "../clock";
+import { HeartbeatKeyRing, type KeyRingOptions } from "../heartbeat-keys";
+import { checkKey } from "../heartbeat";
 import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "../heartbeat-udp";
 import { Membership, type PartitionPolicy } from "../liveness";
 import { CountingL2Metrics, type L2Metrics } from "../metrics";
@@ -43,6 +45,8 @@ export interface L2DataPlaneOptions {
     /** HMAC key (the memberlist Secret's secretkey); `previousKey` is still accepted on receive. */
     readonly key: Buffer;
     readonly previousKey?: Buffer;
+    /** How a key replaced later (setHeartbeatKeys) is phased in (heartbeat-keys.ts, defaults 30 s / 60 s). */
+    readonly keyRotation?: KeyRingOptions;
     /** UDP port, the same on every node (default 7946). */
     readonly port?: number;
     readonly bindAddress: string;
@@ -64,6 +68,11 @@ export interface L2DataPlaneOptions {
 export interface L2DataPlane {
   setServices(services: readonly AnnouncedService[]): void;
   setPeers(peers: readonly L2Peer[]): void;
+  /**
+   * A new reading of the heartbeat Secret (heartbeatKeysFromSecret: secretkey, then previouskey):
+   * the new key is accepted at once and signed with after the rotation delay (HeartbeatKeyRing).
+   */
+  setHeartbeatKeys(keys: readonly Buffer[]): void;
   /** Graceful handover (SIGTERM): resolves once every owned IP's next owner has taken it, or after 1 s. */
   beginHandover(): Promise<"acked" | "timeout">;
   stop(): Promise<void>;
@@ -72,6 +81,8 @@ export interface L2DataPlane {
   status(): readonly IPStatus[];
   ownedIPs(): string[];
   liveSpeakers(): string[];
+  /** Heartbeat datagrams refused, by reason ("bad-mac": signed with a key this node does not accept). */
+  heartbeatRejects(): Record<string, number>;
   interfaces(): UsableInterface[];
   /** The UDP port heartbeats are received on (useful with port 0). */
   heartbeatPort(): number;
@@ -106,7 +117,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
   const log: L2Log = opts.log ?? (() => {});
   const hb = opts.heartbeat;
   const port = hb.port ?? DEFAULT_HEARTBEAT_PORT;
-  const keys = hb.previousKey ? [hb.key, hb.previousKey] : [hb.key];
+  const keys = new HeartbeatKeyRing(clock, hb.previousKey ? [hb.key, hb.previousKey] : [hb.key], hb.keyRotation);
 
   const ownership = new ObservedOwnership();
   const ports = new InterfacePorts(opts.openSocket ?? openNativeSocket, ownership, metrics, {
@@ -150,7 +161,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
   const transport = await UdpHeartbeatTransport.open({
     bindAddress: hb.bindAddress,
     port,
-    keys: () => keys,
+    keys: () => keys.acceptedKeys(),
     onHeartbeat: heartbeat => membership.receive(heartbeat),
     onReject: reason => membership.rejected(reason),
   });
@@ -165,7 +176,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     self: opts.nodeName,
     // Grows across restarts (wall clock in ms, plus randomness against two starts in one ms).
     incarnation: BigInt(Date.now()) * 1024n + BigInt(randomBytes(2).readUInt16BE(0) % 1024),
-    key: () => hb.key,
+    key: () => keys.signingKey(),
     send: packet => transport.send(packet),
     acks: () => announcements?.acksToSend() ?? [],
     intervalMs: hb.intervalMs,
@@ -211,6 +222,10 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
       queueStatus();
     },
     setPeers,
+    setHeartbeatKeys(next) {
+      for (const k of next) checkKey(k);
+      keys.update(next);
+    },
     async beginHandover() {
       if (!announcements) return "acked";
       beacon.startLeaving();
@@ -235,6 +250,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     status: () => lastStatus,
     ownedIPs: () => ownership.ips().sort(),
     liveSpeakers: () => [...membership.liveSpeakers()].sort(),
+    heartbeatRejects: () => Object.fromEntries([...membership.rejects].sort()),
     interfaces: () => ports.interfaces(),
     heartbeatPort: () => transport.localPort(),
   };

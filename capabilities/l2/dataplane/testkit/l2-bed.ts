@@ -110,7 +110,7 @@ export class L2Bed {
   }
 
   /** Asks an agent for its counters. */
-  async stats(node: string): Promise<{ owned: string[]; live: string[]; requests: Record<string, number>; responses: Record<string, number>; gratuitous: Record<string, number>; malformed: Record<string, number> }> {
+  async stats(node: string): Promise<{ owned: string[]; live: string[]; rejects: Record<string, number>; requests: Record<string, number>; responses: Record<string, number>; gratuitous: Record<string, number>; malformed: Record<string, number> }> {
     const agent = this.agent(node);
     const reply = agent.waitForNewLine(/^stats /);
     agent.send("stats");
