@@ -1,7 +1,7 @@
 /**
  * The Kubernetes objects that a real cluster's other components would have written and the lab
  * writes itself: Node objects (the kubelet), one EndpointSlice per Service pointing at every node's
- * backend (the endpoint-slice controller), the heartbeat Secret (MetalLB's manifests ship it), and
+ * backend (the endpoint-slice controller), the heartbeat Secret (the installer's one-time step, docs/install.md), and
  * for --bgp the BGPPeer/BFDProfile/BGPAdvertisement that turn the example's L2 setup into BGP.
  * Pure: objects in, objects out; main.ts applies them with kubectl.
  */
