@@ -13,7 +13,7 @@ import type { CoreEvent, KubeObject, ObjectRef } from "../capabilities/k8s/contr
 import { SerialSync } from "../capabilities/k8s/serial-sync";
 import { l2StatusKind, ServiceStatusObjects } from "../capabilities/k8s/service-status-objects";
 import type { Condition, L2StatusBody, SpeakerPort } from "../capabilities/k8s/speaker-port";
-import { rfc3339 } from "../capabilities/controller/clock";
+import { firstOccurrence, involvedObjectOf, UniqueNanos, type EventType } from "../capabilities/controller/event-recorder";
 import {
   conditionToWrite,
   currentCondition,
@@ -44,7 +44,7 @@ export interface StatusWriterOptions {
 
 interface PendingEvent {
   service: string;
-  type: "Normal" | "Warning";
+  type: EventType;
   reason: string;
   message: string;
 }
@@ -55,30 +55,19 @@ interface PendingEvent {
  * get distinct names.
  */
 export class ServiceEvents {
-  private lastNanos = 0n;
+  private readonly nanos: UniqueNanos;
 
   constructor(
     private readonly now: () => number,
     private readonly nameInfix = "",
-  ) {}
+  ) {
+    this.nanos = new UniqueNanos(now);
+  }
 
-  make(svc: KubeObject, type: "Normal" | "Warning", reason: string, message: string): CoreEvent {
-    const md = svc.metadata ?? {};
-    const now = rfc3339(this.now());
-    let nanos = BigInt(this.now()) * 1_000_000n;
-    if (nanos <= this.lastNanos) nanos = this.lastNanos + 1n;
-    this.lastNanos = nanos;
-    return {
-      metadata: { name: `${md.name ?? ""}.${this.nameInfix}${nanos.toString(16)}`, namespace: md.namespace ?? "default" },
-      involvedObject: { kind: "Service", namespace: md.namespace ?? "default", name: md.name ?? "", uid: md.uid ?? "", apiVersion: "v1", resourceVersion: md.resourceVersion ?? "" },
-      reason,
-      message,
-      type,
-      source: { component: EVENT_SOURCE },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    };
+  make(svc: KubeObject, type: EventType, reason: string, message: string): CoreEvent {
+    const involved = involvedObjectOf(svc);
+    const name = `${involved.name}.${this.nameInfix}${this.nanos.next().toString(16)}`;
+    return firstOccurrence(involved, name, { type, reason, message, component: EVENT_SOURCE }, this.now());
   }
 }
 

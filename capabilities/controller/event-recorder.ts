@@ -24,47 +24,30 @@ const MAX_SERIES = 4096;
 
 export class EventRecorder {
   private readonly series = new Map<string, Series>();
-  private lastNanos = 0n;
+  private readonly nanos: UniqueNanos;
 
   constructor(
     private readonly port: ControllerPort,
     private readonly clock: Clock,
     private readonly queue: WorkQueue,
-  ) {}
+  ) {
+    this.nanos = new UniqueNanos(() => clock.now());
+  }
 
   /** Records an event about a namespaced object (a Service). */
   record(object: KubeObject, type: EventType, reason: string, message: string): void {
-    const md = object.metadata ?? {};
-    const involvedObject = {
-      kind: typeof object.kind === "string" ? object.kind : "Service",
-      namespace: md.namespace ?? "default",
-      name: md.name ?? "",
-      uid: md.uid ?? "",
-      apiVersion: typeof object.apiVersion === "string" ? object.apiVersion : "v1",
-      resourceVersion: md.resourceVersion ?? "",
-    };
+    const involvedObject = involvedObjectOf(object);
     const key = JSON.stringify([EVENT_SOURCE, involvedObject.kind, involvedObject.namespace, involvedObject.name, involvedObject.uid, involvedObject.apiVersion, type, reason, message]);
-    const now = rfc3339(this.clock.now());
     let series = this.series.get(key);
     const known = series;
     if (known) {
       known.event.count += 1;
-      known.event.lastTimestamp = now;
+      known.event.lastTimestamp = rfc3339(this.clock.now());
       // Most recently used last, so eviction drops the oldest series.
       this.series.delete(key);
       this.series.set(key, known);
     } else {
-      const event: CoreEvent = {
-        metadata: { name: `${involvedObject.name}.${this.uniqueNanos().toString(16)}`, namespace: involvedObject.namespace },
-        involvedObject,
-        reason,
-        message,
-        type,
-        source: { component: EVENT_SOURCE },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      };
+      const event = firstOccurrence(involvedObject, `${involvedObject.name}.${this.nanos.next().toString(16)}`, { type, reason, message, component: EVENT_SOURCE }, this.clock.now());
       series = { event, created: false };
       this.series.set(key, series);
       // Forgetting a series only ends aggregation for it: its queued write holds the series itself.
@@ -87,7 +70,7 @@ export class EventRecorder {
     } catch (e) {
       if (!isNotFound(e)) throw e;
       // The Event expired (the server keeps them an hour): start a new series object.
-      event.metadata.name = `${event.involvedObject.name}.${this.uniqueNanos().toString(16)}`;
+      event.metadata.name = `${event.involvedObject.name}.${this.nanos.next().toString(16)}`;
       event.firstTimestamp = event.lastTimestamp;
       event.count = 1;
       await this.create(event);
@@ -100,16 +83,57 @@ export class EventRecorder {
       await this.port.createEvent(structuredClone(event));
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 409)) throw e;
-      event.metadata.name = `${event.involvedObject.name}.${this.uniqueNanos().toString(16)}`;
+      event.metadata.name = `${event.involvedObject.name}.${this.nanos.next().toString(16)}`;
       throw e; // retried by the queue under the new name
     }
   }
 
-  /** Nanoseconds since the epoch, strictly increasing so that two events in one millisecond get distinct names. */
-  private uniqueNanos(): bigint {
-    let n = BigInt(this.clock.now()) * 1_000_000n;
-    if (n <= this.lastNanos) n = this.lastNanos + 1n;
-    this.lastNanos = n;
+}
+
+/** Nanoseconds since the epoch from a millisecond clock, strictly increasing so that two events in one millisecond get distinct names. */
+export class UniqueNanos {
+  private last = 0n;
+
+  constructor(private readonly nowMs: () => number) {}
+
+  next(): bigint {
+    let n = BigInt(this.nowMs()) * 1_000_000n;
+    if (n <= this.last) n = this.last + 1n;
+    this.last = n;
     return n;
   }
+}
+
+/** The reference to `object` an Event carries (a v1 Service unless the object says otherwise). */
+export function involvedObjectOf(object: KubeObject): CoreEvent["involvedObject"] {
+  const md = object.metadata ?? {};
+  return {
+    kind: typeof object.kind === "string" ? object.kind : "Service",
+    namespace: md.namespace ?? "default",
+    name: md.name ?? "",
+    uid: md.uid ?? "",
+    apiVersion: typeof object.apiVersion === "string" ? object.apiVersion : "v1",
+    resourceVersion: md.resourceVersion ?? "",
+  };
+}
+
+/** The first occurrence (count 1) of an event, as the Event object `name` in the involved object's namespace. */
+export function firstOccurrence(
+  involvedObject: CoreEvent["involvedObject"],
+  name: string,
+  what: { type: EventType; reason: string; message: string; component: string },
+  nowMs: number,
+): CoreEvent {
+  const now = rfc3339(nowMs);
+  return {
+    metadata: { name, namespace: involvedObject.namespace },
+    involvedObject,
+    reason: what.reason,
+    message: what.message,
+    type: what.type,
+    source: { component: what.component },
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  };
 }

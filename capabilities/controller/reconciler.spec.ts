@@ -65,40 +65,34 @@ describe("the articles' examples", () => {
     expect(b.svc("nginxnp").status).toBeUndefined();
   });
 
-  it("says why a Service asking for an IP outside every pool stays pending", async () => {
-    const b = await withExamplePool();
-    b.put("Service", service("outside", { loadBalancerIP: "192.168.200.7" }));
-    await b.settled();
-    expect(b.ingress("outside")).toEqual([]);
-    expect(b.condition("outside")).toEqual({
-      type: "lodestone.dev/IPAllocated",
-      status: "False",
+  it.each([
+    {
+      case: "an IP outside every pool",
+      pools: exampleObjects("lb-ippool.yaml"),
+      name: "outside",
+      ip: "192.168.200.7",
       reason: "RequestedIPNotInAnyPool",
       message: '"192.168.200.7" is not allowed in config',
-      lastTransitionTime: T0,
-    });
-    expect(b.svc("outside").metadata?.annotations).toBeUndefined();
-    expect(b.events("outside")).toEqual(['Warning AllocationFailed: Failed to allocate IP for "default/outside": "192.168.200.7" is not allowed in config']);
-  });
-
-  it("names the pool and avoidBuggyIPs when a Service asks for a .0 address the pool avoids", async () => {
-    bench = new Bench();
-    const b = bench;
-    b.put("IPAddressPool", pool("careful", ["192.0.2.0/24"], { avoidBuggyIPs: true }));
-    await b.start();
-    b.put("Service", service("zero", { loadBalancerIP: "192.0.2.0" }));
-    await b.settled();
-    expect(b.ingress("zero")).toEqual([]);
-    expect(b.condition("zero")).toEqual({
-      type: "lodestone.dev/IPAllocated",
-      status: "False",
+    },
+    {
+      case: "a .0 address its pool avoids (avoidBuggyIPs)",
+      pools: [pool("careful", ["192.0.2.0/24"], { avoidBuggyIPs: true })],
+      name: "zero",
+      ip: "192.0.2.0",
       reason: "BuggyIP",
       message: '"192.0.2.0" is not allowed in config: it ends in .0 or .255 and its pool "careful" has avoidBuggyIPs set',
-      lastTransitionTime: T0,
-    });
-    expect(b.events("zero")).toEqual([
-      'Warning AllocationFailed: Failed to allocate IP for "default/zero": "192.0.2.0" is not allowed in config: it ends in .0 or .255 and its pool "careful" has avoidBuggyIPs set',
-    ]);
+    },
+  ])("says why a Service asking for $case stays pending", async ({ pools, name, ip, reason, message }) => {
+    bench = new Bench();
+    const b = bench;
+    b.putAll(pools);
+    await b.start();
+    b.put("Service", service(name, { loadBalancerIP: ip }));
+    await b.settled();
+    expect(b.ingress(name)).toEqual([]);
+    expect(b.condition(name)).toEqual({ type: "lodestone.dev/IPAllocated", status: "False", reason, message, lastTransitionTime: T0 });
+    expect(b.svc(name).metadata?.annotations).toBeUndefined();
+    expect(b.events(name)).toEqual([`Warning AllocationFailed: Failed to allocate IP for "default/${name}": ${message}`]);
   });
 });
 

@@ -43,6 +43,9 @@ export const CONFIG_RESOURCES = [
   "Community",
 ] as const satisfies readonly WatchedResource[];
 
+/** The six kinds users write to configure Lodestone (the controller and the speaker both watch them). */
+export type ConfigResource = (typeof CONFIG_RESOURCES)[number];
+
 /** Services and Namespaces are listed across the cluster; the config kinds in the Lodestone namespace only. */
 export const isListedClusterWide = (resource: WatchedResource): boolean => resource === "Service" || resource === "Namespace";
 

@@ -6,19 +6,25 @@
 import { ApiError, ConflictError, keyOf, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "./controller-port";
 import { L2_STATUS_LABELS, type BgpSessionEntry, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "./speaker-port";
 
-export interface StoredL2Status {
+/** A ServiceL2Status or ServiceBGPStatus as the fake stores it. */
+export interface StoredStatus<Body> {
   name: string;
   namespace: string;
   labels: Record<string, string>;
-  status: L2StatusBody;
+  status: Body;
 }
 
-export interface StoredBgpStatus {
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  status: BgpStatusBody;
+export type StoredL2Status = StoredStatus<L2StatusBody>;
+export type StoredBgpStatus = StoredStatus<BgpStatusBody>;
+
+/** How the fake names and records one per-Service status kind. */
+interface StatusKindInfo {
+  generateName: string;
+  resource: string;
+  plural: string;
 }
+const L2_KIND: StatusKindInfo = { generateName: "l2-", resource: "servicel2status", plural: "servicel2statuses" };
+const BGP_KIND: StatusKindInfo = { generateName: "bgp-", resource: "servicebgpstatus", plural: "servicebgpstatuses" };
 
 export type SpeakerWrite =
   | { op: "createBgpStatus"; name: string; status: BgpStatusBody }
@@ -121,26 +127,17 @@ export class FakeSpeakerPort implements SpeakerPort {
   }
 
   async listL2Statuses(namespace: string, node: string): Promise<KubeObject[]> {
-    this.check("list servicel2statuses");
-    return [...this.l2Statuses.values()]
-      .filter(s => s.namespace === namespace && s.labels[L2_STATUS_LABELS.node] === node)
-      .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
+    return this.listStatuses(L2_KIND, this.l2Statuses, namespace, node);
   }
 
   async createL2Status(namespace: string, status: L2StatusBody): Promise<string> {
-    this.check("create servicel2status");
-    const name = `l2-${(this.nextName++).toString(36).padStart(5, "0")}`;
-    const labels = { [L2_STATUS_LABELS.node]: status.node, [L2_STATUS_LABELS.serviceName]: status.serviceName, [L2_STATUS_LABELS.serviceNamespace]: status.serviceNamespace };
-    this.l2Statuses.set(name, { name, namespace, labels, status: structuredClone(status) });
+    const name = this.createStatus(L2_KIND, this.l2Statuses, namespace, status);
     this.wrote({ op: "createL2Status", name, status: structuredClone(status) });
     return name;
   }
 
   async updateL2Status(_namespace: string, name: string, status: L2StatusBody): Promise<void> {
-    this.check("update servicel2status");
-    const s = this.l2Statuses.get(name);
-    if (!s) throw new ApiError(404, `servicel2statuses.metallb.io "${name}" not found`);
-    s.status = structuredClone(status);
+    this.updateStatus(L2_KIND, this.l2Statuses, name, status);
     this.wrote({ op: "updateL2Status", name, status: structuredClone(status) });
   }
 
@@ -151,26 +148,17 @@ export class FakeSpeakerPort implements SpeakerPort {
   }
 
   async listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]> {
-    this.check("list servicebgpstatuses");
-    return [...this.bgpStatuses.values()]
-      .filter(s => s.namespace === namespace && s.labels[L2_STATUS_LABELS.node] === node)
-      .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
+    return this.listStatuses(BGP_KIND, this.bgpStatuses, namespace, node);
   }
 
   async createBgpStatus(namespace: string, status: BgpStatusBody): Promise<string> {
-    this.check("create servicebgpstatus");
-    const name = `bgp-${(this.nextName++).toString(36).padStart(5, "0")}`;
-    const labels = { [L2_STATUS_LABELS.node]: status.node, [L2_STATUS_LABELS.serviceName]: status.serviceName, [L2_STATUS_LABELS.serviceNamespace]: status.serviceNamespace };
-    this.bgpStatuses.set(name, { name, namespace, labels, status: structuredClone(status) });
+    const name = this.createStatus(BGP_KIND, this.bgpStatuses, namespace, status);
     this.wrote({ op: "createBgpStatus", name, status: structuredClone(status) });
     return name;
   }
 
   async updateBgpStatus(_namespace: string, name: string, status: BgpStatusBody): Promise<void> {
-    this.check("update servicebgpstatus");
-    const s = this.bgpStatuses.get(name);
-    if (!s) throw new ApiError(404, `servicebgpstatuses.metallb.io "${name}" not found`);
-    s.status = structuredClone(status);
+    this.updateStatus(BGP_KIND, this.bgpStatuses, name, status);
     this.wrote({ op: "updateBgpStatus", name, status: structuredClone(status) });
   }
 
@@ -178,6 +166,29 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.check("delete servicebgpstatus");
     this.bgpStatuses.delete(name);
     this.wrote({ op: "deleteBgpStatus", name });
+  }
+
+  private listStatuses<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, namespace: string, node: string): KubeObject[] {
+    this.check(`list ${kind.plural}`);
+    return [...store.values()]
+      .filter(s => s.namespace === namespace && s.labels[L2_STATUS_LABELS.node] === node)
+      .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
+  }
+
+  /** Stores a new object under a generated name (one counter for both kinds) and returns the name. */
+  private createStatus<Body extends L2StatusBody | BgpStatusBody>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, namespace: string, status: Body): string {
+    this.check(`create ${kind.resource}`);
+    const name = `${kind.generateName}${(this.nextName++).toString(36).padStart(5, "0")}`;
+    const labels = { [L2_STATUS_LABELS.node]: status.node, [L2_STATUS_LABELS.serviceName]: status.serviceName, [L2_STATUS_LABELS.serviceNamespace]: status.serviceNamespace };
+    store.set(name, { name, namespace, labels, status: structuredClone(status) });
+    return name;
+  }
+
+  private updateStatus<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, name: string, status: Body): void {
+    this.check(`update ${kind.resource}`);
+    const s = store.get(name);
+    if (!s) throw new ApiError(404, `${kind.plural}.metallb.io "${name}" not found`);
+    s.status = structuredClone(status);
   }
 
   async getBgpPeer(namespace: string, name: string): Promise<KubeObject | undefined> {

@@ -7,7 +7,7 @@
  * Objects cross the port as plain JSON; the speaker reads them through capabilities/announce and
  * parseConfig, never trusting their shape.
  */
-import type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, ObjectRef, Watch, WatchPhase } from "./controller-port";
+import { CONFIG_RESOURCES, type Condition, type ConfigResource, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch, type WatchPhase } from "./controller-port";
 
 export type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, ObjectRef, Watch, WatchPhase } from "./controller-port";
 
@@ -15,32 +15,9 @@ export type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, Object
  * What the speaker watches. Services, EndpointSlices and Nodes cluster-wide; the config kinds,
  * Secrets and the speaker Pods (peer discovery) in the Lodestone namespace.
  */
-export type SpeakerResource =
-  | "Service"
-  | "EndpointSlice"
-  | "Node"
-  | "IPAddressPool"
-  | "L2Advertisement"
-  | "BGPAdvertisement"
-  | "BGPPeer"
-  | "BFDProfile"
-  | "Community"
-  | "Secret"
-  | "SpeakerPod";
+export type SpeakerResource = "Service" | "EndpointSlice" | "Node" | ConfigResource | "Secret" | "SpeakerPod";
 
-export const SPEAKER_RESOURCES = [
-  "Service",
-  "EndpointSlice",
-  "Node",
-  "IPAddressPool",
-  "L2Advertisement",
-  "BGPAdvertisement",
-  "BGPPeer",
-  "BFDProfile",
-  "Community",
-  "Secret",
-  "SpeakerPod",
-] as const satisfies readonly SpeakerResource[];
+export const SPEAKER_RESOURCES = ["Service", "EndpointSlice", "Node", ...CONFIG_RESOURCES, "Secret", "SpeakerPod"] as const satisfies readonly SpeakerResource[];
 
 /** The labels of the speaker Pods (MetalLB's are `app=metallb,component=speaker`). */
 export const SPEAKER_POD_LABELS: Readonly<Record<string, string>> = { app: "lodestone", component: "speaker" };
