@@ -10,6 +10,7 @@
  * the API server answers 409 when it moved on, which surfaces as `ConflictError` so the caller can
  * re-read and re-apply.
  */
+import type { PoolCounters } from "../allocation/pool-state";
 
 export type KubeObject = Record<string, unknown> & {
   metadata?: {
@@ -101,12 +102,8 @@ export interface CoreEvent {
   count: number;
 }
 
-export interface PoolStatus {
-  assignedIPv4: bigint;
-  assignedIPv6: bigint;
-  availableIPv4: bigint;
-  availableIPv6: bigint;
-}
+/** An IPAddressPool's status: the allocator's counters, written as they are (int64, exact). */
+export type PoolStatus = PoolCounters;
 
 export interface ConfigurationStateStatus {
   result: "Valid" | "Invalid" | "Unknown";
