@@ -21,7 +21,7 @@ import type { FsmAction, StateName } from "./fsm";
 import { FsmRunner, type Clock } from "./fsm-runner";
 import type { Negotiated, PeerSettings } from "./open-checks";
 import { MessageFramer } from "./framing";
-import { packUpdates, prefixId, type PrefixKey, type Route } from "./update-packer";
+import { packDistinctUpdates, prefixId, type PrefixKey, type Route } from "./update-packer";
 
 export interface SessionOptions {
   readonly settings: PeerSettings;
@@ -53,10 +53,10 @@ export interface RouteChangeBatch {
   readonly withdraw?: readonly Cidr[];
 }
 
-/** A prefix changed since the last flush, and whether the peer had a route for it before. */
+/** Changes made since the last flush, in order. */
 interface Pending {
-  readonly prefix: Cidr;
-  readonly peerHad: boolean;
+  readonly announce: Route[];
+  readonly withdraw: Cidr[];
 }
 
 interface SessionEvents {
@@ -73,8 +73,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   };
   private readonly fsm: FsmRunner;
   private readonly ribOut = new Map<PrefixKey, Route>();
-  /** Prefixes changed since the last flush (undefined: no flush scheduled). */
-  private pending: Map<PrefixKey, Pending> | undefined;
+  /** Changes since the last flush (undefined: no flush scheduled). */
+  private pending: Pending | undefined;
   private socket: Duplex | undefined;
   /** Bumped on every connect and disconnect, so callbacks of an old connection are ignored. */
   private generation = 0;
@@ -120,19 +120,15 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   change(batch: RouteChangeBatch): void {
     let pending = this.pending;
     if (!pending) {
-      this.pending = pending = new Map();
+      this.pending = pending = { announce: [], withdraw: [] };
       queueMicrotask(() => this.flush());
     }
     for (const r of batch.advertise ?? []) {
-      const k = prefixId(r.prefix);
-      if (!pending.has(k)) pending.set(k, { prefix: r.prefix, peerHad: this.ribOut.has(k) });
-      this.ribOut.set(k, r);
+      this.ribOut.set(prefixId(r.prefix), r);
+      pending.announce.push(r);
     }
-    for (const p of batch.withdraw ?? []) {
-      const k = prefixId(p);
-      if (!pending.has(k)) pending.set(k, { prefix: p, peerHad: this.ribOut.has(k) });
-      this.ribOut.delete(k);
-    }
+    // Only what was in the Adj-RIB-Out is withdrawn (the peer cannot have anything else from us).
+    for (const p of batch.withdraw ?? []) if (this.ribOut.delete(prefixId(p))) pending.withdraw.push(p);
   }
 
   advertise(routes: readonly Route[]): void {
@@ -143,19 +139,17 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     this.change({ withdraw: prefixes });
   }
 
-  /** Sends what changed since the last flush: the current route of each changed prefix, or its
-   * withdrawal if the peer had one. Nothing goes out unless Established (coming up sends it all). */
+  /**
+   * Sends what changed since the last flush, the Adj-RIB-Out deciding each prefix's last intent: a
+   * route goes out only if it is still the current one for its prefix, a withdrawal only if the
+   * prefix has no route now. Nothing goes out unless Established (coming up sends the whole table).
+   */
   private flush(): void {
     const pending = this.pending;
     this.pending = undefined;
     if (!pending || this.state !== "Established") return;
-    const announce: Route[] = [];
-    const withdraw: Cidr[] = [];
-    for (const [k, p] of pending) {
-      const r = this.ribOut.get(k);
-      if (r) announce.push(r);
-      else if (p.peerHad) withdraw.push(p.prefix);
-    }
+    const announce = pending.announce.filter(r => this.ribOut.get(prefixId(r.prefix)) === r);
+    const withdraw = pending.withdraw.filter(p => !this.ribOut.has(prefixId(p)));
     this.sendRoutes(announce, withdraw);
   }
 
@@ -169,7 +163,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     if (this.state !== "Established" || !negotiated) return;
     // RFC 4760: never send a family the peer did not agree to.
     const wanted = (p: Cidr) => negotiated.families.includes(p.family);
-    const updates = packUpdates(announce.filter(r => wanted(r.prefix)), withdraw.filter(wanted), this.context);
+    // Every caller passes distinct prefixes (one per Adj-RIB-Out entry), so the packer need not de-duplicate.
+    const updates = packDistinctUpdates(announce.filter(r => wanted(r.prefix)), withdraw.filter(wanted), this.context);
     const socket = this.socket;
     if (!socket || updates.length === 0) return;
     // One write for the whole batch: one syscall, and full segments on the wire.

@@ -59,12 +59,23 @@ export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[
     const k = prefixId(p);
     if (!routes.has(k)) withdrawals.set(k, p);
   }
+  return packDistinctUpdates([...routes.values()], [...withdrawals.values()], ctx);
+}
 
+/** packUpdates for callers that already hold each prefix at most once, in `announce` and `withdraw`
+ * together (an Adj-RIB-Out): the same messages, without the de-duplication pass. */
+export function packDistinctUpdates(routes: readonly Route[], withdrawals: readonly Cidr[], ctx: CodecContext): UpdateMessage[] {
   const groups = new Map<string, Group>();
   // Callers usually share one attributes object and one next hop object across many routes: find
   // their group by identity, and encode and key each (attributes, next hop) only once.
   const byIdentity = new Map<RouteAttributes, Map<IPAddress, (Group | undefined)[]>>();
-  for (const r of routes.values()) {
+  let last: { attributes: RouteAttributes; nextHop: IPAddress; family: Cidr["family"]; group: Group } | undefined;
+  for (const r of routes) {
+    // Runs of routes sharing attributes and next hop (the usual case) skip the lookups.
+    if (last && last.attributes === r.attributes && last.nextHop === r.nextHop && last.family === r.prefix.family) {
+      last.group.prefixes.push(r.prefix);
+      continue;
+    }
     let byNextHop = byIdentity.get(r.attributes);
     if (!byNextHop) byIdentity.set(r.attributes, (byNextHop = new Map()));
     let slots = byNextHop.get(r.nextHop);
@@ -75,6 +86,7 @@ export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[
     let g = slots[slot];
     if (!g) slots[slot] = g = groupFor(groups, r, classic, ctx);
     g.prefixes.push(r.prefix);
+    last = { attributes: r.attributes, nextHop: r.nextHop, family: r.prefix.family, group: g };
   }
   for (const g of groups.values()) sortByAddress(g.prefixes);
   // Messages go out in address order of each group's first prefix, whatever order the caller used.
@@ -100,7 +112,7 @@ export function packUpdates(announce: readonly Route[], withdraw: readonly Cidr[
 
   const v4Withdrawals: Cidr[] = [];
   const v6Withdrawals: Cidr[] = [];
-  for (const p of withdrawals.values()) (p.family === "IPv4" ? v4Withdrawals : v6Withdrawals).push(p);
+  for (const p of withdrawals) (p.family === "IPv4" ? v4Withdrawals : v6Withdrawals).push(p);
   sortByAddress(v4Withdrawals);
   sortByAddress(v6Withdrawals);
   // Fill the room left in classic announcing messages before opening withdraw-only ones.
@@ -139,14 +151,19 @@ function groupFor(groups: Map<string, Group>, r: Route, classic: boolean, ctx: C
 /** Sorts prefixes of one family (all IPv4 or all IPv6) by address, then length; input that is already in order (a
  * range of services, say) costs one pass. IPv4 compares plain numbers. */
 function sortByAddress(prefixes: Cidr[]): void {
+  if (prefixes[0]?.family === "IPv4") {
+    const keys = prefixes.map(p => Number(p.base) * 64 + p.prefix);
+    let sorted = true;
+    for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as number) <= (keys[i] as number);
+    if (sorted) return;
+    const order = keys.map((_, i) => i).sort((a, b) => (keys[a] as number) - (keys[b] as number));
+    const copy = [...prefixes];
+    order.forEach((from, to) => (prefixes[to] = copy[from] as Cidr));
+    return;
+  }
   let sorted = true;
   for (let i = 1; i < prefixes.length && sorted; i++) sorted = byAddress(prefixes[i - 1] as Cidr, prefixes[i] as Cidr) <= 0;
-  if (sorted) return;
-  if (prefixes[0]?.family === "IPv4") {
-    const keyed = prefixes.map(p => ({ p, k: Number(p.base) * 64 + p.prefix }));
-    keyed.sort((a, b) => a.k - b.k);
-    keyed.forEach((e, i) => (prefixes[i] = e.p));
-  } else prefixes.sort(byAddress);
+  if (!sorted) prefixes.sort(byAddress);
 }
 
 /**

@@ -173,14 +173,15 @@ function handle(c: Command): void {
       const { session, asn } = sessionOf(c.to);
       print(`mark ${epoch().toFixed(3)}`);
       session.advertise(routes(asn, c.first, c.count, c.nextHop));
-      print(`sent ${c.to ?? "ours"} ${epoch().toFixed(3)}`);
+      // Queued after the session's flush: runs once the UPDATEs are written.
+      queueMicrotask(() => print(`sent ${c.to ?? "ours"} ${epoch().toFixed(3)}`));
       break;
     }
     case "withdraw-range": {
       const { session } = sessionOf(c.to);
       print(`mark ${epoch().toFixed(3)}`);
       session.withdraw(hosts(c.first, c.count));
-      print(`sent ${c.to ?? "ours"} ${epoch().toFixed(3)}`);
+      queueMicrotask(() => print(`sent ${c.to ?? "ours"} ${epoch().toFixed(3)}`));
       break;
     }
     case "latency":
