@@ -2,63 +2,27 @@
  * Our session against a real router: BIRD 2 in the bed's router namespace, our speaker in a node
  * namespace. Needs root; the bed builds and removes the namespaces.
  */
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bed, ROUTER_IPV4, type Spawned } from "../../hack/netns";
-
-const POLL_MS = 100;
-
-/** Runs `probe` until it returns a value or the deadline passes (birdc has no way to wait for a route). */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, POLL_MS));
-  }
-}
+import { Bed, ROUTER_IPV4, type Host, type Spawned } from "../../hack/netns";
+import { BirdRouter } from "./interop/routers/bird";
+import { eventually } from "./interop/routers/poll";
 
 describe("BGP session against BIRD", () => {
   let bed: Bed;
-  let dir: string;
+  let bird: BirdRouter;
   let speaker: Spawned;
-  const socket = () => join(dir, "bird.ctl");
-  const birdc = async (...args: string[]) => (await bed.router.exec(["birdc", "-s", socket(), ...args])).stdout;
+  const birdc = (...args: string[]) => bird.birdc(...args);
 
   beforeAll(async () => {
     bed = await Bed.create({ nodes: 1 });
-    dir = mkdtempSync(join(tmpdir(), "lodestone-bird-"));
-    chmodSync(dir, 0o755);
-    const node = bed.nodes[0];
-    if (!node) throw new Error("no node");
-    writeFileSync(
-      join(dir, "bird.conf"),
-      `router id ${ROUTER_IPV4};
-protocol device {}
-protocol kernel { ipv4 { export all; }; }
-protocol kernel { ipv6 { export all; }; }
-protocol bgp lodestone {
-  local ${ROUTER_IPV4} as 64500;
-  neighbor ${node.ipv4} as 64512;
-  passive on;
-  hold time 9;
-  ipv4 { import all; export none; };
-  ipv6 { import all; export none; };
-}
-`,
-    );
-    const bird = bed.router.spawn(["bird", "-f", "-c", join(dir, "bird.conf"), "-s", socket()]);
-    void bird;
-    await eventually(async () => ((await birdc("show", "status").catch(() => "")).includes("Daemon is up and running") ? true : undefined), "BIRD to start");
+    const node = bed.nodes[0] as Host;
+    bird = await BirdRouter.start(bed.router, { routerId: ROUTER_IPV4, neighbors: [{ name: "lodestone", address: node.ipv4, localAs: 64500, remoteAs: 64512, ipv6: true }] });
     speaker = node.ns.runNode("capabilities/bgp/testkit/speaker.ts", [ROUTER_IPV4, node.ipv4, "64512", "64500"]);
   });
 
   afterAll(async () => {
+    await bird?.stop();
     await bed?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("comes up, and BIRD installs our /32 and /128 with the node as next hop, then removes them", async () => {

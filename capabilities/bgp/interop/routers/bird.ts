@@ -20,9 +20,18 @@ export interface BirdNeighbor {
   readonly port?: number;
 }
 
+/** BIRD's own BFD sessions (protocol bfd), one per neighbor, on one interface. */
+export interface BirdBfd {
+  readonly interface: string;
+  readonly intervalMs: number;
+  readonly multiplier: number;
+  readonly neighbors: readonly { readonly address: string; readonly local: string }[];
+}
+
 export interface BirdConfig {
   readonly routerId: string;
   readonly neighbors: readonly BirdNeighbor[];
+  readonly bfd?: BirdBfd;
   /** Put the routes in the namespace's kernel table. Default true. */
   readonly kernel?: boolean;
 }
@@ -30,6 +39,15 @@ export interface BirdConfig {
 export function birdConfig(c: BirdConfig): string {
   const out = [`router id ${c.routerId};`, "protocol device {}"];
   if (c.kernel ?? true) out.push("protocol kernel { ipv4 { export all; }; }", "protocol kernel { ipv6 { export all; }; }");
+  if (c.bfd) {
+    const b = c.bfd;
+    out.push(
+      "protocol bfd {",
+      `  interface "${b.interface}" { min rx interval ${b.intervalMs} ms; min tx interval ${b.intervalMs} ms; multiplier ${b.multiplier}; };`,
+      ...b.neighbors.map(n => `  neighbor ${n.address} local ${n.local};`),
+      "}",
+    );
+  }
   for (const n of c.neighbors) {
     const exp = n.exportAll ? "export all;" : "export none;";
     out.push(
@@ -77,6 +95,12 @@ export class BirdRouter {
   /** Whether protocol `name` is up and Established. */
   async established(name: string): Promise<boolean> {
     return /\sup\s+\S+\s+Established/.test(await this.birdc("show", "protocols", name));
+  }
+
+  /** BFD session state per neighbor address ("Up", "Down", "Init"), from `show bfd sessions`. */
+  async bfdSessions(): Promise<Map<string, string>> {
+    const out = await this.birdc("show", "bfd", "sessions");
+    return new Map([...out.matchAll(/^(\S+)\s+\S+\s+(Up|Down|Init|AdminDown)\b/gm)].map(m => [m[1] as string, m[2] as string]));
   }
 
   /** Number of routes imported from protocol `name` (all families). */
