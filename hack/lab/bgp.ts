@@ -91,11 +91,16 @@ export async function bfdSummary(frr: FrrRouter): Promise<Map<string, string>> {
 
 /** Waits until FRR has BFD up and BGP Established with every one of `peers`: only then does a dead
  * node's next hop go within BFD's detection time rather than BGP's hold time. */
-export async function waitForBfdUp(frr: FrrRouter, peers: readonly string[], timeoutMs: number): Promise<Map<string, string>> {
-  return until(async () => {
+export async function waitForBfdUp(frr: FrrRouter, peers: readonly string[], timeoutMs: number): Promise<{ bfd: Map<string, string>; waitedMs: number; firstSeen?: string }> {
+  const start = performance.now();
+  let firstSeen: string | undefined;
+  const bfd = await until(async () => {
     const [bfd, bgp] = await Promise.all([frr.bfdPeers(), frr.neighborStates()]);
     const notUp = peers.filter((p) => bfd.get(p) !== "up" || bgp.get(p) !== "Established");
     if (notUp.length === 0) return bfdSummary(frr);
-    throw new Error(notUp.map((p) => `${p}: BFD ${bfd.get(p) ?? "no session"}, BGP ${bgp.get(p) ?? "no neighbor"}`).join("; "));
+    const problem = notUp.map((p) => `${p}: BFD ${bfd.get(p) ?? "no session"}, BGP ${bgp.get(p) ?? "no neighbor"}`).join("; ");
+    firstSeen ??= problem;
+    throw new Error(problem);
   }, `BFD up and BGP Established with ${peers.join(", ")}`, timeoutMs, 100);
+  return { bfd, waitedMs: performance.now() - start, ...(firstSeen !== undefined ? { firstSeen } : {}) };
 }

@@ -178,7 +178,11 @@ async function scenario(lab: Lab): Promise<void> {
     const port = target.service.ports[0]?.port ?? 80;
     // Through BGP the next hop goes within BFD's detection time only if BFD is up when the node dies
     // (under load a session can flap at start-up; BGP then comes back before BFD does).
-    if (frr) note(`FRR's BFD before the kill: ${(await waitForBfdUp(frr, bed.nodes.map((n) => n.ipv4), 20_000)).get(host.ipv4) ?? "?"}`);
+    if (frr) {
+      const ready = await waitForBfdUp(frr, bed.nodes.map((n) => n.ipv4), 20_000);
+      if (ready.firstSeen !== undefined) note(`waited ${Math.round(ready.waitedMs)} ms for BFD and BGP with every node (first seen: ${ready.firstSeen})`);
+      note(`FRR's BFD before the kill: ${ready.bfd.get(host.ipv4) ?? "?"}`);
+    }
     const samples = client.probe(target.ip, port, 10, 100);
     await until(async () => (samples().filter((s) => s.ok).length >= 5 ? true : undefined), `steady connects to ${target.ip}:${port}`, 5_000, 10);
     const killStart = performance.timeOrigin + performance.now();
