@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FakeSpeakerPort } from "./fake-speaker-port";
 import { bgpStatusKind, l2StatusKind, ServiceStatusObjects } from "./service-status-objects";
@@ -57,5 +58,18 @@ describe("ServiceStatusObjects", () => {
     expect(bgpStatusKind(port).storedFingerprint(stored)).toBe("a,b");
     expect(l2StatusKind(port).storedFingerprint({ status: { interfaces: "eth0" } })).toBe("");
     expect(bgpStatusKind(port).storedFingerprint({})).toBe("");
+  });
+
+  it("reads any stored object without throwing, as a string of its string entries (property)", () => {
+    const port = new FakeSpeakerPort();
+    fc.assert(
+      fc.property(fc.anything(), fc.anything(), (interfaces, peers) => {
+        const o = { metadata: { name: "x" }, status: { interfaces, peers } };
+        const l2Text = l2StatusKind(port).storedFingerprint(o);
+        const bgpText = bgpStatusKind(port).storedFingerprint(o);
+        expect(typeof l2Text).toBe("string");
+        expect(bgpText).toBe(Array.isArray(peers) ? peers.filter(p => typeof p === "string").join(",") : "");
+      }),
+    );
   });
 });
