@@ -30,6 +30,8 @@ export class L2Announcements {
   private readonly owners = new Map<string, string | undefined>();
   private handover: Handover | undefined;
   private lastAcks = "";
+  /** The live speakers at the previous reconcile, to notice a peer coming back. */
+  private lastLive: ReadonlySet<string> = new Set();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -77,10 +79,16 @@ export class L2Announcements {
       if (mayAnnounce && owner === self) for (const ip of svc.ips) desired.set(ip, svc.interfaces);
     }
     for (const ip of [...this.owned.keys()]) if (!desired.has(ip)) this.drop([ip]);
+    // A peer back from the dead (a healed partition, a restart) may have claimed our IPs while it
+    // could not hear us and repointed clients to itself; it lets go as soon as it hears us, but the
+    // clients would stay on it until their neighbour entries expire. A fresh burst brings them back.
+    const returned = [...live].some(n => n !== self && !this.lastLive.has(n));
+    this.lastLive = live;
     for (const [ip, ifs] of desired) {
       const key = [...ifs].sort().join(",");
-      if (this.owned.get(ip) === key) continue;
       const isNew = !this.owned.has(ip);
+      if (!isNew && returned) this.announcer.refresh(ip);
+      if (this.owned.get(ip) === key) continue;
       this.owned.set(ip, key);
       this.ownership.set(ip, ifs);
       if (isNew) this.announcer.gain(ip);

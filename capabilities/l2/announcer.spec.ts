@@ -23,6 +23,24 @@ describe("Announcer burst schedule", () => {
     expect(clock.pendingCount()).toBe(0);
   });
 
+  it("refresh starts a new burst, unless one began less than an interval ago", () => {
+    const { clock, rounds, a } = setup();
+    a.gain("192.0.2.10");
+    clock.advance(1099);
+    a.refresh("192.0.2.10");
+    expect(rounds.map(r => r[0])).toEqual([0]);
+    clock.advance(1);
+    expect(rounds.map(r => r[0])).toEqual([0, 1100]);
+    a.refresh("192.0.2.10");
+    expect(rounds.map(r => r[0])).toEqual([0, 1100, 1100]);
+    clock.advance(20_000);
+    expect(rounds.map(r => r[0])).toEqual([0, 1100, 1100, 2200, 3300, 4400, 5500]);
+    // After the burst has ended, a refresh always starts one.
+    a.refresh("192.0.2.10");
+    expect(rounds.at(-1)).toEqual([21_100, "192.0.2.10"]);
+    a.stopAll();
+  });
+
   it("stops at once when the IP is lost", () => {
     const { clock, rounds, a } = setup();
     a.gain("192.0.2.10");

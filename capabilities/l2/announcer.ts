@@ -21,6 +21,7 @@ export const DEFAULT_BURST: BurstPolicy = { intervalMs: 1100, durationMs: 5000 }
 
 export class Announcer {
   private readonly bursts = new Map<string, TimerHandle>();
+  private readonly started = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -34,6 +35,7 @@ export class Announcer {
   gain(ip: string): void {
     if (this.bursts.has(ip)) return;
     const start = this.clock.now();
+    this.started.set(ip, start);
     const round = (): void => {
       this.sendRound(ip);
       // sendRound may have called lose(ip) (re-entrantly): then the burst is over.
@@ -53,6 +55,18 @@ export class Announcer {
   lose(ip: string): void {
     this.bursts.get(ip)?.cancel();
     this.bursts.delete(ip);
+    this.started.delete(ip);
+  }
+
+  /**
+   * Starts a fresh burst for an IP still owned (clients may have been pointed elsewhere), unless a
+   * burst began less than one interval ago: several peers returning together cause one burst.
+   */
+  refresh(ip: string): void {
+    const began = this.started.get(ip);
+    if (began !== undefined && this.bursts.has(ip) && this.clock.now() - began < this.policy.intervalMs) return;
+    this.lose(ip);
+    this.gain(ip);
   }
 
   isBursting(ip: string): boolean {

@@ -168,7 +168,8 @@ describe("speakers exchanging heartbeats (simulated network)", () => {
   it("availability policy: each side of a partition announces (no side goes dark)", () => {
     const sim = new SimCluster(NAMES);
     sim.setServices([service]);
-    sim.clock.advance(500);
+    // Past the first burst (0 to 4.4 s), so every later round is one this test caused.
+    sim.clock.advance(6000);
     const owner = ownerAmong(NAMES) ?? "";
     const rest = NAMES.filter(n => n !== owner);
     const minority = [owner, rest[0] ?? ""];
@@ -177,8 +178,34 @@ describe("speakers exchanging heartbeats (simulated network)", () => {
     sim.clock.advance(400);
     expect(sim.announcers(IP)).toEqual([owner, ownerAmong(majority) ?? ""].sort());
     sim.heal();
+    const healedAt = sim.clock.now();
     sim.clock.advance(200);
     expect(sim.announcers(IP)).toEqual([owner]);
+    // The other side's owner repointed clients to itself; the owner starts a fresh burst when it
+    // hears that side again, so clients come back at once rather than when their entries expire.
+    const fresh = sim.node(owner).rounds.filter(([t]) => t > healedAt);
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]?.[0]).toBeLessThanOrEqual(healedAt + 80);
+    sim.clock.advance(1100);
+    expect(sim.node(owner).rounds.filter(([t]) => t > healedAt)).toHaveLength(2);
+  });
+
+  it("a node that is not the owner sends nothing when a peer returns; the owner bursts once per return, not per heartbeat", () => {
+    const sim = new SimCluster(NAMES);
+    sim.setServices([service]);
+    sim.clock.advance(500);
+    const owner = ownerAmong(NAMES) ?? "";
+    const bystander = NAMES.find(n => n !== owner) ?? "";
+    const quiet = NAMES.find(n => n !== owner && n !== bystander) ?? "";
+    sim.clock.advance(6000);
+    const before = sim.node(owner).rounds.length;
+    sim.partition([quiet], NAMES.filter(n => n !== quiet));
+    sim.clock.advance(400);
+    sim.heal();
+    sim.clock.advance(1000);
+    // One new round at the return (the next would come 1.1 s later), none from the bystander.
+    expect(sim.node(owner).rounds.length - before).toBe(1);
+    expect(sim.node(bystander).rounds).toEqual([]);
   });
 
   it("majority policy: the minority side stops announcing, the majority side takes over", () => {

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
         owned: plane.ownedIPs(),
         live: plane.liveSpeakers(),
         rejects: plane.heartbeatRejects(),
+        keys: plane.heartbeatKeyFingerprints(),
         requests: obj(metrics.requestsReceived),
         responses: obj(metrics.responsesSent),
         gratuitous: obj(metrics.gratuitous),

@@ -8,7 +8,7 @@
  * The speaker (Kubernetes watches) and the test agent (agent.ts, a JSON file) call startL2DataPlane
  * and feed it services and peers. Nothing here throws on a received frame or datagram.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { ETH_P_ARP, ETH_P_IPV6, ndpFilter, ICMPV6_NEIGHBOR_SOLICITATION } from "../../../native/bpf";
 import { PacketSocket } from "../../../native/index";
 import { Announcer } from "../announcer";
@@ -83,6 +83,8 @@ export interface L2DataPlane {
   liveSpeakers(): string[];
   /** Heartbeat datagrams refused, by reason ("bad-mac": signed with a key this node does not accept). */
   heartbeatRejects(): Record<string, number>;
+  /** Fingerprints (first 8 hex digits of sha256) of the key signed with and of every key accepted now. */
+  heartbeatKeyFingerprints(): { signing: string; accepted: string[] };
   interfaces(): UsableInterface[];
   /** The UDP port heartbeats are received on (useful with port 0). */
   heartbeatPort(): number;
@@ -108,6 +110,9 @@ class ObservedOwnership extends OwnershipTable {
     this.onChange();
   }
 }
+
+/** Names a key in logs and stats without revealing it. */
+export const keyFingerprint = (key: Buffer): string => createHash("sha256").update(key).digest("hex").slice(0, 8);
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
@@ -251,6 +256,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     ownedIPs: () => ownership.ips().sort(),
     liveSpeakers: () => [...membership.liveSpeakers()].sort(),
     heartbeatRejects: () => Object.fromEntries([...membership.rejects].sort()),
+    heartbeatKeyFingerprints: () => ({ signing: keyFingerprint(keys.signingKey()), accepted: keys.acceptedKeys().map(keyFingerprint) }),
     interfaces: () => ports.interfaces(),
     heartbeatPort: () => transport.localPort(),
   };

@@ -31,7 +31,10 @@ export interface ServiceSpec {
 export class L2Bed {
   readonly agents = new Map<string, Spawned>();
   readonly servers = new Map<string, Spawned>();
-  readonly key = randomBytes(32).toString("hex");
+  /** The heartbeat key (hex) agents start with; a test that rotates it sets the new one here. */
+  key = randomBytes(32).toString("hex");
+  /** Extra agent arguments for every agent started from now on (e.g. key rotation timing). */
+  agentArgs: readonly string[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), "lodestone-l2-"));
   private services: readonly ServiceSpec[] = [];
 
@@ -81,7 +84,7 @@ export class L2Bed {
     const host = this.host(node);
     const peers = NODE_NAMES.map(n => `${n}=${this.host(n).ipv4}`).join(",");
     const agent = host.ns.runNode("capabilities/l2/dataplane/agent.ts", [
-      "--node", node, "--bind", host.ipv4, "--key", this.key, "--peers", peers, "--services", this.servicesPath(node),
+      "--node", node, "--bind", host.ipv4, "--key", this.key, "--peers", peers, "--services", this.servicesPath(node), ...this.agentArgs,
     ]);
     this.agents.set(node, agent);
     await agent.waitForLine(/^ready /, 30_000);
@@ -110,7 +113,7 @@ export class L2Bed {
   }
 
   /** Asks an agent for its counters. */
-  async stats(node: string): Promise<{ owned: string[]; live: string[]; rejects: Record<string, number>; requests: Record<string, number>; responses: Record<string, number>; gratuitous: Record<string, number>; malformed: Record<string, number> }> {
+  async stats(node: string): Promise<{ owned: string[]; live: string[]; rejects: Record<string, number>; keys: { signing: string; accepted: string[] }; requests: Record<string, number>; responses: Record<string, number>; gratuitous: Record<string, number>; malformed: Record<string, number> }> {
     const agent = this.agent(node);
     const reply = agent.waitForNewLine(/^stats /);
     agent.send("stats");
