@@ -142,4 +142,83 @@ describe("BgpSession", () => {
     expect(sentOpen.ok && sentOpen.value.type).toBe("open");
     session.stop();
   });
+
+  describe("batches route changes", () => {
+    const v4 = (i: number): Cidr => ({ family: "IPv4", base: 0xc6120000n + BigInt(i), prefix: 32 }); // 198.18.0.0/15
+    const route = (i: number, nextHop = "192.0.2.1") => ({ prefix: v4(i), nextHop: ip(nextHop), attributes: ebgpA });
+    const flushed = () => new Promise<void>(r => queueMicrotask(r));
+
+    async function established() {
+      const { A, B } = pair();
+      const next = updates(B);
+      B.start();
+      A.start();
+      await Promise.all([once(A, "established"), once(B, "established")]);
+      return { A, B, next };
+    }
+
+    it("sends the whole table at Established in the minimum number of UPDATEs, none before", async () => {
+      const { A, B } = pair();
+      const next = updates(B);
+      A.advertise(Array.from({ length: 2000 }, (_, i) => route(i)));
+      A.withdraw([v4(5), v4(7)]);
+      A.advertise([route(5)]);
+      await flushed();
+      expect(A.stats.updatesSent).toBe(0);
+      B.start();
+      A.start();
+      await once(A, "established");
+      // 810 /32s fit beside these attributes (4096 - 23 - 20 = 4053 octets, 5 each): 810 + 810 + 379.
+      expect(A.stats.updatesSent).toBe(3);
+      const got = [await next(), await next(), await next()].map(u => u.update);
+      expect(got.map(u => u.nlri.length)).toEqual([810, 810, 379]);
+      expect(got.flatMap(u => u.nlri)).toEqual(Array.from({ length: 2000 }, (_, i) => v4(i)).filter(p => p.base !== v4(7).base));
+      expect(got.every(u => u.withdrawn.length === 0)).toBe(true);
+      A.stop();
+      B.stop();
+    });
+
+    it("packs every change of one run into one flush: withdrawals fill the announcing UPDATE's room, then their own", async () => {
+      const { A, B, next } = await established();
+      A.advertise(Array.from({ length: 1000 }, (_, i) => route(i)));
+      await flushed();
+      expect(A.stats.updatesSent).toBe(2);
+      await next();
+      await next();
+      const before = A.stats.updatesSent;
+      // Route by route, as a caller reacting to Services one at a time would.
+      for (let i = 1000; i < 1010; i++) A.advertise([route(i)]);
+      for (let i = 0; i < 1000; i++) A.withdraw([v4(i)]);
+      await flushed();
+      // One UPDATE with the 10 routes and as many withdrawals as fit beside them, one with the rest:
+      // 4096 - 23 - 20 - 10 x 5 = 4003 octets hold 800 withdrawals, 200 remain.
+      expect(A.stats.updatesSent - before).toBe(2);
+      const [first, second] = [(await next()).update, (await next()).update];
+      expect(first.nlri).toEqual(Array.from({ length: 10 }, (_, i) => v4(1000 + i)));
+      expect(first.withdrawn).toEqual(Array.from({ length: 800 }, (_, i) => v4(i)));
+      expect(second).toEqual({ withdrawn: Array.from({ length: 200 }, (_, i) => v4(800 + i)), attributes: {}, nlri: [] });
+      A.stop();
+      B.stop();
+    });
+
+    it("keeps the last intent for a prefix changed several times in one run", async () => {
+      const { A, B, next } = await established();
+      A.advertise([route(1), route(2)]);
+      await flushed();
+      await next();
+      const before = A.stats.updatesSent;
+      A.withdraw([v4(1)]);
+      A.advertise([route(1, "192.0.2.9")]); // withdrawn, then announced again through another next hop
+      A.advertise([route(3)]);
+      A.withdraw([v4(3)]); // announced, then withdrawn
+      A.change({ advertise: [route(2, "192.0.2.7")], withdraw: [v4(2)] }); // both in one batch: withdrawals apply last
+      A.withdraw([v4(4)]); // never announced: nothing to withdraw
+      await flushed();
+      expect(A.stats.updatesSent - before).toBe(1);
+      expect((await next()).update).toEqual({ withdrawn: [v4(2), v4(3)], attributes: { ...ebgpA, nextHop: ip("192.0.2.9") }, nlri: [v4(1)] });
+      expect(A.advertised).toEqual([route(1, "192.0.2.9")]);
+      A.stop();
+      B.stop();
+    });
+  });
 });

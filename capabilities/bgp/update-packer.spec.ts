@@ -1,8 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCidr, parseIP, type Cidr, type IPAddress } from "../net/ip";
 import { decodeBgpMessage } from "./codec/message";
 import { encodeUpdate } from "./codec/update";
-import { packUpdates, type Route, type RouteAttributes } from "./update-packer";
+import { packDistinctUpdates, packUpdates, prefixId, type Route, type RouteAttributes } from "./update-packer";
 
 const cidr = (s: string): Cidr => parseCidr(s) as Cidr;
 const ip = (s: string): IPAddress => parseIP(s) as IPAddress;
@@ -96,5 +97,47 @@ describe("packUpdates", () => {
 
   it("returns nothing for nothing", () => {
     expect(packUpdates([], [], ctx)).toEqual([]);
+  });
+
+  it("cuts N routes and N withdrawals at exact boundaries, in address order whatever the input order", () => {
+    // 810 + 810 + 1 announced. The third message (23 + 20 + 5 = 48 octets) has room for 809 withdrawals
+    // of 5 octets; the other 812 take a message of their own (23 + 812 x 5 = 4083 octets).
+    const n = 1621;
+    const routes = Array.from({ length: n }, (_, i): Route => ({ prefix: v4Host(n - 1 - i), nextHop: ip("192.0.2.10"), attributes: ebgp }));
+    const withdrawn = Array.from({ length: n }, (_, i) => v4Host(10_000 + i));
+    const msgs = packUpdates(routes, withdrawn, ctx);
+    expect(msgs.map(m => [m.nlri.length, m.withdrawn.length])).toEqual([[810, 0], [810, 0], [1, 809], [0, 812]]);
+    expect(msgs.flatMap(m => m.nlri)).toEqual(Array.from({ length: n }, (_, i) => v4Host(i)));
+    expect(msgs.flatMap(m => m.withdrawn)).toEqual(withdrawn);
+    expect(msgs.map(m => encodeUpdate(m, ctx).length)).toEqual([4093, 4093, 4093, 4083]);
+  });
+
+  it("gives the same messages through packDistinctUpdates for distinct input; every message fits and carries each prefix once (property)", () => {
+    const attrs = [ebgp, { ...ebgp, communities: [0xfc000064] }];
+    const hops = [ip("192.0.2.10"), ip("192.0.2.11"), ip("2001:db8::10")];
+    const arbPrefix = fc.oneof(
+      fc.record({ i: fc.integer({ min: 0, max: 3000 }), len: fc.constantFrom(32, 31, 24) }).map(({ i, len }) => {
+        const c = v4Host(i * 4);
+        return { ...c, base: c.base & ~((1n << BigInt(32 - len)) - 1n), prefix: len };
+      }),
+      fc.integer({ min: 0, max: 3000 }).map(v6Host),
+    );
+    const arbRoute = fc.record({ prefix: arbPrefix, nextHop: fc.constantFrom(...hops), attributes: fc.constantFrom(...attrs) });
+    fc.assert(
+      fc.property(fc.array(arbRoute, { maxLength: 1500 }), fc.array(arbPrefix, { maxLength: 1500 }), (announce, withdraw) => {
+        const msgs = packUpdates(announce, withdraw, ctx);
+        const lastRoute = new Map(announce.map(r => [prefixId(r.prefix), r]));
+        const withdrawals = new Map(withdraw.filter(p => !lastRoute.has(prefixId(p))).map(p => [prefixId(p), p]));
+        expect(packDistinctUpdates([...lastRoute.values()], [...withdrawals.values()], ctx)).toEqual(msgs);
+        const sentNlri = msgs.flatMap(m => [...m.nlri, ...(m.attributes.mpReach?.nlri ?? [])]).map(prefixId);
+        const sentWithdrawn = msgs.flatMap(m => [...m.withdrawn, ...(m.attributes.mpUnreach?.withdrawn ?? [])]).map(prefixId);
+        expect(new Set(sentNlri).size).toBe(sentNlri.length);
+        expect(new Set(sentNlri)).toEqual(new Set(lastRoute.keys()));
+        expect(new Set(sentWithdrawn).size).toBe(sentWithdrawn.length);
+        expect(new Set(sentWithdrawn)).toEqual(new Set(withdrawals.keys()));
+        for (const m of msgs) expect(encodeUpdate(m, ctx).length).toBeLessThanOrEqual(4096);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

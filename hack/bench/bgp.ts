@@ -21,6 +21,7 @@
  *   npx tsx hack/bench/bgp.ts [prefixes]
  * Last line: one JSON object with the figures.
  */
+import { writeFileSync } from "node:fs";
 import { Bed, ROUTER_IPV4, type Host, type Spawned } from "../netns";
 import { BirdRouter } from "../../capabilities/bgp/interop/routers/bird";
 import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
@@ -146,6 +147,8 @@ async function bgpPart(): Promise<Record<string, number>> {
     await syn.stop();
     await bird.stop();
     await node.kill();
+    // BENCH_TRACE_FILE=FILE (with BENCH_TRACE=1): the node process's output (with its trace lines, see bench-node.ts) for study.
+    if (process.env.BENCH_TRACE_FILE) writeFileSync(process.env.BENCH_TRACE_FILE, `${node.stdoutLines.join("\n")}\n`);
     return r;
   } finally {
     await bed.destroy();

@@ -18,6 +18,7 @@
  *   "first <epochMs>" (first UPDATE on the back session after a watch), "reached <N> <epochMs>",
  *   "latency <json ms[]>".
  * Times are epoch milliseconds with sub-millisecond precision, comparable with the bench process.
+ * BENCH_TRACE=1 adds "trace ..." lines (each UPDATE the back session gets, each table written).
  * With BENCH_CPU_PROFILE=FILE in the environment it records a CPU profile (open it in Chrome's DevTools)
  * and writes it on SIGTERM (Node does not take --cpu-prof through NODE_OPTIONS).
  */
@@ -54,6 +55,8 @@ const config = JSON.parse(process.argv[2] ?? "{}") as BenchNodeConfig;
 const epoch = () => performance.timeOrigin + performance.now();
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const idOf = (a: string) => Number((parseIP(a) as IPAddress).value);
+/** BENCH_TRACE=1: a "trace" line per UPDATE the back session receives, and when tables are written. */
+const trace = process.env.BENCH_TRACE === "1";
 
 function dialingSession(name: Target, peer: string, local: string, myAsn: number, peerAsn: number): BgpSession {
   const s = new BgpSession({
@@ -62,6 +65,8 @@ function dialingSession(name: Target, peer: string, local: string, myAsn: number
     connect: () => dialTcp({ host: peer, localAddress: local }),
   });
   s.on("state", to => print(`${name} ${to} ${epoch().toFixed(3)}`));
+  // Queued behind the initial table's write, which follows the "established" event synchronously.
+  if (trace) s.on("established", () => queueMicrotask(() => print(`trace ${name} table written ${epoch().toFixed(3)}`)));
   return s;
 }
 
@@ -114,6 +119,7 @@ function onUpdate(u: UpdateMessage, treatAsWithdraw: boolean): void {
     else held.add(k);
     awaited.get(k)?.();
   }
+  if (trace) print(`trace back +${u.nlri.length} -${u.withdrawn.length} held ${held.size} ${epoch().toFixed(3)}`);
   if (target !== undefined && held.size === target) {
     print(`reached ${target} ${epoch().toFixed(3)}`);
     target = undefined;
