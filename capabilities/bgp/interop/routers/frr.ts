@@ -27,6 +27,18 @@ export interface FrrBfdProfile {
   readonly receiveIntervalMs: number;
   readonly transmitIntervalMs: number;
   readonly detectMultiplier: number;
+  /** Multihop only: lowest TTL FRR accepts (FRR's default 254). */
+  readonly minimumTtl?: number;
+  readonly passive?: boolean;
+}
+
+/** A BFD session configured in bfdd itself (no BGP neighbor behind it). */
+export interface FrrBfdPeer {
+  readonly address: string;
+  readonly localAddress: string;
+  /** RFC 5883 (UDP 4784) instead of single hop. */
+  readonly multihop?: boolean;
+  readonly profile?: string;
 }
 
 export interface FrrConfig {
@@ -34,6 +46,7 @@ export interface FrrConfig {
   readonly routerId: string;
   readonly neighbors: readonly FrrNeighbor[];
   readonly bfdProfiles?: readonly FrrBfdProfile[];
+  readonly bfdPeers?: readonly FrrBfdPeer[];
   /** Stale-route time for graceful-restart helpers (seconds); FRR's helper mode is on by default. */
   readonly gracefulRestartStalePathS?: number;
 }
@@ -66,11 +79,25 @@ export function frrBfddConfig(c: FrrConfig): string {
       `  detect-multiplier ${p.detectMultiplier}`,
       `  receive-interval ${p.receiveIntervalMs}`,
       `  transmit-interval ${p.transmitIntervalMs}`,
+      ...(p.minimumTtl !== undefined ? [`  minimum-ttl ${p.minimumTtl}`] : []),
+      ...(p.passive ? ["  passive-mode"] : []),
       " exit",
     );
   }
+  for (const peer of c.bfdPeers ?? []) {
+    lines.push(` peer ${peer.address}${peer.multihop ? " multihop" : ""} local-address ${peer.localAddress}`, ...(peer.profile ? [`  profile ${peer.profile}`] : []), " exit");
+  }
   lines.push("exit", "!");
   return `${lines.join("\n")}\n`;
+}
+
+export interface FrrBfdPeerStatus {
+  /** "up", "down", "init", "shutdown". */
+  readonly status: string;
+  /** The discriminator our side announced (0 until FRR has heard us). */
+  readonly remoteId: number;
+  readonly packetsIn: number;
+  readonly packetsOut: number;
 }
 
 const frrIds = (): { uid: number; gid: number } => ({
@@ -127,6 +154,19 @@ export class FrrRouter {
   async bfdPeers(): Promise<Map<string, string>> {
     const peers = await this.vtyshJson<{ peer?: string; status?: string }[]>("show bfd peers json");
     return new Map(peers.flatMap(p => (p.peer ? [[p.peer, p.status ?? "?"] as const] : [])));
+  }
+
+  /** One bfdd session as `show bfd peer ... json` reports it (status, counters). */
+  async bfdPeer(address: string, localAddress: string, multihop: boolean): Promise<FrrBfdPeerStatus> {
+    const which = `peer ${address}${multihop ? " multihop" : ""} local-address ${localAddress}`;
+    const status = await this.vtyshJson<{ status?: string; "remote-id"?: number }>(`show bfd ${which} json`);
+    const counters = await this.vtyshJson<{ "control-packet-input"?: number; "control-packet-output"?: number }>(`show bfd ${which} counters json`);
+    return {
+      status: status.status ?? "?",
+      remoteId: status["remote-id"] ?? 0,
+      packetsIn: counters["control-packet-input"] ?? 0,
+      packetsOut: counters["control-packet-output"] ?? 0,
+    };
   }
 
   /** Stops the daemons by PID (bgpd and bfdd first, zebra last) and removes the directory. */
