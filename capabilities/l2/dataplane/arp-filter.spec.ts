@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arpFilter } from "../../../native/bpf";
+import { arpFilter, BPF_MAXINSNS, ICMPV6_NEIGHBOR_SOLICITATION, ndpFilter } from "../../../native/bpf";
 import { checkProgram, runProgram } from "../../../native/bpf-interpreter";
 import { encodeArpFrame } from "../arp";
 import { BROADCAST_MAC, ZERO_MAC } from "../ethernet";
-import { MAX_FILTERED_IPS, ownedArpFilter } from "./arp-filter";
+import { encodeNeighborAdvertisement, encodeNeighborSolicitation, solicitedNodeMulticast } from "../ndp";
+import { MAX_FILTERED_IPS, MAX_FILTERED_IPV6, ownedArpFilter, ownedNdpFilter } from "./arp-filter";
 
 const MAC = "02:00:00:00:00:99";
 const request = (target: string, operation: 1 | 2 = 1): Buffer =>
@@ -50,6 +51,53 @@ describe("ownedArpFilter", () => {
         if (runProgram(program, bytes) > 0) {
           expect(Buffer.from(bytes).subarray(38, 42)).toEqual(Buffer.from([192, 0, 2, 100]));
         }
+      }),
+    );
+  });
+});
+
+describe("ownedNdpFilter", () => {
+  const ns = (target: string, hopLimit = 255): Buffer => {
+    const f = encodeNeighborSolicitation({
+      ethernetDestination: "33:33:ff:00:01:00", ethernetSource: MAC, sourceIP: "2001:db8::1",
+      destinationIP: solicitedNodeMulticast(target), targetIP: target, sourceLinkLayer: MAC,
+    });
+    f[21] = hopLimit;
+    return f;
+  };
+
+  it("passes solicitations for owned IPv6 addresses only", () => {
+    const program = ownedNdpFilter(["2001:db8::100", "192.0.2.100", "2001:db8:1::7"]);
+    expect(checkProgram(program)).toBeUndefined();
+    expect(runProgram(program, ns("2001:db8::100"))).toBeGreaterThan(0);
+    expect(runProgram(program, ns("2001:db8:1::7"))).toBeGreaterThan(0);
+    // Same solicited-node group (last 24 bits) as an owned address, different address: dropped.
+    expect(runProgram(program, ns("2001:db8:2::100"))).toBe(0);
+    expect(runProgram(program, ns("2001:db8::100", 64))).toBe(0);
+    const na = encodeNeighborAdvertisement({
+      ethernetDestination: "33:33:00:00:00:01", ethernetSource: MAC, sourceIP: "2001:db8::100", destinationIP: "ff02::1",
+      targetIP: "2001:db8::100", router: false, solicited: false, override: true,
+    });
+    expect(runProgram(program, na)).toBe(0);
+    expect(runProgram(program, ns("2001:db8::100").subarray(0, 70))).toBe(0);
+    expect(runProgram(program, request("192.0.2.100"))).toBe(0);
+  });
+
+  it("drops everything when nothing is owned, and falls back to the general filter beyond its size", () => {
+    expect(runProgram(ownedNdpFilter([]), ns("2001:db8::100"))).toBe(0);
+    const many = Array.from({ length: MAX_FILTERED_IPV6 + 1 }, (_, i) => `2001:db8::${i.toString(16)}`);
+    expect(ownedNdpFilter(many)).toEqual(ndpFilter([ICMPV6_NEIGHBOR_SOLICITATION]));
+    const most = ownedNdpFilter(many.slice(0, MAX_FILTERED_IPV6));
+    expect(most.length).toBeLessThanOrEqual(BPF_MAXINSNS);
+    expect(checkProgram(most)).toBeUndefined();
+    expect(runProgram(most, ns(many[MAX_FILTERED_IPV6 - 1] as string))).toBeGreaterThan(0);
+  });
+
+  it("a solicitation passes exactly when its target is owned (property)", () => {
+    const ip = fc.tuple(fc.nat(3), fc.nat(0xffff)).map(([a, b]) => `2001:db8:${a}::${b.toString(16)}`);
+    fc.assert(
+      fc.property(fc.uniqueArray(ip, { maxLength: 20 }), ip, (owned, target) => {
+        expect(runProgram(ownedNdpFilter(owned), ns(target)) > 0).toBe(owned.includes(target));
       }),
     );
   });
