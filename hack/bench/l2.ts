@@ -173,8 +173,11 @@ async function main(): Promise<void> {
     // Graceful handovers: SIGTERM, wait for the heir, restart the owner, wait until it serves again.
     let lost = 0;
     // Of the lost probes: connections whose handshake straddled the move of the client's neighbour
-    // entry (SYN-ACK from the old node, ACK to the new one), reset by the new node's kernel.
+    // entry (SYN-ACK from the old node, ACK to the new one), reset by the new node's kernel; the
+    // client sees ECONNRESET, or EPIPE when the reset follows the old node's reply and FIN before the
+    // prober read them (docs/adr/0002, "What a move costs"). The rest would be L2 gaps: unanswered.
     let resets = 0;
+    const lostPerHandover: number[] = [];
     for (let i = 0; PHASES.has("graceful") && i < DEATHS; i++) {
       const leaving = ownerOf();
       const heir = heirOf(leaving);
@@ -189,9 +192,13 @@ async function main(): Promise<void> {
       await nextOk(prober, VIP4, back.sentAt + 1100, () => true, 30_000);
       const failed = probes(prober, VIP4, t0).filter(p => !p.ok && p.sentAt <= back.sentAt);
       lost += failed.length;
-      resets += failed.filter(p => p.detail === "ECONNRESET").length;
+      resets += failed.filter(p => p.detail === "ECONNRESET" || p.detail === "EPIPE").length;
+      lostPerHandover.push(failed.length);
       log(`graceful ${i + 1}: ${leaving} -> ${heir} -> ${leaving}, lost ${failed.length}`);
-      for (const f of failed) log(`  lost probe sent at +${f.sentAt - t0} ms (back at +${back.sentAt - t0} ms): ${f.detail}`);
+      for (const f of failed) {
+        const move = f.sentAt - t0 < (back.sentAt - t0) / 2 ? "handover" : "return";
+        log(`  lost probe sent at +${f.sentAt - t0} ms (back at +${back.sentAt - t0} ms, at the ${move}): ${f.detail}`);
+      }
     }
     await prober.kill();
 
@@ -214,6 +221,8 @@ async function main(): Promise<void> {
       ratio_vs_keepalived_tuned: Math.round((percentile(failover, 50) / percentile(kaTuned, 50)) * 100) / 100,
       graceful_lost_probes: lost,
       graceful_lost_in_flight_resets: resets,
+      graceful_lost_unanswered: lost - resets,
+      graceful_lost_per_handover: lostPerHandover.join(""),
       arp_reply_p50_us: latency["p50_us"],
       arp_reply_p99_us: latency["p99_us"],
       arp_replies_per_s: throughput["replies_per_s"],
