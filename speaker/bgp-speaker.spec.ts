@@ -97,6 +97,9 @@ describe("speaker with the BGP data plane", () => {
       observedGeneration: 1,
     });
     expect(port.events.map(e => [e.reason, e.message, e.type])).toEqual([["nodeAssigned", "announcing from node node-a with protocol bgp", "Normal"]]);
+    expect(await running?.registry.getSingleMetricAsString("metallb_speaker_announced")).toContain(
+      'metallb_speaker_announced{service="shop/web",protocol="bgp",node="node-a",ip="192.0.2.10"} 1',
+    );
   });
 
   it("deletes the ServiceBGPStatus when the Service is no longer advertised", async () => {
@@ -108,6 +111,7 @@ describe("speaker with the BGP data plane", () => {
     port.remove("BGPAdvertisement", bgpAdv);
     await until(port, () => port.bgpStatuses.size === 0);
     expect(bgp.announcements).toEqual([]);
+    expect(await running?.registry.getSingleMetricAsString("metallb_speaker_announced")).not.toContain("192.0.2.10");
     expect(port.writes.filter(w => w.op === "deleteBgpStatus")).toEqual([{ op: "deleteBgpStatus", name: "bgp-00000" }]);
   });
 
@@ -128,6 +132,13 @@ describe("speaker with the BGP data plane", () => {
       NODE_B_ENTRY,
     ]);
     expect(await sessionsOf("r2")).toEqual([{ node: "node-a", state: "Active", since: "2026-11-22T01:00:02Z", lastError: "connect ECONNREFUSED", prefixesAdvertised: 0 }]);
+    // The printer columns' summaries are written with the sessions.
+    const columnsOf = async (name: string): Promise<unknown> => {
+      const status = (await port.getBgpPeer(NS, name))?.status as { established?: string; summary?: string } | undefined;
+      return [status?.established, status?.summary];
+    };
+    expect(await columnsOf("r1")).toEqual(["1/2", "node-a=Established,node-b=Active"]);
+    expect(await columnsOf("r2")).toEqual(["0/1", "node-a=Active"]);
 
     // The session to r2 goes away: only our entry is removed.
     bgp.report([{ peer: "r1", peerAddress: "198.51.100.1", node: "node-a", state: "Established", since: "2026-11-22T01:00:01Z", prefixesAdvertised: 1 }]);

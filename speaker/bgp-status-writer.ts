@@ -17,8 +17,9 @@ import { SerialSync } from "../capabilities/k8s/serial-sync";
 import { bgpStatusKind, ServiceStatusObjects } from "../capabilities/k8s/service-status-objects";
 import type { BgpSessionEntry, BgpStatusBody, SpeakerPort } from "../capabilities/k8s/speaker-port";
 import { ANNOUNCED_REASON, EVENT_NODE_ASSIGNED } from "./announce-status";
-import { bgpAnnouncedMessage, bgpNodeAssignedMessage, mergeSessions, sessionEntry } from "./bgp-status";
+import { bgpAnnouncedMessage, bgpNodeAssignedMessage, mergeSessions, peerStatus, sessionEntry } from "./bgp-status";
 import type { CacheTimer } from "./cluster-cache";
+import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { AnnouncedConditions, ServiceEvents } from "./status-writer";
 
@@ -32,6 +33,8 @@ export interface BgpStatusWriterOptions {
   /** Quiet time before session changes are written. */
   debounceMs?: number;
   log?: (message: string) => void;
+  /** metallb_speaker_announced{protocol="bgp"}: set from the desired state, as MetalLB does. */
+  metrics?: SpeakerMetrics;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -47,6 +50,8 @@ export class BgpStatusWriter {
   private readonly assigned = new Set<string>();
   private readonly syncs: SerialSync;
   private debounce: (() => void) | undefined;
+  /** service -> the IPs last reported in metallb_speaker_announced. */
+  private readonly announcedIps = new Map<string, readonly string[]>();
 
   constructor(private readonly opts: BgpStatusWriterOptions) {
     this.objects = new ServiceStatusObjects(bgpStatusKind(opts.port), opts.namespace, opts.node);
@@ -63,7 +68,20 @@ export class BgpStatusWriter {
 
   update(state: SpeakerState): void {
     this.state = state;
+    this.setAnnouncedMetric(state);
     this.syncs.kick();
+  }
+
+  private setAnnouncedMetric(state: SpeakerState): void {
+    const metrics = this.opts.metrics;
+    if (!metrics) return;
+    const now = new Map(state.desired.bgp.map(a => [a.service, a.ips]));
+    for (const [service, previous] of this.announcedIps) {
+      if (!now.has(service)) metrics.setAnnounced(service, "bgp", this.opts.node, [], previous);
+    }
+    for (const [service, ips] of now) metrics.setAnnounced(service, "bgp", this.opts.node, ips, this.announcedIps.get(service) ?? []);
+    this.announcedIps.clear();
+    for (const [service, ips] of now) this.announcedIps.set(service, ips);
   }
 
   /** The data plane's full session status (onStatusChange). */
@@ -128,7 +146,7 @@ export class BgpStatusWriter {
       const sessions = mergeSessions(current, node, entry);
       if (!sessions) return;
       try {
-        await port.replaceBgpPeerStatus(namespace, peer, current.metadata?.resourceVersion ?? "", { sessions });
+        await port.replaceBgpPeerStatus(namespace, peer, current.metadata?.resourceVersion ?? "", peerStatus(sessions));
         return;
       } catch (e) {
         if (!(e instanceof ConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw e;

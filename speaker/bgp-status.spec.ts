@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bgpAnnouncedMessage, bgpNodeAssignedMessage, mergeSessions } from "./bgp-status";
+import { bgpAnnouncedMessage, bgpNodeAssignedMessage, mergeSessions, peerStatus } from "./bgp-status";
 import { bgpNodeView } from "./bgp-node";
 
 const mine = { node: "node-a", state: "Established" as const, since: "2026-11-22T01:00:00Z", prefixesAdvertised: 2 };
@@ -65,5 +65,20 @@ describe("bgpNodeView", () => {
         expect(v?.addresses.every(a => typeof a === "string")).toBe(true);
       }),
     );
+  });
+});
+
+describe("peerStatus", () => {
+  it("derives the Established and Sessions columns from the sessions", () => {
+    const sessions = [
+      { node: "node-a", state: "Established" as const },
+      { node: "node-b", state: "Active" as const, lastError: "connect ECONNREFUSED" },
+      { node: "node-c", state: "Established" as const },
+    ];
+    expect(peerStatus(sessions)).toEqual({ sessions, established: "2/3", summary: "node-a=Established,node-b=Active,node-c=Established" });
+  });
+
+  it("shows 0/0 and an empty summary when no node holds a session", () => {
+    expect(peerStatus([])).toEqual({ sessions: [], established: "0/0", summary: "" });
   });
 });

@@ -4,7 +4,7 @@
  * that changes only that entry (every node writes the same list; none may clobber another's).
  */
 import type { PeerSessionStatus } from "../capabilities/bgp/dataplane";
-import type { BgpSessionEntry } from "../capabilities/k8s/speaker-port";
+import type { BgpPeerStatusBody, BgpSessionEntry } from "../capabilities/k8s/speaker-port";
 
 export const bgpAnnouncedMessage = (node: string, peers: readonly string[]): string =>
   peers.length ? `announced by node ${node} to peers ${peers.join(",")} (bgp)` : `announced by node ${node} (bgp)`;
@@ -19,6 +19,19 @@ export function sessionEntry(s: PeerSessionStatus): BgpSessionEntry {
     since: s.since,
     ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
     prefixesAdvertised: s.prefixesAdvertised,
+  };
+}
+
+/**
+ * A BGPPeer's whole status from its sessions: the summaries behind `kubectl get bgppeers`'
+ * Established and Sessions columns are derived here, so every node's write keeps them true.
+ */
+export function peerStatus(sessions: BgpSessionEntry[]): BgpPeerStatusBody {
+  const established = sessions.filter(s => s.state === "Established").length;
+  return {
+    sessions,
+    established: `${established}/${sessions.length}`,
+    summary: sessions.map(s => `${s.node}=${s.state}`).join(","),
   };
 }
 

@@ -13,7 +13,7 @@ import { writeConfigurationState } from "../capabilities/k8s/configuration-state
 import { isNotFound, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
 import { JSON_CONTENT, KfcApi, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "../capabilities/k8s/kfc-api";
 import { configKinds } from "../capabilities/k8s/kinds";
-import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpSessionEntry, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
+import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
 
 /** The per-Service status kinds a speaker writes, one object per Service and node. */
 type PerServiceStatusKind = "ServiceL2Status" | "ServiceBGPStatus";
@@ -99,7 +99,7 @@ export class KfcSpeakerPort implements SpeakerPort {
     return (list.items ?? []).find(p => p.metadata?.name === name);
   }
 
-  async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: { sessions: BgpSessionEntry[] }): Promise<void> {
+  async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: BgpPeerStatusBody): Promise<void> {
     // A merge patch carrying metadata.resourceVersion is refused with 409 when the object moved on.
     await this.request("PATCH", `${metallbPath("BGPPeer", namespace, name)}/status`, MERGE_PATCH, { metadata: { resourceVersion }, status });
   }

@@ -86,6 +86,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
         now,
         timer,
         log,
+        metrics,
         ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
         ...(opts.bgpStatusDebounceMs !== undefined ? { debounceMs: opts.bgpStatusDebounceMs } : {}),
       })

@@ -4,7 +4,7 @@
  * error), and a record of every write.
  */
 import { ApiError, ConflictError, keyOf, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "./controller-port";
-import { L2_STATUS_LABELS, type BgpSessionEntry, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "./speaker-port";
+import { L2_STATUS_LABELS, type BgpPeerStatusBody, type BgpSessionEntry, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "./speaker-port";
 
 /** A ServiceL2Status or ServiceBGPStatus as the fake stores it. */
 export interface StoredStatus<Body> {
@@ -197,7 +197,7 @@ export class FakeSpeakerPort implements SpeakerPort {
     return o ? structuredClone(o) : undefined;
   }
 
-  async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: { sessions: BgpSessionEntry[] }): Promise<void> {
+  async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: BgpPeerStatusBody): Promise<void> {
     this.check("patch bgppeer status");
     const o = this.store("BGPPeer").get(`${namespace}/${name}`);
     if (!o) throw new ApiError(404, `bgppeers.metallb.io "${name}" not found`);

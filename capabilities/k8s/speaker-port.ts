@@ -59,6 +59,15 @@ export interface BgpSessionEntry {
   prefixesAdvertised?: number;
 }
 
+/** What a speaker writes to a BGPPeer's status: the sessions and the two summaries the printer columns show. */
+export interface BgpPeerStatusBody {
+  sessions: BgpSessionEntry[];
+  /** `established/total`, e.g. `2/3`. */
+  established: string;
+  /** `node=State` joined by commas, sorted by node. */
+  summary: string;
+}
+
 export interface SpeakerPort {
   /** Every object of the resource (cluster-wide or in `namespace`, see SpeakerResource). */
   list(resource: SpeakerResource, namespace: string): Promise<KubeObject[]>;
@@ -85,7 +94,7 @@ export interface SpeakerPort {
    * Replaces bgppeers/<name>/status, guarded by resourceVersion: a ConflictError (409) when the
    * object changed since it was read, so the caller re-reads and merges again.
    */
-  replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: { sessions: BgpSessionEntry[] }): Promise<void>;
+  replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: BgpPeerStatusBody): Promise<void>;
   /**
    * Sets one condition on services/<name>/status, leaving every other condition (the controller's
    * `lodestone.dev/IPAllocated`) as it is: a strategic merge patch keyed on the condition type.
