@@ -3,9 +3,12 @@
  * 2001:db8::1) and two nodes (eth0 192.0.2.11 / .12). Addon code runs in helper processes inside the
  * node namespaces (testkit/agent.ts); the tests wait on their output lines, never on time.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bed, type Host } from "../hack/netns/bed";
-import type { Spawned } from "../hack/netns/process";
+import { Bed, REPO_ROOT, type Host } from "../hack/netns/bed";
+import { run, type Spawned } from "../hack/netns/process";
 
 let bed: Bed;
 let node1: Host;
@@ -153,6 +156,44 @@ describe("packet sockets", () => {
   it("throws ENODEV for an interface that exists only in another namespace", async () => {
     const sniffer = agent(node1, "sniff", "br0", "3", "none");
     expect(await sniffer.waitForLine(/^error /, 20_000)).toBe("error ENODEV if_nametoindex br0: No such device (ENODEV)");
+  });
+});
+
+describe("the benchmark's C ARP client (testkit/arp-flood.c)", () => {
+  it("times every answered request, counts the unanswered ones as lost, keeps a window in flight", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lodestone-arp-flood-"));
+    const binary = join(dir, "arp-flood");
+    const responder = agent(node1, "arp-responder", "eth0", "192.0.2.201");
+    try {
+      await run(["cc", "-O2", "-Wall", "-Werror", "-o", binary, join(REPO_ROOT, "native", "testkit", "arp-flood.c")], { timeoutMs: 60_000 });
+      await responder.waitForLine(/^ready /, 20_000);
+      const flood = async (...args: string[]): Promise<Record<string, unknown>> =>
+        JSON.parse((await bed.router.exec([binary, "br0", ...args])).stdout) as Record<string, unknown>;
+
+      const latency = await flood("192.0.2.201", "latency", "20");
+      expect(latency).toMatchObject({ requests: 20, lost: 0, client: "c" });
+      expect(latency["p50_us"]).toBeGreaterThan(0);
+      expect(latency["p99_us"]).toBeGreaterThanOrEqual(latency["p50_us"] as number);
+      // The responder saw 20 distinct senders from the RFC 2544 range, one per request.
+      await responder.waitForLine('"senderIp":"198.18.0.20"');
+      const senders = new Set(responder.stdoutLines.filter(l => l.includes('"targetIp":"192.0.2.201"')).map(l => /"senderIp":"([^"]+)"/.exec(l)?.[1]));
+      expect([...senders].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `198.18.0.${i + 1}`).sort());
+
+      // Nobody owns 192.0.2.202: every request is lost after its 200 ms.
+      expect(await flood("192.0.2.202", "latency", "3")).toMatchObject({ requests: 3, lost: 3 });
+
+      const throughput = await flood("192.0.2.201", "throughput", "300", "8");
+      expect(throughput).toMatchObject({ window: 8, client: "c" });
+      const sent = throughput["sent"] as number;
+      const replies = throughput["replies"] as number;
+      expect(replies).toBeGreaterThan(0);
+      // At most a window's worth is still unanswered when the time is up.
+      expect(sent - replies).toBeGreaterThanOrEqual(0);
+      expect(sent - replies).toBeLessThanOrEqual(8);
+    } finally {
+      await responder.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
