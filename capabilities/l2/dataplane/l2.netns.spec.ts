@@ -21,8 +21,9 @@ let prober: Spawned;
 
 beforeAll(async () => {
   l2 = await L2Bed.create();
-  // Short key rotation timing, so the rotation test runs in seconds (defaults: 30 s and 60 s).
-  l2.agentArgs = ["--key-switch-ms", "500", "--key-retain-ms", "1500"];
+  // Short key rotation timing, so the rotation test runs in seconds (defaults: 30 s and 60 s). The
+  // switch delay must exceed how far apart the nodes see the new key (about 0.2 s here, more under load).
+  l2.agentArgs = ["--key-switch-ms", "1500", "--key-retain-ms", "3000"];
   l2.setServices([{ name: "default/web", ips: [VIP4, VIP6] }]);
   await Promise.all(NODE_NAMES.map(n => l2.startAgent(n)));
   [owner, heir, bystander] = l2.electionOrder(VIP4) as [string, string, string];
@@ -129,8 +130,8 @@ describe("heartbeat key rotation", () => {
       await moreProbes(Date.now(), 10);
     }
     l2.key = next;
-    // At least 2 s (200 probe intervals of 10 ms): past the switch (500 ms) and the retention (1.5 s).
-    await moreProbes(Date.now(), 200);
+    // At least 3 s (300 probe intervals of 10 ms): past the switch (1.5 s) and the retention (3 s).
+    await moreProbes(Date.now(), 300);
     for (const n of NODE_NAMES) {
       const stats = await l2.stats(n);
       expect(stats.live).toEqual([...NODE_NAMES]);
