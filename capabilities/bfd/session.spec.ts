@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../l2/clock";
-import { BfdState, decodeControl, Diag, stateName, type ControlPacket } from "./packet";
+import { BfdState, decodeControl, Diag, encodeControl, stateName, type ControlPacket } from "./packet";
 import { BfdSession, type BfdSettings } from "./session";
 
 const base = { desiredMinTxMs: 300, requiredMinRxMs: 300, detectMultiplier: 3 };
@@ -109,6 +109,22 @@ describe("BFD session", () => {
     expect(l.B.detectionTimeMs).toBe(900);
   });
 
+  it("tells when a Poll sequence has put new intervals in force", () => {
+    const l = link({ desiredMinTxMs: 100, requiredMinRxMs: 100 }, { desiredMinTxMs: 100, requiredMinRxMs: 100 });
+    const applied: string[] = [];
+    l.A.on("intervals", i => applied.push(`${i.desiredMinTxMs}/${i.requiredMinRxMs} @${l.clock.now()}`));
+    l.A.start();
+    l.B.start();
+    l.clock.advance(3000);
+    // Up leaves the 1 s floor through a Poll; B's Final, 1 ms later, completes it once.
+    const up = l.states.find(x => x.startsWith("A Init->Up"));
+    const upAt = Number(up?.split("@")[1]);
+    expect(applied).toEqual([`100/100 @${upAt + 2}`]);
+    l.A.setIntervals({ desiredMinTxMs: 200, requiredMinRxMs: 200 });
+    l.clock.advance(2);
+    expect(applied.slice(1)).toEqual([`200/200 @${l.clock.now()}`]);
+  });
+
   it("in passive mode, stays silent until the peer speaks", () => {
     const l = link({ passive: true });
     l.A.start();
@@ -127,5 +143,45 @@ describe("BFD session", () => {
     const bogus = Buffer.from("20c00318 00000009 00000077 000f4240 000493e0 00000000".replace(/ /g, ""), "hex");
     l.A.receive(bogus);
     expect([dropped, l.A.state]).toEqual([["wrong-discriminator"], BfdState.Down]);
+  });
+
+  it("in passive mode, falls silent again when the peer is lost", () => {
+    const l = link({ passive: true });
+    l.A.start();
+    l.B.start();
+    l.clock.advance(3000);
+    expect(l.A.state).toBe(BfdState.Up);
+    l.cut();
+    l.B.stop();
+    l.clock.advance(2000);
+    expect(l.A.state).toBe(BfdState.Down);
+    expect(l.A.diag).toBe(Diag.ControlDetectionTimeExpired);
+    // The Down that announced the loss was the last word: nothing after it.
+    const lastFromA = l.sent.filter(x => x.from === "A").pop();
+    l.clock.advance(10_000);
+    expect(l.sent.filter(x => x.from === "A").pop()).toBe(lastFromA);
+    expect(lastFromA?.p.state).toBe(BfdState.Up);
+  });
+
+  it("stops sending while the peer asks for RequiredMinRx 0, and answers a Poll at once with a Final", () => {
+    const clock = new FakeClock();
+    const sent: ControlPacket[] = [];
+    const s = new BfdSession({ ...base, localDiscriminator: 1 }, clock, b => {
+      const d = decodeControl(b);
+      if (d.ok) sent.push(d.packet);
+    }, () => 1);
+    s.start();
+    const peer = (over: Partial<ControlPacket>) =>
+      s.receive(encodeControl({ diag: 0, state: BfdState.Down, poll: false, final: false, controlPlaneIndependent: false, demand: false, detectMult: 3, myDiscriminator: 9, yourDiscriminator: 0, desiredMinTxUs: 1_000_000, requiredMinRxUs: 0, requiredMinEchoRxUs: 0, ...over }));
+    peer({});
+    const n = sent.length;
+    // Within the detection time (3 x 1 s): no periodic packet at all.
+    clock.advance(2_900);
+    expect(sent.length).toBe(n);
+    peer({ state: BfdState.Init, yourDiscriminator: 1, poll: true });
+    // Up, announced once; and the Final for the Poll, with no wait.
+    expect(sent.slice(n).map(p => [stateName(p.state), p.final])).toEqual([["Up", false], ["Up", true]]);
+    // Never an echo: we advertise RequiredMinEchoRx 0 (echo mode is refused in the config).
+    expect(sent.every(p => p.requiredMinEchoRxUs === 0)).toBe(true);
   });
 });

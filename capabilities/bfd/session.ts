@@ -30,6 +30,8 @@ export interface BfdSettings extends BfdIntervals {
 interface BfdEvents {
   state: [to: BfdStateCode, from: BfdStateCode, diag: number];
   dropped: [reason: DropReason | "wrong-discriminator"];
+  /** A Poll sequence completed: these intervals are now in force (6.8.3). */
+  intervals: [now: BfdIntervals];
 }
 
 const SLOW_TX_MS = 1000;
@@ -124,6 +126,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
       this.intervals = this.pending;
       this.pending = undefined;
       reschedule = true;
+      this.emit("intervals", this.intervals);
     }
 
     if (this.remoteState === BfdState.AdminDown) {
