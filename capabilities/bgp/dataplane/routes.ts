@@ -27,7 +27,23 @@ const communityKey = (c: CommunityValue): string =>
 interface Merged {
   readonly prefix: Cidr;
   localPref: number;
-  readonly communities: Map<string, CommunityValue>;
+  /** Created on the first community (most service routes carry none). */
+  communities: Map<string, CommunityValue> | undefined;
+}
+
+/**
+ * Parsed prefixes by text. Every call rebuilds the table from the announcements' texts, and parsing
+ * an address through BigInts was the larger part of that at 10,000 services. Bounded: cleared when
+ * it outgrows any plausible set of service prefixes.
+ */
+const parsedPrefixes = new Map<string, Cidr | undefined>();
+const PARSED_PREFIXES_MAX = 200_000;
+function parsePrefix(text: string): Cidr | undefined {
+  if (parsedPrefixes.has(text)) return parsedPrefixes.get(text);
+  if (parsedPrefixes.size >= PARSED_PREFIXES_MAX) parsedPrefixes.clear();
+  const cidr = parseCidr(text);
+  parsedPrefixes.set(text, cidr);
+  return cidr;
 }
 
 /** The routes session `key` (a BGPPeer name) with settings `spec` should carry. */
@@ -39,32 +55,46 @@ export function routesForSession(announcements: readonly BGPAnnouncement[], key:
   for (const a of announcements) {
     for (const r of a.routes) {
       if (!r.peers.includes(key)) continue;
-      const prefix = parseCidr(r.prefix);
+      const prefix = parsePrefix(r.prefix);
       if (!prefix || prefix.family !== spec.family) continue;
       const k = prefixId(prefix);
       let m = merged.get(k);
-      if (!m) merged.set(k, (m = { prefix, localPref: r.localPref, communities: new Map() }));
+      if (!m) merged.set(k, (m = { prefix, localPref: r.localPref, communities: undefined }));
       m.localPref = Math.max(m.localPref, r.localPref);
-      for (const c of r.communities) m.communities.set(communityKey(c), c);
+      for (const c of r.communities) (m.communities ??= new Map()).set(communityKey(c), c);
     }
   }
   // Routes with equal attributes share one object, so the packer encodes it once and packs them together.
+  // Equal inputs (local preference, set of communities) give equal attributes: build each kind once.
+  const byInput = new Map<string, RouteAttributes>();
   const shared = new Map<string, RouteAttributes>();
   for (const [k, m] of merged) {
-    const attributes = routeAttributes(spec, { localPref: m.localPref, communities: [...m.communities.values()] });
-    const id = JSON.stringify(attributes);
-    let one = shared.get(id);
-    if (!one) shared.set(id, (one = attributes));
+    const input = m.communities ? `${m.localPref}|${[...m.communities.keys()].sort().join(",")}` : `${m.localPref}|`;
+    let one = byInput.get(input);
+    if (!one) {
+      const attributes = routeAttributes(spec, { localPref: m.localPref, communities: [...(m.communities?.values() ?? [])] });
+      const id = attributesId(attributes);
+      one = shared.get(id);
+      if (!one) shared.set(id, (one = attributes));
+      byInput.set(input, one);
+    }
     out.set(k, { prefix: m.prefix, nextHop, attributes: one });
   }
   return out;
 }
 
-// Tables built by routesForSession share attribute objects, so identity settles most comparisons.
+/** A text equal for equal attributes, computed once per attributes object (tables share a few). */
+const attributeIds = new WeakMap<RouteAttributes, string>();
+function attributesId(a: RouteAttributes): string {
+  let id = attributeIds.get(a);
+  if (id === undefined) attributeIds.set(a, (id = JSON.stringify(a)));
+  return id;
+}
+
 const sameRoute = (a: Route, b: Route): boolean =>
   a.nextHop.family === b.nextHop.family &&
   a.nextHop.value === b.nextHop.value &&
-  (a.attributes === b.attributes || JSON.stringify(a.attributes) === JSON.stringify(b.attributes));
+  (a.attributes === b.attributes || attributesId(a.attributes) === attributesId(b.attributes));
 
 export interface RouteChange {
   /** New routes and routes whose next hop or attributes changed (an announcement replaces the old one). */
