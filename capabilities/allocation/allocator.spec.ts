@@ -189,6 +189,8 @@ const cases: Array<[string, Step[]]> = [
       expect: ["198.51.100.3", "2001:db8::3"] },
     { svc: "e", with: { clusterIPs: dual, policy: "RequireDualStack", loadBalancerIP: "198.51.100.2" },
       expect: { error: "RequireDualStack needs one requested IPv4 and one requested IPv6 address, got 1 requested IP", reason: "FamilyMismatch" } },
+    { svc: "f", with: { clusterIPs: dual, policy: "RequireDualStack", annotations: { "metallb.io/loadBalancerIPs": "192.0.2.1,2001:db8::2" } },
+      expect: { error: 'requested IPs "192.0.2.1" (pool "only4") and "2001:db8::2" (pool "both") must come from one pool', reason: "DifferentPools" } },
   ]],
   ["PreferDualStack: dual-stack pool preferred, else the primary family; gains the second family later without jumping pools", [
     { pools: [v4("a4", ["192.0.2.0/30"]), makePool("z6", ["2001:db8::/126"])] },

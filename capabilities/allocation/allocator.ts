@@ -238,7 +238,7 @@ export class Allocator {
     for (const ip of ips) {
       const p = this.poolOf(ip);
       if (!p) return { reason: "NotAllowedInConfig", message: messages.notAllowedInConfig(ip) };
-      if (p !== pool) return { reason: "NotAllowedInConfig", message: messages.differentPools(first, pool.name, ip, p.name) };
+      if (p !== pool) return { reason: "DifferentPools", message: messages.differentPools(first, pool.name, ip, p.name) };
       if (pool.pool.avoidBuggyIPs && isBuggyIP(ip)) {
         return { reason: "BuggyIP", message: messages.buggyIP(ip, pool.name) };
       }
@@ -396,7 +396,7 @@ export class Allocator {
     for (const ip of ips) {
       const p = this.poolOf(ip);
       if (!p || !pool) return fail("NotAllowedInConfig", messages.notAllowedInConfig(ip));
-      if (p !== pool) return fail("NotAllowedInConfig", messages.differentPools(first, pool.name, ip, p.name));
+      if (p !== pool) return fail("DifferentPools", messages.differentPools(first, pool.name, ip, p.name));
       if (request.requestedPool !== undefined && p.name !== request.requestedPool) {
         return fail("NotInRequestedPool", messages.notInRequestedPool(ip, request.requestedPool));
       }

@@ -15,8 +15,10 @@ export type FailureReason =
   | "NotEnoughClusterIPs"
   /** A requested IP is of a family the Service does not have. */
   | "FamilyMismatch"
-  /** A requested IP lies outside every pool, or the requested IPs lie in different pools. */
+  /** A requested IP lies outside every pool. */
   | "NotAllowedInConfig"
+  /** The requested IPs lie in different pools (a Service's IPs come from one pool). */
+  | "DifferentPools"
   /** A requested IP ends in .0 or .255 and its pool has avoidBuggyIPs set. */
   | "BuggyIP"
   /** The `metallb.io/address-pool` annotation names a pool that does not exist. */

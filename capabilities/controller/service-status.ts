@@ -26,6 +26,7 @@ export const CONDITION_REASONS: Record<FailureReason, string> = {
   NotEnoughClusterIPs: "NotEnoughClusterIPs",
   FamilyMismatch: "FamilyMismatch",
   NotAllowedInConfig: "RequestedIPNotInAnyPool",
+  DifferentPools: "RequestedIPsInDifferentPools",
   BuggyIP: "BuggyIP",
   UnknownPool: "UnknownPool",
   PoolNotCompatible: "PoolNotCompatible",
