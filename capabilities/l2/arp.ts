@@ -153,7 +153,11 @@ export function encodeGratuitousArpReply(ip: string, ourMac: string): Buffer {
 /* ---------------------------------------------------------------------------------------------- */
 /* The per-frame path: bytes in, bytes out, no text and no allocation.                             */
 
-/** Where the fields of ARP over Ethernet (no VLAN tag) sit in the frame. */
+/**
+ * Where the fields of ARP over Ethernet (no VLAN tag) sit in the frame. Module-local copies: under tsx
+ * an imported binding is a getter call on every use.
+ */
+const AT_ARP = ETHERNET_HEADER_LENGTH;
 const AT_OPERATION = ETHERNET_HEADER_LENGTH + 6;
 const AT_SENDER_MAC = ETHERNET_HEADER_LENGTH + 8;
 const AT_SENDER_IP = ETHERNET_HEADER_LENGTH + 14;
@@ -176,11 +180,11 @@ export const macWords = (mac: Buffer): MacWords => ({ high: mac.readUInt32BE(0),
  * what decodeArpFrame and the responder's checks refuse, in the same order (see the spec's property).
  */
 export function checkArpRequest(frame: Buffer, ourMac: MacWords): MalformedReason | IgnoreReason | undefined {
-  if (frame.length < ETHERNET_HEADER_LENGTH) return "ethernet-truncated";
+  if (frame.length < AT_ARP) return "ethernet-truncated";
   // Trailing bytes are Ethernet padding, so only a minimum length applies.
-  if (frame.length < ETHERNET_HEADER_LENGTH + ARP_LENGTH) return "arp-truncated";
-  if (frame.readUInt16BE(ETHERNET_HEADER_LENGTH) !== ARP_HTYPE_ETHERNET || frame[ETHERNET_HEADER_LENGTH + 4] !== 6) return "arp-unsupported-hardware";
-  if (frame.readUInt16BE(ETHERNET_HEADER_LENGTH + 2) !== 0x0800 || frame[ETHERNET_HEADER_LENGTH + 5] !== 4) return "arp-unsupported-protocol";
+  if (frame.length < AT_ARP + ARP_LENGTH) return "arp-truncated";
+  if (frame.readUInt16BE(AT_ARP) !== ARP_HTYPE_ETHERNET || frame[AT_ARP + 4] !== 6) return "arp-unsupported-hardware";
+  if (frame.readUInt16BE(AT_ARP + 2) !== 0x0800 || frame[AT_ARP + 5] !== 4) return "arp-unsupported-protocol";
   const operation = frame.readUInt16BE(AT_OPERATION);
   if (operation === ARP_REPLY) return "arp-reply";
   if (operation !== ARP_REQUEST) return "arp-bad-operation";

@@ -311,7 +311,7 @@ export const NO_SOURCE_OPTION = -1;
  * (see the spec's property), including the checksum: a frame is never answered unverified.
  */
 export function checkNeighborSolicitation(frame: Buffer): MalformedReason | IgnoreReason | number {
-  if (frame.length < ETHERNET_HEADER_LENGTH) return "ethernet-truncated";
+  if (frame.length < AT_IP) return "ethernet-truncated";
   if (frame.length < AT_ICMP) return "ipv6-truncated";
   if ((frame[AT_IP] ?? 0) >> 4 !== 6) return "ipv6-bad-version";
   const payloadLength = frame.readUInt16BE(AT_IP + 4);

@@ -56,6 +56,16 @@ interface NdpEntry extends Entry {
   readonly words: readonly [number, number, number, number];
 }
 
+/* Module-local copies of the constants the per-frame path reads: under tsx an imported binding is a
+ * getter call on every use. */
+const ETH_HEADER = ETHERNET_HEADER_LENGTH;
+const TYPE_ARP = ETHERTYPE_ARP;
+const TYPE_IPV6 = ETHERTYPE_IPV6;
+const TYPE_VLAN = ETHERTYPE_VLAN;
+const ARP_TARGET_AT = ARP_TARGET_IP_OFFSET;
+const NS_TARGET_AT = NS_TARGET_IP_OFFSET;
+const NO_OPTION = NO_SOURCE_OPTION;
+
 /** Beyond this many remembered IPs per interface the tables start over (owned IPs are far fewer). */
 const MAX_ENTRIES = 4096;
 
@@ -79,7 +89,7 @@ export class InterfaceAnswers {
 
   /** The entry for the ARP target in `frame` when that IP is owned (`ip` text only built on a miss). */
   arpEntry(frame: Buffer, ownership: Ownership): ArpEntry | undefined {
-    const key = frame.readUInt32BE(ARP_TARGET_IP_OFFSET);
+    const key = frame.readUInt32BE(ARP_TARGET_AT);
     const known = this.arp.get(key);
     if (known !== undefined) return known;
     const ip = ipv4FromNumber(key);
@@ -93,21 +103,21 @@ export class InterfaceAnswers {
 
   /** The entry for the NS target in `frame` when that IP is owned. */
   ndpEntry(frame: Buffer, ownership: Ownership): NdpEntry | undefined {
-    const w0 = frame.readUInt32BE(NS_TARGET_IP_OFFSET);
-    const w1 = frame.readUInt32BE(NS_TARGET_IP_OFFSET + 4);
-    const w2 = frame.readUInt32BE(NS_TARGET_IP_OFFSET + 8);
-    const w3 = frame.readUInt32BE(NS_TARGET_IP_OFFSET + 12);
+    const w0 = frame.readUInt32BE(NS_TARGET_AT);
+    const w1 = frame.readUInt32BE(NS_TARGET_AT + 4);
+    const w2 = frame.readUInt32BE(NS_TARGET_AT + 8);
+    const w3 = frame.readUInt32BE(NS_TARGET_AT + 12);
     const bucket = this.ndp.get(w3);
     if (bucket !== undefined) {
       for (const e of bucket) if (e.words[0] === w0 && e.words[1] === w1 && e.words[2] === w2) return e;
     }
-    const ip = ipv6FromBytes(frame, NS_TARGET_IP_OFFSET);
+    const ip = ipv6FromBytes(frame, NS_TARGET_AT);
     if (!ownership.owns(ip)) return undefined;
     if (this.ndpCount >= MAX_ENTRIES) {
       this.ndp.clear();
       this.ndpCount = 0;
     }
-    const template = new AdvertisementTemplate(frame.subarray(NS_TARGET_IP_OFFSET, NS_TARGET_IP_OFFSET + 16), this.macBytes);
+    const template = new AdvertisementTemplate(frame.subarray(NS_TARGET_AT, NS_TARGET_AT + 16), this.macBytes);
     const entry: NdpEntry = { ip, template, words: [w0, w1, w2, w3], ...entryAnswers("ndp", ip, template.frame) };
     const list = this.ndp.get(w3);
     if (list === undefined) this.ndp.set(w3, [entry]);
@@ -144,9 +154,9 @@ function answersFor(iface: InterfaceInfo): InterfaceAnswers {
  * the only allocations are on the first question about an owned IP.
  */
 export function decideAnswer(frame: Buffer, iface: InterfaceInfo, ownership: Ownership, answers: InterfaceAnswers = answersFor(iface)): Decision {
-  if (frame.length < ETHERNET_HEADER_LENGTH) return refusal("ethernet-truncated");
+  if (frame.length < ETH_HEADER) return refusal("ethernet-truncated");
   switch (frame.readUInt16BE(12)) {
-    case ETHERTYPE_ARP: {
+    case TYPE_ARP: {
       const refused = checkArpRequest(frame, answers.mac);
       if (refused !== undefined) return refusal(refused);
       const entry = answers.arpEntry(frame, ownership);
@@ -155,7 +165,7 @@ export function decideAnswer(frame: Buffer, iface: InterfaceInfo, ownership: Own
       entry.template.fill(frame);
       return entry.answer;
     }
-    case ETHERTYPE_IPV6: {
+    case TYPE_IPV6: {
       // DAD probes (refused as "ndp-dad") come from a host about to configure the address; we neither
       // answer nor defend (as MetalLB): a conflicting static address is an operator error better
       // surfaced than fought.
@@ -166,11 +176,11 @@ export function decideAnswer(frame: Buffer, iface: InterfaceInfo, ownership: Own
       if (!ownership.allowedOn(entry.ip, iface.name)) return entry.notAllowed;
       // Multicast solicitations carry the asker's MAC in the option (as MetalLB requires); unicast
       // reachability probes may omit it, and then the frame's source MAC is where the answer goes.
-      if (macAt === NO_SOURCE_OPTION && solicitationIsMulticast(frame)) return { ...ignore("ndp-no-source-option"), ownedIP: entry.ip };
+      if (macAt === NO_OPTION && solicitationIsMulticast(frame)) return { ...ignore("ndp-no-source-option"), ownedIP: entry.ip };
       entry.template.fill(frame, macAt);
       return entry.answer;
     }
-    case ETHERTYPE_VLAN:
+    case TYPE_VLAN:
       return ignore("vlan-tagged");
     default:
       return ignore("not-arp-or-ipv6");
