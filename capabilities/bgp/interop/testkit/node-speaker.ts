@@ -10,6 +10,7 @@
  *   {"op":"withdraw-range","first":"198.18.0.0","count":10000}
  *   {"op":"stats"}   {"op":"stop"}
  * stdout, one event per line: "state <name>", "down <reason>", "bfd <State> diag <n> at <epochMs>",
+ *   "bfd intervals <txMs>/<rxMs>" when a BFD Poll sequence completes,
  *   "update <json>" for each UPDATE received (treatAsWithdraw, nlri prefixes, withdrawn count, attribute names), "stats <json>", "announced <n>", "withdrawn <n>".
  */
 import { createInterface } from "node:readline";
@@ -132,6 +133,8 @@ async function main(): Promise<void> {
     session = new BfdSession({ desiredMinTxMs: b.txMs, requiredMinRxMs: b.rxMs, detectMultiplier: b.multiplier, localDiscriminator: Number(local?.value ?? 1n) }, realClock, p => transport.send(p));
     // The epoch time lets the bench compare it with when it broke the link.
     session.on("state", (to, _from, diag) => print(`bfd ${stateName(to)} diag ${diag} at ${(performance.timeOrigin + performance.now()).toFixed(3)}`));
+    // The end of the Poll sequence that leaves the 1 s start-up floor: the fast intervals are in force.
+    session.on("intervals", i => print(`bfd intervals ${i.desiredMinTxMs}/${i.requiredMinRxMs}`));
     session.start();
     bfd = session;
   }
