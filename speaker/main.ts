@@ -4,7 +4,7 @@
  *
  *   NODE_NAME=node-a npx tsx speaker/main.ts [--ignore-exclude-lb] [--lb-class X] [--metrics-port 7472]
  *
- * Start-up waits for the heartbeat Secret (`memberlist`, as MetalLB's manifests create it), opens
+ * Start-up waits for the heartbeat Secret (`memberlist`, created once by the installer: docs/install.md), opens
  * the L2 and BGP data planes, then runs the speaker pipeline. SIGTERM hands the IPs over, then exits.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
@@ -30,7 +30,12 @@ async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<read
         const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
         if (keys.ok) return keys.keys;
         log(`Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}`);
-      } else log(`waiting for Secret ${namespace}/${HEARTBEAT_SECRET_NAME} (heartbeat key)`);
+      } else {
+        log(
+          `waiting for Secret ${namespace}/${HEARTBEAT_SECRET_NAME} (heartbeat key); create it once with: ` +
+            `kubectl -n ${namespace} create secret generic ${HEARTBEAT_SECRET_NAME} --from-literal=secretkey="$(openssl rand -hex 32)"`,
+        );
+      }
     } catch (e) {
       log(`reading Secret ${namespace}/${HEARTBEAT_SECRET_NAME} failed: ${String(e)}`);
     }
