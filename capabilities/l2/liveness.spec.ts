@@ -81,6 +81,21 @@ describe("Membership", () => {
     expect(m.liveSpeakers()).toEqual(new Set(["a", "b"]));
   });
 
+  it("postpones an expiry once only: under sustained starvation (every timer late) a silent peer is still declared dead", () => {
+    const { clock, m } = membership();
+    m.receive(hb("b", 1));
+    m.receive(hb("c", 1));
+    clock.advance(100);
+    m.receive(hb("b", 2, { sentAtMs: SIM_WALL_START + 100 }));
+    clock.stall(1000);
+    clock.advance(0); // both expiries fire late: postponed
+    expect(m.stalls).toBe(2);
+    clock.stall(1000);
+    clock.advance(0); // the re-checks fire late too: judged anyway, nothing was heard in between
+    expect(m.stalls).toBe(2);
+    expect(m.liveSpeakers()).toEqual(new Set(["a"]));
+  });
+
   it("forgets peers the API no longer lists", () => {
     const { m } = membership();
     m.receive(hb("b", 1));

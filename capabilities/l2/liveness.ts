@@ -31,7 +31,9 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
  * An expiry timer firing this much later than due means our own event loop was stalled (GC, CPU
  * starvation): the peer's heartbeats are probably queued unread in the socket. Judging then would
  * declare every peer dead at once and claim every IP; instead the check is repeated shortly, after
- * the queued datagrams have been read (Node runs I/O callbacks before the next timers).
+ * the queued datagrams have been read (Node runs I/O callbacks before the next timers). Only once:
+ * by the re-check, the socket has been read, so a silent peer is dead however late that timer fires
+ * too (under sustained CPU starvation every timer is late, and re-checking again would never end).
  */
 export const STALL_TOLERANCE_MS = 50;
 const STALL_RECHECK_MS = 100;
@@ -128,17 +130,17 @@ export class Membership {
     return "accepted";
   }
 
-  private expiryTimer(node: string, ms: number): TimerHandle {
+  private expiryTimer(node: string, ms: number, recheck = false): TimerHandle {
     const due = this.clock.now() + ms;
-    return this.clock.setTimeout(() => this.expire(node, this.clock.now() - due), ms);
+    return this.clock.setTimeout(() => this.expire(node, this.clock.now() - due, recheck), ms);
   }
 
-  private expire(node: string, lateMs: number): void {
+  private expire(node: string, lateMs: number, recheck: boolean): void {
     const state = this.peers.get(node);
     if (!state) return;
-    if (lateMs > STALL_TOLERANCE_MS) {
+    if (lateMs > STALL_TOLERANCE_MS && !recheck) {
       this.stalls++;
-      state.expiry = this.expiryTimer(node, STALL_RECHECK_MS);
+      state.expiry = this.expiryTimer(node, STALL_RECHECK_MS, true);
       return;
     }
     this.peers.delete(node);
