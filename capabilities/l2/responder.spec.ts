@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeArpFrame, encodeArpFrame, encodeArpReply, encodeGratuitousArpRequest } from "./arp";
+import { decodeArpFrame, encodeArpFrame, encodeArpReply, encodeGratuitousArpRequest, ipv4ToNumber } from "./arp";
 import { CountingL2Metrics } from "./metrics";
 import { decodeNdpFrame, encodeNeighborAdvertisement, encodeNeighborSolicitation, encodeSolicitedAdvertisement } from "./ndp";
 import { OwnershipTable } from "./ownership";
@@ -171,6 +171,17 @@ describe("decideAnswer's byte-level path", () => {
     own.set("192.0.2.10", []);
     const back = decideAnswer(arpRequest("192.0.2.10"), eth0, own, answers);
     expect(back.kind === "answer" && back.frame.subarray(0, 12).toString("hex")).toBe("0200000000aa020000000001");
+  });
+
+  it("keeps answering correctly when more IPs are asked about than it remembers (the table starts over)", () => {
+    const ips = Array.from({ length: 4200 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
+    const own = owning(...ips.map((ip): [string, string[]] => [ip, []]));
+    const answers = new InterfaceAnswers(eth0);
+    for (const ip of [...ips, ips[0] as string, ips[4199] as string]) {
+      const d = decideAnswer(arpRequest(ip), eth0, own, answers);
+      expect(d.kind === "answer" && d.ip).toBe(ip);
+      expect(d.kind === "answer" && d.frame.readUInt32BE(28)).toBe(ipv4ToNumber(ip));
+    }
   });
 
   it("answers a multicast NS with the exact advertisement bytes", () => {
