@@ -118,6 +118,12 @@ export class BgpSession extends EventEmitter<SessionEvents> {
    * prefix in both ends withdrawn; across calls the later call wins.
    */
   change(batch: RouteChangeBatch): void {
+    if (this.state !== "Established") {
+      // Nothing to send yet: coming up sends the whole Adj-RIB-Out.
+      for (const r of batch.advertise ?? []) this.ribOut.set(prefixId(r.prefix), r);
+      for (const p of batch.withdraw ?? []) this.ribOut.delete(prefixId(p));
+      return;
+    }
     let pending = this.pending;
     if (!pending) {
       this.pending = pending = { announce: [], withdraw: [] };

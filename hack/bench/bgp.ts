@@ -50,8 +50,16 @@ const offset = (first: string, n: number) => formatIP({ family: "IPv4", value: (
 /** The number at the end of the next stdout line matching `prefix` (NaN if none comes). Call it
  * before causing the line, so it cannot be missed. */
 function timeOf(p: Spawned, prefix: string): Promise<number> {
-  return p.waitForNewLine(new RegExp(`^${prefix}`), STEP_TIMEOUT_MS).then(line => Number(line.split(" ").pop()), () => NaN);
+  return lineOf(p, prefix).then(line => Number(line.split(" ").pop()));
 }
+
+/** The next stdout line matching `prefix` ("" if none comes). */
+function lineOf(p: Spawned, prefix: string): Promise<string> {
+  return p.waitForNewLine(new RegExp(`^${prefix}`), STEP_TIMEOUT_MS).catch(() => "");
+}
+
+/** The node process's CPU time in a line with "cpu <ms>" (NaN if none). */
+const cpuIn = (line: string): number => Number(/ cpu ([\d.]+)/.exec(line)?.[1] ?? NaN);
 
 interface Step {
   /** From the command to the UPDATE that completes BIRD's count on the back session. */
@@ -62,16 +70,17 @@ interface Step {
 
 /** Watches for BIRD to hold `watch` prefixes, then runs `action` (which starts the change) and times
  * it from then, and from `start` if given (a later event, e.g. the SYN). */
-async function measured(node: Spawned, watch: number, action: () => Promise<unknown> | void, start?: Promise<number>): Promise<Step & { fromStartMs: number; end: number }> {
-  const watching = timeOf(node, `watching ${watch}`);
+async function measured(node: Spawned, watch: number, action: () => Promise<unknown> | void, start?: Promise<number>): Promise<Step & { fromStartMs: number; end: number; nodeCpuMs: number }> {
+  const watching = lineOf(node, `watching ${watch} `);
   node.send(JSON.stringify({ op: "watch", count: watch }));
   // The listener must be watching before the advertiser acts.
-  await watching;
-  const [first, done] = [timeOf(node, "first"), timeOf(node, `reached ${watch} `)];
+  const cpuBefore = cpuIn(await watching);
+  const [first, done] = [timeOf(node, "first"), lineOf(node, `reached ${watch} `)];
   const t0 = epoch();
   await action();
-  const end = await done;
-  return { ms: end - t0, fromFirstMs: end - (await first), fromStartMs: start ? end - (await start) : NaN, end };
+  const doneLine = await done;
+  const end = Number(doneLine.split(" ").pop());
+  return { ms: end - t0, fromFirstMs: end - (await first), fromStartMs: start ? end - (await start) : NaN, end, nodeCpuMs: cpuIn(doneLine) - cpuBefore };
 }
 
 /** tcpdump in the router namespace, printing each SYN (not SYN-ACK) to BIRD's port with an epoch time. */
@@ -117,14 +126,19 @@ async function bgpPart(): Promise<Record<string, number>> {
     r.ours_from_command_ms = initial.ms;
     r.ours_from_first_update_ms = initial.fromFirstMs;
     r.ours_syn_to_established_ms = (await established) - (await ourSyn);
+    r.ours_node_cpu_ms = initial.nodeCpuMs;
     const second = offset(FIRST, PREFIXES);
     // Where churn time goes: until our UPDATEs are written (sent), and from BIRD's first UPDATE on.
+    // And how much CPU the node process spent: writing (ours) and everything until BIRD's last UPDATE is
+    // decoded (ours and the listener): the part of the figures that does not grow with the machine's load.
     const churn = async (watch: number, command: object, name: string) => {
-      const sent = timeOf(node, "sent ours");
+      const [mark, sent, reached] = [lineOf(node, "mark"), lineOf(node, "sent ours"), lineOf(node, `reached ${watch} `)];
       const step = await measured(node, watch, () => send(command));
       r[`${name}_ms`] = step.ms;
-      r[`${name}_written_ms`] = (await sent) - (step.end - step.ms);
+      r[`${name}_written_ms`] = Number((await sent).split(" ").pop()) - (step.end - step.ms);
       r[`${name}_from_first_update_ms`] = step.fromFirstMs;
+      r[`${name}_write_cpu_ms`] = cpuIn(await sent) - cpuIn(await mark);
+      r[`${name}_node_cpu_ms`] = cpuIn(await reached) - cpuIn(await mark);
     };
     await churn(2 * PREFIXES, { op: "announce-range", first: second, count: PREFIXES, nextHop: ourNode.ipv4 }, "churn_add");
     await churn(PREFIXES, { op: "withdraw-range", first: second, count: PREFIXES }, "churn_withdraw");
@@ -180,6 +194,8 @@ async function gobgpPhase(node: Spawned, ourNode: Host, gobgpNode: Host, second:
     const gInitial = await measured(node, PREFIXES, () => gobgp.gobgp("neighbor", "add", ROUTER_IPV4, "as", String(ROUTER_AS)), synFrom(gobgpNode.ipv4));
     r.gobgp_ms = gInitial.fromStartMs;
     r.gobgp_from_command_ms = gInitial.ms;
+    // The node process only listens here: its CPU for the same 10,000 arriving from BIRD.
+    r.gobgp_node_cpu_ms = gInitial.nodeCpuMs;
     r.gobgp_from_first_update_ms = gInitial.fromFirstMs;
     r.gobgp_churn_add_ms = (await measured(node, 2 * PREFIXES, () => send({ op: "announce-range", to: "feeder", first: second, count: PREFIXES, nextHop: ourNode.ipv4 }))).ms;
     r.gobgp_churn_withdraw_ms = (await measured(node, PREFIXES, () => send({ op: "withdraw-range", to: "feeder", first: second, count: PREFIXES }))).ms;

@@ -13,11 +13,12 @@
  *   {"op":"start","to":S,"first":A,"count":N,"nextHop":H}   (puts the routes in S's table, then starts S)
  *   {"op":"announce-range","to":S,...}  {"op":"withdraw-range","to":S,"first":A,"count":N}
  *   {"op":"latency","first":A,"samples":N,"nextHop":H}  {"op":"stop","to":S}
- * stdout: "listening", "<name> <State> <epochMs>" on every state change, "watching <N>", "mark <epochMs>" (just before a
- *   start/announce/withdraw), "sent <name> <epochMs>" (the UPDATEs of an announce/withdraw are written),
- *   "first <epochMs>" (first UPDATE on the back session after a watch), "reached <N> <epochMs>",
+ * stdout: "listening", "<name> <State> <epochMs>" on every state change, "watching <N> cpu <ms>", "mark cpu <ms> <epochMs>" (just
+ *   before a start/announce/withdraw), "sent <name> cpu <ms> <epochMs>" (the UPDATEs of an announce/withdraw are written),
+ *   "first <epochMs>" (first UPDATE on the back session after a watch), "reached <N> cpu <ms> <epochMs>",
  *   "latency <json ms[]>".
- * Times are epoch milliseconds with sub-millisecond precision, comparable with the bench process.
+ * Times are epoch milliseconds with sub-millisecond precision, comparable with the bench process; cpu is the
+ * process's CPU time so far (user + system), so differences are this process's work whatever the load.
  * BENCH_TRACE=1 adds "trace ..." lines (each UPDATE the back session gets, each table written).
  * With BENCH_CPU_PROFILE=FILE in the environment it records a CPU profile (open it in Chrome's DevTools)
  * and writes it on SIGTERM (Node does not take --cpu-prof through NODE_OPTIONS).
@@ -57,6 +58,11 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 const idOf = (a: string) => Number((parseIP(a) as IPAddress).value);
 /** BENCH_TRACE=1: a "trace" line per UPDATE the back session receives, and when tables are written. */
 const trace = process.env.BENCH_TRACE === "1";
+/** CPU time this process has used (user + system), for figures that do not depend on the machine's load. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return ((u.user + u.system) / 1000).toFixed(1);
+};
 
 function dialingSession(name: Target, peer: string, local: string, myAsn: number, peerAsn: number): BgpSession {
   const s = new BgpSession({
@@ -121,7 +127,7 @@ function onUpdate(u: UpdateMessage, treatAsWithdraw: boolean): void {
   }
   if (trace) print(`trace back +${u.nlri.length} -${u.withdrawn.length} held ${held.size} ${epoch().toFixed(3)}`);
   if (target !== undefined && held.size === target) {
-    print(`reached ${target} ${epoch().toFixed(3)}`);
+    print(`reached ${target} cpu ${cpuMs()} ${epoch().toFixed(3)}`);
     target = undefined;
   }
 }
@@ -162,32 +168,32 @@ function handle(c: Command): void {
     case "watch":
       target = c.count;
       sawFirst = false;
-      print(`watching ${c.count}`);
-      if (held.size === c.count) print(`reached ${c.count} ${epoch().toFixed(3)}`);
+      print(`watching ${c.count} cpu ${cpuMs()}`);
+      if (held.size === c.count) print(`reached ${c.count} cpu ${cpuMs()} ${epoch().toFixed(3)}`);
       break;
     case "feeder":
       sessions.set("feeder", { session: dialingSession("feeder", c.peer, c.local, c.myAsn, c.peerAsn), asn: c.myAsn });
       break;
     case "start": {
       const { session, asn } = sessionOf(c.to);
-      print(`mark ${epoch().toFixed(3)}`);
+      print(`mark cpu ${cpuMs()} ${epoch().toFixed(3)}`);
       session.advertise(routes(asn, c.first, c.count, c.nextHop));
       session.start();
       break;
     }
     case "announce-range": {
       const { session, asn } = sessionOf(c.to);
-      print(`mark ${epoch().toFixed(3)}`);
+      print(`mark cpu ${cpuMs()} ${epoch().toFixed(3)}`);
       session.advertise(routes(asn, c.first, c.count, c.nextHop));
       // Queued after the session's flush: runs once the UPDATEs are written.
-      queueMicrotask(() => print(`sent ${c.to ?? "ours"} ${epoch().toFixed(3)}`));
+      queueMicrotask(() => print(`sent ${c.to ?? "ours"} cpu ${cpuMs()} ${epoch().toFixed(3)}`));
       break;
     }
     case "withdraw-range": {
       const { session } = sessionOf(c.to);
-      print(`mark ${epoch().toFixed(3)}`);
+      print(`mark cpu ${cpuMs()} ${epoch().toFixed(3)}`);
       session.withdraw(hosts(c.first, c.count));
-      queueMicrotask(() => print(`sent ${c.to ?? "ours"} ${epoch().toFixed(3)}`));
+      queueMicrotask(() => print(`sent ${c.to ?? "ours"} cpu ${cpuMs()} ${epoch().toFixed(3)}`));
       break;
     }
     case "latency":
