@@ -18,7 +18,15 @@
  * complete before BIRD is added as a neighbor; `gobgp mrt inject` kept only part of each file and
  * `global rib add` costs one process per prefix).
  *
+ * Also reported, to see where time goes: *_from_first_update_ms (from BIRD's first UPDATE to the
+ * listener), ours_syn_to_established_ms (the handshake, paced by BIRD), churn_*_written_ms (until our
+ * UPDATEs are written), and the node process's CPU time (*_cpu_ms: ours and the listener share that
+ * process; gobgp_node_cpu_ms is the listener alone), which unlike wall time does not grow with the
+ * number of other processes waiting for the machine's cores.
+ *
  *   npx tsx hack/bench/bgp.ts [prefixes]
+ *   BENCH_TRACE=1 BENCH_TRACE_FILE=/tmp/trace.txt ...   also writes the node process's timeline
+ *   BENCH_CPU_PROFILE=/tmp/node.cpuprofile ...          and a CPU profile of it
  * Last line: one JSON object with the figures.
  */
 import { writeFileSync } from "node:fs";
