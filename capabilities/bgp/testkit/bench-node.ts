@@ -15,7 +15,7 @@
  *   {"op":"latency","first":A,"samples":N,"nextHop":H}  {"op":"stop","to":S}
  * stdout: "listening", "<name> <State> <epochMs>" on every state change, "watching <N> cpu <ms>", "mark cpu <ms> <epochMs>" (just
  *   before a start/announce/withdraw), "sent <name> cpu <ms> <epochMs>" (the UPDATEs of an announce/withdraw are written),
- *   "first <epochMs>" (first UPDATE on the back session after a watch), "reached <N> cpu <ms> <epochMs>",
+ *   "first <epochMs>" (first non-empty UPDATE on the back session after a watch), "reached <N> cpu <ms> <epochMs>",
  *   "latency <json ms[]>".
  * Times are epoch milliseconds with sub-millisecond precision, comparable with the bench process; cpu is the
  * process's CPU time so far (user + system), so differences are this process's work whatever the load.
@@ -113,7 +113,9 @@ let sawFirst = true;
 const awaited = new Map<PrefixKey, () => void>();
 
 function onUpdate(u: UpdateMessage, treatAsWithdraw: boolean): void {
-  if (!sawFirst) {
+  const empty = u.nlri.length + u.withdrawn.length + (u.attributes.mpReach?.nlri.length ?? 0) + (u.attributes.mpUnreach?.withdrawn.length ?? 0) === 0;
+  // An empty UPDATE (BIRD's End-of-RIB when a session comes up) is not the first of a table.
+  if (!sawFirst && !empty) {
     sawFirst = true;
     print(`first ${epoch().toFixed(3)}`);
   }
