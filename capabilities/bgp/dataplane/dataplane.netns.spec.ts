@@ -12,6 +12,7 @@ import { Bed, ROUTER_IPV4, type Host, type Spawned } from "../../../hack/netns";
 import type { BGPRoute } from "../../announce/desired";
 import type { BGPPeer } from "../../config/types";
 import { eventually, scratchDir } from "../interop/routers/poll";
+import { listeningRouteMonitor } from "../../../hack/netns/route-monitor";
 import type { PeerSessionStatus } from "./peer-session";
 import type { AgentConfig } from "./testkit/agent";
 
@@ -119,10 +120,7 @@ describe("BGP data plane against BIRD (TCP MD5, TTL 1)", () => {
   });
 
   it("gets a route into the router's kernel quickly after setAnnouncements (measured)", async () => {
-    const monitor = bed.router.spawn(["ip", "-ts", "monitor", "route"]);
-    // ip monitor prints nothing until something changes: give it a moment to subscribe, checked by a route of our own.
-    await bed.router.ip(["route add 203.0.113.0/24 dev br0"]);
-    await monitor.waitForLine(/203\.0\.113\.0\/24/);
+    const monitor = await listeningRouteMonitor(bed.router);
     const delays: number[] = [];
     for (let i = 1; i <= 20; i++) {
       const ip = `198.51.100.${100 + i}`;
