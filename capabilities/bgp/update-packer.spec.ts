@@ -140,4 +140,30 @@ describe("packUpdates", () => {
       { numRuns: 60 },
     );
   });
+
+  it("keys prefixes so that two keys are equal exactly when the prefixes are (property)", () => {
+    const arbCidr = fc.oneof(
+      fc.record({ v: fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }), len: fc.integer({ min: 0, max: 32 }) }).map(
+        ({ v, len }): Cidr => ({ family: "IPv4", base: v & ~((1n << BigInt(32 - len)) - 1n), prefix: len }),
+      ),
+      fc.record({ v: fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }), len: fc.integer({ min: 0, max: 128 }) }).map(
+        ({ v, len }): Cidr => ({ family: "IPv6", base: v & ~((1n << BigInt(128 - len)) - 1n), prefix: len }),
+      ),
+    );
+    fc.assert(
+      fc.property(arbCidr, arbCidr, (a, b) => {
+        const same = a.family === b.family && a.base === b.base && a.prefix === b.prefix;
+        expect(prefixId(a) === prefixId(b)).toBe(same);
+        expect(prefixId(a)).toBe(prefixId({ ...a }));
+      }),
+      { numRuns: 2000 },
+    );
+    // Host routes at both ends of the space, and a /31 that shares its address with a /32.
+    expect([prefixId(cidr("0.0.0.0/32")), prefixId(cidr("255.255.255.255/32")), prefixId(cidr("198.51.100.6/31")), prefixId(cidr("198.51.100.6/32"))]).toEqual([
+      0,
+      -1,
+      0xc6336406 * 64 + 31 + 2 ** 40,
+      0xc6336406 | 0,
+    ]);
+  });
 });
