@@ -9,6 +9,7 @@
  */
 import type { AnnouncedService } from "../capabilities/l2/announcements";
 import type { IPStatus, L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
+import { heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
 import type { HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
 import type { L2DataPlane, L2DataPlaneEvent } from "./data-plane";
 
@@ -49,11 +50,10 @@ export function statusEvents(
   return out;
 }
 
-/** Wraps a running data plane; heartbeat keys are fixed at its start, so a changed Secret is only logged. */
+/** Wraps a running data plane; a changed heartbeat Secret is handed to its key ring (rotation: ADR 0002 §2a). */
 export function adaptL2DataPlane(plane: RealL2DataPlane, log: (message: string) => void = () => {}): L2DataPlane {
   let services: readonly AnnouncedService[] = [];
   let last: readonly IPStatus[] = [];
-  let secretSeen: string | undefined;
   const listeners = new Set<(e: L2DataPlaneEvent) => void>();
   const unsubscribe = plane.onStatus(status => {
     const events = statusEvents(last, status, services);
@@ -69,9 +69,10 @@ export function adaptL2DataPlane(plane: RealL2DataPlane, log: (message: string) 
       plane.setPeers(peers.map(p => ({ node: p.node, address: p.address })));
     },
     setHeartbeatSecret(secret) {
-      const text = JSON.stringify(secret?.data ?? null);
-      if (secretSeen !== undefined && text !== secretSeen) log("heartbeat Secret changed: restart the speaker to use the new key");
-      secretSeen = text;
+      if (!secret) return; // A deleted Secret leaves the keys in use: heartbeats must not stop.
+      const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
+      if (!keys.ok) return void log(`heartbeat Secret: ${keys.message}; keeping the keys in use`);
+      plane.setHeartbeatKeys(keys.keys);
     },
     async beginHandover() {
       await plane.beginHandover();
