@@ -9,7 +9,7 @@
  * and feed it services and peers. Nothing here throws on a received frame or datagram.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { ETH_P_ARP, ETH_P_IPV6, ndpFilter, ICMPV6_NEIGHBOR_SOLICITATION } from "../../../native/bpf";
+import { ETH_P_ARP, ETH_P_IPV6 } from "../../../native/bpf";
 import { PacketSocket } from "../../../native/index";
 import { Announcer } from "../announcer";
 import type { AnnouncedService } from "../announcements";
@@ -22,7 +22,7 @@ import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "../heartbeat-udp"
 import { Membership, type PartitionPolicy } from "../liveness";
 import { CountingL2Metrics, type L2Metrics } from "../metrics";
 import { OwnershipTable } from "../ownership";
-import { ownedArpFilter } from "./arp-filter";
+import { ownedArpFilter, ownedNdpFilter } from "./arp-filter";
 import { InterfaceWatcher, usableInterfaces, type LinkSnapshot, type UsableInterface } from "./interfaces";
 import { InterfacePorts, type OpenSocket } from "./ports";
 import { announcementStatus, type IPStatus } from "./status";
@@ -96,7 +96,7 @@ export interface L2DataPlane {
 export const openNativeSocket: OpenSocket = (ifname, protocol) =>
   protocol === "arp"
     ? PacketSocket.open(ifname, ETH_P_ARP, ownedArpFilter([]))
-    : PacketSocket.open(ifname, ETH_P_IPV6, ndpFilter([ICMPV6_NEIGHBOR_SOLICITATION]));
+    : PacketSocket.open(ifname, ETH_P_IPV6, ownedNdpFilter([]));
 
 /** An OwnershipTable that tells the data plane about every change (memberships, status). */
 class ObservedOwnership extends OwnershipTable {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BpfInsn } from "../../../native/bpf";
-import { ownedArpFilter } from "./arp-filter";
+import { ownedArpFilter, ownedNdpFilter } from "./arp-filter";
 import { encodeArpFrame } from "../arp";
 import { BROADCAST_MAC, ZERO_MAC } from "../ethernet";
 import { CountingL2Metrics } from "../metrics";
@@ -130,6 +130,19 @@ describe("InterfacePorts", () => {
     t.ports.syncOwned();
     // Every owned IPv4 address, even one not allowed on the interface: the responder counts those.
     expect(t.sock("eth1", "arp").filters).toEqual([ownedArpFilter([]), ownedArpFilter(["192.0.2.100"])]);
+  });
+
+  it("narrows each IPv6 socket's kernel filter to Neighbor Solicitations for the owned IPv6 addresses, only when they change", () => {
+    const t = setup();
+    t.ports.sync([eth0]);
+    expect(t.sock("eth0", "ndp").filters).toEqual([ownedNdpFilter([])]);
+    t.ownership.set("2001:db8::100", []);
+    t.ownership.set("192.0.2.100", []);
+    t.ports.syncOwned();
+    t.ports.syncOwned();
+    t.ownership.set("2001:db8::7", []);
+    t.ports.syncOwned();
+    expect(t.sock("eth0", "ndp").filters).toEqual([ownedNdpFilter([]), ownedNdpFilter(["2001:db8::100"]), ownedNdpFilter(["2001:db8::100", "2001:db8::7"])]);
   });
 
   it("answers a Neighbor Solicitation for an owned IPv6 address", () => {

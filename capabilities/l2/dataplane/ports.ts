@@ -14,7 +14,7 @@ import type { OwnershipTable } from "../ownership";
 import { Responder, type Decision, type ResponderInterface } from "../responder";
 import type { UsableInterface } from "./interfaces";
 import type { BpfInsn } from "../../../native/bpf";
-import { ownedArpFilter } from "./arp-filter";
+import { ownedArpFilter, ownedNdpFilter } from "./arp-filter";
 import { SafePacketConn, type ConnErrorKind, type FrameSocket } from "./socket-conn";
 
 export type PortProtocol = "arp" | "ndp";
@@ -38,7 +38,7 @@ export interface PortEvents {
 interface Port {
   readonly iface: UsableInterface;
   readonly arp: { conn: SafePacketConn; socket: MembershipSocket; filterKey: string | undefined } | undefined;
-  readonly ndp: { conn: SafePacketConn; socket: MembershipSocket; groups: Set<string> } | undefined;
+  readonly ndp: { conn: SafePacketConn; socket: MembershipSocket; groups: Set<string>; filterKey: string | undefined } | undefined;
   readonly responder: Responder;
 }
 
@@ -94,7 +94,7 @@ export class InterfacePorts {
     this.ports.set(iface.name, {
       iface,
       arp: arp ? { ...arp, filterKey: undefined } : undefined,
-      ndp: ndp ? { ...ndp, groups: new Set() } : undefined,
+      ndp: ndp ? { ...ndp, groups: new Set(), filterKey: undefined } : undefined,
       responder,
     });
   }
@@ -109,12 +109,15 @@ export class InterfacePorts {
   }
 
   /**
-   * Follows the owned IPs: each ARP socket's kernel filter passes only requests for them
-   * (arp-filter.ts), and each IPv6 socket joins exactly their solicited-node groups.
+   * Follows the owned IPs: each socket's kernel filter passes only ARP requests / Neighbor
+   * Solicitations for them (arp-filter.ts), and each IPv6 socket joins exactly their solicited-node groups.
    */
   syncOwned(): void {
-    const ownedV4 = this.ownership.ips().filter(ip => !ip.includes(":")).sort();
+    const owned = this.ownership.ips();
+    const ownedV4 = owned.filter(ip => !ip.includes(":")).sort();
+    const ownedV6 = owned.filter(ip => ip.includes(":")).sort();
     const filterKey = ownedV4.join(",");
+    const ndpFilterKey = ownedV6.join(",");
     for (const [name, port] of this.ports) {
       if (port.arp && port.arp.filterKey !== filterKey) {
         try {
@@ -125,6 +128,14 @@ export class InterfacePorts {
         }
       }
       if (!port.ndp) continue;
+      if (port.ndp.filterKey !== ndpFilterKey) {
+        try {
+          port.ndp.socket.setFilter(ownedNdpFilter(ownedV6));
+          port.ndp.filterKey = ndpFilterKey;
+        } catch (error) {
+          this.events.onConnError?.(name, "ndp", "send", error instanceof Error ? error : new Error(String(error)));
+        }
+      }
       const want = this.ownership.solicitedNodeMacs(name);
       const { socket, groups } = port.ndp;
       for (const mac of [...groups]) {
