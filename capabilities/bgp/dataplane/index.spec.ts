@@ -10,6 +10,7 @@ import type { BFDProfile, BGPPeer, Config } from "../../config/types";
 import { FakeClock } from "../../l2/clock";
 import { BfdSession } from "../../bfd/session";
 import type { BfdTransport } from "../../bfd/udp";
+import type { BfdPath } from "./bfd-udp";
 import { formatCidr, formatIP } from "../../net/ip";
 import type { UpdateMessage } from "../codec/update";
 import { startBgpDataPlane, type PeerSessionStatus } from "./index";
@@ -203,12 +204,14 @@ describe("BGP data plane with BFD (in memory)", () => {
       s.start();
       return s;
     };
-    const openBfd = async (_local: string, _peer: string, onPacket: (p: Buffer) => void): Promise<BfdTransport> => {
+    const paths: (BfdPath | undefined)[] = [];
+    const openBfd = async (_local: string, _peer: string, onPacket: (p: Buffer) => void, path?: BfdPath): Promise<BfdTransport> => {
+      paths.push(path);
       toNode = onPacket;
       router = make();
       return { send: p => router?.receive(p), close: () => (toNode = undefined) };
     };
-    return { openBfd, router: () => router as BfdSession, restart: () => (router = make()) };
+    return { openBfd, paths, router: () => router as BfdSession, restart: () => (router = make()) };
   }
 
   it("takes the BGP session down at once when BFD goes down, and brings it back when BFD is up again", async () => {
@@ -250,6 +253,21 @@ describe("BGP data plane with BFD (in memory)", () => {
     expect(text).toMatch(/metallb_bfd_control_packet_input\{peer="192.0.2.1",vrf="default"\} [1-9]/);
     expect(text).toMatch(/metallb_bfd_control_packet_output\{peer="192.0.2.1",vrf="default"\} [1-9]/);
     dp.stop();
+  });
+
+  it("opens single-hop BFD for a directly connected peer and multihop BFD (RFC 5883) with the profile's minimumTtl for an eBGP multihop peer", async () => {
+    for (const [over, profile, want] of [
+      [{}, fast, { multihop: false }],
+      [{ ebgpMultiHop: true }, { ...fast, minimumTtl: 250 }, { multihop: true, minimumTtl: 250 }],
+    ] as const) {
+      const clock = new FakeClock();
+      const bfd = bfdRouter(clock);
+      const { routers, dp } = setup([{ ...A, ...over, bfdProfile: "fast" }], [profile], { openBfd: bfd.openBfd }, clock);
+      await routers.latest("a").established;
+      await new Promise(r => setImmediate(r));
+      expect(bfd.paths).toEqual([want]);
+      dp.stop();
+    }
   });
 
   it("replaces only the BFD session when the BFDProfile changes, keeping the BGP connection", async () => {

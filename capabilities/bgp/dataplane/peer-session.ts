@@ -222,10 +222,14 @@ export class PeerSession {
         transport?.close();
       },
     };
+    const path = {
+      multihop: this.desired.bgp.bfdMultihop,
+      ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}),
+    };
     this.deps.openBfd(local, peer, packet => {
       counters.controlPacketInput++;
       session.receive(packet);
-    }).then(
+    }, path).then(
       opened => {
         if (closed) {
           opened.close();

@@ -20,6 +20,7 @@ const spec = (over: Partial<BgpSessionSpec> = {}): BgpSessionSpec => ({
   md5Key: undefined,
   ttl: 1,
   gracefulRestart: false,
+  bfdMultihop: false,
   ...over,
 });
 const route = (prefix: string, over: Partial<BGPRoute> = {}): BGPRoute => ({ prefix, localPref: 0, communities: [], peers: ["tor"], ...over });

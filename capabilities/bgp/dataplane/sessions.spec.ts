@@ -41,6 +41,7 @@ describe("desiredSession", () => {
         md5Key: undefined,
         ttl: 1,
         gracefulRestart: false,
+        bfdMultihop: false,
       },
       bfd: undefined,
       problem: undefined,
@@ -50,6 +51,8 @@ describe("desiredSession", () => {
   const cases: [string, Partial<BGPPeer>, (d: DesiredSession) => unknown, unknown][] = [
     ["ebgpMultiHop: TTL 255", { ebgpMultiHop: true }, d => d.bgp.ttl, 255],
     ["iBGP: TTL 255", { peerASN: 64512 }, d => d.bgp.ttl, 255],
+    ["ebgpMultiHop: multihop BFD (RFC 5883)", { ebgpMultiHop: true }, d => d.bgp.bfdMultihop, true],
+    ["iBGP: single-hop BFD", { peerASN: 64512 }, d => d.bgp.bfdMultihop, false],
     ["password: the MD5 key", { password: "s3cret" }, d => d.bgp.md5Key, "s3cret"],
     ["empty password: no key", { password: "" }, d => d.bgp.md5Key, undefined],
     ["routerID given", { routerID: "203.0.113.9" }, d => d.bgp.routerId, v4("203.0.113.9")],

@@ -38,6 +38,8 @@ export interface BgpSessionSpec {
   /** Outgoing TTL of the TCP connection: 1 for a directly connected eBGP peer, 255 otherwise. */
   readonly ttl: number;
   readonly gracefulRestart: boolean;
+  /** BFD over RFC 5883 (port 4784, TTL checked against the profile's minimumTtl): an eBGP multihop peer. */
+  readonly bfdMultihop: boolean;
 }
 
 export interface DesiredSession {
@@ -112,6 +114,7 @@ export function desiredSession(peer: BGPPeer, bfdProfiles: ReadonlyMap<string, B
       md5Key: peer.password !== undefined && peer.password !== "" ? peer.password : undefined,
       ttl: external && !peer.ebgpMultiHop ? 1 : 255,
       gracefulRestart: peer.enableGracefulRestart,
+      bfdMultihop: external && peer.ebgpMultiHop,
     },
     bfd,
     problem: problems.length > 0 ? problems.join("; ") : undefined,
