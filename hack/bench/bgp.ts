@@ -228,8 +228,9 @@ async function bfdPart(): Promise<Record<string, number>> {
     const speaker = NodeSpeaker.start(host, { peer: ROUTER_IPV4, local: host.ipv4, myAsn: OURS_AS, peerAsn: ROUTER_AS, bfd: { txMs: 100, rxMs: 100, multiplier: 3 } });
     await speaker.process.waitForLine("bfd Up", 30_000);
     await eventually(async () => ((await frr.bfdPeers()).get(host.ipv4) === "up" ? true : undefined), "FRR's BFD to be up", { timeoutMs: 15_000 });
-    // Let both Poll sequences finish so the 100 ms intervals (not the 1 s start-up floor) are in force.
-    await new Promise(res => setTimeout(res, 2_000));
+    // Our Poll sequence finished: the 100 ms intervals (not the 1 s start-up floor) are in force. FRR's own
+    // Poll is answered by our Final at once, so it has finished by then as well.
+    await speaker.process.waitForLine(/^bfd intervals 100\/100$/, 10_000);
     const oursDown = speaker.process.waitForNewLine(/^bfd Down diag 1 /, 10_000).catch(() => "NaN");
     const t0 = epoch();
     await bed.router.linkSet(host.bridgePort, "down");
