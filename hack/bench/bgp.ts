@@ -36,6 +36,7 @@ import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
 import { GobgpRouter } from "../../capabilities/bgp/interop/routers/gobgp";
 import { eventually } from "../../capabilities/bgp/interop/routers/poll";
 import { NodeSpeaker } from "../../capabilities/bgp/interop/testkit/speakers";
+import type { BenchListenerConfig } from "../../capabilities/bgp/testkit/bench-listener";
 import type { BenchNodeConfig } from "../../capabilities/bgp/testkit/bench-node";
 import { parseIP, formatIP, type IPAddress } from "../../capabilities/net/ip";
 
@@ -76,19 +77,26 @@ interface Step {
   readonly fromFirstMs: number;
 }
 
-/** Watches for BIRD to hold `watch` prefixes, then runs `action` (which starts the change) and times
- * it from then, and from `start` if given (a later event, e.g. the SYN). */
-async function measured(node: Spawned, watch: number, action: () => Promise<unknown> | void, start?: Promise<number>): Promise<Step & { fromStartMs: number; end: number; nodeCpuMs: number }> {
-  const watching = lineOf(node, `watching ${watch} `);
-  node.send(JSON.stringify({ op: "watch", count: watch }));
+/** Has the listener watch for BIRD to hold `watch` prefixes, then runs `action` (which starts the
+ * change) and times it from then, and from `start` if given (a later event, e.g. the SYN). */
+async function measured(listener: Spawned, watch: number, action: () => Promise<unknown> | void, start?: Promise<number>): Promise<Step & { fromStartMs: number; end: number; listenerCpuMs: number }> {
+  const watching = lineOf(listener, `watching ${watch} `);
+  listener.send(JSON.stringify({ op: "watch", count: watch }));
   // The listener must be watching before the advertiser acts.
   const cpuBefore = cpuIn(await watching);
-  const [first, done] = [timeOf(node, "first"), lineOf(node, `reached ${watch} `)];
+  const [first, done] = [timeOf(listener, "first"), lineOf(listener, `reached ${watch} `)];
   const t0 = epoch();
   await action();
   const doneLine = await done;
   const end = Number(doneLine.split(" ").pop());
-  return { ms: end - t0, fromFirstMs: end - (await first), fromStartMs: start ? end - (await start) : NaN, end, nodeCpuMs: cpuIn(doneLine) - cpuBefore };
+  return { ms: end - t0, fromFirstMs: end - (await first), fromStartMs: start ? end - (await start) : NaN, end, listenerCpuMs: cpuIn(doneLine) - cpuBefore };
+}
+
+/** The CPU time the process has used so far, as it reports it. */
+async function cpuOf(p: Spawned): Promise<number> {
+  const line = lineOf(p, "cpu ");
+  p.send(JSON.stringify({ op: "cpu" }));
+  return Number((await line).split(" ").pop());
 }
 
 /** tcpdump in the router namespace, printing each SYN (not SYN-ACK) to BIRD's port with an epoch time. */
@@ -109,9 +117,11 @@ async function bgpPart(): Promise<Record<string, number>> {
   try {
     const [ourNode, gobgpNode] = bed.nodes as [Host, Host];
     await ourNode.ns.ip([`addr add ${BACK_ADDRESS}/24 dev eth0`]);
-    const nodeConfig: BenchNodeConfig = { router: ROUTER_IPV4, local: ourNode.ipv4, myAsn: OURS_AS, routerAsn: ROUTER_AS, backAddress: BACK_ADDRESS, backAsn: BACK_AS };
+    const listenerConfig: BenchListenerConfig = { address: BACK_ADDRESS, asn: BACK_AS, routerAsn: ROUTER_AS };
+    const listener = ourNode.ns.runNode("capabilities/bgp/testkit/bench-listener.ts", [JSON.stringify(listenerConfig)]);
+    const nodeConfig: BenchNodeConfig = { router: ROUTER_IPV4, local: ourNode.ipv4, myAsn: OURS_AS, routerAsn: ROUTER_AS };
     const node = ourNode.ns.runNode("capabilities/bgp/testkit/bench-node.ts", [JSON.stringify(nodeConfig)]);
-    await node.waitForLine("listening", 30_000);
+    await Promise.all([listener.waitForLine("listening", 30_000), node.waitForLine("ready", 30_000)]);
     const bird = await BirdRouter.start(bed.router, {
       routerId: ROUTER_IPV4,
       kernel: false,
@@ -121,7 +131,7 @@ async function bgpPart(): Promise<Record<string, number>> {
         { name: "back", address: BACK_ADDRESS, localAs: ROUTER_AS, remoteAs: BACK_AS, passive: false, exportAll: true },
       ],
     });
-    await node.waitForLine(/^back Established/, 30_000);
+    await listener.waitForLine(/^back Established/, 30_000);
     const syn = await synWatcher(bed);
     const send = (o: object) => node.send(JSON.stringify(o));
     const r: Record<string, number> = {};
@@ -129,39 +139,51 @@ async function bgpPart(): Promise<Record<string, number>> {
     log(`ours: ${PREFIXES} prefixes from session start`);
     const established = timeOf(node, "ours Established");
     const ourSyn = syn.next(ourNode.ipv4);
-    const initial = await measured(node, PREFIXES, () => send({ op: "start", first: FIRST, count: PREFIXES, nextHop: ourNode.ipv4 }), ourSyn);
+    const oursCpuBefore = await cpuOf(node);
+    const initial = await measured(listener, PREFIXES, () => send({ op: "start", first: FIRST, count: PREFIXES, nextHop: ourNode.ipv4 }), ourSyn);
     r.ours_ms = initial.fromStartMs;
     r.ours_from_command_ms = initial.ms;
     r.ours_from_first_update_ms = initial.fromFirstMs;
     r.ours_syn_to_established_ms = (await established) - (await ourSyn);
-    r.ours_node_cpu_ms = initial.nodeCpuMs;
+    r.ours_advertiser_cpu_ms = (await cpuOf(node)) - oursCpuBefore;
+    r.ours_listener_cpu_ms = initial.listenerCpuMs;
     const second = offset(FIRST, PREFIXES);
     // Where churn time goes: until our UPDATEs are written (sent), and from BIRD's first UPDATE on.
-    // And how much CPU the node process spent: writing (ours) and everything until BIRD's last UPDATE is
-    // decoded (ours and the listener): the part of the figures that does not grow with the machine's load.
+    // And CPU time: our session's, from the mark to the last write (write_cpu), and the listener's, for
+    // decoding BIRD's exports: the part of the figures that does not grow with the machine's load.
     const churn = async (watch: number, command: object, name: string) => {
-      const [mark, sent, reached] = [lineOf(node, "mark"), lineOf(node, "sent ours"), lineOf(node, `reached ${watch} `)];
-      const step = await measured(node, watch, () => send(command));
+      const [mark, sent] = [lineOf(node, "mark"), lineOf(node, "sent ours")];
+      const step = await measured(listener, watch, () => send(command));
       r[`${name}_ms`] = step.ms;
       r[`${name}_written_ms`] = Number((await sent).split(" ").pop()) - (step.end - step.ms);
+      r[`${name}_from_mark_ms`] = step.end - Number((await mark).split(" ").pop());
       r[`${name}_from_first_update_ms`] = step.fromFirstMs;
       r[`${name}_write_cpu_ms`] = cpuIn(await sent) - cpuIn(await mark);
-      r[`${name}_node_cpu_ms`] = cpuIn(await reached) - cpuIn(await mark);
+      r[`${name}_listener_cpu_ms`] = step.listenerCpuMs;
     };
     await churn(2 * PREFIXES, { op: "announce-range", first: second, count: PREFIXES, nextHop: ourNode.ipv4 }, "churn_add");
     await churn(PREFIXES, { op: "withdraw-range", first: second, count: PREFIXES }, "churn_withdraw");
     log(`ours: latency over ${LATENCY_SAMPLES} single advertisements`);
-    const latencyLine = node.waitForNewLine(/^latency /, STEP_TIMEOUT_MS);
-    send({ op: "latency", first: offset(FIRST, 3 * PREFIXES), samples: LATENCY_SAMPLES, nextHop: ourNode.ipv4 });
-    const samples = JSON.parse((await latencyLine).slice("latency ".length)) as number[];
+    // Each sample: from just before our session is handed the route to the listener decoding BIRD's UPDATE with it.
+    const samples: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      const prefix = offset(FIRST, 3 * PREFIXES + i);
+      const awaiting = lineOf(listener, `awaiting ${prefix}$`);
+      listener.send(JSON.stringify({ op: "await", prefix }));
+      await awaiting;
+      const [advertised, saw] = [timeOf(node, `advertised ${prefix} `), timeOf(listener, `saw ${prefix} `)];
+      send({ op: "advertise-one", prefix, nextHop: ourNode.ipv4 });
+      samples.push((await saw) - (await advertised));
+    }
+    send({ op: "withdraw-range", first: offset(FIRST, 3 * PREFIXES), count: LATENCY_SAMPLES });
     samples.sort((a, b) => a - b);
     r.update_latency_p50_ms = samples[Math.floor(samples.length * 0.5)] ?? NaN;
     r.update_latency_p99_ms = samples[Math.min(samples.length - 1, Math.ceil(samples.length * 0.99) - 1)] ?? NaN;
     r.update_latency_max_ms = samples[samples.length - 1] ?? NaN;
-    await measured(node, 0, () => send({ op: "stop" }));
+    await measured(listener, 0, () => send({ op: "stop" }));
 
     try {
-      Object.assign(r, await gobgpPhase(node, ourNode, gobgpNode, second, syn.next));
+      Object.assign(r, await gobgpPhase(node, listener, ourNode, gobgpNode, second, syn.next));
     } catch (error) {
       log(`gobgpd part failed: ${(error as Error).message}`);
       r.gobgp_failed = 1;
@@ -169,8 +191,21 @@ async function bgpPart(): Promise<Record<string, number>> {
     await syn.stop();
     await bird.stop();
     await node.kill();
-    // BENCH_TRACE_FILE=FILE (with BENCH_TRACE=1): the node process's output (with its trace lines, see bench-node.ts) for study.
-    if (process.env.BENCH_TRACE_FILE) writeFileSync(process.env.BENCH_TRACE_FILE, `${node.stdoutLines.join("\n")}\n`);
+    await listener.kill();
+    // BENCH_TRACE_FILE=FILE (with BENCH_TRACE=1): both processes' output (with their trace lines), in time order, for study.
+    if (process.env.BENCH_TRACE_FILE) {
+      // A line without a time of its own keeps the time of the process's line before it.
+      const stamped = (p: Spawned, who: string) => {
+        let at = 0;
+        return p.stdoutLines.map(line => {
+          const last = Number(line.split(" ").pop());
+          if (last > 1e12) at = last; // an epoch time, not a CPU time or a count
+          return { at, line: `${who} ${line}` };
+        });
+      };
+      const lines = [...stamped(node, "node"), ...stamped(listener, "listener")].sort((a, b) => a.at - b.at);
+      writeFileSync(process.env.BENCH_TRACE_FILE, `${lines.map(l => l.line).join("\n")}\n`);
+    }
     return r;
   } finally {
     await bed.destroy();
@@ -182,7 +217,7 @@ async function bgpPart(): Promise<Record<string, number>> {
  * of ours (from the bench node) gives gobgpd its routes; BIRD becomes gobgpd's neighbor only once
  * gobgpd holds all of them.
  */
-async function gobgpPhase(node: Spawned, ourNode: Host, gobgpNode: Host, second: string, synFrom: (address: string) => Promise<number>): Promise<Record<string, number>> {
+async function gobgpPhase(node: Spawned, listener: Spawned, ourNode: Host, gobgpNode: Host, second: string, synFrom: (address: string) => Promise<number>): Promise<Record<string, number>> {
   log("gobgpd: the same, fed over BGP by a feeder session");
   const send = (o: object) => node.send(JSON.stringify(o));
   const r: Record<string, number> = {};
@@ -199,14 +234,14 @@ async function gobgpPhase(node: Spawned, ourNode: Host, gobgpNode: Host, second:
     await holds(PREFIXES);
     r.gobgp_initial_load_ms = epoch() - loadStart;
 
-    const gInitial = await measured(node, PREFIXES, () => gobgp.gobgp("neighbor", "add", ROUTER_IPV4, "as", String(ROUTER_AS)), synFrom(gobgpNode.ipv4));
+    const gInitial = await measured(listener, PREFIXES, () => gobgp.gobgp("neighbor", "add", ROUTER_IPV4, "as", String(ROUTER_AS)), synFrom(gobgpNode.ipv4));
     r.gobgp_ms = gInitial.fromStartMs;
     r.gobgp_from_command_ms = gInitial.ms;
-    // The node process only listens here: its CPU for the same 10,000 arriving from BIRD.
-    r.gobgp_node_cpu_ms = gInitial.nodeCpuMs;
+    // The listener's CPU for the same 10,000 arriving from BIRD (compare ours_listener_cpu_ms).
+    r.gobgp_listener_cpu_ms = gInitial.listenerCpuMs;
     r.gobgp_from_first_update_ms = gInitial.fromFirstMs;
-    r.gobgp_churn_add_ms = (await measured(node, 2 * PREFIXES, () => send({ op: "announce-range", to: "feeder", first: second, count: PREFIXES, nextHop: ourNode.ipv4 }))).ms;
-    r.gobgp_churn_withdraw_ms = (await measured(node, PREFIXES, () => send({ op: "withdraw-range", to: "feeder", first: second, count: PREFIXES }))).ms;
+    r.gobgp_churn_add_ms = (await measured(listener, 2 * PREFIXES, () => send({ op: "announce-range", to: "feeder", first: second, count: PREFIXES, nextHop: ourNode.ipv4 }))).ms;
+    r.gobgp_churn_withdraw_ms = (await measured(listener, PREFIXES, () => send({ op: "withdraw-range", to: "feeder", first: second, count: PREFIXES }))).ms;
     send({ op: "stop", to: "feeder" });
     return r;
   } finally {
