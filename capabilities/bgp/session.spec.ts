@@ -220,5 +220,22 @@ describe("BgpSession", () => {
       A.stop();
       B.stop();
     });
+
+    it("sends a prefix announced twice in one run, with no withdrawal in it, once with its last route", async () => {
+      const { A, B, next } = await established();
+      A.advertise([route(1)]);
+      await flushed();
+      await next();
+      const before = A.stats.updatesSent;
+      A.advertise([route(2), route(2, "192.0.2.7")]); // twice in one batch
+      A.advertise([route(1, "192.0.2.7")]); // replaces a route sent in an earlier run
+      A.advertise([route(3, "192.0.2.9")]);
+      A.advertise([route(3, "192.0.2.7")]); // twice across batches of one run
+      await flushed();
+      expect(A.stats.updatesSent - before).toBe(1);
+      expect((await next()).update).toEqual({ withdrawn: [], attributes: { ...ebgpA, nextHop: ip("192.0.2.7") }, nlri: [v4(1), v4(2), v4(3)] });
+      A.stop();
+      B.stop();
+    });
   });
 });

@@ -57,6 +57,9 @@ export interface RouteChangeBatch {
 interface Pending {
   readonly announce: Route[];
   readonly withdraw: Cidr[];
+  /** True once a prefix may be in the lists twice, or in both (a route replaced, or announced and
+   * withdrawn in the same run): the flush must then keep only each prefix's last intent. */
+  overlapping: boolean;
 }
 
 interface SessionEvents {
@@ -126,15 +129,37 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     }
     let pending = this.pending;
     if (!pending) {
-      this.pending = pending = { announce: [], withdraw: [] };
+      this.pending = pending = { announce: [], withdraw: [], overlapping: false };
       queueMicrotask(() => this.flush());
     }
-    for (const r of batch.advertise ?? []) {
-      this.ribOut.set(prefixId(r.prefix), r);
-      pending.announce.push(r);
+    const ribOut = this.ribOut;
+    const advertise = batch.advertise ?? [];
+    if (advertise.length > 0) {
+      const { announce } = pending;
+      // A route for a prefix not in the Adj-RIB-Out grows it: it cannot be in this run's lists yet unless
+      // withdrawn earlier in the run. Anything else (a replacement) is left to the flush to sort out.
+      if (pending.withdraw.length > 0) pending.overlapping = true;
+      let size = ribOut.size;
+      for (let i = 0; i < advertise.length; i++) {
+        const r = advertise[i] as Route;
+        ribOut.set(prefixId(r.prefix), r);
+        if (ribOut.size === size) pending.overlapping = true;
+        size = ribOut.size;
+        announce.push(r);
+      }
     }
-    // Only what was in the Adj-RIB-Out is withdrawn (the peer cannot have anything else from us).
-    for (const p of batch.withdraw ?? []) if (this.ribOut.delete(prefixId(p))) pending.withdraw.push(p);
+    const withdraw = batch.withdraw ?? [];
+    if (withdraw.length > 0) {
+      // A withdrawal after announcements of this run may take one of them back.
+      if (pending.announce.length > 0) pending.overlapping = true;
+      // Only what was in the Adj-RIB-Out is withdrawn (the peer cannot have anything else from us);
+      // deleting it means it cannot be withdrawn twice.
+      const withdrawn = pending.withdraw;
+      for (let i = 0; i < withdraw.length; i++) {
+        const p = withdraw[i] as Cidr;
+        if (ribOut.delete(prefixId(p))) withdrawn.push(p);
+      }
+    }
   }
 
   advertise(routes: readonly Route[]): void {
@@ -154,6 +179,11 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const pending = this.pending;
     this.pending = undefined;
     if (!pending || this.state !== "Established") return;
+    if (!pending.overlapping) {
+      // Each prefix is in the lists once, with its current intent (the usual case: new routes, or withdrawals).
+      this.sendRoutes(pending.announce, pending.withdraw);
+      return;
+    }
     const announce = pending.announce.filter(r => this.ribOut.get(prefixId(r.prefix)) === r);
     const withdraw = pending.withdraw.filter(p => !this.ribOut.has(prefixId(p)));
     this.sendRoutes(announce, withdraw);

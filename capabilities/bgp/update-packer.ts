@@ -158,10 +158,20 @@ function groupFor(groups: Map<string, Group>, r: Route, classic: boolean, ctx: C
  * range of services, say) costs one pass. IPv4 compares plain numbers. */
 function sortByAddress(prefixes: Cidr[]): void {
   if (prefixes[0]?.family === "IPv4") {
-    const keys = prefixes.map(p => Number(p.base) * 64 + p.prefix);
+    // Checked without building the keys: ordered input (the usual case) allocates nothing.
+    let previous = -1;
     let sorted = true;
-    for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as number) <= (keys[i] as number);
+    for (let i = 0; i < prefixes.length; i++) {
+      const p = prefixes[i] as Cidr;
+      const key = Number(p.base) * 64 + p.prefix;
+      if (key < previous) {
+        sorted = false;
+        break;
+      }
+      previous = key;
+    }
     if (sorted) return;
+    const keys = prefixes.map(p => Number(p.base) * 64 + p.prefix);
     const order = keys.map((_, i) => i).sort((a, b) => (keys[a] as number) - (keys[b] as number));
     const copy = [...prefixes];
     order.forEach((from, to) => (prefixes[to] = copy[from] as Cidr));

@@ -24,7 +24,7 @@ import { parseIP, type IPAddress } from "../../net/ip";
 import { BgpSession } from "../session";
 import { prefixId, type PrefixKey } from "../update-packer";
 import type { UpdateMessage } from "../codec/update";
-import { cpuMs, epoch, installProfiler, print } from "./bench-process";
+import { cpuMs, epoch, installProfiler, print, traceGarbageCollection } from "./bench-process";
 
 export interface BenchListenerConfig {
   readonly address: string;
@@ -122,4 +122,5 @@ createInterface({ input: process.stdin }).on("line", line => {
   if (line.trim() !== "") handle(JSON.parse(line) as Command);
 });
 installProfiler(process.env.BENCH_CPU_PROFILE_LISTENER);
+traceGarbageCollection();
 setInterval(() => undefined, 60_000);

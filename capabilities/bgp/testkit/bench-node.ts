@@ -26,7 +26,7 @@ import { parseIP, type Cidr, type IPAddress } from "../../net/ip";
 import { dialTcp } from "../dial";
 import { BgpSession } from "../session";
 import type { Route } from "../update-packer";
-import { cpuMs, epoch, installProfiler, print } from "./bench-process";
+import { cpuMs, epoch, installProfiler, print, traceGarbageCollection } from "./bench-process";
 
 export interface BenchNodeConfig {
   readonly router: string;
@@ -138,5 +138,6 @@ createInterface({ input: process.stdin }).on("line", line => {
   if (line.trim() !== "") handle(JSON.parse(line) as Command);
 });
 installProfiler(process.env.BENCH_CPU_PROFILE);
+traceGarbageCollection();
 print("ready");
 setInterval(() => undefined, 60_000);

@@ -1,6 +1,7 @@
 /** What the two processes of the BGP bench (bench-node.ts, bench-listener.ts) share: clock, output, CPU time, profiling. */
 import { writeFileSync } from "node:fs";
 import { Session as Inspector } from "node:inspector";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across the bench's processes. */
 export const epoch = (): number => performance.timeOrigin + performance.now();
@@ -33,4 +34,16 @@ export function installProfiler(file: string | undefined): void {
       process.exit(0);
     }),
   );
+}
+
+/** With BENCH_TRACE=1: a "trace gc <kind> <ms> <epochMs>" line per garbage collection (at its end), to see what stalls a burst. */
+export function traceGarbageCollection(): void {
+  if (process.env.BENCH_TRACE !== "1") return;
+  const kinds: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: "minor", [constants.NODE_PERFORMANCE_GC_MAJOR]: "major", [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental", [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weak" };
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      const kind = (e as { detail?: { kind?: number } | null }).detail?.kind ?? -1;
+      print(`trace gc ${kinds[kind] ?? kind} ${e.duration.toFixed(2)} ${(performance.timeOrigin + e.startTime + e.duration).toFixed(3)}`);
+    }
+  }).observe({ entryTypes: ["gc"] });
 }
