@@ -4,29 +4,38 @@
  * single-UPDATE latency; BFD detection against FRR with a 100 ms x 3 profile.
  *
  * "BIRD holds them" is observed, not polled: BIRD exports everything it holds to a listener of ours
- * (a second session in the node namespace), which timestamps the UPDATE that completes the count. Both
- * advertisers are measured through that same listener, and from the same point: the advertiser's TCP
- * SYN to BIRD, as tcpdump in the router namespace sees it (ours_ms, gobgp_ms, ratio). That is where a
- * session starts on the wire for both; what comes before it differs and is reported apart, from the
- * command that starts the session (ours_from_command_ms: the "start" line to the node process, which
- * dials at once; gobgp_from_command_ms: `gobgp neighbor add`, after which gobgpd waits its connect
- * timer, 3.75 to 5 s, before dialing). Churn is measured from the moment this process issues the
- * announce/withdraw command to the advertiser (ours) or to the feeder that hands gobgpd its routes
- * (gobgpd: the feeder's leg, a few milliseconds, is included).
+ * (bench-listener.ts: a session in the node namespace, in a process of its own, so it never competes
+ * for a thread with the advertiser it observes), which timestamps the UPDATE that completes the count.
+ * Both advertisers are measured through that same listener, to the same end point (that UPDATE decoded).
+ *
+ * Start points, the same for ours and gobgpd:
+ * - initial table (ours_ms, gobgp_ms, ratio): the advertiser's TCP SYN to BIRD, as tcpdump in the router
+ *   namespace sees it. That is where a session starts on the wire for both; what comes before it differs
+ *   and is reported apart, from the command that starts the session (ours_from_command_ms: the "start"
+ *   line to the node process, which dials at once; gobgp_from_command_ms: `gobgp neighbor add`, after
+ *   which gobgpd waits its connect timer, 3.75 to 5 s, before dialing).
+ * - churn (churn_add_ms, churn_withdraw_ms, gobgp_churn_*_ms): the "mark" of bench-node.ts, just before
+ *   the 10,000 routes (or prefixes) are handed to our session (ours) or to the feeder session that hands
+ *   them to gobgpd over BGP (gobgpd: the feeder's leg, a few milliseconds, is included). The Route objects
+ *   are built before the mark, as a speaker's session gets its table from its own pipeline; from the
+ *   mark on everything is the session's work (Adj-RIB-Out, packing, encoding, writing). *_from_command_ms
+ *   adds the command's trip to the node process and the building of the routes.
+ * No warm-up: each step runs once, in the order a speaker would meet them.
  *
  * gobgpd learns its routes over BGP from a feeder session of ours (its normal input: the RIB is
  * complete before BIRD is added as a neighbor; `gobgp mrt inject` kept only part of each file and
  * `global rib add` costs one process per prefix).
  *
  * Also reported, to see where time goes: *_from_first_update_ms (from BIRD's first UPDATE to the
- * listener), ours_syn_to_established_ms (the handshake, paced by BIRD), churn_*_written_ms (until our
- * UPDATEs are written), and the node process's CPU time (*_cpu_ms: ours and the listener share that
- * process; gobgp_node_cpu_ms is the listener alone), which unlike wall time does not grow with the
- * number of other processes waiting for the machine's cores.
+ * listener), ours_syn_to_established_ms (the handshake, paced by BIRD), churn_*_written_ms (mark to our
+ * UPDATEs written), and CPU time, which unlike wall time does not grow with the number of other processes
+ * waiting for the machine's cores: churn_*_write_cpu_ms and ours_advertiser_cpu_ms (the node process),
+ * *_listener_cpu_ms (the listener decoding BIRD's exports, for ours and for gobgpd).
  *
  *   npx tsx hack/bench/bgp.ts [prefixes]
- *   BENCH_TRACE=1 BENCH_TRACE_FILE=/tmp/trace.txt ...   also writes the node process's timeline
- *   BENCH_CPU_PROFILE=/tmp/node.cpuprofile ...          and a CPU profile of it
+ *   BENCH_TRACE=1 BENCH_TRACE_FILE=/tmp/trace.txt ...   also writes both processes' timeline (UPDATEs, GCs)
+ *   BENCH_CPU_PROFILE=/tmp/node.cpuprofile ...          and a CPU profile of the node process
+ *   BENCH_CPU_PROFILE_LISTENER=/tmp/listener.cpuprofile  and of the listener
  * Last line: one JSON object with the figures.
  */
 import { writeFileSync } from "node:fs";
@@ -153,10 +162,11 @@ async function bgpPart(): Promise<Record<string, number>> {
     // decoding BIRD's exports: the part of the figures that does not grow with the machine's load.
     const churn = async (watch: number, command: object, name: string) => {
       const [mark, sent] = [lineOf(node, "mark"), lineOf(node, "sent ours")];
-      const step = await measured(listener, watch, () => send(command));
-      r[`${name}_ms`] = step.ms;
-      r[`${name}_written_ms`] = Number((await sent).split(" ").pop()) - (step.end - step.ms);
-      r[`${name}_from_mark_ms`] = step.end - Number((await mark).split(" ").pop());
+      const markTime = mark.then(line => Number(line.split(" ").pop()));
+      const step = await measured(listener, watch, () => send(command), markTime);
+      r[`${name}_ms`] = step.fromStartMs;
+      r[`${name}_from_command_ms`] = step.ms;
+      r[`${name}_written_ms`] = Number((await sent).split(" ").pop()) - (await markTime);
       r[`${name}_from_first_update_ms`] = step.fromFirstMs;
       r[`${name}_write_cpu_ms`] = cpuIn(await sent) - cpuIn(await mark);
       r[`${name}_listener_cpu_ms`] = step.listenerCpuMs;
@@ -240,8 +250,14 @@ async function gobgpPhase(node: Spawned, listener: Spawned, ourNode: Host, gobgp
     // The listener's CPU for the same 10,000 arriving from BIRD (compare ours_listener_cpu_ms).
     r.gobgp_listener_cpu_ms = gInitial.listenerCpuMs;
     r.gobgp_from_first_update_ms = gInitial.fromFirstMs;
-    r.gobgp_churn_add_ms = (await measured(listener, 2 * PREFIXES, () => send({ op: "announce-range", to: "feeder", first: second, count: PREFIXES, nextHop: ourNode.ipv4 }))).ms;
-    r.gobgp_churn_withdraw_ms = (await measured(listener, PREFIXES, () => send({ op: "withdraw-range", to: "feeder", first: second, count: PREFIXES }))).ms;
+    // From the feeder's mark, as ours is from our session's: the feeder's leg (a few milliseconds) is included.
+    const feederMark = () => timeOf(node, "mark");
+    const gAdd = await measured(listener, 2 * PREFIXES, () => send({ op: "announce-range", to: "feeder", first: second, count: PREFIXES, nextHop: ourNode.ipv4 }), feederMark());
+    r.gobgp_churn_add_ms = gAdd.fromStartMs;
+    r.gobgp_churn_add_from_command_ms = gAdd.ms;
+    const gWithdraw = await measured(listener, PREFIXES, () => send({ op: "withdraw-range", to: "feeder", first: second, count: PREFIXES }), feederMark());
+    r.gobgp_churn_withdraw_ms = gWithdraw.fromStartMs;
+    r.gobgp_churn_withdraw_from_command_ms = gWithdraw.ms;
     send({ op: "stop", to: "feeder" });
     return r;
   } finally {
