@@ -12,7 +12,7 @@ import type { Decoded } from "./errors";
 import { encodeMessage, type MessageTypeCode } from "./header";
 import { decodeBgpMessage, encodeBgpMessage } from "./message";
 import { decodeOpenBody } from "./open";
-import { decodeUpdateBody } from "./update";
+import { decodeUpdateBody, encodeUpdate } from "./update";
 
 const contexts = [{ fourOctetAs: true }, { fourOctetAs: false }, { fourOctetAs: true, external: true }];
 let decoded = 0;
@@ -72,6 +72,20 @@ describe("codec properties", () => {
           expect(encodeBgpMessage(message, ctx).equals(bytes)).toBe(true);
         }),
         { numRuns: 1000 },
+      );
+    }
+  });
+
+  it("encodeUpdate (prefixes written in place) gives the bytes of the general encoder, or RangeError past 4096 octets", () => {
+    for (const fourOctetAs of [true, false]) {
+      const ctx = { fourOctetAs, external: true };
+      fc.assert(
+        fc.property(updateMessage(fourOctetAs), u => {
+          const general = encodeBgpMessage({ type: "update", update: u }, ctx);
+          if (general.length > 4096) expect(() => encodeUpdate(u, ctx)).toThrow(new RangeError(`UPDATE of ${general.length} octets exceeds 4096`));
+          else expect(encodeUpdate(u, ctx).toString("hex")).toBe(general.toString("hex"));
+        }),
+        { numRuns: 2000 },
       );
     }
   });

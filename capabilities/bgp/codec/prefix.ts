@@ -12,11 +12,19 @@ export const prefixByteLength = (prefix: number): number => 1 + Math.ceil(prefix
 export const encodedPrefixLength = (cidr: Cidr): number => prefixByteLength(cidr.prefix);
 
 export function encodePrefix(cidr: Cidr, out: Buffer, offset: number): number {
-  const octets = Math.ceil(cidr.prefix / 8);
+  const octets = (cidr.prefix + 7) >> 3;
   out[offset] = cidr.prefix;
   if (cidr.family === "IPv4") {
     // One BigInt conversion per prefix instead of one shift per octet: the packer's hot path.
     const v = Number(cidr.base);
+    if (octets === 4) {
+      // A host route, the usual case: no loop.
+      out[offset + 1] = v >>> 24;
+      out[offset + 2] = (v >>> 16) & 0xff;
+      out[offset + 3] = (v >>> 8) & 0xff;
+      out[offset + 4] = v & 0xff;
+      return offset + 5;
+    }
     for (let i = 0; i < octets; i++) out[offset + 1 + i] = (v >>> (24 - 8 * i)) & 0xff;
   } else {
     for (let i = 0; i < octets; i++) out[offset + 1 + i] = Number((cidr.base >> BigInt(120 - 8 * i)) & 0xffn);
@@ -24,10 +32,23 @@ export function encodePrefix(cidr: Cidr, out: Buffer, offset: number): number {
   return offset + 1 + octets;
 }
 
+/** Octets a run of prefixes takes on the wire. */
+export function encodedPrefixesLength(prefixes: readonly Cidr[]): number {
+  let n = 0;
+  for (let i = 0; i < prefixes.length; i++) n += 1 + (((prefixes[i] as Cidr).prefix + 7) >> 3);
+  return n;
+}
+
+/** Writes a run of prefixes at `offset` (the caller sized `out` with encodedPrefixesLength); returns the offset after them. */
+export function writePrefixes(prefixes: readonly Cidr[], out: Buffer, offset: number): number {
+  let at = offset;
+  for (let i = 0; i < prefixes.length; i++) at = encodePrefix(prefixes[i] as Cidr, out, at);
+  return at;
+}
+
 export function encodePrefixes(prefixes: readonly Cidr[]): Buffer {
-  const out = Buffer.alloc(prefixes.reduce((n, p) => n + encodedPrefixLength(p), 0));
-  let offset = 0;
-  for (const p of prefixes) offset = encodePrefix(p, out, offset);
+  const out = Buffer.alloc(encodedPrefixesLength(prefixes));
+  writePrefixes(prefixes, out, 0);
   return out;
 }
 

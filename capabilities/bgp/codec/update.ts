@@ -5,8 +5,8 @@
 import type { Cidr } from "../../net/ip";
 import { AttrType, decodeAttributes, encodeAttributes, type CodecContext, type PathAttributes } from "./attributes";
 import { bgpError, ErrorCode, fail, ok, UpdateSubcode, type BgpError, type Decoded } from "./errors";
-import { encodeMessage, HEADER_LENGTH, MAX_MESSAGE_LENGTH, MessageType } from "./header";
-import { decodePrefixes, encodePrefixes } from "./prefix";
+import { HEADER_LENGTH, MAX_MESSAGE_LENGTH, MessageType } from "./header";
+import { decodePrefixes, encodedPrefixesLength, encodePrefixes, writePrefixes } from "./prefix";
 
 export interface UpdateMessage {
   readonly withdrawn: readonly Cidr[];
@@ -41,11 +41,27 @@ export function encodeUpdateBody(u: UpdateMessage, ctx: CodecContext): Buffer {
   return out;
 }
 
-/** Encodes a whole UPDATE; throws RangeError if it would exceed 4096 octets (a caller bug). */
+/**
+ * Encodes a whole UPDATE; throws RangeError if it would exceed 4096 octets (a caller bug). The
+ * prefixes are written straight into the message (no intermediate buffers: a full table is
+ * thousands of them).
+ */
 export function encodeUpdate(u: UpdateMessage, ctx: CodecContext): Buffer {
-  const body = encodeUpdateBody(u, ctx);
-  if (HEADER_LENGTH + body.length > MAX_MESSAGE_LENGTH) throw new RangeError(`UPDATE of ${HEADER_LENGTH + body.length} octets exceeds ${MAX_MESSAGE_LENGTH}`);
-  return encodeMessage(MessageType.Update, body);
+  const attrs = encodeAttributes(u.attributes, ctx);
+  const withdrawnLength = encodedPrefixesLength(u.withdrawn);
+  const total = HEADER_LENGTH + 4 + withdrawnLength + attrs.length + encodedPrefixesLength(u.nlri);
+  if (total > MAX_MESSAGE_LENGTH) throw new RangeError(`UPDATE of ${total} octets exceeds ${MAX_MESSAGE_LENGTH}`);
+  const out = Buffer.allocUnsafe(total);
+  out.fill(0xff, 0, 16); // the marker
+  out.writeUInt16BE(total, 16);
+  out[18] = MessageType.Update;
+  out.writeUInt16BE(withdrawnLength, HEADER_LENGTH);
+  const attrStart = writePrefixes(u.withdrawn, out, HEADER_LENGTH + 2) + 2;
+  out.writeUInt16BE(attrs.length, attrStart - 2);
+  attrs.copy(out, attrStart);
+  // Every octet is written: marker, header, lengths, attributes, and each prefix's octets in full.
+  writePrefixes(u.nlri, out, attrStart + attrs.length);
+  return out;
 }
 
 /** The End-of-RIB marker (RFC 4724 2): an empty UPDATE for IPv4, an empty MP_UNREACH_NLRI otherwise. */
