@@ -221,6 +221,26 @@ describe("BgpSession", () => {
       B.stop();
     });
 
+    it("never sends a family the peer did not agree to, whether it comes first, last or between", async () => {
+      const { A, B } = pair(settingsA, { ...settingsB, families: ["IPv4"] });
+      const next = updates(B);
+      B.start();
+      A.start();
+      await Promise.all([once(A, "established"), once(B, "established")]);
+      const v6: Cidr = { family: "IPv6", base: 0x20010db8000000000000000000000001n, prefix: 128 };
+      const v6route = { prefix: v6, nextHop: ip("2001:db8::9"), attributes: ebgpA };
+      A.advertise([v6route, route(1), v6route, route(2), v6route]);
+      await flushed();
+      expect(A.stats.updatesSent).toBe(1);
+      expect((await next()).update).toEqual({ withdrawn: [], attributes: { ...ebgpA, nextHop: ip("192.0.2.1") }, nlri: [v4(1), v4(2)] });
+      A.change({ withdraw: [v4(1), v6] });
+      await flushed();
+      expect((await next()).update).toEqual({ withdrawn: [v4(1)], attributes: {}, nlri: [] });
+      expect(A.stats.updatesSent).toBe(2);
+      A.stop();
+      B.stop();
+    });
+
     it("sends a prefix announced twice in one run, with no withdrawal in it, once with its last route", async () => {
       const { A, B, next } = await established();
       A.advertise([route(1)]);

@@ -69,6 +69,13 @@ interface SessionEvents {
   down: [reason: string, notification: NotificationMessage | undefined];
 }
 
+/** The items of the wanted families; the array itself (no copy) when all of them are (the usual case). */
+function inFamilies<T>(items: readonly T[], familyOf: (item: T) => Cidr["family"], v4: boolean, v6: boolean): readonly T[] {
+  const wanted = (item: T) => (familyOf(item) === "IPv4" ? v4 : v6);
+  for (let i = 0; i < items.length; i++) if (!wanted(items[i] as T)) return items.filter(wanted);
+  return items;
+}
+
 export class BgpSession extends EventEmitter<SessionEvents> {
   readonly stats: SessionStats = {
     opensSent: 0, opensReceived: 0, updatesSent: 0, updatesReceived: 0, keepalivesSent: 0,
@@ -198,9 +205,13 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const negotiated = this.negotiated;
     if (this.state !== "Established" || !negotiated) return;
     // RFC 4760: never send a family the peer did not agree to.
-    const wanted = (p: Cidr) => negotiated.families.includes(p.family);
+    const families = negotiated.families;
+    const v4 = families.includes("IPv4");
+    const v6 = families.includes("IPv6");
+    const routes = v4 && v6 ? announce : inFamilies(announce, r => r.prefix.family, v4, v6);
+    const prefixes = v4 && v6 ? withdraw : inFamilies(withdraw, p => p.family, v4, v6);
     // Every caller passes distinct prefixes (one per Adj-RIB-Out entry), so the packer need not de-duplicate.
-    const updates = packDistinctUpdates(announce.filter(r => wanted(r.prefix)), withdraw.filter(wanted), this.context);
+    const updates = packDistinctUpdates(routes, prefixes, this.context);
     const socket = this.socket;
     if (!socket || updates.length === 0) return;
     // One write for the whole batch: one syscall, and full segments on the wire.
