@@ -3,20 +3,14 @@
  * Kubernetes' strategic merge patch (lists merged by key, `$patch`, `$setElementOrder`, `$retainKeys`,
  * `$deleteFromPrimitiveList`). Pure functions over JSON values.
  */
+import { mergePatch as mergePatchValue } from "../../capabilities/k8s/merge-patch";
 import { clone, deepEqual, isObject } from "./json";
 import type { Json, JsonObject } from "./status";
 
 export class PatchError extends Error {}
 
-export function mergePatch(target: Json | undefined, patch: Json): Json {
-  if (!isObject(patch)) return clone(patch);
-  const out: JsonObject = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
+/** RFC 7386, the same function the recording fake ports use (a JSON value in, a JSON value out). */
+export const mergePatch = (target: Json | undefined, patch: Json): Json => mergePatchValue(target, patch) as Json;
 
 // ---------- RFC 6902 ----------
 
