@@ -15,7 +15,8 @@ import type { BgpSessionSpec } from "./sessions";
 
 export type ConnectPeer = (spec: BgpSessionSpec) => Promise<Socket>;
 
-function connectFd(fd: number, spec: BgpSessionSpec): Promise<Socket> {
+/** Connects a socket the native addon made (options already set) to host:port, as a net.Socket. */
+export function connectFd(fd: number, port: number, host: string): Promise<Socket> {
   const socket = new Socket({ fd, readable: true, writable: true });
   socket.setNoDelay(true);
   return new Promise((resolve, reject) => {
@@ -24,7 +25,7 @@ function connectFd(fd: number, spec: BgpSessionSpec): Promise<Socket> {
       reject(e);
     };
     socket.once("error", failed);
-    socket.connect(spec.peerPort, spec.peerAddress, () => {
+    socket.connect(port, host, () => {
       socket.removeListener("error", failed);
       resolve(socket);
     });
@@ -42,5 +43,5 @@ export const dialPeer: ConnectPeer = async spec => {
     ttl: spec.ttl,
     ...(spec.md5Key !== undefined ? { md5: { peer: spec.peerAddress, key: spec.md5Key } } : {}),
   });
-  return connectFd(fd, spec);
+  return connectFd(fd, spec.peerPort, spec.peerAddress);
 };

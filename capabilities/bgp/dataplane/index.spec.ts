@@ -15,21 +15,8 @@ import { formatCidr, formatIP } from "../../net/ip";
 import type { UpdateMessage } from "../codec/update";
 import { startBgpDataPlane, type PeerSessionStatus } from "./index";
 import { MemoryRouters } from "./testkit/routers";
+import { bgpPeer as peer } from "./testkit/peers";
 
-const peer = (over: Partial<BGPPeer>): BGPPeer => ({
-  name: "a",
-  myASN: 64512,
-  peerASN: 64500,
-  peerAddress: "192.0.2.1",
-  peerPort: 179,
-  holdTimeS: 90,
-  keepaliveTimeS: 30,
-  connectTimeS: 120,
-  nodeSelectors: [],
-  ebgpMultiHop: false,
-  enableGracefulRestart: false,
-  ...over,
-});
 const A = peer({ name: "a" });
 const B = peer({ name: "b", peerAddress: "192.0.2.2", peerASN: 64512 }); // iBGP
 const config = (peers: BGPPeer[], bfd: BFDProfile[] = []): Config => ({

@@ -6,27 +6,16 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BGPPeer, Config } from "../../config/types";
+import type { Config } from "../../config/types";
 import { realClock } from "../../l2/clock";
 import { formatCidr } from "../../net/ip";
 import { dialTcp } from "../dial";
 import { BgpSession, type ReceivedUpdate } from "../session";
 import { startBgpDataPlane, type BgpDataPlane } from "./index";
 import { EventQueue } from "./testkit/routers";
+import { bgpPeer } from "./testkit/peers";
 
-const PEER: BGPPeer = {
-  name: "tor",
-  myASN: 64512,
-  peerASN: 64500,
-  peerAddress: "192.0.2.1",
-  peerPort: 179,
-  holdTimeS: 90,
-  keepaliveTimeS: 30,
-  connectTimeS: 120,
-  nodeSelectors: [],
-  ebgpMultiHop: false,
-  enableGracefulRestart: false,
-};
+const PEER = bgpPeer();
 const config: Config = {
   namespace: "metallb-system",
   pools: new Map(),

@@ -2,21 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BFDProfile, BGPPeer } from "../../config/types";
 import { desiredSession, desiredSessions, diffSessions, routerIdFromName, type DesiredSession, type NodeView } from "./sessions";
+import { bgpPeer as peer } from "./testkit/peers";
 
-const peer = (over: Partial<BGPPeer> = {}): BGPPeer => ({
-  name: "tor",
-  myASN: 64512,
-  peerASN: 64500,
-  peerAddress: "192.0.2.1",
-  peerPort: 179,
-  holdTimeS: 90,
-  keepaliveTimeS: 30,
-  connectTimeS: 120,
-  nodeSelectors: [],
-  ebgpMultiHop: false,
-  enableGracefulRestart: false,
-  ...over,
-});
 
 const fast: BFDProfile = { name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3, echoIntervalMs: 50, echoMode: false, passiveMode: false };
 const profiles = new Map([["fast", fast]]);
