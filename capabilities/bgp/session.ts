@@ -21,7 +21,8 @@ import type { FsmAction, StateName } from "./fsm";
 import { FsmRunner, type Clock } from "./fsm-runner";
 import type { Negotiated, PeerSettings } from "./open-checks";
 import { MessageFramer } from "./framing";
-import { packDistinctUpdates, prefixId, type PrefixKey, type Route } from "./update-packer";
+import { prefixId, type PrefixKey, type Route } from "./update-packer";
+import { encodeUpdates } from "./update-writer";
 
 export interface SessionOptions {
   readonly settings: PeerSettings;
@@ -210,14 +211,14 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const v6 = families.includes("IPv6");
     const routes = v4 && v6 ? announce : inFamilies(announce, r => r.prefix.family, v4, v6);
     const prefixes = v4 && v6 ? withdraw : inFamilies(withdraw, p => p.family, v4, v6);
-    // Every caller passes distinct prefixes (one per Adj-RIB-Out entry), so the packer need not de-duplicate.
-    const updates = packDistinctUpdates(routes, prefixes, this.context);
     const socket = this.socket;
-    if (!socket || updates.length === 0) return;
+    if (!socket) return;
+    // Every caller passes distinct prefixes (one per Adj-RIB-Out entry), as encodeUpdates takes them.
+    const { bytes, messages } = encodeUpdates(routes, prefixes, this.context);
+    if (messages === 0) return;
     // One write for the whole batch: one syscall, and full segments on the wire.
-    const context = this.context;
-    socket.write(Buffer.concat(updates.map(u => encodeUpdate(u, context))));
-    this.stats.updatesSent += updates.length;
+    socket.write(bytes);
+    this.stats.updatesSent += messages;
   }
 
   private send(message: BgpMessage): void {
