@@ -50,14 +50,32 @@ describe("encodeUpdates", () => {
     expect(withdrawn).toEqual(general([], withdrawals));
   });
 
-  it("leaves to the general path what is not one ordered IPv4 run of one attributes object and next hop", () => {
+  it("writes routes in any order, with equal attributes or next hops held in distinct objects, as the packer does", () => {
+    const nextHop = ip("192.0.2.10");
+    const route = (p: string, attributes = ebgp, hop = nextHop): Route => ({ prefix: cidr(p), nextHop: hop, attributes });
+    // A speaker's table comes in the order of its Services, and from several diffs (each with its own objects).
+    const routes = [route("203.0.113.9/32"), route("198.51.100.7/32", { ...ebgp }), route("198.51.100.6/32", ebgp, ip("192.0.2.10")), route("198.51.100.8/32", { ...ebgp })];
+    const written = writeRouteRun(routes, ctx);
+    expect(written?.bytes.toString("hex")).toBe(
+      hex(`${MARKER} 003f 02 0000 0014 40010100 4002060201 0000fc00 400304c000020a 20c6336406 20c6336407 20c6336408 20cb007109`),
+    );
+    expect(written).toEqual(general(routes, []));
+    const withdrawals = [cidr("203.0.113.9/32"), cidr("198.51.100.7/32"), cidr("0.0.0.1/32"), cidr("255.255.255.255/32")];
+    expect(writeWithdrawalRun(withdrawals)).toEqual(general([], withdrawals));
+    expect(writeWithdrawalRun(withdrawals)?.bytes.toString("hex")).toBe(hex(`${MARKER} 002b 02 0014 2000000001 20c6336407 20cb007109 20ffffffff 0000`));
+    // In order, prefixes of any length; out of order, the general path sorts mixed lengths.
+    const mixed = [cidr("198.51.100.0/24"), cidr("198.51.100.7/32")];
+    expect(writeWithdrawalRun(mixed)?.bytes.toString("hex")).toBe(hex(`${MARKER} 0020 02 0009 18c63364 20c6336407 0000`));
+    expect(writeWithdrawalRun([...mixed].reverse())).toBeUndefined();
+  });
+
+  it("leaves to the general path what is not one IPv4 run of one set of attributes and one next hop", () => {
     const nextHop = ip("192.0.2.10");
     const route = (p: string, attributes = ebgp, hop = nextHop): Route => ({ prefix: cidr(p), nextHop: hop, attributes });
     const cases: Route[][] = [
-      [route("198.51.100.9/32"), route("198.51.100.7/32")], // out of order
-      [route("198.51.100.7/32"), route("198.51.100.7/32")], // repeated
-      [route("198.51.100.7/32"), route("198.51.100.8/32", { ...ebgp })], // equal attributes, another object
-      [route("198.51.100.7/32"), route("198.51.100.8/32", ebgp, ip("192.0.2.10"))], // equal next hop, another object
+      [route("198.51.100.7/32"), route("198.51.100.7/32")], // a prefix twice
+      [route("198.51.100.7/32"), route("198.51.100.8/32", { ...ebgp, communities: [0xfc000064] })],
+      [route("198.51.100.7/32"), route("198.51.100.8/32", ebgp, ip("192.0.2.11"))],
       [route("198.51.100.7/32"), route("2001:db8::7/128")],
       [route("198.51.100.7/32", ebgp, ip("2001:db8::10"))], // IPv4 through an IPv6 next hop: MP_REACH_NLRI
     ];
@@ -65,8 +83,8 @@ describe("encodeUpdates", () => {
       expect(writeRouteRun(routes, ctx)).toBeUndefined();
       expect(encodeUpdates(routes, [], ctx)).toEqual(general(routes, []));
     }
-    expect(writeWithdrawalRun([cidr("198.51.100.9/32"), cidr("198.51.100.7/32")])).toBeUndefined();
-    expect(writeWithdrawalRun([cidr("2001:db8::7/128")])).toBeUndefined();
+    expect(writeWithdrawalRun([cidr("198.51.100.7/32"), cidr("198.51.100.7/32")])).toBeUndefined();
+    expect(writeWithdrawalRun([cidr("198.51.100.7/32"), cidr("2001:db8::7/128")])).toBeUndefined();
     expect(writeWithdrawalRun([])).toBeUndefined();
     expect(encodeUpdates([], [], ctx)).toEqual({ bytes: Buffer.alloc(0), messages: 0 });
   });
@@ -80,18 +98,25 @@ describe("encodeUpdates", () => {
   it("gives the general path's bytes and message count for any batch (property)", () => {
     const attrs: RouteAttributes[] = [ebgp, { ...ebgp, communities: Array.from({ length: 200 }, (_, i) => 0xfc000000 + i) }];
     const hops = [ip("192.0.2.10"), ip("192.0.2.11"), ip("2001:db8::10")];
-    // Mostly ordered runs of IPv4 prefixes of every length (the one-pass path), some shuffled or mixed (the general one).
+    // IPv4 prefixes of every length, ordered or not.
     const arbV4 = fc.record({ v: fc.integer({ min: 0, max: 2 ** 32 - 1 }), len: fc.integer({ min: 0, max: 32 }) }).map(
       ({ v, len }): Cidr => ({ family: "IPv4", base: BigInt(v) & ~((1n << BigInt(32 - len)) - 1n), prefix: len }),
     );
     const arbPrefixes = fc.tuple(fc.uniqueArray(arbV4, { maxLength: 2500, selector: p => `${p.base}/${p.prefix}` }), fc.boolean()).map(([ps, ordered]) =>
       ordered ? [...ps].sort((a, b) => (a.base !== b.base ? (a.base < b.base ? -1 : 1) : a.prefix - b.prefix)) : ps,
     );
-    const arbBatch = fc.record({ prefixes: arbPrefixes, attributes: fc.constantFrom(...attrs), hop: fc.constantFrom(...hops), withdraw: fc.boolean(), mixed: fc.boolean() }).map(b => {
-      if (b.withdraw) return { routes: [] as Route[], withdrawals: b.prefixes };
-      const routes = b.prefixes.map((prefix, i): Route => ({ prefix, nextHop: b.hop, attributes: b.mixed && i % 7 === 3 ? (attrs[0] as RouteAttributes) : b.attributes }));
-      return { routes, withdrawals: [] as Cidr[] };
-    });
+    // Some routes get a copy of the batch's attributes or next hop (the one-pass path), or other attributes (the general one).
+    const arbBatch = fc
+      .record({ prefixes: arbPrefixes, attributes: fc.constantFrom(...attrs), hop: fc.constantFrom(...hops), withdraw: fc.boolean(), other: fc.constantFrom("none", "copies", "mixed") })
+      .map(b => {
+        if (b.withdraw) return { routes: [] as Route[], withdrawals: b.prefixes };
+        const routes = b.prefixes.map((prefix, i): Route => {
+          if (i % 7 !== 3 || b.other === "none") return { prefix, nextHop: b.hop, attributes: b.attributes };
+          if (b.other === "copies") return { prefix, nextHop: { ...b.hop }, attributes: { ...b.attributes } };
+          return { prefix, nextHop: b.hop, attributes: attrs[0] as RouteAttributes };
+        });
+        return { routes, withdrawals: [] as Cidr[] };
+      });
     fc.assert(
       fc.property(arbBatch, ({ routes, withdrawals }) => {
         expect(encodeUpdates(routes, withdrawals, ctx)).toEqual(general(routes, withdrawals));

@@ -7,16 +7,16 @@
  * the interpreter every pass over the prefixes and every call per prefix costs: the general path
  * makes six passes (group, sort check, cut, measure, encode, concatenate) and took about 25 ms of
  * CPU for 10,000 routes in a fresh process. The batches a speaker sends are nearly always of one
- * shape: IPv4 service routes sharing one attributes object and one next hop, in address order (a
- * table, or routes added), or IPv4 withdrawals in order. Those are written here in one pass over the
- * prefixes, straight into the message buffer, with no per-prefix call. Any other batch, or one that
- * turns out not to fit the shape part way, goes the general way.
+ * shape: IPv4 service routes with one set of attributes and one next hop (a table, or routes added),
+ * or IPv4 withdrawals. Those are written here in two tight loops: one reads each prefix into typed
+ * arrays (sorted natively if out of order), the other writes the messages from them, straight into one
+ * buffer. Any other batch, or one found not to fit the shape part way, goes the general way.
  */
 import type { Cidr } from "../net/ip";
 import { encodeAttributes, type CodecContext } from "./codec/attributes";
 import { HEADER_LENGTH, MAX_MESSAGE_LENGTH, MessageType } from "./codec/header";
 import { encodeUpdate, UPDATE_FIXED_LENGTH } from "./codec/update";
-import { packDistinctUpdates, type Route } from "./update-packer";
+import { packDistinctUpdates, type Route, type RouteAttributes } from "./update-packer";
 
 export interface EncodedUpdates {
   /** The messages, back to back. */
@@ -38,75 +38,126 @@ export function encodeUpdates(routes: readonly Route[], withdrawals: readonly Ci
 }
 
 /**
- * IPv4 routes with an IPv4 next hop, all sharing the first route's attributes and next hop objects,
- * in strictly increasing address order: one run of classic-NLRI UPDATEs. undefined for any other batch.
+ * IPv4 routes with one IPv4 next hop and one set of attributes (equal in value: the first route's
+ * objects are compared by identity first, and a route's own objects are compared by value): one run
+ * of classic-NLRI UPDATEs, in address order. undefined for any other batch, and for one that is out of
+ * order with prefixes of several lengths.
  */
 export function writeRouteRun(routes: readonly Route[], ctx: CodecContext): EncodedUpdates | undefined {
   const first = routes[0];
   if (!first || first.prefix.family !== "IPv4" || first.nextHop.family !== "IPv4") return undefined;
   const { attributes, nextHop } = first;
   const attrs = encodeAttributes({ ...attributes, nextHop }, ctx);
-  const room = MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - attrs.length;
-  if (room < MAX_IPV4_PREFIX) return undefined;
-  const out = Buffer.allocUnsafe(worstCase(routes.length, room, UPDATE_FIXED_LENGTH + attrs.length));
-  let start = -1; // where the open message starts
-  let nlri = 0; // where its NLRI starts
-  let end = 0;
-  let messages = 0;
-  let previous = -1;
+  if (MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - attrs.length < MAX_IPV4_PREFIX) return undefined;
+  const run = new PrefixRun(routes.length);
+  let equalAttributes: RouteAttributes | undefined; // the last other object found equal to `attributes`
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i] as Route;
     const p = r.prefix;
-    if (r.attributes !== attributes || r.nextHop !== nextHop || p.family !== "IPv4") return undefined;
-    const v = Number(p.base);
-    // The packer's order: by address, then length. Out of order (or repeated): the general path sorts.
-    const key = v * 64 + p.prefix;
-    if (key <= previous) return undefined;
-    previous = key;
-    const octets = (p.prefix + 7) >> 3;
-    if (start < 0 || end - nlri + 1 + octets > room) {
-      if (start >= 0) closeMessage(out, start, end);
-      start = end;
-      openMessage(out, start);
-      out.writeUInt16BE(attrs.length, start + HEADER_LENGTH + 2);
-      attrs.copy(out, start + UPDATE_FIXED_LENGTH);
-      nlri = end = start + UPDATE_FIXED_LENGTH + attrs.length;
-      messages++;
+    if (p.family !== "IPv4") return undefined;
+    if (r.nextHop !== nextHop && (r.nextHop.family !== "IPv4" || r.nextHop.value !== nextHop.value)) return undefined;
+    if (r.attributes !== attributes && r.attributes !== equalAttributes) {
+      if (!encodeAttributes({ ...r.attributes, nextHop }, ctx).equals(attrs)) return undefined;
+      equalAttributes = r.attributes;
     }
-    end = writeIPv4Prefix(out, end, v, p.prefix, octets);
+    run.set(i, Number(p.base), p.prefix);
   }
-  closeMessage(out, start, end);
-  return { bytes: out.subarray(0, end), messages };
+  return run.sort() ? writeRun(run, attrs) : undefined;
 }
 
-/** IPv4 withdrawals in strictly increasing address order: withdraw-only UPDATEs. undefined for any other batch. */
+/** IPv4 withdrawals: withdraw-only UPDATEs, in address order. undefined for any other batch, and for
+ * one that is out of order with prefixes of several lengths. */
 export function writeWithdrawalRun(withdrawals: readonly Cidr[]): EncodedUpdates | undefined {
   if (withdrawals.length === 0) return undefined;
-  const room = MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH;
-  const out = Buffer.allocUnsafe(worstCase(withdrawals.length, room, UPDATE_FIXED_LENGTH));
-  let start = -1;
-  let withdrawn = 0; // where the open message's withdrawn routes start
-  let end = 0;
-  let messages = 0;
-  let previous = -1;
+  const run = new PrefixRun(withdrawals.length);
   for (let i = 0; i < withdrawals.length; i++) {
     const p = withdrawals[i] as Cidr;
     if (p.family !== "IPv4") return undefined;
-    const v = Number(p.base);
-    const key = v * 64 + p.prefix;
-    if (key <= previous) return undefined;
-    previous = key;
-    const octets = (p.prefix + 7) >> 3;
-    if (start < 0 || end - withdrawn + 1 + octets > room) {
-      if (start >= 0) end = closeWithdrawals(out, start, withdrawn, end);
+    run.set(i, Number(p.base), p.prefix);
+  }
+  return run.sort() ? writeRun(run, undefined) : undefined;
+}
+
+/**
+ * IPv4 prefixes as two typed arrays, so that nothing is allocated per prefix and the order can be
+ * restored natively. An address is kept with its top bit flipped, as a signed 32-bit integer: V8 keeps
+ * those unboxed (an address above 2^31 as a plain number is a heap object in unoptimised code), and
+ * their signed order is the addresses' unsigned order.
+ */
+class PrefixRun {
+  readonly addresses: Int32Array;
+  readonly lengths: Uint8Array;
+  #ordered = true;
+  #oneLength = true;
+
+  constructor(count: number) {
+    this.addresses = new Int32Array(count);
+    this.lengths = new Uint8Array(count);
+  }
+
+  set(i: number, address: number, length: number): void {
+    const flipped = (address ^ 0x80000000) | 0;
+    this.addresses[i] = flipped;
+    this.lengths[i] = length;
+    if (i === 0) return;
+    const before = this.addresses[i - 1] as number;
+    if (flipped < before || (flipped === before && length < (this.lengths[i - 1] as number))) this.#ordered = false;
+    if (length !== this.lengths[0]) this.#oneLength = false;
+  }
+
+  /** Puts the prefixes in the packer's order (address, then length); false if that needs a general sort. */
+  sort(): boolean {
+    if (this.#ordered) return true;
+    if (!this.#oneLength) return false;
+    this.addresses.sort();
+    return true;
+  }
+}
+
+/**
+ * The messages for a run of IPv4 prefixes in order: announced with `attrs` (classic NLRI), or withdrawn
+ * when there are none. Cut where the packer cuts: a message takes prefixes while they fit in 4096
+ * octets. undefined if a prefix comes twice (not a batch of distinct prefixes).
+ */
+function writeRun(run: PrefixRun, attrs: Buffer | undefined): EncodedUpdates | undefined {
+  const { addresses, lengths } = run;
+  const attrLength = attrs?.length ?? 0;
+  const room = MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - attrLength;
+  const out = Buffer.allocUnsafe(worstCase(addresses.length, room, UPDATE_FIXED_LENGTH + attrLength));
+  let start = -1; // where the open message starts
+  let prefixes = 0; // where its prefixes start
+  let end = 0;
+  let messages = 0;
+  for (let i = 0; i < addresses.length; i++) {
+    const address = (addresses[i] as number) ^ 0x80000000;
+    const length = lengths[i] as number;
+    if (i > 0 && addresses[i] === addresses[i - 1] && length === lengths[i - 1]) return undefined;
+    const octets = (length + 7) >> 3;
+    if (start < 0 || end - prefixes + 1 + octets > room) {
+      if (start >= 0) end = closeMessage(out, start, prefixes, end, attrs === undefined);
       start = end;
-      openMessage(out, start);
-      withdrawn = end = start + HEADER_LENGTH + 2;
+      // Marker, length (written on closing), type, withdrawn routes length (the same for an announcement).
+      out.fill(0xff, start, start + MARKER_LENGTH);
+      out[start + MARKER_LENGTH + 2] = MessageType.Update;
+      out.writeUInt16BE(0, start + HEADER_LENGTH);
+      if (attrs) {
+        out.writeUInt16BE(attrLength, start + HEADER_LENGTH + 2);
+        attrs.copy(out, start + UPDATE_FIXED_LENGTH);
+        prefixes = end = start + UPDATE_FIXED_LENGTH + attrLength;
+      } else prefixes = end = start + HEADER_LENGTH + 2;
       messages++;
     }
-    end = writeIPv4Prefix(out, end, v, p.prefix, octets);
+    // RFC 4271 4.3: the length in bits, then just enough octets of the address.
+    out[end] = length;
+    if (octets === 4) {
+      out[end + 1] = address >>> 24;
+      out[end + 2] = (address >>> 16) & 0xff;
+      out[end + 3] = (address >>> 8) & 0xff;
+      out[end + 4] = address & 0xff;
+    } else for (let o = 0; o < octets; o++) out[end + 1 + o] = (address >>> (24 - 8 * o)) & 0xff;
+    end += 1 + octets;
   }
-  end = closeWithdrawals(out, start, withdrawn, end);
+  end = closeMessage(out, start, prefixes, end, attrs === undefined);
   return { bytes: out.subarray(0, end), messages };
 }
 
@@ -118,36 +169,16 @@ function worstCase(count: number, room: number, overhead: number): number {
   return bytes + messages * overhead;
 }
 
-/** Marker, type and an empty withdrawn-routes length at `start`; the message length is written on closing. */
-function openMessage(out: Buffer, start: number): void {
-  out.fill(0xff, start, start + MARKER_LENGTH);
-  out[start + MARKER_LENGTH + 2] = MessageType.Update;
-  out.writeUInt16BE(0, start + HEADER_LENGTH);
-}
-
-/** The message from `start` ends at `end`. */
-function closeMessage(out: Buffer, start: number, end: number): void {
-  out.writeUInt16BE(end - start, start + MARKER_LENGTH);
-}
-
-/** A withdraw-only message: its withdrawn routes run from `withdrawn` to `end`; a zero attribute length follows them. Returns the message's end. */
-function closeWithdrawals(out: Buffer, start: number, withdrawn: number, end: number): number {
-  out.writeUInt16BE(end - withdrawn, withdrawn - 2);
-  out.writeUInt16BE(0, end);
-  closeMessage(out, start, end + 2);
-  return end + 2;
-}
-
-/** One prefix (RFC 4271 4.3: its length, then just enough octets) at `at`; the offset after it. */
-function writeIPv4Prefix(out: Buffer, at: number, address: number, length: number, octets: number): number {
-  out[at] = length;
-  if (octets === 4) {
-    out[at + 1] = address >>> 24;
-    out[at + 2] = (address >>> 16) & 0xff;
-    out[at + 3] = (address >>> 8) & 0xff;
-    out[at + 4] = address & 0xff;
-    return at + 5;
+/**
+ * Ends the message at `start` whose prefixes run from `prefixes` to `end`: a withdraw-only message gets
+ * its withdrawn routes length and a zero attribute length after them. Returns where the message ends.
+ */
+function closeMessage(out: Buffer, start: number, prefixes: number, end: number, withdrawOnly: boolean): number {
+  if (withdrawOnly) {
+    out.writeUInt16BE(end - prefixes, prefixes - 2);
+    out.writeUInt16BE(0, end);
+    end += 2;
   }
-  for (let i = 0; i < octets; i++) out[at + 1 + i] = (address >>> (24 - 8 * i)) & 0xff;
-  return at + 1 + octets;
+  out.writeUInt16BE(end - start, start + MARKER_LENGTH);
+  return end;
 }

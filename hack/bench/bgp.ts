@@ -98,11 +98,12 @@ interface Step {
 /** Has the listener watch for BIRD to hold `watch` prefixes, then runs `action` (which starts the
  * change) and times it from then, and from `start` if given (a later event, e.g. the SYN). */
 async function measured(listener: Spawned, watch: number, action: () => Promise<unknown> | void, start?: Promise<number>): Promise<Step & { fromStartMs: number; end: number; listenerCpuMs: number }> {
-  const watching = lineOf(listener, `watching ${watch} `);
+  // Every line is awaited from before the watch is sent: "first" can come in the same read as
+  // "watching" (an UPDATE already on its way), and a waiter set up after that read would miss it.
+  const [watching, first, done] = [lineOf(listener, `watching ${watch} `), timeOf(listener, "first"), lineOf(listener, `reached ${watch} `)];
   listener.send(JSON.stringify({ op: "watch", count: watch }));
   // The listener must be watching before the advertiser acts.
   const cpuBefore = cpuIn(await watching);
-  const [first, done] = [timeOf(listener, "first"), lineOf(listener, `reached ${watch} `)];
   const t0 = epoch();
   await action();
   const doneLine = await done;
