@@ -10,7 +10,8 @@
  * shape: IPv4 service routes with one set of attributes and one next hop (a table, or routes added),
  * or IPv4 withdrawals. Those are written here in two tight loops: one reads each prefix into typed
  * arrays (sorted natively if out of order), the other writes the messages from them, straight into one
- * buffer. Any other batch, or one found not to fit the shape part way, goes the general way.
+ * buffer. Any other batch, or one found not to fit the shape part way, goes the general way. Why two
+ * ways to the same bytes: docs/adr/0006-bgp-updates-in-one-pass.md.
  */
 import type { Cidr } from "../net/ip";
 import { encodeAttributes, type CodecContext } from "./codec/attributes";
