@@ -20,6 +20,10 @@ export interface FrrNeighbor {
   readonly bfdProfile?: string;
   /** Also exchange IPv6 unicast with this neighbor. */
   readonly ipv6?: boolean;
+  /** eBGP multihop with this TTL (a peer behind a router); its BFD session is then multihop (RFC 5883). */
+  readonly ebgpMultihopTtl?: number;
+  /** Local address of the session (and of its multihop BFD session). */
+  readonly updateSource?: string;
 }
 
 export interface FrrBfdProfile {
@@ -58,6 +62,8 @@ export function frrBgpdConfig(c: FrrConfig): string {
   for (const n of c.neighbors) {
     lines.push(` neighbor ${n.address} remote-as ${n.remoteAs}`);
     if (n.password !== undefined) lines.push(` neighbor ${n.address} password ${n.password}`);
+    if (n.ebgpMultihopTtl !== undefined) lines.push(` neighbor ${n.address} ebgp-multihop ${n.ebgpMultihopTtl}`);
+    if (n.updateSource !== undefined) lines.push(` neighbor ${n.address} update-source ${n.updateSource}`);
     if (n.bfdProfile !== undefined) lines.push(` neighbor ${n.address} bfd profile ${n.bfdProfile}`);
   }
   const v6 = c.neighbors.filter(n => n.ipv6);
@@ -137,6 +143,11 @@ export class FrrRouter {
   /** Runs one vtysh command against this FRR only. */
   async vtysh(command: string): Promise<string> {
     return (await this.ns.exec(["vtysh", "--vty_socket", this.dir, "-c", command])).stdout;
+  }
+
+  /** Applies configuration commands in one vtysh session, from `configure terminal` (e.g. ["bfd", "profile p", "no passive-mode"]). */
+  async configure(commands: readonly string[]): Promise<void> {
+    await this.ns.exec(["vtysh", "--vty_socket", this.dir, "-c", "configure terminal", ...commands.flatMap(c => ["-c", c])]);
   }
 
   async vtyshJson<T>(command: string): Promise<T> {
