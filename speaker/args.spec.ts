@@ -7,7 +7,7 @@ describe("parseSpeakerArgs", () => {
   it("reads defaults from the environment", () => {
     expect(parseSpeakerArgs([], { NODE_NAME: "node-a" })).toEqual({
       ok: true,
-      args: { node: "node-a", namespace: "metallb-system", ignoreExcludeLB: false, metricsPort: 7472, heartbeatPort: 7946, bindAddress: "0.0.0.0" },
+      args: { node: "node-a", namespace: "metallb-system", ignoreExcludeLB: false, metricsPort: 7472, heartbeatPort: 7946, bindAddress: "0.0.0.0", partitionPolicy: "availability" },
     });
   });
 
@@ -15,8 +15,20 @@ describe("parseSpeakerArgs", () => {
     const r = parseSpeakerArgs(["--ignore-exclude-lb", "--lb-class=gold", "--metrics-port", "9000"], { NODE_NAME: "n", LODESTONE_NAMESPACE: "lb", POD_IP: "192.0.2.5", LODESTONE_SPEAKER_PEERS: "n2=192.0.2.6" });
     expect(r).toEqual({
       ok: true,
-      args: { node: "n", namespace: "lb", lbClass: "gold", ignoreExcludeLB: true, metricsPort: 9000, heartbeatPort: 7946, bindAddress: "192.0.2.5", staticPeers: [{ node: "n2", address: "192.0.2.6", port: 7946 }] },
+      args: { node: "n", namespace: "lb", lbClass: "gold", ignoreExcludeLB: true, metricsPort: 9000, heartbeatPort: 7946, bindAddress: "192.0.2.5", partitionPolicy: "availability", staticPeers: [{ node: "n2", address: "192.0.2.6", port: 7946 }] },
     });
+  });
+
+  it.each([
+    [["--partition-policy=majority"], {}, "majority"],
+    [["--partition-policy", "majority"], { LODESTONE_PARTITION_POLICY: "availability" }, "majority"],
+    [["--partition-policy=availability"], { LODESTONE_PARTITION_POLICY: "majority" }, "availability"],
+    [["--partition-policy=availability"], { LODESTONE_PARTITION_POLICY: "quorum" }, "availability"],
+    [[], { LODESTONE_PARTITION_POLICY: "majority" }, "majority"],
+    [[], { LODESTONE_PARTITION_POLICY: "" }, "availability"],
+  ])("reads the partition policy from %j and %j (the flag wins): %s", (argv, env, partitionPolicy) => {
+    const r = parseSpeakerArgs(argv, { NODE_NAME: "n", ...env });
+    expect(r.ok && r.args.partitionPolicy).toBe(partitionPolicy);
   });
 
   it.each([
@@ -24,8 +36,22 @@ describe("parseSpeakerArgs", () => {
     [["--bogus"], { NODE_NAME: "n" }, 'unknown argument "--bogus"'],
     [["--metrics-port", "70000"], { NODE_NAME: "n" }, '--metrics-port needs a port number 0..65535, got "70000"'],
     [["--metrics-port"], { NODE_NAME: "n" }, '--metrics-port needs a port number 0..65535, got ""'],
+    [["--partition-policy=quorum"], { NODE_NAME: "n" }, '--partition-policy needs availability or majority, got "quorum"'],
+    [["--partition-policy", "Majority"], { NODE_NAME: "n" }, '--partition-policy needs availability or majority, got "Majority"'],
+    [["--partition-policy"], { NODE_NAME: "n" }, '--partition-policy needs availability or majority, got ""'],
+    [["--partition-policy="], { NODE_NAME: "n", LODESTONE_PARTITION_POLICY: "majority" }, '--partition-policy needs availability or majority, got ""'],
+    [[], { NODE_NAME: "n", LODESTONE_PARTITION_POLICY: "majority " }, 'LODESTONE_PARTITION_POLICY needs availability or majority, got "majority "'],
   ])("refuses %j with %j", (argv, env, error) => {
     expect(parseSpeakerArgs(argv, env)).toEqual({ ok: false, error });
+  });
+
+  it("refuses every partition policy but the two, naming the flag and the value", () => {
+    const other = fc.string().filter(s => s !== "availability" && s !== "majority");
+    fc.assert(
+      fc.property(other, text => {
+        expect(parseSpeakerArgs([`--partition-policy=${text}`], { NODE_NAME: "n" })).toEqual({ ok: false, error: `--partition-policy needs availability or majority, got ${JSON.stringify(text)}` });
+      }),
+    );
   });
 
   it("never throws on arbitrary arguments", () => {

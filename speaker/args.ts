@@ -1,9 +1,12 @@
 /**
  * The speaker's command line and environment: NODE_NAME (required, from the downward API),
  * LODESTONE_NAMESPACE, POD_IP (heartbeat bind address), LODESTONE_SPEAKER_PEERS (fixed peers for
- * tests), and MetalLB's flags --ignore-exclude-lb and --lb-class, plus --metrics-port (7472).
+ * tests), and MetalLB's flags --ignore-exclude-lb and --lb-class, plus --metrics-port (7472),
+ * --heartbeat-port (7946) and --partition-policy (env LODESTONE_PARTITION_POLICY; the flag wins):
+ * what a speaker does when it cannot hear most of its peers (docs/adr/0002 §3).
  */
 import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
+import type { PartitionPolicy } from "../capabilities/l2/liveness";
 import { loadBalancerClass, lodestoneNamespace } from "../capabilities/k8s/settings";
 import { parseStaticPeers } from "./speaker-state";
 
@@ -17,6 +20,7 @@ export interface SpeakerArgs {
   metricsPort: number;
   heartbeatPort: number;
   bindAddress: string;
+  partitionPolicy: PartitionPolicy;
   staticPeers?: HeartbeatPeer[];
 }
 
@@ -27,6 +31,11 @@ const port = (text: string | undefined, flag: string): number | string => {
   return Number(text);
 };
 
+const POLICIES: readonly PartitionPolicy[] = ["availability", "majority"];
+
+const policy = (text: string | undefined, source: string): PartitionPolicy | { error: string } =>
+  POLICIES.find(p => p === text) ?? { error: `${source} needs availability or majority, got ${JSON.stringify(text ?? "")}` };
+
 export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   const node = env.NODE_NAME;
   if (!node) return { ok: false, error: "NODE_NAME is not set (give the speaker its node name through the downward API: spec.nodeName)" };
@@ -34,6 +43,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   let ignoreExcludeLB = false;
   let metricsPort = DEFAULT_METRICS_PORT;
   let heartbeatPort = DEFAULT_HEARTBEAT_PORT;
+  let policyFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -53,10 +63,19 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         else heartbeatPort = p;
         break;
       }
+      case "--partition-policy":
+        policyFlag = value() ?? "";
+        break;
       default:
         return { ok: false, error: `unknown argument ${JSON.stringify(arg)}` };
     }
   }
+  // The flag wins over the environment, so a bad LODESTONE_PARTITION_POLICY under a good flag is never read.
+  const partitionPolicy =
+    policyFlag !== undefined ? policy(policyFlag, "--partition-policy")
+    : env.LODESTONE_PARTITION_POLICY ? policy(env.LODESTONE_PARTITION_POLICY, "LODESTONE_PARTITION_POLICY")
+    : "availability";
+  if (typeof partitionPolicy !== "string") return { ok: false, error: partitionPolicy.error };
   const staticPeers = env.LODESTONE_SPEAKER_PEERS ? parseStaticPeers(env.LODESTONE_SPEAKER_PEERS, heartbeatPort) : undefined;
   return {
     ok: true,
@@ -68,6 +87,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       metricsPort,
       heartbeatPort,
       bindAddress: env.POD_IP || "0.0.0.0",
+      partitionPolicy,
       ...(staticPeers ? { staticPeers } : {}),
     },
   };
