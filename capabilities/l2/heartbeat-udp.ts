@@ -22,6 +22,8 @@ export interface UdpHeartbeatOptions {
   readonly onHeartbeat: (hb: Heartbeat, from: { address: string; port: number }) => void;
   readonly onReject?: (reason: HeartbeatRejectReason, from: { address: string; port: number }) => void;
   readonly onSendError?: (peer: HeartbeatPeer, error: Error) => void;
+  /** One datagram handed to the kernel for `peer` (counted by PromHeartbeatMetrics). */
+  readonly onSent?: (peer: HeartbeatPeer) => void;
 }
 
 export class UdpHeartbeatTransport {
@@ -63,6 +65,7 @@ export class UdpHeartbeatTransport {
     for (const peer of this.peers) {
       this.socket.send(packet, peer.port, peer.address, err => {
         if (err) this.options.onSendError?.(peer, err);
+        else this.options.onSent?.(peer);
       });
     }
   }

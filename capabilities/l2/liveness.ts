@@ -13,6 +13,7 @@
  */
 import type { Clock, TimerHandle } from "./clock";
 import type { Heartbeat, HeartbeatRejectReason } from "./heartbeat";
+import type { HeartbeatObserver } from "./heartbeat-metrics";
 
 export type PartitionPolicy = "availability" | "majority";
 
@@ -23,6 +24,8 @@ export interface LivenessOptions {
   readonly maxClockSkewMs?: number;
   readonly partitionPolicy?: PartitionPolicy;
   readonly wallNow?: () => number;
+  /** Told each received datagram's fate and the peer counts (PromHeartbeatMetrics). */
+  readonly observer?: Pick<HeartbeatObserver, "accepted" | "refused" | "peers">;
 }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 250;
@@ -54,6 +57,7 @@ export class Membership {
   private readonly maxSkewMs: number;
   private readonly policy: PartitionPolicy;
   private readonly wallNow: () => number;
+  private readonly observer: LivenessOptions["observer"];
   private expected = new Set<string>();
   private readonly peers = new Map<string, PeerState>();
   /** Peers that said they were leaving and then fell silent: departures, not failures. */
@@ -77,6 +81,7 @@ export class Membership {
     this.maxSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.policy = options.partitionPolicy ?? "availability";
     this.wallNow = options.wallNow ?? Date.now;
+    this.observer = options.observer;
     this.lastSignature = this.signature();
     this.readyTimer = this.clock.setTimeout(() => this.becomeReady(), this.timeoutMs);
   }
@@ -98,7 +103,11 @@ export class Membership {
   receive(hb: Heartbeat): HeartbeatVerdict {
     const verdict = this.judge(hb);
     this.verdicts.set(verdict, (this.verdicts.get(verdict) ?? 0) + 1);
-    if (verdict !== "accepted") return verdict;
+    if (verdict !== "accepted") {
+      this.observer?.refused(verdict);
+      return verdict;
+    }
+    this.observer?.accepted();
     this.peers.get(hb.node)?.expiry.cancel();
     this.departed.delete(hb.node);
     this.peers.set(hb.node, {
@@ -116,6 +125,7 @@ export class Membership {
   /** Counts a datagram the codec refused (a wrong key shows up here as "bad-mac"). */
   rejected(reason: HeartbeatRejectReason): void {
     this.rejects.set(reason, (this.rejects.get(reason) ?? 0) + 1);
+    this.observer?.refused(reason);
   }
 
   private judge(hb: Heartbeat): HeartbeatVerdict {
@@ -195,6 +205,8 @@ export class Membership {
   }
 
   private changed(): void {
+    // Before the signature check: the counts change without the signature (a peer expected but unheard).
+    this.observer?.peers(this.peers.size, this.expected.size);
     const sig = this.signature();
     if (sig === this.lastSignature) return;
     this.lastSignature = sig;
