@@ -3,8 +3,10 @@
  *   bfd-speaker.ts LOCAL_IP PEER_IP ['{"multihop":true,"minimumTtl":254,"passive":true,"intervalMs":300,"multiplier":3}']
  * Single hop goes through ../udp.ts; multihop through the data plane's shared sockets (port 4784, the
  * per-peer minimum TTL filter), as the speaker runs it.
- * Prints "bfd <State> diag <n>" on each change, "filter-error <message>" if the TTL filter could not be
- * attached. stdin: "stats" prints 'stats {"state":..,"received":..,"sent":..}'; "stop" goes AdminDown and exits.
+ * Prints "ready" once the session runs (socket open, timers started), "first-send received <n>" when it
+ * sends its first packet (n: packets heard by then; a passive session must have heard one), "bfd <State>
+ * diag <n>" on each change, "filter-error <message>" if the TTL filter could not be attached.
+ * stdin: "stats" prints 'stats {"state":..,"received":..,"sent":..}'; "stop" goes AdminDown and exits.
  */
 import { createInterface } from "node:readline";
 import { bfdSockets } from "../../bgp/dataplane/bfd-udp";
@@ -45,12 +47,14 @@ async function main(local: string, peer: string): Promise<void> {
     { desiredMinTxMs: interval, requiredMinRxMs: interval, detectMultiplier: options.multiplier ?? 3, localDiscriminator: 0x1d, passive: options.passive ?? false },
     realClock,
     p => {
+      if (sent === 0) print(`first-send received ${received}`);
       sent++;
       transport.send(p);
     },
   );
   session.on("state", (to, _from, diag) => print(`bfd ${stateName(to)} diag ${diag}`));
   session.start();
+  print("ready");
   createInterface({ input: process.stdin }).on("line", line => {
     const command = line.trim();
     if (command === "stats" && session) print(`stats ${JSON.stringify({ state: stateName(session.state), received, sent })}`);
