@@ -1,7 +1,14 @@
-import { describe, expect, it } from "vitest";
+import dgram from "node:dgram";
+import { afterEach, describe, expect, it } from "vitest";
 import type { AnnouncedService } from "../capabilities/l2/announcements";
-import type { IPStatus, L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
-import { adaptL2DataPlane, statusEvents } from "./l2-adapter";
+import { FakeClock } from "../capabilities/l2/clock";
+import { startL2DataPlane, type IPStatus, type LinkSnapshot, type L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
+import type { MembershipSocket } from "../capabilities/l2/dataplane/ports";
+import { electedOwner } from "../capabilities/l2/election";
+import { encodeHeartbeat } from "../capabilities/l2/heartbeat";
+import { parseSpeakerArgs } from "./args";
+import type { L2DataPlaneEvent } from "./data-plane";
+import { adaptL2DataPlane, speakerL2Options, statusEvents } from "./l2-adapter";
 
 const svc = (name: string, ips: string[], interfaces: string[] = []): AnnouncedService => ({
   name,
@@ -77,5 +84,114 @@ describe("adaptL2DataPlane: the heartbeat Secret", () => {
       "heartbeat Secret: data.secretkey must decode to at least 16 bytes, got 5; keeping the keys in use",
       "heartbeat Secret: Secret has no data.secretkey; keeping the keys in use",
     ]);
+  });
+});
+
+describe("speakerL2Options", () => {
+  const KEY = Buffer.from("0123456789abcdef0123456789abcdef");
+  const args = { node: "node-a", heartbeatPort: 7946, bindAddress: "192.0.2.5", partitionPolicy: "majority" } as const;
+
+  it("carries the node, heartbeat address, port, partition policy and both keys", () => {
+    const previous = Buffer.alloc(32, "p");
+    expect(speakerL2Options(args, [KEY, previous])).toEqual({
+      nodeName: "node-a",
+      heartbeat: { key: KEY, previousKey: previous, port: 7946, bindAddress: "192.0.2.5", peers: [], partitionPolicy: "majority" },
+    });
+  });
+
+  it("needs a key", () => {
+    expect(() => speakerL2Options(args, [])).toThrow("no heartbeat key");
+  });
+});
+
+describe("the --partition-policy flag reaches the data plane's Membership", () => {
+  const KEY = Buffer.from("0123456789abcdef0123456789abcdef");
+  const NODES = ["node-a", "node-b", "node-c"];
+  const election: AnnouncedService["election"] = {
+    nodes: NODES.map(name => ({ name, labels: {}, networkUnavailable: false })),
+    advertisements: [{ nodeSelectors: [] }],
+    externalTrafficPolicy: "Cluster",
+    endpointNodes: new Set(),
+    anyReadyEndpoint: true,
+  };
+  /** An IP node-a wins both alone and with node-b alive, so hearing node-b changes only the policy's verdict. */
+  const IP = Array.from({ length: 250 }, (_, i) => `192.0.2.${i + 1}`).find(
+    ip => electedOwner({ ...election, firstIP: ip, liveSpeakers: new Set(["node-a", "node-b"]) }) === "node-a",
+  ) ?? "";
+  const ETH0: LinkSnapshot = { index: 2, name: "eth0", mac: "02:00:00:00:00:01", up: true, broadcast: true, noarp: false, master: undefined, addresses: ["192.0.2.1"] };
+
+  class QuietSocket implements MembershipSocket {
+    constructor(readonly ifname: string) {}
+    send(frame: Uint8Array): number {
+      return frame.length;
+    }
+    onFrame(): void {}
+    addMembership(): void {}
+    dropMembership(): void {}
+    setFilter(): void {}
+    close(): void {}
+  }
+
+  const running: RealL2DataPlane[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map(p => p.stop()));
+  });
+
+  /** A speaker on node-a with two unheard peers (node-b, node-c), started from its command line. */
+  async function speaker(argv: string[]) {
+    const parsed = parseSpeakerArgs(["--heartbeat-port=0", ...argv], { NODE_NAME: "node-a", POD_IP: "127.0.0.1" });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const clock = new FakeClock();
+    const real = await startL2DataPlane(
+      speakerL2Options(parsed.args, [KEY], {
+        clock,
+        openSocket: ifname => new QuietSocket(ifname),
+        watchInterfaces: async onSnapshot => {
+          onSnapshot([ETH0]);
+          return { close: () => {} };
+        },
+      }),
+    );
+    running.push(real);
+    const plane = adaptL2DataPlane(real);
+    const events: L2DataPlaneEvent[] = [];
+    let waiting: (() => void) | undefined;
+    plane.onEvent(e => {
+      events.push(e);
+      waiting?.();
+    });
+    const nextEvent = (): Promise<L2DataPlaneEvent | undefined> => new Promise(r => (waiting = () => r(events.at(-1))));
+    plane.setPeers(["node-b", "node-c"].map(node => ({ node, address: "127.0.0.1", port: real.heartbeatPort() })));
+    const setService = (): void => plane.setServices([{ name: "shop/web", ips: [IP], interfaces: [], election }]);
+    return { clock, real, events, nextEvent, setService };
+  }
+
+  const announcing: L2DataPlaneEvent = { type: "announcing", service: "shop/web", ips: [IP], interfaces: ["eth0"] };
+
+  it("availability (the default): a node hearing none of its peers announces what it elects", async () => {
+    const s = await speaker([]);
+    const next = s.nextEvent();
+    s.setService();
+    s.clock.advance(250); // past the start-up grace, whenever it ends
+    expect(await next).toEqual(announcing);
+    expect(s.events).toEqual([announcing]);
+    expect(s.real.ownedIPs()).toEqual([IP]);
+  });
+
+  it("majority: the same node announces nothing until it hears a majority (itself and node-b of three)", async () => {
+    const s = await speaker(["--partition-policy=majority"]);
+    s.setService();
+    s.clock.advance(250);
+    await new Promise(r => setImmediate(r)); // status is published from a microtask: let any be published
+    expect(s.events).toEqual([]);
+    expect(s.real.ownedIPs()).toEqual([]);
+    const next = s.nextEvent();
+    const sender = dgram.createSocket("udp4");
+    const hb = encodeHeartbeat({ node: "node-b", incarnation: 1n, sequence: 1, sentAtMs: Date.now(), leaving: false, acks: [] }, KEY);
+    await new Promise<void>((resolve, reject) => sender.send(hb, s.real.heartbeatPort(), "127.0.0.1", e => (e ? reject(e) : resolve())));
+    sender.close();
+    expect(await next).toEqual(announcing);
+    expect(s.events).toEqual([announcing]);
+    expect(s.real.liveSpeakers()).toEqual(["node-a", "node-b"]);
   });
 });

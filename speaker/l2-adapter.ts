@@ -6,12 +6,44 @@
  * changed per Service. A Service counts as announced when at least one of its owned IPs is being
  * answered on an interface; owned IPs with no usable interface mean the node won the election
  * but cannot answer (MetalLB's `announceFailed`).
+ *
+ * `speakerL2Options` turns the speaker's flags into the data plane's options, so what the flags
+ * say (heartbeat port and address, partition policy) reaches the Membership the data plane builds.
  */
 import type { AnnouncedService } from "../capabilities/l2/announcements";
-import type { IPStatus, L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
+import type { IPStatus, L2DataPlaneOptions, L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
 import { heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
 import type { HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
+import type { SpeakerArgs } from "./args";
 import type { L2DataPlane, L2DataPlaneEvent } from "./data-plane";
+
+export type SpeakerL2Args = Pick<SpeakerArgs, "node" | "heartbeatPort" | "bindAddress" | "partitionPolicy">;
+
+/**
+ * The L2 data plane's options from the speaker's flags and heartbeat keys (current first, then the
+ * previous one still accepted). Peers start empty: the speaker sets them from its speaker Pods.
+ * `rest` adds what the process owns (metrics, log) and, in tests, the clock and socket seams.
+ */
+export function speakerL2Options(
+  args: SpeakerL2Args,
+  keys: readonly Buffer[],
+  rest: Omit<L2DataPlaneOptions, "nodeName" | "heartbeat"> = {},
+): L2DataPlaneOptions {
+  const [key, previousKey] = keys;
+  if (!key) throw new Error("no heartbeat key");
+  return {
+    ...rest,
+    nodeName: args.node,
+    heartbeat: {
+      key,
+      ...(previousKey ? { previousKey } : {}),
+      port: args.heartbeatPort,
+      bindAddress: args.bindAddress,
+      peers: [],
+      partitionPolicy: args.partitionPolicy,
+    },
+  };
+}
 
 type ServiceReport =
   | { type: "announcing"; ips: string[]; interfaces: string[] }

@@ -113,21 +113,32 @@ describe("PromHeartbeatMetrics on the UDP path (loopback, wired as the data plan
     membership.close();
   });
 
-  it("counts a failed send", async () => {
+  it("counts failed sends, one that Node refuses at once included, and still sends to the other peers", async () => {
     const registry = new Registry();
     const metrics = new PromHeartbeatMetrics(registry);
-    let failed: () => void = () => {};
-    const failure = new Promise<void>(r => (failed = r));
+    const failedPeers: string[] = [];
+    let failedTwice: () => void = () => {};
+    const failures = new Promise<void>(r => (failedTwice = r));
+    let sentOnce: () => void = () => {};
+    const sent = new Promise<void>(r => (sentOnce = r));
     const a = await UdpHeartbeatTransport.open({
       bindAddress: "127.0.0.1", port: 0, keys: () => [KEY], onHeartbeat: () => {},
-      onSent: () => metrics.sent(),
-      onSendError: () => void (metrics.sendFailed(), failed()),
+      onSent: () => void (metrics.sent(), sentOnce()),
+      onSendError: peer => {
+        metrics.sendFailed();
+        if (failedPeers.push(peer.node) === 2) failedTwice();
+      },
     });
-    open.push(a);
-    // An IPv6 destination on an IPv4 socket fails in the send callback.
-    a.setPeers([{ node: "node-v6", address: "2001:db8::1", port: 7946 }]);
+    const b = await UdpHeartbeatTransport.open({ bindAddress: "127.0.0.1", port: 0, keys: () => [KEY], onHeartbeat: () => {} });
+    open.push(a, b);
+    a.setPeers([
+      { node: "node-port0", address: "127.0.0.1", port: 0 }, // dgram throws synchronously
+      { node: "node-v6", address: "2001:db8::1", port: 7946 }, // an IPv6 destination on an IPv4 socket fails in the callback
+      { node: "node-b", address: "127.0.0.1", port: b.localPort() },
+    ]);
     a.send(encodeHeartbeat(HB, KEY));
-    await failure;
-    expect((await heartbeatLines(registry)).slice(0, 2)).toEqual(["lodestone_layer2_heartbeats_sent_total 0", "lodestone_layer2_heartbeat_send_errors_total 1"]);
+    await Promise.all([failures, sent]);
+    expect(failedPeers).toEqual(["node-port0", "node-v6"]);
+    expect((await heartbeatLines(registry)).slice(0, 2)).toEqual(["lodestone_layer2_heartbeats_sent_total 1", "lodestone_layer2_heartbeat_send_errors_total 2"]);
   });
 });

@@ -63,10 +63,15 @@ export class UdpHeartbeatTransport {
   /** Fans one encoded heartbeat out to every peer; a failing peer never stops the others. */
   send(packet: Buffer): void {
     for (const peer of this.peers) {
-      this.socket.send(packet, peer.port, peer.address, err => {
-        if (err) this.options.onSendError?.(peer, err);
-        else this.options.onSent?.(peer);
-      });
+      try {
+        this.socket.send(packet, peer.port, peer.address, err => {
+          if (err) this.options.onSendError?.(peer, err);
+          else this.options.onSent?.(peer);
+        });
+      } catch (error) {
+        // Node throws at once for some bad destinations (port 0, say); the other peers still get theirs.
+        this.options.onSendError?.(peer, error instanceof Error ? error : new Error(String(error)));
+      }
     }
   }
 
