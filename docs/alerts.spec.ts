@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { registerBgpMetrics } from "../capabilities/bgp/metrics";
 import { registerBfdMetrics } from "../capabilities/bgp/dataplane/bfd-metrics";
 import { ControllerMetrics } from "../capabilities/controller/metrics";
+import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
 import { SpeakerMetrics } from "../speaker/metrics";
 
@@ -32,6 +33,7 @@ async function speakerMetrics(): Promise<Map<string, string>> {
   const registry = new Registry();
   new SpeakerMetrics(registry);
   new PromL2Metrics(registry);
+  new PromHeartbeatMetrics(registry);
   registerBgpMetrics(registry, () => []);
   registerBfdMetrics(registry, { counters: () => [], sessions: () => [] });
   return metricTypes(registry);
@@ -94,7 +96,7 @@ describe("docs/alerts.yaml", () => {
   const rules = alertRules();
 
   it("holds alerting rules with an expression, a severity and a summary", () => {
-    expect(rules.length).toBe(10);
+    expect(rules.length).toBe(12);
     for (const rule of rules) {
       expect(typeof rule.alert, JSON.stringify(rule)).toBe("string");
       expect(typeof rule.expr, String(rule.alert)).toBe("string");

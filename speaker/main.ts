@@ -3,6 +3,7 @@
  * kubernetes-fluent-client: KUBECONFIG when set, else the in-cluster service account.
  *
  *   NODE_NAME=node-a npx tsx speaker/main.ts [--ignore-exclude-lb] [--lb-class X] [--metrics-port 7472]
+ *     [--heartbeat-port 7946] [--partition-policy availability|majority]
  *
  * Start-up waits for the heartbeat Secret (`memberlist`, created once by the installer: docs/install.md), opens
  * the L2 and BGP data planes, then runs the speaker pipeline. SIGTERM hands the IPs over, then exits.
@@ -12,11 +13,12 @@ import { startBgpDataPlane } from "../capabilities/bgp/dataplane";
 import { startL2DataPlane } from "../capabilities/l2/dataplane";
 import { serveMetrics } from "../capabilities/metrics/server";
 import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
+import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
 import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
 import { parseSpeakerArgs } from "./args";
 import { KfcSpeakerPort } from "./kfc-speaker-port";
-import { adaptL2DataPlane } from "./l2-adapter";
+import { adaptL2DataPlane, speakerL2Options } from "./l2-adapter";
 import { startSpeaker } from "./speaker";
 
 const log = (message: string): void => console.log(`${new Date().toISOString()} speaker: ${message}`);
@@ -55,14 +57,14 @@ async function main(): Promise<void> {
   const port = new KfcSpeakerPort();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const [key, previousKey] = await heartbeatKeys(port, args.namespace);
-  if (!key) throw new Error("no heartbeat key");
-  const plane = await startL2DataPlane({
-    nodeName: args.node,
-    heartbeat: { key, ...(previousKey ? { previousKey } : {}), port: args.heartbeatPort, bindAddress: args.bindAddress, peers: [] },
-    metrics: new PromL2Metrics(registry),
-    log: (level, message, fields) => log(`[l2 ${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
-  });
+  const keys = await heartbeatKeys(port, args.namespace);
+  const plane = await startL2DataPlane(
+    speakerL2Options(args, keys, {
+      metrics: new PromL2Metrics(registry),
+      heartbeatObserver: new PromHeartbeatMetrics(registry),
+      log: (level, message, fields) => log(`[l2 ${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
+    }),
+  );
   const bgp = startBgpDataPlane({
     nodeName: args.node,
     registry,

@@ -18,6 +18,7 @@ import { Beacon } from "../beacon";
 import { realClock, type Clock } from "../clock";
 import { HeartbeatKeyRing, type KeyRingOptions } from "../heartbeat-keys";
 import { checkKey } from "../heartbeat";
+import type { HeartbeatObserver } from "../heartbeat-metrics";
 import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "../heartbeat-udp";
 import { Membership, type PartitionPolicy } from "../liveness";
 import { CountingL2Metrics, type L2Metrics } from "../metrics";
@@ -59,6 +60,8 @@ export interface L2DataPlaneOptions {
   readonly excludeInterfaces?: readonly RegExp[];
   readonly clock?: Clock;
   readonly metrics?: L2Metrics;
+  /** Told of every heartbeat sent, accepted or refused, and of the peer counts (PromHeartbeatMetrics). */
+  readonly heartbeatObserver?: HeartbeatObserver;
   readonly log?: L2Log;
   /** Seams for tests: packet sockets and the interface source (default: native addon, netlink). */
   readonly openSocket?: OpenSocket;
@@ -129,7 +132,8 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     onOpenError: (ifname, protocol, error) => log("warn", "cannot open packet socket", { ifname, protocol, error: error.message }),
     onConnError: (ifname, protocol, kind, error) => log("debug", "packet socket error", { ifname, protocol, kind, error: error.message }),
   });
-  const membership = new Membership(clock, { self: opts.nodeName, timeoutMs: hb.timeoutMs, partitionPolicy: hb.partitionPolicy });
+  const observer = opts.heartbeatObserver;
+  const membership = new Membership(clock, { self: opts.nodeName, timeoutMs: hb.timeoutMs, partitionPolicy: hb.partitionPolicy, observer });
   const announcer = new Announcer(clock, ip => ports.sendGratuitous(ip));
 
   let services: readonly AnnouncedService[] = [];
@@ -169,6 +173,8 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     keys: () => keys.acceptedKeys(),
     onHeartbeat: heartbeat => membership.receive(heartbeat),
     onReject: reason => membership.rejected(reason),
+    onSent: () => observer?.sent(),
+    onSendError: () => observer?.sendFailed(),
   });
   const setPeers = (peers: readonly L2Peer[]): void => {
     const others = peers.filter(p => p.node !== opts.nodeName);
