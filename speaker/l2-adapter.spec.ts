@@ -95,7 +95,7 @@ describe("speakerL2Options", () => {
     const previous = Buffer.alloc(32, "p");
     expect(speakerL2Options(args, [KEY, previous])).toEqual({
       nodeName: "node-a",
-      heartbeat: { key: KEY, previousKey: previous, port: 7946, bindAddress: "192.0.2.5", peers: [], partitionPolicy: "majority" },
+      heartbeat: { key: KEY, previousKey: previous, port: 7946, bindAddress: "192.0.2.5", partitionPolicy: "majority" },
     });
   });
 
@@ -137,8 +137,9 @@ describe("the --partition-policy flag reaches the data plane's Membership", () =
     await Promise.all(running.splice(0).map(p => p.stop()));
   });
 
-  /** A speaker on node-a with two unheard peers (node-b, node-c), started from its command line. */
-  async function speaker(argv: string[]) {
+  /** A speaker on node-a with two unheard peers (node-b, node-c), started from its command line; with
+   * `peersLater` the peers are set only when the test calls setPeers (the API's list arriving late). */
+  async function speaker(argv: string[], opts: { peersLater?: boolean } = {}) {
     const parsed = parseSpeakerArgs(["--heartbeat-port=0", ...argv], { NODE_NAME: "node-a", POD_IP: "127.0.0.1" });
     if (!parsed.ok) throw new Error(parsed.error);
     const clock = new FakeClock();
@@ -161,10 +162,13 @@ describe("the --partition-policy flag reaches the data plane's Membership", () =
       waiting?.();
     });
     const nextEvent = (): Promise<L2DataPlaneEvent | undefined> => new Promise(r => (waiting = () => r(events.at(-1))));
-    plane.setPeers(["node-b", "node-c"].map(node => ({ node, address: "127.0.0.1", port: real.heartbeatPort() })));
+    const setPeers = (): void => plane.setPeers(["node-b", "node-c"].map(node => ({ node, address: "127.0.0.1", port: real.heartbeatPort() })));
+    if (!opts.peersLater) setPeers();
     const setService = (): void => plane.setServices([{ name: "shop/web", ips: [IP], interfaces: [], election }]);
-    return { clock, real, events, nextEvent, setService };
+    return { clock, real, events, nextEvent, setService, setPeers };
   }
+  /** Status is published from a microtask: let any be published. */
+  const settled = () => new Promise(r => setImmediate(r));
 
   const announcing: L2DataPlaneEvent = { type: "announcing", service: "shop/web", ips: [IP], interfaces: ["eth0"] };
 
@@ -178,11 +182,27 @@ describe("the --partition-policy flag reaches the data plane's Membership", () =
     expect(s.real.ownedIPs()).toEqual([IP]);
   });
 
+  it("a speaker whose peer list comes late announces nothing until one grace after it (it would take every IP)", async () => {
+    const s = await speaker([], { peersLater: true });
+    s.setService();
+    s.clock.advance(1000); // the API's speaker Pods take a second to arrive
+    await settled();
+    expect(s.events).toEqual([]);
+    s.setPeers();
+    s.clock.advance(249);
+    await settled();
+    expect(s.events).toEqual([]);
+    expect(s.real.ownedIPs()).toEqual([]);
+    const next = s.nextEvent();
+    s.clock.advance(1);
+    expect(await next).toEqual(announcing);
+  });
+
   it("majority: the same node announces nothing until it hears a majority (itself and node-b of three)", async () => {
     const s = await speaker(["--partition-policy=majority"]);
     s.setService();
     s.clock.advance(250);
-    await new Promise(r => setImmediate(r)); // status is published from a microtask: let any be published
+    await settled();
     expect(s.events).toEqual([]);
     expect(s.real.ownedIPs()).toEqual([]);
     const next = s.nextEvent();

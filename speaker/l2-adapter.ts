@@ -21,7 +21,8 @@ export type SpeakerL2Args = Pick<SpeakerArgs, "node" | "heartbeatPort" | "bindAd
 
 /**
  * The L2 data plane's options from the speaker's flags and heartbeat keys (current first, then the
- * previous one still accepted). Peers start empty: the speaker sets them from its speaker Pods.
+ * previous one still accepted). No peers: the speaker sets them from its speaker Pods, and nothing is
+ * announced before (the start-up grace runs from then).
  * `rest` adds what the process owns (metrics, log) and, in tests, the clock and socket seams.
  */
 export function speakerL2Options(
@@ -39,7 +40,6 @@ export function speakerL2Options(
       ...(previousKey ? { previousKey } : {}),
       port: args.heartbeatPort,
       bindAddress: args.bindAddress,
-      peers: [],
       partitionPolicy: args.partitionPolicy,
     },
   };

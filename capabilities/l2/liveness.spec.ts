@@ -39,6 +39,31 @@ describe("Membership", () => {
     expect(changes).toBe(1);
   });
 
+  it("announces nothing before the peers are known, and runs the grace from when they are", () => {
+    const clock = new FakeClock();
+    const m = new Membership(clock, { self: "a", wallNow: () => SIM_WALL_START + clock.now() });
+    // The API's list of speakers takes 1 s to arrive: no grace has passed meanwhile.
+    clock.advance(1000);
+    expect(m.canAnnounce()).toBe(false);
+    m.setExpectedPeers(["a", "b", "c"]);
+    expect(m.canAnnounce()).toBe(false);
+    clock.advance(249);
+    expect(m.canAnnounce()).toBe(false);
+    clock.advance(1);
+    expect(m.canAnnounce()).toBe(true);
+    // A list that changes later does not restart the grace.
+    m.setExpectedPeers(["a", "b", "c", "d"]);
+    expect(m.canAnnounce()).toBe(true);
+  });
+
+  it("announces at once when the API says it is the only speaker", () => {
+    const clock = new FakeClock();
+    const m = new Membership(clock, { self: "a", wallNow: () => SIM_WALL_START + clock.now() });
+    m.setExpectedPeers(["a"]);
+    expect(m.canAnnounce()).toBe(true);
+    expect([...m.liveSpeakers()]).toEqual(["a"]);
+  });
+
   it("declares a peer dead exactly one timeout after its last heartbeat", () => {
     const { clock, m } = membership();
     m.receive(hb("b", 1));

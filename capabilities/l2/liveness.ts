@@ -6,10 +6,13 @@
  * dead speaker within 300 ms of its last heartbeat). Only peers the API says run a speaker
  * (setExpectedPeers) count; others are refused and counted.
  *
- * Whether this node may announce at all is decided here too (docs/adr/0002): never during the
- * start-up grace (until every expected peer is heard, or one timeout has passed, so a restarting
- * speaker does not briefly claim every IP); after that, always under the "availability" policy, and
- * only while it sees a strict majority of the expected speakers under the "majority" policy.
+ * Whether this node may announce at all is decided here too (docs/adr/0002): never before the
+ * expected peers are known (the first setExpectedPeers, from the API), nor during the start-up grace
+ * that follows (until every expected peer is heard, or one timeout has passed, so a restarting speaker
+ * does not briefly claim every IP); after that, always under the "availability" policy, and only while
+ * it sees a strict majority of the expected speakers under the "majority" policy. The grace runs from
+ * when the peers are known, not from start-up: a speaker whose API list takes longer than one timeout
+ * would otherwise take every IP the moment the list arrives, before hearing anyone on it.
  */
 import type { Clock, TimerHandle } from "./clock";
 import type { Heartbeat, HeartbeatRejectReason } from "./heartbeat";
@@ -63,9 +66,10 @@ export class Membership {
   /** Peers that said they were leaving and then fell silent: departures, not failures. */
   private readonly departed = new Set<string>();
   private ready = false;
+  /** The start-up grace, running from the first setExpectedPeers (undefined before it). */
+  private readyTimer: TimerHandle | undefined;
   private readonly listeners = new Set<() => void>();
   private lastSignature = "";
-  private readonly readyTimer: TimerHandle;
   readonly verdicts = new Map<HeartbeatVerdict, number>();
   /** Datagrams that failed decoding or authentication, by reason (fed by the transport). */
   readonly rejects = new Map<HeartbeatRejectReason, number>();
@@ -83,12 +87,12 @@ export class Membership {
     this.wallNow = options.wallNow ?? Date.now;
     this.observer = options.observer;
     this.lastSignature = this.signature();
-    this.readyTimer = this.clock.setTimeout(() => this.becomeReady(), this.timeoutMs);
   }
 
-  /** The other nodes that run a speaker, from the API (self is ignored if present). */
+  /** The other nodes that run a speaker, from the API (self is ignored if present). The first call starts the start-up grace. */
   setExpectedPeers(names: Iterable<string>): void {
     this.expected = new Set([...names].filter(n => n !== this.self));
+    this.readyTimer ??= this.clock.setTimeout(() => this.becomeReady(), this.timeoutMs);
     for (const [name, state] of [...this.peers]) {
       if (!this.expected.has(name)) {
         state.expiry.cancel();
@@ -159,7 +163,7 @@ export class Membership {
   }
 
   private checkAllHeard(): void {
-    if (!this.ready && [...this.expected].every(n => this.peers.has(n))) this.ready = true;
+    if (!this.ready && this.readyTimer && [...this.expected].every(n => this.peers.has(n))) this.ready = true;
   }
 
   private becomeReady(): void {
@@ -215,7 +219,7 @@ export class Membership {
 
   /** Cancels every timer (on shutdown). */
   close(): void {
-    this.readyTimer.cancel();
+    this.readyTimer?.cancel();
     for (const s of this.peers.values()) s.expiry.cancel();
     this.peers.clear();
     this.listeners.clear();

@@ -51,7 +51,9 @@ export interface L2DataPlaneOptions {
     /** UDP port, the same on every node (default 7946). */
     readonly port?: number;
     readonly bindAddress: string;
-    readonly peers: readonly L2Peer[];
+    /** Fixed peers (tests, LODESTONE_SPEAKER_PEERS). Without them nothing is announced until setPeers() gives
+     * the peers the API knows: the start-up grace runs from then (liveness.ts). */
+    readonly peers?: readonly L2Peer[];
     readonly intervalMs?: number;
     readonly timeoutMs?: number;
     readonly partitionPolicy?: PartitionPolicy;
@@ -193,7 +195,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     intervalMs: hb.intervalMs,
   });
   announcements = new L2Announcements(membership, ownership, announcer, () => beacon.sendNow());
-  setPeers(hb.peers);
+  if (hb.peers) setPeers(hb.peers);
 
   const applySnapshot = (links: LinkSnapshot[]): void => {
     const verdict = usableInterfaces(links, opts.excludeInterfaces);
