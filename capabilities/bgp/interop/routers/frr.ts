@@ -135,7 +135,8 @@ export class FrrRouter {
     const bgpd = ns.spawn([join(FRR_BIN, "bgpd"), ...common("bgpd")]);
     const bfdd = ns.spawn([join(FRR_BIN, "bfdd"), ...common("bfdd"), "--bfdctl", join(dir, "bfdd.sock")]);
     const started = new FrrRouter(ns, dir, [bfdd, bgpd, zebra], scratch.remove);
-    await eventually(async () => ((await started.vtysh("show bgp summary json")).includes("ipv4Unicast") ? true : undefined), "bgpd to answer vtysh", { timeoutMs });
+    // bgpd answers with its configuration once it runs (even with no neighbours, when the summary stays empty).
+    await eventually(async () => ((await started.vtysh("show running-config")).includes(`router bgp ${config.asn}`) ? true : undefined), "bgpd to answer vtysh", { timeoutMs });
     await eventually(async () => ((await started.vtysh("show bfd peers json")).trim().startsWith("[") ? true : undefined), "bfdd to answer vtysh", { timeoutMs });
     return started;
   }
