@@ -1,6 +1,8 @@
 /**
  * UPDATE message body (RFC 4271 section 4.3): withdrawn IPv4 routes, path attributes, IPv4 NLRI.
  * IPv6 (and any multiprotocol) routes travel inside MP_REACH_NLRI / MP_UNREACH_NLRI.
+ * A session's batches of the usual shape are written by ../update-writer.ts in one pass instead, to
+ * the same bytes as encodeUpdate gives (docs/adr/0006).
  */
 import type { Cidr } from "../../net/ip";
 import { AttrType, decodeAttributes, encodeAttributes, type CodecContext, type PathAttributes } from "./attributes";
