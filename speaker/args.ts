@@ -6,7 +6,7 @@
  * what a speaker does when it cannot hear most of its peers (docs/adr/0002 §3).
  */
 import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
-import type { PartitionPolicy } from "../capabilities/l2/liveness";
+import { parsePartitionPolicy, type PartitionPolicy } from "../capabilities/l2/liveness";
 import { loadBalancerClass, lodestoneNamespace } from "../capabilities/k8s/settings";
 import { parseStaticPeers } from "./speaker-state";
 
@@ -30,11 +30,6 @@ const port = (text: string | undefined, flag: string): number | string => {
   if (text === undefined || !/^\d{1,5}$/.test(text) || Number(text) > 65535) return `${flag} needs a port number 0..65535, got ${JSON.stringify(text ?? "")}`;
   return Number(text);
 };
-
-const POLICIES: readonly PartitionPolicy[] = ["availability", "majority"];
-
-const policy = (text: string | undefined, source: string): PartitionPolicy | { error: string } =>
-  POLICIES.find(p => p === text) ?? { error: `${source} needs availability or majority, got ${JSON.stringify(text ?? "")}` };
 
 export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   const node = env.NODE_NAME;
@@ -72,8 +67,8 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   // The flag wins over the environment, so a bad LODESTONE_PARTITION_POLICY under a good flag is never read.
   const partitionPolicy =
-    policyFlag !== undefined ? policy(policyFlag, "--partition-policy")
-    : env.LODESTONE_PARTITION_POLICY ? policy(env.LODESTONE_PARTITION_POLICY, "LODESTONE_PARTITION_POLICY")
+    policyFlag !== undefined ? parsePartitionPolicy(policyFlag, "--partition-policy")
+    : env.LODESTONE_PARTITION_POLICY ? parsePartitionPolicy(env.LODESTONE_PARTITION_POLICY, "LODESTONE_PARTITION_POLICY")
     : "availability";
   if (typeof partitionPolicy !== "string") return { ok: false, error: partitionPolicy.error };
   const staticPeers = env.LODESTONE_SPEAKER_PEERS ? parseStaticPeers(env.LODESTONE_SPEAKER_PEERS, heartbeatPort) : undefined;

@@ -4,7 +4,8 @@
  * The admission pods (two replicas) and out-of-cluster runs (hack/local-controller) do not.
  */
 import type { Capability } from "pepr";
-import { loadBalancerClass, lodestoneNamespace } from "../k8s/settings";
+import { loadBalancerClass, lodestoneNamespace, partitionPolicySetting } from "../k8s/settings";
+import type { PartitionPolicy } from "../l2/liveness";
 import { installWithRetry } from "./install";
 import { KfcDeployPort } from "./kfc-deploy-port";
 import { speakerImage } from "./names";
@@ -19,14 +20,26 @@ export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolea
  * once, as soon as the metallb.io kinds are served (start the allocator there).
  */
 export function installOnStartup(capabilities: readonly Capability[], onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const log = (message: string) => console.log(message);
   return installWithRetry(new KfcDeployPort(), {
     namespace: lodestoneNamespace(env),
     image: speakerImage(env),
     ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
+    ...speakerPartitionPolicy(env, log),
     capabilities,
-    log: message => console.log(message),
+    log,
     ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
   });
+}
+
+/**
+ * LODESTONE_PARTITION_POLICY for the speaker DaemonSet. A value the speakers would refuse is not handed on
+ * (every speaker would stop at start-up, and layer 2 with them): it is logged, and the speakers keep their default.
+ */
+export function speakerPartitionPolicy(env: NodeJS.ProcessEnv, log: (message: string) => void): { partitionPolicy?: PartitionPolicy } {
+  const { policy, error } = partitionPolicySetting(env);
+  if (error) log(`${error}; the speakers keep their default (availability)`);
+  return policy ? { partitionPolicy: policy } : {};
 }
 
 export { installPlan, install, installWithRetry } from "./install";

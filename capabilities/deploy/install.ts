@@ -8,6 +8,7 @@
  * Pepr's watcher has no retry of its own and the speaker must not stay missing after an API blip.
  */
 import type { Capability } from "pepr";
+import type { PartitionPolicy } from "../l2/liveness";
 import { allCRDs } from "../../crds";
 import { refOf, type DeployPort, type Manifest } from "./deploy-port";
 import { PEPR_MODULE_NAME, SPEAKER_LABELS } from "./names";
@@ -22,6 +23,8 @@ export interface InstallOptions {
   image: string;
   /** The controller's load-balancer class, handed on to the speakers. */
   lbClass?: string;
+  /** The controller's partition policy for the speakers (unset: their default). */
+  partitionPolicy?: PartitionPolicy;
   /** The module's capabilities: the webhook split is derived from their bindings. */
   capabilities: readonly Capability[];
   /** Name of Pepr's webhook configurations (`pepr-<uuid>`). */
@@ -44,7 +47,7 @@ export interface InstallPlan {
   speaker: Manifest[];
 }
 
-export function installPlan(opts: Pick<InstallOptions, "namespace" | "image" | "lbClass">): InstallPlan {
+export function installPlan(opts: Pick<InstallOptions, "namespace" | "image" | "lbClass" | "partitionPolicy">): InstallPlan {
   const id = speakerIdentity(opts.namespace);
   return {
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace, labels: { "app.kubernetes.io/part-of": SPEAKER_LABELS["app.kubernetes.io/name"] } } },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SPEAKER_POD_LABELS } from "../k8s/speaker-port";
 import { parseSpeakerArgs } from "../../speaker/args";
+import { speakerPartitionPolicy } from "./index";
 import { DEFAULT_SPEAKER_IMAGE, speakerImage } from "./names";
 import { speakerDaemonSet } from "./speaker-daemonset";
 import { speakerIdentity } from "./speaker-rbac";
@@ -74,6 +75,26 @@ describe("speaker DaemonSet", () => {
     expect(container.env.map(e => e.name)).toEqual(Object.keys(env));
     const parsed = parseSpeakerArgs([], env);
     expect(parsed.ok && parsed.args).toMatchObject({ node: "node-a", namespace: "metallb-system", bindAddress: "192.0.2.11", metricsPort: 7472, heartbeatPort: 7946 });
+  });
+
+  it("hands the controller's partition policy to every speaker, which runs it", () => {
+    const majority = speakerDaemonSet({ namespace: "metallb-system", image: "i", partitionPolicy: "majority" }).spec.template.spec.containers[0]!;
+    expect(majority.env.at(-1)).toEqual({ name: "LODESTONE_PARTITION_POLICY", value: "majority" });
+    const parsed = parseSpeakerArgs([], { NODE_NAME: "node-a", POD_IP: "192.0.2.11", LODESTONE_PARTITION_POLICY: "majority" });
+    expect(parsed.ok && parsed.args.partitionPolicy).toBe("majority");
+    expect(container.env.map(e => e.name)).not.toContain("LODESTONE_PARTITION_POLICY");
+  });
+
+  it("takes the policy from the controller's LODESTONE_PARTITION_POLICY, and never hands on one the speakers would refuse", () => {
+    const logged: string[] = [];
+    const log = (m: string) => logged.push(m);
+    expect(speakerPartitionPolicy({ LODESTONE_PARTITION_POLICY: "majority" }, log)).toEqual({ partitionPolicy: "majority" });
+    expect(speakerPartitionPolicy({ LODESTONE_PARTITION_POLICY: "availability" }, log)).toEqual({ partitionPolicy: "availability" });
+    expect(speakerPartitionPolicy({}, log)).toEqual({});
+    expect(speakerPartitionPolicy({ LODESTONE_PARTITION_POLICY: "" }, log)).toEqual({});
+    expect(logged).toEqual([]);
+    expect(speakerPartitionPolicy({ LODESTONE_PARTITION_POLICY: "majorty" }, log)).toEqual({});
+    expect(logged).toEqual(['LODESTONE_PARTITION_POLICY needs availability or majority, got "majorty"; the speakers keep their default (availability)']);
   });
 
   it("declares the metrics and heartbeat ports and probes the metrics endpoint", () => {

@@ -17,6 +17,7 @@
  * - No CPU limit, on purpose: CFS throttling delays ARP replies and heartbeats, and a late heartbeat
  *   is a failover. Memory is limited; CPU is requested.
  */
+import type { PartitionPolicy } from "../l2/liveness";
 import { HEARTBEAT_PORT, METRICS_PORT, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SELECTOR } from "./names";
 
 export interface SpeakerDaemonSetOptions {
@@ -24,6 +25,8 @@ export interface SpeakerDaemonSetOptions {
   image: string;
   /** The controller's LODESTONE_LB_CLASS: the speakers must handle the same Services. */
   lbClass?: string;
+  /** The controller's LODESTONE_PARTITION_POLICY: every speaker must run the same one. */
+  partitionPolicy?: PartitionPolicy;
 }
 
 /** apps/v1 DaemonSet as plain JSON (the fields Lodestone sets; the API server defaults the rest). */
@@ -73,6 +76,7 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
                 // On the host network this is the node's address: heartbeats bind to it, as memberlist does.
                 { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
                 ...(opts.lbClass ? [{ name: "LODESTONE_LB_CLASS", value: opts.lbClass }] : []),
+                ...(opts.partitionPolicy ? [{ name: "LODESTONE_PARTITION_POLICY", value: opts.partitionPolicy }] : []),
               ],
               ports: [
                 { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },

@@ -1,3 +1,5 @@
+import { parsePartitionPolicy, type PartitionPolicy } from "../l2/liveness";
+
 /**
  * The namespace Lodestone's configuration lives in. MetalLB's users keep their objects in
  * `metallb-system`, so that is the default; LODESTONE_NAMESPACE moves it.
@@ -11,4 +13,15 @@ export function lodestoneNamespace(env: NodeJS.ProcessEnv = process.env): string
 /** The `spec.loadBalancerClass` this Lodestone handles (MetalLB's `--lb-class`); unset = Services without a class. */
 export function loadBalancerClass(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.LODESTONE_LB_CLASS || undefined;
+}
+
+/**
+ * The speakers' partition policy (docs/adr/0002 §3), from the controller's LODESTONE_PARTITION_POLICY, which
+ * the controller hands to the speaker DaemonSet it manages. Unset or empty: the speakers' default.
+ */
+export function partitionPolicySetting(env: NodeJS.ProcessEnv = process.env): { policy?: PartitionPolicy; error?: string } {
+  const text = env.LODESTONE_PARTITION_POLICY;
+  if (!text) return {};
+  const parsed = parsePartitionPolicy(text, "LODESTONE_PARTITION_POLICY");
+  return typeof parsed === "string" ? { policy: parsed } : { error: parsed.error };
 }

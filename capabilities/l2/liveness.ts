@@ -19,6 +19,12 @@ import type { Heartbeat, HeartbeatRejectReason } from "./heartbeat";
 import type { HeartbeatObserver } from "./heartbeat-metrics";
 
 export type PartitionPolicy = "availability" | "majority";
+const PARTITION_POLICIES: readonly PartitionPolicy[] = ["availability", "majority"];
+
+/** A policy from its name, as a flag or setting gives it; the error names `source` (the flag or variable) and the value. */
+export function parsePartitionPolicy(text: string, source: string): PartitionPolicy | { error: string } {
+  return PARTITION_POLICIES.find(p => p === text) ?? { error: `${source} needs availability or majority, got ${JSON.stringify(text)}` };
+}
 
 export interface LivenessOptions {
   readonly self: string;
