@@ -30,6 +30,7 @@ export class L2Announcements {
   private readonly owners = new Map<string, string | undefined>();
   private handover: Handover | undefined;
   private lastAcks = "";
+  private lastCanAnnounce = false;
   /** The live speakers at the previous reconcile, to notice a peer coming back. */
   private lastLive: ReadonlySet<string> = new Set();
   private readonly unsubscribe: () => void;
@@ -38,8 +39,8 @@ export class L2Announcements {
     private readonly membership: Membership,
     private readonly ownership: OwnershipTable,
     private readonly announcer: Announcer,
-    /** Told when the set of leavers to ack changes, so the heartbeat can go out at once. */
-    private readonly onAcksChanged: () => void = () => {},
+    /** Told when what our heartbeat says changes (the leavers to ack, our standby flag), so it can go out at once. */
+    private readonly onHeartbeatChanged: () => void = () => {},
   ) {
     this.unsubscribe = membership.onChange(() => this.membershipChanged());
   }
@@ -53,9 +54,11 @@ export class L2Announcements {
     this.reconcile();
     this.handover?.update(this.membership.ackedMe());
     const acks = this.acksToSend().sort().join(",");
-    if (acks !== this.lastAcks) {
+    const canAnnounce = this.membership.canAnnounce();
+    if (acks !== this.lastAcks || canAnnounce !== this.lastCanAnnounce) {
       this.lastAcks = acks;
-      this.onAcksChanged();
+      this.lastCanAnnounce = canAnnounce;
+      this.onHeartbeatChanged();
     }
   }
 
@@ -68,15 +71,21 @@ export class L2Announcements {
     if (this.handover) return;
     const self = this.membership.self;
     const live = this.membership.liveSpeakers();
+    const standby = this.membership.standbyPeers();
     const mayAnnounce = this.membership.canAnnounce();
     const desired = new Map<string, readonly string[]>();
     this.owners.clear();
     for (const svc of this.services) {
       const firstIP = svc.ips[0];
       if (firstIP === undefined) continue;
-      const owner = elect({ ...svc.election, firstIP, liveSpeakers: live }).ordered[0];
+      const ordered = elect({ ...svc.election, firstIP, liveSpeakers: live }).ordered;
+      const owner = ordered[0];
       this.owners.set(svc.name, owner);
-      if (mayAnnounce && owner === self) for (const ip of svc.ips) desired.set(ip, svc.interfaces);
+      // The winner is on standby (a returning owner within its start-up grace): whoever answers now keeps
+      // answering until the winner announces, so that there is no moment without an owner. Only the holder
+      // keeps it: the first in the order that is not on standby, and only if it holds the IP already.
+      const keep = owner !== undefined && standby.has(owner) && this.owned.has(firstIP) && ordered.find(n => !standby.has(n)) === self;
+      if (mayAnnounce && (owner === self || keep)) for (const ip of svc.ips) desired.set(ip, svc.interfaces);
     }
     for (const ip of [...this.owned.keys()]) if (!desired.has(ip)) this.drop([ip]);
     // A peer back from the dead (a healed partition, a restart) may have claimed our IPs while it

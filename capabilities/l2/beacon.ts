@@ -15,6 +15,8 @@ export interface BeaconOptions {
   /** The current signing key (read on every send, so a rotated Secret takes effect at once). */
   readonly key: () => Buffer;
   readonly send: (packet: Buffer) => void;
+  /** Whether this node announces nothing now (Membership.canAnnounce() false): sent as the standby flag. */
+  readonly standby?: () => boolean;
   /** Leaving peers this node has taken over from (Membership.leavingPeers after re-election). */
   readonly acks: () => Iterable<string>;
   readonly intervalMs?: number;
@@ -54,6 +56,7 @@ export class Beacon {
         sequence: this.sequence,
         sentAtMs: (this.options.wallNow ?? Date.now)(),
         leaving: this.leaving,
+        ...(this.options.standby?.() ? { standby: true } : {}),
         acks: [...this.options.acks()],
       },
       this.options.key(),

@@ -21,11 +21,21 @@ describe("heartbeat codec", () => {
   it("round-trips", () => {
     const name = fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,40}$/);
     fc.assert(
-      fc.property(name, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 2 ** 48 }), fc.boolean(), fc.uniqueArray(name, { maxLength: MAX_ACKS }), (node, incarnation, sequence, sentAtMs, leaving, acks) => {
-        const hb = { node, incarnation, sequence, sentAtMs, leaving, acks: [...acks].sort() };
+      fc.property(name, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 2 ** 48 }), fc.boolean(), fc.boolean(), fc.uniqueArray(name, { maxLength: MAX_ACKS }), (node, incarnation, sequence, sentAtMs, leaving, standby, acks) => {
+        const hb = { node, incarnation, sequence, sentAtMs, leaving, ...(standby ? { standby } : {}), acks: [...acks].sort() };
         expect(decodeHeartbeat(encodeHeartbeat(hb, KEY), [KEY])).toEqual({ kind: "ok", heartbeat: hb });
       }),
     );
+  });
+
+  it("carries standby as flag bit 1 beside leaving, and ignores flag bits it does not know", () => {
+    const flags = (hb: Heartbeat) => encodeHeartbeat(hb, KEY)[5];
+    expect([flags({ ...HB, leaving: false }), flags(HB), flags({ ...HB, leaving: false, standby: true }), flags({ ...HB, standby: true })]).toEqual([0, 1, 2, 3]);
+    // A later bit (here 0x04), signed by a newer speaker: read as if absent.
+    const body = encodeHeartbeat({ ...HB, standby: true }, KEY).subarray(0, -32);
+    body[5] = 0x06;
+    const signed = Buffer.concat([body, createHmac("sha256", KEY).update(body).digest()]);
+    expect(decodeHeartbeat(signed, [KEY])).toEqual({ kind: "ok", heartbeat: { ...HB, leaving: false, standby: true } });
   });
 
   it("accepts any of the configured keys (rotation) and refuses others", () => {

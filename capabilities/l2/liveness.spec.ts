@@ -64,6 +64,18 @@ describe("Membership", () => {
     expect([...m.liveSpeakers()]).toEqual(["a"]);
   });
 
+  it("keeps a peer on standby a candidate, and says it is on standby until a heartbeat says otherwise", () => {
+    const { m } = membership();
+    let changes = 0;
+    m.onChange(() => changes++);
+    m.receive(hb("b", 1, { standby: true }));
+    expect([...m.liveSpeakers()].sort()).toEqual(["a", "b"]);
+    expect([...m.standbyPeers()]).toEqual(["b"]);
+    m.receive(hb("b", 2));
+    expect([...m.standbyPeers()]).toEqual([]);
+    expect(changes).toBe(2);
+  });
+
   it("declares a peer dead exactly one timeout after its last heartbeat", () => {
     const { clock, m } = membership();
     m.receive(hb("b", 1));
@@ -196,12 +208,40 @@ describe("speakers exchanging heartbeats (simulated network)", () => {
     );
   });
 
+  it("a returning owner takes its IP back with no moment in which nobody answers (the heir keeps it while the owner is on standby)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 74 }), fc.integer({ min: 1, max: 20 }), (phase, latencyMs) => {
+        const sim = new SimCluster(NAMES, { latencyMs });
+        sim.setServices([service]);
+        sim.clock.advance(1000);
+        const owner = ownerAmong(NAMES) ?? "";
+        const heir = ownerAmong(NAMES.filter(n => n !== owner)) ?? "";
+        sim.kill(owner);
+        sim.clock.advance(1000 + phase); // the restart falls anywhere in the others' heartbeat cycle
+        expect(sim.announcers(IP)).toEqual([heir]);
+        sim.addNode(owner, NAMES, 2n);
+        sim.setServices([service]);
+        const seen: string[][] = [];
+        for (let t = 0; t < 600; t++) {
+          sim.clock.advance(1);
+          seen.push(sim.announcers(IP));
+        }
+        // Never nobody; back on the owner; both only for the time the owner's "no longer on standby" takes to arrive.
+        expect(seen.filter(a => a.length === 0)).toEqual([]);
+        expect(seen.at(-1)).toEqual([owner]);
+        expect(seen.filter(a => a.length === 2).length).toBeLessThanOrEqual(latencyMs + 1);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it("ignores and counts heartbeats signed with a wrong key", () => {
     const sim = new SimCluster(["node-a", "node-b"], { keys: { "node-b": Buffer.from("a-different-key-of-enough-length!") } });
     sim.clock.advance(1000);
     expect(sim.node("node-a").membership.liveSpeakers()).toEqual(new Set(["node-a"]));
-    // 1000 ms / 75 ms: 14 heartbeats sent by node-b, all refused.
-    expect(Object.fromEntries(sim.node("node-a").membership.rejects)).toEqual({ "bad-mac": 14 });
+    // 1000 ms / 75 ms: 14 heartbeats sent by node-b, and one more at once when its start-up grace ended
+    // (its standby flag cleared), all refused.
+    expect(Object.fromEntries(sim.node("node-a").membership.rejects)).toEqual({ "bad-mac": 15 });
     expect(sim.node("node-a").membership.verdicts.size).toBe(0);
   });
 

@@ -56,6 +56,7 @@ interface PeerState {
   incarnation: bigint;
   sequence: number;
   leaving: boolean;
+  standby: boolean;
   acks: ReadonlySet<string>;
   expiry: TimerHandle;
 }
@@ -124,6 +125,7 @@ export class Membership {
       incarnation: hb.incarnation,
       sequence: hb.sequence,
       leaving: hb.leaving,
+      standby: hb.standby ?? false,
       acks: new Set(hb.acks),
       expiry: this.expiryTimer(hb.node, this.timeoutMs),
     });
@@ -184,6 +186,16 @@ export class Membership {
     return live;
   }
 
+  /**
+   * Peers alive but announcing nothing yet (their heartbeat's standby flag: start-up grace, or no majority).
+   * They stay candidates of the election, but a node holding an IP one of them wins keeps it until that
+   * peer announces (L2Announcements): a returning owner then takes its IPs over without a moment in which
+   * nobody answers.
+   */
+  standbyPeers(): Set<string> {
+    return new Set([...this.peers].filter(([, s]) => s.standby && !s.leaving).map(([n]) => n));
+  }
+
   /** Peers alive but shutting down; a speaker acks these once it has re-elected without them. */
   leavingPeers(): Set<string> {
     return new Set([...this.peers].filter(([, s]) => s.leaving).map(([n]) => n));
@@ -211,7 +223,7 @@ export class Membership {
 
   private signature(): string {
     const list = (s: Set<string>): string => [...s].sort().join(",");
-    return `${list(this.liveSpeakers())}|${list(this.leavingPeers())}|${list(this.ackedMe())}|${this.canAnnounce()}`;
+    return `${list(this.liveSpeakers())}|${list(this.standbyPeers())}|${list(this.leavingPeers())}|${list(this.ackedMe())}|${this.canAnnounce()}`;
   }
 
   private changed(): void {

@@ -66,6 +66,7 @@ export class SimCluster {
       self: name, incarnation, wallNow, key: () => ring?.signingKey() ?? keyHolder.key,
       send: packet => this.broadcast(name, packet),
       acks: () => announcements.acksToSend(),
+      standby: () => !membership.canAnnounce(),
       ...(this.options.intervalMs ? { intervalMs: this.options.intervalMs } : {}),
     });
     const node: SimNode = {

@@ -192,6 +192,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     key: () => keys.signingKey(),
     send: packet => transport.send(packet),
     acks: () => announcements?.acksToSend() ?? [],
+    standby: () => !membership.canAnnounce(),
     intervalMs: hb.intervalMs,
   });
   announcements = new L2Announcements(membership, ownership, announcer, () => beacon.sendNow());
