@@ -15,7 +15,8 @@
  */
 import type { Cidr } from "../net/ip";
 import { encodeAttributes, type CodecContext } from "./codec/attributes";
-import { HEADER_LENGTH, MAX_MESSAGE_LENGTH, MessageType } from "./codec/header";
+import { HEADER_LENGTH, MAX_MESSAGE_LENGTH, MessageType, writeHeader } from "./codec/header";
+import { writeIPv4Prefix } from "./codec/prefix";
 import { encodeUpdate, UPDATE_FIXED_LENGTH } from "./codec/update";
 import { packDistinctUpdates, type Route, type RouteAttributes } from "./update-packer";
 
@@ -26,7 +27,6 @@ export interface EncodedUpdates {
   readonly messages: number;
 }
 
-const MARKER_LENGTH = 16;
 /** The most octets one IPv4 prefix takes: its length octet and four address octets. */
 const MAX_IPV4_PREFIX = 5;
 
@@ -137,9 +137,7 @@ function writeRun(run: PrefixRun, attrs: Buffer | undefined): EncodedUpdates | u
     if (start < 0 || end - prefixes + 1 + octets > room) {
       if (start >= 0) end = closeMessage(out, start, prefixes, end, attrs === undefined);
       start = end;
-      // Marker, length (written on closing), type, withdrawn routes length (the same for an announcement).
-      out.fill(0xff, start, start + MARKER_LENGTH);
-      out[start + MARKER_LENGTH + 2] = MessageType.Update;
+      // The header is written on closing, when the length is known; the withdrawn routes length is 0 for an announcement.
       out.writeUInt16BE(0, start + HEADER_LENGTH);
       if (attrs) {
         out.writeUInt16BE(attrLength, start + HEADER_LENGTH + 2);
@@ -148,15 +146,7 @@ function writeRun(run: PrefixRun, attrs: Buffer | undefined): EncodedUpdates | u
       } else prefixes = end = start + HEADER_LENGTH + 2;
       messages++;
     }
-    // RFC 4271 4.3: the length in bits, then just enough octets of the address.
-    out[end] = length;
-    if (octets === 4) {
-      out[end + 1] = address >>> 24;
-      out[end + 2] = (address >>> 16) & 0xff;
-      out[end + 3] = (address >>> 8) & 0xff;
-      out[end + 4] = address & 0xff;
-    } else for (let o = 0; o < octets; o++) out[end + 1 + o] = (address >>> (24 - 8 * o)) & 0xff;
-    end += 1 + octets;
+    end = writeIPv4Prefix(out, end, address, length);
   }
   end = closeMessage(out, start, prefixes, end, attrs === undefined);
   return { bytes: out.subarray(0, end), messages };
@@ -180,6 +170,6 @@ function closeMessage(out: Buffer, start: number, prefixes: number, end: number,
     out.writeUInt16BE(0, end);
     end += 2;
   }
-  out.writeUInt16BE(end - start, start + MARKER_LENGTH);
+  writeHeader(out, start, end - start, MessageType.Update);
   return end;
 }

@@ -24,11 +24,17 @@ export interface Header {
   readonly type: MessageTypeCode;
 }
 
+/** Writes the header of a message of `length` octets (header included) at `offset`. */
+export function writeHeader(out: Buffer, offset: number, length: number, type: MessageTypeCode): void {
+  out.fill(0xff, offset, offset + 16); // the marker
+  out.writeUInt16BE(length, offset + 16);
+  out[offset + 18] = type;
+}
+
 /** Prepends a header to a message body. */
 export function encodeMessage(type: MessageTypeCode, body: Buffer): Buffer {
-  const out = Buffer.alloc(HEADER_LENGTH + body.length, 0xff);
-  out.writeUInt16BE(HEADER_LENGTH + body.length, 16);
-  out[18] = type;
+  const out = Buffer.allocUnsafe(HEADER_LENGTH + body.length);
+  writeHeader(out, 0, out.length, type);
   body.copy(out, HEADER_LENGTH);
   return out;
 }

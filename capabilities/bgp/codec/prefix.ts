@@ -16,19 +16,26 @@ export function encodePrefix(cidr: Cidr, out: Buffer, offset: number): number {
   out[offset] = cidr.prefix;
   if (cidr.family === "IPv4") {
     // One BigInt conversion per prefix instead of one shift per octet: the packer's hot path.
-    const v = Number(cidr.base);
-    if (octets === 4) {
-      // A host route, the usual case: no loop.
-      out[offset + 1] = v >>> 24;
-      out[offset + 2] = (v >>> 16) & 0xff;
-      out[offset + 3] = (v >>> 8) & 0xff;
-      out[offset + 4] = v & 0xff;
-      return offset + 5;
-    }
-    for (let i = 0; i < octets; i++) out[offset + 1 + i] = (v >>> (24 - 8 * i)) & 0xff;
+    return writeIPv4Prefix(out, offset, Number(cidr.base), cidr.prefix);
   } else {
     for (let i = 0; i < octets; i++) out[offset + 1 + i] = Number((cidr.base >> BigInt(120 - 8 * i)) & 0xffn);
   }
+  return offset + 1 + octets;
+}
+
+/** An IPv4 prefix given as numbers (address as an unsigned or signed 32-bit value) at `offset`; returns the offset after it. */
+export function writeIPv4Prefix(out: Buffer, offset: number, address: number, length: number): number {
+  const octets = (length + 7) >> 3;
+  out[offset] = length;
+  if (octets === 4) {
+    // A host route, the usual case: no loop.
+    out[offset + 1] = address >>> 24;
+    out[offset + 2] = (address >>> 16) & 0xff;
+    out[offset + 3] = (address >>> 8) & 0xff;
+    out[offset + 4] = address & 0xff;
+    return offset + 5;
+  }
+  for (let i = 0; i < octets; i++) out[offset + 1 + i] = (address >>> (24 - 8 * i)) & 0xff;
   return offset + 1 + octets;
 }
 

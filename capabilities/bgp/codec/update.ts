@@ -7,7 +7,7 @@
 import type { Cidr } from "../../net/ip";
 import { AttrType, decodeAttributes, encodeAttributes, type CodecContext, type PathAttributes } from "./attributes";
 import { bgpError, ErrorCode, fail, ok, UpdateSubcode, type BgpError, type Decoded } from "./errors";
-import { HEADER_LENGTH, MAX_MESSAGE_LENGTH, MessageType } from "./header";
+import { HEADER_LENGTH, MAX_MESSAGE_LENGTH, MessageType, writeHeader } from "./header";
 import { decodePrefixes, encodedPrefixesLength, encodePrefixes, writePrefixes } from "./prefix";
 
 export interface UpdateMessage {
@@ -54,9 +54,7 @@ export function encodeUpdate(u: UpdateMessage, ctx: CodecContext): Buffer {
   const total = HEADER_LENGTH + 4 + withdrawnLength + attrs.length + encodedPrefixesLength(u.nlri);
   if (total > MAX_MESSAGE_LENGTH) throw new RangeError(`UPDATE of ${total} octets exceeds ${MAX_MESSAGE_LENGTH}`);
   const out = Buffer.allocUnsafe(total);
-  out.fill(0xff, 0, 16); // the marker
-  out.writeUInt16BE(total, 16);
-  out[18] = MessageType.Update;
+  writeHeader(out, 0, total, MessageType.Update);
   out.writeUInt16BE(withdrawnLength, HEADER_LENGTH);
   const attrStart = writePrefixes(u.withdrawn, out, HEADER_LENGTH + 2) + 2;
   out.writeUInt16BE(attrs.length, attrStart - 2);
