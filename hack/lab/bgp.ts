@@ -50,8 +50,8 @@ export async function waitForEcmp(bed: Bed, frr: FrrRouter, ip: string, count: n
 }
 
 /** `ip -ts monitor route` in the router namespace, to time when a dead node's next hop goes. */
-export function watchRoutes(bed: Bed, cleanup: Cleanup, logFile: string): RouteMonitor {
-  const monitor = RouteMonitor.start(bed.router);
+export async function watchRoutes(bed: Bed, cleanup: Cleanup, logFile: string): Promise<RouteMonitor> {
+  const monitor = await RouteMonitor.start(bed.router);
   logTo(monitor.spawned, logFile);
   cleanup.add("route monitor", () => monitor.stop());
   return monitor;

@@ -95,7 +95,7 @@ async function scenario(lab: Lab): Promise<void> {
   let routes: RouteMonitor | undefined;
   if (mode === "bgp") {
     frr = await steps.run("FRR (router namespace, AS 64501, BFD 100 ms x 3)", 20_000, () => startFrr(bed, cleanup));
-    routes = watchRoutes(bed, cleanup, join(dir, "routes.log"));
+    routes = await watchRoutes(bed, cleanup, join(dir, "routes.log"));
   }
   // Node start-ups are slow and CPU-bound: they overlap the controller's start and are awaited later.
   const started = await steps.run("start backends, speakers and client", 20_000, async (note) => {

@@ -12,6 +12,7 @@
  * The timestamp is in the local time of `ip`; the lab runs it with TZ=UTC.
  */
 import type { Namespace, Spawned } from "../netns";
+import { listeningRouteMonitor } from "../netns/route-monitor";
 
 export interface RouteEvent {
   /** Epoch milliseconds (fractional). */
@@ -81,10 +82,9 @@ export function nextHopRemovedAt(events: readonly RouteEvent[], ip: string, gate
 export class RouteMonitor {
   private constructor(readonly spawned: Spawned) {}
 
-  /** Starts watching. `ip` prints nothing until the first change, so callers wait for an event they
-   * cause (the VIP routes' arrival) before relying on it. */
-  static start(ns: Namespace): RouteMonitor {
-    return new RouteMonitor(ns.spawn(["ip", "-ts", "monitor", "route"], { env: { ...process.env, TZ: "UTC" } }));
+  /** Starts watching; resolves once `ip` is known to be subscribed (hack/netns/route-monitor.ts), so no later change is missed. */
+  static async start(ns: Namespace): Promise<RouteMonitor> {
+    return new RouteMonitor(await listeningRouteMonitor(ns));
   }
 
   events(): RouteEvent[] {
