@@ -1,22 +1,51 @@
 #!/usr/bin/env bash
 # Every test Lodestone has, in the order that fails fastest: generated files, types, lint, unit
-# tests, then (as root) the network-namespace tests and the end-to-end suite.
-set -euo pipefail
+# tests, then (as root) the network-namespace tests, the end-to-end suite and the lab.
+#
+# Every step runs even when an earlier one failed, so one run shows every failure. The closing line
+# `tests: N passed, N failed` counts the tests of the vitest reports plus each step that is not a
+# vitest run (a failed type check counts as one failed test), and a step that failed without writing
+# its report counts as failed too: the line can never say 0 failed after a failure. Steps that cannot
+# run here are named, with the reason, before that line.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-step() { printf '\n== %s\n' "$*"; }
+mkdir -p build
+rm -f build/vitest-*.json build/e2e-*.json build/steps.tsv
 
-step "generated files match their source"; npx tsx hack/gen/main.ts --check
-step "type check";                         npx tsc --noEmit
-step "lint";                               npx eslint .
-step "unit tests";                         npx vitest run --reporter=default --reporter=json --outputFile=build/vitest-unit.json
+step() { printf '\n== %s\n' "$1"; }
+# check NAME CMD...: a step that is one test (passes or fails as a whole).
+check() {
+  local name=$1; shift
+  step "$name"
+  if "$@"; then printf 'pass\t%s\n' "$name" >> build/steps.tsv
+  else printf 'fail\t%s\n' "$name" >> build/steps.tsv; fi
+}
+# suite NAME REPORT CMD...: a step whose tests are counted from its JSON report.
+suite() {
+  local name=$1 report=$2; shift 2
+  step "$name"
+  if "$@"; then return; fi
+  # A failing suite has written failures into its report; one that wrote none failed to run at all.
+  [ -s "$report" ] || printf 'fail\t%s (no report written)\n' "$name" >> build/steps.tsv
+}
+skip() { printf 'skip\t%s\n' "$1" >> build/steps.tsv; }
+
+check "generated files match their source" npx tsx hack/gen/main.ts --check
+check "type check" npx tsc --noEmit
+check "lint" npx eslint .
+suite "unit tests" build/vitest-unit.json \
+  npx vitest run --reporter=default --reporter=json --outputFile=build/vitest-unit.json
 if [ "$(id -u)" = 0 ]; then
-  step "network-namespace tests (root)";   npx vitest run --config vitest.netns.config.ts --reporter=default --reporter=json --outputFile=build/vitest-netns.json
+  suite "network-namespace tests (root)" build/vitest-netns.json \
+    npx vitest run --config vitest.netns.config.ts --reporter=default --reporter=json --outputFile=build/vitest-netns.json
+else
+  skip "network-namespace tests: they need root (run as root, as CI does)"
 fi
-if [ -f e2e/run.ts ]; then
-  step "end-to-end suite";                 npx tsx e2e/run.ts
-fi
+suite "end-to-end suite" build/e2e-report.json npx tsx e2e/run.ts
 if [ "$(id -u)" = 0 ]; then
-  step "the lab, once (README's main command, non-interactive)"; npx tsx hack/lab/main.ts --once
-  step "the lab through BGP and BFD, once";  npx tsx hack/lab/main.ts --bgp --once
+  check "the lab, once (README's main command, non-interactive)" npx tsx hack/lab/main.ts --once
+  check "the lab through BGP and BFD, once" npx tsx hack/lab/main.ts --bgp --once
+else
+  skip "the lab (layer 2 and BGP): it needs root"
 fi
-npx tsx hack/test-summary.ts build/vitest-*.json build/e2e-*.json
+npx tsx hack/test-summary.ts --steps build/steps.tsv build/vitest-*.json build/e2e-*.json

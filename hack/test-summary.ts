@@ -1,23 +1,46 @@
 /**
- * Prints one closing line, `tests: N passed, N failed`, over the JSON reports the test runs wrote,
- * so that whoever reads the end of a CI log sees the whole count at once.
+ * Prints one closing line, `tests: N passed, N failed`, over the JSON reports the vitest runs wrote
+ * and the steps file of hack/test-all.sh (`pass|fail|skip<TAB>name` per line: steps that are one test
+ * each, such as the type check or the lab), so that whoever reads the end of a CI log sees the whole
+ * count at once. Skipped steps are listed above the line with their reason. Exits 1 on any failure.
  */
 import { existsSync, readFileSync } from "node:fs";
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const file of process.argv.slice(2)) {
+const failedSteps: string[] = [];
+const skippedSteps: string[] = [];
+
+const args = process.argv.slice(2);
+const stepsAt = args.indexOf("--steps");
+const stepsFile = stepsAt >= 0 ? args.splice(stepsAt, 2)[1] : undefined;
+
+if (stepsFile && existsSync(stepsFile)) {
+  for (const line of readFileSync(stepsFile, "utf8").split("\n")) {
+    const [outcome, name = ""] = line.split("\t");
+    if (outcome === "pass") passed++;
+    else if (outcome === "fail") (failed++, failedSteps.push(name));
+    else if (outcome === "skip") skippedSteps.push(name);
+  }
+}
+for (const file of args) {
   if (!existsSync(file)) continue;
   const report = JSON.parse(readFileSync(file, "utf8")) as {
     numPassedTests?: number;
     numFailedTests?: number;
     numPendingTests?: number;
     numTodoTests?: number;
+    numFailedTestSuites?: number;
+    numTotalTests?: number;
   };
   passed += report.numPassedTests ?? 0;
-  failed += report.numFailedTests ?? 0;
+  // A spec file that fails to load has no tests to count: count it as one failure.
+  failed += Math.max(report.numFailedTests ?? 0, report.numFailedTestSuites ?? 0);
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
+
+for (const name of skippedSteps) console.log(`SKIPPED: ${name}`);
+for (const name of failedSteps) console.log(`FAILED: ${name}`);
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 ? 1 : 0);
