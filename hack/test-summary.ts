@@ -20,7 +20,10 @@ if (stepsFile && existsSync(stepsFile)) {
   for (const line of readFileSync(stepsFile, "utf8").split("\n")) {
     const [outcome, name = ""] = line.split("\t");
     if (outcome === "pass") passed++;
-    else if (outcome === "fail") (failed++, failedSteps.push(name));
+    else if (outcome === "fail") {
+      failed++;
+      failedSteps.push(name);
+    }
     else if (outcome === "skip") skippedSteps.push(name);
   }
 }
