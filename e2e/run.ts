@@ -11,12 +11,12 @@
  * The suites themselves are the same in every case.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApiServer } from "../hack/kube-apiserver/server";
 import { startLocalController } from "./support/local-controller";
-import { ADMISSION, buildArtifact, installArtifact, PEPR_NAMESPACE } from "./support/artifact";
+import { ADMISSION, buildArtifact, installArtifact, PEPR_NAMESPACE, podDir, WATCHER } from "./support/artifact";
 
 const root = join(__dirname, "..");
 
@@ -36,7 +36,7 @@ function parseArgs(argv: string[]): { artifact: boolean; artifactDir?: string; v
 async function main(): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   const args = parseArgs(process.argv.slice(2));
-  let cleanup = async () => {};
+  let cleanup = async (_failed: boolean) => {};
 
   if (!process.env.KUBECONFIG) {
     const dir = mkdtempSync(join(tmpdir(), "lodestone-e2e-"));
@@ -77,8 +77,10 @@ async function main(): Promise<number> {
       await api.stop();
       throw e;
     }
-    cleanup = async () => {
+    cleanup = async (failed: boolean) => {
       await stopLodestone();
+      // The state dir goes with the cleanup: what the pods said is only kept in this output.
+      if (failed && args.artifact) printPodLogs(dir);
       await api.stop();
       rmSync(dir, { recursive: true, force: true });
     };
@@ -86,6 +88,7 @@ async function main(): Promise<number> {
     console.log(`e2e: running against the cluster of KUBECONFIG=${process.env.KUBECONFIG}`);
   }
 
+  let code = 1;
   try {
     mkdirSync(join(root, "build"), { recursive: true });
     // Not spawnSync: the local API server runs in this process and must keep serving meanwhile.
@@ -94,9 +97,19 @@ async function main(): Promise<number> {
       ["run", "--config", "e2e/vitest.config.ts", "--reporter=default", "--reporter=json", `--outputFile=build/e2e-${args.artifact ? "artifact" : "report"}.json`, ...args.vitestArgs],
       { cwd: root, env, stdio: "inherit" },
     );
-    return await new Promise<number>(resolve => vitest.on("close", code => resolve(code ?? 1)));
+    code = await new Promise<number>(resolve => vitest.on("close", c => resolve(c ?? 1)));
+    return code;
   } finally {
-    await cleanup();
+    await cleanup(code !== 0);
+  }
+}
+
+function printPodLogs(stateDir: string): void {
+  for (const deployment of [ADMISSION, WATCHER]) {
+    const log = join(podDir(stateDir, deployment), "log");
+    if (!existsSync(log)) continue;
+    const lines = readFileSync(log, "utf8").trimEnd().split("\n");
+    console.log(`\ne2e: last ${Math.min(60, lines.length)} lines of ${PEPR_NAMESPACE}/${deployment}:\n${lines.slice(-60).join("\n")}`);
   }
 }
 

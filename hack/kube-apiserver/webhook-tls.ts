@@ -22,20 +22,22 @@ export function bundleCertificates(caPem: string): X509Certificate[] {
 
 /** Why Go's Verify would refuse `leaf` for `host`, or undefined when it accepts it. */
 export function webhookCertificateError(leaf: X509Certificate, roots: readonly X509Certificate[], host: string, now = new Date()): string | undefined {
-  const signedByRoot = roots.some(root => root.raw.equals(leaf.raw) || (root.subject === leaf.issuer && leaf.verify(root.publicKey)));
+  const signedByRoot = roots.some(root => root.raw.equals(leaf.raw) || ((root.subject ?? "") === (leaf.issuer ?? "") && leaf.verify(root.publicKey)));
   if (!signedByRoot) return "x509: certificate signed by unknown authority";
   const from = new Date(leaf.validFrom);
   const to = new Date(leaf.validTo);
   if (now < from) return `x509: certificate has expired or is not yet valid: current time ${rfc3339(now)} is before ${rfc3339(from)}`;
   if (now > to) return `x509: certificate has expired or is not yet valid: current time ${rfc3339(now)} is after ${rfc3339(to)}`;
-  const matches = isIP(host) ? leaf.checkIP(host) !== undefined : leaf.checkHost(host, { subject: "never" }) !== undefined;
+  const ip = isIP(host) !== 0;
+  const matches = ip ? leaf.checkIP(host) !== undefined : leaf.checkHost(host, { subject: "never" }) !== undefined;
   if (!matches) {
-    const names = (leaf.subjectAltName ?? "")
-      .split(", ")
-      .filter(n => n.startsWith("DNS:") || n.startsWith("IP Address:"))
-      .map(n => n.replace(/^DNS:|^IP Address:/, ""));
-    if (names.length === 0) return "x509: certificate is not valid for any names, but wanted to match " + host;
-    return names.length === 1 ? `x509: certificate is valid for ${names[0]}, not ${host}` : `x509: certificate is valid for ${names.join(", ")}, not ${host}`;
+    // Go's HostnameError: the certificate's IP SANs for an IP, its DNS SANs for a name.
+    const sans = (leaf.subjectAltName ?? "").split(", ");
+    const prefix = ip ? "IP Address:" : "DNS:";
+    const valid = sans.filter(n => n.startsWith(prefix)).map(n => n.slice(prefix.length));
+    if (ip && valid.length === 0) return `x509: cannot validate certificate for ${host} because it doesn't contain any IP SANs`;
+    if (valid.length === 0) return `x509: certificate is not valid for any names, but wanted to match ${host}`;
+    return `x509: certificate is valid for ${valid.join(", ")}, not ${host}`;
   }
   return undefined;
 }
