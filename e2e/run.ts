@@ -36,6 +36,10 @@ function parseArgs(argv: string[]): { artifact: boolean; artifactDir?: string; v
 async function main(): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   const args = parseArgs(process.argv.slice(2));
+  if (args.artifact && process.getuid?.() !== 0) {
+    console.error("e2e: --artifact runs Pepr's pods in mount namespaces and as uid 65532: run it as root");
+    return 2;
+  }
   let cleanup = async (_failed: boolean) => {};
 
   if (!process.env.KUBECONFIG) {
