@@ -41,7 +41,13 @@ if [ "$(id -u)" = 0 ]; then
 else
   skip "network-namespace tests: they need root (run as root, as CI does)"
 fi
-suite "end-to-end suite" build/e2e-report.json npx tsx e2e/run.ts
+if [ "$(id -u)" = 0 ]; then
+  # On what users install: pepr build, Pepr's Deployments (docs/adr/0008). The lab below still runs
+  # the out-of-cluster controller.
+  suite "end-to-end suite, installed artifact" build/e2e-artifact.json npx tsx e2e/run.ts --artifact
+else
+  suite "end-to-end suite" build/e2e-report.json npx tsx e2e/run.ts
+fi
 if [ "$(id -u)" = 0 ]; then
   check "the lab, once (README's main command, non-interactive)" npx tsx hack/lab/main.ts --once
   check "the lab through BGP and BFD, once" npx tsx hack/lab/main.ts --bgp --once

@@ -3,7 +3,6 @@
  * admission server), put the namespace, CRDs, speaker and webhook split in place, retrying until done.
  * The admission pods (two replicas) and out-of-cluster runs (hack/local-controller) do not.
  */
-import type { Capability } from "pepr";
 import { loadBalancerClass, lodestoneNamespace, partitionPolicySetting } from "../k8s/settings";
 import type { PartitionPolicy } from "../l2/liveness";
 import { installWithRetry } from "./install";
@@ -19,14 +18,13 @@ export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolea
  * Installs Lodestone's cluster objects; resolves once every step succeeded. `onCRDsEstablished` runs
  * once, as soon as the metallb.io kinds are served (start the allocator there).
  */
-export function installOnStartup(capabilities: readonly Capability[], onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const log = (message: string) => console.log(message);
   return installWithRetry(new KfcDeployPort(), {
     namespace: lodestoneNamespace(env),
     image: speakerImage(env),
     ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
     ...speakerPartitionPolicy(env, log),
-    capabilities,
     log,
     ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
   });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { Webhooks } from "../webhooks";
 import { install, installPlan, installWithRetry } from "./install";
 import { peprRegistration, RecordingDeployPort } from "./testing";
 import { isInClusterWatcher } from "./index";
@@ -19,7 +18,7 @@ const crdNames = [
 const VALIDATING = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/pepr-lodestone";
 const MUTATING = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/pepr-lodestone";
 
-const opts = { namespace: "metallb-system", image: "ghcr.io/lodestone/speaker:0.1.0", capabilities: [Webhooks], sleep: async () => {} };
+const opts = { namespace: "metallb-system", image: "ghcr.io/lodestone/speaker:0.1.0", sleep: async () => {} };
 
 function clusterAfterPeprDeploy(): RecordingDeployPort {
   const port = new RecordingDeployPort();

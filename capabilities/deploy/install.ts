@@ -7,7 +7,6 @@
  * `installPlan` is pure; `install` runs it over a DeployPort; `installWithRetry` keeps trying, since
  * Pepr's watcher has no retry of its own and the speaker must not stay missing after an API blip.
  */
-import type { Capability } from "pepr";
 import type { PartitionPolicy } from "../l2/liveness";
 import { allCRDs } from "../../crds";
 import { refOf, type DeployPort, type Manifest } from "./deploy-port";
@@ -25,8 +24,6 @@ export interface InstallOptions {
   lbClass?: string;
   /** The controller's partition policy for the speakers (unset: their default). */
   partitionPolicy?: PartitionPolicy;
-  /** The module's capabilities: the webhook split is derived from their bindings. */
-  capabilities: readonly Capability[];
   /** Name of Pepr's webhook configurations (`pepr-<uuid>`). */
   webhookConfigName?: string;
   /** How long to wait for each CRD to be Established. */
@@ -94,7 +91,13 @@ export async function install(port: DeployPort, opts: InstallOptions): Promise<s
   const ref = (kind: string) => ({ apiVersion: "admissionregistration.k8s.io/v1", kind, name });
   const validatingRef = ref("ValidatingWebhookConfiguration");
   const mutatingRef = ref("MutatingWebhookConfiguration");
-  const patches = webhookSplitPatches(opts.capabilities, await port.get(validatingRef), await port.get(mutatingRef));
+  const patches = webhookSplitPatches(await port.get(validatingRef), await port.get(mutatingRef));
+  // Not an error to retry: the registration stays as `pepr deploy` made it (fail closed for every kind),
+  // which admits everything it should; the split is an improvement, never worth losing admission for.
+  for (const refusal of patches.refused) {
+    opts.log?.(`lodestone install: webhook split refused, registration kept as it is: ${refusal}`);
+    done.push(`kept ${refusal}`);
+  }
   if (patches.validating) {
     await port.mergePatch(validatingRef, patches.validating);
     done.push(`split ValidatingWebhookConfiguration ${name}`);

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Webhooks } from "../webhooks";
 import { API_PATH, CA, peprRegistration } from "./testing";
-import { clientFromRegistration, webhookSplitPatches } from "./webhook-split";
+import { clientFromRegistration, splitRefusal, webhookSplitPatches } from "./webhook-split";
 
 const service = (type: string) => ({ name: "pepr-lodestone", namespace: "pepr-system", port: 443, path: `/${type}/${API_PATH}` });
 
@@ -42,9 +41,9 @@ describe("clientFromRegistration", () => {
   });
 });
 
-describe("webhookSplitPatches", () => {
-  const patches = webhookSplitPatches([Webhooks], peprRegistration("validate"), peprRegistration("mutate"));
+const patches = webhookSplitPatches(peprRegistration("validate"), peprRegistration("mutate"));
 
+describe("webhookSplitPatches", () => {
   it("validating: metallb.io kinds fail closed, Services fail open, same Service, path and CA as Pepr's", () => {
     const hooks = patches.validating!.webhooks as { name: string; failurePolicy: string; clientConfig: unknown; rules: { resources: string[]; operations: string[] }[] }[];
     expect(hooks.map(h => [h.name, h.failurePolicy])).toEqual([
@@ -81,15 +80,16 @@ describe("webhookSplitPatches", () => {
       ...peprRegistration(type),
       webhooks: (webhooks as Record<string, unknown>[]).map(h => ({ ...h, objectSelector: {}, rules: (h.rules as object[]).map(r => ({ ...r, scope: "*" })) })),
     });
-    expect(webhookSplitPatches([Webhooks], applied("validate", patches.validating!.webhooks), applied("mutate", patches.mutating!.webhooks))).toEqual({});
+    expect(webhookSplitPatches(applied("validate", patches.validating!.webhooks), applied("mutate", patches.mutating!.webhooks))).toEqual({ refused: [] });
   });
 
   it("after a second `pepr deploy` (Pepr's webhook back beside the split, new CA) splits again with the new CA", () => {
     const redeployed = peprRegistration("validate");
     redeployed.webhooks[0]!.clientConfig.caBundle = "TkVXQ0E=";
     const both = { ...redeployed, webhooks: [...(patches.validating!.webhooks as (typeof redeployed.webhooks)[number][]), ...redeployed.webhooks] };
-    const again = webhookSplitPatches([Webhooks], both, undefined);
-    expect(Object.keys(again)).toEqual(["validating"]);
+    const again = webhookSplitPatches(both, undefined);
+    expect(again.refused).toEqual([]);
+    expect(again.mutating).toBeUndefined();
     const hooks = again.validating!.webhooks as { name: string; clientConfig: { caBundle: string } }[];
     expect(hooks.map(h => [h.name, h.clientConfig.caBundle])).toEqual([
       ["config.lodestone.dev", "TkVXQ0E="],
@@ -98,8 +98,68 @@ describe("webhookSplitPatches", () => {
   });
 
   it("leaves absent or URL-based registrations alone", () => {
-    expect(webhookSplitPatches([Webhooks], undefined, undefined)).toEqual({});
+    expect(webhookSplitPatches(undefined, undefined)).toEqual({ refused: [] });
     const byUrl = { webhooks: [{ name: "config.lodestone.dev", clientConfig: { caBundle: CA, url: "https://127.0.0.1:3443/validate/x" } }] };
-    expect(webhookSplitPatches([Webhooks], byUrl, byUrl)).toEqual({});
+    expect(webhookSplitPatches(byUrl, byUrl)).toEqual({ refused: [] });
+  });
+
+  it("refuses to patch a registration whose webhook admits a request the split would not", () => {
+    const pepr = peprRegistration("validate");
+    pepr.webhooks[0]!.rules.push({ apiGroups: ["metallb.io"], apiVersions: ["v1beta1"], operations: ["DELETE"], resources: ["ipaddresspools"], scope: "*" });
+    expect(webhookSplitPatches(pepr, undefined)).toEqual({
+      refused: ["ValidatingWebhookConfiguration pepr-lodestone: the split would stop admitting metallb.io/v1beta1 ipaddresspools DELETE"],
+    });
+  });
+
+  it("once split, judges a new split by the split's own rules (Pepr's webhook is gone)", () => {
+    const split = { ...peprRegistration("validate"), webhooks: patches.validating!.webhooks };
+    const extra = structuredClone(split);
+    (extra.webhooks[1] as { rules: object[] }).rules.push({ apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["services"] });
+    expect(webhookSplitPatches(extra, undefined).refused).toEqual(["ValidatingWebhookConfiguration pepr-lodestone: the split would stop admitting /v1 services DELETE"]);
+  });
+});
+
+describe("splitRefusal", () => {
+  it("refuses an empty list, whatever the registration has", () => {
+    expect(splitRefusal(peprRegistration("validate"), [])).toBe("the split has no webhook");
+    expect(splitRefusal({ webhooks: [] }, [])).toBe("the split has no webhook");
+  });
+
+  it("names every request a partial list would drop", () => {
+    const services = patches.validating!.webhooks.filter(h => (h as { name: string }).name === "services.lodestone.dev");
+    expect(splitRefusal(peprRegistration("validate"), services)).toBe(
+      "the split would stop admitting metallb.io/v1beta1 ipaddresspools CREATE, metallb.io/v1beta1 ipaddresspools UPDATE, " +
+        "metallb.io/v1beta1 l2advertisements CREATE, metallb.io/v1beta1 l2advertisements UPDATE, metallb.io/v1beta1 bgpadvertisements CREATE, " +
+        "metallb.io/v1beta1 bgpadvertisements UPDATE, metallb.io/v1beta2 bgppeers CREATE, metallb.io/v1beta2 bgppeers UPDATE, " +
+        "metallb.io/v1beta1 bfdprofiles CREATE, metallb.io/v1beta1 bfdprofiles UPDATE, metallb.io/v1beta1 bfdprofiles DELETE, " +
+        "metallb.io/v1beta1 communities CREATE, metallb.io/v1beta1 communities UPDATE",
+    );
+  });
+
+  it("accepts a list whose wildcards cover the registration", () => {
+    expect(splitRefusal(peprRegistration("validate"), [{ rules: [{ apiGroups: ["*"], apiVersions: ["*"], operations: ["*"], resources: ["*"] }] }])).toBeUndefined();
+  });
+
+  it("never lets a patch through that drops a request Pepr's webhook admits", () => {
+    const requests = ["ipaddresspools", "services", "bgppeers", "communities"].flatMap(resource =>
+      ["CREATE", "UPDATE", "DELETE", "CONNECT"].map(operation => ({ resource, operation })),
+    );
+    fc.assert(
+      fc.property(fc.subarray(requests, { minLength: 1 }), chosen => {
+        const pepr = peprRegistration("validate");
+        pepr.webhooks[0]!.rules = chosen.map(c => ({
+          apiGroups: [c.resource === "services" ? "" : "metallb.io"],
+          apiVersions: [c.resource === "services" ? "v1" : c.resource === "bgppeers" ? "v1beta2" : "v1beta1"],
+          operations: [c.operation],
+          resources: [c.resource],
+          scope: "*",
+        }));
+        const result = webhookSplitPatches(pepr, undefined);
+        if (result.validating) {
+          expect(result.validating.webhooks.length).toBeGreaterThan(0);
+          expect(splitRefusal(pepr, result.validating.webhooks)).toBeUndefined();
+        } else expect(result.refused).toHaveLength(1);
+      }),
+    );
   });
 });

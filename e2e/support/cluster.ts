@@ -36,4 +36,7 @@ export const applyYaml = (yaml: string, extra: string[] = []) => kubectl(["apply
 /** True when the suite runs against the local control plane that `npm run e2e` started. */
 export const isLocalControlPlane = (): boolean => process.env.LODESTONE_E2E_LOCAL === "1";
 
+/** True when Lodestone runs there as the installed artifact (`npm run e2e -- --artifact`), not out of cluster. */
+export const isLocalArtifact = (): boolean => isLocalControlPlane() && process.env.LODESTONE_E2E_ARTIFACT === "1";
+
 export const LODESTONE_NAMESPACE = process.env.LODESTONE_NAMESPACE || "metallb-system";

@@ -6,10 +6,13 @@
  * On the local control plane the controller process is stopped and its webhook configurations are
  * deleted (as before an install: nothing would answer them, and the ones for Lodestone's own kinds
  * fail closed); starting the controller registers them again. On a real cluster the Pepr watcher
- * (which runs the controller) is scaled to zero and back; admission keeps running there.
+ * (which runs the controller) is scaled to zero and back; admission keeps running there. The installed
+ * artifact on the local control plane does the same: its watcher process stops, admission runs on.
  */
-import { isLocalControlPlane, kubectlOk } from "./cluster";
+import { isLocalArtifact, isLocalControlPlane, kubectlOk } from "./cluster";
 import { startLocalController, stopLocalController } from "./local-controller";
+import { podDir, WATCHER as WATCHER_DEPLOYMENT } from "./artifact";
+import { startPod, stopPod } from "./pod";
 
 /** The name hack/local-controller registers its webhook configurations under. */
 const LOCAL_WEBHOOKS = "lodestone";
@@ -22,6 +25,7 @@ function stateDir(): string {
 }
 
 async function stop(): Promise<void> {
+  if (isLocalArtifact()) return stopPod(podDir(stateDir(), WATCHER_DEPLOYMENT));
   if (isLocalControlPlane()) {
     await stopLocalController(stateDir());
     for (const kind of ["validatingwebhookconfiguration", "mutatingwebhookconfiguration"]) {
@@ -34,6 +38,10 @@ async function stop(): Promise<void> {
 }
 
 async function start(): Promise<void> {
+  if (isLocalArtifact()) {
+    await startPod(podDir(stateDir(), WATCHER_DEPLOYMENT));
+    return;
+  }
   if (isLocalControlPlane()) {
     await startLocalController({ stateDir: stateDir(), kubeconfig: process.env.KUBECONFIG ?? "" });
     return;

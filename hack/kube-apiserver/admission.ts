@@ -4,6 +4,8 @@
  * and turn denials, failures and warnings into exactly what the real server answers.
  */
 import { request } from "node:https";
+import type { TLSSocket } from "node:tls";
+import { bundleCertificates, webhookCertificateError } from "./webhook-tls";
 import { randomUUID } from "node:crypto";
 import type { ResourceType } from "./resource";
 import { isObject, str } from "./json";
@@ -98,15 +100,28 @@ interface CallResult {
   body: string;
 }
 
-function post(url: URL, body: string, caPem: string | undefined, timeoutMs: number): Promise<CallResult> {
+/**
+ * Where the API server reaches a webhook's `clientConfig.service`: a real one dials the Service's
+ * cluster IP (or its endpoints); this harness has no cluster network, so whoever starts it says where
+ * each Service's port is served. Undefined: not reachable, a call failure as before.
+ */
+export type ServiceResolver = (namespace: string, name: string, port: number) => { host: string; port: number } | undefined;
+
+function post(url: URL, body: string, caPem: string | undefined, timeoutMs: number, servername?: string): Promise<CallResult> {
   return new Promise((resolve, reject) => {
+    // A Service webhook's certificate is checked against <name>.<namespace>.svc, as the real server does.
+    const host = servername ?? url.hostname.replace(/^\[|\]$/g, "");
+    const roots = caPem ? bundleCertificates(caPem) : undefined;
     const req = request(
       url,
       {
+        ...(servername ? { servername } : {}),
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json, */*", "User-Agent": "kube-apiserver-admission", "Content-Length": Buffer.byteLength(body) },
-        ...(caPem ? { ca: caPem } : {}),
+        // With a caBundle the certificate is checked as Go checks it (webhook-tls.ts), not by OpenSSL.
+        ...(roots ? { rejectUnauthorized: false } : {}),
         timeout: timeoutMs,
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -115,6 +130,15 @@ function post(url: URL, body: string, caPem: string | undefined, timeoutMs: numb
         res.on("error", reject);
       },
     );
+    if (roots) {
+      req.on("socket", socket => {
+        (socket as TLSSocket).once("secureConnect", () => {
+          const leaf = (socket as TLSSocket).getPeerX509Certificate();
+          const problem = leaf ? webhookCertificateError(leaf, roots, host) : "remote error: tls: no certificate";
+          if (problem) req.destroy(new Error(problem));
+        });
+      });
+    }
     req.on("timeout", () => req.destroy(new Error("context deadline exceeded")));
     req.on("error", (e: NodeJS.ErrnoException) => {
       if (e.message === "context deadline exceeded") reject(e);
@@ -139,21 +163,31 @@ interface WebhookOutcome {
   warnings: string[];
 }
 
-async function callWebhook(hook: JsonObject, a: AdmissionAttributes): Promise<WebhookOutcome> {
+async function callWebhook(hook: JsonObject, a: AdmissionAttributes, resolveService?: ServiceResolver): Promise<WebhookOutcome> {
   const name = str(hook.name) ?? "";
   const fail = (detail: string): ApiError => internal(`failed calling webhook "${name}": ${detail}`);
   const cc = isObject(hook.clientConfig) ? hook.clientConfig : {};
   const timeoutSeconds = typeof hook.timeoutSeconds === "number" ? hook.timeoutSeconds : 10;
   let url: URL;
+  /** The URL as the real server names it in errors (the Service's DNS name, not where this harness dials). */
+  let shown: string;
+  let servername: string | undefined;
   if (typeof cc.url === "string") {
     url = new URL(cc.url);
+    url.searchParams.set("timeout", `${timeoutSeconds}s`);
+    shown = url.toString();
   } else if (isObject(cc.service)) {
     const svc = cc.service;
     const path = str(svc.path) ?? "";
-    const target = `https://${String(svc.name)}.${String(svc.namespace)}.svc:${typeof svc.port === "number" ? svc.port : 443}${path}?timeout=${timeoutSeconds}s`;
-    throw fail(`failed to call webhook: Post "${target}": service "${String(svc.name)}" not reachable from the test apiserver`);
+    const port = typeof svc.port === "number" ? svc.port : 443;
+    servername = `${String(svc.name)}.${String(svc.namespace)}.svc`;
+    shown = `https://${servername}:${port}${path}?timeout=${timeoutSeconds}s`;
+    const endpoint = resolveService?.(String(svc.namespace), String(svc.name), port);
+    if (!endpoint) throw fail(`failed to call webhook: Post "${shown}": service "${String(svc.name)}" not reachable from the test apiserver`);
+    const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
+    url = new URL(`https://${host}:${endpoint.port}${path}`);
+    url.searchParams.set("timeout", `${timeoutSeconds}s`);
   } else throw fail("failed to call webhook: no clientConfig");
-  url.searchParams.set("timeout", `${timeoutSeconds}s`);
   const uid = randomUUID();
   const gvk = { group: a.type.group, version: a.version, kind: a.type.kind };
   const gvr = { group: a.type.group, version: a.version, resource: a.type.plural };
@@ -168,9 +202,9 @@ async function callWebhook(hook: JsonObject, a: AdmissionAttributes): Promise<We
   const caPem = typeof cc.caBundle === "string" ? Buffer.from(cc.caBundle, "base64").toString("utf8") : undefined;
   let res: CallResult;
   try {
-    res = await post(url, review, caPem, timeoutSeconds * 1000);
+    res = await post(url, review, caPem, timeoutSeconds * 1000, servername);
   } catch (e) {
-    throw fail(`failed to call webhook: Post "${url.toString()}": ${(e as Error).message}`);
+    throw fail(`failed to call webhook: Post "${shown}": ${(e as Error).message}`);
   }
   if (res.status < 200 || res.status >= 300) {
     throw fail(`failed to call webhook: an error on the server (${JSON.stringify(res.body.trim() || "unknown")}) has prevented the request from succeeding`);
@@ -220,13 +254,13 @@ function hooksOf(configs: JsonObject[]): JsonObject[] {
 }
 
 /** Runs mutating webhooks in order; returns the (possibly patched) object and the warnings. */
-export async function runMutating(configs: JsonObject[], a: AdmissionAttributes, warnings: string[]): Promise<JsonObject | null> {
+export async function runMutating(configs: JsonObject[], a: AdmissionAttributes, warnings: string[], resolveService?: ServiceResolver): Promise<JsonObject | null> {
   let object = a.object;
   for (const hook of hooksOf(configs)) {
     const attrs = { ...a, object };
     if (!webhookMatches(hook, attrs)) continue;
     try {
-      const out = await callWebhook(hook, attrs);
+      const out = await callWebhook(hook, attrs, resolveService);
       warnings.push(...out.warnings);
       if (out.patch && object) {
         try {
@@ -248,9 +282,9 @@ export async function runMutating(configs: JsonObject[], a: AdmissionAttributes,
 }
 
 /** Runs validating webhooks (the real server calls them in parallel; any denial fails the request). */
-export async function runValidating(configs: JsonObject[], a: AdmissionAttributes, warnings: string[]): Promise<void> {
+export async function runValidating(configs: JsonObject[], a: AdmissionAttributes, warnings: string[], resolveService?: ServiceResolver): Promise<void> {
   const hooks = hooksOf(configs).filter((h) => webhookMatches(h, a));
-  const results = await Promise.allSettled(hooks.map((h) => callWebhook(h, a)));
+  const results = await Promise.allSettled(hooks.map((h) => callWebhook(h, a, resolveService)));
   let firstError: unknown;
   results.forEach((r, i) => {
     if (r.status === "fulfilled") warnings.push(...r.value.warnings);

@@ -19,6 +19,7 @@ import { toTable, wantsTable, type IncludeObject } from "./table";
 import { serveWatch } from "./watch";
 import { openApiDocument, openApiIndex } from "./openapi";
 import { Writes } from "./writes";
+import type { ServiceResolver } from "./admission";
 
 export interface RequestTarget {
   type: ResourceType;
@@ -33,6 +34,7 @@ export interface ApiOptions {
   serverAddress: string;
   bookmarkIntervalMs: number;
   watchHistoryLimit: number;
+  resolveService?: ServiceResolver;
 }
 
 export class Api {
@@ -43,7 +45,7 @@ export class Api {
 
   constructor(private readonly opts: ApiOptions) {
     this.store = new Store(1, opts.watchHistoryLimit);
-    this.writes = new Writes(this.store, this.registry);
+    this.writes = new Writes(this.store, this.registry, opts.resolveService);
     this.writes.bootstrap();
   }
 

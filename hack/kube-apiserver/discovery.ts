@@ -2,7 +2,7 @@
 import type { ResourceType } from "./resource";
 import type { Json, JsonObject } from "./status";
 
-export const BUILTIN_GROUP_ORDER = ["apps", "events.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"];
+export const BUILTIN_GROUP_ORDER = ["apps", "events.k8s.io", "rbac.authorization.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"];
 
 export function versionInfo(): JsonObject {
   return {

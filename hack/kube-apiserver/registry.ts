@@ -17,6 +17,7 @@ import {
 } from "./builtins";
 import { coreEventType, eventsEventType } from "./events";
 import { crdType } from "./crd";
+import { clusterRoleBindingType, clusterRoleType, roleBindingType, roleType, serviceAccountType } from "./rbac";
 import { BUILTIN_GROUP_ORDER, type GroupInfo } from "./discovery";
 
 export const BUILTIN_TYPES: ResourceType[] = [
@@ -27,10 +28,15 @@ export const BUILTIN_TYPES: ResourceType[] = [
   nodeType,
   podType,
   secretType,
+  serviceAccountType,
   serviceType,
   daemonSetType,
   deploymentType,
   eventsEventType,
+  clusterRoleBindingType,
+  clusterRoleType,
+  roleBindingType,
+  roleType,
   validatingWebhookType,
   mutatingWebhookType,
   crdType,

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureCerts } from "./certs";
 import { Api } from "./api";
+import type { ServiceResolver } from "./admission";
 
 export interface ApiServerOptions {
   dir: string;
@@ -20,6 +21,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Watch events kept per resource before older resourceVersions expire (410); default 5000. */
   watchHistoryLimit?: number;
+  /** Where webhooks registered by `clientConfig.service` are served (admission.ts); none by default. */
+  resolveService?: ServiceResolver;
 }
 
 export interface RunningApiServer {
@@ -80,7 +83,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const port = (server.address() as AddressInfo).port;
   const hostPart = host.includes(":") ? `[${host}]` : host;
   const url = `https://${hostPart}:${port}`;
-  api = new Api({ token, serverAddress: `${hostPart}:${port}`, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, watchHistoryLimit: opts.watchHistoryLimit ?? 5000 });
+  api = new Api({ token, serverAddress: `${hostPart}:${port}`, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, watchHistoryLimit: opts.watchHistoryLimit ?? 5000, ...(opts.resolveService ? { resolveService: opts.resolveService } : {}) });
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, kubeconfigYaml(url, certs.caPem, token), { mode: 0o600 });
 

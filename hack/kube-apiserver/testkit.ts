@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApiServer, type RunningApiServer } from "./server";
+import type { ServiceResolver } from "./admission";
 
 export interface RawResponse {
   status: number;
@@ -19,7 +20,7 @@ export interface TestServer extends RunningApiServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { bookmarkIntervalMs?: number; watchHistoryLimit?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { bookmarkIntervalMs?: number; watchHistoryLimit?: number; resolveService?: ServiceResolver } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "kas-test-"));
   const srv = await startApiServer({ dir, ...opts });
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> =>

@@ -20,7 +20,7 @@ import { recordUpdate, serverSideApply } from "./fields";
 import { prune } from "./schema";
 import { decodeProtobuf } from "./protobuf";
 import { customResourceType, establishedStatus, schemaFor } from "./crd";
-import { runMutating, runValidating, type AdmissionAttributes, type Operation } from "./admission";
+import { runMutating, runValidating, type AdmissionAttributes, type Operation, type ServiceResolver } from "./admission";
 import type { Json, JsonObject, StatusCause } from "./status";
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from "./status";
 import { mutatingWebhookType, namespaceType, validatingWebhookType } from "./builtins";
@@ -44,6 +44,7 @@ export class Writes {
   constructor(
     private readonly store: Store,
     private readonly registry: Registry,
+    private readonly resolveService?: ServiceResolver,
   ) {}
 
   bootstrap(): void {
@@ -174,12 +175,12 @@ export class Writes {
   private async mutate(c: WriteContext, a: AdmissionAttributes): Promise<JsonObject | null> {
     const configs = this.store.list(mutatingWebhookType.storageKey);
     if (configs.length === 0) return a.object;
-    return runMutating(configs, a, c.warnings);
+    return runMutating(configs, a, c.warnings, this.resolveService);
   }
 
   private async validateAdmission(c: WriteContext, a: AdmissionAttributes): Promise<void> {
     const configs = this.store.list(validatingWebhookType.storageKey);
-    if (configs.length > 0) await runValidating(configs, a, c.warnings);
+    if (configs.length > 0) await runValidating(configs, a, c.warnings, this.resolveService);
   }
 
   private options(kind: string, c: WriteContext, extra: JsonObject = {}): JsonObject {

@@ -4,7 +4,6 @@
  * point at this machine.
  */
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
-import type { Capability } from "pepr";
 import { allCRDs } from "../../crds";
 import { webhookConfigurations, type WebhookClient } from "../../capabilities/webhooks/webhook-configuration";
 
@@ -50,8 +49,8 @@ async function waitEstablished(name: string, timeoutMs = 30_000): Promise<void> 
   }
 }
 
-export async function registerWebhooks(name: string, capabilities: readonly Capability[], client: WebhookClient): Promise<void> {
-  const { validating, mutating } = webhookConfigurations(name, capabilities, client);
+export async function registerWebhooks(name: string, client: WebhookClient): Promise<void> {
+  const { validating, mutating } = webhookConfigurations(name, client);
   await K8s(kind.ValidatingWebhookConfiguration as GenericClass).Apply(validating as never, { force: true });
   await K8s(kind.MutatingWebhookConfiguration as GenericClass).Apply(mutating as never, { force: true });
 }

@@ -41,8 +41,8 @@ async function run(): Promise<void> {
   });
 
   await bootstrapCluster(lodestoneNamespace());
-  const { capabilities } = await import("../../pepr");
-  await registerWebhooks("lodestone", capabilities, {
+  await import("../../pepr");
+  await registerWebhooks("lodestone", {
     baseUrl: `https://${values.host}:${port}`,
     apiPath,
     caBundle: Buffer.from(cert.caPem).toString("base64"),
