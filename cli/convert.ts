@@ -14,7 +14,7 @@ import { LineCounter, parseAllDocuments, stringify } from "yaml";
 import { convertLegacyConfigMap, type ConvertedObject } from "../capabilities/config/legacy/convert";
 import { parseConfig } from "../capabilities/config/parse";
 import { formatProblem, type ConfigProblem } from "../capabilities/config/types";
-import { flagsOrExit, lastString, readFlags } from "./args";
+import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import { readStdin, STDIN_NAME, yamlErrorLine } from "./input";
 import type { CommandIO } from "./main";
 
@@ -32,12 +32,14 @@ export const CONVERT_USAGE = `usage: lodestone convert -f FILE
   -h, --help             this help
 exit 0 objects printed, 1 problems or empty input, 2 usage error or unreadable input`;
 
+export const CONVERT_FLAGS: Record<string, FlagSpec> = { filename: { type: "string", short: "f" } };
+
 export async function convertCommand(args: string[], io: CommandIO): Promise<number> {
   return runConvert(args, io, defaultDeps);
 }
 
 export async function runConvert(args: string[], io: CommandIO, deps: ConvertDeps): Promise<number> {
-  const values = flagsOrExit("convert", CONVERT_USAGE, readFlags(args, { filename: { type: "string", short: "f" } }), io);
+  const values = flagsOrExit("convert", CONVERT_USAGE, readFlags(args, CONVERT_FLAGS), io);
   if (typeof values === "number") return values;
   const file = lastString(values["filename"]);
   if (file === undefined) {

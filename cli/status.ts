@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { BGPPeerKind, IPAddressPoolKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
 import { lodestoneNamespace } from "../capabilities/k8s/settings";
 import { describeApiError } from "./api-error";
-import { flagsOrExit, lastString, readFlags } from "./args";
+import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import type { CommandIO } from "./main";
 import { statusModel, statusText, type ClusterSnapshot } from "./status-report";
 
@@ -20,6 +20,8 @@ export const STATUS_USAGE = `usage: lodestone status [-o json|yaml]
   -o, --output FORMAT    json or yaml instead of the tables
   -h, --help             this help
 exit 0 printed, 1 the cluster cannot be read, 2 usage error`;
+
+export const STATUS_FLAGS: Record<string, FlagSpec> = { output: { type: "string", short: "o" } };
 
 export interface StatusDeps {
   /** The kubeconfig as kubectl would find it; throws when the named file cannot be read. */
@@ -48,7 +50,7 @@ export function apiServerOf(load: () => KubeConfig): { server: string } | { prob
 }
 
 export async function statusCommand(args: string[], io: CommandIO, deps: StatusDeps = defaultDeps): Promise<number> {
-  const values = flagsOrExit("status", STATUS_USAGE, readFlags(args, { output: { type: "string", short: "o" } }), io);
+  const values = flagsOrExit("status", STATUS_USAGE, readFlags(args, STATUS_FLAGS), io);
   if (typeof values === "number") return values;
   const output = lastString(values["output"]) ?? "text";
   if (output !== "text" && output !== "json" && output !== "yaml") {

@@ -10,7 +10,7 @@ import { parseConfig } from "../capabilities/config/parse";
 import { isConfigObject } from "../capabilities/config/objects";
 import { formatProblem } from "../capabilities/config/types";
 import type { SecretInput } from "../capabilities/config/peers";
-import { flagsOrExit, lastString, readFlags, strings } from "./args";
+import { flagsOrExit, lastString, readFlags, type FlagSpec, strings } from "./args";
 import { readSources, readStdin, STDIN_NAME, yamlObjects } from "./input";
 import type { CommandIO } from "./main";
 
@@ -19,6 +19,8 @@ export const VALIDATE_USAGE = `usage: lodestone validate -f PATH [-f PATH...] [-
   -n, --namespace NS     the namespace Lodestone runs in (default metallb-system)
   -h, --help             this help
 exit 0 valid, 1 problems or nothing to check, 2 usage error or unreadable input`;
+
+export const VALIDATE_FLAGS: Record<string, FlagSpec> = { filename: { type: "string", short: "f", multiple: true }, namespace: { type: "string", short: "n" } };
 const DEFAULT_NAMESPACE = "metallb-system";
 
 export interface ValidateDeps {
@@ -53,7 +55,7 @@ const isLegacyConfigMap = (obj: Record<string, unknown>): boolean =>
   obj["apiVersion"] === "v1" && obj["kind"] === "ConfigMap" && isObject(obj["data"]) && typeof obj["data"]["config"] === "string";
 
 export async function validateCommand(args: string[], io: CommandIO, deps: ValidateDeps = { readStdin }): Promise<number> {
-  const values = flagsOrExit("validate", VALIDATE_USAGE, readFlags(args, { filename: { type: "string", short: "f", multiple: true }, namespace: { type: "string", short: "n" } }), io);
+  const values = flagsOrExit("validate", VALIDATE_USAGE, readFlags(args, VALIDATE_FLAGS), io);
   if (typeof values === "number") return values;
   const options = { paths: strings(values["filename"]), namespace: lastString(values["namespace"]) ?? DEFAULT_NAMESPACE };
   if (options.paths.length === 0) {
