@@ -70,7 +70,10 @@ export async function startControlPlane(bed: Bed, dir: string, cleanup: Cleanup,
   );
   note(`${api.url} (host namespace), bridged to 127.0.0.1:${port} in ${bed.nodes.map((n) => n.ns.role).join(", ")}`);
   note(`KUBECONFIG=${api.kubeconfig}`);
-  return { url: api.url, kubeconfig: api.kubeconfig, kubectl: kubectlFor(api.kubeconfig) };
+  const kubectl = kubectlFor(api.kubeconfig);
+  const client = /Client Version: (?:version\.Info\{.*GitVersion:"([^"]+)"|(\S+))/.exec(await kubectl(["version", "--client"]))?.slice(1).find(Boolean);
+  note(`kubectl: ${kubectlBinary()} (${client ?? "version unknown"})`);
+  return { url: api.url, kubeconfig: api.kubeconfig, kubectl };
 }
 
 export async function startController(dir: string, plane: ControlPlane, cleanup: Cleanup, note: Note): Promise<void> {
