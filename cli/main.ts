@@ -26,6 +26,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "show pools, LoadBalancer Services (IPs, pool, announcing nodes) and BGP sessions of the cluster",
     load: async () => (await import("./status")).statusCommand,
   },
+  prepare: {
+    summary: "create once what the installer must: namespace, heartbeat Secret (when absent), the speakers' Secret access",
+    load: async () => (await import("./prepare")).prepareCommand,
+  },
   convert: {
     summary: "convert a pre-0.13 MetalLB ConfigMap to metallb.io CRs: -f FILE|-",
     load: async () => (await import("./convert")).convertCommand,
