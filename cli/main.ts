@@ -30,6 +30,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "create once what the installer must: namespace, heartbeat Secret (when absent), the speakers' Secret access",
     load: async () => (await import("./prepare")).prepareCommand,
   },
+  uninstall: {
+    summary: "remove the controller, its webhooks and the speaker; keep metallb.io CRDs and objects and the Services' IPs",
+    load: async () => (await import("./uninstall")).uninstallCommand,
+  },
   convert: {
     summary: "convert a pre-0.13 MetalLB ConfigMap to metallb.io CRs: -f FILE|-",
     load: async () => (await import("./convert")).convertCommand,
