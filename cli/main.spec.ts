@@ -27,7 +27,7 @@ describe("lodestone command", () => {
     for (const flag of ["version", "-v", "--version"]) expect(await run([flag])).toEqual({ code: 0, out: [`lodestone ${pkg.version}`], err: [] });
   });
 
-  it.each(["validate", "status", "convert", "prepare", "uninstall"])("gives `%s --help` and `%s -h` on stdout with exit 0", async command => {
+  it.each(["validate", "status", "convert", "prepare", "uninstall", "install"])("gives `%s --help` and `%s -h` on stdout with exit 0", async command => {
     for (const flag of ["--help", "-h"]) {
       const r = await run([command, flag]);
       expect(r.code).toBe(0);
@@ -36,7 +36,7 @@ describe("lodestone command", () => {
     }
   });
 
-  it.each(["validate", "status", "convert", "prepare", "uninstall"])("answers `%s --frobnicate` with exit 2, the flag named and the usage on stderr", async command => {
+  it.each(["validate", "status", "convert", "prepare", "uninstall", "install"])("answers `%s --frobnicate` with exit 2, the flag named and the usage on stderr", async command => {
     const r = await run([command, "--frobnicate"]);
     expect(r.code).toBe(2);
     expect(r.out).toEqual([]);

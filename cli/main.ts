@@ -26,6 +26,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "show pools, LoadBalancer Services (IPs, pool, announcing nodes) and BGP sessions of the cluster",
     load: async () => (await import("./status")).statusCommand,
   },
+  install: {
+    summary: "install everything: prepare, apply the controller's manifest, wait for the rollout, print status",
+    load: async () => (await import("./install")).installCommand,
+  },
   prepare: {
     summary: "create once what the installer must: namespace, heartbeat Secret (when absent), the speakers' Secret access",
     load: async () => (await import("./prepare")).prepareCommand,
