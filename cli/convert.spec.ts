@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { parseConfig } from "../capabilities/config/parse";
 import type { ConfigProblem } from "../capabilities/config/types";
-import { convertCommand, runConvert, type ConfigValidator, type ConvertDeps } from "./convert";
+import { CONVERT_USAGE, convertCommand, runConvert, type ConfigValidator, type ConvertDeps } from "./convert";
 
 const EXAMPLE = join(__dirname, "..", "examples", "legacy-configmap-v0.7.yaml");
 
@@ -132,7 +132,7 @@ describe("lodestone convert", () => {
   it("exits 2 on a file it cannot read, with the reason", async () => {
     const c = capture();
     expect(await convertCommand(["-f", "/nonexistent/legacy.yaml"], c.io)).toBe(2);
-    expect(c.err).toEqual(["/nonexistent/legacy.yaml: cannot read: ENOENT: no such file or directory, open '/nonexistent/legacy.yaml'"]);
+    expect(c.err).toEqual(["/nonexistent/legacy.yaml: cannot read: ENOENT"]);
   });
 
   it("exits 2 on a YAML syntax error with file:line:column", async () => {
@@ -163,12 +163,23 @@ describe("lodestone convert", () => {
     ]);
   });
 
+  it("exits 1 with a message on empty input (a file of comments and separators included)", async () => {
+    for (const text of ["", "\n", "# nothing yet\n---\n"]) {
+      const c = capture();
+      expect(await runConvert(["-f", "-"], c.io, deps({ "-": text }))).toBe(1);
+      expect(c.out).toEqual([]);
+      expect(c.err).toEqual(["lodestone convert: <stdin> is empty: nothing to convert"]);
+    }
+  });
+
   it("exits 2 on bad arguments with the usage, and 0 on --help", async () => {
-    const usage = "usage: lodestone convert -f FILE   (FILE: the legacy MetalLB ConfigMap, or the text of its config key; - for stdin)";
+    const usage = CONVERT_USAGE;
+    expect(usage.split("\n")[0]).toBe("usage: lodestone convert -f FILE");
     for (const [args, first] of [
       [[], "lodestone convert: missing -f FILE"],
-      [["-f"], "lodestone convert: -f needs a file name"],
+      [["-f"], "lodestone convert: flag -f needs a value"],
       [["-f", "x", "extra"], 'lodestone convert: unexpected argument "extra"'],
+      [["-f", "x", "--frobnicate"], 'lodestone convert: unknown flag "--frobnicate"'],
     ] as const) {
       const c = capture();
       expect(await runConvert([...args], c.io, deps({}))).toBe(2);
@@ -177,5 +188,9 @@ describe("lodestone convert", () => {
     const c = capture();
     expect(await runConvert(["--help"], c.io, deps({}))).toBe(0);
     expect(c.out).toEqual([usage]);
+    expect(c.err).toEqual([]);
+    const h = capture();
+    expect(await runConvert(["-h"], h.io, deps({}))).toBe(0);
+    expect(h.out).toEqual([usage]);
   });
 });

@@ -14,6 +14,8 @@ import { LineCounter, parseAllDocuments, stringify } from "yaml";
 import { convertLegacyConfigMap, type ConvertedObject } from "../capabilities/config/legacy/convert";
 import { parseConfig } from "../capabilities/config/parse";
 import { formatProblem, type ConfigProblem } from "../capabilities/config/types";
+import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
+import { readStdin, STDIN_NAME, yamlErrorLine } from "./input";
 import type { CommandIO } from "./main";
 
 /** The part of parseConfig's contract that convert relies on. */
@@ -25,31 +27,39 @@ export interface ConvertDeps {
   loadValidator: () => Promise<ConfigValidator | undefined>;
 }
 
-const USAGE = "usage: lodestone convert -f FILE   (FILE: the legacy MetalLB ConfigMap, or the text of its config key; - for stdin)";
+export const CONVERT_USAGE = `usage: lodestone convert -f FILE
+  -f, --filename FILE    the legacy MetalLB ConfigMap, or the text of its config key; - for stdin
+  -h, --help             this help
+exit 0 objects printed, 1 problems or empty input, 2 usage error or unreadable input`;
+
+export const CONVERT_FLAGS: Record<string, FlagSpec> = { filename: { type: "string", short: "f" } };
 
 export async function convertCommand(args: string[], io: CommandIO): Promise<number> {
   return runConvert(args, io, defaultDeps);
 }
 
 export async function runConvert(args: string[], io: CommandIO, deps: ConvertDeps): Promise<number> {
-  const parsed = parseArgs(args);
-  if (parsed === "help") {
-    io.out(USAGE);
-    return 0;
-  }
-  if (typeof parsed !== "object") {
-    io.err(`lodestone convert: ${parsed}`);
-    io.err(USAGE);
+  const values = flagsOrExit("convert", CONVERT_USAGE, readFlags(args, CONVERT_FLAGS), io);
+  if (typeof values === "number") return values;
+  const file = lastString(values["filename"]);
+  if (file === undefined) {
+    io.err("lodestone convert: missing -f FILE");
+    io.err(CONVERT_USAGE);
     return 2;
   }
+  const name = file === "-" ? STDIN_NAME : file;
   let text: string;
   try {
-    text = await deps.readText(parsed.file);
+    text = await deps.readText(file);
   } catch (e) {
-    io.err(`${parsed.file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+    io.err(`${name}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`);
     return 2;
   }
-  const input = pickInputSafely(parsed.file, text);
+  if (isBlank(text)) {
+    io.err(`lodestone convert: ${name} is empty: nothing to convert`);
+    return 1;
+  }
+  const input = pickInputSafely(name, text);
   if (!input.ok) {
     io.err(input.message);
     return 2;
@@ -81,20 +91,8 @@ function reportProblems(io: CommandIO, problems: readonly ConfigProblem[]): numb
   return 1;
 }
 
-function parseArgs(args: string[]): { file: string } | "help" | string {
-  let file: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    if (arg === "-h" || arg === "--help") return "help";
-    if (arg === "-f" || arg === "--filename") {
-      const next = args[++i];
-      if (next === undefined) return `${arg} needs a file name`;
-      file = next;
-    } else if (arg.startsWith("--filename=")) file = arg.slice("--filename=".length);
-    else return `unexpected argument "${arg}"`;
-  }
-  return file === undefined || file === "" ? "missing -f FILE" : { file };
-}
+/** Whether a YAML text holds nothing but blank lines, comments and document markers. */
+const isBlank = (text: string): boolean => text.split("\n").every(line => /^\s*(#.*)?$/.test(line) || /^(---|\.\.\.)\s*$/.test(line));
 
 type Picked = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -118,11 +116,7 @@ function pickInput(file: string, text: string): Picked {
   if (!Array.isArray(docs)) return { ok: false, message: `${file}: not a YAML stream` };
   for (const doc of docs) {
     const error = doc.errors[0];
-    if (error) {
-      const pos = error.linePos?.[0];
-      const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      return { ok: false, message: `${where}: ${error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:$/, "")}` };
-    }
+    if (error) return { ok: false, message: yamlErrorLine(file, error) };
   }
   const values: unknown[] = docs.map(d => d.toJS({ maxAliasCount: 100 }) as unknown).filter(v => v !== null && v !== undefined);
   const objects = values.flatMap(v => (isRecord(v) && v.kind === "List" && Array.isArray(v.items) ? (v.items as unknown[]) : [v]));
@@ -146,9 +140,3 @@ const defaultDeps: ConvertDeps = {
   // (bin/lodestone.js registers tsx for require() only).
   loadValidator: async () => parseConfig,
 };
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString("utf8");
-}

@@ -31,61 +31,93 @@ export function table(header: string[], rows: string[][]): string[] {
 
 const key = (ns: string | undefined, name: string | undefined) => `${ns ?? ""}/${name ?? ""}`;
 
-export function statusReport(s: ClusterSnapshot): string[] {
+/** What `lodestone status` knows, as data: the text tables and `-o json|yaml` are views of it. */
+export interface StatusModel {
+  pools: { name: string; addresses: string[]; ipv4?: { used: number; free: number }; ipv6?: { used: number; free: number } }[];
+  services: {
+    namespace: string;
+    name: string;
+    ips: string[];
+    /** Why no IP was given, from the Service's lodestone.dev/IPAllocated condition; absent when it has IPs. */
+    pending?: string;
+    pool?: string;
+    announcedBy: { node: string; mode: "layer2" | "bgp"; interfaces?: string[]; peers?: string[] }[];
+  }[];
+  bgpSessions: { peer: string; node: string; state: string; since?: string; prefixesAdvertised: number; lastError?: string }[];
+}
+
+export function statusModel(s: ClusterSnapshot): StatusModel {
+  const announcers = new Map<string, StatusModel["services"][number]["announcedBy"]>();
+  const add = (k: string, a: StatusModel["services"][number]["announcedBy"][number]) => announcers.set(k, [...(announcers.get(k) ?? []), a]);
+  for (const l2 of s.l2Statuses) {
+    const interfaces = (l2.status?.interfaces ?? []).map(i => i.name);
+    add(key(l2.status?.serviceNamespace, l2.status?.serviceName), { node: l2.status?.node ?? "?", mode: "layer2", ...(interfaces.length ? { interfaces } : {}) });
+  }
+  for (const bgp of s.bgpStatuses) {
+    const peers = bgp.status?.peers ?? [];
+    add(key(bgp.status?.serviceNamespace, bgp.status?.serviceName), { node: bgp.status?.node ?? "?", mode: "bgp", ...(peers.length ? { peers: [...peers] } : {}) });
+  }
+  return {
+    pools: s.pools.map(p => ({
+      name: p.metadata?.name ?? "",
+      addresses: [...(p.spec?.addresses ?? [])],
+      ...(p.status ? { ipv4: { used: p.status.assignedIPv4, free: p.status.availableIPv4 }, ipv6: { used: p.status.assignedIPv6, free: p.status.availableIPv6 } } : {}),
+    })),
+    services: s.services
+      .filter(svc => svc.spec?.type === "LoadBalancer")
+      .map(svc => {
+        const ips = (svc.status?.loadBalancer?.ingress ?? []).map(i => i.ip ?? "").filter(Boolean);
+        const pending = svc.status?.conditions?.find(c => c.type === "lodestone.dev/IPAllocated" && c.status === "False");
+        const pool = svc.metadata?.annotations?.["metallb.io/ip-allocated-from-pool"];
+        return {
+          namespace: svc.metadata?.namespace ?? "",
+          name: svc.metadata?.name ?? "",
+          ips,
+          ...(ips.length === 0 ? { pending: pending?.message ?? "" } : {}),
+          ...(pool !== undefined ? { pool } : {}),
+          announcedBy: announcers.get(key(svc.metadata?.namespace, svc.metadata?.name)) ?? [],
+        };
+      }),
+    bgpSessions: s.peers.flatMap(p =>
+      (p.status?.sessions ?? []).map(sess => ({
+        peer: p.metadata?.name ?? "",
+        node: sess.node,
+        state: sess.state,
+        ...(sess.since !== undefined ? { since: sess.since } : {}),
+        prefixesAdvertised: sess.prefixesAdvertised ?? 0,
+        ...(sess.lastError ? { lastError: sess.lastError } : {}),
+      })),
+    ),
+  };
+}
+
+/** The text view: three tables, like kubectl get's. */
+export function statusText(m: StatusModel): string[] {
   const out: string[] = ["POOLS"];
   out.push(
     ...table(
       ["NAME", "ADDRESSES", "IPV4 USED/FREE", "IPV6 USED/FREE"],
-      s.pools.map(p => [
-        p.metadata?.name ?? "",
-        (p.spec?.addresses ?? []).join(","),
-        p.status ? `${p.status.assignedIPv4}/${p.status.availableIPv4}` : "-",
-        p.status ? `${p.status.assignedIPv6}/${p.status.availableIPv6}` : "-",
-      ]),
+      m.pools.map(p => [p.name, p.addresses.join(","), p.ipv4 ? `${p.ipv4.used}/${p.ipv4.free}` : "-", p.ipv6 ? `${p.ipv6.used}/${p.ipv6.free}` : "-"]),
     ),
   );
-
-  const announcers = new Map<string, string[]>();
-  const add = (k: string, what: string) => announcers.set(k, [...(announcers.get(k) ?? []), what]);
-  for (const l2 of s.l2Statuses) {
-    const ifs = (l2.status?.interfaces ?? []).map(i => i.name).join(",");
-    add(key(l2.status?.serviceNamespace, l2.status?.serviceName), `${l2.status?.node ?? "?"} (layer2${ifs ? ` on ${ifs}` : ""})`);
-  }
-  for (const bgp of s.bgpStatuses) {
-    const peers = (bgp.status?.peers ?? []).join(",");
-    add(key(bgp.status?.serviceNamespace, bgp.status?.serviceName), `${bgp.status?.node ?? "?"} (bgp${peers ? ` to ${peers}` : ""})`);
-  }
-
   out.push("", "LOADBALANCER SERVICES");
-  const lbs = s.services.filter(svc => svc.spec?.type === "LoadBalancer");
+  const announcer = (a: StatusModel["services"][number]["announcedBy"][number]): string =>
+    a.mode === "layer2" ? `${a.node} (layer2${a.interfaces ? ` on ${a.interfaces.join(",")}` : ""})` : `${a.node} (bgp${a.peers ? ` to ${a.peers.join(",")}` : ""})`;
   out.push(
     ...table(
       ["SERVICE", "IPS", "POOL", "ANNOUNCED BY"],
-      lbs.map(svc => {
-        const k = key(svc.metadata?.namespace, svc.metadata?.name);
-        const ips = (svc.status?.loadBalancer?.ingress ?? []).map(i => i.ip ?? "").filter(Boolean);
-        const pending = svc.status?.conditions?.find(c => c.type === "lodestone.dev/IPAllocated" && c.status === "False");
-        return [
-          k,
-          ips.length ? ips.join(",") : `<pending>${pending?.message ? `: ${pending.message}` : ""}`,
-          svc.metadata?.annotations?.["metallb.io/ip-allocated-from-pool"] ?? "-",
-          (announcers.get(k) ?? ["-"]).join("; "),
-        ];
-      }),
+      m.services.map(svc => [
+        `${svc.namespace}/${svc.name}`,
+        svc.ips.length ? svc.ips.join(",") : `<pending>${svc.pending ? `: ${svc.pending}` : ""}`,
+        svc.pool ?? "-",
+        svc.announcedBy.length ? svc.announcedBy.map(announcer).join("; ") : "-",
+      ]),
     ),
   );
-
   out.push("", "BGP SESSIONS");
-  const sessions = s.peers.flatMap(p =>
-    (p.status?.sessions ?? []).map(sess => [
-      p.metadata?.name ?? "",
-      sess.node,
-      sess.state,
-      sess.since ?? "-",
-      String(sess.prefixesAdvertised ?? 0),
-      sess.lastError ?? "",
-    ]),
-  );
+  const sessions = m.bgpSessions.map(sess => [sess.peer, sess.node, sess.state, sess.since ?? "-", String(sess.prefixesAdvertised), sess.lastError ?? ""]);
   out.push(...(sessions.length ? table(["PEER", "NODE", "STATE", "SINCE", "PREFIXES", "LAST ERROR"], sessions) : ["(none)"]));
   return out;
 }
+
+export const statusReport = (s: ClusterSnapshot): string[] => statusText(statusModel(s));

@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { validateCommand } from "./validate";
+import { VALIDATE_USAGE, validateCommand } from "./validate";
 
 const EXAMPLES = join(__dirname, "..", "examples");
 
-async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+async function run(args: string[], stdin = ""): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await validateCommand(args, { out: l => out.push(l), err: l => err.push(l) });
+  const code = await validateCommand(args, { out: l => out.push(l), err: l => err.push(l) }, { readStdin: async () => stdin });
   return { code, out, err };
 }
 
@@ -122,18 +122,38 @@ stringData: {password: hunter2}
   });
 
   it("prints warnings on stderr without failing", async () => {
-    const r = await run(["-f", write("w.yaml", POOL.replace("addresses:", "autoassign: true\n  addresses:"))]);
+    const r = await run(["-f", write("w.yaml", POOL.replace("kind: IPAddressPool", "kind: AddressPool"))]);
     expect(r.code).toBe(0);
-    expect(r.err).toEqual(["warning: IPAddressPool/pool1: spec.autoassign: unknown field, ignored"]);
+    expect(r.err).toEqual([
+      "warning: AddressPool/pool1: the AddressPool kind was removed in MetalLB 0.14 and is ignored: use an IPAddressPool with an L2Advertisement or a BGPAdvertisement",
+    ]);
   });
 
-  it("exits 2 with file:line:column on a YAML syntax error", async () => {
+  it("reports an unknown field as a problem naming the closest known field, and exits 1 (the API server would drop the setting)", async () => {
+    const r = await run(["-f", write("typo.yaml", POOL.replace("addresses:", "autoAsign: false\n  addresses:"))]);
+    expect(r).toEqual({ code: 1, out: ["IPAddressPool/pool1: spec.autoAsign: unknown field (did you mean spec.autoAssign?)"], err: [] });
+  });
+
+  it("reads standard input for -f -", async () => {
+    expect(await run(["-f", "-"], POOL)).toEqual({ code: 0, out: ["valid: 1 objects (1 metallb.io configuration objects, 0 other objects skipped)"], err: [] });
+    const bad = await run(["-f", "-"], POOL.replace("192.0.2.0/24", "192.0.2.0/33"));
+    expect(bad).toEqual({ code: 1, out: ['IPAddressPool/pool1: spec.addresses[0]: invalid CIDR "192.0.2.0/33"'], err: [] });
+  });
+
+  it("exits 1 with a message when there is nothing to check: an empty file, stdin or folder", async () => {
+    expect(await run(["-f", write("empty.yaml", "# nothing yet\n---\n")])).toEqual({ code: 1, out: [], err: [`lodestone validate: no objects found in ${join(dir, "empty.yaml")}: nothing to check`] });
+    expect(await run(["-f", "-"], "")).toEqual({ code: 1, out: [], err: ["lodestone validate: no objects found in <stdin>: nothing to check"] });
+    mkdirSync(join(dir, "none"));
+    write("none/notes.txt", "not yaml");
+    expect(await run(["-f", join(dir, "none")])).toEqual({ code: 1, out: [], err: [`lodestone validate: no objects found in ${join(dir, "none")}: nothing to check`] });
+  });
+
+  it("exits 2 with file:line:column on a YAML syntax error, the message not ending in a colon", async () => {
     const file = write("broken.yaml", `${POOL}---\napiVersion: v1\nkind: [Service\n`);
     const r = await run(["-f", file]);
-    expect(r.code).toBe(2);
-    expect(r.out).toEqual([]);
-    expect(r.err).toHaveLength(1);
-    expect(r.err[0]).toMatch(new RegExp(`^${file.replace(/[.]/g, "\\.")}:12:\\d+: `));
+    expect(r).toEqual({ code: 2, out: [], err: [`${file}:12:1: Flow sequence in block collection must be sufficiently indented and end with a ]`] });
+    const compact = write("compact.yaml", "a: b: c\n");
+    expect((await run(["-f", compact])).err).toEqual([`${compact}:1:4: Nested mappings are not allowed in compact mappings`]);
   });
 
   it("exits 2 with file:line:column on a JSON syntax error", async () => {
@@ -148,16 +168,21 @@ stringData: {password: hunter2}
     expect(r).toEqual({ code: 2, out: [], err: [`${join(dir, "nope.yaml")}: cannot read: ENOENT`] });
   });
 
-  it("exits 2 with the usage on bad arguments", async () => {
+  it("exits 2 with the usage on stderr on bad arguments", async () => {
     for (const [args, message] of [
-      [[], "lodestone validate: no file given (-f PATH)"],
-      [["-f"], "lodestone validate: -f needs a path"],
-      [["--frobnicate"], 'lodestone validate: unknown argument "--frobnicate"'],
+      [[], "lodestone validate: no file given (-f PATH, or -f - for stdin)"],
+      [["-f"], "lodestone validate: flag -f needs a value"],
+      [["--frobnicate"], 'lodestone validate: unknown flag "--frobnicate"'],
+      [["-f", "x.yaml", "-x"], 'lodestone validate: unknown flag "-x"'],
+      [["x.yaml"], 'lodestone validate: unexpected argument "x.yaml"'],
     ] as const) {
       const r = await run([...args]);
-      expect(r.code).toBe(2);
-      expect(r.err[0]).toBe(message);
-      expect(r.err[1]).toMatch(/^usage: lodestone validate -f PATH/);
+      expect(r).toEqual({ code: 2, out: [], err: [message, VALIDATE_USAGE] });
     }
+  });
+
+  it("prints the usage on stdout and exits 0 for -h and --help", async () => {
+    expect(VALIDATE_USAGE.split("\n")[0]).toBe("usage: lodestone validate -f PATH [-f PATH...] [-n NAMESPACE]");
+    for (const flag of ["-h", "--help"]) expect(await run([flag])).toEqual({ code: 0, out: [VALIDATE_USAGE], err: [] });
   });
 });

@@ -6,72 +6,25 @@
  * line each on stdout, transient ones included: offline there is no "later"); 2 usage error or a
  * file that cannot be read or parsed (file and line on stderr).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { parseConfig } from "../capabilities/config/parse";
 import { isConfigObject } from "../capabilities/config/objects";
 import { formatProblem } from "../capabilities/config/types";
 import type { SecretInput } from "../capabilities/config/peers";
+import { flagsOrExit, lastString, readFlags, type FlagSpec, strings } from "./args";
+import { readSources, readStdin, STDIN_NAME, yamlObjects } from "./input";
 import type { CommandIO } from "./main";
 
-const USAGE = "usage: lodestone validate -f PATH [-f PATH...] [--namespace NS]\n  PATH: a .yaml/.yml/.json file or a folder (searched recursively)";
+export const VALIDATE_USAGE = `usage: lodestone validate -f PATH [-f PATH...] [-n NAMESPACE]
+  -f, --filename PATH    a .yaml/.yml/.json file, a folder (searched recursively) or - for stdin
+  -n, --namespace NS     the namespace Lodestone runs in (default metallb-system)
+  -h, --help             this help
+exit 0 valid, 1 problems or nothing to check, 2 usage error or unreadable input`;
+
+export const VALIDATE_FLAGS: Record<string, FlagSpec> = { filename: { type: "string", short: "f", multiple: true }, namespace: { type: "string", short: "n" } };
 const DEFAULT_NAMESPACE = "metallb-system";
 
-interface Options {
-  paths: string[];
-  namespace: string;
-}
-
-function parseArgs(args: string[]): Options | string {
-  const paths: string[] = [];
-  let namespace = DEFAULT_NAMESPACE;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const eq = arg.indexOf("=");
-    const [flag, inline] = arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? args[++i];
-    if (flag === "-f" || flag === "--filename") {
-      const v = value();
-      if (!v) return `${flag} needs a path`;
-      paths.push(v);
-    } else if (flag === "-n" || flag === "--namespace") {
-      const v = value();
-      if (!v) return `${flag} needs a namespace`;
-      namespace = v;
-    } else return `unknown argument ${JSON.stringify(arg)}`;
-  }
-  if (paths.length === 0) return "no file given (-f PATH)";
-  return { paths, namespace };
-}
-
-const CONFIG_FILE = /\.(ya?ml|json)$/i;
-
-/** The files under `path`: itself when it is a file (whatever its name), else its config files, recursively, sorted. */
-function listFiles(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { withFileTypes: true })
-    .map(e => ({ e, full: join(path, e.name) }))
-    .sort((a, b) => (a.full < b.full ? -1 : 1))
-    .flatMap(({ e, full }) => (e.isDirectory() ? listFiles(full) : CONFIG_FILE.test(e.name) ? [full] : []));
-}
-
-/** The objects of one file; a `kind: List` contributes its items. Throws a `file:line:col: message` string on a syntax error. */
-function readObjects(file: string, text: string): unknown[] {
-  const out: unknown[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    const error = doc.errors[0];
-    if (error) {
-      const pos = error.linePos?.[0];
-      const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      throw new Error(`${where}: ${error.message.split("\n")[0] ?? error.message}`);
-    }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
-    const items = isObject(value) && value["kind"] === "List" && Array.isArray(value["items"]) ? value["items"] : [value];
-    out.push(...items);
-  }
-  return out;
+export interface ValidateDeps {
+  readStdin: () => Promise<string>;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -101,37 +54,41 @@ function secretOf(obj: Record<string, unknown>, namespace: string): [string, Sec
 const isLegacyConfigMap = (obj: Record<string, unknown>): boolean =>
   obj["apiVersion"] === "v1" && obj["kind"] === "ConfigMap" && isObject(obj["data"]) && typeof obj["data"]["config"] === "string";
 
-export async function validateCommand(args: string[], io: CommandIO): Promise<number> {
-  const options = parseArgs(args);
-  if (typeof options === "string") {
-    io.err(`lodestone validate: ${options}`);
-    io.err(USAGE);
+export async function validateCommand(args: string[], io: CommandIO, deps: ValidateDeps = { readStdin }): Promise<number> {
+  const values = flagsOrExit("validate", VALIDATE_USAGE, readFlags(args, VALIDATE_FLAGS), io);
+  if (typeof values === "number") return values;
+  const options = { paths: strings(values["filename"]), namespace: lastString(values["namespace"]) ?? DEFAULT_NAMESPACE };
+  if (options.paths.length === 0) {
+    io.err("lodestone validate: no file given (-f PATH, or -f - for stdin)");
+    io.err(VALIDATE_USAGE);
     return 2;
   }
   const objects: unknown[] = [];
+  let configObjects = 0;
   const secrets = new Map<string, SecretInput>();
   let total = 0;
   for (const path of options.paths) {
-    let files: string[];
+    let sources;
     try {
-      files = listFiles(path);
+      sources = await readSources(path, deps.readStdin);
     } catch (error) {
-      io.err(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      io.err(error instanceof Error ? error.message : String(error));
       return 2;
     }
-    for (const file of files) {
+    for (const { name: file, text } of sources) {
       let found: unknown[];
       try {
-        found = readObjects(file, readFileSync(file, "utf8"));
+        found = yamlObjects({ name: file, text });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        io.err(code ? `${file}: cannot read: ${code}` : error instanceof Error ? error.message : String(error));
+        io.err(error instanceof Error ? error.message : String(error));
         return 2;
       }
       for (const obj of found) {
         total++;
         if (!isObject(obj)) continue;
-        if (isConfigObject(obj)) objects.push(obj);
+        // Every object goes to parseConfig, which reads the configuration kinds and warns about others it knows (AddressPool).
+        objects.push(obj);
+        if (isConfigObject(obj)) configObjects++;
         const secret = secretOf(obj, options.namespace);
         if (secret) secrets.set(...secret);
         if (isLegacyConfigMap(obj)) {
@@ -141,12 +98,20 @@ export async function validateCommand(args: string[], io: CommandIO): Promise<nu
       }
     }
   }
-  const result = parseConfig({ namespace: options.namespace, objects, secrets });
-  for (const warning of result.warnings) io.err(`warning: ${warning}`);
-  if (result.problems.length > 0) {
-    for (const problem of result.problems) io.out(formatProblem(problem));
+  if (total === 0) {
+    const where = options.paths.map(p => (p === "-" ? STDIN_NAME : p)).join(", ");
+    io.err(`lodestone validate: no objects found in ${where}: nothing to check`);
     return 1;
   }
-  io.out(`valid: ${total} objects (${objects.length} metallb.io configuration objects, ${total - objects.length} other objects skipped)`);
+  const result = parseConfig({ namespace: options.namespace, objects, secrets });
+  // An unknown field is a problem here (the API server would drop the setting), so not a warning too.
+  const unknown = new Set(result.unknownFields.map(formatProblem));
+  for (const warning of result.warnings) if (!unknown.has(warning)) io.err(`warning: ${warning}`);
+  const problems = [...result.problems, ...result.unknownFields];
+  if (problems.length > 0) {
+    for (const problem of problems) io.out(formatProblem(problem));
+    return 1;
+  }
+  io.out(`valid: ${total} objects (${configObjects} metallb.io configuration objects, ${total - configObjects} other objects skipped)`);
   return 0;
 }

@@ -51,6 +51,8 @@ fi
 if [ "$(id -u)" = 0 ]; then
   check "the lab, once (README's main command, non-interactive)" npx tsx hack/lab/main.ts --once
   check "the lab through BGP and BFD, once" npx tsx hack/lab/main.ts --bgp --once
+  # The same lab driven by Debian 12's kubectl 1.20 (unpacked by hack/setup.sh), as a Debian user has it.
+  check "the lab with kubectl 1.20, once" env LODESTONE_KUBECTL="${LODESTONE_OLD_KUBECTL:-/usr/local/lib/lodestone/kubectl-1.20/usr/bin/kubectl}" npx tsx hack/lab/main.ts --once
 else
   skip "the lab (layer 2 and BGP): it needs root"
 fi

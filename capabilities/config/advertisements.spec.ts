@@ -189,10 +189,22 @@ describe("object envelope", () => {
     expect(r.warnings).toEqual(["AddressPool/old: the AddressPool kind was removed in MetalLB 0.14 and is ignored: use an IPAddressPool with an L2Advertisement or a BGPAdvertisement"]);
   });
 
-  it("warns about unknown fields (the API server would prune them)", () => {
-    const r = parseConfig({ namespace: NS, objects: [pool("p", ["192.0.2.0/24"], { autoassign: false })] });
-    expect(r.warnings).toEqual(["IPAddressPool/p: spec.autoassign: unknown field, ignored"]);
+  it("warns about unknown fields (the API server would prune them), naming the closest known field", () => {
+    const r = parseConfig({ namespace: NS, objects: [pool("p", ["192.0.2.0/24"], { autoAsign: false })] });
+    expect(r.warnings).toEqual(["IPAddressPool/p: spec.autoAsign: unknown field (did you mean spec.autoAssign?)"]);
+    expect(r.unknownFields).toEqual([{ kind: "IPAddressPool", name: "p", field: "spec.autoAsign", message: "unknown field (did you mean spec.autoAssign?)", transient: false, code: "schema.unknown-field" }]);
+    expect(r.problems).toEqual([]);
     const nested = parseConfig({ namespace: NS, objects: [{ ...pool("p", ["192.0.2.0/24"], { serviceAllocation: { priorty: 1 } }), extra: 1 }] });
-    expect(nested.warnings).toEqual(["IPAddressPool/p: extra: unknown field, ignored", "IPAddressPool/p: spec.serviceAllocation.priorty: unknown field, ignored"]);
+    expect(nested.warnings).toEqual(["IPAddressPool/p: extra: unknown field", "IPAddressPool/p: spec.serviceAllocation.priorty: unknown field (did you mean spec.serviceAllocation.priority?)"]);
+    expect(nested.unknownFields.map(u => u.field)).toEqual(["extra", "spec.serviceAllocation.priorty"]);
+  });
+
+  it("names a known field whatever its letter case, and none that is far from the typo", () => {
+    const r = parseConfig({ namespace: NS, objects: [pool("p", ["192.0.2.0/24"], { autoassign: false, avoidbuggyips: true, colour: "red" })] });
+    expect(r.warnings).toEqual([
+      "IPAddressPool/p: spec.autoassign: unknown field (did you mean spec.autoAssign?)",
+      "IPAddressPool/p: spec.avoidbuggyips: unknown field (did you mean spec.avoidBuggyIPs?)",
+      "IPAddressPool/p: spec.colour: unknown field",
+    ]);
   });
 });

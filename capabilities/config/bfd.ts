@@ -1,19 +1,19 @@
 /** BFDProfile: timers within the CRD's ranges, with the defaults MetalLB documents. */
-import { warnUnknownFields, type ConfigObject } from "./objects";
+import { reportUnknownFields, type ConfigObject } from "./objects";
 import { notImplemented, type Reporter } from "./problems";
 import { at, readBool, readInt } from "./read";
 import type { BFDProfile } from "./types";
 
 const SPEC_FIELDS = ["receiveInterval", "transmitInterval", "detectMultiplier", "echoInterval", "echoMode", "passiveMode", "minimumTtl"];
 
-export function readBFDProfile(obj: ConfigObject, warnings: string[]): BFDProfile | undefined {
+export function readBFDProfile(obj: ConfigObject): BFDProfile | undefined {
   let valid = true;
   const report: Reporter = (field, issue) => {
     valid = false;
     obj.report(field, issue);
   };
   const { spec } = obj;
-  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
+  reportUnknownFields(obj, spec, "spec", SPEC_FIELDS);
   const interval = (key: string, fallback: number): number => readInt(at(spec, key, "spec"), report, { min: 10, max: 60000 }) ?? fallback;
   const receiveIntervalMs = interval("receiveInterval", 300);
   const transmitIntervalMs = interval("transmitInterval", 300);

@@ -4,7 +4,7 @@
  * pool's prefixes, LOCAL_PREF agreement between advertisements of one pool).
  */
 import { communityKey, parseCommunity } from "./community";
-import { warnUnknownFields, type ConfigObject } from "./objects";
+import { reportUnknownFields, type ConfigObject } from "./objects";
 import { advertisement as issues, community as communityIssues, type Reporter } from "./problems";
 import { at, readInt, readStringItems, reportDuplicates } from "./read";
 import { parseSelectorList, selectNames, selectorListsCanIntersect } from "./selector";
@@ -34,7 +34,7 @@ export function readBGPAdvertisement(obj: ConfigObject, ctx: BGPAdvertisementCon
   };
   const { spec } = obj;
   const prefix = `BGPAdvertisement/${obj.displayName}`;
-  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
+  reportUnknownFields(obj, spec, "spec", SPEC_FIELDS);
   const f = (key: string) => at(spec, key, "spec");
 
   const poolNames = readStringItems(f("ipAddressPools"), report) ?? [];

@@ -1,13 +1,13 @@
 /** Community objects: named aliases for community values, unique across all Community objects. */
 import { parseCommunity } from "./community";
-import { warnUnknownFields, type ConfigObject } from "./objects";
+import { reportUnknownFields, type ConfigObject } from "./objects";
 import { community as issues, schema } from "./problems";
 import { at, readRecordList, readString } from "./read";
 import type { CommunityValue } from "./types";
 
 /** Adds the aliases of one Community object to `aliases`; reports bad values and repeated names. */
-export function readCommunityObject(obj: ConfigObject, aliases: Map<string, CommunityValue>, warnings: string[]): void {
-  warnUnknownFields(obj, obj.spec, "spec", ["communities"], warnings);
+export function readCommunityObject(obj: ConfigObject, aliases: Map<string, CommunityValue>): void {
+  reportUnknownFields(obj, obj.spec, "spec", ["communities"]);
   for (const { item, path } of readRecordList(at(obj.spec, "communities", "spec"), obj.report)) {
     const name = readString(at(item, "name", path), obj.report, true);
     const text = readString(at(item, "value", path), obj.report, true);

@@ -1,5 +1,5 @@
 /** L2Advertisement: which pools are announced by ARP/NDP, from which nodes and interfaces. */
-import { warnUnknownFields, type ConfigObject } from "./objects";
+import { reportUnknownFields, type ConfigObject } from "./objects";
 import { advertisement as issues, schema, type Reporter } from "./problems";
 import { at, has, own, readInt, readRecordList, readStringItems, reportDuplicates } from "./read";
 import { parseLabelSelector, parseSelectorList } from "./selector";
@@ -16,7 +16,7 @@ export function readL2Advertisement(obj: ConfigObject, pools: ReadonlyMap<string
   };
   const { spec } = obj;
   const prefix = `L2Advertisement/${obj.displayName}`;
-  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
+  reportUnknownFields(obj, spec, "spec", SPEC_FIELDS);
   const f = (key: string) => at(spec, key, "spec");
   const poolNames = readStringItems(f("ipAddressPools"), report) ?? [];
   reportDuplicates(poolNames, "ipAddressPools", report);

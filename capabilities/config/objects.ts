@@ -3,8 +3,8 @@
  * (apiVersion, kind, metadata): what every kind has in common before its spec is read.
  */
 import { bfd, pool, removedAddressPool, schema, unknownField, type Issue, type Reporter } from "./problems";
-import { at, isRecord, own, readRecord, readString, readStringMap, unknownKeys, type JsonRecord } from "./read";
-import type { ConfigProblem } from "./types";
+import { at, closestField, isRecord, own, readRecord, readString, readStringMap, unknownKeys, type JsonRecord } from "./read";
+import { formatProblem, type ConfigProblem } from "./types";
 
 export const CONFIG_KINDS = ["IPAddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer", "BFDProfile", "Community"] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
@@ -34,6 +34,8 @@ export interface ConfigObject {
   hasSpec: boolean;
   /** Reports a problem on this object. */
   report: Reporter;
+  /** Reports a field the schema does not have (see problems.ts unknownField). */
+  reportUnknown: Reporter;
 }
 
 /** Whether an input item is a metallb.io object of one of the six configuration kinds (any version). */
@@ -48,7 +50,14 @@ export function isConfigObject(raw: unknown): boolean {
  * Reads the envelope of input item `index` (0-based), or undefined when it is not a configuration
  * object (other kinds are not this parser's business). Problems go to `problems`.
  */
-export function readEnvelope(raw: unknown, index: number, namespace: string, problems: ConfigProblem[], warnings: string[]): ConfigObject | undefined {
+export function readEnvelope(
+  raw: unknown,
+  index: number,
+  namespace: string,
+  problems: ConfigProblem[],
+  warnings: string[],
+  unknownFields: ConfigProblem[] = [],
+): ConfigObject | undefined {
   if (isRemovedAddressPool(raw)) warnings.push(removedAddressPool(nameOf(raw) || `#${index + 1}`));
   if (!isConfigObject(raw) || !isRecord(raw)) return undefined;
   const kind = own(raw, "kind") as ConfigKind;
@@ -59,6 +68,11 @@ export function readEnvelope(raw: unknown, index: number, namespace: string, pro
   const displayName = name || `#${index + 1}`;
   const report: Reporter = (field: string, issue: Issue) =>
     problems.push({ kind, name: displayName, field, message: issue.message, transient: issue.transient ?? false, code: issue.code });
+  const reportUnknown: Reporter = (field: string, issue: Issue) => {
+    const problem = { kind, name: displayName, field, message: issue.message, transient: false, code: issue.code };
+    unknownFields.push(problem);
+    warnings.push(formatProblem(problem));
+  };
 
   if (!SERVED_VERSIONS[kind].includes(apiVersion)) report("apiVersion", schema.unsupportedVersion(apiVersion, kind));
   readRecord(at(raw, "metadata", ""), report);
@@ -70,8 +84,8 @@ export function readEnvelope(raw: unknown, index: number, namespace: string, pro
   const labels = readStringMap(at(metadata, "labels", "metadata"), report) ?? {};
   const spec = readRecord(at(raw, "spec", ""), report) ?? {};
   const hasSpec = own(raw, "spec") !== undefined && own(raw, "spec") !== null;
-  const obj = { kind, apiVersion, name, displayName, labels, spec, hasSpec, report };
-  warnUnknownFields(obj, raw, "", ["apiVersion", "kind", "metadata", "spec", "status"], warnings);
+  const obj = { kind, apiVersion, name, displayName, labels, spec, hasSpec, report, reportUnknown };
+  reportUnknownFields(obj, raw, "", ["apiVersion", "kind", "metadata", "spec", "status"]);
   return obj;
 }
 
@@ -88,7 +102,14 @@ function nameOf(raw: unknown): string {
   return typeof name === "string" ? name : "";
 }
 
-/** Adds a warning for each key of `raw` (at `path` in `obj`) that is not a field of the schema. */
-export function warnUnknownFields(obj: ConfigObject, raw: JsonRecord, path: string, known: readonly string[], warnings: string[]): void {
-  for (const key of unknownKeys(raw, known)) warnings.push(unknownField(obj.kind, obj.displayName, path ? `${path}.${key}` : key));
+/**
+ * Reports each key of `raw` (at `path` in `obj`) that is not a field of the schema, naming the
+ * closest known field; each also becomes a warning (ConfigObject.reportUnknown).
+ */
+export function reportUnknownFields(obj: ConfigObject, raw: JsonRecord, path: string, known: readonly string[]): void {
+  const full = (key: string): string => (path ? `${path}.${key}` : key);
+  for (const key of unknownKeys(raw, known)) {
+    const near = closestField(key, known);
+    obj.reportUnknown(full(key), unknownField(near === undefined ? undefined : full(near)));
+  }
 }

@@ -34,6 +34,12 @@ export interface ParseResult {
   config?: Config;
   problems: ConfigProblem[];
   warnings: string[];
+  /**
+   * Fields the schema does not have (each also a warning). The API server drops them, so for objects
+   * read from the API this is empty; `lodestone validate` reports them as problems, since a setting
+   * written there would be lost.
+   */
+  unknownFields: ConfigProblem[];
 }
 
 const duplicateIssue: Record<ConfigKind, (name: string) => Issue> = {
@@ -49,31 +55,32 @@ const duplicateIssue: Record<ConfigKind, (name: string) => Issue> = {
 export function parseConfig(input: ConfigInput): ParseResult {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
+  const unknownFields: ConfigProblem[] = [];
   try {
-    const config = parseInto(input, problems, warnings);
-    return problems.some(p => !p.transient) ? { problems, warnings } : { config, problems, warnings };
+    const config = parseInto(input, problems, warnings, unknownFields);
+    return problems.some(p => !p.transient) ? { problems, warnings, unknownFields } : { config, problems, warnings, unknownFields };
   } catch (error) {
     // A bug, not a property of the input: say so rather than crash a webhook or a reconciler.
     problems.push({ kind: "Config", name: input.namespace, field: "", message: `internal error while parsing: ${String(error)}`, transient: false, code: "internal" });
-    return { problems, warnings };
+    return { problems, warnings, unknownFields };
   }
 }
 
-function parseInto(input: ConfigInput, problems: ConfigProblem[], warnings: string[]): Config {
-  const byKind = groupByKind(input, problems, warnings);
+function parseInto(input: ConfigInput, problems: ConfigProblem[], warnings: string[], unknownFields: ConfigProblem[]): Config {
+  const byKind = groupByKind(input, problems, warnings, unknownFields);
   const nodes = input.nodes?.filter(n => typeof n?.name === "string").map(n => ({ name: n.name, labels: n.labels ?? {} }));
 
   const bfdProfiles = new Map<string, BFDProfile>();
   for (const obj of byKind.BFDProfile) {
-    const profile = readBFDProfile(obj, warnings);
+    const profile = readBFDProfile(obj);
     if (profile) bfdProfiles.set(profile.name, profile);
   }
   const communityAliases = new Map<string, CommunityValue>();
-  for (const obj of byKind.Community) readCommunityObject(obj, communityAliases, warnings);
+  for (const obj of byKind.Community) readCommunityObject(obj, communityAliases);
 
   const poolsRead: { pool: Pool; report: Reporter }[] = [];
   for (const obj of byKind.IPAddressPool) {
-    const p = readPool(obj, warnings);
+    const p = readPool(obj);
     if (p) poolsRead.push({ pool: p, report: obj.report });
   }
   checkPoolOverlaps(poolsRead);
@@ -109,7 +116,7 @@ function parseInto(input: ConfigInput, problems: ConfigProblem[], warnings: stri
 }
 
 /** The configuration objects by kind, in input order; a repeated name is reported and its later object dropped. */
-function groupByKind(input: ConfigInput, problems: ConfigProblem[], warnings: string[]): Record<ConfigKind, ConfigObject[]> {
+function groupByKind(input: ConfigInput, problems: ConfigProblem[], warnings: string[], unknownFields: ConfigProblem[]): Record<ConfigKind, ConfigObject[]> {
   const byKind: Record<ConfigKind, ConfigObject[]> = {
     IPAddressPool: [],
     L2Advertisement: [],
@@ -121,7 +128,7 @@ function groupByKind(input: ConfigInput, problems: ConfigProblem[], warnings: st
   const names = new Set<string>();
   const objects = Array.isArray(input.objects) ? input.objects : [];
   objects.forEach((raw, index) => {
-    const obj = readEnvelope(raw, index, input.namespace, problems, warnings);
+    const obj = readEnvelope(raw, index, input.namespace, problems, warnings, unknownFields);
     if (!obj) return;
     const key = `${obj.kind}/${obj.name}`;
     if (obj.name !== "" && names.has(key)) {

@@ -128,7 +128,7 @@ describe("BGPPeer checks", () => {
   it("v1beta2-only fields in a v1beta1 peer are pruned with a warning", () => {
     const r = parseConfig({ namespace: NS, objects: [obj("BGPPeer", "q", { myASN: 64500, peerASN: 64502, peerAddress: "192.0.2.9", vrf: "red" }, "metallb.io/v1beta1")] });
     expect(r.problems).toEqual([]);
-    expect(r.warnings).toContain("BGPPeer/q: spec.vrf: unknown field, ignored");
+    expect(r.warnings).toContain("BGPPeer/q: spec.vrf: unknown field");
   });
 
   it("builds the peer with defaults, derived timers, the Secret's password and the BFD profile", () => {

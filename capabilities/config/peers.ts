@@ -5,7 +5,7 @@
  */
 import { formatIP, parseIP } from "../net/ip";
 import { parseGoDuration } from "./duration";
-import { warnUnknownFields, type ConfigObject } from "./objects";
+import { reportUnknownFields, type ConfigObject } from "./objects";
 import { notImplemented, peer as issues, schema, type Reporter } from "./problems";
 import { at, has, isRecord, own, readBool, readInt, readRecord, readString, type JsonRecord } from "./read";
 import { parseSelectorList } from "./selector";
@@ -54,7 +54,7 @@ export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]
   const v1beta1 = obj.apiVersion === "metallb.io/v1beta1";
   const prefix = `BGPPeer/${obj.displayName}`;
   if (v1beta1) warnings.push(`${prefix}: ${issues.v1beta1Deprecated()}`);
-  warnUnknownFields(obj, spec, "spec", v1beta1 ? V1BETA1_FIELDS : V1BETA2_FIELDS, warnings);
+  reportUnknownFields(obj, spec, "spec", v1beta1 ? V1BETA1_FIELDS : V1BETA2_FIELDS);
   const f = (key: string) => at(spec, key, "spec");
 
   // ASNs

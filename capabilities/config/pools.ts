@@ -3,7 +3,7 @@
  * cross-pool rule that no two CIDRs overlap, within a pool or between pools.
  */
 import { cidrRange, formatCidr, formatIP, hostMask, parseCidr, parseIP, rangeToCidrs, type Cidr, type IPFamily } from "../net/ip";
-import { warnUnknownFields, type ConfigObject } from "./objects";
+import { reportUnknownFields, type ConfigObject } from "./objects";
 import { pool as issues, schema, type Issue, type Reporter } from "./problems";
 import { at, readBool, readInt, readRecord, readStringItems } from "./read";
 import { matchesSelector, parseSelectorList } from "./selector";
@@ -35,14 +35,14 @@ const SPEC_FIELDS = ["addresses", "autoAssign", "avoidBuggyIPs", "serviceAllocat
 const ALLOCATION_FIELDS = ["priority", "namespaces", "namespaceSelectors", "serviceSelectors"];
 
 /** Reads one pool; undefined when it has a problem of its own (reported). */
-export function readPool(obj: ConfigObject, warnings: string[]): Pool | undefined {
+export function readPool(obj: ConfigObject): Pool | undefined {
   let valid = true;
   const report: Reporter = (field, issue) => {
     valid = false;
     obj.report(field, issue);
   };
   const { spec } = obj;
-  warnUnknownFields(obj, spec, "spec", SPEC_FIELDS, warnings);
+  reportUnknownFields(obj, spec, "spec", SPEC_FIELDS);
   // The CRD requires spec and spec.addresses; the API server names the outermost missing one.
   if (!obj.hasSpec) report("spec", schema.required());
   const addresses = readStringItems(at(spec, "addresses", "spec"), report, obj.hasSpec);
@@ -55,7 +55,7 @@ export function readPool(obj: ConfigObject, warnings: string[]): Pool | undefine
   }
   const autoAssign = readBool(at(spec, "autoAssign", "spec"), report) ?? true;
   const avoidBuggyIPs = readBool(at(spec, "avoidBuggyIPs", "spec"), report) ?? false;
-  const serviceAllocation = readServiceAllocation(obj, report, warnings);
+  const serviceAllocation = readServiceAllocation(obj, report);
   if (!valid || obj.name === "") return undefined;
   const families: IPFamily[] = [];
   for (const family of ["IPv4", "IPv6"] as const) if (blocks.some(b => b.range.family === family)) families.push(family);
@@ -70,11 +70,11 @@ export function readPool(obj: ConfigObject, warnings: string[]): Pool | undefine
   };
 }
 
-function readServiceAllocation(obj: ConfigObject, report: Reporter, warnings: string[]): ServiceAllocation | undefined {
+function readServiceAllocation(obj: ConfigObject, report: Reporter): ServiceAllocation | undefined {
   const path = "spec.serviceAllocation";
   const raw = readRecord(at(obj.spec, "serviceAllocation", "spec"), report);
   if (!raw) return undefined;
-  warnUnknownFields(obj, raw, path, ALLOCATION_FIELDS, warnings);
+  reportUnknownFields(obj, raw, path, ALLOCATION_FIELDS);
   const priority = readInt(at(raw, "priority", path), report, { min: -2147483648, max: 2147483647 }) ?? 0;
   const namespaces = readStringItems(at(raw, "namespaces", path), report) ?? [];
   for (const { value, path: nsPath } of namespaces.filter((n, i) => namespaces.findIndex(m => m.value === n.value) < i))

@@ -150,5 +150,10 @@ export const advertisement = {
 export const removedAddressPool = (name: string) =>
   `AddressPool/${name}: the AddressPool kind was removed in MetalLB 0.14 and is ignored: use an IPAddressPool with an L2Advertisement or a BGPAdvertisement`;
 
-/** A warning, not a problem: the API server prunes unknown fields of a structural schema. */
-export const unknownField = (kind: string, name: string, path: string) => `${kind}/${name}: ${path}: unknown field, ignored`;
+/**
+ * A field the schema does not have, with the closest known one when there is one. The API server
+ * prunes such fields (or refuses them with fieldValidation=Strict, kubectl's default), so admission
+ * never sees them and the webhooks only warn; `lodestone validate` treats them as problems, since the
+ * user's setting would be lost.
+ */
+export const unknownField = (closest: string | undefined) => make("schema.unknown-field", `unknown field${closest === undefined ? "" : ` (did you mean ${closest}?)`}`);

@@ -6,6 +6,7 @@
  * (in the API server's words) and treated as absent, so the semantic checks that follow see clean
  * values and never throw.
  */
+import { closest, distance } from "fastest-levenshtein";
 import { duplicateEntry, schema, type Reporter } from "./problems";
 
 export type JsonRecord = Record<string, unknown>;
@@ -158,6 +159,19 @@ export function readStringMap(f: Field, report: Reporter): Record<string, string
   }
   // fromEntries defines own properties, so a `__proto__` key stays a plain key.
   return Object.fromEntries(entries);
+}
+
+/**
+ * The known field a mistyped `key` most likely meant: the nearest by edit distance (letter case
+ * ignored), when it is at most 2 edits away or a third of the key's length, whichever is more;
+ * else undefined, so that no far-fetched hint is printed.
+ */
+export function closestField(key: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const lower = key.toLowerCase();
+  const best = closest(lower, known.map(k => k.toLowerCase()));
+  const index = known.findIndex(k => k.toLowerCase() === best);
+  return distance(lower, best) <= Math.max(2, Math.floor(key.length / 3)) ? known[index] : undefined;
 }
 
 /** Keys of `obj` that are not in `known`, for the "unknown field" warnings. */

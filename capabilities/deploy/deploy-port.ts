@@ -31,6 +31,10 @@ export interface DeployPort {
 const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   "v1/Namespace": { plural: "namespaces", namespaced: false },
   "v1/ServiceAccount": { plural: "serviceaccounts", namespaced: true },
+  "v1/Secret": { plural: "secrets", namespaced: true },
+  "v1/Service": { plural: "services", namespaced: true },
+  "apps/v1/Deployment": { plural: "deployments", namespaced: true },
+  "pepr.dev/v1/PeprStore": { plural: "peprstores", namespaced: true },
   "apps/v1/DaemonSet": { plural: "daemonsets", namespaced: true },
   "rbac.authorization.k8s.io/v1/ClusterRole": { plural: "clusterroles", namespaced: false },
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": { plural: "clusterrolebindings", namespaced: false },

@@ -34,11 +34,22 @@ export class KfcDeployPort implements DeployPort {
     }
   }
 
+  /** Deletes the object (uninstall.ts UninstallPort); false when it did not exist. */
+  async delete(ref: ManifestRef): Promise<boolean> {
+    try {
+      await this.request("DELETE", objectPath(ref));
+      return true;
+    } catch (e) {
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    }
+  }
+
   async mergePatch(ref: ManifestRef, patch: Record<string, unknown>): Promise<void> {
     await this.request("PATCH", `${objectPath(ref)}?fieldManager=${FIELD_MANAGER}`, MERGE, patch);
   }
 
-  private async request<T = unknown>(method: "GET" | "PATCH", path: string, contentType?: string, body?: unknown): Promise<T> {
+  private async request<T = unknown>(method: "GET" | "PATCH" | "DELETE", path: string, contentType?: string, body?: unknown): Promise<T> {
     const { opts, serverUrl } = await k8sCfg(FetchMethods.GET);
     const headers = { ...(opts.headers as Record<string, string>), ...(contentType ? { "Content-Type": contentType } : {}) };
     const resp = await fetch<T>(new URL(path, serverUrl), { ...opts, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

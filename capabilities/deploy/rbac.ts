@@ -18,7 +18,7 @@
  * covers the speaker, Pepr's rule merging changes nothing) and that docs/rbac.md is rendered from it.
  */
 import { allCRDs } from "../../crds";
-import { DEFAULT_NAMESPACE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
+import { DEFAULT_NAMESPACE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE, SPEAKER_SELECTOR } from "./names";
 
 /** rbac.authorization.k8s.io/v1 PolicyRule (resource rules only). */
 export interface PolicyRule {
@@ -61,7 +61,7 @@ export const speakerClusterRules: readonly ReasonedRule[] = [
 /** The speaker's rules in the Lodestone namespace (Role `lodestone-speaker`). */
 export const speakerNamespaceRules: readonly ReasonedRule[] = [
   { rule: rule([METALLB], CONFIG_RESOURCES, ["list", "watch"]), why: "the configuration: pools, advertisements, peers, BFD profiles, communities" },
-  { rule: rule([""], ["pods"], ["list", "watch"]), why: "the other speakers' pods (labels app=lodestone, component=speaker): their addresses are the heartbeat peers" },
+  { rule: rule([""], ["pods"], ["list", "watch"]), why: `the other speakers' pods (labels ${Object.entries(SPEAKER_SELECTOR).map(([k, v]) => `${k}=${v}`).join(", ")}): their addresses are the heartbeat peers` },
   { rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list"]), why: "ServiceL2Status: one per Service this node announces, removed when it stops" },
   { rule: rule([METALLB], ["servicel2statuses/status"], ["patch"]), why: "its status (node, service, interfaces)" },
   { rule: rule([METALLB], ["servicebgpstatuses"], ["create", "delete", "list"]), why: "ServiceBGPStatus: one per Service this node advertises by BGP, removed when it stops" },

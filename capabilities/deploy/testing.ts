@@ -84,6 +84,13 @@ export class RecordingDeployPort implements DeployPort {
     return { ...structuredClone(found), status: { conditions: [{ type: "Established", status }] } };
   }
 
+  /** Deletes (uninstall.ts UninstallPort); false when absent. */
+  async delete(ref: ManifestRef): Promise<boolean> {
+    const path = objectPath(ref);
+    this.calls.push(`DELETE ${path}`);
+    return this.objects.delete(path);
+  }
+
   async mergePatch(ref: ManifestRef, patch: Record<string, unknown>): Promise<void> {
     const path = objectPath(ref);
     this.calls.push(`MERGE ${path}`);

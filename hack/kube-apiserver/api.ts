@@ -9,7 +9,7 @@ import { apiVersionOf } from "./resource";
 import { Registry } from "./registry";
 import { Store } from "./store";
 import { apiGroup, apiVersions, groupList, resourceList, versionInfo } from "./discovery";
-import { sendError, sendJson, sendText } from "./http";
+import { sendBytes, sendError, sendJson, sendText } from "./http";
 import { ApiError, badRequest, notFound, pageNotFound, resourceNotFound } from "./status";
 import type { JsonObject } from "./status";
 import { isObject, metaStr, str } from "./json";
@@ -17,7 +17,7 @@ import { listItem, present } from "./objects";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors";
 import { toTable, wantsTable, type IncludeObject } from "./table";
 import { serveWatch } from "./watch";
-import { openApiDocument, openApiIndex } from "./openapi";
+import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openApiDocument, openApiIndex, openApiV2Document, openApiV2Protobuf, wantsOpenApiV2Protobuf } from "./openapi";
 import { Writes } from "./writes";
 import type { ServiceResolver } from "./admission";
 
@@ -76,6 +76,10 @@ export class Api {
     const segs = path.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const method = req.method ?? "GET";
     if (path === "/version") return sendJson(res, 200, versionInfo());
+    if (path === "/openapi/v2") {
+      if (!wantsOpenApiV2Protobuf(req.headers.accept)) return sendJson(res, 200, openApiV2Document());
+      return sendBytes(res, 200, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openApiV2Protobuf());
+    }
     if (path === "/openapi/v3") return sendJson(res, 200, openApiIndex(this.registry));
     if (segs[0] === "openapi" && segs[1] === "v3" && segs.length >= 4) {
       const [group, version] = segs[2] === "api" ? ["", segs[3] ?? ""] : [segs[3] ?? "", segs[4] ?? ""];

@@ -56,6 +56,18 @@ export function sendJson(res: ServerResponse, code: number, body: Json, warnings
   res.end(text);
 }
 
+export function sendBytes(res: ServerResponse, code: number, contentType: string, body: Buffer): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  commonHeaders(res);
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Content-Length", body.length);
+  res.writeHead(code);
+  res.end(body);
+}
+
 export function sendText(res: ServerResponse, code: number, text: string): void {
   if (res.headersSent) {
     res.end();

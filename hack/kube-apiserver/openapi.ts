@@ -52,3 +52,51 @@ export function openApiIndex(registry: Registry): JsonObject {
   }
   return { paths };
 }
+
+/**
+ * /openapi/v2, for kubectl up to 1.26, which fetches it before `apply` and `create` to validate
+ * objects client-side and gives up with `Error from server (NotFound)` when it is missing (it then
+ * tries the pre-1.10 `/swagger-2.0.0.pb-v1`). Served as the real API server does: protobuf (gnostic's
+ * openapi_v2.Document, https://github.com/google/gnostic/blob/main/openapiv2/OpenAPIv2.proto) when the
+ * client asks for it, as kubectl does, else JSON. The document has no definitions: kubectl validates
+ * only kinds it finds there (kube-openapi's validation skips the rest), so it checks nothing and the
+ * server's own validation decides, as with the v3 documents above.
+ */
+const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+/** What the document is sent as: that media type does not parse as one (`@`), so kube-openapi answers with this. */
+export const OPENAPI_V2_PROTOBUF_CONTENT_TYPE = "application/octet-stream";
+/** The older spelling of the same media type (client-go before 1.14). */
+const OPENAPI_V2_PROTOBUF_OLD = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+const OPENAPI_V2_INFO = { title: "Kubernetes", version: "v1.26.0" };
+
+export function openApiV2Document(): JsonObject {
+  return { swagger: "2.0", info: { ...OPENAPI_V2_INFO }, paths: {}, definitions: {} };
+}
+
+/** Protobuf length-delimited field `no` (wire type 2) holding `body`. */
+function lengthDelimited(no: number, body: Buffer): Buffer {
+  const len: number[] = [];
+  for (let n = body.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      len.push(n);
+      break;
+    }
+    len.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from([(no << 3) | 2, ...len]), body]);
+}
+
+/** openApiV2Document() in protobuf: Document{swagger = 1, info = 2 {title = 1, version = 2}}; empty paths and definitions are absent in proto3. */
+export function openApiV2Protobuf(): Buffer {
+  const info = Buffer.concat([lengthDelimited(1, Buffer.from(OPENAPI_V2_INFO.title)), lengthDelimited(2, Buffer.from(OPENAPI_V2_INFO.version))]);
+  return Buffer.concat([lengthDelimited(1, Buffer.from("2.0")), lengthDelimited(2, info)]);
+}
+
+/** Whether an Accept header asks for the protobuf document. */
+export function wantsOpenApiV2Protobuf(accept: string | undefined): boolean {
+  return (accept ?? "").split(",").some((t) => {
+    const type = t.split(";")[0]?.trim();
+    return type === OPENAPI_V2_PROTOBUF || type === OPENAPI_V2_PROTOBUF_OLD;
+  });
+}

@@ -5,7 +5,8 @@
  *   get ID URL                   -> `get ID STATUS BODY` or `get ID error MESSAGE` (2 s timeout)
  *   probe HOST PORT EVERY TIMEOUT -> one TCP connect every EVERY ms, each bounded by TIMEOUT ms:
  *                                   `tcp ok|fail START END` per attempt (epoch ms, fractional)
- *   stop                         -> stops probing, prints `stopped`
+ *   stop                         -> stops probing; prints `stopped` once every attempt under way has
+ *                                   printed its line, so a reader sees every probe
  * Prints `ready` at start.
  */
 import { request } from "node:http";
@@ -27,16 +28,28 @@ function get(id: string, url: string): void {
 }
 
 let probing: NodeJS.Timeout | undefined;
+let inFlight = 0;
+let stopping = false;
+
+const maybeStopped = (): void => {
+  if (stopping && inFlight === 0) {
+    stopping = false;
+    out("stopped");
+  }
+};
 
 function attempt(host: string, port: number, timeoutMs: number): void {
   const start = nowMs();
   let done = false;
+  inFlight++;
   const socket = connect({ host, port });
   const finish = (ok: boolean): void => {
     if (done) return;
     done = true;
     clearTimeout(timer);
     out(`tcp ${ok ? "ok" : "fail"} ${start.toFixed(1)} ${nowMs().toFixed(1)}`);
+    inFlight--;
+    maybeStopped();
     socket.destroy();
   };
   const timer = setTimeout(() => finish(false), timeoutMs);
@@ -54,7 +67,8 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   } else if (command === "stop") {
     clearInterval(probing);
     probing = undefined;
-    out("stopped");
+    stopping = true;
+    maybeStopped();
   } else out(`error unknown command: ${line}`);
 }).on("close", () => process.exit(0));
 out("ready");

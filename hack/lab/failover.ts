@@ -1,8 +1,12 @@
 /**
  * Failover measured from the client's side. The client opens a TCP connection to the VIP every
  * 10 ms (each attempt bounded by a short timeout, so an attempt whose SYN went to the dead node
- * fails instead of waiting for a retransmission); the lab kills the owning node at `killedAt`.
- * The outage is the time from the kill to the end of the first successful attempt started after it.
+ * fails instead of waiting for a retransmission). The lab kills the owning node: it takes the time
+ * (`killedAt`), SIGKILLs the node's speaker and then takes its link down; `deadAt` is when that
+ * returned. The outage counts from `killedAt`, the node's death as anything outside it sees it
+ * (the speaker's last heartbeat or BFD packet was before). Service is back at the end of the first
+ * successful attempt started after `deadAt`: until the link is down the dying node's kernel still
+ * accepts connections, so an attempt that succeeds in between proves nothing about the failover.
  */
 export interface ProbeSample {
   readonly ok: boolean;
@@ -11,13 +15,22 @@ export interface ProbeSample {
   readonly endMs: number;
 }
 
+export interface KillTimes {
+  /** Taken just before the SIGKILL. */
+  readonly killedAt: number;
+  /** Taken when the node's link was down (>= killedAt). */
+  readonly deadAt: number;
+}
+
 export interface Failover {
-  /** Kill -> first successful connect after it. */
+  /** Kill -> end of the first successful connect started once the node was dead. */
   readonly outageMs: number;
-  /** Last connect completed before the kill -> first success after it (what a client with steady traffic sees). */
+  /** Last successful connect through the old node -> first success after it (what a client with steady traffic sees). */
   readonly gapMs: number;
-  /** Attempts started after the kill that failed before service came back. */
+  /** Every attempt that failed between the kill and the return of service: those in flight at the kill included. */
   readonly failedAttempts: number;
+  /** Attempts that failed before the kill (none, on a healthy lab). */
+  readonly failedBeforeKill: number;
 }
 
 /** Parses a client line `tcp ok|fail START END`; undefined for anything else. */
@@ -30,22 +43,25 @@ export function parseProbeLine(line: string): ProbeSample | undefined {
   return { ok: m[1] === "ok", startMs, endMs };
 }
 
-/** The failover seen in `samples`, or undefined while no attempt started after the kill has succeeded
- * (or none completed before it: then there was nothing to fail over). */
-export function measureFailover(samples: readonly ProbeSample[], killedAt: number): Failover | undefined {
+/** The failover seen in `samples`, or undefined while no attempt started after the node was dead has
+ * succeeded (or none completed before the kill: then there was nothing to fail over). */
+export function measureFailover(samples: readonly ProbeSample[], { killedAt, deadAt }: KillTimes): Failover | undefined {
   const before = samples.filter((s) => s.ok && s.endMs <= killedAt);
-  const after = samples.filter((s) => s.startMs >= killedAt);
-  const restored = after.filter((s) => s.ok).sort((a, b) => a.endMs - b.endMs)[0];
+  const restored = samples.filter((s) => s.ok && s.startMs >= deadAt).sort((a, b) => a.endMs - b.endMs)[0];
   if (before.length === 0 || restored === undefined) return undefined;
-  const lastOk = Math.max(...before.map((s) => s.endMs));
+  // Connects started before the node was dead went to it: the last of them that worked ends the old service.
+  const lastOk = Math.max(...samples.filter((s) => s.ok && s.startMs < deadAt && s.endMs <= restored.endMs).map((s) => s.endMs));
+  const failed = samples.filter((s) => !s.ok);
   return {
     outageMs: restored.endMs - killedAt,
     gapMs: restored.endMs - lastOk,
-    failedAttempts: after.filter((s) => !s.ok && s.startMs < restored.endMs).length,
+    failedAttempts: failed.filter((s) => s.endMs > killedAt && s.startMs < restored.endMs).length,
+    failedBeforeKill: failed.filter((s) => s.endMs <= killedAt).length,
   };
 }
 
-/** One line for the report: `failover: 412 ms (gap between successful connects 418 ms, 38 failed attempts)`. */
+/** For the report: `412 ms after the SIGKILL (gap between successful connects 418 ms, 38 failed attempts)`. */
 export function formatFailover(f: Failover): string {
-  return `${Math.round(f.outageMs)} ms after the kill (gap between successful connects ${Math.round(f.gapMs)} ms, ${f.failedAttempts} failed attempts)`;
+  const before = f.failedBeforeKill > 0 ? `; ${f.failedBeforeKill} failed before the kill` : "";
+  return `${Math.round(f.outageMs)} ms after the SIGKILL (gap between successful connects ${Math.round(f.gapMs)} ms, ${f.failedAttempts} failed attempts${before})`;
 }

@@ -10,7 +10,7 @@ import { Bed, Spawned, run, signal, type Host } from "../netns";
 import { startApiServer } from "../kube-apiserver/server";
 import { startLocalController } from "../../e2e/support/local-controller";
 import type { Cleanup } from "./cleanup";
-import { kubectlFor, type Kubectl } from "./kubectl";
+import { kubectlBinary, kubectlFor, type Kubectl } from "./kubectl";
 import { until, type Note } from "./steps";
 
 export async function createBed(cleanup: Cleanup, note: Note): Promise<Bed> {
@@ -65,12 +65,15 @@ export async function startControlPlane(bed: Bed, dir: string, cleanup: Cleanup,
   // The whole chain, from where the speakers will run: node ns -> socat -> unix socket -> socat -> API server.
   await Promise.all(
     bed.nodes.map((node) =>
-      until(() => run(["ip", "netns", "exec", node.ns.name, "kubectl", "--kubeconfig", api.kubeconfig, "get", "--raw", "/version"], { timeoutMs: 5_000 }).then(() => true), `API server from ${node.ns.role}`, 10_000, 50),
+      until(() => run(["ip", "netns", "exec", node.ns.name, kubectlBinary(), "--kubeconfig", api.kubeconfig, "get", "--raw", "/version"], { timeoutMs: 5_000 }).then(() => true), `API server from ${node.ns.role}`, 10_000, 50),
     ),
   );
   note(`${api.url} (host namespace), bridged to 127.0.0.1:${port} in ${bed.nodes.map((n) => n.ns.role).join(", ")}`);
   note(`KUBECONFIG=${api.kubeconfig}`);
-  return { url: api.url, kubeconfig: api.kubeconfig, kubectl: kubectlFor(api.kubeconfig) };
+  const kubectl = kubectlFor(api.kubeconfig);
+  const client = /Client Version: (?:version\.Info\{.*GitVersion:"([^"]+)"|(\S+))/.exec(await kubectl(["version", "--client"]))?.slice(1).find(Boolean);
+  note(`kubectl: ${kubectlBinary()} (${client ?? "version unknown"})`);
+  return { url: api.url, kubeconfig: api.kubeconfig, kubectl };
 }
 
 export async function startController(dir: string, plane: ControlPlane, cleanup: Cleanup, note: Note): Promise<void> {

@@ -1,5 +1,13 @@
-/** The real kubectl against the lab's API server, bounded like every other command of the lab. */
+/**
+ * The real kubectl against the lab's API server, bounded like every other command of the lab.
+ * LODESTONE_KUBECTL names another binary (CI runs the lab again with Debian's kubectl 1.20:
+ * hack/kube-apiserver/old-kubectl.ts).
+ */
 import { run } from "../netns";
+
+export function kubectlBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LODESTONE_KUBECTL || "kubectl";
+}
 
 export interface Kubectl {
   (args: readonly string[], input?: string): Promise<string>;
@@ -8,6 +16,6 @@ export interface Kubectl {
 
 export function kubectlFor(kubeconfig: string, timeoutMs = 20_000): Kubectl {
   const call = async (args: readonly string[], input?: string): Promise<string> =>
-    (await run(["kubectl", "--kubeconfig", kubeconfig, ...args], { timeoutMs, ...(input !== undefined ? { input } : {}) })).stdout;
+    (await run([kubectlBinary(), "--kubeconfig", kubeconfig, ...args], { timeoutMs, ...(input !== undefined ? { input } : {}) })).stdout;
   return Object.assign(call, { kubeconfig });
 }

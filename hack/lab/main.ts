@@ -20,6 +20,7 @@ import { StepFailed, Steps, until } from "./steps";
 import { BGP_NET, L2_NET } from "./translate";
 import { answeringNode, Client, LODESTONE_NAMESPACE, startBackends, startSpeakers } from "./workload";
 import { formatFailover, measureFailover } from "./failover";
+import { labHints } from "./hints";
 import { BGP_LAB, bfdSummary, startFrr, waitForBfdUp, waitForEcmp, watchRoutes } from "./bgp";
 import { nextHopRemovedAt, type RouteMonitor } from "./routes";
 import type { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
@@ -185,20 +186,26 @@ async function scenario(lab: Lab): Promise<void> {
     }
     const samples = client.probe(target.ip, port, 10, 100);
     await until(async () => (samples().filter((s) => s.ok).length >= 5 ? true : undefined), `steady connects to ${target.ip}:${port}`, 5_000, 10);
+    // The outage counts from before the SIGKILL (failover.ts); service is back only once a connect
+    // started after the link went down succeeds (until then the node's kernel still accepts them).
     const killStart = performance.timeOrigin + performance.now();
     signal(speaker.pid, "SIGKILL");
     await host.ns.linkSet("eth0", "down");
-    // The node is dead once its link is down (until then its kernel still accepts connections).
-    const killedAt = performance.timeOrigin + performance.now();
-    note(`${owner} answered ${target.ip}: SIGKILL its speaker (pid ${speaker.pid}) and take its eth0 down; TCP connect every 10 ms from the client`);
-    const failover = await until(async () => measureFailover(samples(), killedAt), `successful connect to ${target.ip}:${port} after the kill`, 30_000, 10);
+    const deadAt = performance.timeOrigin + performance.now();
+    note(`${owner} answered ${target.ip}: SIGKILL its speaker (pid ${speaker.pid}) and take its eth0 down (down ${Math.round(deadAt - killStart)} ms after the SIGKILL); TCP connect every 10 ms from the client`);
+    const killTimes = { killedAt: killStart, deadAt };
+    await until(async () => measureFailover(samples(), killTimes), `successful connect to ${target.ip}:${port} after the kill`, 30_000, 10);
+    // Measured again once the client has printed every attempt it started, so that attempts still in
+    // flight when service came back are counted too.
     await client.stopProbe();
+    const failover = measureFailover(samples(), killTimes);
+    if (!failover) throw new Error("the failover measurement vanished once the probe stopped");
     if (frr && routes) {
       const monitor = routes;
       const removed = await until(async () => nextHopRemovedAt(monitor.events(), target.ip, host.ipv4, killStart), `removal of next hop ${host.ipv4} from ${target.ip}/32`, 15_000, 20);
       // BFD counts from the last packet the node sent, which is at the SIGKILL of its speaker.
       const afterMs = removed.atMs - killStart;
-      note(`next hop ${host.ipv4} left ${target.ip}/32 ${Math.round(afterMs)} ms after the SIGKILL (link down at +${Math.round(killedAt - killStart)} ms; ${removed.deleted ? "route deleted" : `route now via ${removed.nextHops.join(", ") || "nothing"}`})`);
+      note(`next hop ${host.ipv4} left ${target.ip}/32 ${Math.round(afterMs)} ms after the SIGKILL (link down at +${Math.round(deadAt - killStart)} ms; ${removed.deleted ? "route deleted" : `route now via ${removed.nextHops.join(", ") || "nothing"}`})`);
       note(`FRR's BFD after: ${(await bfdSummary(frr)).get(host.ipv4) ?? "no session"}`);
       if (afterMs > BFD_FAILOVER_BOUND_MS) throw new Error(`the next hop went ${Math.round(afterMs)} ms after the SIGKILL: BGP's hold timer, not BFD (bound ${BFD_FAILOVER_BOUND_MS} ms)`);
     }
@@ -226,10 +233,7 @@ async function main(): Promise<void> {
     return;
   }
   if (failed) out("[lab] a step failed; the lab stays up so you can look around");
-  out(`[lab] up. In another shell (as root):`);
-  out(`        export KUBECONFIG=${lab.plane.kubeconfig}`);
-  out("        kubectl get svc -o wide; kubectl describe svc nginxlb; kubectl get servicel2statuses -A");
-  out(`        ip netns exec ${lab.bed?.router.name ?? "?"} curl http://${mode === "bgp" ? BGP_NET : L2_NET}.161/`);
+  for (const line of labHints(mode, lab.plane.kubeconfig, lab.bed?.router.name ?? "?", `${mode === "bgp" ? BGP_NET : L2_NET}.161`)) out(line);
   out(`      logs: ${dir}`);
   out("[lab] Ctrl-C tears everything down");
   setInterval(() => undefined, 1 << 30);
