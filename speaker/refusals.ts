@@ -7,37 +7,30 @@
  * A refusal is what protects the network from whoever can write a Service's status: the cluster
  * never answers for an address the configuration does not grant (the CVE-2020-8554 family).
  */
-import { Counter, type Registry } from "prom-client";
 import { REFUSALS, type ServiceVerdict } from "../capabilities/announce/desired";
 import { firstOccurrence, involvedObjectOf, UniqueNanos } from "../capabilities/controller/event-recorder";
 import type { KubeObject } from "../capabilities/k8s/controller-port";
 import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
+import type { SpeakerMetrics } from "./metrics";
 
 export const EVENT_ANNOUNCEMENT_REFUSED = "AnnouncementRefused";
 const EVENT_SOURCE = "lodestone-speaker";
 
 export interface RefusalOptions {
   port: SpeakerPort;
-  registry: Registry;
+  metrics: SpeakerMetrics;
   node: string;
   now: () => number;
   log: (message: string) => void;
 }
 
 export class RefusalReporter {
-  private readonly counter: Counter<"reason">;
   private readonly nanos: UniqueNanos;
   /** service key -> the refusal last reported (reason and IPs). */
   private readonly reported = new Map<string, string>();
   private pending: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: RefusalOptions) {
-    this.counter = new Counter({
-      name: "lodestone_speaker_refused_total",
-      help: "Services this speaker refused to announce because their IPs are not granted by a pool and an applicable advertisement, by reason.",
-      labelNames: ["reason"],
-      registers: [opts.registry],
-    });
     this.nanos = new UniqueNanos(opts.now);
   }
 
@@ -50,7 +43,7 @@ export class RefusalReporter {
       const text = JSON.stringify([refusal.reason, v.ips]);
       now.set(v.service, text);
       if (this.reported.get(v.service) === text) continue;
-      this.counter.inc({ reason: refusal.reason });
+      this.opts.metrics.refused(refusal.reason);
       this.opts.log(`refusing to announce ${v.service} (${v.ips.join(", ")}) on node ${this.opts.node}: ${refusal.reason}: ${refusal.message}`);
       const raw = serviceObjects.get(v.service);
       if (raw) this.emit(raw, `not announced from node ${this.opts.node}: ${refusal.message}`);

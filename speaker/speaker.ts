@@ -94,7 +94,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     : undefined;
   const unsubscribeBgp = bgp && bgpWriter ? bgp.onStatusChange(status => bgpWriter.onSessions(status)) : () => {};
 
-  const refusals = new RefusalReporter({ port: opts.port, registry, node: opts.node, now, log });
+  const refusals = new RefusalReporter({ port: opts.port, metrics, node: opts.node, now, log });
   let lastValid: Config | undefined;
   let latest: SpeakerState | undefined;
   const states = cache.snapshots.pipe(
