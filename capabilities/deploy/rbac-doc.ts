@@ -4,8 +4,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
+import { CONTROLLER_ROLE, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
 import {
+  controllerNamespaceRules,
   controllerRules,
   installerCommands,
   peprRbac,
@@ -44,6 +45,9 @@ export function renderRbacDoc(): string {
     `  \`${PEPR_MODULE_NAME}\` in \`pepr-system\`. Pepr has no namespaced Role for a module, so every rule holds in every`,
     "  namespace; that is why every write of the start-up routine is pinned to one name (the names column). (Pepr's default",
     "  `rbacMode: admin` would grant `*` on `*`.)",
+    `- **The controller's namespaced writes** (the speaker's DaemonSet, ServiceAccount, Role and RoleBinding) are`,
+    `  not in that ClusterRole: a ClusterRole pinned to a name still grants that name in every namespace. They come`,
+    `  from the Role \`${CONTROLLER_ROLE}\` in the Lodestone namespace, which the installer makes (Pepr cannot).`,
     "- **The speaker's** ClusterRole and Role are applied by the controller at start-up. Kubernetes only lets a",
     "  subject grant permissions it holds (the RBAC escalation check), so the controller holds every speaker",
     "  rule too (rows marked *granted on to the speaker*).",
@@ -54,12 +58,8 @@ export function renderRbacDoc(): string {
     `  So the installer creates the heartbeat Secret and the Role \`${SPEAKER_SECRETS_ROLE}\` once (below), and the`,
     "  controller holds no Secret permission at all.",
     "- **What the DaemonSet grant means.** Managing the speaker DaemonSet (host network, NET_RAW) is power over",
-    "  every node; the rule is pinned to the one DaemonSet name, and the image comes from the controller's",
-    "  configuration (`LODESTONE_SPEAKER_IMAGE`), never from user input. The pin is on the name, not the",
-    "  namespace (a ClusterRole cannot say which namespace): a compromised controller could create a DaemonSet",
-    "  of that name elsewhere, running as another ServiceAccount of that namespace. Where that matters, a",
-    "  ValidatingAdmissionPolicy can hold the controller's ServiceAccount to the Lodestone namespace for",
-    "  `daemonsets`, `serviceaccounts`, `roles` and `rolebindings`.",
+    "  every node; the rule is pinned to the one DaemonSet name in the one namespace, and the image comes from",
+    "  the controller's configuration (`LODESTONE_SPEAKER_IMAGE`), never from user input.",
     "- Rules are never split across two entries with the same API groups and resources: Pepr merges such",
     "  entries into one, keeping the first one's `resourceNames`, which would silently widen or narrow them.",
     "",
@@ -67,6 +67,10 @@ export function renderRbacDoc(): string {
     "",
     ...HEADER,
     ...controller,
+    "",
+    `## Controller: Role \`${CONTROLLER_ROLE}\` in the Lodestone namespace (made by the installer)`,
+    "",
+    ...reasonedTable(controllerNamespaceRules),
     "",
     `## Speaker: ClusterRole \`${SPEAKER_NAME}\` (applied by the controller)`,
     "",
@@ -80,7 +84,9 @@ export function renderRbacDoc(): string {
     "",
     ...reasonedTable(speakerInstallerRules),
     "",
-    "Run once, before `pepr deploy` (a MetalLB cluster already has the namespace and the `memberlist` Secret:",
+    "## What the installer runs",
+    "",
+    "Once, before `pepr deploy` (a MetalLB cluster already has the namespace and the `memberlist` Secret:",
     "skip those two):",
     "",
     "```sh",
