@@ -83,8 +83,8 @@ async function main(): Promise<void> {
     registry,
     log,
   });
-  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort) : undefined;
-  log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on :${args.metricsPort}` : ""}`);
+  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost) : undefined;
+  log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${args.metricsHost}:${args.metricsPort}` : ""}`);
 
   let leaving = false;
   const leave = (signal: string): void => {
