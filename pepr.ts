@@ -11,6 +11,8 @@ import { installOnStartup, isInClusterWatcher } from "./capabilities/deploy";
 import { KfcControllerPort } from "./capabilities/k8s/kfc-controller-port";
 import { loadBalancerClass, lodestoneNamespace } from "./capabilities/k8s/settings";
 import { serveMetrics } from "./capabilities/metrics/server";
+import { secureMetricsFromEnv } from "./capabilities/metrics/secure-settings";
+import { KfcApi } from "./capabilities/k8s/kfc-api";
 import { withListenHost } from "./capabilities/webhooks/listen-host";
 
 export const capabilities = [Webhooks, ControllerCapability];
@@ -33,7 +35,14 @@ function runController(): void {
     log: message => console.log(`lodestone controller: ${message}`),
   })
     // Pepr's own /metrics serves a registry of its own; MetalLB's names live on their own port.
-    .then(controller => serveMetrics(controller.registry, Number(process.env.LODESTONE_METRICS_PORT ?? 7472), process.env.LODESTONE_METRICS_HOST || undefined))
+    .then(controller =>
+      serveMetrics(
+        controller.registry,
+        Number(process.env.LODESTONE_METRICS_PORT ?? 7472),
+        process.env.LODESTONE_METRICS_HOST || undefined,
+        secureMetricsFromEnv(process.env, () => new KfcApi().request),
+      ),
+    )
     .then(metrics => console.log(`lodestone controller: metrics at ${process.env.LODESTONE_METRICS_HOST ?? ""}:${metrics.port()}/metrics`))
     .catch((err: unknown) => {
       console.error(`lodestone controller: cannot start: ${err instanceof Error ? err.stack : String(err)}`);
