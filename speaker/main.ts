@@ -29,7 +29,7 @@ const log = (message: string): void => console.log(`${new Date().toISOString()} 
 async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<readonly Buffer[]> {
   for (;;) {
     try {
-      const secret = (await port.list("Secret", namespace)).find(s => s.metadata?.name === HEARTBEAT_SECRET_NAME);
+      const [secret] = await port.list("Secret", namespace, HEARTBEAT_SECRET_NAME);
       if (secret) {
         const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
         if (keys.ok) return keys.keys;

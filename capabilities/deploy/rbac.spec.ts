@@ -72,13 +72,15 @@ const speakerPortCalls: Record<keyof SpeakerPort, Need[]> = {
     ...needs("", ["services", "nodes"], ["list"]),
     ...needs("discovery.k8s.io", ["endpointslices"], ["list"]),
     ...needs("metallb.io", CONFIG, ["list"]),
-    ...needs("", ["secrets", "pods"], ["list"]),
+    ...needs("", ["pods"], ["list"]),
+    ...needs("", ["secrets"], ["list"], "memberlist"),
   ],
   watch: [
     ...needs("", ["services", "nodes"], ["list", "watch"]),
     ...needs("discovery.k8s.io", ["endpointslices"], ["list", "watch"]),
     ...needs("metallb.io", CONFIG, ["list", "watch"]),
-    ...needs("", ["secrets", "pods"], ["list", "watch"]),
+    ...needs("", ["pods"], ["list", "watch"]),
+    ...needs("", ["secrets"], ["list", "watch"], "memberlist"),
   ],
   listL2Statuses: needs("metallb.io", ["servicel2statuses"], ["list"]),
   createL2Status: [...needs("metallb.io", ["servicel2statuses"], ["create"]), ...needs("metallb.io", ["servicel2statuses/status"], ["patch"])],
@@ -222,13 +224,13 @@ describe("RBAC table", () => {
 
   it("holds no Secret permission in the controller; the speaker's Secret reads come from the installer", () => {
     expect(peprRbac().filter(r => r.resources.includes("secrets"))).toEqual([]);
-    expect(speakerInstallerRules.map(r => r.rule)).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"] }]);
+    expect(speakerInstallerRules.map(r => r.rule)).toEqual([{ apiGroups: [""], resources: ["secrets"], resourceNames: ["memberlist"], verbs: ["list", "watch"] }]);
     expect(installerCommands("lb")).toEqual([
       "kubectl create namespace lb",
       `kubectl -n lb create secret generic memberlist --from-literal=secretkey="$(openssl rand -hex 32)"`,
       "kubectl -n lb create role lodestone-controller --verb=create,patch --resource=daemonsets.apps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io --resource-name=lodestone-speaker",
       "kubectl -n lb create rolebinding lodestone-controller --role=lodestone-controller --serviceaccount=pepr-system:pepr-lodestone",
-      "kubectl -n lb create role lodestone-speaker-secrets --verb=list,watch --resource=secrets",
+      "kubectl -n lb create role lodestone-speaker-secrets --verb=list,watch --resource=secrets --resource-name=memberlist",
       "kubectl -n lb create rolebinding lodestone-speaker-secrets --role=lodestone-speaker-secrets --serviceaccount=lb:lodestone-speaker",
     ]);
   });
@@ -297,7 +299,7 @@ describe("RBAC table", () => {
         "metallb.io configurationstates: create",
         "metallb.io configurationstates/status: patch",
       ],
-      speakerSecretsRole: ['"" secrets: list,watch'],
+      speakerSecretsRole: ['"" secrets [memberlist]: list,watch'],
     });
   });
 

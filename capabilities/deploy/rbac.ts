@@ -79,8 +79,10 @@ export const speakerNamespaceRules: readonly ReasonedRule[] = [
 /** What the installer grants the speaker (Role `lodestone-speaker-secrets`), and why the controller cannot. */
 export const speakerInstallerRules: readonly ReasonedRule[] = [
   {
-    rule: rule([""], ["secrets"], ["list", "watch"]),
-    why: "the heartbeat key (Secret `memberlist`) and BGPPeer passwordSecrets; granted by the installer because the controller would need every Secret of the cluster to grant it",
+    rule: rule([""], ["secrets"], ["list", "watch"], [HEARTBEAT_SECRET_NAME]),
+    why:
+      "the heartbeat key (Secret `memberlist`), read by name (fieldSelector metadata.name), so no other Secret of the namespace is readable; " +
+      "each BGPPeer passwordSecret is added to resourceNames by the installer (passwordSecretGrant). Granted by the installer because the controller would need Secret access to grant it",
   },
 ];
 
@@ -212,10 +214,16 @@ export function peprRbac(namespace: string = DEFAULT_NAMESPACE): PolicyRule[] {
   return controllerRules(namespace).map(r => r.rule);
 }
 
+/** The command that lets the speakers read one more BGPPeer passwordSecret (run once per Secret a BGPPeer names). */
+export function passwordSecretGrant(secret: string, namespace: string = DEFAULT_NAMESPACE): string {
+  return `kubectl -n ${namespace} patch role ${SPEAKER_SECRETS_ROLE} --type=json -p='[{"op":"add","path":"/rules/0/resourceNames/-","value":"${secret}"}]'`;
+}
+
 /** kubectl commands the installer runs once (before `pepr deploy`); also printed in docs/install.md. */
 export function installerCommands(namespace: string = DEFAULT_NAMESPACE): string[] {
   const verbs = speakerInstallerRules.flatMap(r => r.rule.verbs).join(",");
   const resources = speakerInstallerRules.flatMap(r => r.rule.resources).join(",");
+  const names = speakerInstallerRules.flatMap(r => r.rule.resourceNames ?? []).join(",");
   const controllerVerbs = [...new Set(controllerNamespaceRules.flatMap(r => r.rule.verbs))].join(",");
   const controllerResources = controllerNamespaceRules.flatMap(r => r.rule.resources.map(res => (r.rule.apiGroups[0] ? `${res}.${r.rule.apiGroups[0]}` : res))).join(",");
   return [
@@ -223,7 +231,7 @@ export function installerCommands(namespace: string = DEFAULT_NAMESPACE): string
     `kubectl -n ${namespace} create secret generic ${HEARTBEAT_SECRET_NAME} --from-literal=secretkey="$(openssl rand -hex 32)"`,
     `kubectl -n ${namespace} create role ${CONTROLLER_ROLE} --verb=${controllerVerbs} --resource=${controllerResources} --resource-name=${SPEAKER_NAME}`,
     `kubectl -n ${namespace} create rolebinding ${CONTROLLER_ROLE} --role=${CONTROLLER_ROLE} --serviceaccount=pepr-system:${PEPR_MODULE_NAME}`,
-    `kubectl -n ${namespace} create role ${SPEAKER_SECRETS_ROLE} --verb=${verbs} --resource=${resources}`,
+    `kubectl -n ${namespace} create role ${SPEAKER_SECRETS_ROLE} --verb=${verbs} --resource=${resources} --resource-name=${names}`,
     `kubectl -n ${namespace} create rolebinding ${SPEAKER_SECRETS_ROLE} --role=${SPEAKER_SECRETS_ROLE} --serviceaccount=${namespace}:${SPEAKER_NAME}`,
   ];
 }
