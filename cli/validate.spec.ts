@@ -131,12 +131,12 @@ stringData: {password: hunter2}
     const refused = await run(["-f", write("lo.yaml", POOL.replace("192.0.2.0/24", "127.0.0.0/8"))]);
     expect(refused.code).toBe(1);
     expect(refused.out).toEqual([
-      "IPAddressPool/pool1: spec.addresses: every address of the pool is one that is never handed out (loopback 127.0.0.0/8): the pool could never serve a Service",
+      "IPAddressPool/pool1: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback): the pool could never serve a Service",
     ]);
     const wide = await run(["-f", write("wide.yaml", POOL.replace("192.0.2.0/24", "::/0"))]);
     expect(wide.code).toBe(0);
     expect(wide.err).toEqual([
-      'warning: IPAddressPool/pool1: spec.addresses[0]: "::/0" overlaps addresses that are never handed out (unspecified ::/128, loopback ::1/128, link-local fe80::/10, multicast ff00::/8): they are skipped',
+      'warning: IPAddressPool/pool1: spec.addresses[0]: "::/0" overlaps addresses that are never handed out (::/128 unspecified; ::1/128 loopback; fe80::/10 link-local; ff00::/8 multicast): they are skipped',
     ]);
   });
 

@@ -21,7 +21,7 @@ const cases: Array<[string, Step[]]> = [
     { svc: "lo", with: { loadBalancerIP: "127.0.0.1" }, expect: { error: '"127.0.0.1" is never handed out: it lies in 127.0.0.0/8 (loopback)', reason: "ReservedIP" } },
     { svc: "ospf", with: { loadBalancerIP: "224.0.0.5" }, expect: { error: '"224.0.0.5" is never handed out: it lies in 224.0.0.0/4 (multicast)', reason: "ReservedIP" } },
     { svc: "bcast", with: { loadBalancerIP: "255.255.255.255" }, expect: { error: '"255.255.255.255" is never handed out: it lies in 255.255.255.255/32 (limited broadcast)', reason: "ReservedIP" } },
-    { svc: "zero", with: { loadBalancerIP: "0.0.0.0" }, expect: { error: '"0.0.0.0" is never handed out: it lies in 0.0.0.0/8 (unspecified (this network))', reason: "ReservedIP" } },
+    { svc: "zero", with: { loadBalancerIP: "0.0.0.0" }, expect: { error: '"0.0.0.0" is never handed out: it lies in 0.0.0.0/8 (this network)', reason: "ReservedIP" } },
     { svc: "meta", with: { loadBalancerIP: "169.254.169.254" }, expect: { error: '"169.254.169.254" is never handed out: it lies in 169.254.0.0/16 (link-local)', reason: "ReservedIP" } },
     { svc: "class-e", with: { loadBalancerIP: "240.0.0.1" }, expect: { error: '"240.0.0.1" is never handed out: it lies in 240.0.0.0/4 (reserved)', reason: "ReservedIP" } },
     { svc: "fine", with: { loadBalancerIP: "192.0.2.1" }, expect: { ips: ["192.0.2.1"], pool: "all" } },

@@ -101,23 +101,23 @@ describe("IPAddressPool checks", () => {
 });
 
 describe("IPAddressPool and reserved addresses", () => {
-  const serviceRange = [reservedCidr("10.96.0.0/12", "the cluster's Service range (ServiceCIDR kubernetes)")];
+  const serviceRange = [reservedCidr("10.96.0.0/12", "the cluster's Service range, ServiceCIDR kubernetes")];
 
   it("refuses a pool that holds only special addresses, naming what they are", () => {
     expect(lines([pool("lo", ["127.0.0.0/8", "::1/128"])])).toEqual([
-      "IPAddressPool/lo: spec.addresses: every address of the pool is one that is never handed out (loopback 127.0.0.0/8, loopback ::1/128): the pool could never serve a Service",
+      "IPAddressPool/lo: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback; ::1/128 loopback): the pool could never serve a Service",
     ]);
     expect(lines([pool("mc", ["224.0.0.0-255.255.255.255"])])).toEqual([
-      "IPAddressPool/mc: spec.addresses: every address of the pool is one that is never handed out (limited broadcast 255.255.255.255/32, multicast 224.0.0.0/4, reserved 240.0.0.0/4): the pool could never serve a Service",
+      "IPAddressPool/mc: spec.addresses: every address of the pool is one that is never handed out (255.255.255.255/32 limited broadcast; 224.0.0.0/4 multicast; 240.0.0.0/4 reserved): the pool could never serve a Service",
     ]);
     expect(lines([pool("ll", ["fe80::/64", "ff02::/16"])])).toEqual([
-      "IPAddressPool/ll: spec.addresses: every address of the pool is one that is never handed out (link-local fe80::/10, multicast ff00::/8): the pool could never serve a Service",
+      "IPAddressPool/ll: spec.addresses: every address of the pool is one that is never handed out (fe80::/10 link-local; ff00::/8 multicast): the pool could never serve a Service",
     ]);
   });
 
   it("refuses a pool inside the cluster's Service range only when that range is known", () => {
     expect(lines([pool("svc", ["10.96.0.0/24"])], { clusterReserved: serviceRange })).toEqual([
-      "IPAddressPool/svc: spec.addresses: every address of the pool is one that is never handed out (the cluster's Service range (ServiceCIDR kubernetes) 10.96.0.0/12): the pool could never serve a Service",
+      "IPAddressPool/svc: spec.addresses: every address of the pool is one that is never handed out (10.96.0.0/12 the cluster's Service range, ServiceCIDR kubernetes): the pool could never serve a Service",
     ]);
     expect(lines([pool("svc", ["10.96.0.0/24"])])).toEqual([]);
   });
@@ -126,8 +126,8 @@ describe("IPAddressPool and reserved addresses", () => {
     const r = parseConfig({ namespace: NS, objects: [pool("wide", ["0.0.0.0/0", "::/0"])], clusterReserved: serviceRange });
     expect(r.problems).toEqual([]);
     expect(r.warnings).toEqual([
-      'IPAddressPool/wide: spec.addresses[0]: "0.0.0.0/0" overlaps addresses that are never handed out (limited broadcast 255.255.255.255/32, unspecified (this network) 0.0.0.0/8, loopback 127.0.0.0/8, link-local 169.254.0.0/16, multicast 224.0.0.0/4, reserved 240.0.0.0/4, the cluster\'s Service range (ServiceCIDR kubernetes) 10.96.0.0/12): they are skipped',
-      'IPAddressPool/wide: spec.addresses[1]: "::/0" overlaps addresses that are never handed out (unspecified ::/128, loopback ::1/128, link-local fe80::/10, multicast ff00::/8): they are skipped',
+      'IPAddressPool/wide: spec.addresses[0]: "0.0.0.0/0" overlaps addresses that are never handed out (255.255.255.255/32 limited broadcast; 0.0.0.0/8 this network; 127.0.0.0/8 loopback; 169.254.0.0/16 link-local; 224.0.0.0/4 multicast; 240.0.0.0/4 reserved; 10.96.0.0/12 the cluster\'s Service range, ServiceCIDR kubernetes): they are skipped',
+      'IPAddressPool/wide: spec.addresses[1]: "::/0" overlaps addresses that are never handed out (::/128 unspecified; ::1/128 loopback; fe80::/10 link-local; ff00::/8 multicast): they are skipped',
     ]);
     expect(r.config?.pools.get("wide")?.clusterReserved).toEqual(serviceRange);
     expect(parseConfig({ namespace: NS, objects: [pool("doc", ["192.0.2.0/24"])], clusterReserved: serviceRange }).config?.pools.get("doc")?.clusterReserved).toBeUndefined();

@@ -30,7 +30,7 @@ describe("the cluster's Service range", () => {
       type: "lodestone.dev/IPAllocated",
       status: "False",
       reason: "ReservedIP",
-      message: '"10.96.0.1" is never handed out: it lies in 10.96.0.1/32 (the ClusterIP of Service default/kubernetes; the cluster\'s Service range is probably around it)',
+      message: '"10.96.0.1" is never handed out: it lies in 10.96.0.1/32 (the ClusterIP of Service default/kubernetes, near which the cluster\'s Service range probably lies)',
       lastTransitionTime: T0,
     });
   });
@@ -44,7 +44,7 @@ describe("the cluster's Service range", () => {
     await b.start();
     expect(b.api.get("ConfigurationState", "metallb-system", "controller")?.status).toMatchObject({
       result: "Invalid",
-      errorSummary: expect.stringContaining("IPAddressPool/inside: spec.addresses: every address of the pool is one that is never handed out (the cluster's Service range (ServiceCIDR kubernetes) 10.96.0.0/16)"),
+      errorSummary: expect.stringContaining("IPAddressPool/inside: spec.addresses: every address of the pool is one that is never handed out (10.96.0.0/16 the cluster's Service range, ServiceCIDR kubernetes)"),
     });
   });
 

@@ -8,8 +8,8 @@ describe("the cluster's Service range", () => {
   it("comes from every ServiceCIDR's spec.cidrs, ignoring text that is no CIDR", () => {
     const ranges = clusterServiceRanges([serviceCIDR("kubernetes", ["10.96.0.0/16", "fd00:10:96::/108"]), serviceCIDR("extra", ["nope", 7])], kubernetes);
     expect(ranges.map(r => `${r.text} ${r.what}`)).toEqual([
-      "10.96.0.0/16 the cluster's Service range (ServiceCIDR kubernetes)",
-      "fd00:10:96::/108 the cluster's Service range (ServiceCIDR kubernetes)",
+      "10.96.0.0/16 the cluster's Service range, ServiceCIDR kubernetes",
+      "fd00:10:96::/108 the cluster's Service range, ServiceCIDR kubernetes",
     ]);
   });
 

@@ -22,7 +22,7 @@ export function clusterServiceRanges(serviceCIDRs: readonly KubeObject[], kubern
   for (const obj of serviceCIDRs) {
     const spec = (obj.spec ?? {}) as Record<string, unknown>;
     for (const text of strings(spec.cidrs)) {
-      if (parseCidr(text)) out.push(reservedCidr(text, `the cluster's Service range (ServiceCIDR ${obj.metadata?.name ?? ""})`));
+      if (parseCidr(text)) out.push(reservedCidr(text, `the cluster's Service range, ServiceCIDR ${obj.metadata?.name ?? ""}`));
     }
   }
   if (out.length > 0) return out;
@@ -30,7 +30,7 @@ export function clusterServiceRanges(serviceCIDRs: readonly KubeObject[], kubern
   const ips = strings(spec.clusterIPs).length ? strings(spec.clusterIPs) : strings([spec.clusterIP]);
   for (const text of ips) {
     const ip = parseIP(text);
-    if (ip) out.push(reservedCidr(`${text}/${ip.family === "IPv4" ? 32 : 128}`, "the ClusterIP of Service default/kubernetes; the cluster's Service range is probably around it"));
+    if (ip) out.push(reservedCidr(`${text}/${ip.family === "IPv4" ? 32 : 128}`, "the ClusterIP of Service default/kubernetes, near which the cluster's Service range probably lies"));
   }
   return out;
 }

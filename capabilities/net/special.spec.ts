@@ -11,8 +11,8 @@ const named = (text: string, extra = [reservedCidr("10.96.0.0/12", "the cluster'
 
 describe("special-purpose addresses", () => {
   const table: [string, string | undefined][] = [
-    ["0.0.0.0", "unspecified (this network) 0.0.0.0/8"],
-    ["0.255.255.255", "unspecified (this network) 0.0.0.0/8"],
+    ["0.0.0.0", "this network 0.0.0.0/8"],
+    ["0.255.255.255", "this network 0.0.0.0/8"],
     ["1.0.0.0", undefined],
     ["126.255.255.255", undefined],
     ["127.0.0.1", "loopback 127.0.0.0/8"],

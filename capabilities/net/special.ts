@@ -14,7 +14,7 @@ export interface ReservedRange {
   readonly range: IPRange;
   /** The block as a CIDR or `a-b` text. */
   readonly text: string;
-  /** What the block is: "loopback", "the cluster's Service range (ServiceCIDR kubernetes)". */
+  /** What the block is: "loopback", "the cluster's Service range, ServiceCIDR kubernetes". */
   readonly what: string;
 }
 
@@ -27,7 +27,7 @@ export function reservedCidr(text: string, what: string): ReservedRange {
 /** Most specific first: an address is named by the first block that holds it. */
 export const SPECIAL_RANGES: readonly ReservedRange[] = Object.freeze([
   reservedCidr("255.255.255.255/32", "limited broadcast"),
-  reservedCidr("0.0.0.0/8", "unspecified (this network)"),
+  reservedCidr("0.0.0.0/8", "this network"),
   reservedCidr("127.0.0.0/8", "loopback"),
   reservedCidr("169.254.0.0/16", "link-local"),
   reservedCidr("224.0.0.0/4", "multicast"),
@@ -70,5 +70,5 @@ export function entirelyReserved(range: IPRange, reserved: readonly ReservedRang
   return parts.length === 1 && parts[0]?.first === range.first && parts[0]?.last === range.last;
 }
 
-/** `loopback 127.0.0.0/8, multicast 224.0.0.0/4`. */
-export const describeReserved = (ranges: readonly ReservedRange[]): string => ranges.map(r => `${r.what} ${r.text}`).join(", ");
+/** `127.0.0.0/8 loopback; 224.0.0.0/4 multicast`. */
+export const describeReserved = (ranges: readonly ReservedRange[]): string => ranges.map(r => `${r.text} ${r.what}`).join("; ");

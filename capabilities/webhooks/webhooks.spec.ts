@@ -93,22 +93,22 @@ describe("config webhooks", () => {
     const refused = await validate("CREATE", pool("loopback", ["127.0.0.0/8"]));
     expect(refused).toMatchObject({
       allowed: false,
-      statusMessage: "IPAddressPool/loopback: spec.addresses: every address of the pool is one that is never handed out (loopback 127.0.0.0/8): the pool could never serve a Service",
+      statusMessage: "IPAddressPool/loopback: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback): the pool could never serve a Service",
     });
     const wide = await validate("CREATE", pool("wide", ["0.0.0.0/0"]));
     expect(wide.allowed).toBe(true);
     expect(wide.warnings).toEqual([
-      'IPAddressPool/wide: spec.addresses[0]: "0.0.0.0/0" overlaps addresses that are never handed out (limited broadcast 255.255.255.255/32, unspecified (this network) 0.0.0.0/8, loopback 127.0.0.0/8, link-local 169.254.0.0/16, multicast 224.0.0.0/4, reserved 240.0.0.0/4): they are skipped',
+      'IPAddressPool/wide: spec.addresses[0]: "0.0.0.0/0" overlaps addresses that are never handed out (255.255.255.255/32 limited broadcast; 0.0.0.0/8 this network; 127.0.0.0/8 loopback; 169.254.0.0/16 link-local; 224.0.0.0/4 multicast; 240.0.0.0/4 reserved): they are skipped',
     ]);
   });
 
   it("refuse a pool inside the cluster's Service range read from the API", async () => {
-    clusterReserved.push(reservedCidr("10.96.0.0/12", "the cluster's Service range (ServiceCIDR kubernetes)"));
+    clusterReserved.push(reservedCidr("10.96.0.0/12", "the cluster's Service range, ServiceCIDR kubernetes"));
     const res = await validate("CREATE", pool("services", ["10.96.0.0/24"]));
     expect(res).toMatchObject({
       allowed: false,
       statusMessage:
-        "IPAddressPool/services: spec.addresses: every address of the pool is one that is never handed out (the cluster's Service range (ServiceCIDR kubernetes) 10.96.0.0/12): the pool could never serve a Service",
+        "IPAddressPool/services: spec.addresses: every address of the pool is one that is never handed out (10.96.0.0/12 the cluster's Service range, ServiceCIDR kubernetes): the pool could never serve a Service",
     });
   });
 
