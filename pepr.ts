@@ -11,13 +11,17 @@ import { installOnStartup, isInClusterWatcher } from "./capabilities/deploy";
 import { KfcControllerPort } from "./capabilities/k8s/kfc-controller-port";
 import { loadBalancerClass, lodestoneNamespace } from "./capabilities/k8s/settings";
 import { serveMetrics } from "./capabilities/metrics/server";
+import { secureMetricsFromEnv } from "./capabilities/metrics/secure-settings";
+import { KfcApi } from "./capabilities/k8s/kfc-api";
+import { withListenHost } from "./capabilities/webhooks/listen-host";
 
 export const capabilities = [Webhooks, ControllerCapability];
 
 const mode = process.env.PEPR_MODE;
 const module = new PeprModule(cfg, capabilities, { deferStart: true });
 // `pepr build` loads this file only to read the bindings (PEPR_MODE=build): nothing may start then.
-if (mode !== "build") module.start(Number(process.env.LODESTONE_WEBHOOK_PORT ?? 3000));
+// LODESTONE_WEBHOOK_HOST / LODESTONE_METRICS_HOST: listen on that address only (unset: every interface).
+if (mode !== "build") withListenHost(process.env.LODESTONE_WEBHOOK_HOST || undefined, () => module.start(Number(process.env.LODESTONE_WEBHOOK_PORT ?? 3000)));
 
 // The allocator runs where Pepr runs its watchers: the single watcher Deployment in a cluster, or the
 // one process of an out-of-cluster run. It watches with kubernetes-fluent-client directly, not
@@ -31,8 +35,15 @@ function runController(): void {
     log: message => console.log(`lodestone controller: ${message}`),
   })
     // Pepr's own /metrics serves a registry of its own; MetalLB's names live on their own port.
-    .then(controller => serveMetrics(controller.registry, Number(process.env.LODESTONE_METRICS_PORT ?? 7472)))
-    .then(metrics => console.log(`lodestone controller: metrics at :${metrics.port()}/metrics`))
+    .then(controller =>
+      serveMetrics(
+        controller.registry,
+        Number(process.env.LODESTONE_METRICS_PORT ?? 7472),
+        process.env.LODESTONE_METRICS_HOST || undefined,
+        secureMetricsFromEnv(process.env, () => new KfcApi().request),
+      ),
+    )
+    .then(metrics => console.log(`lodestone controller: metrics at ${process.env.LODESTONE_METRICS_HOST ?? ""}:${metrics.port()}/metrics`))
     .catch((err: unknown) => {
       console.error(`lodestone controller: cannot start: ${err instanceof Error ? err.stack : String(err)}`);
       process.exit(1);

@@ -148,6 +148,19 @@ stringData: {password: hunter2}
     expect(await run(["-f", join(dir, "none")])).toEqual({ code: 1, out: [], err: [`lodestone validate: no objects found in ${join(dir, "none")}: nothing to check`] });
   });
 
+  it("refuses a pool of special addresses only and warns about one that overlaps them", async () => {
+    const refused = await run(["-f", write("lo.yaml", POOL.replace("192.0.2.0/24", "127.0.0.0/8"))]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toEqual([
+      "IPAddressPool/pool1: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback): the pool could never serve a Service",
+    ]);
+    const wide = await run(["-f", write("wide.yaml", POOL.replace("192.0.2.0/24", "::/0"))]);
+    expect(wide.code).toBe(0);
+    expect(wide.err).toEqual([
+      'warning: IPAddressPool/pool1: spec.addresses[0]: "::/0" overlaps addresses that are never handed out (::/128 unspecified; ::1/128 loopback; fe80::/10 link-local; ff00::/8 multicast): they are skipped',
+    ]);
+  });
+
   it("exits 2 with file:line:column on a YAML syntax error, the message not ending in a colon", async () => {
     const file = write("broken.yaml", `${POOL}---\napiVersion: v1\nkind: [Service\n`);
     const r = await run(["-f", file]);

@@ -7,7 +7,7 @@ describe("parseSpeakerArgs", () => {
   it("reads defaults from the environment", () => {
     expect(parseSpeakerArgs([], { NODE_NAME: "node-a" })).toEqual({
       ok: true,
-      args: { node: "node-a", namespace: "metallb-system", ignoreExcludeLB: false, metricsPort: 7472, heartbeatPort: 7946, bindAddress: "0.0.0.0", partitionPolicy: "availability" },
+      args: { node: "node-a", namespace: "metallb-system", ignoreExcludeLB: false, metricsPort: 7472, metricsHost: "0.0.0.0", heartbeatPort: 7946, bindAddress: "0.0.0.0", partitionPolicy: "availability" },
     });
   });
 
@@ -15,8 +15,18 @@ describe("parseSpeakerArgs", () => {
     const r = parseSpeakerArgs(["--ignore-exclude-lb", "--lb-class=gold", "--metrics-port", "9000"], { NODE_NAME: "n", LODESTONE_NAMESPACE: "lb", POD_IP: "192.0.2.5", LODESTONE_SPEAKER_PEERS: "n2=192.0.2.6" });
     expect(r).toEqual({
       ok: true,
-      args: { node: "n", namespace: "lb", lbClass: "gold", ignoreExcludeLB: true, metricsPort: 9000, heartbeatPort: 7946, bindAddress: "192.0.2.5", partitionPolicy: "availability", staticPeers: [{ node: "n2", address: "192.0.2.6", port: 7946 }] },
+      args: { node: "n", namespace: "lb", lbClass: "gold", ignoreExcludeLB: true, metricsPort: 9000, metricsHost: "192.0.2.5", heartbeatPort: 7946, bindAddress: "192.0.2.5", partitionPolicy: "availability", staticPeers: [{ node: "n2", address: "192.0.2.6", port: 7946 }] },
     });
+  });
+
+  it.each([
+    [[], { POD_IP: "192.0.2.5" }, "192.0.2.5"],
+    [[], { POD_IP: "192.0.2.5", LODESTONE_METRICS_HOST: "127.0.0.1" }, "127.0.0.1"],
+    [["--metrics-host", "::1"], { POD_IP: "192.0.2.5", LODESTONE_METRICS_HOST: "127.0.0.1" }, "::1"],
+    [["--metrics-host=0.0.0.0"], { POD_IP: "192.0.2.5" }, "0.0.0.0"],
+  ])("binds the metrics to the node's address (POD_IP) unless told otherwise: %j %j -> %s", (argv, env, metricsHost) => {
+    const r = parseSpeakerArgs(argv, { NODE_NAME: "n", ...env });
+    expect(r.ok && r.args.metricsHost).toBe(metricsHost);
   });
 
   it.each([
@@ -36,6 +46,7 @@ describe("parseSpeakerArgs", () => {
     [["--bogus"], { NODE_NAME: "n" }, 'unknown argument "--bogus"'],
     [["--metrics-port", "70000"], { NODE_NAME: "n" }, '--metrics-port needs a port number 0..65535, got "70000"'],
     [["--metrics-port"], { NODE_NAME: "n" }, '--metrics-port needs a port number 0..65535, got ""'],
+    [["--metrics-host", "node-a"], { NODE_NAME: "n" }, '--metrics-host needs an IP address, got "node-a"'],
     [["--partition-policy=quorum"], { NODE_NAME: "n" }, '--partition-policy needs availability or majority, got "quorum"'],
     [["--partition-policy", "Majority"], { NODE_NAME: "n" }, '--partition-policy needs availability or majority, got "Majority"'],
     [["--partition-policy"], { NODE_NAME: "n" }, '--partition-policy needs availability or majority, got ""'],

@@ -1,10 +1,13 @@
 /**
  * The speaker's command line and environment: NODE_NAME (required, from the downward API),
- * LODESTONE_NAMESPACE, POD_IP (heartbeat bind address), LODESTONE_SPEAKER_PEERS (fixed peers for
+ * LODESTONE_NAMESPACE, POD_IP (heartbeat and metrics bind address), LODESTONE_SPEAKER_PEERS (fixed peers for
  * tests), and MetalLB's flags --ignore-exclude-lb and --lb-class, plus --metrics-port (7472),
+ * --metrics-host (env LODESTONE_METRICS_HOST; default POD_IP: on the host network that is the node's
+ * address, so the metrics are not served on every interface of the node, as MetalLB's --host does),
  * --heartbeat-port (7946) and --partition-policy (env LODESTONE_PARTITION_POLICY; the flag wins):
  * what a speaker does when it cannot hear most of its peers (docs/adr/0002 §3).
  */
+import { isIP } from "node:net";
 import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
 import { parsePartitionPolicy, type PartitionPolicy } from "../capabilities/l2/liveness";
 import { loadBalancerClass, lodestoneNamespace } from "../capabilities/k8s/settings";
@@ -18,6 +21,8 @@ export interface SpeakerArgs {
   lbClass?: string;
   ignoreExcludeLB: boolean;
   metricsPort: number;
+  /** Address the metrics (and the probes that use them) listen on. */
+  metricsHost: string;
   heartbeatPort: number;
   bindAddress: string;
   partitionPolicy: PartitionPolicy;
@@ -39,6 +44,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   let metricsPort = DEFAULT_METRICS_PORT;
   let heartbeatPort = DEFAULT_HEARTBEAT_PORT;
   let policyFlag: string | undefined;
+  let metricsHost = env.LODESTONE_METRICS_HOST || env.POD_IP || "0.0.0.0";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -56,6 +62,12 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         if (typeof p === "string") return { ok: false, error: p };
         if (flag === "--metrics-port") metricsPort = p;
         else heartbeatPort = p;
+        break;
+      }
+      case "--metrics-host": {
+        const host = value() ?? "";
+        if (!isIP(host)) return { ok: false, error: `--metrics-host needs an IP address, got ${JSON.stringify(host)}` };
+        metricsHost = host;
         break;
       }
       case "--partition-policy":
@@ -80,6 +92,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       ...(lbClass ? { lbClass } : {}),
       ignoreExcludeLB,
       metricsPort,
+      metricsHost,
       heartbeatPort,
       bindAddress: env.POD_IP || "0.0.0.0",
       partitionPolicy,

@@ -6,8 +6,14 @@
  * stays in force, so the node keeps announcing what it announced. The resource is then listed
  * again, retrying with backoff until the API answers, and the fresh list replaces the old copy
  * (this is how deletions missed during the outage are noticed).
+ *
+ * Secrets are read by name only: the heartbeat key and the passwordSecrets the BGPPeers name, each
+ * listed and watched with `fieldSelector=metadata.name=<name>`, so the speaker's Role can name them
+ * (resourceNames) instead of granting every Secret of the namespace. The set follows the BGPPeers.
+ * A Secret the speaker may not read (403) is logged and retried; it never holds the rest back.
  */
 import { BehaviorSubject, type Observable } from "rxjs";
+import { HEARTBEAT_SECRET_NAME } from "../capabilities/l2/heartbeat-keys";
 import { keyOf, type KubeObject, type Watch } from "../capabilities/k8s/controller-port";
 import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../capabilities/k8s/speaker-port";
 
@@ -40,6 +46,8 @@ export class ClusterCache {
   private readonly maps = new Map<SpeakerResource, Map<string, KubeObject>>();
   private readonly watches: Watch[] = [];
   private readonly pendingRelist = new Map<SpeakerResource, () => void>();
+  /** Secret name -> its watch (undefined while the first read is retrying) and a canceller of that retry. */
+  private readonly secretWatches = new Map<string, { watch?: Watch; cancel?: () => void }>();
   private readonly subject = new BehaviorSubject<Snapshot | undefined>(undefined);
   private stopped = false;
   private readonly resources: readonly SpeakerResource[];
@@ -63,8 +71,70 @@ export class ClusterCache {
 
   /** Lists and watches every resource; retries each initial list until it succeeds. */
   async start(): Promise<void> {
-    await Promise.all(this.resources.map(r => this.startOne(r)));
+    // Before the other lists: a BGPPeer watch event may already start reading a Secret into it.
+    if (this.resources.includes("Secret")) this.maps.set("Secret", new Map());
+    await Promise.all(this.resources.filter(r => r !== "Secret").map(r => this.startOne(r)));
+    if (this.resources.includes("Secret")) await this.syncSecretNames();
     this.publish();
+  }
+
+  /** The Secrets the speaker reads: the heartbeat key and every BGPPeer passwordSecret in the namespace. */
+  secretNames(): string[] {
+    const names = new Set([HEARTBEAT_SECRET_NAME]);
+    for (const peer of this.maps.get("BGPPeer")?.values() ?? []) {
+      const ref = (peer.spec as { passwordSecret?: { name?: unknown; namespace?: unknown } } | undefined)?.passwordSecret;
+      if (typeof ref?.name === "string" && ref.name !== "" && (ref.namespace === undefined || ref.namespace === this.opts.namespace)) names.add(ref.name);
+    }
+    return [...names].sort();
+  }
+
+  /** Starts reading new names, stops reading names no BGPPeer uses any more. Resolves after one attempt per new name. */
+  private async syncSecretNames(): Promise<void> {
+    const wanted = new Set(this.secretNames());
+    let dropped = false;
+    for (const [name, entry] of this.secretWatches) {
+      if (wanted.has(name)) continue;
+      entry.watch?.stop();
+      entry.cancel?.();
+      this.secretWatches.delete(name);
+      dropped = this.maps.get("Secret")?.delete(`${this.opts.namespace}/${name}`) || dropped;
+    }
+    if (dropped) this.publish();
+    const fresh = [...wanted].filter(n => !this.secretWatches.has(n));
+    for (const name of fresh) this.secretWatches.set(name, {});
+    await Promise.all(fresh.map(name => this.readSecret(name, this.opts.relistDelayMs ?? 1000)));
+  }
+
+  /** Lists then watches one Secret by name; on failure logs and tries again later (not blocking anything). */
+  private async readSecret(name: string, delay: number): Promise<void> {
+    const entry = this.secretWatches.get(name);
+    if (!entry || this.stopped) return;
+    const key = `${this.opts.namespace}/${name}`;
+    try {
+      const [item] = await this.opts.port.list("Secret", this.opts.namespace, name);
+      const map = this.maps.get("Secret");
+      if (item) map?.set(key, item);
+      else map?.delete(key);
+      const watch = await this.opts.port.watch("Secret", this.opts.namespace, {
+        event: (phase, object) => this.onEvent("Secret", phase, object),
+        error: error => {
+          this.opts.log?.(`watch Secret ${key} failed, keeping the last known state: ${error.message}`);
+          if (this.secretWatches.get(name) === entry) {
+            entry.watch?.stop();
+            entry.watch = undefined;
+            entry.cancel = this.timer.setTimer(this.opts.relistDelayMs ?? 1000, () => void this.readSecret(name, this.opts.relistDelayMs ?? 1000));
+          }
+        },
+      }, name);
+      if (this.stopped || this.secretWatches.get(name) !== entry) watch.stop();
+      else entry.watch = watch;
+      this.publish();
+    } catch (e) {
+      this.opts.log?.(`reading Secret ${key} failed, retrying in ${delay} ms: ${String(e)}`);
+      if (this.secretWatches.get(name) === entry && !this.stopped) {
+        entry.cancel = this.timer.setTimer(delay, () => void this.readSecret(name, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000)));
+      }
+    }
   }
 
   private async startOne(resource: SpeakerResource): Promise<void> {
@@ -94,6 +164,7 @@ export class ClusterCache {
     if (phase === "DELETED") map.delete(keyOf(object));
     else map.set(keyOf(object), object);
     this.publish();
+    if (resource === "BGPPeer" && this.resources.includes("Secret")) void this.syncSecretNames();
   }
 
   private onError(resource: SpeakerResource, error: Error): void {
@@ -103,6 +174,7 @@ export class ClusterCache {
   }
 
   private scheduleRelist(resource: SpeakerResource, delay: number): void {
+    if (resource === "Secret") return;
     const cancel = this.timer.setTimer(delay, () => {
       this.opts.port.list(resource, this.opts.namespace).then(
         items => {
@@ -112,6 +184,7 @@ export class ClusterCache {
           this.resyncs++;
           this.opts.log?.(`relisted ${resource} (${items.length} objects)`);
           this.publish();
+          if (resource === "BGPPeer" && this.resources.includes("Secret")) void this.syncSecretNames();
         },
         () => {
           if (!this.stopped) this.scheduleRelist(resource, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000));
@@ -131,6 +204,11 @@ export class ClusterCache {
   stop(): void {
     this.stopped = true;
     for (const w of this.watches) w.stop();
+    for (const { watch, cancel } of this.secretWatches.values()) {
+      watch?.stop();
+      cancel?.();
+    }
+    this.secretWatches.clear();
     for (const cancel of this.pendingRelist.values()) cancel();
     this.pendingRelist.clear();
     this.subject.complete();

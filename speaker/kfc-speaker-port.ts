@@ -20,7 +20,13 @@ type PerServiceStatusKind = "ServiceL2Status" | "ServiceBGPStatus";
 const GENERATE_NAME: Record<PerServiceStatusKind, string> = { ServiceL2Status: "l2-", ServiceBGPStatus: "bgp-" };
 
 /** The fluent query for a resource: cluster-wide, or in the Lodestone namespace, or the speaker Pods. */
-function query(resource: SpeakerResource, namespace: string) {
+function query(resource: SpeakerResource, namespace: string, name?: string) {
+  // fieldSelector metadata.name: authorized against a Role's resourceNames (list and watch).
+  if (name !== undefined) return queryAll(resource, namespace).WithField("metadata.name", name);
+  return queryAll(resource, namespace);
+}
+
+function queryAll(resource: SpeakerResource, namespace: string) {
   switch (resource) {
     case "Service":
       return K8s(kind.Service as GenericClass);
@@ -46,13 +52,13 @@ function query(resource: SpeakerResource, namespace: string) {
 export class KfcSpeakerPort implements SpeakerPort {
   private readonly request = new KfcApi().request;
 
-  async list(resource: SpeakerResource, namespace: string): Promise<KubeObject[]> {
-    const list = await query(resource, namespace).Get();
+  async list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]> {
+    const list = await query(resource, namespace, name).Get();
     return list.items as KubeObject[];
   }
 
-  async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler): Promise<Watch> {
-    const watcher = query(resource, namespace).Watch((obj, phase) => {
+  async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {
+    const watcher = query(resource, namespace, name).Watch((obj, phase) => {
       if (phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED") handler.event(phase, obj as KubeObject);
     });
     const fail = (e: unknown): void => handler.error(e instanceof Error ? e : new Error(String(e)));

@@ -12,6 +12,8 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import { startBgpDataPlane } from "../capabilities/bgp/dataplane";
 import { startL2DataPlane } from "../capabilities/l2/dataplane";
 import { serveMetrics } from "../capabilities/metrics/server";
+import { secureMetricsFromEnv } from "../capabilities/metrics/secure-settings";
+import { KfcApi } from "../capabilities/k8s/kfc-api";
 import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
 import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
@@ -27,7 +29,7 @@ const log = (message: string): void => console.log(`${new Date().toISOString()} 
 async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<readonly Buffer[]> {
   for (;;) {
     try {
-      const secret = (await port.list("Secret", namespace)).find(s => s.metadata?.name === HEARTBEAT_SECRET_NAME);
+      const [secret] = await port.list("Secret", namespace, HEARTBEAT_SECRET_NAME);
       if (secret) {
         const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
         if (keys.ok) return keys.keys;
@@ -83,8 +85,9 @@ async function main(): Promise<void> {
     registry,
     log,
   });
-  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort) : undefined;
-  log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on :${args.metricsPort}` : ""}`);
+  const secure = secureMetricsFromEnv(process.env, () => new KfcApi().request);
+  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure) : undefined;
+  log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
 
   let leaving = false;
   const leave = (signal: string): void => {

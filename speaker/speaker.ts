@@ -21,6 +21,7 @@ import { BgpStatusWriter } from "./bgp-status-writer";
 import { ClusterCache, type CacheTimer, type Snapshot } from "./cluster-cache";
 import type { L2DataPlane } from "./data-plane";
 import { SpeakerMetrics } from "./metrics";
+import { RefusalReporter } from "./refusals";
 import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker-state";
 import { StatusWriter } from "./status-writer";
 
@@ -93,6 +94,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     : undefined;
   const unsubscribeBgp = bgp && bgpWriter ? bgp.onStatusChange(status => bgpWriter.onSessions(status)) : () => {};
 
+  const refusals = new RefusalReporter({ port: opts.port, metrics, node: opts.node, now, log });
   let lastValid: Config | undefined;
   let latest: SpeakerState | undefined;
   const states = cache.snapshots.pipe(
@@ -135,6 +137,9 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     distinct(s => s.heartbeatSecret).subscribe(secret => opts.dataPlane.setHeartbeatSecret(secret)),
     states.pipe(distinctUntilChanged((a, b) => signature(a.problems) === signature(b.problems))).subscribe(writeConfigState),
     states.subscribe(state => writer.update(state)),
+    states
+      .pipe(distinctUntilChanged((a, b) => signature(a.desired.verdicts) === signature(b.desired.verdicts)))
+      .subscribe(s => refusals.update(s.desired.verdicts, s.serviceObjects)),
   ];
   if (bgp && bgpWriter) {
     // Node first, then config, then announcements: the plane opens sessions only with both of the first two.
@@ -180,6 +185,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     current: () => latest,
     settled: async () => {
       await configWrite;
+      await refusals.settled();
       await writer.settled();
       await bgpWriter?.settled();
     },

@@ -15,6 +15,7 @@
  */
 import type { Pool } from "../config/types";
 import { formatIP, type IPAddress, type IPFamily } from "../net/ip";
+import { reservedRangeOf } from "../net/special";
 import { fail, messages, type AllocationFailure, type FailureReason } from "./failures";
 import { candidatePools, poolAdmits } from "./pool-order";
 import { isBuggyIP, PoolState, type PoolCounters } from "./pool-state";
@@ -232,6 +233,10 @@ export class Allocator {
         return { reason: "InvalidRequest", message: messages.requestChanged() };
       }
     }
+    for (const ip of ips) {
+      const reserved = reservedRangeOf(ip) ?? this.poolOf(ip)?.reservedAt(ip);
+      if (reserved) return { reason: "ReservedIP", message: messages.reservedIP(ip, reserved) };
+    }
     const first = ips[0] as IPAddress;
     const pool = this.poolOf(first);
     if (!pool) return { reason: "NotAllowedInConfig", message: messages.notAllowedInConfig(first) };
@@ -390,6 +395,10 @@ export class Allocator {
     }
     if (request.requestedPool !== undefined && !this.pools.has(request.requestedPool)) {
       return fail("UnknownPool", messages.unknownPool(request.requestedPool));
+    }
+    for (const ip of ips) {
+      const reserved = reservedRangeOf(ip) ?? this.poolOf(ip)?.reservedAt(ip);
+      if (reserved) return fail("ReservedIP", messages.reservedIP(ip, reserved));
     }
     const first = ips[0] as IPAddress;
     const pool = this.poolOf(first);

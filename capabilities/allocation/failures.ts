@@ -5,6 +5,7 @@
  * and the reconciler agree on the wording.
  */
 import { formatIP, type IPAddress, type IPFamily } from "../net/ip";
+import type { ReservedRange } from "../net/special";
 
 export type FailureReason =
   /** The Service's own fields or annotations are unusable (bad IP text, both field and annotation, ...). */
@@ -21,6 +22,8 @@ export type FailureReason =
   | "DifferentPools"
   /** A requested IP ends in .0 or .255 and its pool has avoidBuggyIPs set. */
   | "BuggyIP"
+  /** A requested IP is special-purpose (loopback, multicast, ...) or in the cluster's Service range. */
+  | "ReservedIP"
   /** The `metallb.io/address-pool` annotation names a pool that does not exist. */
   | "UnknownPool"
   /** The pool's serviceAllocation does not select this Service. */
@@ -71,6 +74,8 @@ export const messages = {
   notAllowedInConfig: (ip: IPAddress): string => `${qip(ip)} is not allowed in config`,
   buggyIP: (ip: IPAddress, pool: string): string =>
     `${qip(ip)} is not allowed in config: it ends in .0 or .255 and its pool ${q(pool)} has avoidBuggyIPs set`,
+  reservedIP: (ip: IPAddress, reserved: ReservedRange): string =>
+    `${qip(ip)} is never handed out: it lies in ${reserved.text} (${reserved.what})`,
   differentPools: (a: IPAddress, pa: string, b: IPAddress, pb: string): string =>
     `requested IPs ${qip(a)} (pool ${q(pa)}) and ${qip(b)} (pool ${q(pb)}) must come from one pool`,
   unknownPool: (pool: string): string => `unknown pool ${q(pool)}`,

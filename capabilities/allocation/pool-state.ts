@@ -4,10 +4,13 @@
  * In-use addresses sit in one sorted set per family. Because every in-use address is usable and
  * distinct, "usable addresses up to U[i]" minus "i + 1" never decreases along the sorted set, so
  * the first gap of a block is found by binary search: a /64 costs what a /24 costs.
- * avoidBuggyIPs (IPv4 addresses ending in .0 or .255) is handled by counting, not by listing.
+ * avoidBuggyIPs (IPv4 addresses ending in .0 or .255) is handled by counting, not by listing; so
+ * are reserved addresses (net/special.ts: loopback, multicast, ..., and the cluster's Service range),
+ * which are subtracted per block as a few disjoint sub-ranges, however large they are.
  */
 import type { Pool } from "../config/types";
 import type { IPAddress, IPFamily, IPRange } from "../net/ip";
+import { reservedParts, reservedRangeOf, SPECIAL_RANGES, type ReservedRange } from "../net/special";
 import { SortedValues } from "./sorted-values";
 
 export interface PoolCounters {
@@ -40,9 +43,15 @@ export class PoolState {
   };
   /** Keys of the Services holding an address of this pool. */
   readonly services = new Set<string>();
+  /** Reserved blocks that overlap the pool (special-purpose first, then the cluster's). */
+  readonly reserved: readonly ReservedRange[];
+  /** Per block (same index as pool.blocks): its reserved parts, disjoint and sorted. */
+  private readonly reservedByBlock: readonly IPRange[][];
 
   constructor(readonly pool: Pool) {
     this.name = pool.name;
+    this.reserved = [...SPECIAL_RANGES, ...(pool.clusterReserved ?? [])];
+    this.reservedByBlock = pool.blocks.map(b => reservedParts(b.range, this.reserved));
   }
 
   hasFamily(family: IPFamily): boolean {
@@ -56,9 +65,14 @@ export class PoolState {
     );
   }
 
-  /** In the pool and not excluded by avoidBuggyIPs. */
+  /** In the pool, not excluded by avoidBuggyIPs, not reserved. */
   isUsable(ip: IPAddress): boolean {
-    return this.blockOf(ip) >= 0 && !(this.pool.avoidBuggyIPs && isBuggyIP(ip));
+    return this.blockOf(ip) >= 0 && !(this.pool.avoidBuggyIPs && isBuggyIP(ip)) && this.reservedAt(ip) === undefined;
+  }
+
+  /** The reserved block (special-purpose or the cluster's Service range) holding ip, if any. */
+  reservedAt(ip: IPAddress): ReservedRange | undefined {
+    return reservedRangeOf(ip, this.pool.clusterReserved);
   }
 
   isInUse(ip: IPAddress): boolean {
@@ -74,23 +88,44 @@ export class PoolState {
     this.inUse[ip.family].delete(ip.value);
   }
 
-  /** Usable addresses in [range.first, x]. */
-  private usableUpTo(range: IPRange, x: bigint): bigint {
-    const all = x - range.first + 1n;
-    if (!this.pool.avoidBuggyIPs || range.family !== "IPv4") return all;
-    return all - (buggyUpTo(x) - buggyUpTo(range.first - 1n));
+  /** Addresses in [a, b] that avoidBuggyIPs leaves (all of them when it is off or for IPv6). */
+  private unbuggyBetween(family: IPFamily, a: bigint, b: bigint): bigint {
+    if (b < a) return 0n;
+    const all = b - a + 1n;
+    if (!this.pool.avoidBuggyIPs || family !== "IPv4") return all;
+    return all - (buggyUpTo(b) - buggyUpTo(a - 1n));
   }
 
-  /** The k-th (0-based) usable address of the range, which may lie past its end. */
-  private nthUsable(range: IPRange, k: bigint): bigint {
+  /** Usable addresses in [range.first, x] of block `blockIndex`. */
+  private usableUpTo(blockIndex: number, range: IPRange, x: bigint): bigint {
+    let n = this.unbuggyBetween(range.family, range.first, x);
+    for (const part of this.reservedByBlock[blockIndex] ?? []) {
+      if (part.first > x) break;
+      n -= this.unbuggyBetween(range.family, part.first, part.last < x ? part.last : x);
+    }
+    return n;
+  }
+
+  /** The k-th (0-based) usable address of the block, which may lie past its end. */
+  private nthUsable(blockIndex: number, range: IPRange, k: bigint): bigint {
+    const parts = this.reservedByBlock[blockIndex] ?? [];
     let x = range.first + k;
-    // Each step adds exactly the shortfall; usable counts grow by at most one per address, so x never overshoots.
-    for (let u = this.usableUpTo(range, x); u < k + 1n; u = this.usableUpTo(range, x)) x += k + 1n - u;
-    return x;
+    for (;;) {
+      // A reserved part holds no usable address: jump past it in one step, however large it is.
+      const part = parts.find(p => x >= p.first && x <= p.last);
+      if (part) {
+        x = part.last + 1n;
+        continue;
+      }
+      const u = this.usableUpTo(blockIndex, range, x);
+      if (u >= k + 1n) return x;
+      // Adds exactly the shortfall; usable counts grow by at most one per address, so x never overshoots.
+      x += k + 1n - u;
+    }
   }
 
-  private usableIn(range: IPRange): bigint {
-    return this.usableUpTo(range, range.last);
+  private usableIn(blockIndex: number, range: IPRange): bigint {
+    return this.usableUpTo(blockIndex, range, range.last);
   }
 
   /** The lowest free usable address of one block, if any. */
@@ -105,10 +140,10 @@ export class PoolState {
     let b = hi;
     while (a < b) {
       const mid = (a + b) >>> 1;
-      if (this.usableUpTo(range, used.at(mid) as bigint) > BigInt(mid - lo + 1)) b = mid;
+      if (this.usableUpTo(blockIndex, range, used.at(mid) as bigint) > BigInt(mid - lo + 1)) b = mid;
       else a = mid + 1;
     }
-    const value = this.nthUsable(range, BigInt(a - lo));
+    const value = this.nthUsable(blockIndex, range, BigInt(a - lo));
     return value <= range.last ? { family: range.family, value } : undefined;
   }
 
@@ -122,10 +157,12 @@ export class PoolState {
     return undefined;
   }
 
-  /** Usable addresses per family (after avoidBuggyIPs). */
+  /** Usable addresses per family (after avoidBuggyIPs and reserved addresses). */
   total(family: IPFamily): bigint {
     let n = 0n;
-    for (const b of this.pool.blocks) if (b.range.family === family) n += this.usableIn(b.range);
+    this.pool.blocks.forEach((b, i) => {
+      if (b.range.family === family) n += this.usableIn(i, b.range);
+    });
     return n;
   }
 

@@ -82,8 +82,33 @@ describe("parseServiceRequest", () => {
       "annotation metallb.io/loadBalancerIPs holds two IPv4 addresses; two IPs must be one IPv4 and one IPv6"],
     [{ annotations: { "metallb.universe.tf/loadBalancerIPs": "192.0.2.1,2001:db8::1,192.0.2.3" } },
       "annotation metallb.universe.tf/loadBalancerIPs holds 3 IPs; at most 2 (one IPv4 and one IPv6) are allowed"],
+    [{ annotations: { "metallb.io/loadBalancerIPs": "not-an-ip,999.1.1.1,," } },
+      'invalid IPs "not-an-ip", "999.1.1.1", "" (entry 3), "" (entry 4) in annotation metallb.io/loadBalancerIPs; it holds 4 entries, at most 2 (one IPv4 and one IPv6) are allowed'],
+    [{ annotations: { "metallb.io/loadBalancerIPs": "192.0.2.1," } }, 'invalid IP "" (entry 2) in annotation metallb.io/loadBalancerIPs'],
+    [{ annotations: { "metallb.io/loadBalancerIPs": "" } }, 'invalid IP "" (entry 1) in annotation metallb.io/loadBalancerIPs'],
+    [{ annotations: { "metallb.io/loadBalancerIPs": "192.0.2.01, fe80::1%eth0" } },
+      'invalid IPs "192.0.2.01", "fe80::1%eth0" in annotation metallb.io/loadBalancerIPs'],
+    [{ annotations: { "metallb.io/loadBalancerIPs": `192.0.2.1,${"x".repeat(100)}` } },
+      `invalid IP "${"x".repeat(64)}..." in annotation metallb.io/loadBalancerIPs`],
   ] as Array<[ServiceOptions, string]>)("refuses bad requested IPs: %j", (o, message) => {
     expect(req("a", o).problem).toEqual({ reason: "InvalidRequest", message });
+  });
+
+  it("names every invalid entry of the loadBalancerIPs annotation, whatever it holds (property)", () => {
+    const entry = fc.oneof(fc.constantFrom("192.0.2.1", "2001:db8::1", "", " ", "999.1.1.1", "a,b"), fc.string({ maxLength: 12 }));
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 6 }), entries => {
+        const value = entries.join(",");
+        const texts = value.split(",").map(t => t.trim());
+        const problem = req("a", { annotations: { "metallb.io/loadBalancerIPs": value } }).problem;
+        texts.forEach((t, i) => {
+          if (parseIP(t)) return;
+          expect(problem?.message).toContain(t === "" ? `"" (entry ${i + 1})` : JSON.stringify(t));
+        });
+        if (texts.every(t => parseIP(t)) && texts.length <= 2) expect(problem?.message ?? "").not.toMatch(/^invalid IP/);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("needs a ClusterIP, and two for RequireDualStack", () => {

@@ -221,6 +221,9 @@ function statusIPs(status: unknown): IPAddress[] {
   return out;
 }
 
+/** A user's entry, quoted and cut short so that a huge annotation cannot flood a condition message. */
+const quoteEntry = (t: string): string => JSON.stringify(t.length > 64 ? `${t.slice(0, 64)}...` : t);
+
 function parseRequestedIPs(
   field: string,
   annotation: [key: string, value: string] | undefined,
@@ -235,15 +238,20 @@ function parseRequestedIPs(
   if (!annotation) return { ips: NO_IPS };
   const [key, value] = annotation;
   const texts = value.split(",").map(t => t.trim());
-  if (texts.length > 2) {
-    return { problem: `annotation ${key} holds ${texts.length} IPs; at most 2 (one IPv4 and one IPv6) are allowed` };
-  }
   const ips: IPAddress[] = [];
-  for (const t of texts) {
+  // Every bad entry is named (an empty one by its position), not only the first or the count.
+  const invalid: string[] = [];
+  texts.forEach((t, i) => {
     const ip = parseIP(t);
-    if (!ip) return { problem: `invalid IP ${JSON.stringify(t)} in annotation ${key}` };
-    ips.push(ip);
+    if (ip) ips.push(ip);
+    else invalid.push(t === "" ? `"" (entry ${i + 1})` : quoteEntry(t));
+  });
+  const tooMany = texts.length > 2 ? `at most 2 (one IPv4 and one IPv6) are allowed` : "";
+  if (invalid.length > 0) {
+    const what = `invalid IP${invalid.length > 1 ? "s" : ""} ${invalid.join(", ")} in annotation ${key}`;
+    return { problem: tooMany ? `${what}; it holds ${texts.length} entries, ${tooMany}` : what };
   }
+  if (tooMany) return { problem: `annotation ${key} holds ${texts.length} IPs; ${tooMany}` };
   if (ips.length === 2 && ips[0]?.family === ips[1]?.family) {
     return { problem: `annotation ${key} holds two ${ips[0]?.family} addresses; two IPs must be one IPv4 and one IPv6` };
   }

@@ -4,12 +4,15 @@
  */
 import type { LabelSelector, Pool, ServiceAllocation } from "../config/types";
 import { cidrRange, parseCidr, parseIP, rangeToCidrs, type IPFamily, type IPRange } from "../net/ip";
+import { reservedCidr } from "../net/special";
 import { parseServiceRequest, type ServiceRequest } from "./service-request";
 
 export interface PoolOptions {
   autoAssign?: boolean;
   avoidBuggyIPs?: boolean;
   serviceAllocation?: Partial<ServiceAllocation>;
+  /** CIDRs of the cluster's Service range that the pool must skip. */
+  clusterReserved?: string[];
 }
 
 function parseBlock(text: string): IPRange {
@@ -36,6 +39,7 @@ export function makePool(name: string, addresses: string[], options: PoolOptions
     avoidBuggyIPs: options.avoidBuggyIPs ?? false,
     families,
   };
+  if (options.clusterReserved) pool.clusterReserved = options.clusterReserved.map(c => reservedCidr(c, "the cluster's Service range"));
   if (options.serviceAllocation) {
     pool.serviceAllocation = {
       priority: 0,

@@ -51,11 +51,40 @@ describe("computeDesired: pools and advertisements (reference 1.3)", () => {
     expect(run(objects, [svc("web", { allocatedPool: "gone" })], [ready("web", "node-a")]).verdicts[0]?.pool).toBe("p1");
   });
 
-  it("prefers the pool named by ip-allocated-from-pool", () => {
+  it("prefers the pool named by ip-allocated-from-pool when it holds the IP", () => {
     const objects = [POOL, pool("p2", ["198.51.100.0/24"]), l2("x", { ipAddressPools: ["p2"] })];
-    const d = run(objects, [svc("web", { allocatedPool: "p2" })], [ready("web", "node-a")]);
+    const d = run(objects, [svc("web", { allocatedPool: "p2", ips: ["198.51.100.7"] })], [ready("web", "node-a")]);
     expect(d.verdicts[0]?.pool).toBe("p2");
     expect(d.l2).toHaveLength(1);
+  });
+
+  it("does not trust ip-allocated-from-pool: an IP outside the pool it names is judged by the pool that holds it", () => {
+    const objects = [POOL, pool("p2", ["198.51.100.0/24"]), l2("x", { ipAddressPools: ["p2"] })];
+    const d = run(objects, [svc("web", { allocatedPool: "p2" })], [ready("web", "node-a")]);
+    expect(d.verdicts).toEqual([
+      { service: "default/web", ips: ["192.0.2.10"], pool: "p1", notAnnounced: { reason: "NoAdvertisement", message: "no L2Advertisement or BGPAdvertisement of pool p1 applies to this service" } },
+    ]);
+    expect(d.l2).toEqual([]);
+  });
+
+  it("refuses a Service whose second IP lies outside the pool of its first (IPNotInPool), by any protocol", () => {
+    const objects = [POOL, l2("all"), peer("r", {}), bgpAdv("all")];
+    const d = run(objects, [svc("web", { ips: ["192.0.2.10", "2001:db8:1::1"] })], [ready("web", "node-a")]);
+    expect(d.verdicts).toEqual([
+      { service: "default/web", ips: ["192.0.2.10", "2001:db8:1::1"], pool: "p1", notAnnounced: { reason: "IPNotInPool", message: "ingress IP 2001:db8:1::1 is not in pool p1 of the service's first IP 192.0.2.10" } },
+    ]);
+    expect(d.l2).toEqual([]);
+    expect(d.bgp).toEqual([]);
+  });
+
+  it("refuses a special-purpose IP even inside a pool (ReservedIP)", () => {
+    const objects = [pool("wide", ["0.0.0.0/0"]), l2("all")];
+    const d = run(objects, [svc("ospf", { ips: ["224.0.0.5"] }), svc("bcast", { ips: ["255.255.255.255"] })], [ready("ospf", "node-a"), ready("bcast", "node-a")]);
+    expect(d.verdicts.map(v => [v.service, v.notAnnounced])).toEqual([
+      ["default/bcast", { reason: "ReservedIP", message: "ingress IP 255.255.255.255 lies in 255.255.255.255/32 (limited broadcast), which is never announced" }],
+      ["default/ospf", { reason: "ReservedIP", message: "ingress IP 224.0.0.5 lies in 224.0.0.0/4 (multicast), which is never announced" }],
+    ]);
+    expect(d.l2).toEqual([]);
   });
 
   it("reports NoPool for an IP outside every pool", () => {

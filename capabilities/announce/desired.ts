@@ -14,6 +14,7 @@ import { matchesAny } from "../config/selector";
 import type { AnnouncedService } from "../l2/announcements";
 import { elect, EXCLUDE_LB_LABEL, type ElectionAdvertisement, type ElectionNode, type ExclusionReason } from "../l2/election";
 import { formatCidr, hostMask, parseIP, rangeContains, type IPAddress } from "../net/ip";
+import { reservedRangeOf } from "../net/special";
 import type { EndpointSliceView, SpeakerService } from "./inputs";
 
 export interface AnnounceInput {
@@ -27,7 +28,21 @@ export interface AnnounceInput {
   readonly ignoreExcludeLB?: boolean;
 }
 
-export type NotAnnouncedReason = "NoPool" | "NoAdvertisement" | "SharedIPWithServiceSelector" | "NoReadyEndpoint" | "NoEligibleNode";
+export type NotAnnouncedReason =
+  | "NoPool"
+  | "IPNotInPool"
+  | "ReservedIP"
+  | "NoAdvertisement"
+  | "SharedIPWithServiceSelector"
+  | "NoReadyEndpoint"
+  | "NoEligibleNode";
+
+/**
+ * Verdicts that refuse what a Service's status asks for: whoever can write status.loadBalancer
+ * must not be able to make the nodes answer for an address no pool and advertisement grants
+ * (the CVE-2020-8554 family). The speaker logs, counts and reports each (speaker/refusals.ts).
+ */
+export const REFUSALS: ReadonlySet<NotAnnouncedReason> = new Set(["NoPool", "IPNotInPool", "ReservedIP", "NoAdvertisement"]);
 
 /** Why this node does not advertise a Service by BGP (MetalLB's words where it has them). */
 export type BGPNodeReason = "noEndpoints" | "noLocalEndpoints" | "nodeSelector" | "networkUnavailable" | "excludedFromLoadBalancers";
@@ -84,15 +99,30 @@ const EXCLUSION_TEXT: Record<ExclusionReason, string> = {
   "no-local-endpoint": "no ready local endpoint (externalTrafficPolicy Local)",
 };
 
-/** The pool of a Service: the one the controller recorded if it exists, else the pool holding its first IP. */
+const inPool = (pool: Pool, ip: IPAddress): boolean => pool.blocks.some(b => rangeContains(b.range, ip));
+
+/**
+ * The pool of a Service: the one the controller recorded when it holds the first IP (pools may
+ * be renamed), else the pool holding its first IP. The annotation alone proves nothing: anyone who
+ * may edit the Service may write it.
+ */
 export function poolOf(config: Config, service: SpeakerService): Pool | undefined {
-  if (service.allocatedPool !== undefined) {
-    const named = config.pools.get(service.allocatedPool);
-    if (named) return named;
-  }
   const first = service.ips[0] === undefined ? undefined : parseIP(service.ips[0]);
   if (!first) return undefined;
-  for (const pool of config.pools.values()) if (pool.blocks.some(b => rangeContains(b.range, first))) return pool;
+  const named = service.allocatedPool === undefined ? undefined : config.pools.get(service.allocatedPool);
+  if (named && inPool(named, first)) return named;
+  for (const pool of config.pools.values()) if (inPool(pool, first)) return pool;
+  return undefined;
+}
+
+/** Why the Service's IPs may not be announced from `pool` (every IP must be a usable address of it), if they may not. */
+function ipsRefused(pool: Pool, service: SpeakerService): NotAnnounced | undefined {
+  for (const text of service.ips) {
+    const ip = parseIP(text);
+    if (!ip || !inPool(pool, ip)) return { reason: "IPNotInPool", message: `ingress IP ${text} is not in pool ${pool.name} of the service's first IP ${service.ips[0] ?? ""}` };
+    const reserved = reservedRangeOf(ip, pool.clusterReserved);
+    if (reserved) return { reason: "ReservedIP", message: `ingress IP ${text} lies in ${reserved.text} (${reserved.what}), which is never announced` };
+  }
   return undefined;
 }
 
@@ -132,9 +162,14 @@ export function computeDesired(input: AnnounceInput): DesiredState {
       verdicts.push({ service: service.key, ips: service.ips, notAnnounced: { reason: "NoPool", message: `ingress IP ${service.ips[0] ?? ""} is not in any IPAddressPool` } });
       continue;
     }
+    const base = { service: service.key, ips: service.ips, pool: pool.name };
+    const refused = ipsRefused(pool, service);
+    if (refused) {
+      verdicts.push({ ...base, notAnnounced: refused });
+      continue;
+    }
     const l2Ads = input.config.l2Advertisements.filter(ad => appliesTo(ad, pool, service));
     const bgpAds = input.config.bgpAdvertisements.filter(ad => appliesTo(ad, pool, service));
-    const base = { service: service.key, ips: service.ips, pool: pool.name };
     if (l2Ads.length === 0 && bgpAds.length === 0) {
       const notAnnounced: NotAnnounced = { reason: "NoAdvertisement", message: `no L2Advertisement or BGPAdvertisement of pool ${pool.name} applies to this service` };
       verdicts.push({ ...base, notAnnounced });

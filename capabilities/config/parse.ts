@@ -14,7 +14,8 @@ import { readL2Advertisement } from "./l2-advertisements";
 import { readEnvelope, type ConfigKind, type ConfigObject } from "./objects";
 import { checkEchoWithIPv6, checkPeersPerNode } from "./peer-rules";
 import { readPeer, type SecretInput } from "./peers";
-import { checkPoolOverlaps, readPool } from "./pools";
+import { checkPoolOverlaps, checkReservedAddresses, readPool } from "./pools";
+import type { ReservedRange } from "../net/special";
 import { advertisement, bfd, duplicateEntry, peer, pool, type Issue, type Reporter } from "./problems";
 import type { BFDProfile, BGPAdvertisement, BGPPeer, CommunityValue, Config, ConfigProblem, Pool } from "./types";
 
@@ -27,6 +28,8 @@ export interface ConfigInput {
   secrets?: ReadonlyMap<string, SecretInput>;
   /** The cluster's Nodes; undefined = not known: node overlap is then decided from the selectors alone. */
   nodes?: readonly NodeInfo[];
+  /** The cluster's Service (ClusterIP) range(s), when learned from the API (k8s/service-range.ts). */
+  clusterReserved?: readonly ReservedRange[];
 }
 
 export interface ParseResult {
@@ -84,6 +87,7 @@ function parseInto(input: ConfigInput, problems: ConfigProblem[], warnings: stri
     if (p) poolsRead.push({ pool: p, report: obj.report });
   }
   checkPoolOverlaps(poolsRead);
+  checkReservedAddresses(poolsRead, input.clusterReserved ?? [], warnings);
   const pools = new Map(poolsRead.map(({ pool: p }) => [p.name, p]));
 
   const peers: { peer: BGPPeer; report: Reporter }[] = [];

@@ -5,6 +5,7 @@ import { parseConfig } from "./parse";
 import { checkPoolOverlaps, parseAddressBlock } from "./pools";
 import type { Issue } from "./problems";
 import type { Pool } from "./types";
+import { reservedCidr } from "../net/special";
 import { lines, NS, obj, pool } from "./testdata/objects";
 
 describe("IPAddressPool checks", () => {
@@ -96,5 +97,39 @@ describe("IPAddressPool checks", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("IPAddressPool and reserved addresses", () => {
+  const serviceRange = [reservedCidr("10.96.0.0/12", "the cluster's Service range, ServiceCIDR kubernetes")];
+
+  it("refuses a pool that holds only special addresses, naming what they are", () => {
+    expect(lines([pool("lo", ["127.0.0.0/8", "::1/128"])])).toEqual([
+      "IPAddressPool/lo: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback; ::1/128 loopback): the pool could never serve a Service",
+    ]);
+    expect(lines([pool("mc", ["224.0.0.0-255.255.255.255"])])).toEqual([
+      "IPAddressPool/mc: spec.addresses: every address of the pool is one that is never handed out (255.255.255.255/32 limited broadcast; 224.0.0.0/4 multicast; 240.0.0.0/4 reserved): the pool could never serve a Service",
+    ]);
+    expect(lines([pool("ll", ["fe80::/64", "ff02::/16"])])).toEqual([
+      "IPAddressPool/ll: spec.addresses: every address of the pool is one that is never handed out (fe80::/10 link-local; ff00::/8 multicast): the pool could never serve a Service",
+    ]);
+  });
+
+  it("refuses a pool inside the cluster's Service range only when that range is known", () => {
+    expect(lines([pool("svc", ["10.96.0.0/24"])], { clusterReserved: serviceRange })).toEqual([
+      "IPAddressPool/svc: spec.addresses: every address of the pool is one that is never handed out (10.96.0.0/12 the cluster's Service range, ServiceCIDR kubernetes): the pool could never serve a Service",
+    ]);
+    expect(lines([pool("svc", ["10.96.0.0/24"])])).toEqual([]);
+  });
+
+  it("admits a pool that overlaps special addresses with a warning per entry, and the pool carries the cluster's blocks", () => {
+    const r = parseConfig({ namespace: NS, objects: [pool("wide", ["0.0.0.0/0", "::/0"])], clusterReserved: serviceRange });
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([
+      'IPAddressPool/wide: spec.addresses[0]: "0.0.0.0/0" overlaps addresses that are never handed out (255.255.255.255/32 limited broadcast; 0.0.0.0/8 this network; 127.0.0.0/8 loopback; 169.254.0.0/16 link-local; 224.0.0.0/4 multicast; 240.0.0.0/4 reserved; 10.96.0.0/12 the cluster\'s Service range, ServiceCIDR kubernetes): they are skipped',
+      'IPAddressPool/wide: spec.addresses[1]: "::/0" overlaps addresses that are never handed out (::/128 unspecified; ::1/128 loopback; fe80::/10 link-local; ff00::/8 multicast): they are skipped',
+    ]);
+    expect(r.config?.pools.get("wide")?.clusterReserved).toEqual(serviceRange);
+    expect(parseConfig({ namespace: NS, objects: [pool("doc", ["192.0.2.0/24"])], clusterReserved: serviceRange }).config?.pools.get("doc")?.clusterReserved).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
  * cross-pool rule that no two CIDRs overlap, within a pool or between pools.
  */
 import { cidrRange, formatCidr, formatIP, hostMask, parseCidr, parseIP, rangeToCidrs, type Cidr, type IPFamily } from "../net/ip";
+import { describeReserved, entirelyReserved, reservedOverlapping, SPECIAL_RANGES, type ReservedRange } from "../net/special";
 import { reportUnknownFields, type ConfigObject } from "./objects";
 import { pool as issues, schema, type Issue, type Reporter } from "./problems";
 import { at, readBool, readInt, readRecord, readStringItems } from "./read";
@@ -137,6 +138,37 @@ export function checkPoolOverlaps(pools: readonly { pool: Pool; report: Reporter
     });
   }
 }
+
+/**
+ * Special-purpose addresses (net/special.ts) and the cluster's Service range are never handed out:
+ * a pool with no other address is refused (it could never serve), a pool that overlaps them is
+ * admitted with a warning naming each entry and what it overlaps, and carries the cluster's
+ * overlapping blocks (`clusterReserved`) so that its allocator skips them as it skips the special ones.
+ */
+export function checkReservedAddresses(
+  pools: readonly { pool: Pool; report: Reporter }[],
+  clusterReserved: readonly ReservedRange[],
+  warnings: string[],
+): void {
+  const all = [...SPECIAL_RANGES, ...clusterReserved];
+  for (const { pool, report } of pools) {
+    if (pool.blocks.length === 0) continue;
+    if (pool.blocks.every(b => entirelyReserved(b.range, all))) {
+      const hit = all.filter(r => pool.blocks.some(b => reservedOverlapping(b.range, [r]).length > 0));
+      report("spec.addresses", issues.allReserved(describeReserved(hit)));
+      continue;
+    }
+    pool.blocks.forEach((block, i) => {
+      const hit = reservedOverlapping(block.range, all);
+      if (hit.length > 0) warnings.push(poolReservedWarning(pool.name, i, block.text, describeReserved(hit)));
+    });
+    const mine = clusterReserved.filter(r => pool.blocks.some(b => reservedOverlapping(b.range, [r]).length > 0));
+    if (mine.length > 0) pool.clusterReserved = mine;
+  }
+}
+
+const poolReservedWarning = (pool: string, index: number, text: string, what: string): string =>
+  `IPAddressPool/${pool}: spec.addresses[${index}]: ${JSON.stringify(text)} overlaps addresses that are never handed out (${what}): they are skipped`;
 
 /**
  * The pools an advertisement applies to: those named plus those its selectors match, or every

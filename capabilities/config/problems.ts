@@ -76,6 +76,8 @@ export const pool = {
     make("pool.range-order", `invalid IP range ${q(text)}: start IP ${q(start)} is after the end IP ${q(end)}`),
   overlap: (cidr: string, poolName: string, other: string) =>
     make("pool.overlap", `CIDR ${q(cidr)} in pool ${q(poolName)} overlaps with already defined CIDR ${q(other)}`),
+  allReserved: (what: string) =>
+    make("pool.reserved", `every address of the pool is one that is never handed out (${what}): the pool could never serve a Service`),
   duplicateNamespace: (ns: string) => make("pool.duplicate-namespace", `duplicate definition in namespaces field: ${q(ns)}`),
 };
 

@@ -6,6 +6,7 @@
  * they can never disagree about what a given set of objects means.
  */
 import type { Cidr, IPFamily, IPRange } from "../net/ip";
+import type { ReservedRange } from "../net/special";
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -44,6 +45,11 @@ export interface Pool {
   /** Undefined when the pool has no `serviceAllocation` (it is then a general fallback pool). */
   serviceAllocation?: ServiceAllocation;
   families: IPFamily[];
+  /**
+   * Blocks of the cluster's Service (ClusterIP) range that overlap the pool: never handed out, like
+   * the special-purpose blocks (net/special.ts) every pool skips.
+   */
+  clusterReserved?: ReservedRange[];
 }
 
 export interface L2Advertisement {

@@ -17,6 +17,7 @@ import { Allocator, type AllocationResult, type ConfigChange } from "../allocati
 import { capInt64 } from "../allocation/pool-state";
 import { parseServiceRequest, type ServiceRequest } from "../allocation/service-request";
 import { parseConfig } from "../config/parse";
+import { clusterServiceRanges, KUBERNETES_SERVICE_KEY } from "../k8s/service-range";
 import type { Config } from "../config/types";
 import {
   CONFIG_RESOURCES,
@@ -69,6 +70,8 @@ export class Reconciler {
   private readonly warnedDeprecated = new Map<string, string>();
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
   private readonly configObjects = new Map<string, KubeObject>();
+  /** ServiceCIDR objects, read once at start-up (the range rarely changes; a restart picks changes up). */
+  private serviceCIDRs: KubeObject[] = [];
   private configFingerprint = "";
   private config: Config | undefined;
   private configState: ConfigurationStateStatus | undefined;
@@ -93,6 +96,10 @@ export class Reconciler {
     const resources: WatchedResource[] = ["Service", "Namespace", ...CONFIG_RESOURCES];
     this.watches = await Promise.all(resources.map(r => port.watch(r, namespace, (phase, obj) => this.deliver(() => this.onEvent(r, phase, obj)))));
     const lists = await Promise.all(resources.map(async r => [r, await port.list(r, namespace)] as const));
+    this.serviceCIDRs = await port.listServiceCIDRs().catch((e: unknown) => {
+      this.opts.log?.(`cannot read ServiceCIDRs, falling back to the kubernetes Service's ClusterIP: ${e instanceof Error ? e.message : String(e)}`);
+      return [];
+    });
     for (const [resource, items] of lists) {
       for (const item of items) this.remember(resource, "ADDED", item);
     }
@@ -136,6 +143,7 @@ export class Reconciler {
     const labelsBefore = resource === "Namespace" ? JSON.stringify(this.namespaceLabels.get(obj.metadata?.name ?? "")) : "";
     this.remember(resource, phase, obj);
     if (resource === "Service") {
+      if (keyOf(obj) === KUBERNETES_SERVICE_KEY) this.loadConfig();
       if (this.config) this.syncService(keyOf(obj));
     } else if (resource === "Namespace") {
       const changed = labelsBefore !== JSON.stringify(this.namespaceLabels.get(obj.metadata?.name ?? ""));
@@ -168,13 +176,17 @@ export class Reconciler {
   private loadConfig(): void {
     const objects = [...this.configObjects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
     // Status writes (pool counters) and metadata churn do not change the configuration.
-    const fingerprint = JSON.stringify(objects.map(o => [o.kind, o.metadata?.name, o.metadata?.labels ?? {}, o.spec ?? null]));
+    const clusterReserved = clusterServiceRanges(this.serviceCIDRs, this.services.get(KUBERNETES_SERVICE_KEY));
+    const fingerprint = JSON.stringify([
+      objects.map(o => [o.kind, o.metadata?.name, o.metadata?.labels ?? {}, o.spec ?? null]),
+      clusterReserved.map(r => r.text),
+    ]);
     if (fingerprint === this.configFingerprint && this.configState) {
       this.schedulePoolStatus();
       return;
     }
     this.configFingerprint = fingerprint;
-    const parsed = parseConfig({ namespace: this.opts.namespace, objects });
+    const parsed = parseConfig({ namespace: this.opts.namespace, objects, clusterReserved });
     const valid = parsed.config !== undefined && parsed.problems.length === 0;
     this.writeConfigurationState(configurationStatus(parsed.problems, this.configState, this.opts.clock.now()));
     this.opts.metrics.configStale.set(valid ? 0 : 1);

@@ -28,6 +28,7 @@ export const CONDITION_REASONS: Record<FailureReason, string> = {
   NotAllowedInConfig: "RequestedIPNotInAnyPool",
   DifferentPools: "RequestedIPsInDifferentPools",
   BuggyIP: "BuggyIP",
+  ReservedIP: "ReservedIP",
   UnknownPool: "UnknownPool",
   PoolNotCompatible: "PoolNotCompatible",
   NotInRequestedPool: "NotInRequestedPool",

@@ -25,6 +25,7 @@ export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.Pro
     image: speakerImage(env),
     ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
     ...speakerPartitionPolicy(env, log),
+    ...speakerMetricsTLS(env),
     log,
     ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
   });
@@ -38,6 +39,11 @@ export function speakerPartitionPolicy(env: NodeJS.ProcessEnv, log: (message: st
   const { policy, error } = partitionPolicySetting(env);
   if (error) log(`${error}; the speakers keep their default (availability)`);
   return policy ? { partitionPolicy: policy } : {};
+}
+
+/** LODESTONE_SPEAKER_METRICS_TLS_SECRET: the speakers serve secure metrics with this Secret's certificate. */
+export function speakerMetricsTLS(env: NodeJS.ProcessEnv): { metricsTLSSecret?: string } {
+  return env.LODESTONE_SPEAKER_METRICS_TLS_SECRET ? { metricsTLSSecret: env.LODESTONE_SPEAKER_METRICS_TLS_SECRET } : {};
 }
 
 export { installPlan, install, installWithRetry } from "./install";

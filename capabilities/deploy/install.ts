@@ -24,6 +24,8 @@ export interface InstallOptions {
   lbClass?: string;
   /** The controller's partition policy for the speakers (unset: their default). */
   partitionPolicy?: PartitionPolicy;
+  /** A kubernetes.io/tls Secret for the speakers' secure metrics (unset: plain HTTP). */
+  metricsTLSSecret?: string;
   /** Name of Pepr's webhook configurations (`pepr-<uuid>`). */
   webhookConfigName?: string;
   /** How long to wait for each CRD to be Established. */
@@ -44,7 +46,7 @@ export interface InstallPlan {
   speaker: Manifest[];
 }
 
-export function installPlan(opts: Pick<InstallOptions, "namespace" | "image" | "lbClass" | "partitionPolicy">): InstallPlan {
+export function installPlan(opts: Pick<InstallOptions, "namespace" | "image" | "lbClass" | "partitionPolicy" | "metricsTLSSecret">): InstallPlan {
   const id = speakerIdentity(opts.namespace);
   return {
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace, labels: { "app.kubernetes.io/part-of": SPEAKER_LABELS["app.kubernetes.io/name"] } } },

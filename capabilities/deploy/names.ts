@@ -19,6 +19,12 @@ export const PEPR_MODULE_NAME = `pepr-${pkg.pepr.uuid}`;
  */
 export const SPEAKER_NAME = "lodestone-speaker";
 
+/**
+ * Role (in the Lodestone namespace) that lets the controller apply the speaker's DaemonSet,
+ * ServiceAccount, Role and RoleBinding there and nowhere else; created by the installer, see rbac.ts.
+ */
+export const CONTROLLER_ROLE = "lodestone-controller";
+
 /** Role (in the Lodestone namespace) that lets the speaker read Secrets; created by the installer, see rbac.ts. */
 export const SPEAKER_SECRETS_ROLE = "lodestone-speaker-secrets";
 

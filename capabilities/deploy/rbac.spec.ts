@@ -17,7 +17,18 @@ import type { SpeakerPort } from "../k8s/speaker-port";
 import { refOf, resourceOf } from "./deploy-port";
 import { installPlan } from "./install";
 import { PEPR_MODULE_NAME } from "./names";
-import { controllerRules, crdNames, installerCommands, peprRbac, PEPR_STORE_CRD, speakerClusterRules, speakerInstallerRules, speakerNamespaceRules, type PolicyRule } from "./rbac";
+import {
+  controllerNamespaceRules,
+  controllerRules,
+  crdNames,
+  installerCommands,
+  peprRbac,
+  PEPR_STORE_CRD,
+  speakerClusterRules,
+  speakerInstallerRules,
+  speakerNamespaceRules,
+  type PolicyRule,
+} from "./rbac";
 import { RBAC_DOC_PATH, renderRbacDoc } from "./rbac-doc";
 
 /** One permission: a verb on a resource of a group, on any object ("*") or on one name. */
@@ -42,6 +53,7 @@ const atoms = (r: PolicyRule): Need[] =>
 const controllerPortCalls: Record<string, Need[]> = {
   list: [...needs("", ["services", "namespaces"], ["list"]), ...needs("metallb.io", CONFIG, ["list"])],
   watch: [...needs("", ["services", "namespaces"], ["list", "watch"]), ...needs("metallb.io", CONFIG, ["list", "watch"])],
+  listServiceCIDRs: needs("networking.k8s.io", ["servicecidrs"], ["list"]),
   getService: needs("", ["services"], ["get"]),
   patchServiceStatus: needs("", ["services/status"], ["patch"]),
   patchServiceAnnotations: needs("", ["services"], ["patch"]),
@@ -60,13 +72,15 @@ const speakerPortCalls: Record<keyof SpeakerPort, Need[]> = {
     ...needs("", ["services", "nodes"], ["list"]),
     ...needs("discovery.k8s.io", ["endpointslices"], ["list"]),
     ...needs("metallb.io", CONFIG, ["list"]),
-    ...needs("", ["secrets", "pods"], ["list"]),
+    ...needs("", ["pods"], ["list"]),
+    ...needs("", ["secrets"], ["list"], "memberlist"),
   ],
   watch: [
     ...needs("", ["services", "nodes"], ["list", "watch"]),
     ...needs("discovery.k8s.io", ["endpointslices"], ["list", "watch"]),
     ...needs("metallb.io", CONFIG, ["list", "watch"]),
-    ...needs("", ["secrets", "pods"], ["list", "watch"]),
+    ...needs("", ["pods"], ["list", "watch"]),
+    ...needs("", ["secrets"], ["list", "watch"], "memberlist"),
   ],
   listL2Statuses: needs("metallb.io", ["servicel2statuses"], ["list"]),
   createL2Status: [...needs("metallb.io", ["servicel2statuses"], ["create"]), ...needs("metallb.io", ["servicel2statuses/status"], ["patch"])],
@@ -83,8 +97,8 @@ const speakerPortCalls: Record<keyof SpeakerPort, Need[]> = {
   writeConfigurationState: [...needs("metallb.io", ["configurationstates"], ["create"]), ...needs("metallb.io", ["configurationstates/status"], ["patch"])],
 };
 
-/** The webhooks judge a candidate with the configuration already there (existing-config.ts lists it). */
-const webhookCalls = needs("metallb.io", CONFIG, ["list"]);
+/** The webhooks judge a candidate with the configuration already there and the Service range (existing-config.ts). */
+const webhookCalls = [...needs("metallb.io", CONFIG, ["list"]), ...needs("networking.k8s.io", ["servicecidrs"], ["list"]), ...needs("", ["services"], ["get"], "kubernetes")];
 
 /** Pepr 1.1.4 adds these to every scoped ClusterRole (createRBACMap): its store and its store's CRD. */
 const PEPR_ADDED: PolicyRule[] = [
@@ -142,8 +156,11 @@ function unusedParts(rules: PolicyRule[], need: Need[]): string[] {
   return out;
 }
 
+/** The controller's grants: its ClusterRole and its Role in the Lodestone namespace. */
+const controllerAll = (): PolicyRule[] => [...peprRbac(), ...controllerNamespaceRules.map(r => r.rule)];
+
 describe("RBAC table", () => {
-  const everyRule = [...peprRbac(), ...speakerRules, ...speakerInstallerRules.map(r => r.rule)];
+  const everyRule = [...peprRbac(), ...controllerNamespaceRules.map(r => r.rule), ...speakerRules, ...speakerInstallerRules.map(r => r.rule)];
 
   it("grants no wildcard and no privilege verb, to anyone", () => {
     for (const r of everyRule) {
@@ -159,7 +176,7 @@ describe("RBAC table", () => {
       expect(r.uses.length).toBeGreaterThan(0);
       for (const u of r.uses) expect(u.why.length).toBeGreaterThan(u.by === "speaker-grant" ? 0 : 10);
     }
-    for (const r of [...speakerClusterRules, ...speakerNamespaceRules, ...speakerInstallerRules]) expect(r.why.length).toBeGreaterThan(10);
+    for (const r of [...controllerNamespaceRules, ...speakerClusterRules, ...speakerNamespaceRules, ...speakerInstallerRules]) expect(r.why.length).toBeGreaterThan(10);
   });
 
   it("knows every call the controller port makes", () => {
@@ -168,13 +185,13 @@ describe("RBAC table", () => {
   });
 
   it("covers every need: the controller's calls, the webhooks, Pepr, the start-up routine and the speaker's rules", () => {
-    const granted = peprRbac().flatMap(atoms);
+    const granted = controllerAll().flatMap(atoms);
     const missing = allNeeds("metallb-system").filter(n => !granted.some(g => satisfies(g, n)));
     expect(missing).toEqual([]);
   });
 
   it("has no unused resource, verb or name in any controller rule", () => {
-    expect(unusedParts(peprRbac(), allNeeds("metallb-system"))).toEqual([]);
+    expect(unusedParts(controllerAll(), allNeeds("metallb-system"))).toEqual([]);
   });
 
   it("would catch an unused verb, resource or name, or a grant that should have been pinned", () => {
@@ -207,13 +224,83 @@ describe("RBAC table", () => {
 
   it("holds no Secret permission in the controller; the speaker's Secret reads come from the installer", () => {
     expect(peprRbac().filter(r => r.resources.includes("secrets"))).toEqual([]);
-    expect(speakerInstallerRules.map(r => r.rule)).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"] }]);
+    expect(speakerInstallerRules.map(r => r.rule)).toEqual([{ apiGroups: [""], resources: ["secrets"], resourceNames: ["memberlist"], verbs: ["list", "watch"] }]);
     expect(installerCommands("lb")).toEqual([
       "kubectl create namespace lb",
       `kubectl -n lb create secret generic memberlist --from-literal=secretkey="$(openssl rand -hex 32)"`,
-      "kubectl -n lb create role lodestone-speaker-secrets --verb=list,watch --resource=secrets",
+      "kubectl -n lb create role lodestone-controller --verb=create,patch --resource=daemonsets.apps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io --resource-name=lodestone-speaker",
+      "kubectl -n lb create rolebinding lodestone-controller --role=lodestone-controller --serviceaccount=pepr-system:pepr-lodestone",
+      "kubectl -n lb create role lodestone-speaker-secrets --verb=list,watch --resource=secrets --resource-name=memberlist",
       "kubectl -n lb create rolebinding lodestone-speaker-secrets --role=lodestone-speaker-secrets --serviceaccount=lb:lodestone-speaker",
     ]);
+  });
+
+  it("writes namespaced objects only through the Role in the Lodestone namespace, never the ClusterRole", () => {
+    const namespaced = ["daemonsets", "serviceaccounts", "roles", "rolebindings"];
+    expect(peprRbac().filter(r => r.resources.some(res => namespaced.includes(res)))).toEqual([]);
+    expect(controllerNamespaceRules.flatMap(r => r.rule.resources).sort()).toEqual([...namespaced].sort());
+    for (const r of controllerNamespaceRules) expect(r.rule.resourceNames).toEqual(["lodestone-speaker"]);
+  });
+
+  // The exact grants of every subject: adding, widening or dropping any rule fails here until this
+  // list and docs/rbac.md (with its reason) are updated on purpose.
+  it("grants exactly this set of rules, per subject", () => {
+    const compact = (rules: readonly PolicyRule[]) =>
+      rules.map(r => `${r.apiGroups.join(",") || '""'} ${r.resources.join(",")}${r.resourceNames ? ` [${r.resourceNames.join(",")}]` : ""}: ${r.verbs.join(",")}`);
+    expect({
+      controllerClusterRole: compact(peprRbac()),
+      controllerRole: compact(controllerNamespaceRules.map(r => r.rule)),
+      speakerClusterRole: compact(speakerClusterRules.map(r => r.rule)),
+      speakerRole: compact(speakerNamespaceRules.map(r => r.rule)),
+      speakerSecretsRole: compact(speakerInstallerRules.map(r => r.rule)),
+    }).toEqual({
+      controllerClusterRole: [
+        '"" services: get,list,watch,patch',
+        '"" services/status: patch',
+        '"" namespaces,nodes,pods: list,watch',
+        '"" namespaces [metallb-system]: create,patch',
+        '"" events: create,patch',
+        "metallb.io ipaddresspools,l2advertisements,bgpadvertisements,bgppeers,bfdprofiles,communities: list,watch",
+        "metallb.io ipaddresspools/status: patch",
+        "metallb.io configurationstates: create",
+        "metallb.io configurationstates/status: patch",
+        "metallb.io servicel2statuses: create,delete,list",
+        "metallb.io servicel2statuses/status: patch",
+        "metallb.io servicebgpstatuses: create,delete,list",
+        "metallb.io servicebgpstatuses/status: patch",
+        "metallb.io bgppeers/status: patch",
+        "discovery.k8s.io endpointslices: list,watch",
+        "networking.k8s.io servicecidrs: list",
+        `apiextensions.k8s.io customresourcedefinitions [${crdNames().join(",")}]: create,get,patch`,
+        "pepr.dev peprstores: create,get,list,patch,watch",
+        "rbac.authorization.k8s.io clusterroles,clusterrolebindings [lodestone-speaker]: create,patch",
+        "admissionregistration.k8s.io validatingwebhookconfigurations,mutatingwebhookconfigurations [pepr-lodestone]: get,patch",
+      ],
+      controllerRole: [
+        "apps daemonsets [lodestone-speaker]: create,patch",
+        '"" serviceaccounts [lodestone-speaker]: create,patch',
+        "rbac.authorization.k8s.io roles,rolebindings [lodestone-speaker]: create,patch",
+      ],
+      speakerClusterRole: [
+        '"" services: list,watch',
+        '"" services/status: patch',
+        '"" nodes: list,watch',
+        "discovery.k8s.io endpointslices: list,watch",
+        '"" events: create',
+      ],
+      speakerRole: [
+        "metallb.io ipaddresspools,l2advertisements,bgpadvertisements,bgppeers,bfdprofiles,communities: list,watch",
+        '"" pods: list,watch',
+        "metallb.io servicel2statuses: create,delete,list",
+        "metallb.io servicel2statuses/status: patch",
+        "metallb.io servicebgpstatuses: create,delete,list",
+        "metallb.io servicebgpstatuses/status: patch",
+        "metallb.io bgppeers/status: patch",
+        "metallb.io configurationstates: create",
+        "metallb.io configurationstates/status: patch",
+      ],
+      speakerSecretsRole: ['"" secrets [memberlist]: list,watch'],
+    });
   });
 
   it("pins every write of the start-up routine to the names it applies", () => {

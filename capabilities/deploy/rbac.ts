@@ -7,6 +7,11 @@
  * - the speaker: its ClusterRole and Role (both `lodestone-speaker`), which the controller applies at
  *   start-up. Kubernetes lets a subject grant only what it holds itself (the RBAC escalation check),
  *   so the controller also holds every speaker rule; those rows say "granted on to the speaker".
+ * - the controller in the Lodestone namespace: its namespaced writes (the speaker's DaemonSet,
+ *   ServiceAccount, Role and RoleBinding) come from a Role there (`lodestone-controller`), not from
+ *   the ClusterRole: a ClusterRole with resourceNames still grants that name in every namespace, so a
+ *   compromised controller could have made a privileged DaemonSet `lodestone-speaker` anywhere.
+ *   Pepr makes no Role for a module, so the installer creates it.
  * - the installer: the one grant the controller must not be able to make. The speaker reads Secrets
  *   (the heartbeat key `memberlist`, BGP passwordSecrets) in the Lodestone namespace. For the
  *   controller to grant that, it would need Secret access too, and in a ClusterRole that means every
@@ -18,7 +23,7 @@
  * covers the speaker, Pepr's rule merging changes nothing) and that docs/rbac.md is rendered from it.
  */
 import { allCRDs } from "../../crds";
-import { DEFAULT_NAMESPACE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE, SPEAKER_SELECTOR } from "./names";
+import { CONTROLLER_ROLE, DEFAULT_NAMESPACE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE, SPEAKER_SELECTOR } from "./names";
 
 /** rbac.authorization.k8s.io/v1 PolicyRule (resource rules only). */
 export interface PolicyRule {
@@ -74,8 +79,10 @@ export const speakerNamespaceRules: readonly ReasonedRule[] = [
 /** What the installer grants the speaker (Role `lodestone-speaker-secrets`), and why the controller cannot. */
 export const speakerInstallerRules: readonly ReasonedRule[] = [
   {
-    rule: rule([""], ["secrets"], ["list", "watch"]),
-    why: "the heartbeat key (Secret `memberlist`) and BGPPeer passwordSecrets; granted by the installer because the controller would need every Secret of the cluster to grant it",
+    rule: rule([""], ["secrets"], ["list", "watch"], [HEARTBEAT_SECRET_NAME]),
+    why:
+      "the heartbeat key (Secret `memberlist`), read by name (fieldSelector metadata.name), so no other Secret of the namespace is readable; " +
+      "each BGPPeer passwordSecret is added to resourceNames by the installer (passwordSecretGrant). Granted by the installer because the controller would need Secret access to grant it",
   },
 ];
 
@@ -161,6 +168,13 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
       uses: [grant("list, watch")],
     },
     {
+      rule: rule(["networking.k8s.io"], ["servicecidrs"], ["list"]),
+      uses: [
+        { by: "allocator", why: "the cluster's Service (ClusterIP) range, never handed out (read at start-up)" },
+        { by: "webhooks", why: "a pool wholly inside the Service range is refused" },
+      ],
+    },
+    {
       rule: rule(["apiextensions.k8s.io"], ["customresourcedefinitions"], ["create", "get", "patch"], crdNames()),
       uses: [
         { by: "start-up", why: "server-side apply of the nine metallb.io CRDs, then waits until each is Established" },
@@ -172,16 +186,8 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
       uses: [{ by: "pepr", why: "Pepr's module store (its watch lists first, hence list)" }],
     },
     {
-      rule: rule(["apps"], ["daemonsets"], ["create", "patch"], [SPEAKER_NAME]),
-      uses: [{ by: "start-up", why: "server-side apply of the speaker DaemonSet" }],
-    },
-    {
-      rule: rule([""], ["serviceaccounts"], ["create", "patch"], [SPEAKER_NAME]),
-      uses: [{ by: "start-up", why: "server-side apply of the speaker's ServiceAccount" }],
-    },
-    {
-      rule: rule(["rbac.authorization.k8s.io"], ["clusterroles", "clusterrolebindings", "roles", "rolebindings"], ["create", "patch"], [SPEAKER_NAME]),
-      uses: [{ by: "start-up", why: "server-side apply of the speaker's ClusterRole, Role and their bindings (only rules the controller holds itself)" }],
+      rule: rule(["rbac.authorization.k8s.io"], ["clusterroles", "clusterrolebindings"], ["create", "patch"], [SPEAKER_NAME]),
+      uses: [{ by: "start-up", why: "server-side apply of the speaker's ClusterRole and its binding (only rules the controller holds itself); cluster-scoped, so the name pins them exactly" }],
     },
     {
       rule: rule(["admissionregistration.k8s.io"], ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"], ["get", "patch"], [PEPR_MODULE_NAME]),
@@ -190,19 +196,42 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
   ];
 }
 
+/**
+ * The controller's rules in the Lodestone namespace only (Role `lodestone-controller`, made by the
+ * installer): everything it applies there. One verb set and one name, so one `kubectl create role`.
+ */
+export const controllerNamespaceRules: readonly ReasonedRule[] = [
+  { rule: rule(["apps"], ["daemonsets"], ["create", "patch"], [SPEAKER_NAME]), why: "server-side apply of the speaker DaemonSet, in this namespace only" },
+  { rule: rule([""], ["serviceaccounts"], ["create", "patch"], [SPEAKER_NAME]), why: "server-side apply of the speaker's ServiceAccount" },
+  {
+    rule: rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], ["create", "patch"], [SPEAKER_NAME]),
+    why: "server-side apply of the speaker's Role and RoleBinding (only rules the controller holds itself)",
+  },
+];
+
 /** The rules as package.json `pepr.rbac` takes them. */
 export function peprRbac(namespace: string = DEFAULT_NAMESPACE): PolicyRule[] {
   return controllerRules(namespace).map(r => r.rule);
+}
+
+/** The command that lets the speakers read one more BGPPeer passwordSecret (run once per Secret a BGPPeer names). */
+export function passwordSecretGrant(secret: string, namespace: string = DEFAULT_NAMESPACE): string {
+  return `kubectl -n ${namespace} patch role ${SPEAKER_SECRETS_ROLE} --type=json -p='[{"op":"add","path":"/rules/0/resourceNames/-","value":"${secret}"}]'`;
 }
 
 /** kubectl commands the installer runs once (before `pepr deploy`); also printed in docs/install.md. */
 export function installerCommands(namespace: string = DEFAULT_NAMESPACE): string[] {
   const verbs = speakerInstallerRules.flatMap(r => r.rule.verbs).join(",");
   const resources = speakerInstallerRules.flatMap(r => r.rule.resources).join(",");
+  const names = speakerInstallerRules.flatMap(r => r.rule.resourceNames ?? []).join(",");
+  const controllerVerbs = [...new Set(controllerNamespaceRules.flatMap(r => r.rule.verbs))].join(",");
+  const controllerResources = controllerNamespaceRules.flatMap(r => r.rule.resources.map(res => (r.rule.apiGroups[0] ? `${res}.${r.rule.apiGroups[0]}` : res))).join(",");
   return [
     `kubectl create namespace ${namespace}`,
     `kubectl -n ${namespace} create secret generic ${HEARTBEAT_SECRET_NAME} --from-literal=secretkey="$(openssl rand -hex 32)"`,
-    `kubectl -n ${namespace} create role ${SPEAKER_SECRETS_ROLE} --verb=${verbs} --resource=${resources}`,
+    `kubectl -n ${namespace} create role ${CONTROLLER_ROLE} --verb=${controllerVerbs} --resource=${controllerResources} --resource-name=${SPEAKER_NAME}`,
+    `kubectl -n ${namespace} create rolebinding ${CONTROLLER_ROLE} --role=${CONTROLLER_ROLE} --serviceaccount=pepr-system:${PEPR_MODULE_NAME}`,
+    `kubectl -n ${namespace} create role ${SPEAKER_SECRETS_ROLE} --verb=${verbs} --resource=${resources} --resource-name=${names}`,
     `kubectl -n ${namespace} create rolebinding ${SPEAKER_SECRETS_ROLE} --role=${SPEAKER_SECRETS_ROLE} --serviceaccount=${namespace}:${SPEAKER_NAME}`,
   ];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SPEAKER_POD_LABELS } from "../k8s/speaker-port";
 import { parseSpeakerArgs } from "../../speaker/args";
-import { speakerPartitionPolicy } from "./index";
+import { speakerMetricsTLS, speakerPartitionPolicy } from "./index";
 import { DEFAULT_SPEAKER_IMAGE, speakerImage } from "./names";
 import { speakerDaemonSet } from "./speaker-daemonset";
 import { speakerIdentity } from "./speaker-rbac";
@@ -97,13 +97,24 @@ describe("speaker DaemonSet", () => {
     expect(logged).toEqual(['LODESTONE_PARTITION_POLICY needs availability or majority, got "majorty"; the speakers keep their default (availability)']);
   });
 
+  it("serves secure metrics from the controller's LODESTONE_SPEAKER_METRICS_TLS_SECRET, probing over HTTPS", () => {
+    const ds = speakerDaemonSet({ namespace: "metallb-system", image: "i", metricsTLSSecret: "speaker-metrics-tls" });
+    const c = ds.spec.template.spec.containers[0]!;
+    expect(c.env.at(-1)).toEqual({ name: "LODESTONE_METRICS_TLS_DIR", value: "/etc/lodestone/metrics-tls" });
+    expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }, { name: "metrics-tls", mountPath: "/etc/lodestone/metrics-tls", readOnly: true }]);
+    expect(ds.spec.template.spec.volumes.at(-1)).toEqual({ name: "metrics-tls", secret: { secretName: "speaker-metrics-tls" } });
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 7472, scheme: "HTTPS" });
+    expect(speakerMetricsTLS({ LODESTONE_SPEAKER_METRICS_TLS_SECRET: "speaker-metrics-tls" })).toEqual({ metricsTLSSecret: "speaker-metrics-tls" });
+    expect(speakerMetricsTLS({})).toEqual({});
+  });
+
   it("declares the metrics and heartbeat ports and probes the metrics endpoint", () => {
     expect(container.ports).toEqual([
       { name: "metrics", containerPort: 7472, protocol: "TCP" },
       { name: "heartbeat", containerPort: 7946, protocol: "UDP" },
     ]);
-    expect(container.livenessProbe.httpGet).toEqual({ path: "/metrics", port: 7472 });
-    expect(container.readinessProbe.httpGet).toEqual({ path: "/metrics", port: 7472 });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 7472 });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/healthz", port: 7472 });
     expect(container.livenessProbe.failureThreshold * container.livenessProbe.periodSeconds).toBe(30);
   });
 

@@ -27,13 +27,22 @@ export interface SpeakerDaemonSetOptions {
   lbClass?: string;
   /** The controller's LODESTONE_PARTITION_POLICY: every speaker must run the same one. */
   partitionPolicy?: PartitionPolicy;
+  /**
+   * The controller's LODESTONE_SPEAKER_METRICS_TLS_SECRET: a `kubernetes.io/tls` Secret in the
+   * namespace; the speakers then serve their metrics over HTTPS to authorized clients only
+   * (capabilities/metrics/secure-settings.ts).
+   */
+  metricsTLSSecret?: string;
 }
+
+const METRICS_TLS_DIR = "/etc/lodestone/metrics-tls";
 
 /** apps/v1 DaemonSet as plain JSON (the fields Lodestone sets; the API server defaults the rest). */
 export type DaemonSet = ReturnType<typeof speakerDaemonSet>;
 
-const probe = (initialDelaySeconds: number) => ({
-  httpGet: { path: "/metrics", port: METRICS_PORT },
+// /healthz: answered to anyone in both modes (secure metrics would refuse the kubelet's unauthenticated probe).
+const probe = (initialDelaySeconds: number, tls: boolean) => ({
+  httpGet: { path: "/healthz", port: METRICS_PORT, ...(tls ? { scheme: "HTTPS" } : {}) },
   initialDelaySeconds,
   periodSeconds: 10,
   timeoutSeconds: 2,
@@ -41,6 +50,7 @@ const probe = (initialDelaySeconds: number) => ({
 });
 
 export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
+  const tls = opts.metricsTLSSecret !== undefined && opts.metricsTLSSecret !== "";
   return {
     apiVersion: "apps/v1" as const,
     kind: "DaemonSet" as const,
@@ -77,13 +87,14 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
                 { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
                 ...(opts.lbClass ? [{ name: "LODESTONE_LB_CLASS", value: opts.lbClass }] : []),
                 ...(opts.partitionPolicy ? [{ name: "LODESTONE_PARTITION_POLICY", value: opts.partitionPolicy }] : []),
+                ...(tls ? [{ name: "LODESTONE_METRICS_TLS_DIR", value: METRICS_TLS_DIR }] : []),
               ],
               ports: [
                 { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
                 { name: "heartbeat", containerPort: HEARTBEAT_PORT, protocol: "UDP" },
               ],
-              livenessProbe: probe(10),
-              readinessProbe: probe(5),
+              livenessProbe: probe(10, tls),
+              readinessProbe: probe(5, tls),
               resources: {
                 requests: { cpu: "50m", memory: "96Mi" },
                 limits: { memory: "256Mi" },
@@ -98,10 +109,13 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
                 capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
               },
               // tsx keeps its compile cache under the temp directory; the root filesystem is read-only.
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(tls ? [{ name: "metrics-tls", mountPath: METRICS_TLS_DIR, readOnly: true }] : [])],
             },
           ],
-          volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "32Mi" } }],
+          volumes: [
+            { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "32Mi" } },
+            ...(tls ? [{ name: "metrics-tls", secret: { secretName: opts.metricsTLSSecret } }] : []),
+          ],
         },
       },
     },

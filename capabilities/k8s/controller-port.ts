@@ -116,6 +116,8 @@ export interface ControllerPort {
   list(resource: WatchedResource, namespace: string): Promise<KubeObject[]>;
   /** Watches the resource; the handler sees every change after the call resolves (existing objects may be replayed as ADDED). */
   watch(resource: WatchedResource, namespace: string, handler: WatchHandler): Promise<Watch>;
+  /** The cluster's ServiceCIDR objects (networking.k8s.io/v1); empty when the API server serves none. */
+  listServiceCIDRs(): Promise<KubeObject[]>;
   /** The current Service, or undefined when it does not exist. */
   getService(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Merge patch on services/<name>/status with a resourceVersion precondition. Returns the new object. */

@@ -126,6 +126,13 @@ export class FakeControllerPort implements ControllerPort {
     };
   }
 
+  /** What listServiceCIDRs answers (tests set it). */
+  serviceCIDRs: KubeObject[] = [];
+
+  async listServiceCIDRs(): Promise<KubeObject[]> {
+    return structuredClone(this.serviceCIDRs);
+  }
+
   async getService(ref: ObjectRef): Promise<KubeObject | undefined> {
     this.reads++;
     return this.get("Service", ref.namespace, ref.name);

@@ -108,18 +108,28 @@ export class FakeSpeakerPort implements SpeakerPort {
     for (const l of [...this.writeListeners]) l();
   }
 
-  async list(resource: SpeakerResource): Promise<KubeObject[]> {
+  /** Names of Secrets the speaker may not read (as a Role with resourceNames refuses them: 403). */
+  readonly forbiddenSecrets = new Set<string>();
+  /** `resource` or `resource/name` of every list (what was asked for, for RBAC assertions). */
+  readonly listed: string[] = [];
+
+  async list(resource: SpeakerResource, _namespace?: string, name?: string): Promise<KubeObject[]> {
     this.listCalls++;
+    this.listed.push(name === undefined ? resource : `${resource}/${name}`);
     this.check(`list ${resource}`);
-    return [...this.store(resource).values()].map(o => structuredClone(o));
+    if (resource === "Secret" && name !== undefined && this.forbiddenSecrets.has(name)) throw new ApiError(403, `secrets "${name}" is forbidden`);
+    return [...this.store(resource).values()].filter(o => name === undefined || o.metadata?.name === name).map(o => structuredClone(o));
   }
 
-  async watch(resource: SpeakerResource, _namespace: string, handler: SpeakerWatchHandler): Promise<Watch> {
+  async watch(resource: SpeakerResource, _namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {
     this.check(`watch ${resource}`);
     let set = this.watchers.get(resource);
     if (!set) this.watchers.set(resource, (set = new Set()));
-    set.add(handler);
-    return { stop: () => set.delete(handler) };
+    // A watch by name hears only that object.
+    const scoped: SpeakerWatchHandler =
+      name === undefined ? handler : { event: (phase, object) => (object.metadata?.name === name ? handler.event(phase, object) : undefined), error: e => handler.error(e) };
+    set.add(scoped);
+    return { stop: () => set.delete(scoped) };
   }
 
   watcherCount(resource: SpeakerResource): number {

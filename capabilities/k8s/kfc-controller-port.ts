@@ -26,6 +26,7 @@ import {
 } from "./controller-port";
 import { KfcApi, JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./kfc-api";
 import { configKinds } from "./kinds";
+import { SERVICE_CIDR_PATH } from "./service-range";
 
 function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
   const namespaced = !isListedClusterWide(resource);
@@ -59,6 +60,16 @@ export class KfcControllerPort implements ControllerPort {
       watcher.start().then(() => resolve(), reject);
     });
     return { stop: () => watcher.close() };
+  }
+
+  async listServiceCIDRs(): Promise<KubeObject[]> {
+    try {
+      return (await this.request<{ items?: KubeObject[] }>("GET", SERVICE_CIDR_PATH)).items ?? [];
+    } catch (e) {
+      // Before Kubernetes 1.33 (v1) the resource is not served: the kubernetes Service is the fallback.
+      if (isNotFound(e)) return [];
+      throw e;
+    }
   }
 
   async getService(ref: ObjectRef): Promise<KubeObject | undefined> {

@@ -13,7 +13,10 @@ export type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, Object
 
 /**
  * What the speaker watches. Services, EndpointSlices and Nodes cluster-wide; the config kinds,
- * Secrets and the speaker Pods (peer discovery) in the Lodestone namespace.
+ * Secrets and the speaker Pods (peer discovery) in the Lodestone namespace. Secrets only by name
+ * (the heartbeat key and the BGPPeers' passwordSecrets), so that a Role with resourceNames is all
+ * the speaker needs: list and watch with `fieldSelector=metadata.name=<name>` are authorized
+ * against resourceNames.
  */
 export type SpeakerResource = "Service" | "EndpointSlice" | "Node" | ConfigResource | "Secret" | "SpeakerPod";
 
@@ -69,10 +72,10 @@ export interface BgpPeerStatusBody {
 }
 
 export interface SpeakerPort {
-  /** Every object of the resource (cluster-wide or in `namespace`, see SpeakerResource). */
-  list(resource: SpeakerResource, namespace: string): Promise<KubeObject[]>;
-  /** Watches the resource; the handler sees every change after the call resolves. */
-  watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler): Promise<Watch>;
+  /** Every object of the resource (cluster-wide or in `namespace`, see SpeakerResource); with `name`, only the object of that name. */
+  list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]>;
+  /** Watches the resource (with `name`, only the object of that name); the handler sees every change after the call resolves. */
+  watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch>;
   /** The ServiceL2Status objects of one node (label metallb.io/node) in `namespace`. */
   listL2Statuses(namespace: string, node: string): Promise<KubeObject[]>;
   /** Creates a ServiceL2Status (generateName `l2-`, the three labels) and writes its status; returns its name. */

@@ -14,5 +14,7 @@ describe("metrics server", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("metallb_k8s_client_updates_total 3");
     expect((await fetch(`http://127.0.0.1:${server.port()}/other`)).status).toBe(404);
+    const health = await fetch(`http://127.0.0.1:${server.port()}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, "ok"]);
   });
 });

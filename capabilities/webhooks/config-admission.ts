@@ -11,6 +11,7 @@
 import { bfdProfileDeletionProblems, peerUpdateProblems } from "../config/admission-rules";
 import { parseConfig } from "../config/parse";
 import { formatProblem, type ConfigProblem } from "../config/types";
+import type { ReservedRange } from "../net/special";
 
 export interface ConfigObject {
   apiVersion?: string;
@@ -31,6 +32,8 @@ export interface ConfigAdmissionRequest {
   existing: readonly ConfigObject[];
   /** The Lodestone namespace. */
   lodestoneNamespace: string;
+  /** The cluster's Service range as far as the API tells it (k8s/service-range.ts). */
+  clusterReserved?: readonly ReservedRange[];
 }
 
 export interface AdmissionDecision {
@@ -62,8 +65,9 @@ export function reviewConfigChange(req: ConfigAdmissionRequest): AdmissionDecisi
   if (!candidate) return { allowed: false, message: `${req.kind}/${name}: the request carries no object`, warnings: [] };
 
   const others = req.existing.filter(o => !sameObject(o, req.kind, name));
-  const before = parseConfig({ namespace: req.lodestoneNamespace, objects: others });
-  const after = parseConfig({ namespace: req.lodestoneNamespace, objects: [...others, candidate] });
+  const clusterReserved = req.clusterReserved ?? [];
+  const before = parseConfig({ namespace: req.lodestoneNamespace, objects: others, clusterReserved });
+  const after = parseConfig({ namespace: req.lodestoneNamespace, objects: [...others, candidate], clusterReserved });
 
   const changeProblems = req.operation === "UPDATE" && req.kind === "BGPPeer" ? peerUpdateProblems(req.oldObject, candidate) : [];
   const known = problemLines(before.problems);

@@ -3,7 +3,11 @@
  * request (not from a cache) so that two quick writes in a row are judged against each other.
  */
 import { K8s, type GenericClass } from "kubernetes-fluent-client";
+import { isNotFound, type KubeObject } from "../k8s/controller-port";
+import { KfcApi } from "../k8s/kfc-api";
 import { configKinds } from "../k8s/kinds";
+import { clusterServiceRanges, SERVICE_CIDR_PATH } from "../k8s/service-range";
+import type { ReservedRange } from "../net/special";
 import type { ConfigObject } from "./config-admission";
 
 export async function listConfigObjects(namespace: string): Promise<ConfigObject[]> {
@@ -15,4 +19,25 @@ export async function listConfigObjects(namespace: string): Promise<ConfigObject
     }),
   );
   return lists.flat();
+}
+
+const api = new KfcApi();
+
+/** A read that may find nothing: 404 (not served, or no such object) is undefined. */
+async function maybe<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** The cluster's Service range (ServiceCIDRs, else the kubernetes Service's ClusterIP), per request like the objects. */
+export async function readClusterReserved(): Promise<ReservedRange[]> {
+  const [cidrs, kubernetes] = await Promise.all([
+    maybe(api.request<{ items?: KubeObject[] }>("GET", SERVICE_CIDR_PATH)),
+    maybe(api.request<KubeObject>("GET", "/api/v1/namespaces/default/services/kubernetes")),
+  ]);
+  return clusterServiceRanges(cidrs?.items ?? [], kubernetes);
 }

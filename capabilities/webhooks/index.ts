@@ -16,7 +16,7 @@ import { Capability, a, type PeprValidateRequest } from "pepr";
 import type { GenericClass, KubernetesObject } from "kubernetes-fluent-client";
 import { configKinds } from "../k8s/kinds";
 import { reviewConfigChange, type ConfigObject } from "./config-admission";
-import { listConfigObjects } from "./existing-config";
+import { listConfigObjects, readClusterReserved } from "./existing-config";
 import { copyDeprecatedAnnotations, serviceAnnotationWarnings } from "./service-admission";
 import { loadBalancerClass, lodestoneNamespace } from "../k8s/settings";
 
@@ -37,6 +37,8 @@ async function reviewConfig(req: PeprValidateRequest<KubernetesObject>) {
     oldObject: r.oldObject as ConfigObject | undefined,
     existing: await listConfigObjects(lodestoneNamespace()),
     lodestoneNamespace: lodestoneNamespace(),
+    // Only pools depend on it; a failed read must not block other kinds (the runtime checks again).
+    clusterReserved: r.kind.kind === "IPAddressPool" ? await readClusterReserved().catch(() => []) : [],
   });
   return decision.allowed ? req.Approve(decision.warnings) : req.Deny(decision.message, undefined, decision.warnings);
 }

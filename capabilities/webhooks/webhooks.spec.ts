@@ -6,9 +6,11 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { KubernetesObject } from "kubernetes-fluent-client";
 import type { ConfigObject } from "./config-admission";
+import { reservedCidr, type ReservedRange } from "../net/special";
 
 const existing: ConfigObject[] = [];
-vi.mock("./existing-config", () => ({ listConfigObjects: async () => existing }));
+const clusterReserved: ReservedRange[] = [];
+vi.mock("./existing-config", () => ({ listConfigObjects: async () => existing, readClusterReserved: async () => clusterReserved }));
 
 const { Webhooks } = await import("./index");
 
@@ -57,6 +59,7 @@ const pool = (name: string, addresses: string[], namespace = "metallb-system"): 
 
 beforeEach(() => {
   existing.length = 0;
+  clusterReserved.length = 0;
 });
 
 describe("config webhooks", () => {
@@ -84,6 +87,29 @@ describe("config webhooks", () => {
     const res = await validate("CREATE", pool("second", ["192.0.2.8/29"]));
     expect(res.allowed).toBe(false);
     expect(res.statusMessage).toContain('CIDR "192.0.2.8/29" in pool "second" overlaps with already defined CIDR "192.0.2.0/28"');
+  });
+
+  it("refuse a pool of special addresses only, and admit one that overlaps them with a warning", async () => {
+    const refused = await validate("CREATE", pool("loopback", ["127.0.0.0/8"]));
+    expect(refused).toMatchObject({
+      allowed: false,
+      statusMessage: "IPAddressPool/loopback: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback): the pool could never serve a Service",
+    });
+    const wide = await validate("CREATE", pool("wide", ["0.0.0.0/0"]));
+    expect(wide.allowed).toBe(true);
+    expect(wide.warnings).toEqual([
+      'IPAddressPool/wide: spec.addresses[0]: "0.0.0.0/0" overlaps addresses that are never handed out (255.255.255.255/32 limited broadcast; 0.0.0.0/8 this network; 127.0.0.0/8 loopback; 169.254.0.0/16 link-local; 224.0.0.0/4 multicast; 240.0.0.0/4 reserved): they are skipped',
+    ]);
+  });
+
+  it("refuse a pool inside the cluster's Service range read from the API", async () => {
+    clusterReserved.push(reservedCidr("10.96.0.0/12", "the cluster's Service range, ServiceCIDR kubernetes"));
+    const res = await validate("CREATE", pool("services", ["10.96.0.0/24"]));
+    expect(res).toMatchObject({
+      allowed: false,
+      statusMessage:
+        "IPAddressPool/services: spec.addresses: every address of the pool is one that is never handed out (10.96.0.0/12 the cluster's Service range, ServiceCIDR kubernetes): the pool could never serve a Service",
+    });
   });
 
   it("judge an UPDATE without the object's old version", async () => {

@@ -20,6 +20,7 @@ import { serveWatch } from "./watch";
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openApiDocument, openApiIndex, openApiV2Document, openApiV2Protobuf, wantsOpenApiV2Protobuf } from "./openapi";
 import { Writes } from "./writes";
 import type { ServiceResolver } from "./admission";
+import { Reviews } from "./reviews";
 
 export interface RequestTarget {
   type: ResourceType;
@@ -41,12 +42,14 @@ export class Api {
   readonly store: Store;
   readonly registry = new Registry();
   readonly writes: Writes;
+  readonly reviews: Reviews;
   private readonly openWatches = new Set<() => void>();
 
   constructor(private readonly opts: ApiOptions) {
     this.store = new Store(1, opts.watchHistoryLimit);
     this.writes = new Writes(this.store, this.registry, opts.resolveService);
     this.writes.bootstrap();
+    this.reviews = new Reviews(opts.token);
   }
 
   closeWatches(): void {
@@ -75,6 +78,7 @@ export class Api {
     }
     const segs = path.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const method = req.method ?? "GET";
+    if (this.reviews.handles(method, path)) return this.reviews.handle(req, res, path);
     if (path === "/version") return sendJson(res, 200, versionInfo());
     if (path === "/openapi/v2") {
       if (!wantsOpenApiV2Protobuf(req.headers.accept)) return sendJson(res, 200, openApiV2Document());

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureCerts } from "./certs";
+import type { UserInfo } from "./reviews";
 import { Api } from "./api";
 import type { ServiceResolver } from "./admission";
 
@@ -30,6 +31,9 @@ export interface RunningApiServer {
   kubeconfig: string;
   caPem: string;
   token: string;
+  /** TokenReview / SubjectAccessReview test users (reviews.ts): a token and what it may GET. */
+  addUser(token: string, user: UserInfo): void;
+  allowNonResource(username: string, verb: string, path: string): void;
   stop(): Promise<void>;
 }
 
@@ -92,6 +96,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     kubeconfig,
     caPem: certs.caPem,
     token,
+    addUser: (t, user) => api?.reviews.addUser(t, user),
+    allowNonResource: (username, verb, path) => api?.reviews.allowNonResource(username, verb, path),
     stop: async () => {
       api?.closeWatches();
       await new Promise<void>((done) => {

@@ -38,6 +38,9 @@ async function run(): Promise<void> {
     PEPR_MODE: "dev",
     LODESTONE_WEBHOOK_PORT: String(port),
     LODESTONE_METRICS_PORT: values["metrics-port"],
+    // --host is where the API server reaches the webhooks: listen there only, metrics too.
+    LODESTONE_WEBHOOK_HOST: values.host,
+    LODESTONE_METRICS_HOST: values.host,
   });
 
   await bootstrapCluster(lodestoneNamespace());
