@@ -69,6 +69,8 @@ describe("lodestone install", () => {
     expect(h.out).toEqual([
       "namespace/metallb-system applied",
       "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
+      "role.rbac.authorization.k8s.io/lodestone-controller applied",
+      "rolebinding.rbac.authorization.k8s.io/lodestone-controller applied",
       "role.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
       "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
       "namespace/pepr-system applied",

@@ -15,6 +15,8 @@ describe("prepare (what the installer creates once)", () => {
       "APPLY /api/v1/namespaces/metallb-system",
       `GET ${SECRET}`,
       `APPLY ${SECRET}`,
+      "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-controller",
+      "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-controller",
       "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker-secrets",
       "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
     ]);
@@ -22,6 +24,8 @@ describe("prepare (what the installer creates once)", () => {
       lines: [
         "namespace/metallb-system applied",
         "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
+        "role.rbac.authorization.k8s.io/lodestone-controller applied",
+        "rolebinding.rbac.authorization.k8s.io/lodestone-controller applied",
         "role.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
         "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
       ],
@@ -37,10 +41,16 @@ describe("prepare (what the installer creates once)", () => {
     const port = new RecordingDeployPort();
     await prepare(port, "lb", () => KEY);
     expect(installerCommands("lb").slice(2)).toEqual([
-      "kubectl -n lb create role lodestone-speaker-secrets --verb=list,watch --resource=secrets",
+      "kubectl -n lb create role lodestone-controller --verb=create,patch --resource=daemonsets.apps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io --resource-name=lodestone-speaker",
+      "kubectl -n lb create rolebinding lodestone-controller --role=lodestone-controller --serviceaccount=pepr-system:pepr-lodestone",
+      "kubectl -n lb create role lodestone-speaker-secrets --verb=list,watch --resource=secrets --resource-name=memberlist",
       "kubectl -n lb create rolebinding lodestone-speaker-secrets --role=lodestone-speaker-secrets --serviceaccount=lb:lodestone-speaker",
     ]);
-    expect(port.objects.get("/apis/rbac.authorization.k8s.io/v1/namespaces/lb/roles/lodestone-speaker-secrets")).toMatchObject({ rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"] }] });
+    expect(port.objects.get("/apis/rbac.authorization.k8s.io/v1/namespaces/lb/roles/lodestone-speaker-secrets")).toMatchObject({ rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"], resourceNames: ["memberlist"] }] });
+    expect(port.objects.get("/apis/rbac.authorization.k8s.io/v1/namespaces/lb/rolebindings/lodestone-controller")).toMatchObject({
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lodestone-controller" },
+      subjects: [{ kind: "ServiceAccount", name: "pepr-lodestone", namespace: "pepr-system" }],
+    });
     expect(port.objects.get("/apis/rbac.authorization.k8s.io/v1/namespaces/lb/rolebindings/lodestone-speaker-secrets")).toMatchObject({
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lodestone-speaker-secrets" },
       subjects: [{ kind: "ServiceAccount", name: "lodestone-speaker", namespace: "lb" }],

@@ -1,8 +1,9 @@
 /**
  * What whoever installs Lodestone creates once, because the controller is not allowed to (rbac.md:
  * it holds no Secret permission at all): the Lodestone namespace, the speakers' heartbeat key (Secret
- * `memberlist`) and the Role and RoleBinding `lodestone-speaker-secrets` that let the speakers read
- * Secrets in that namespace. `npx lodestone prepare` runs it; it replaces the four kubectl commands of
+ * `memberlist`), the Role and RoleBinding `lodestone-controller` that let the controller apply the
+ * speaker's DaemonSet and RBAC in that namespace only (Pepr makes no Roles), and the Role and
+ * RoleBinding `lodestone-speaker-secrets` that let the speakers read the Secrets they need. `npx lodestone prepare` runs it; it replaces the four kubectl commands of
  * rbac.ts installerCommands.
  *
  * The key is created only when the Secret is absent and is never rotated here: an existing Secret
@@ -12,8 +13,8 @@
 import { randomBytes } from "node:crypto";
 import { CURRENT_KEY_FIELD, heartbeatKeysFromSecret } from "../l2/heartbeat-keys";
 import type { DeployPort, Manifest } from "./deploy-port";
-import { HEARTBEAT_SECRET_NAME, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
-import { speakerInstallerRules } from "./rbac";
+import { CONTROLLER_ROLE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
+import { controllerNamespaceRules, speakerInstallerRules } from "./rbac";
 
 const RBAC = "rbac.authorization.k8s.io/v1";
 
@@ -37,6 +38,14 @@ export function heartbeatSecret(namespace: string, key: Buffer): Manifest {
 
 export function secretsAccess(namespace: string): Manifest[] {
   return [
+    { apiVersion: RBAC, kind: "Role", metadata: { name: CONTROLLER_ROLE, namespace, labels: installerLabels() }, rules: controllerNamespaceRules.map(r => r.rule) },
+    {
+      apiVersion: RBAC,
+      kind: "RoleBinding",
+      metadata: { name: CONTROLLER_ROLE, namespace, labels: installerLabels() },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: CONTROLLER_ROLE },
+      subjects: [{ kind: "ServiceAccount", name: PEPR_MODULE_NAME, namespace: "pepr-system" }],
+    },
     { apiVersion: RBAC, kind: "Role", metadata: { name: SPEAKER_SECRETS_ROLE, namespace, labels: installerLabels() }, rules: speakerInstallerRules.map(r => r.rule) },
     {
       apiVersion: RBAC,

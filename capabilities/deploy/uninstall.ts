@@ -11,7 +11,7 @@
  * admission request is sent to a controller that is going away (they fail closed for metallb.io).
  */
 import type { ManifestRef } from "./deploy-port";
-import { PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
+import { CONTROLLER_ROLE, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
 
 export interface UninstallPort {
   /** Deletes the object; false when it did not exist. */
@@ -49,6 +49,8 @@ export function uninstallRefs(namespace: string): ManifestRef[] {
     ours(RBAC, "Role", SPEAKER_NAME),
     ours(RBAC, "RoleBinding", SPEAKER_SECRETS_ROLE),
     ours(RBAC, "Role", SPEAKER_SECRETS_ROLE),
+    ours(RBAC, "RoleBinding", CONTROLLER_ROLE),
+    ours(RBAC, "Role", CONTROLLER_ROLE),
     ours("v1", "ServiceAccount", SPEAKER_NAME),
     { apiVersion: RBAC, kind: "ClusterRoleBinding", name: SPEAKER_NAME },
     { apiVersion: RBAC, kind: "ClusterRole", name: SPEAKER_NAME },
