@@ -136,6 +136,68 @@ describe("restart", () => {
   });
 });
 
+describe("a Service waiting while no valid configuration has loaded", () => {
+  const overlap = 'IPAddressPool/overlapping: spec.addresses[0]: CIDR "192.168.172.164/30" in pool "overlapping" overlaps with already defined CIDR "192.168.172.160/29"';
+  const message = `the configuration is invalid (ConfigurationState ${NS}/controller): ${overlap}`;
+
+  it("carries IPAllocated=False naming the ConfigurationState problem, and one AllocationFailed event, until the configuration is fixed", async () => {
+    bench = new Bench();
+    const b = bench;
+    b.putAll(exampleObjects("lb-ippool.yaml"));
+    b.put("IPAddressPool", pool("overlapping", ["192.168.172.164/30"]));
+    b.put("Service", service("held", { statusIPs: ["192.168.172.165"] }), { withStatus: true });
+    b.put("Service", service("newsvc"));
+    await b.start();
+    expect(b.condition("newsvc")).toEqual({
+      type: "lodestone.dev/IPAllocated",
+      status: "False",
+      reason: "ConfigurationError",
+      message,
+      lastTransitionTime: T0,
+    });
+    expect(b.ingress("newsvc")).toEqual([]);
+    expect(b.events("newsvc")).toEqual([`Warning AllocationFailed: Failed to allocate IP for "default/newsvc": ${message}`]);
+    // A Service that holds an IP is left alone: it is re-adopted once the configuration is valid.
+    expect(b.writesTo("held")).toEqual([]);
+    // Watch noise repeats nothing; a Service created meanwhile says the same.
+    b.put("Service", { ...b.svc("newsvc"), metadata: { ...b.svc("newsvc").metadata, labels: { touched: "yes" } } });
+    b.put("Service", service("later"));
+    await b.settled();
+    expect(b.events("newsvc")).toHaveLength(1);
+    expect(b.condition("later")).toMatchObject({ status: "False", reason: "ConfigurationError", message });
+
+    b.clock.advance(3000);
+    b.api.remove("IPAddressPool", NS, "overlapping");
+    await b.settled();
+    expect(b.ingress("later")).toEqual(["192.168.172.160"]);
+    expect(b.ingress("newsvc")).toEqual(["192.168.172.161"]);
+    expect(b.condition("newsvc")).toEqual({
+      type: "lodestone.dev/IPAllocated",
+      status: "True",
+      reason: "Allocated",
+      message: "allocated 192.168.172.161 from pool lb-ip-pool",
+      lastTransitionTime: "2026-11-22T01:00:03Z",
+    });
+    expect(b.events("newsvc")).toEqual([
+      `Warning AllocationFailed: Failed to allocate IP for "default/newsvc": ${message}`,
+      'Normal IPAllocated: Assigned IP ["192.168.172.161"]',
+    ]);
+    expect(b.ingress("held")).toEqual(["192.168.172.165"]);
+  });
+
+  it("takes the condition back from a Service that stops being a LoadBalancer meanwhile", async () => {
+    bench = new Bench();
+    const b = bench;
+    b.put("IPAddressPool", pool("bad", ["192.168.172.160-192.168.172.150"]));
+    b.put("Service", service("web"));
+    await b.start();
+    expect(b.condition("web")).toMatchObject({ status: "False", reason: "ConfigurationError" });
+    b.put("Service", { ...b.svc("web"), spec: { ...(b.svc("web").spec as object), type: "ClusterIP" } });
+    await b.settled();
+    expect(b.condition("web")).toBeUndefined();
+  });
+});
+
 describe("writes under API trouble", () => {
   it("retries a failing write with exponential backoff on the injected clock", async () => {
     const b = await withExamplePool();

@@ -18,7 +18,7 @@ import { capInt64 } from "../allocation/pool-state";
 import { parseServiceRequest, type ServiceRequest } from "../allocation/service-request";
 import { parseConfig } from "../config/parse";
 import { clusterServiceRanges, KUBERNETES_SERVICE_KEY } from "../k8s/service-range";
-import type { Config } from "../config/types";
+import type { Config, ConfigProblem } from "../config/types";
 import {
   CONFIG_RESOURCES,
   isConflict,
@@ -36,7 +36,7 @@ import type { Clock } from "./clock";
 import { CONFIGURATION_STATE_LABELS, CONFIGURATION_STATE_NAME, configurationStatus } from "./config-state";
 import { EventRecorder } from "./event-recorder";
 import type { ControllerMetrics } from "./metrics";
-import { deprecationEvents, eventsFor, outcomeOf } from "./service-events";
+import { configurationErrorEvents, configurationErrorOutcome, deprecationEvents, eventsFor, outcomeOf } from "./service-events";
 import { carriesOurMarks, ingressIPs, planServiceWrite, showsOutcome, type ServiceDesired, type ServiceOutcome } from "./service-status";
 import { WorkQueue, type WorkQueueOptions } from "./work-queue";
 
@@ -74,6 +74,8 @@ export class Reconciler {
   private serviceCIDRs: KubeObject[] = [];
   private configFingerprint = "";
   private config: Config | undefined;
+  /** While no valid configuration has loaded: the latest one's problems, shown on pending Services. */
+  private invalidProblems: readonly ConfigProblem[] | undefined;
   private configState: ConfigurationStateStatus | undefined;
   private watches: Watch[] = [];
   private buffered: (() => void)[] | undefined = [];
@@ -145,6 +147,7 @@ export class Reconciler {
     if (resource === "Service") {
       if (keyOf(obj) === KUBERNETES_SERVICE_KEY) this.loadConfig();
       if (this.config) this.syncService(keyOf(obj));
+      else if (this.invalidProblems) this.showConfigurationError(keyOf(obj), this.invalidProblems);
     } else if (resource === "Namespace") {
       const changed = labelsBefore !== JSON.stringify(this.namespaceLabels.get(obj.metadata?.name ?? ""));
       if (this.config && changed) this.revalidate(this.allocator.setNamespaces(this.namespaceLabels));
@@ -192,8 +195,13 @@ export class Reconciler {
     this.opts.metrics.configStale.set(valid ? 0 : 1);
     if (!valid || !parsed.config) {
       this.opts.log?.(`configuration invalid, ${this.config ? "keeping the last valid one" : "waiting for a valid one"}`);
+      if (!this.config) {
+        this.invalidProblems = parsed.problems;
+        for (const key of this.services.keys()) this.showConfigurationError(key, parsed.problems);
+      }
       return;
     }
+    this.invalidProblems = undefined;
     this.opts.metrics.configLoaded.set(1);
     const first = this.config === undefined;
     // Before the first pool exists there is nothing to allocate from, and restoring against no
@@ -215,6 +223,7 @@ export class Reconciler {
         handled.push(parsed.request);
         this.requests.set(key, parsed.request);
       } else if (carriesOurMarks(svc)) {
+        this.outcomes.delete(key);
         this.releasing.add(key);
         this.queueServiceWrite(key);
       }
@@ -281,6 +290,34 @@ export class Reconciler {
       (before.sharingKey !== request.sharingKey || before.backendKey !== request.backendKey || JSON.stringify(before.ports) !== JSON.stringify(request.ports));
     if (freedSome || sharingChanged) this.revalidate();
     else this.schedulePoolStatus();
+  }
+
+  /**
+   * No valid configuration has loaded yet (reference 3.6: the controller waits): a Service that waits
+   * for an IP says why, naming the ConfigurationState problems. Services that hold IPs are left
+   * alone: their IPs are re-adopted once a valid configuration loads.
+   */
+  private showConfigurationError(key: string, problems: readonly ConfigProblem[]): void {
+    const svc = this.services.get(key);
+    const parsed = svc ? parseServiceRequest(svc, this.opts.lbClass) : undefined;
+    if (!svc || !parsed?.handled || ingressIPs(svc).length > 0) {
+      // No longer waiting: deleted, or no longer ours (take back what we said), or it shows IPs
+      // (left as it is: the first valid configuration re-adopts them and rewrites the condition).
+      const said = this.outcomes.delete(key);
+      this.requests.delete(key);
+      if (svc && said && !parsed?.handled) {
+        this.releasing.add(key);
+        this.queueServiceWrite(key);
+      }
+      return;
+    }
+    const outcome = configurationErrorOutcome(this.opts.namespace, CONFIGURATION_STATE_NAME, problems);
+    const previous = this.outcomes.get(key) ?? (showsOutcome(svc, outcome) ? outcome : undefined);
+    this.requests.set(key, parsed.request);
+    this.outcomes.set(key, outcome);
+    this.releasing.delete(key);
+    this.queueServiceWrite(key);
+    for (const e of configurationErrorEvents(parsed.request, outcome, previous)) this.events.record(svc, e.type, e.reason, e.message);
   }
 
   /** Records a decision: a write of the Service, and events for what changed. */

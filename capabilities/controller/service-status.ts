@@ -14,7 +14,13 @@ export const CONDITION_TYPE = "lodestone.dev/IPAllocated";
 /** What the allocator decided for a handled Service, in the terms the Service shows. */
 export type ServiceOutcome =
   | { state: "allocated"; ips: string[]; pool: string; additionalFailure?: string }
-  | { state: "failed"; reason: FailureReason; message: string };
+  | { state: "failed"; reason: FailureReason | typeof CONFIGURATION_ERROR; message: string };
+
+/**
+ * Why a Service has no IP while no valid configuration has ever loaded: the condition reason is the
+ * one ConfigurationState uses for the same problem (reference metallb.md 1.9).
+ */
+export const CONFIGURATION_ERROR = "ConfigurationError";
 
 /** Either an outcome to show, or "release": remove everything the controller wrote (no longer handled). */
 export type ServiceDesired = ServiceOutcome | { state: "released" };
@@ -85,7 +91,7 @@ export function conditionFor(outcome: ServiceOutcome, previous: Obj | undefined,
   const condition: Condition = {
     type: CONDITION_TYPE,
     status,
-    reason: outcome.state === "allocated" ? ALLOCATED_REASON : CONDITION_REASONS[outcome.reason],
+    reason: outcome.state === "allocated" ? ALLOCATED_REASON : outcome.reason === CONFIGURATION_ERROR ? CONFIGURATION_ERROR : CONDITION_REASONS[outcome.reason],
     message: outcome.state === "allocated" ? allocatedMessage(outcome.ips, outcome.pool) : outcome.message,
     lastTransitionTime: kept ?? rfc3339(now),
   };
