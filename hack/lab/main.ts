@@ -23,6 +23,7 @@ import { formatFailover, measureFailover } from "./failover";
 import { labHints } from "./hints";
 import { BGP_LAB, bfdSummary, startFrr, waitForBfdUp, waitForEcmp, watchRoutes } from "./bgp";
 import { nextHopRemovedAt, type RouteMonitor } from "./routes";
+import { movedAtStart, nodeAssignments, type CoreEventView } from "./node-assigned";
 import type { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
 
 const { values: flags } = parseArgs({ options: { once: { type: "boolean", default: false }, bgp: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
@@ -168,6 +169,14 @@ async function scenario(lab: Lab): Promise<void> {
       answers.push(answeringNode(reply) ?? "?");
     }
     return answers;
+  });
+
+  await steps.run("no IP moved at start-up (nodeAssigned events)", 10_000, async (note) => {
+    const events = JSON.parse(await kubectl(["get", "events", "-A", "-o", "json"])) as { items: CoreEventView[] };
+    const assignments = nodeAssignments(events.items);
+    for (const { service } of ips) note(`${service.namespace}/${service.name}: ${(assignments.get(`${service.namespace}/${service.name}`) ?? []).join(", ") || "none"}`);
+    const moved = movedAtStart(assignments, mode);
+    if (moved.length > 0) throw new Error(`moved at start-up: ${moved.join("; ")}`);
   });
 
   await steps.run(`failover (${mode === "bgp" ? "BGP" : "L2"})`, 40_000, async (note) => {
