@@ -8,10 +8,10 @@
  * own connection settings and fetch, so credentials and TLS are those of every other call.
  */
 import { K8s, kind, WatchEvent, type GenericClass } from "kubernetes-fluent-client";
-import { eventsPath, metallbPath, servicePath } from "../capabilities/k8s/api-paths";
+import { eventsPath, metallbPath } from "../capabilities/k8s/api-paths";
 import { writeConfigurationState } from "../capabilities/k8s/configuration-state";
-import { isNotFound, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
-import { JSON_CONTENT, KfcApi, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "../capabilities/k8s/kfc-api";
+import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
+import { JSON_CONTENT, KfcApi, MERGE_PATCH } from "../capabilities/k8s/kfc-api";
 import { configKinds } from "../capabilities/k8s/kinds";
 import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
 
@@ -108,11 +108,6 @@ export class KfcSpeakerPort implements SpeakerPort {
   async replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: BgpPeerStatusBody): Promise<void> {
     // A merge patch carrying metadata.resourceVersion is refused with 409 when the object moved on.
     await this.request("PATCH", `${metallbPath("BGPPeer", namespace, name)}/status`, MERGE_PATCH, { metadata: { resourceVersion }, status });
-  }
-
-  async setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void> {
-    // Service status conditions are a list keyed by type for strategic merge: only ours changes.
-    await this.request("PATCH", `${servicePath(ref)}/status`, STRATEGIC_MERGE_PATCH, { status: { conditions: [condition] } });
   }
 
   async createEvent(event: CoreEvent): Promise<void> {

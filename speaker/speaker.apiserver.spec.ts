@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe("speaker on kubernetes-fluent-client against the local API server", () => {
-  it("announces a Service and writes ServiceL2Status, the Announced condition beside IPAllocated, the Event and ConfigurationState", async () => {
+  it("announces a Service and writes ServiceL2Status, the Event and ConfigurationState, and nothing on the Service", async () => {
     await K8s(IPAddressPoolKind).Apply({ metadata: { name: "p1", namespace: NS }, spec: { addresses: ["192.0.2.0/24"] } } as never, { force: true });
     await K8s(L2AdvertisementKind).Apply({ metadata: { name: "l2", namespace: NS }, spec: { interfaces: ["eth0"] } } as never, { force: true });
     await K8s(kind.Node).Apply({ metadata: { name: "node-a" } }, { force: true });
@@ -83,9 +83,8 @@ describe("speaker on kubernetes-fluent-client against the local API server", () 
     expect(l2s?.status).toEqual({ node: "node-a", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
 
     const svc = await K8s(kind.Service).InNamespace("shop").Get("web");
-    // Strategic merge keyed on type: the controller's condition is kept (the server lists the patched one first).
+    // The Service is the controller's alone (it derives Announced from the ServiceL2Status above).
     expect((svc.status?.conditions ?? []).map(c => [c.type, c.status, c.reason, c.message])).toEqual([
-      ["lodestone.dev/Announced", "True", "Announced", "announced by node node-a on eth0 (layer2)"],
       ["lodestone.dev/IPAllocated", "True", "Allocated", "allocated 192.0.2.10 from pool p1"],
     ]);
     expect(svc.status?.loadBalancer?.ingress).toEqual([{ ip: "192.0.2.10" }]);

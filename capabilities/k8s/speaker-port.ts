@@ -98,11 +98,6 @@ export interface SpeakerPort {
    * object changed since it was read, so the caller re-reads and merges again.
    */
   replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: BgpPeerStatusBody): Promise<void>;
-  /**
-   * Sets one condition on services/<name>/status, leaving every other condition (the controller's
-   * `lodestone.dev/IPAllocated`) as it is: a strategic merge patch keyed on the condition type.
-   */
-  setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void>;
   createEvent(event: CoreEvent): Promise<void>;
   /** Creates the ConfigurationState object when missing, then writes its status. */
   writeConfigurationState(ref: ObjectRef, labels: Record<string, string>, status: ConfigurationStateStatus): Promise<void>;
