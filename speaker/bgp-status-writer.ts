@@ -93,6 +93,13 @@ export class BgpStatusWriter {
     });
   }
 
+  /** Re-reads this node's ServiceBGPStatus objects and rewrites its session entries (it may have been marked dead meanwhile). */
+  resync(): void {
+    this.objects.forget();
+    this.writtenSessions.clear();
+    this.syncs.kick();
+  }
+
   settled(): Promise<void> {
     return this.syncs.settled();
   }

@@ -115,6 +115,12 @@ export class StatusWriter {
     this.syncs.kick();
   }
 
+  /** Re-reads this node's ServiceL2Status objects and recreates any removed while it was taken for dead. */
+  resync(): void {
+    this.objects.forget();
+    this.syncs.kick();
+  }
+
   /** Resolves once no sync is running or due (a retry may still be waiting on its timer). */
   settled(): Promise<void> {
     return this.syncs.settled();

@@ -85,6 +85,8 @@ export interface L2DataPlane {
   stop(): Promise<void>;
   /** Called with the full status after every change of owned IPs or usable interfaces. */
   onStatus(listener: (status: readonly IPStatus[]) => void): () => void;
+  /** Called after every change of the live speakers or of whether this node may announce (liveness.ts). */
+  onMembership(listener: (view: { live: string[]; canAnnounce: boolean }) => void): () => void;
   status(): readonly IPStatus[];
   ownedIPs(): string[];
   liveSpeakers(): string[];
@@ -262,6 +264,9 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     onStatus(listener) {
       statusListeners.add(listener);
       return () => void statusListeners.delete(listener);
+    },
+    onMembership(listener) {
+      return membership.onChange(() => listener({ live: [...membership.liveSpeakers()].sort(), canAnnounce: membership.canAnnounce() }));
     },
     status: () => lastStatus,
     ownedIPs: () => ownership.ips().sort(),
