@@ -2,7 +2,7 @@
  * `lodestone status` as a pure function: cluster objects in, the text a user reads out. Everything
  * shown is what Lodestone itself wrote: pool counters, Service ingress, pool annotation and conditions,
  * the speakers' ServiceL2Status/ServiceBGPStatus objects and BGPPeer session status (a dead speaker's
- * objects are removed and its sessions marked Idle by the survivors: docs/adr/0007).
+ * objects are removed and its sessions marked Idle by the survivors: docs/adr/0009).
  */
 import type { BGPPeer } from "../crds/types/bgppeer";
 import type { IPAddressPool } from "../crds/types/ipaddresspool";

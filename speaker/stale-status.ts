@@ -1,5 +1,5 @@
 /**
- * Cleans up after speakers that stopped announcing without saying so (docs/adr/0007): a node that
+ * Cleans up after speakers that stopped announcing without saying so (docs/adr/0009): a node that
  * died, was cut off, or whose speaker was killed leaves its ServiceL2Status / ServiceBGPStatus objects
  * and its BGPPeer session entries behind, naming a node that announces nothing. The survivors know
  * within the heartbeat timeout (250 ms, docs/adr/0002); the API does not for 40 s or more.

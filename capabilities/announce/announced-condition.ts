@@ -2,7 +2,7 @@
  * The Service's `lodestone.dev/Announced` condition, as a pure function of what the speakers wrote
  * (their ServiceL2Status / ServiceBGPStatus objects: who announces, on which interfaces, to which
  * peers) and the Service's verdict (computeDesired: why nobody may announce it). The controller
- * writes it (docs/adr/0007); speakers write only their own status objects, so none needs to patch
+ * writes it (docs/adr/0009); speakers write only their own status objects, so none needs to patch
  * Services.
  *
  * The texts are those the speakers used to write: one announcing node reads exactly as before.

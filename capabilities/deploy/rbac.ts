@@ -108,7 +108,7 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
       uses: [
         {
           by: "allocator",
-          why: "status.loadBalancer.ingress, the IPAllocated condition, and the Announced condition it derives from the speakers' ServiceL2Status/ServiceBGPStatus (speakers hold no Service write: docs/adr/0007)",
+          why: "status.loadBalancer.ingress, the IPAllocated condition, and the Announced condition it derives from the speakers' ServiceL2Status/ServiceBGPStatus (speakers hold no Service write: docs/adr/0009)",
         },
       ],
     },
