@@ -79,6 +79,9 @@ export class StaleStatusJanitor {
 
   update(state: SpeakerState): void {
     this.expected = state.peers.map(p => p.node);
+    const expected = new Set(this.expected);
+    for (const n of [...this.dead.keys()]) if (!expected.has(n)) this.dead.delete(n);
+    for (const n of [...this.cleaned]) if (!expected.has(n)) this.cleaned.delete(n);
     this.bgpPeers = (state.config?.peers ?? []).map(p => p.name);
     this.kick();
   }

@@ -14,12 +14,12 @@ export const ANNOUNCED_REASON = "Announced";
 /** The Service may be announced but no speaker says it announces it (yet: election, start-up; or the elected node cannot). */
 export const NOT_ANNOUNCED_REASON = "NotAnnounced";
 
-export function announcedMessage(node: string, interfaces: readonly string[]): string {
-  return interfaces.length ? `announced by node ${node} on ${interfaces.join(", ")} (layer2)` : `announced by node ${node} (layer2)`;
-}
+const l2Part = (node: string, interfaces: readonly string[]): string => (interfaces.length ? `node ${node} on ${interfaces.join(", ")}` : `node ${node}`);
+const bgpPart = (node: string, peers: readonly string[]): string => (peers.length ? `node ${node} to peers ${peers.join(",")}` : `node ${node}`);
 
-export const bgpAnnouncedMessage = (node: string, peers: readonly string[]): string =>
-  peers.length ? `announced by node ${node} to peers ${peers.join(",")} (bgp)` : `announced by node ${node} (bgp)`;
+export const announcedMessage = (node: string, interfaces: readonly string[]): string => `announced by ${l2Part(node, interfaces)} (layer2)`;
+
+export const bgpAnnouncedMessage = (node: string, peers: readonly string[]): string => `announced by ${bgpPart(node, peers)} (bgp)`;
 
 /** One speaker's ServiceL2Status for the Service. */
 export interface L2Announcer {
@@ -48,20 +48,16 @@ export interface AnnouncedText {
 
 const byNode = <T extends { node: string }>(list: readonly T[]): T[] => [...list].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
 
-/** "announced by node a on eth0 (layer2)"; with several nodes (a moment of overlap, a partition) each is named. */
-function joined(parts: string[], protocol: string): string {
-  return `announced by ${parts.join(", ")} (${protocol})`;
-}
-
 export function announcedCondition(input: AnnouncedInput): AnnouncedText {
   // Layer 2 first: a Service announced both ways was described by its L2 announcer before, too.
+  // With several nodes (a moment of overlap, a partition; every node with BGP) each is named.
   if (input.l2.length > 0) {
-    const parts = byNode(input.l2).map(a => announcedMessage(a.node, a.interfaces).replace(/^announced by | \(layer2\)$/g, ""));
-    return { status: "True", reason: ANNOUNCED_REASON, message: joined(parts, "layer2") };
+    const parts = byNode(input.l2).map(a => l2Part(a.node, a.interfaces));
+    return { status: "True", reason: ANNOUNCED_REASON, message: `announced by ${parts.join(", ")} (layer2)` };
   }
   if (input.bgp.length > 0) {
-    const parts = byNode(input.bgp).map(a => bgpAnnouncedMessage(a.node, a.peers).replace(/^announced by | \(bgp\)$/g, ""));
-    return { status: "True", reason: ANNOUNCED_REASON, message: joined(parts, "bgp") };
+    const parts = byNode(input.bgp).map(a => bgpPart(a.node, a.peers));
+    return { status: "True", reason: ANNOUNCED_REASON, message: `announced by ${parts.join(", ")} (bgp)` };
   }
   const v = input.verdict;
   const why = v ? (v.notAnnounced ?? (v.l2 && "reason" in v.l2 && !v.bgp ? v.l2 : undefined)) : undefined;
