@@ -67,7 +67,7 @@ export class KfcSpeakerPort implements SpeakerPort {
     return { stop: () => watcher.close() };
   }
 
-  listL2Statuses(namespace: string, node: string): Promise<KubeObject[]> {
+  listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses("ServiceL2Status", namespace, node);
   }
 
@@ -83,7 +83,7 @@ export class KfcSpeakerPort implements SpeakerPort {
     return this.deleteStatus("ServiceL2Status", namespace, name);
   }
 
-  listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]> {
+  listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses("ServiceBGPStatus", namespace, node);
   }
 
@@ -119,10 +119,10 @@ export class KfcSpeakerPort implements SpeakerPort {
     return writeConfigurationState(this.request, ref, labels, status);
   }
 
-  /** One node's objects of the kind (label metallb.io/node). */
-  private async listStatuses(kindName: PerServiceStatusKind, namespace: string, node: string): Promise<KubeObject[]> {
-    const selector = encodeURIComponent(`${L2_STATUS_LABELS.node}=${node}`);
-    const list = await this.request<{ items?: KubeObject[] }>("GET", `${metallbPath(kindName, namespace)}?labelSelector=${selector}`);
+  /** One node's objects of the kind (label metallb.io/node), or every node's. */
+  private async listStatuses(kindName: PerServiceStatusKind, namespace: string, node: string | undefined): Promise<KubeObject[]> {
+    const query = node === undefined ? "" : `?labelSelector=${encodeURIComponent(`${L2_STATUS_LABELS.node}=${node}`)}`;
+    const list = await this.request<{ items?: KubeObject[] }>("GET", `${metallbPath(kindName, namespace)}${query}`);
     return list.items ?? [];
   }
 

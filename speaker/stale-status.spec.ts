@@ -162,4 +162,26 @@ describe("status objects and sessions never name a speaker that no longer announ
     await a.settled();
     expect([...port.l2Statuses.values()].map(s => s.status.node)).toEqual(["node-b"]);
   });
+
+  it("a node removed from the cluster (no speaker Pod any more): its objects and session entry are swept away too", async () => {
+    const port = new FakeSpeakerPort();
+    seed(port);
+    port.apply("BGPPeer", { ...bgpPeer, status: { sessions: [...ALL, "node-gone"].map(entry), established: "4/4", summary: "" } });
+    const gone = await port.createL2Status(NS, { node: "node-gone", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
+    const kept = await port.createL2Status(NS, { node: "node-c", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
+    const dp = new FakeL2DataPlane();
+    const speaker = await start("node-a", port, dp);
+    // node-gone is in no peer list (static peers here, speaker Pods in a cluster): nobody will ever hear it.
+    dp.emitMembership({ live: ALL, canAnnounce: true });
+    await speaker.settled();
+    expect([...port.l2Statuses.keys()]).toEqual([kept]);
+    expect(port.l2Statuses.has(gone)).toBe(false);
+    const after = (await sessions(port)).sessions;
+    expect(after.map(e => [e.node, e.state])).toEqual([
+      ["node-a", "Established"],
+      ["node-b", "Established"],
+      ["node-c", "Established"],
+      ["node-gone", "Idle"],
+    ]);
+  });
 });

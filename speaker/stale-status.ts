@@ -10,11 +10,13 @@
  * (before, a silent peer may just be starting), for every expected peer it does not hear it deletes
  * that node's status objects and marks its session entries Idle with a lastError saying why. It acts
  * once per death; a node heard again is left to write its own state (its speaker re-checks its objects
- * when it hears its peers again: StatusWriter/BgpStatusWriter resync()). A failed pass is retried.
+ * when it hears its peers again: StatusWriter/BgpStatusWriter resync()). It also sweeps away the state
+ * of nodes that run no speaker at all any more (their Pod gone), when it becomes the one to act and
+ * whenever the expected set shrinks. A failed pass is retried.
  */
 import { mergeSessions, peerStatus } from "./bgp-status";
 import type { CacheTimer } from "./cluster-cache";
-import { ConflictError } from "../capabilities/k8s/controller-port";
+import { ConflictError, type KubeObject } from "../capabilities/k8s/controller-port";
 import { SerialSync } from "../capabilities/k8s/serial-sync";
 import type { BgpSessionEntry, SpeakerPort } from "../capabilities/k8s/speaker-port";
 import type { SpeakerState } from "./speaker-state";
@@ -46,16 +48,21 @@ const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.
 export const staleSessionError = (node: string, since: string): string =>
   `speaker on node ${node} not heard since ${since} (node down, or its speaker stopped or cut off); marked by the surviving speakers`;
 
-/** The dead nodes this node must clean up after, or none when another survivor is the one to act. */
-export function nodesToClean(self: string, expected: readonly string[], view: MembershipView): string[] {
-  if (!view.canAnnounce) return [];
+/** Whether this node is the survivor that acts: past its grace, hearing at least half of the speakers, and first of them by name. */
+export function actsForSurvivors(self: string, expected: readonly string[], view: MembershipView): boolean {
+  if (!view.canAnnounce) return false;
   const live = new Set(view.live);
   // Hearing fewer than half of the speakers, this node is more likely the one cut off: it leaves the
   // others' state alone (their side cleans up after it).
   const total = new Set([self, ...expected]).size;
-  if (live.size * 2 < total) return [];
-  const first = [...live].sort()[0];
-  if (first !== self) return [];
+  if (live.size * 2 < total) return false;
+  return [...live].sort()[0] === self;
+}
+
+/** The dead nodes this node must clean up after, or none when another survivor is the one to act. */
+export function nodesToClean(self: string, expected: readonly string[], view: MembershipView): string[] {
+  if (!actsForSurvivors(self, expected, view)) return [];
+  const live = new Set(view.live);
   return expected.filter(n => n !== self && !live.has(n)).sort();
 }
 
@@ -66,6 +73,9 @@ export class StaleStatusJanitor {
   /** Dead node -> when this node first saw it dead (ISO); removed once cleaned up and heard again. */
   private readonly dead = new Map<string, string>();
   private readonly cleaned = new Set<string>();
+  /** A sweep for objects of nodes that run no speaker any more is due (the expected set shrank, or this node just became the one to act). */
+  private sweepDue = true;
+  private actingBefore = false;
   private readonly syncs: SerialSync;
 
   constructor(private readonly opts: StaleStatusOptions) {
@@ -78,7 +88,9 @@ export class StaleStatusJanitor {
   }
 
   update(state: SpeakerState): void {
-    this.expected = state.peers.map(p => p.node);
+    const next = state.peers.map(p => p.node);
+    if (this.expected.some(n => !next.includes(n))) this.sweepDue = true;
+    this.expected = next;
     const expected = new Set(this.expected);
     for (const n of [...this.dead.keys()]) if (!expected.has(n)) this.dead.delete(n);
     for (const n of [...this.cleaned]) if (!expected.has(n)) this.cleaned.delete(n);
@@ -102,19 +114,57 @@ export class StaleStatusJanitor {
     this.syncs.stop();
   }
 
+  private stamp(): string {
+    return new Date(this.opts.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  private acting(): boolean {
+    return actsForSurvivors(this.opts.node, this.expected, this.view);
+  }
+
   private kick(): void {
-    const stamp = new Date(this.opts.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const stamp = this.stamp();
     for (const n of nodesToClean(this.opts.node, this.expected, this.view)) if (!this.dead.has(n)) this.dead.set(n, stamp);
-    if ([...this.dead.keys()].some(n => !this.cleaned.has(n))) this.syncs.kick();
+    const acting = this.acting();
+    if (acting && !this.actingBefore) this.sweepDue = true;
+    this.actingBefore = acting;
+    if ([...this.dead.keys()].some(n => !this.cleaned.has(n)) || (acting && this.sweepDue)) this.syncs.kick();
   }
 
   private async sync(): Promise<void> {
     const todo = nodesToClean(this.opts.node, this.expected, this.view).filter(n => !this.cleaned.has(n));
     for (const node of todo) {
-      const since = this.dead.get(node) ?? new Date(this.opts.now()).toISOString();
+      const since = this.dead.get(node) ?? this.stamp();
       await this.clean(node, since);
       this.cleaned.add(node);
     }
+    if (this.sweepDue && this.acting()) {
+      await this.sweep();
+      this.sweepDue = false;
+    }
+  }
+
+  /**
+   * Objects of nodes that run no speaker at all (its Pod deleted, the node removed from the cluster):
+   * nobody will ever hear them again, so the dead-peer path never sees them.
+   */
+  private async sweep(): Promise<void> {
+    const { port, namespace } = this.opts;
+    const known = new Set([this.opts.node, ...this.expected]);
+    const nodeOf = (o: KubeObject): string | undefined => {
+      const n = obj(o.status).node;
+      return typeof n === "string" ? n : undefined;
+    };
+    const gone = new Set<string>();
+    for (const o of [...(await port.listL2Statuses(namespace)), ...(await port.listBgpStatuses(namespace))]) {
+      const n = nodeOf(o);
+      if (n !== undefined && !known.has(n)) gone.add(n);
+    }
+    for (const peer of this.bgpPeers) {
+      const sessions = obj((await port.getBgpPeer(namespace, peer))?.status).sessions;
+      for (const e of Array.isArray(sessions) ? sessions.map(obj) : []) if (typeof e.node === "string" && !known.has(e.node)) gone.add(e.node);
+    }
+    for (const node of [...gone].sort()) await this.clean(node, this.stamp());
   }
 
   private async clean(node: string, since: string): Promise<void> {

@@ -134,7 +134,7 @@ export class FakeSpeakerPort implements SpeakerPort {
     return this.watchers.get(resource)?.size ?? 0;
   }
 
-  async listL2Statuses(namespace: string, node: string): Promise<KubeObject[]> {
+  async listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses(L2_KIND, this.l2Statuses, namespace, node);
   }
 
@@ -155,7 +155,7 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.wrote({ op: "deleteL2Status", name });
   }
 
-  async listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]> {
+  async listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses(BGP_KIND, this.bgpStatuses, namespace, node);
   }
 
@@ -176,10 +176,10 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.wrote({ op: "deleteBgpStatus", name });
   }
 
-  private listStatuses<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, namespace: string, node: string): KubeObject[] {
+  private listStatuses<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, namespace: string, node: string | undefined): KubeObject[] {
     this.check(`list ${kind.plural}`);
     return [...store.values()]
-      .filter(s => s.namespace === namespace && s.labels[L2_STATUS_LABELS.node] === node)
+      .filter(s => s.namespace === namespace && (node === undefined || s.labels[L2_STATUS_LABELS.node] === node))
       .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
   }
 

@@ -76,16 +76,16 @@ export interface SpeakerPort {
   list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]>;
   /** Watches the resource (with `name`, only the object of that name); the handler sees every change after the call resolves. */
   watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch>;
-  /** The ServiceL2Status objects of one node (label metallb.io/node) in `namespace`. */
-  listL2Statuses(namespace: string, node: string): Promise<KubeObject[]>;
+  /** The ServiceL2Status objects of one node (label metallb.io/node) in `namespace`; every node's without `node`. */
+  listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]>;
   /** Creates a ServiceL2Status (generateName `l2-`, the three labels) and writes its status; returns its name. */
   createL2Status(namespace: string, status: L2StatusBody): Promise<string>;
   /** Rewrites the status of an existing ServiceL2Status (the interfaces changed). */
   updateL2Status(namespace: string, name: string, status: L2StatusBody): Promise<void>;
   /** Deletes a ServiceL2Status; a missing one is not an error. */
   deleteL2Status(namespace: string, name: string): Promise<void>;
-  /** The ServiceBGPStatus objects of one node (label metallb.io/node) in `namespace`. */
-  listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]>;
+  /** The ServiceBGPStatus objects of one node (label metallb.io/node) in `namespace`; every node's without `node`. */
+  listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]>;
   /** Creates a ServiceBGPStatus (generateName `bgp-`, the three labels) and writes its status; returns its name. */
   createBgpStatus(namespace: string, status: BgpStatusBody): Promise<string>;
   updateBgpStatus(namespace: string, name: string, status: BgpStatusBody): Promise<void>;
