@@ -7,7 +7,7 @@
  * Objects cross the port as plain JSON; the speaker reads them through capabilities/announce and
  * parseConfig, never trusting their shape.
  */
-import { CONFIG_RESOURCES, type Condition, type ConfigResource, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch, type WatchPhase } from "./controller-port";
+import { CONFIG_RESOURCES, type ConfigResource, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch, type WatchPhase } from "./controller-port";
 
 export type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, ObjectRef, Watch, WatchPhase } from "./controller-port";
 
