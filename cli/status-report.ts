@@ -1,7 +1,8 @@
 /**
  * `lodestone status` as a pure function: cluster objects in, the text a user reads out. Everything
- * shown is what Lodestone itself wrote: pool counters, Service ingress and pool annotation, the
- * speakers' ServiceL2Status/ServiceBGPStatus objects and BGPPeer session status.
+ * shown is what Lodestone itself wrote: pool counters, Service ingress, pool annotation and conditions,
+ * the speakers' ServiceL2Status/ServiceBGPStatus objects and BGPPeer session status (a dead speaker's
+ * objects are removed and its sessions marked Idle by the survivors: docs/adr/0009).
  */
 import type { BGPPeer } from "../crds/types/bgppeer";
 import type { IPAddressPool } from "../crds/types/ipaddresspool";
@@ -11,7 +12,7 @@ import type { ServiceL2Status } from "../crds/types/servicel2status";
 export interface ServiceView {
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   spec?: { type?: string };
-  status?: { loadBalancer?: { ingress?: { ip?: string }[] }; conditions?: { type?: string; status?: string; message?: string }[] };
+  status?: { loadBalancer?: { ingress?: { ip?: string }[] }; conditions?: { type?: string; status?: string; reason?: string; message?: string }[] };
 }
 
 export interface ClusterSnapshot {
@@ -42,6 +43,8 @@ export interface StatusModel {
     pending?: string;
     pool?: string;
     announcedBy: { node: string; mode: "layer2" | "bgp"; interfaces?: string[]; peers?: string[] }[];
+    /** Why nobody announces a Service that has IPs, from the controller's lodestone.dev/Announced condition. */
+    notAnnounced?: { reason: string; message: string };
   }[];
   bgpSessions: { peer: string; node: string; state: string; since?: string; prefixesAdvertised: number; lastError?: string }[];
 }
@@ -69,13 +72,17 @@ export function statusModel(s: ClusterSnapshot): StatusModel {
         const ips = (svc.status?.loadBalancer?.ingress ?? []).map(i => i.ip ?? "").filter(Boolean);
         const pending = svc.status?.conditions?.find(c => c.type === "lodestone.dev/IPAllocated" && c.status === "False");
         const pool = svc.metadata?.annotations?.["metallb.io/ip-allocated-from-pool"];
+        const announcedBy = announcers.get(key(svc.metadata?.namespace, svc.metadata?.name)) ?? [];
+        // Nobody announces: the controller's Announced condition says why (its reasons: docs/troubleshooting.md).
+        const silent = svc.status?.conditions?.find(c => c.type === "lodestone.dev/Announced" && c.status === "False");
         return {
           namespace: svc.metadata?.namespace ?? "",
           name: svc.metadata?.name ?? "",
           ips,
           ...(ips.length === 0 ? { pending: pending?.message ?? "" } : {}),
           ...(pool !== undefined ? { pool } : {}),
-          announcedBy: announcers.get(key(svc.metadata?.namespace, svc.metadata?.name)) ?? [],
+          announcedBy,
+          ...(ips.length && !announcedBy.length && silent ? { notAnnounced: { reason: silent.reason ?? "NotAnnounced", message: silent.message ?? "" } } : {}),
         };
       }),
     bgpSessions: s.peers.flatMap(p =>
@@ -110,7 +117,7 @@ export function statusText(m: StatusModel): string[] {
         `${svc.namespace}/${svc.name}`,
         svc.ips.length ? svc.ips.join(",") : `<pending>${svc.pending ? `: ${svc.pending}` : ""}`,
         svc.pool ?? "-",
-        svc.announcedBy.length ? svc.announcedBy.map(announcer).join("; ") : "-",
+        svc.announcedBy.length ? svc.announcedBy.map(announcer).join("; ") : svc.notAnnounced ? `- (${svc.notAnnounced.reason}: ${svc.notAnnounced.message})` : "-",
       ]),
     ),
   );

@@ -88,14 +88,6 @@ describe("speaker with the BGP data plane", () => {
         status: { node: "node-a", serviceName: "web", serviceNamespace: "shop", peers: ["r1", "r2"] },
       },
     ]);
-    expect(port.condition("shop/web", "lodestone.dev/Announced")).toEqual({
-      type: "lodestone.dev/Announced",
-      status: "True",
-      reason: "Announced",
-      message: "announced by node node-a to peers r1,r2 (bgp)",
-      lastTransitionTime: "2026-11-22T01:00:00Z",
-      observedGeneration: 1,
-    });
     expect(port.events.map(e => [e.reason, e.message, e.type])).toEqual([["nodeAssigned", "announcing from node node-a with protocol bgp", "Normal"]]);
     expect(await running?.registry.getSingleMetricAsString("metallb_speaker_announced")).toContain(
       'metallb_speaker_announced{service="shop/web",protocol="bgp",node="node-a",ip="192.0.2.10"} 1',

@@ -1,11 +1,12 @@
 /**
  * Writes what this speaker does by BGP to the API: one ServiceBGPStatus per Service it advertises
- * (peers = the BGPPeers it is configured to go to), the Service's `lodestone.dev/Announced`
- * condition and `nodeAssigned` event, and this node's entry of each BGPPeer's status.sessions[].
+ * (peers = the BGPPeers it is configured to go to; the controller turns these into the Service's
+ * `lodestone.dev/Announced` condition), the `nodeAssigned` event, and this node's entry of each
+ * BGPPeer's status.sessions[].
  *
  * Built on the same parts as StatusWriter: one sync at a time (SerialSync), each computing what
  * differs from what was written, a failed sync retried on a timer; the per-Service objects kept
- * by ServiceStatusObjects; events and conditions written as StatusWriter writes them. Session
+ * by ServiceStatusObjects; events written as StatusWriter writes them. Session
  * reports are debounced (a session steps through several states in a few milliseconds).
  * BGPPeer statuses are shared by every node, so each write is a read-modify-write guarded by
  * resourceVersion, re-read and merged again on 409.
@@ -16,12 +17,12 @@ import { ConflictError } from "../capabilities/k8s/controller-port";
 import { SerialSync } from "../capabilities/k8s/serial-sync";
 import { bgpStatusKind, ServiceStatusObjects } from "../capabilities/k8s/service-status-objects";
 import type { BgpSessionEntry, BgpStatusBody, SpeakerPort } from "../capabilities/k8s/speaker-port";
-import { ANNOUNCED_REASON, EVENT_NODE_ASSIGNED } from "./announce-status";
-import { bgpAnnouncedMessage, bgpNodeAssignedMessage, mergeSessions, peerStatus, sessionEntry } from "./bgp-status";
+import { EVENT_NODE_ASSIGNED } from "./announce-status";
+import { bgpNodeAssignedMessage, mergeSessions, peerStatus, sessionEntry } from "./bgp-status";
 import type { CacheTimer } from "./cluster-cache";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
-import { AnnouncedConditions, ServiceEvents } from "./status-writer";
+import { ServiceEvents } from "./status-writer";
 
 export interface BgpStatusWriterOptions {
   port: SpeakerPort;
@@ -45,7 +46,6 @@ export class BgpStatusWriter {
   /** peer -> the entry last written (undefined: our entry was removed). */
   private readonly writtenSessions = new Map<string, string>();
   private readonly objects: ServiceStatusObjects<BgpStatusBody>;
-  private readonly conditions: AnnouncedConditions;
   private readonly serviceEvents: ServiceEvents;
   private readonly assigned = new Set<string>();
   private readonly syncs: SerialSync;
@@ -55,7 +55,6 @@ export class BgpStatusWriter {
 
   constructor(private readonly opts: BgpStatusWriterOptions) {
     this.objects = new ServiceStatusObjects(bgpStatusKind(opts.port), opts.namespace, opts.node);
-    this.conditions = new AnnouncedConditions(opts.port, opts.now);
     // "bgp" in the name keeps it apart from the layer 2 writer's events in the same millisecond.
     this.serviceEvents = new ServiceEvents(opts.now, "bgp");
     this.syncs = new SerialSync({
@@ -94,6 +93,13 @@ export class BgpStatusWriter {
     });
   }
 
+  /** Re-reads this node's ServiceBGPStatus objects and rewrites its session entries (it may have been marked dead meanwhile). */
+  resync(): void {
+    this.objects.forget();
+    this.writtenSessions.clear();
+    this.syncs.kick();
+  }
+
   settled(): Promise<void> {
     return this.syncs.settled();
   }
@@ -119,10 +125,6 @@ export class BgpStatusWriter {
         this.assigned.add(service);
       }
       await this.objects.ensure(service, { node, serviceName: s.name, serviceNamespace: s.namespace, peers });
-      // An L2 announcement of the same Service is StatusWriter's to describe.
-      if (state.desired.l2.some(a => a.name === service)) continue;
-      const wanted = { status: "True" as const, reason: ANNOUNCED_REASON, message: bgpAnnouncedMessage(node, peers) };
-      await this.conditions.write(service, { namespace: s.namespace, name: s.name }, raw, wanted);
     }
     for (const service of [...this.assigned]) if (!peersOf.has(service)) this.assigned.delete(service);
     await this.objects.removeAllBut(service => peersOf.has(service) && state.services.has(service));

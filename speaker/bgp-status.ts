@@ -1,13 +1,11 @@
 /**
- * What a speaker shows about its BGP part, as pure functions: the texts of the Announced condition
- * and the nodeAssigned event, this node's entry of a BGPPeer's status.sessions[], and the merge
+ * What a speaker shows about its BGP part, as pure functions: the text of the nodeAssigned event, this node's entry of a BGPPeer's status.sessions[], and the merge
  * that changes only that entry (every node writes the same list; none may clobber another's).
  */
 import type { PeerSessionStatus } from "../capabilities/bgp/dataplane";
 import type { BgpPeerStatusBody, BgpSessionEntry } from "../capabilities/k8s/speaker-port";
 
-export const bgpAnnouncedMessage = (node: string, peers: readonly string[]): string =>
-  peers.length ? `announced by node ${node} to peers ${peers.join(",")} (bgp)` : `announced by node ${node} (bgp)`;
+export { bgpAnnouncedMessage } from "../capabilities/announce/announced-condition";
 
 export const bgpNodeAssignedMessage = (node: string): string => `announcing from node ${node} with protocol bgp`;
 

@@ -6,6 +6,7 @@
  */
 import type { HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
 import type { AnnouncedService } from "../capabilities/l2/announcements";
+import type { MembershipView } from "./stale-status";
 
 /** What the data plane tells the speaker about one Service, for status, events and metrics. */
 export type L2DataPlaneEvent =
@@ -26,6 +27,8 @@ export interface L2DataPlane {
   beginHandover(): Promise<void>;
   stop(): void;
   onEvent(listener: (event: L2DataPlaneEvent) => void): () => void;
+  /** Told whenever the heartbeat membership changes: who is alive, and whether this node's grace is over. */
+  onMembership(listener: (view: MembershipView) => void): () => void;
 }
 
 /**
@@ -39,6 +42,7 @@ export class FakeL2DataPlane implements L2DataPlane {
   handoverCalls = 0;
   stopped = false;
   private readonly listeners = new Set<(event: L2DataPlaneEvent) => void>();
+  private readonly membershipListeners = new Set<(view: MembershipView) => void>();
 
   get services(): readonly AnnouncedService[] {
     return this.servicesCalls[this.servicesCalls.length - 1] ?? [];
@@ -62,6 +66,16 @@ export class FakeL2DataPlane implements L2DataPlane {
   onEvent(listener: (event: L2DataPlaneEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onMembership(listener: (view: MembershipView) => void): () => void {
+    this.membershipListeners.add(listener);
+    return () => this.membershipListeners.delete(listener);
+  }
+
+  /** Reports a membership change as the real data plane would. */
+  emitMembership(view: MembershipView): void {
+    for (const l of [...this.membershipListeners]) l(view);
   }
 
   /** Emits an event as the real data plane would. */

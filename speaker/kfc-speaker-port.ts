@@ -8,10 +8,10 @@
  * own connection settings and fetch, so credentials and TLS are those of every other call.
  */
 import { K8s, kind, WatchEvent, type GenericClass } from "kubernetes-fluent-client";
-import { eventsPath, metallbPath, servicePath } from "../capabilities/k8s/api-paths";
+import { eventsPath, metallbPath } from "../capabilities/k8s/api-paths";
 import { writeConfigurationState } from "../capabilities/k8s/configuration-state";
-import { isNotFound, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
-import { JSON_CONTENT, KfcApi, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "../capabilities/k8s/kfc-api";
+import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
+import { JSON_CONTENT, KfcApi, MERGE_PATCH } from "../capabilities/k8s/kfc-api";
 import { configKinds } from "../capabilities/k8s/kinds";
 import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
 
@@ -67,7 +67,7 @@ export class KfcSpeakerPort implements SpeakerPort {
     return { stop: () => watcher.close() };
   }
 
-  listL2Statuses(namespace: string, node: string): Promise<KubeObject[]> {
+  listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses("ServiceL2Status", namespace, node);
   }
 
@@ -83,7 +83,7 @@ export class KfcSpeakerPort implements SpeakerPort {
     return this.deleteStatus("ServiceL2Status", namespace, name);
   }
 
-  listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]> {
+  listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses("ServiceBGPStatus", namespace, node);
   }
 
@@ -110,11 +110,6 @@ export class KfcSpeakerPort implements SpeakerPort {
     await this.request("PATCH", `${metallbPath("BGPPeer", namespace, name)}/status`, MERGE_PATCH, { metadata: { resourceVersion }, status });
   }
 
-  async setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void> {
-    // Service status conditions are a list keyed by type for strategic merge: only ours changes.
-    await this.request("PATCH", `${servicePath(ref)}/status`, STRATEGIC_MERGE_PATCH, { status: { conditions: [condition] } });
-  }
-
   async createEvent(event: CoreEvent): Promise<void> {
     const body = { apiVersion: "v1", kind: "Event", ...event, eventTime: null, reportingComponent: "", reportingInstance: "" };
     await this.request("POST", eventsPath(event.metadata.namespace), JSON_CONTENT, body);
@@ -124,10 +119,10 @@ export class KfcSpeakerPort implements SpeakerPort {
     return writeConfigurationState(this.request, ref, labels, status);
   }
 
-  /** One node's objects of the kind (label metallb.io/node). */
-  private async listStatuses(kindName: PerServiceStatusKind, namespace: string, node: string): Promise<KubeObject[]> {
-    const selector = encodeURIComponent(`${L2_STATUS_LABELS.node}=${node}`);
-    const list = await this.request<{ items?: KubeObject[] }>("GET", `${metallbPath(kindName, namespace)}?labelSelector=${selector}`);
+  /** One node's objects of the kind (label metallb.io/node), or every node's. */
+  private async listStatuses(kindName: PerServiceStatusKind, namespace: string, node: string | undefined): Promise<KubeObject[]> {
+    const query = node === undefined ? "" : `?labelSelector=${encodeURIComponent(`${L2_STATUS_LABELS.node}=${node}`)}`;
+    const list = await this.request<{ items?: KubeObject[] }>("GET", `${metallbPath(kindName, namespace)}${query}`);
     return list.items ?? [];
   }
 

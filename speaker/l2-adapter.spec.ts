@@ -5,6 +5,7 @@ import { FakeClock } from "../capabilities/l2/clock";
 import { startL2DataPlane, type IPStatus, type LinkSnapshot, type L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
 import type { MembershipSocket } from "../capabilities/l2/dataplane/ports";
 import { electedOwner } from "../capabilities/l2/election";
+import { DEFAULT_COLD_START_GRACE_MS } from "../capabilities/l2/liveness";
 import { encodeHeartbeat } from "../capabilities/l2/heartbeat";
 import { parseSpeakerArgs } from "./args";
 import type { L2DataPlaneEvent } from "./data-plane";
@@ -172,24 +173,27 @@ describe("the --partition-policy flag reaches the data plane's Membership", () =
 
   const announcing: L2DataPlaneEvent = { type: "announcing", service: "shop/web", ips: [IP], interfaces: ["eth0"] };
 
-  it("availability (the default): a node hearing none of its peers announces what it elects", async () => {
+  it("availability (the default): a node hearing none of its peers announces what it elects after the cold-start grace", async () => {
     const s = await speaker([]);
-    const next = s.nextEvent();
     s.setService();
-    s.clock.advance(250); // past the start-up grace, whenever it ends
+    s.clock.advance(DEFAULT_COLD_START_GRACE_MS - 1);
+    await settled();
+    expect(s.events).toEqual([]);
+    const next = s.nextEvent();
+    s.clock.advance(1); // the peers may be starting too: it waits for them that long
     expect(await next).toEqual(announcing);
     expect(s.events).toEqual([announcing]);
     expect(s.real.ownedIPs()).toEqual([IP]);
   });
 
-  it("a speaker whose peer list comes late announces nothing until one grace after it (it would take every IP)", async () => {
+  it("a speaker whose peer list comes late announces nothing until the grace after it (it would take every IP)", async () => {
     const s = await speaker([], { peersLater: true });
     s.setService();
     s.clock.advance(1000); // the API's speaker Pods take a second to arrive
     await settled();
     expect(s.events).toEqual([]);
     s.setPeers();
-    s.clock.advance(249);
+    s.clock.advance(DEFAULT_COLD_START_GRACE_MS - 1);
     await settled();
     expect(s.events).toEqual([]);
     expect(s.real.ownedIPs()).toEqual([]);

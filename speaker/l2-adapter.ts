@@ -117,5 +117,8 @@ export function adaptL2DataPlane(plane: RealL2DataPlane, log: (message: string) 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onMembership(listener) {
+      return plane.onMembership(listener);
+    },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The speaker against the local API server (hack/kube-apiserver) through the real
  * kubernetes-fluent-client port, with a fake L2 data plane: the pipeline sees the Service,
- * its EndpointSlice and the config; when the data plane reports announcing, the ServiceL2Status,
- * the Service condition (beside the controller's) and the Event are read back over HTTPS.
+ * its EndpointSlice and the config; when the data plane reports announcing, the ServiceL2Status
+ * and the Event are read back over HTTPS (the Service itself is left to the controller); when it
+ * reports a peer dead, that node's status objects go and its BGP session entry is marked.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,7 @@ import { firstValueFrom, filter } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
-import { ConfigurationStateKind, IPAddressPoolKind, L2AdvertisementKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
+import { BGPPeerKind, ConfigurationStateKind, IPAddressPoolKind, L2AdvertisementKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
 import { FakeL2DataPlane } from "./data-plane";
 import { KfcSpeakerPort } from "./kfc-speaker-port";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 describe("speaker on kubernetes-fluent-client against the local API server", () => {
-  it("announces a Service and writes ServiceL2Status, the Announced condition beside IPAllocated, the Event and ConfigurationState", async () => {
+  it("announces a Service and writes ServiceL2Status, the Event and ConfigurationState, and nothing on the Service", async () => {
     await K8s(IPAddressPoolKind).Apply({ metadata: { name: "p1", namespace: NS }, spec: { addresses: ["192.0.2.0/24"] } } as never, { force: true });
     await K8s(L2AdvertisementKind).Apply({ metadata: { name: "l2", namespace: NS }, spec: { interfaces: ["eth0"] } } as never, { force: true });
     await K8s(kind.Node).Apply({ metadata: { name: "node-a" } }, { force: true });
@@ -83,9 +84,8 @@ describe("speaker on kubernetes-fluent-client against the local API server", () 
     expect(l2s?.status).toEqual({ node: "node-a", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
 
     const svc = await K8s(kind.Service).InNamespace("shop").Get("web");
-    // Strategic merge keyed on type: the controller's condition is kept (the server lists the patched one first).
+    // The Service is the controller's alone (it derives Announced from the ServiceL2Status above).
     expect((svc.status?.conditions ?? []).map(c => [c.type, c.status, c.reason, c.message])).toEqual([
-      ["lodestone.dev/Announced", "True", "Announced", "announced by node node-a on eth0 (layer2)"],
       ["lodestone.dev/IPAllocated", "True", "Allocated", "allocated 192.0.2.10 from pool p1"],
     ]);
     expect(svc.status?.loadBalancer?.ingress).toEqual([{ ip: "192.0.2.10" }]);
@@ -103,5 +103,39 @@ describe("speaker on kubernetes-fluent-client against the local API server", () 
     dp.emit({ type: "released", service: "shop/web" });
     await speaker.settled();
     expect((await K8s(ServiceL2StatusKind).InNamespace(NS).Get()).items).toEqual([]);
+  });
+
+  it("removes a dead node's ServiceL2Status and ServiceBGPStatus and marks its BGPPeer session, through the API", async () => {
+    speaker?.stop();
+    const port = new KfcSpeakerPort();
+    await K8s(BGPPeerKind).Apply({ metadata: { name: "r1", namespace: NS }, spec: { myASN: 64500, peerASN: 64501, peerAddress: "198.51.100.1" } } as never, { force: true });
+    const peer = await port.getBgpPeer(NS, "r1");
+    const established = (node: string) => ({ node, state: "Established" as const, since: "2026-11-22T00:59:00Z", prefixesAdvertised: 1 });
+    await port.replaceBgpPeerStatus(NS, "r1", peer?.metadata?.resourceVersion ?? "", {
+      sessions: [established("node-a"), established("node-b")],
+      established: "2/2",
+      summary: "node-a=Established,node-b=Established",
+    });
+    await port.createL2Status(NS, { node: "node-b", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
+    await port.createBgpStatus(NS, { node: "node-b", serviceName: "web", serviceNamespace: "shop", peers: ["r1"] });
+
+    const dp = new FakeL2DataPlane();
+    const peers = ["node-a", "node-b", "node-c"].map((node, i) => ({ node, address: `192.0.2.${11 + i}`, port: 7946 }));
+    speaker = await startSpeaker({ node: "node-a", namespace: NS, port, dataPlane: dp, staticPeers: peers, debounceMs: 20, now: () => Date.UTC(2026, 10, 22, 1, 0, 0) });
+    await firstValueFrom(speaker.states.pipe(filter(s => s.peers.length === 2 && s.config?.peers.length === 1)));
+    dp.emitMembership({ live: ["node-a", "node-b", "node-c"], canAnnounce: true });
+    await speaker.settled();
+    expect((await K8s(ServiceL2StatusKind).InNamespace(NS).WithLabel("metallb.io/node", "node-b").Get()).items).toHaveLength(1);
+
+    dp.emitMembership({ live: ["node-a", "node-c"], canAnnounce: true });
+    await speaker.settled();
+    expect((await K8s(ServiceL2StatusKind).InNamespace(NS).WithLabel("metallb.io/node", "node-b").Get()).items).toEqual([]);
+    expect((await K8s(ServiceBGPStatusKind).InNamespace(NS).WithLabel("metallb.io/node", "node-b").Get()).items).toEqual([]);
+    const status = (await K8s(BGPPeerKind).InNamespace(NS).Get("r1")).status as { sessions: { node: string; state: string; lastError?: string }[]; established: string; summary: string };
+    expect(status.established).toBe("1/2");
+    expect(status.summary).toBe("node-a=Established,node-b=Idle");
+    expect(status.sessions.find(e => e.node === "node-b")?.lastError).toBe(
+      "speaker on node node-b not heard since 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
+    );
   });
 });

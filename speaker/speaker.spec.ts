@@ -72,12 +72,11 @@ describe("speaker pipeline", () => {
         ],
       },
     });
-    // Nothing announced yet: no status object, no condition (another node may have won).
+    // Nothing announced yet: no status object (another node may have won).
     expect(port.l2Statuses.size).toBe(0);
-    expect(port.condition("shop/web", "lodestone.dev/Announced")).toBeUndefined();
   });
 
-  it("writes ServiceL2Status, the Announced condition, nodeAssigned and the metric when this node announces", async () => {
+  it("writes ServiceL2Status, nodeAssigned and the metric when this node announces, and never the Service", async () => {
     const port = new FakeSpeakerPort();
     const dp = new FakeL2DataPlane();
     seed(port);
@@ -93,18 +92,14 @@ describe("speaker pipeline", () => {
         status: { node: "node-a", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] },
       },
     ]);
-    expect(port.conditions.get("shop/web")).toEqual([
-      { type: "lodestone.dev/Announced", status: "True", reason: "Announced", message: "announced by node node-a on eth0 (layer2)", lastTransitionTime: "2026-11-22T01:00:00Z", observedGeneration: 1 },
-    ]);
     expect(port.events.map(e => [e.type, e.reason, e.message, e.involvedObject.name, e.involvedObject.uid, e.source.component])).toEqual([
       ["Normal", "nodeAssigned", "announcing from node node-a with protocol layer2", "web", "uid-web", "lodestone-speaker"],
     ]);
     const metrics = await speaker.registry.getSingleMetricAsString("metallb_speaker_announced");
     expect(metrics).toContain('metallb_speaker_announced{service="shop/web",protocol="layer2",node="node-a",ip="192.0.2.10"} 1');
 
-    // The watched Service shows the controller's condition kept beside ours.
-    const svc = (await port.list("Service")).find(s => s.metadata?.name === "web");
-    expect((svc?.status as { conditions: { type: string }[] }).conditions.map(c => c.type)).toEqual(["lodestone.dev/IPAllocated", "lodestone.dev/Announced"]);
+    // The Service is the controller's: the speaker wrote only its own objects and the event.
+    expect(port.writes.map(w => w.op)).toEqual(["writeConfigurationState", "createEvent", "createL2Status"]);
   });
 
   it("updates the interfaces in place and deletes the ServiceL2Status when another node takes over", async () => {
@@ -122,18 +117,14 @@ describe("speaker pipeline", () => {
     expect(port.l2Statuses.size).toBe(0);
     expect(port.writes.filter(w => w.op !== "createEvent" && w.op !== "writeConfigurationState").map(w => w.op)).toEqual([
       "createL2Status",
-      "setServiceCondition",
       "updateL2Status",
-      "setServiceCondition",
       "deleteL2Status",
     ]);
-    // Losing the election says nothing on the Service: the new owner writes True.
-    expect(port.condition("shop/web", "lodestone.dev/Announced")?.status).toBe("True");
     expect(await speaker.registry.getSingleMetricAsString("metallb_speaker_announced")).not.toContain("192.0.2.10");
     expect(port.events.filter(e => e.reason === "nodeAssigned")).toHaveLength(1);
   });
 
-  it("raises announceFailed and a False condition when the elected node lacks the interfaces", async () => {
+  it("raises announceFailed and writes no ServiceL2Status when the elected node lacks the interfaces", async () => {
     const port = new FakeSpeakerPort();
     const dp = new FakeL2DataPlane();
     seed(port);
@@ -141,32 +132,22 @@ describe("speaker pipeline", () => {
     dp.emit({ type: "interfaceMissing", service: "shop/web", interfaces: ["eth5"] });
     await speaker.settled();
     expect(port.events.map(e => [e.type, e.reason, e.message])).toEqual([["Warning", "announceFailed", "node node-a was elected but has none of the interfaces eth5 (layer2)"]]);
-    expect(port.condition("shop/web", "lodestone.dev/Announced")).toMatchObject({ status: "False", reason: "InterfaceMissing", message: "node node-a was elected but has none of the interfaces eth5 (layer2)" });
     expect(port.l2Statuses.size).toBe(0);
   });
 
-  it("says why a service is not announced (no ready endpoint) and gives it to no data plane", async () => {
+  it("gives a service without a ready endpoint to no data plane, and says why in its state", async () => {
     const port = new FakeSpeakerPort();
     const dp = new FakeL2DataPlane();
     seed(port, false);
     const speaker = await start(port, dp);
     await speaker.settled();
     expect(dp.services).toEqual([]);
-    expect(port.condition("shop/web", "lodestone.dev/Announced")).toEqual({
-      type: "lodestone.dev/Announced",
-      status: "False",
-      reason: "NoReadyEndpoint",
-      message: "the service has no ready endpoint",
-      lastTransitionTime: "2026-11-22T01:00:00Z",
-      observedGeneration: 1,
-    });
+    expect(speaker.current()?.desired.verdicts[0]?.notAnnounced).toEqual({ reason: "NoReadyEndpoint", message: "the service has no ready endpoint" });
     // The endpoint turns ready: the data plane gets the service.
     const next = nextState(speaker, s => s.desired.l2.length === 1);
     port.apply("EndpointSlice", slice(true));
     await next;
     expect(dp.services.map(s => s.name)).toEqual(["shop/web"]);
-    // Written once only although every state recomputes it.
-    expect(port.writes.filter(w => w.op === "setServiceCondition")).toHaveLength(1);
   });
 
   it("keeps the last known state while the API is unreachable and resyncs when it returns", async () => {

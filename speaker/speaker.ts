@@ -4,7 +4,8 @@
  *   ClusterCache ─snapshots─> debounce ─> speakerState() ─┬─ L2 services (distinct) ─> dataPlane.setServices
  *                                                         ├─ peers, heartbeat Secret ─> dataPlane
  *                                                         ├─ config problems (distinct) ─> ConfigurationState speaker-<node>
- *                                                         └─ every state ─> StatusWriter <─ data plane reports
+ *                                                         ├─ every state ─> StatusWriter <─ data plane reports
+ *                                                         └─ peers ─> StaleStatusJanitor <─ heartbeat membership
  *
  * While the API server is unreachable the cache keeps its last snapshot, so nothing here changes
  * and the node keeps announcing; when it returns the cache relists and the pipeline recomputes.
@@ -23,6 +24,7 @@ import type { L2DataPlane } from "./data-plane";
 import { SpeakerMetrics } from "./metrics";
 import { RefusalReporter } from "./refusals";
 import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker-state";
+import { StaleStatusJanitor } from "./stale-status";
 import { StatusWriter } from "./status-writer";
 
 export interface SpeakerOptions extends SpeakerSettings {
@@ -56,6 +58,9 @@ export interface RunningSpeaker {
   readonly registry: Registry;
   readonly cache: ClusterCache;
 }
+
+/** After hearing peers again, this node re-checks its own status objects now and once more this much later. */
+const RESYNC_AGAIN_MS = 3000;
 
 const CONFIG_STATE_LABELS = (node: string): Record<string, string> => ({ "metallb.io/component-type": "speaker", "metallb.io/node-name": node });
 
@@ -93,6 +98,26 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
       })
     : undefined;
   const unsubscribeBgp = bgp && bgpWriter ? bgp.onStatusChange(status => bgpWriter.onSessions(status)) : () => {};
+  // Who is alive, from the heartbeats: survivors clean up after the dead (stale-status.ts), and a node
+  // that hears peers again re-checks its own objects (it may have been taken for dead meanwhile).
+  const janitor = new StaleStatusJanitor({ port: opts.port, node: opts.node, namespace: opts.namespace, now, timer, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
+  let heard = new Set<string>();
+  let cancelLateResync: (() => void) | undefined;
+  const resyncOwn = (): void => {
+    writer.resync();
+    bgpWriter?.resync();
+  };
+  const unsubscribeMembership = opts.dataPlane.onMembership(view => {
+    const live = new Set(view.live);
+    const back = [...live].some(n => n !== opts.node && !heard.has(n));
+    heard = live;
+    janitor.setMembership(view);
+    if (!back) return;
+    resyncOwn();
+    // Once more a little later: a survivor's clean-up that was already on its way may land after the first.
+    cancelLateResync?.();
+    cancelLateResync = timer.setTimer(RESYNC_AGAIN_MS, resyncOwn);
+  });
 
   const refusals = new RefusalReporter({ port: opts.port, metrics, node: opts.node, now, log });
   let lastValid: Config | undefined;
@@ -140,6 +165,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     states
       .pipe(distinctUntilChanged((a, b) => signature(a.desired.verdicts) === signature(b.desired.verdicts)))
       .subscribe(s => refusals.update(s.desired.verdicts, s.serviceObjects)),
+    states.subscribe(state => janitor.update(state)),
   ];
   if (bgp && bgpWriter) {
     // Node first, then config, then announcements: the plane opens sessions only with both of the first two.
@@ -173,6 +199,9 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     for (const s of subscriptions) s.unsubscribe();
     unsubscribeDataPlane();
     unsubscribeBgp();
+    unsubscribeMembership();
+    cancelLateResync?.();
+    janitor.stop();
     cache.stop();
     writer.stop();
     bgpWriter?.stop();
@@ -188,6 +217,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
       await refusals.settled();
       await writer.settled();
       await bgpWriter?.settled();
+      await janitor.settled();
     },
     shutdown: async () => {
       await opts.dataPlane.beginHandover();

@@ -1,29 +1,21 @@
 /**
  * Writes what this speaker does to the API: one ServiceL2Status per Service it announces (created
- * when it starts, its interfaces kept current, deleted when it stops), the Service's
- * `lodestone.dev/Announced` condition, and the events `nodeAssigned` / `announceFailed`.
+ * when it starts, its interfaces kept current, deleted when it stops; the controller turns these
+ * into the Service's `lodestone.dev/Announced` condition), and the events `nodeAssigned` /
+ * `announceFailed`.
  *
  * Inputs are the latest SpeakerState and the data plane's reports. Writes run one sync at a time
  * (SerialSync); a sync computes what differs from what exists, so a failed write (API down) is
  * simply retried by the next sync, which a timer schedules. The per-Service objects are kept by
- * ServiceStatusObjects, as BgpStatusWriter keeps ServiceBGPStatus; the event and condition writes
- * below serve both writers.
+ * ServiceStatusObjects, as BgpStatusWriter keeps ServiceBGPStatus; the event names below serve both
+ * writers.
  */
-import type { CoreEvent, KubeObject, ObjectRef } from "../capabilities/k8s/controller-port";
+import type { CoreEvent, KubeObject } from "../capabilities/k8s/controller-port";
 import { SerialSync } from "../capabilities/k8s/serial-sync";
 import { l2StatusKind, ServiceStatusObjects } from "../capabilities/k8s/service-status-objects";
-import type { Condition, L2StatusBody, SpeakerPort } from "../capabilities/k8s/speaker-port";
+import type { L2StatusBody, SpeakerPort } from "../capabilities/k8s/speaker-port";
 import { firstOccurrence, involvedObjectOf, UniqueNanos, type EventType } from "../capabilities/controller/event-recorder";
-import {
-  conditionToWrite,
-  currentCondition,
-  EVENT_ANNOUNCE_FAILED,
-  EVENT_NODE_ASSIGNED,
-  interfaceMissingMessage,
-  nodeAssignedMessage,
-  wantedCondition,
-  type L2Part,
-} from "./announce-status";
+import { EVENT_ANNOUNCE_FAILED, EVENT_NODE_ASSIGNED, interfaceMissingMessage, nodeAssignedMessage, type L2Part } from "./announce-status";
 import type { CacheTimer } from "./cluster-cache";
 import type { L2DataPlaneEvent } from "./data-plane";
 import type { SpeakerMetrics } from "./metrics";
@@ -71,33 +63,6 @@ export class ServiceEvents {
   }
 }
 
-/**
- * The Announced condition as one writer sets it: written when the Service shows something else,
- * and not again for the same wanted text while the Service's resourceVersion is unchanged (the
- * write is done; the watch has not shown it back yet).
- */
-export class AnnouncedConditions {
-  /** service key -> the condition text last written and the Service's resourceVersion then. */
-  private readonly written = new Map<string, { text: string; rv: string }>();
-
-  constructor(
-    private readonly port: SpeakerPort,
-    private readonly now: () => number,
-  ) {}
-
-  async write(service: string, ref: ObjectRef, raw: KubeObject | undefined, wanted: Pick<Condition, "status" | "reason" | "message"> | undefined): Promise<void> {
-    const rv = raw?.metadata?.resourceVersion ?? "";
-    const generation = typeof raw?.metadata?.generation === "number" ? raw.metadata.generation : undefined;
-    const condition = conditionToWrite(wanted, currentCondition(raw), generation, this.now());
-    if (!condition || !wanted) return;
-    const text = JSON.stringify(wanted);
-    const last = this.written.get(service);
-    if (last && last.text === text && last.rv === rv) return;
-    await this.port.setServiceCondition(ref, condition);
-    this.written.set(service, { text, rv });
-  }
-}
-
 const NONE: L2Part = { state: "none" };
 
 export class StatusWriter {
@@ -105,14 +70,12 @@ export class StatusWriter {
   private readonly parts = new Map<string, L2Part>();
   private readonly ips = new Map<string, readonly string[]>();
   private readonly objects: ServiceStatusObjects<L2StatusBody>;
-  private readonly conditions: AnnouncedConditions;
   private readonly serviceEvents: ServiceEvents;
   private readonly events: PendingEvent[] = [];
   private readonly syncs: SerialSync;
 
   constructor(private readonly opts: StatusWriterOptions) {
     this.objects = new ServiceStatusObjects(l2StatusKind(opts.port), opts.namespace, opts.node);
-    this.conditions = new AnnouncedConditions(opts.port, opts.now);
     this.serviceEvents = new ServiceEvents(opts.now);
     this.syncs = new SerialSync({
       sync: () => this.sync(),
@@ -152,6 +115,12 @@ export class StatusWriter {
     this.syncs.kick();
   }
 
+  /** Re-reads this node's ServiceL2Status objects and recreates any removed while it was taken for dead. */
+  resync(): void {
+    this.objects.forget();
+    this.syncs.kick();
+  }
+
   /** Resolves once no sync is running or due (a retry may still be waiting on its timer). */
   settled(): Promise<void> {
     return this.syncs.settled();
@@ -182,12 +151,5 @@ export class StatusWriter {
       await this.objects.ensure(service, { node, serviceName: s.name, serviceNamespace: s.namespace, interfaces: part.interfaces.map(name => ({ name })) });
     }
     await this.objects.removeAllBut(service => this.parts.get(service)?.state === "announcing" && state.services.has(service));
-
-    // The Announced condition.
-    for (const [key, s] of state.services) {
-      const verdict = state.desired.verdicts.find(v => v.service === key);
-      const wanted = wantedCondition(node, verdict, this.parts.get(key) ?? NONE);
-      await this.conditions.write(key, { namespace: s.namespace, name: s.name }, state.serviceObjects.get(key), wanted);
-    }
   }
 }

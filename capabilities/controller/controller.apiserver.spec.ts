@@ -2,7 +2,8 @@
  * The controller against the local API server (hack/kube-apiserver) through the real
  * kubernetes-fluent-client port: CRDs installed, the articles' pool and Service applied with
  * KFC, then the Service's status, annotation, condition and Event, the pool counters and the
- * ConfigurationState read back over HTTPS.
+ * ConfigurationState read back over HTTPS; then a speaker's ServiceL2Status turns into the
+ * Service's Announced condition.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type RunningApiServer } from "../../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../../hack/local-controller/bootstrap";
 import { KfcControllerPort } from "../k8s/kfc-controller-port";
+import { KfcSpeakerPort } from "../../speaker/kfc-speaker-port";
 import { ConfigurationStateKind, IPAddressPoolKind } from "../k8s/kinds";
 import { startController, type RunningController } from "./main";
 import { exampleObjects, NS } from "./testing";
@@ -82,5 +84,16 @@ describe("controller on kubernetes-fluent-client against the local API server", 
     const state = await K8s(ConfigurationStateKind as GenericClass).InNamespace(NS).Get("controller");
     expect(state.metadata?.labels).toEqual({ "metallb.io/component-type": "controller" });
     expect(state).toMatchObject({ status: { result: "Valid", errorSummary: "" } });
+
+    // A speaker reports announcing it (its ServiceL2Status): the controller writes the Announced condition.
+    await new KfcSpeakerPort().createL2Status(NS, { node: "node-a", serviceName: "nginxlb", serviceNamespace: "default", interfaces: [{ name: "eth0" }] });
+    const announced = await eventually(
+      () => K8s(kind.Service).InNamespace("default").Get("nginxlb"),
+      s => (s.status?.conditions ?? []).some(c => c.type === "lodestone.dev/Announced" && c.status === "True"),
+    );
+    expect((announced.status?.conditions ?? []).find(c => c.type === "lodestone.dev/Announced")).toMatchObject({
+      reason: "Announced",
+      message: "announced by node node-a on eth0 (layer2)",
+    });
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { INT64_MAX } from "../allocation/pool-state";
-import { ApiError } from "../k8s/controller-port";
+import { ApiError, type KubeObject } from "../k8s/controller-port";
 import { Bench, exampleObjects, NS, pool, service } from "./testing";
 
 const T0 = "2026-11-22T01:00:00Z";
@@ -136,6 +136,68 @@ describe("restart", () => {
   });
 });
 
+describe("a Service waiting while no valid configuration has loaded", () => {
+  const overlap = 'IPAddressPool/overlapping: spec.addresses[0]: CIDR "192.168.172.164/30" in pool "overlapping" overlaps with already defined CIDR "192.168.172.160/29"';
+  const message = `the configuration is invalid (ConfigurationState ${NS}/controller): ${overlap}`;
+
+  it("carries IPAllocated=False naming the ConfigurationState problem, and one AllocationFailed event, until the configuration is fixed", async () => {
+    bench = new Bench();
+    const b = bench;
+    b.putAll(exampleObjects("lb-ippool.yaml"));
+    b.put("IPAddressPool", pool("overlapping", ["192.168.172.164/30"]));
+    b.put("Service", service("held", { statusIPs: ["192.168.172.165"] }), { withStatus: true });
+    b.put("Service", service("newsvc"));
+    await b.start();
+    expect(b.condition("newsvc")).toEqual({
+      type: "lodestone.dev/IPAllocated",
+      status: "False",
+      reason: "ConfigurationError",
+      message,
+      lastTransitionTime: T0,
+    });
+    expect(b.ingress("newsvc")).toEqual([]);
+    expect(b.events("newsvc")).toEqual([`Warning AllocationFailed: Failed to allocate IP for "default/newsvc": ${message}`]);
+    // A Service that holds an IP is left alone: it is re-adopted once the configuration is valid.
+    expect(b.writesTo("held")).toEqual([]);
+    // Watch noise repeats nothing; a Service created meanwhile says the same.
+    b.put("Service", { ...b.svc("newsvc"), metadata: { ...b.svc("newsvc").metadata, labels: { touched: "yes" } } });
+    b.put("Service", service("later"));
+    await b.settled();
+    expect(b.events("newsvc")).toHaveLength(1);
+    expect(b.condition("later")).toMatchObject({ status: "False", reason: "ConfigurationError", message });
+
+    b.clock.advance(3000);
+    b.api.remove("IPAddressPool", NS, "overlapping");
+    await b.settled();
+    expect(b.ingress("later")).toEqual(["192.168.172.160"]);
+    expect(b.ingress("newsvc")).toEqual(["192.168.172.161"]);
+    expect(b.condition("newsvc")).toEqual({
+      type: "lodestone.dev/IPAllocated",
+      status: "True",
+      reason: "Allocated",
+      message: "allocated 192.168.172.161 from pool lb-ip-pool",
+      lastTransitionTime: "2026-11-22T01:00:03Z",
+    });
+    expect(b.events("newsvc")).toEqual([
+      `Warning AllocationFailed: Failed to allocate IP for "default/newsvc": ${message}`,
+      'Normal IPAllocated: Assigned IP ["192.168.172.161"]',
+    ]);
+    expect(b.ingress("held")).toEqual(["192.168.172.165"]);
+  });
+
+  it("takes the condition back from a Service that stops being a LoadBalancer meanwhile", async () => {
+    bench = new Bench();
+    const b = bench;
+    b.put("IPAddressPool", pool("bad", ["192.168.172.160-192.168.172.150"]));
+    b.put("Service", service("web"));
+    await b.start();
+    expect(b.condition("web")).toMatchObject({ status: "False", reason: "ConfigurationError" });
+    b.put("Service", { ...b.svc("web"), spec: { ...(b.svc("web").spec as object), type: "ClusterIP" } });
+    await b.settled();
+    expect(b.condition("web")).toBeUndefined();
+  });
+});
+
 describe("writes under API trouble", () => {
   it("retries a failing write with exponential backoff on the injected clock", async () => {
     const b = await withExamplePool();
@@ -188,8 +250,77 @@ describe("writes under API trouble", () => {
     expect((b.svc("contended").status as { conditions: { type: string }[] }).conditions.map(c => c.type)).toEqual([
       "example.com/Ready",
       "lodestone.dev/IPAllocated",
+      "lodestone.dev/Announced",
     ]);
     expect(b.ingress("contended")).toEqual(["192.168.172.160"]);
+  });
+});
+
+describe("the Announced condition, from what the speakers report", () => {
+  const announced = (b: Bench, name: string) =>
+    ((b.svc(name).status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions ?? []).find(c => c.type === "lodestone.dev/Announced");
+  const slice = (ready: boolean): KubeObject => ({
+    metadata: { name: "nginxlb-abcde", namespace: "default", labels: { "kubernetes.io/service-name": "nginxlb" } },
+    endpoints: [{ addresses: ["10.1.0.1"], conditions: { ready }, nodeName: "node-b" }],
+  });
+  const report = (name: string, node: string, extra: Record<string, unknown>): KubeObject => ({
+    metadata: { name, namespace: NS, labels: { "metallb.io/node": node, "metallb.io/service-name": "nginxlb", "metallb.io/service-namespace": "default" } },
+    status: { node, serviceName: "nginxlb", serviceNamespace: "default", ...extra },
+  });
+
+  it("says who announces (ServiceL2Status, ServiceBGPStatus), why nobody may (no ready endpoint), or that nobody does yet", async () => {
+    const b = await withExamplePool();
+    b.put("Node", { metadata: { name: "node-a" } });
+    b.put("Node", { metadata: { name: "node-b" } });
+    b.put("EndpointSlice", slice(false));
+    b.putAll(exampleObjects("lb-service.yaml"));
+    await b.settled();
+    expect(announced(b, "nginxlb")).toEqual({
+      type: "lodestone.dev/Announced",
+      status: "False",
+      reason: "NoReadyEndpoint",
+      message: "the service has no ready endpoint",
+      lastTransitionTime: T0,
+    });
+    b.put("EndpointSlice", slice(true));
+    await b.settled();
+    expect(announced(b, "nginxlb")).toMatchObject({ status: "False", reason: "NotAnnounced", message: "no node announces the service yet" });
+
+    b.clock.advance(1000);
+    b.put("ServiceL2Status", report("l2-abcde", "node-a", { interfaces: [{ name: "eth0" }] }));
+    await b.settled();
+    expect(announced(b, "nginxlb")).toEqual({
+      type: "lodestone.dev/Announced",
+      status: "True",
+      reason: "Announced",
+      message: "announced by node node-a on eth0 (layer2)",
+      lastTransitionTime: "2026-11-22T01:00:01Z",
+    });
+    // The announcing node's object goes (it stopped, or the survivors removed a dead node's): back to False.
+    b.api.remove("ServiceL2Status", NS, "l2-abcde");
+    b.put("ServiceBGPStatus", report("bgp-fghij", "node-b", { peers: ["r1", "r2"] }));
+    b.put("ServiceBGPStatus", report("bgp-klmno", "node-a", { peers: ["r1"] }));
+    await b.settled();
+    expect(announced(b, "nginxlb")).toMatchObject({ status: "True", message: "announced by node node-a to peers r1, node node-b to peers r1,r2 (bgp)" });
+    b.api.remove("ServiceBGPStatus", NS, "bgp-fghij");
+    b.api.remove("ServiceBGPStatus", NS, "bgp-klmno");
+    await b.settled();
+    expect(announced(b, "nginxlb")).toMatchObject({ status: "False", reason: "NotAnnounced" });
+    // Status objects of other namespaces are not the speakers' (the controller reads the Lodestone namespace only).
+    b.put("ServiceL2Status", { ...report("l2-elsewhere", "node-a", { interfaces: [] }), metadata: { name: "l2-elsewhere", namespace: "default" } });
+    await b.settled();
+    expect(announced(b, "nginxlb")).toMatchObject({ status: "False", reason: "NotAnnounced" });
+  });
+
+  it("takes the condition away with the IP", async () => {
+    const b = await withExamplePool();
+    b.putAll(exampleObjects("lb-service.yaml"));
+    b.put("ServiceL2Status", report("l2-abcde", "node-a", { interfaces: [{ name: "eth0" }] }));
+    await b.settled();
+    expect(announced(b, "nginxlb")).toMatchObject({ status: "True" });
+    b.put("Service", { ...b.svc("nginxlb"), spec: { ...(b.svc("nginxlb").spec as object), type: "ClusterIP" } });
+    await b.settled();
+    expect(announced(b, "nginxlb")).toBeUndefined();
   });
 });
 

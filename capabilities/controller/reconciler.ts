@@ -15,10 +15,10 @@
  */
 import { Allocator, type AllocationResult, type ConfigChange } from "../allocation/allocator";
 import { capInt64 } from "../allocation/pool-state";
-import { parseServiceRequest, type ServiceRequest } from "../allocation/service-request";
+import { ANNOTATIONS, parseServiceRequest, type ServiceRequest } from "../allocation/service-request";
 import { parseConfig } from "../config/parse";
 import { clusterServiceRanges, KUBERNETES_SERVICE_KEY } from "../k8s/service-range";
-import type { Config } from "../config/types";
+import type { Config, ConfigProblem } from "../config/types";
 import {
   CONFIG_RESOURCES,
   isConflict,
@@ -36,9 +36,12 @@ import type { Clock } from "./clock";
 import { CONFIGURATION_STATE_LABELS, CONFIGURATION_STATE_NAME, configurationStatus } from "./config-state";
 import { EventRecorder } from "./event-recorder";
 import type { ControllerMetrics } from "./metrics";
-import { deprecationEvents, eventsFor, outcomeOf } from "./service-events";
+import { configurationErrorEvents, configurationErrorOutcome, deprecationEvents, eventsFor, outcomeOf } from "./service-events";
 import { carriesOurMarks, ingressIPs, planServiceWrite, showsOutcome, type ServiceDesired, type ServiceOutcome } from "./service-status";
 import { WorkQueue, type WorkQueueOptions } from "./work-queue";
+import { announcedCondition, type AnnouncedText } from "../announce/announced-condition";
+import { computeDesired, readService } from "../announce";
+import { ANNOUNCED_INPUTS, AnnouncedInputs, isAnnouncedInput } from "./announced-inputs";
 
 export interface ReconcilerOptions {
   namespace: string;
@@ -72,8 +75,12 @@ export class Reconciler {
   private readonly configObjects = new Map<string, KubeObject>();
   /** ServiceCIDR objects, read once at start-up (the range rarely changes; a restart picks changes up). */
   private serviceCIDRs: KubeObject[] = [];
+  /** What decides the Announced condition: the speakers' reports, EndpointSlices and Nodes. */
+  private readonly announcedInputs = new AnnouncedInputs();
   private configFingerprint = "";
   private config: Config | undefined;
+  /** While no valid configuration has loaded: the latest one's problems, shown on pending Services. */
+  private invalidProblems: readonly ConfigProblem[] | undefined;
   private configState: ConfigurationStateStatus | undefined;
   private watches: Watch[] = [];
   private buffered: (() => void)[] | undefined = [];
@@ -93,7 +100,7 @@ export class Reconciler {
 
   async start(): Promise<void> {
     const { port, namespace } = this.opts;
-    const resources: WatchedResource[] = ["Service", "Namespace", ...CONFIG_RESOURCES];
+    const resources: WatchedResource[] = ["Service", "Namespace", ...CONFIG_RESOURCES, ...ANNOUNCED_INPUTS];
     this.watches = await Promise.all(resources.map(r => port.watch(r, namespace, (phase, obj) => this.deliver(() => this.onEvent(r, phase, obj)))));
     const lists = await Promise.all(resources.map(async r => [r, await port.list(r, namespace)] as const));
     this.serviceCIDRs = await port.listServiceCIDRs().catch((e: unknown) => {
@@ -145,6 +152,10 @@ export class Reconciler {
     if (resource === "Service") {
       if (keyOf(obj) === KUBERNETES_SERVICE_KEY) this.loadConfig();
       if (this.config) this.syncService(keyOf(obj));
+      else if (this.invalidProblems) this.showConfigurationError(keyOf(obj), this.invalidProblems);
+    } else if (isAnnouncedInput(resource)) {
+      // remember() returned nothing; the affected Services come from the inputs' index.
+      for (const key of this.announcedInputs.lastAffected) if (this.outcomes.get(key)?.state === "allocated") this.queueServiceWrite(key);
     } else if (resource === "Namespace") {
       const changed = labelsBefore !== JSON.stringify(this.namespaceLabels.get(obj.metadata?.name ?? ""));
       if (this.config && changed) this.revalidate(this.allocator.setNamespaces(this.namespaceLabels));
@@ -163,6 +174,8 @@ export class Reconciler {
     } else if (resource === "Namespace") {
       if (phase === "DELETED") this.namespaceLabels.delete(name);
       else this.namespaceLabels.set(name, obj.metadata?.labels ?? {});
+    } else if (isAnnouncedInput(resource)) {
+      this.announcedInputs.apply(resource, phase, obj, () => this.services.keys());
     } else {
       const key = `${resource}/${name}`;
       // Lists carry no kind/apiVersion per item; parseConfig needs them to tell the kinds apart.
@@ -192,8 +205,13 @@ export class Reconciler {
     this.opts.metrics.configStale.set(valid ? 0 : 1);
     if (!valid || !parsed.config) {
       this.opts.log?.(`configuration invalid, ${this.config ? "keeping the last valid one" : "waiting for a valid one"}`);
+      if (!this.config) {
+        this.invalidProblems = parsed.problems;
+        for (const key of this.services.keys()) this.showConfigurationError(key, parsed.problems);
+      }
       return;
     }
+    this.invalidProblems = undefined;
     this.opts.metrics.configLoaded.set(1);
     const first = this.config === undefined;
     // Before the first pool exists there is nothing to allocate from, and restoring against no
@@ -202,6 +220,8 @@ export class Reconciler {
     this.config = parsed.config;
     if (first) this.restore(parsed.config);
     else this.revalidate(this.allocator.setPools(parsed.config.pools.values()));
+    // Advertisements decide whether a Service may be announced at all (the Announced condition's verdict).
+    for (const [key, outcome] of this.outcomes) if (outcome.state === "allocated") this.queueServiceWrite(key);
   }
 
   /** First valid configuration: rebuild the allocator from what the Services already show. */
@@ -215,6 +235,7 @@ export class Reconciler {
         handled.push(parsed.request);
         this.requests.set(key, parsed.request);
       } else if (carriesOurMarks(svc)) {
+        this.outcomes.delete(key);
         this.releasing.add(key);
         this.queueServiceWrite(key);
       }
@@ -283,6 +304,34 @@ export class Reconciler {
     else this.schedulePoolStatus();
   }
 
+  /**
+   * No valid configuration has loaded yet (reference 3.6: the controller waits): a Service that waits
+   * for an IP says why, naming the ConfigurationState problems. Services that hold IPs are left
+   * alone: their IPs are re-adopted once a valid configuration loads.
+   */
+  private showConfigurationError(key: string, problems: readonly ConfigProblem[]): void {
+    const svc = this.services.get(key);
+    const parsed = svc ? parseServiceRequest(svc, this.opts.lbClass) : undefined;
+    if (!svc || !parsed?.handled || ingressIPs(svc).length > 0) {
+      // No longer waiting: deleted, or no longer ours (take back what we said), or it shows IPs
+      // (left as it is: the first valid configuration re-adopts them and rewrites the condition).
+      const said = this.outcomes.delete(key);
+      this.requests.delete(key);
+      if (svc && said && !parsed?.handled) {
+        this.releasing.add(key);
+        this.queueServiceWrite(key);
+      }
+      return;
+    }
+    const outcome = configurationErrorOutcome(this.opts.namespace, CONFIGURATION_STATE_NAME, problems);
+    const previous = this.outcomes.get(key) ?? (showsOutcome(svc, outcome) ? outcome : undefined);
+    this.requests.set(key, parsed.request);
+    this.outcomes.set(key, outcome);
+    this.releasing.delete(key);
+    this.queueServiceWrite(key);
+    for (const e of configurationErrorEvents(parsed.request, outcome, previous)) this.events.record(svc, e.type, e.reason, e.message);
+  }
+
   /** Records a decision: a write of the Service, and events for what changed. */
   private apply(key: string, result: AllocationResult): void {
     const svc = this.services.get(key);
@@ -318,7 +367,7 @@ export class Reconciler {
       const desired = this.desiredFor(key);
       if (!desired) return;
       const ref = { namespace: svc.metadata?.namespace ?? "default", name: svc.metadata?.name ?? "" };
-      const plan = planServiceWrite(svc, desired, clock.now());
+      const plan = planServiceWrite(svc, desired, clock.now(), desired.state === "allocated" ? this.announcedFor(key, svc, desired) : undefined);
       try {
         if (plan.status) svc = this.wrote(key, svc, await port.patchServiceStatus(ref, svc.metadata?.resourceVersion ?? "", plan.status));
         if (plan.annotations) svc = this.wrote(key, svc, await port.patchServiceAnnotations(ref, svc.metadata?.resourceVersion ?? "", plan.annotations));
@@ -333,6 +382,24 @@ export class Reconciler {
         if (svc && this.services.has(key)) this.services.set(key, svc);
       }
     }
+  }
+
+  /** The Announced condition's text: who the speakers say announces the Service, or why nobody may. */
+  private announcedFor(key: string, svc: KubeObject, outcome: { ips: string[]; pool: string }): AnnouncedText {
+    const reports = this.announcedInputs.reportsFor(key);
+    const config = this.config;
+    // As the speakers will read it once this write lands: with its IPs and pool.
+    const written: KubeObject = {
+      ...svc,
+      metadata: { ...svc.metadata, annotations: { ...svc.metadata?.annotations, [ANNOTATIONS.allocatedFromPool]: outcome.pool } },
+      status: { ...(svc.status as object | undefined), loadBalancer: { ingress: outcome.ips.map(ip => ({ ip })) } },
+    };
+    const service = readService(written, this.opts.lbClass);
+    const verdict =
+      config && service
+        ? computeDesired({ config, services: [service], endpointSlices: this.announcedInputs.slicesFor(key), nodes: this.announcedInputs.nodes(), node: "" }).verdicts[0]
+        : undefined;
+    return announcedCondition({ verdict, ...reports });
   }
 
   /** Keeps the cache at the written object unless a newer watch event already replaced what we wrote from. */

@@ -5,9 +5,10 @@
  */
 import type { AllocationResult } from "../allocation/allocator";
 import { ANNOTATIONS, DEPRECATED_ANNOTATIONS, type ServiceRequest } from "../allocation/service-request";
+import { formatProblem, type ConfigProblem } from "../config/types";
 import { formatIP } from "../net/ip";
 import type { EventType } from "./event-recorder";
-import type { ServiceOutcome } from "./service-status";
+import { CONFIGURATION_ERROR, type ServiceOutcome } from "./service-status";
 
 export interface EventSpec {
   type: EventType;
@@ -76,4 +77,23 @@ export function deprecationEvents(request: ServiceRequest): EventSpec[] {
     reason: "deprecatedAnnotation",
     message: `annotation ${key} is deprecated, use ${NEW_KEY[key] ?? "the metallb.io/ annotation"} instead`,
   }));
+}
+
+/**
+ * The outcome of a Service that waits for an IP while no valid configuration has loaded: the
+ * message names the ConfigurationState that holds the problems, and the problems themselves
+ * (one line each there, joined by "; " here).
+ */
+export function configurationErrorOutcome(namespace: string, stateName: string, problems: readonly ConfigProblem[]): ServiceOutcome {
+  return {
+    state: "failed",
+    reason: CONFIGURATION_ERROR,
+    message: `the configuration is invalid (ConfigurationState ${namespace}/${stateName}): ${problems.map(formatProblem).join("; ")}`,
+  };
+}
+
+/** The Warning such an outcome raises, worded as MetalLB's AllocationFailed (reference 2.7). */
+export function configurationErrorEvents(request: ServiceRequest, outcome: ServiceOutcome, previous: ServiceOutcome | undefined): EventSpec[] {
+  if (outcome.state !== "failed" || sameOutcome(previous, outcome)) return [];
+  return [{ type: "Warning", reason: "AllocationFailed", message: `Failed to allocate IP for "${request.key}": ${outcome.message}` }];
 }

@@ -1,10 +1,12 @@
 /**
  * What the controller writes on a Service, as a pure function of the allocation outcome and the
  * Service as it is now: status.loadBalancer.ingress, the `metallb.io/ip-allocated-from-pool`
- * annotation and the `lodestone.dev/IPAllocated` condition. `planServiceWrite` returns only what
+ * annotation, the `lodestone.dev/IPAllocated` condition and, from what the speakers report, the
+ * `lodestone.dev/Announced` condition. `planServiceWrite` returns only what
  * differs, so a Service that is already right costs no API call.
  */
 import type { FailureReason } from "../allocation/failures";
+import { ANNOUNCED_CONDITION, type AnnouncedText } from "../announce/announced-condition";
 import { ANNOTATIONS, DEPRECATED_ANNOTATIONS } from "../allocation/service-request";
 import type { Condition, KubeObject, ServiceStatusPatch } from "../k8s/controller-port";
 import { rfc3339 } from "./clock";
@@ -14,7 +16,13 @@ export const CONDITION_TYPE = "lodestone.dev/IPAllocated";
 /** What the allocator decided for a handled Service, in the terms the Service shows. */
 export type ServiceOutcome =
   | { state: "allocated"; ips: string[]; pool: string; additionalFailure?: string }
-  | { state: "failed"; reason: FailureReason; message: string };
+  | { state: "failed"; reason: FailureReason | typeof CONFIGURATION_ERROR; message: string };
+
+/**
+ * Why a Service has no IP while no valid configuration has ever loaded: the condition reason is the
+ * one ConfigurationState uses for the same problem (reference metallb.md 1.9).
+ */
+export const CONFIGURATION_ERROR = "ConfigurationError";
 
 /** Either an outcome to show, or "release": remove everything the controller wrote (no longer handled). */
 export type ServiceDesired = ServiceOutcome | { state: "released" };
@@ -74,7 +82,7 @@ export function carriesOurMarks(service: KubeObject): boolean {
   return (
     ANNOTATIONS.allocatedFromPool in annotations ||
     DEPRECATED_ANNOTATIONS.allocatedFromPool in annotations ||
-    conditions(service).some(c => c.type === CONDITION_TYPE)
+    conditions(service).some(c => c.type === CONDITION_TYPE || c.type === ANNOUNCED_CONDITION)
   );
 }
 
@@ -85,7 +93,7 @@ export function conditionFor(outcome: ServiceOutcome, previous: Obj | undefined,
   const condition: Condition = {
     type: CONDITION_TYPE,
     status,
-    reason: outcome.state === "allocated" ? ALLOCATED_REASON : CONDITION_REASONS[outcome.reason],
+    reason: outcome.state === "allocated" ? ALLOCATED_REASON : outcome.reason === CONFIGURATION_ERROR ? CONFIGURATION_ERROR : CONDITION_REASONS[outcome.reason],
     message: outcome.state === "allocated" ? allocatedMessage(outcome.ips, outcome.pool) : outcome.message,
     lastTransitionTime: kept ?? rfc3339(now),
   };
@@ -101,25 +109,44 @@ const sameCondition = (a: Obj | undefined, b: Condition): boolean =>
   a.lastTransitionTime === b.lastTransitionTime &&
   (a.observedGeneration ?? undefined) === b.observedGeneration;
 
-/** The writes that bring `service` to `desired`; empty when it is already there. */
-export function planServiceWrite(service: KubeObject, desired: ServiceDesired, now: number): ServiceWrite {
+/** The Announced condition for `wanted`; lastTransitionTime is kept from `previous` when the status did not flip. */
+export function announcedConditionFor(wanted: AnnouncedText, previous: Obj | undefined, generation: number | undefined, now: number): Condition {
+  const kept = previous && previous.status === wanted.status && typeof previous.lastTransitionTime === "string" ? previous.lastTransitionTime : undefined;
+  const condition: Condition = { type: ANNOUNCED_CONDITION, ...wanted, lastTransitionTime: kept ?? rfc3339(now) };
+  if (generation !== undefined) condition.observedGeneration = generation;
+  return condition;
+}
+
+/** The conditions list with the condition of `type` replaced by `next` (appended when new, removed when undefined). */
+function withCondition(list: Obj[], type: string, next: Condition | undefined): Obj[] {
+  const at = list.findIndex(c => c.type === type);
+  // Duplicates of the type (hand-written) go too: one write must converge.
+  const rest = list.filter((c, i) => c.type !== type || (i === at && next !== undefined));
+  if (at < 0) return next ? [...list, next as unknown as Obj] : list;
+  return next ? rest.map(c => (c.type === type ? (next as unknown as Obj) : c)) : rest;
+}
+
+/**
+ * The writes that bring `service` to `desired`; empty when it is already there. `announced` is the
+ * Announced condition's text for an allocated Service (announced-condition.ts); a Service without
+ * IPs carries none.
+ */
+export function planServiceWrite(service: KubeObject, desired: ServiceDesired, now: number, announced?: AnnouncedText): ServiceWrite {
   const current = conditions(service);
   const ours = current.find(c => c.type === CONDITION_TYPE);
-  const others = current.filter(c => c.type !== CONDITION_TYPE) as unknown as Condition[];
+  const theirs = current.find(c => c.type === ANNOUNCED_CONDITION);
   const generation = typeof service.metadata?.generation === "number" ? service.metadata.generation : undefined;
 
   const ips = desired.state === "allocated" ? desired.ips : [];
   const condition = desired.state === "released" ? undefined : conditionFor(desired, ours, generation, now);
+  const announcedNext = desired.state === "allocated" && announced ? announcedConditionFor(announced, theirs, generation, now) : undefined;
   const ingressChanged = JSON.stringify(ingressIPs(service)) !== JSON.stringify(ips);
   const conditionChanged = condition ? !sameCondition(ours, condition) : ours !== undefined;
+  const announcedChanged = announcedNext ? !sameCondition(theirs, announcedNext) : theirs !== undefined;
 
   const write: ServiceWrite = {};
-  if (ingressChanged || conditionChanged) {
-    const list = condition
-      ? ours
-        ? current.map(c => (c === ours ? condition : c)) as unknown as Condition[]
-        : [...others, condition]
-      : others;
+  if (ingressChanged || conditionChanged || announcedChanged) {
+    const list = withCondition(withCondition(current, CONDITION_TYPE, condition), ANNOUNCED_CONDITION, announcedNext) as unknown as Condition[];
     write.status = {
       ingress: ips.length ? ips.map(ip => ({ ip })) : null,
       conditions: list.length ? list : null,

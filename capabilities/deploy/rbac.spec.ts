@@ -41,6 +41,8 @@ interface Need {
 
 const ANY = "*";
 const CONFIG = ["ipaddresspools", "l2advertisements", "bgpadvertisements", "bgppeers", "bfdprofiles", "communities"];
+/** The speakers' reports the controller turns into the Announced condition. */
+const REPORTS = ["servicel2statuses", "servicebgpstatuses"];
 const needs = (group: string, resources: string[], verbs: string[], name = ANY): Need[] =>
   resources.flatMap(resource => verbs.map(verb => ({ group, resource, verb, name })));
 const atoms = (r: PolicyRule): Need[] =>
@@ -51,8 +53,16 @@ const atoms = (r: PolicyRule): Need[] =>
  * kubernetes-fluent-client lists first, so `watch` needs list too.
  */
 const controllerPortCalls: Record<string, Need[]> = {
-  list: [...needs("", ["services", "namespaces"], ["list"]), ...needs("metallb.io", CONFIG, ["list"])],
-  watch: [...needs("", ["services", "namespaces"], ["list", "watch"]), ...needs("metallb.io", CONFIG, ["list", "watch"])],
+  list: [
+    ...needs("", ["services", "namespaces", "nodes"], ["list"]),
+    ...needs("discovery.k8s.io", ["endpointslices"], ["list"]),
+    ...needs("metallb.io", [...CONFIG, ...REPORTS], ["list"]),
+  ],
+  watch: [
+    ...needs("", ["services", "namespaces", "nodes"], ["list", "watch"]),
+    ...needs("discovery.k8s.io", ["endpointslices"], ["list", "watch"]),
+    ...needs("metallb.io", [...CONFIG, ...REPORTS], ["list", "watch"]),
+  ],
   listServiceCIDRs: needs("networking.k8s.io", ["servicecidrs"], ["list"]),
   getService: needs("", ["services"], ["get"]),
   patchServiceStatus: needs("", ["services/status"], ["patch"]),
@@ -92,7 +102,6 @@ const speakerPortCalls: Record<keyof SpeakerPort, Need[]> = {
   deleteBgpStatus: needs("metallb.io", ["servicebgpstatuses"], ["delete"]),
   getBgpPeer: needs("metallb.io", ["bgppeers"], ["list"]),
   replaceBgpPeerStatus: needs("metallb.io", ["bgppeers/status"], ["patch"]),
-  setServiceCondition: needs("", ["services/status"], ["patch"]),
   createEvent: needs("", ["events"], ["create"]),
   writeConfigurationState: [...needs("metallb.io", ["configurationstates"], ["create"]), ...needs("metallb.io", ["configurationstates/status"], ["patch"])],
 };
@@ -209,6 +218,11 @@ describe("RBAC table", () => {
     ).toEqual(["services delete", "name speaker", "deployments patch", "serviceaccounts create"]);
   });
 
+  it("lets no speaker write any Service: the Announced condition is the controller's (one compromised node cannot rewrite Service IPs)", () => {
+    const speakerAll = [...speakerRules, ...speakerInstallerRules.map(r => r.rule)].flatMap(atoms);
+    expect(speakerAll.filter(a => a.group === "" && (a.resource === "services" || a.resource.startsWith("services/")) && a.verb !== "list" && a.verb !== "watch")).toEqual([]);
+  });
+
   it("gives the speaker exactly what its port calls: each call covered, no rule part unused", () => {
     const speakerAll = [...speakerRules, ...speakerInstallerRules.map(r => r.rule)];
     const calls = Object.values(speakerPortCalls).flat();
@@ -264,9 +278,9 @@ describe("RBAC table", () => {
         "metallb.io ipaddresspools/status: patch",
         "metallb.io configurationstates: create",
         "metallb.io configurationstates/status: patch",
-        "metallb.io servicel2statuses: create,delete,list",
+        "metallb.io servicel2statuses: create,delete,list,watch",
         "metallb.io servicel2statuses/status: patch",
-        "metallb.io servicebgpstatuses: create,delete,list",
+        "metallb.io servicebgpstatuses: create,delete,list,watch",
         "metallb.io servicebgpstatuses/status: patch",
         "metallb.io bgppeers/status: patch",
         "discovery.k8s.io endpointslices: list,watch",
@@ -283,7 +297,6 @@ describe("RBAC table", () => {
       ],
       speakerClusterRole: [
         '"" services: list,watch',
-        '"" services/status: patch',
         '"" nodes: list,watch',
         "discovery.k8s.io endpointslices: list,watch",
         '"" events: create',

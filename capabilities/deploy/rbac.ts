@@ -57,7 +57,6 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
 /** The speaker's cluster-wide rules (ClusterRole `lodestone-speaker`), one per SpeakerPort need. */
 export const speakerClusterRules: readonly ReasonedRule[] = [
   { rule: rule([""], ["services"], ["list", "watch"]), why: "which Services have IPs to announce, and how (traffic policy, sharing key, pool)" },
-  { rule: rule([""], ["services/status"], ["patch"]), why: "the lodestone.dev/Announced condition: which node announces the Service, or why none does" },
   { rule: rule([""], ["nodes"], ["list", "watch"]), why: "election candidates (labels, NetworkUnavailable, exclude-from-external-load-balancers)" },
   { rule: rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]), why: "ready endpoints per node: externalTrafficPolicy Local announces only from nodes with one" },
   { rule: rule([""], ["events"], ["create"]), why: "nodeAssigned / announceFailed Events on Services" },
@@ -106,12 +105,18 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
     },
     {
       rule: rule([""], ["services/status"], ["patch"]),
-      uses: [{ by: "allocator", why: "status.loadBalancer.ingress and the allocation conditions" }, grant("patch")],
+      uses: [
+        {
+          by: "allocator",
+          why: "status.loadBalancer.ingress, the IPAllocated condition, and the Announced condition it derives from the speakers' ServiceL2Status/ServiceBGPStatus (speakers hold no Service write: docs/adr/0009)",
+        },
+      ],
     },
     {
       rule: rule([""], ["namespaces", "nodes", "pods"], ["list", "watch"]),
       uses: [
         { by: "allocator", why: "namespaces: pools' serviceAllocation.namespaceSelectors match on namespace labels" },
+        { by: "allocator", why: "nodes: whether any node may announce a Service (the Announced condition's reason)" },
         grant("nodes, pods: list, watch"),
       ],
     },
@@ -144,16 +149,16 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
       uses: [{ by: "allocator", why: "whether the controller accepted the configuration, and why not" }, grant("patch")],
     },
     {
-      rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list"]),
-      uses: [grant("create, delete, list")],
+      rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list", "watch"]),
+      uses: [{ by: "allocator", why: "list, watch: which node announces a Service by layer 2, for its Announced condition" }, grant("create, delete, list")],
     },
     {
       rule: rule([METALLB], ["servicel2statuses/status"], ["patch"]),
       uses: [grant("patch")],
     },
     {
-      rule: rule([METALLB], ["servicebgpstatuses"], ["create", "delete", "list"]),
-      uses: [grant("create, delete, list")],
+      rule: rule([METALLB], ["servicebgpstatuses"], ["create", "delete", "list", "watch"]),
+      uses: [{ by: "allocator", why: "list, watch: which nodes advertise a Service by BGP, for its Announced condition" }, grant("create, delete, list")],
     },
     {
       rule: rule([METALLB], ["servicebgpstatuses/status"], ["patch"]),
@@ -165,7 +170,7 @@ export function controllerRules(namespace: string = DEFAULT_NAMESPACE): Controll
     },
     {
       rule: rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
-      uses: [grant("list, watch")],
+      uses: [{ by: "allocator", why: "whether a Service has a ready endpoint (the Announced condition's reason)" }, grant("list, watch")],
     },
     {
       rule: rule(["networking.k8s.io"], ["servicecidrs"], ["list"]),

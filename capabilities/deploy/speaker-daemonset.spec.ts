@@ -150,7 +150,6 @@ describe("speaker identity", () => {
   it("reads Services, Nodes and EndpointSlices cluster-wide and its configuration only in its namespace", () => {
     expect(id.clusterRole.rules.map(r => `${r.apiGroups[0]}/${r.resources.join(",")}: ${r.verbs.join(",")}`)).toEqual([
       "/services: list,watch",
-      "/services/status: patch",
       "/nodes: list,watch",
       "discovery.k8s.io/endpointslices: list,watch",
       "/events: create",

@@ -33,7 +33,13 @@ export type WatchedResource =
   | "BGPAdvertisement"
   | "BGPPeer"
   | "BFDProfile"
-  | "Community";
+  | "Community"
+  /** The speakers' reports, for the Service's Announced condition (Lodestone namespace). */
+  | "ServiceL2Status"
+  | "ServiceBGPStatus"
+  /** What decides whether a Service may be announced at all (cluster-wide), for the same condition. */
+  | "EndpointSlice"
+  | "Node";
 
 export const CONFIG_RESOURCES = [
   "IPAddressPool",
@@ -47,8 +53,9 @@ export const CONFIG_RESOURCES = [
 /** The six kinds users write to configure Lodestone (the controller and the speaker both watch them). */
 export type ConfigResource = (typeof CONFIG_RESOURCES)[number];
 
-/** Services and Namespaces are listed across the cluster; the config kinds in the Lodestone namespace only. */
-export const isListedClusterWide = (resource: WatchedResource): boolean => resource === "Service" || resource === "Namespace";
+/** Services, Namespaces, EndpointSlices and Nodes are listed across the cluster; the metallb.io kinds in the Lodestone namespace only. */
+export const isListedClusterWide = (resource: WatchedResource): boolean =>
+  resource === "Service" || resource === "Namespace" || resource === "EndpointSlice" || resource === "Node";
 
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED";
 

@@ -48,7 +48,7 @@ export interface RecordedWrite {
   error?: ApiError;
 }
 
-const CLUSTER_SCOPED: ReadonlySet<FakeResource> = new Set(["Namespace"]);
+const CLUSTER_SCOPED: ReadonlySet<FakeResource> = new Set(["Namespace", "Node"]);
 
 export class FakeControllerPort implements ControllerPort {
   private readonly store = new Map<FakeResource, Map<string, KubeObject>>();

@@ -3,7 +3,7 @@
  * watchers hear it), a switch that makes the API unreachable (lists fail, watches report an
  * error), and a record of every write.
  */
-import { ApiError, ConflictError, keyOf, type Condition, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "./controller-port";
+import { ApiError, ConflictError, keyOf, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "./controller-port";
 import { L2_STATUS_LABELS, type BgpPeerStatusBody, type BgpSessionEntry, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "./speaker-port";
 
 /** A ServiceL2Status or ServiceBGPStatus as the fake stores it. */
@@ -34,7 +34,6 @@ export type SpeakerWrite =
   | { op: "createL2Status"; name: string; status: L2StatusBody }
   | { op: "updateL2Status"; name: string; status: L2StatusBody }
   | { op: "deleteL2Status"; name: string }
-  | { op: "setServiceCondition"; service: string; condition: Condition }
   | { op: "createEvent"; event: CoreEvent }
   | { op: "writeConfigurationState"; name: string; status: ConfigurationStateStatus };
 
@@ -46,7 +45,6 @@ export class FakeSpeakerPort implements SpeakerPort {
   /** The next this many BGPPeer status writes fail with 409 (as if another node wrote first). */
   bgpPeerConflicts = 0;
   private resourceVersion = 1000;
-  readonly conditions = new Map<string, Condition[]>();
   readonly events: CoreEvent[] = [];
   readonly configurationStates = new Map<string, { labels: Record<string, string>; status: ConfigurationStateStatus }>();
   readonly writes: SpeakerWrite[] = [];
@@ -136,7 +134,7 @@ export class FakeSpeakerPort implements SpeakerPort {
     return this.watchers.get(resource)?.size ?? 0;
   }
 
-  async listL2Statuses(namespace: string, node: string): Promise<KubeObject[]> {
+  async listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses(L2_KIND, this.l2Statuses, namespace, node);
   }
 
@@ -157,7 +155,7 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.wrote({ op: "deleteL2Status", name });
   }
 
-  async listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]> {
+  async listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses(BGP_KIND, this.bgpStatuses, namespace, node);
   }
 
@@ -178,10 +176,10 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.wrote({ op: "deleteBgpStatus", name });
   }
 
-  private listStatuses<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, namespace: string, node: string): KubeObject[] {
+  private listStatuses<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, namespace: string, node: string | undefined): KubeObject[] {
     this.check(`list ${kind.plural}`);
     return [...store.values()]
-      .filter(s => s.namespace === namespace && s.labels[L2_STATUS_LABELS.node] === node)
+      .filter(s => s.namespace === namespace && (node === undefined || s.labels[L2_STATUS_LABELS.node] === node))
       .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
   }
 
@@ -222,25 +220,6 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.wrote({ op: "replaceBgpPeerStatus", name, sessions: structuredClone(status.sessions) });
   }
 
-  async setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void> {
-    this.check("patch service status");
-    const key = `${ref.namespace}/${ref.name}`;
-    const list = (this.conditions.get(key) ?? []).filter(c => c.type !== condition.type);
-    this.conditions.set(key, [...list, structuredClone(condition)]);
-    // The watched Service shows the condition too, as the API server's would.
-    const svc = this.store("Service").get(key);
-    if (svc) {
-      const status = (svc.status ?? {}) as { conditions?: Condition[] };
-      const others = (status.conditions ?? []).filter(c => c.type !== condition.type);
-      this.apply("Service", { ...svc, status: { ...status, conditions: [...others, structuredClone(condition)] } });
-    }
-    this.wrote({ op: "setServiceCondition", service: key, condition: structuredClone(condition) });
-  }
-
-  /** The condition of `type` on the Service, as last written. */
-  condition(service: string, type: string): Condition | undefined {
-    return this.conditions.get(service)?.find(c => c.type === type);
-  }
 
   async createEvent(event: CoreEvent): Promise<void> {
     this.check("create event");

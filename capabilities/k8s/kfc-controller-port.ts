@@ -25,14 +25,16 @@ import {
   type WatchHandler,
 } from "./controller-port";
 import { KfcApi, JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./kfc-api";
-import { configKinds } from "./kinds";
+import { configKinds, statusKinds } from "./kinds";
 import { SERVICE_CIDR_PATH } from "./service-range";
 
 function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
   const namespaced = !isListedClusterWide(resource);
   if (resource === "Service") return { model: kind.Service as GenericClass, namespaced };
   if (resource === "Namespace") return { model: kind.Namespace as GenericClass, namespaced };
-  const k = configKinds.find(c => c.kind === resource);
+  if (resource === "EndpointSlice") return { model: kind.EndpointSlice as GenericClass, namespaced };
+  if (resource === "Node") return { model: kind.Node as GenericClass, namespaced };
+  const k = [...configKinds, ...statusKinds].find(c => c.kind === resource);
   if (!k) throw new Error(`no model for ${resource}`);
   return { model: k.model as GenericClass, namespaced };
 }

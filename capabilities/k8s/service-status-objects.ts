@@ -48,6 +48,15 @@ export class ServiceStatusObjects<Body> {
     this.adopted = true;
   }
 
+  /**
+   * Forgets what it knows of the server, so the next sync adopts afresh: used when this node may have
+   * been taken for dead meanwhile (another speaker then removed its objects: speaker/stale-status.ts).
+   */
+  forget(): void {
+    this.objects.clear();
+    this.adopted = false;
+  }
+
   /** The Service's object says `body`: created when missing, rewritten when its fingerprint changed. */
   async ensure(service: string, body: Body): Promise<void> {
     const fingerprint = this.kind.fingerprint(body);

@@ -7,7 +7,7 @@
  * Objects cross the port as plain JSON; the speaker reads them through capabilities/announce and
  * parseConfig, never trusting their shape.
  */
-import { CONFIG_RESOURCES, type Condition, type ConfigResource, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch, type WatchPhase } from "./controller-port";
+import { CONFIG_RESOURCES, type ConfigResource, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch, type WatchPhase } from "./controller-port";
 
 export type { Condition, ConfigurationStateStatus, CoreEvent, KubeObject, ObjectRef, Watch, WatchPhase } from "./controller-port";
 
@@ -76,16 +76,16 @@ export interface SpeakerPort {
   list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]>;
   /** Watches the resource (with `name`, only the object of that name); the handler sees every change after the call resolves. */
   watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch>;
-  /** The ServiceL2Status objects of one node (label metallb.io/node) in `namespace`. */
-  listL2Statuses(namespace: string, node: string): Promise<KubeObject[]>;
+  /** The ServiceL2Status objects of one node (label metallb.io/node) in `namespace`; every node's without `node`. */
+  listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]>;
   /** Creates a ServiceL2Status (generateName `l2-`, the three labels) and writes its status; returns its name. */
   createL2Status(namespace: string, status: L2StatusBody): Promise<string>;
   /** Rewrites the status of an existing ServiceL2Status (the interfaces changed). */
   updateL2Status(namespace: string, name: string, status: L2StatusBody): Promise<void>;
   /** Deletes a ServiceL2Status; a missing one is not an error. */
   deleteL2Status(namespace: string, name: string): Promise<void>;
-  /** The ServiceBGPStatus objects of one node (label metallb.io/node) in `namespace`. */
-  listBgpStatuses(namespace: string, node: string): Promise<KubeObject[]>;
+  /** The ServiceBGPStatus objects of one node (label metallb.io/node) in `namespace`; every node's without `node`. */
+  listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]>;
   /** Creates a ServiceBGPStatus (generateName `bgp-`, the three labels) and writes its status; returns its name. */
   createBgpStatus(namespace: string, status: BgpStatusBody): Promise<string>;
   updateBgpStatus(namespace: string, name: string, status: BgpStatusBody): Promise<void>;
@@ -98,11 +98,6 @@ export interface SpeakerPort {
    * object changed since it was read, so the caller re-reads and merges again.
    */
   replaceBgpPeerStatus(namespace: string, name: string, resourceVersion: string, status: BgpPeerStatusBody): Promise<void>;
-  /**
-   * Sets one condition on services/<name>/status, leaving every other condition (the controller's
-   * `lodestone.dev/IPAllocated`) as it is: a strategic merge patch keyed on the condition type.
-   */
-  setServiceCondition(ref: ObjectRef, condition: Condition): Promise<void>;
   createEvent(event: CoreEvent): Promise<void>;
   /** Creates the ConfigurationState object when missing, then writes its status. */
   writeConfigurationState(ref: ObjectRef, labels: Record<string, string>, status: ConfigurationStateStatus): Promise<void>;

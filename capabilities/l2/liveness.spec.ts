@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { FakeClock } from "./clock";
 import { electedOwner } from "./election";
 import type { Heartbeat } from "./heartbeat";
-import { Membership } from "./liveness";
+import { DEFAULT_COLD_START_GRACE_MS, Membership } from "./liveness";
 import { SIM_WALL_START, SimCluster, simService } from "./sim-cluster";
 
 const hb = (node: string, sequence: number, over: Partial<Heartbeat> = {}): Heartbeat => ({
@@ -28,15 +28,45 @@ describe("Membership", () => {
     expect([...m.liveSpeakers()].sort()).toEqual(["a", "b", "c"]);
   });
 
-  it("or until one timeout has passed when a peer stays silent", () => {
+  it("or until one timeout has passed when a peer stays silent while another announces (a running cluster)", () => {
     const { clock, m } = membership();
     let changes = 0;
+    m.receive(hb("b", 1));
     m.onChange(() => changes++);
-    clock.advance(249);
+    clock.advance(200);
+    m.receive(hb("b", 2));
+    clock.advance(49);
     expect(m.canAnnounce()).toBe(false);
     clock.advance(1);
     expect(m.canAnnounce()).toBe(true);
     expect(changes).toBe(1);
+  });
+
+  it("waits for silent peers up to the cold-start grace while no peer heard announces (a cluster starting)", () => {
+    const { clock, m } = membership();
+    // b is heard but on standby (starting too); c is silent.
+    m.receive(hb("b", 1, { standby: true }));
+    clock.advance(DEFAULT_COLD_START_GRACE_MS - 1);
+    m.receive(hb("b", 2, { standby: true }));
+    expect(m.canAnnounce()).toBe(false);
+    clock.advance(1);
+    expect(m.canAnnounce()).toBe(true);
+  });
+
+  it("ends the cold-start wait as soon as the last silent peer is heard, or a peer heard starts announcing", () => {
+    const late = membership();
+    late.clock.advance(3000);
+    late.m.receive(hb("b", 1, { standby: true }));
+    expect(late.m.canAnnounce()).toBe(false);
+    late.m.receive(hb("c", 1, { standby: true }));
+    expect(late.m.canAnnounce()).toBe(true);
+
+    const running = membership();
+    running.m.receive(hb("b", 1, { standby: true }));
+    running.clock.advance(2000);
+    expect(running.m.canAnnounce()).toBe(false);
+    running.m.receive(hb("b", 2));
+    expect(running.m.canAnnounce()).toBe(true);
   });
 
   it("announces nothing before the peers are known, and runs the grace from when they are", () => {
@@ -47,6 +77,7 @@ describe("Membership", () => {
     expect(m.canAnnounce()).toBe(false);
     m.setExpectedPeers(["a", "b", "c"]);
     expect(m.canAnnounce()).toBe(false);
+    m.receive(hb("b", 1));
     clock.advance(249);
     expect(m.canAnnounce()).toBe(false);
     clock.advance(1);
@@ -235,13 +266,42 @@ describe("speakers exchanging heartbeats (simulated network)", () => {
     );
   });
 
+  it("speakers starting seconds apart announce each IP from its final owner only: no IP moves at a cold start", () => {
+    const ips = ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.15"];
+    const services = ips.map(ip => simService(`default/web-${ip}`, [ip], NAMES));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: NAMES.length, maxLength: NAMES.length }), fc.integer({ min: 1, max: 20 }), (starts, latencyMs) => {
+        const sim = new SimCluster([], { latencyMs });
+        const order = NAMES.map((name, i) => ({ name, at: starts[i] ?? 0 })).sort((a, b) => a.at - b.at);
+        const announcers = new Map(ips.map(ip => [ip, new Set<string>()]));
+        for (let t = 0; t <= 3500; t++) {
+          for (const { name, at } of order) {
+            if (at !== t) continue;
+            sim.addNode(name, NAMES, 1n).announcements.setServices(services);
+          }
+          sim.clock.advance(1);
+          for (const ip of ips) {
+            const now = sim.announcers(ip);
+            expect(now.length, `${ip} at ${t} ms`).toBeLessThanOrEqual(1);
+            for (const n of now) announcers.get(ip)?.add(n);
+          }
+        }
+        for (const ip of ips) {
+          const owner = electedOwner({ ...simService("x", [ip], NAMES).election, firstIP: ip, liveSpeakers: new Set(NAMES) });
+          expect([...(announcers.get(ip) ?? [])], ip).toEqual([owner]);
+        }
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it("ignores and counts heartbeats signed with a wrong key", () => {
     const sim = new SimCluster(["node-a", "node-b"], { keys: { "node-b": Buffer.from("a-different-key-of-enough-length!") } });
     sim.clock.advance(1000);
     expect(sim.node("node-a").membership.liveSpeakers()).toEqual(new Set(["node-a"]));
-    // 1000 ms / 75 ms: 14 heartbeats sent by node-b, and one more at once when its start-up grace ended
-    // (its standby flag cleared), all refused.
-    expect(Object.fromEntries(sim.node("node-a").membership.rejects)).toEqual({ "bad-mac": 15 });
+    // 1000 ms / 75 ms: 14 heartbeats sent by node-b, all refused (hearing nobody, it is still in its
+    // cold-start grace: no extra heartbeat for a cleared standby flag yet).
+    expect(Object.fromEntries(sim.node("node-a").membership.rejects)).toEqual({ "bad-mac": 14 });
     expect(sim.node("node-a").membership.verdicts.size).toBe(0);
   });
 

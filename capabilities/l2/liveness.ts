@@ -8,8 +8,11 @@
  *
  * Whether this node may announce at all is decided here too (docs/adr/0002): never before the
  * expected peers are known (the first setExpectedPeers, from the API), nor during the start-up grace
- * that follows (until every expected peer is heard, or one timeout has passed, so a restarting speaker
- * does not briefly claim every IP); after that, always under the "availability" policy, and only while
+ * that follows (until every expected peer is heard; or, when some stay silent, one timeout if a peer
+ * heard is announcing (a running cluster: the silent ones are down), else the longer cold-start grace
+ * (the cluster is starting and the silent ones may be starting too), so neither a restarting speaker
+ * nor the first of several starting together claims IPs that move on when the others come up);
+ * after that, always under the "availability" policy, and only while
  * it sees a strict majority of the expected speakers under the "majority" policy. The grace runs from
  * when the peers are known, not from start-up: a speaker whose API list takes longer than one timeout
  * would otherwise take every IP the moment the list arrives, before hearing anyone on it.
@@ -32,12 +35,19 @@ export interface LivenessOptions {
   /** Heartbeats whose sentAt differs from our wall clock by more are refused (bounds replays). */
   readonly maxClockSkewMs?: number;
   readonly partitionPolicy?: PartitionPolicy;
+  /**
+   * How long a starting speaker that hears no announcing peer waits for the expected peers it has not
+   * heard yet (default 10 s): they are probably starting too, and claiming IPs before they are heard
+   * would move those IPs when they are.
+   */
+  readonly coldStartGraceMs?: number;
   readonly wallNow?: () => number;
   /** Told each received datagram's fate and the peer counts (PromHeartbeatMetrics). */
   readonly observer?: Pick<HeartbeatObserver, "accepted" | "refused" | "peers">;
 }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 250;
+export const DEFAULT_COLD_START_GRACE_MS = 10_000;
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
 /**
  * An expiry timer firing this much later than due means our own event loop was stalled (GC, CPU
@@ -73,8 +83,11 @@ export class Membership {
   /** Peers that said they were leaving and then fell silent: departures, not failures. */
   private readonly departed = new Set<string>();
   private ready = false;
+  private readonly coldStartGraceMs: number;
   /** The start-up grace, running from the first setExpectedPeers (undefined before it). */
   private readyTimer: TimerHandle | undefined;
+  /** One timeout of the grace has passed: any announcing peer heard now ends it. */
+  private graceTimedOut = false;
   private readonly listeners = new Set<() => void>();
   private lastSignature = "";
   readonly verdicts = new Map<HeartbeatVerdict, number>();
@@ -89,6 +102,7 @@ export class Membership {
   ) {
     this.self = options.self;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    this.coldStartGraceMs = Math.max(options.coldStartGraceMs ?? DEFAULT_COLD_START_GRACE_MS, this.timeoutMs);
     this.maxSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.policy = options.partitionPolicy ?? "availability";
     this.wallNow = options.wallNow ?? Date.now;
@@ -99,7 +113,7 @@ export class Membership {
   /** The other nodes that run a speaker, from the API (self is ignored if present). The first call starts the start-up grace. */
   setExpectedPeers(names: Iterable<string>): void {
     this.expected = new Set([...names].filter(n => n !== this.self));
-    this.readyTimer ??= this.clock.setTimeout(() => this.becomeReady(), this.timeoutMs);
+    this.readyTimer ??= this.clock.setTimeout(() => this.graceTimeout(), this.timeoutMs);
     for (const [name, state] of [...this.peers]) {
       if (!this.expected.has(name)) {
         state.expiry.cancel();
@@ -171,7 +185,18 @@ export class Membership {
   }
 
   private checkAllHeard(): void {
-    if (!this.ready && this.readyTimer && [...this.expected].every(n => this.peers.has(n))) this.ready = true;
+    if (this.ready || !this.readyTimer) return;
+    if ([...this.expected].every(n => this.peers.has(n))) this.ready = true;
+    // A running cluster: the peers not heard after one timeout are down, not starting.
+    else if (this.graceTimedOut && [...this.peers.values()].some(p => !p.standby && !p.leaving)) this.ready = true;
+  }
+
+  /** One timeout after the peers became known: ready if the cluster runs, else wait for the cold-start grace. */
+  private graceTimeout(): void {
+    this.graceTimedOut = true;
+    this.checkAllHeard();
+    if (this.ready) return this.changed();
+    this.readyTimer = this.clock.setTimeout(() => this.becomeReady(), this.coldStartGraceMs - this.timeoutMs);
   }
 
   private becomeReady(): void {

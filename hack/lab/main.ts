@@ -23,6 +23,8 @@ import { formatFailover, measureFailover } from "./failover";
 import { labHints } from "./hints";
 import { BGP_LAB, bfdSummary, startFrr, waitForBfdUp, waitForEcmp, watchRoutes } from "./bgp";
 import { nextHopRemovedAt, type RouteMonitor } from "./routes";
+import { movedAtStart, nodeAssignments, type CoreEventView } from "./node-assigned";
+import { stillNaming } from "./status-truth";
 import type { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
 
 const { values: flags } = parseArgs({ options: { once: { type: "boolean", default: false }, bgp: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
@@ -170,7 +172,15 @@ async function scenario(lab: Lab): Promise<void> {
     return answers;
   });
 
-  await steps.run(`failover (${mode === "bgp" ? "BGP" : "L2"})`, 40_000, async (note) => {
+  await steps.run("no IP moved at start-up (nodeAssigned events)", 10_000, async (note) => {
+    const events = JSON.parse(await kubectl(["get", "events", "-A", "-o", "json"])) as { items: CoreEventView[] };
+    const assignments = nodeAssignments(events.items);
+    for (const { service } of ips) note(`${service.namespace}/${service.name}: ${(assignments.get(`${service.namespace}/${service.name}`) ?? []).join(", ") || "none"}`);
+    const moved = movedAtStart(assignments, mode);
+    if (moved.length > 0) throw new Error(`moved at start-up: ${moved.join("; ")}`);
+  });
+
+  const died = await steps.run(`failover (${mode === "bgp" ? "BGP" : "L2"})`, 40_000, async (note) => {
     const target = ips[0];
     const owner = owners[0];
     const host = bed.nodes.find((n) => n.ns.role === owner);
@@ -213,6 +223,29 @@ async function scenario(lab: Lab): Promise<void> {
     const after = await client.get(`http://${target.ip}:${port}/`);
     note(`GET http://${target.ip}:${port}/ -> ${after}`);
     if (answeringNode(after) === undefined || answeringNode(after) === owner) throw new Error(`after failover the answer was ${JSON.stringify(after)}`);
+    return { owner: owner ?? "", diedAt: deadAt };
+  });
+
+  await steps.run("status stops naming the dead node (within 10 s)", 15_000, async (note) => {
+    const read = async (what: string, namespace?: string): Promise<{ items: never[] }> =>
+      JSON.parse(await kubectl(["get", what, ...(namespace ? ["-n", namespace] : ["-A"]), "-o", "json"])) as { items: never[] };
+    let last: string[] = [];
+    const clean = await until(async () => {
+      const [l2Statuses, bgpStatuses, peers, services] = await Promise.all([
+        read("servicel2statuses", LODESTONE_NAMESPACE),
+        read("servicebgpstatuses", LODESTONE_NAMESPACE),
+        read("bgppeers", LODESTONE_NAMESPACE),
+        read("services"),
+      ]);
+      last = stillNaming({ l2Statuses: l2Statuses.items, bgpStatuses: bgpStatuses.items, peers: peers.items, services: services.items }, died.owner);
+      return last.length === 0 ? performance.timeOrigin + performance.now() : undefined;
+    }, `status without ${died.owner}`, 12_000, 200).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; still naming it: ${last.join("; ")}`);
+    });
+    const afterMs = clean - died.diedAt;
+    note(`${died.owner}'s ServiceL2Status/ServiceBGPStatus gone, its BGP sessions Idle, no Announced condition names it: ${Math.round(afterMs)} ms after it died`);
+    note(await kubectl(["get", "servicel2statuses,servicebgpstatuses,bgppeers", "-n", LODESTONE_NAMESPACE]));
+    if (afterMs > 10_000) throw new Error(`the dead node was still named ${Math.round(afterMs)} ms after it died (bound 10 s)`);
   });
 }
 

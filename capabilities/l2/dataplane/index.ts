@@ -56,6 +56,8 @@ export interface L2DataPlaneOptions {
     readonly peers?: readonly L2Peer[];
     readonly intervalMs?: number;
     readonly timeoutMs?: number;
+    /** How long a speaker hearing no announcing peer waits for silent ones (liveness.ts, default 10 s). */
+    readonly coldStartGraceMs?: number;
     readonly partitionPolicy?: PartitionPolicy;
   };
   /** Interface names never used (default: MetalLB's excludel2 list). */
@@ -83,6 +85,8 @@ export interface L2DataPlane {
   stop(): Promise<void>;
   /** Called with the full status after every change of owned IPs or usable interfaces. */
   onStatus(listener: (status: readonly IPStatus[]) => void): () => void;
+  /** Called after every change of the live speakers or of whether this node may announce (liveness.ts). */
+  onMembership(listener: (view: { live: string[]; canAnnounce: boolean }) => void): () => void;
   status(): readonly IPStatus[];
   ownedIPs(): string[];
   liveSpeakers(): string[];
@@ -135,7 +139,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     onConnError: (ifname, protocol, kind, error) => log("debug", "packet socket error", { ifname, protocol, kind, error: error.message }),
   });
   const observer = opts.heartbeatObserver;
-  const membership = new Membership(clock, { self: opts.nodeName, timeoutMs: hb.timeoutMs, partitionPolicy: hb.partitionPolicy, observer });
+  const membership = new Membership(clock, { self: opts.nodeName, timeoutMs: hb.timeoutMs, coldStartGraceMs: hb.coldStartGraceMs, partitionPolicy: hb.partitionPolicy, observer });
   const announcer = new Announcer(clock, ip => ports.sendGratuitous(ip));
 
   let services: readonly AnnouncedService[] = [];
@@ -260,6 +264,9 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     onStatus(listener) {
       statusListeners.add(listener);
       return () => void statusListeners.delete(listener);
+    },
+    onMembership(listener) {
+      return membership.onChange(() => listener({ live: [...membership.liveSpeakers()].sort(), canAnnounce: membership.canAnnounce() }));
     },
     status: () => lastStatus,
     ownedIPs: () => ownership.ips().sort(),
