@@ -68,11 +68,11 @@ describe("lodestone install", () => {
     expect(h.err).toEqual([]);
     expect(h.out).toEqual([
       "namespace/metallb-system applied",
-      "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
       "role.rbac.authorization.k8s.io/lodestone-controller applied",
       "rolebinding.rbac.authorization.k8s.io/lodestone-controller applied",
-      "role.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
-      "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
+      "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
+      "role.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
+      "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
       "namespace/pepr-system applied",
       "deployment.apps/pepr-lodestone applied",
       "deployment.apps/pepr-lodestone-watcher applied",
@@ -90,7 +90,7 @@ describe("lodestone install", () => {
     for (const [k, v] of h.port.objects) again.port.objects.set(k, v);
     expect(await installCommand([], again.io, again.deps)).toBe(0);
     expect(again.port.objects.get("/api/v1/namespaces/metallb-system/secrets/memberlist")).toEqual(key);
-    expect(again.out[1]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
+    expect(again.out[3]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
   });
 
   it("exits 1 naming what is not ready when the timeout passes", async () => {
