@@ -93,6 +93,18 @@ describe("lodestone install", () => {
     expect(again.out[3]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
   });
 
+  it("points the controller's watcher at --speaker-image, so the DaemonSet it applies runs that image", async () => {
+    const h = harness(1);
+    h.port.objects.clear();
+    const withEnv = { ...h.deps, readText: async () => MANIFEST.replace("spec: {replicas: 1}", "spec: {replicas: 1, template: {spec: {containers: [{name: watcher}]}}}") };
+    expect(await installCommand(["--speaker-image", "registry.example/speaker:2", "--timeout", "0"], h.io, withEnv)).toBe(0);
+    const watcher = h.port.objects.get(`${DEPLOYMENTS}/pepr-lodestone-watcher`) as { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+    expect(watcher.spec.template.spec.containers[0]?.env).toEqual([
+      { name: "LODESTONE_NAMESPACE", value: "metallb-system" },
+      { name: "LODESTONE_SPEAKER_IMAGE", value: "registry.example/speaker:2" },
+    ]);
+  });
+
   it("exits 1 naming what is not ready when the timeout passes", async () => {
     const h = harness(1_000);
     expect(await installCommand(["--timeout", "10"], h.io, h.deps)).toBe(1);

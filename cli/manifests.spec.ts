@@ -36,7 +36,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 
 const printed = (text: string): Manifest[] => parseAllDocuments(text).map(d => d.toJSON() as Manifest);
 type Container = { image?: string; env?: { name: string; value?: string }[] };
-const containers = (m: Manifest | undefined): Container[] => (m as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers;
+const containers = (m: Manifest | undefined): Container[] => (m as unknown as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers;
 const find = (objects: Manifest[], kind: string, name: string) => objects.find(o => o.kind === kind && o.metadata.name === name);
 
 describe("lodestone manifests", () => {

@@ -25,16 +25,16 @@ export interface ManifestOptions {
 type Env = { name: string; value?: string }[];
 
 /** The controller's Deployments with the settings in their containers' env (a copy; other objects as they are). */
-function withWatcherEnv(m: Manifest, opts: ManifestOptions): Manifest {
+export function withControllerEnv(m: Manifest, opts: ManifestOptions): Manifest {
   if (m.kind !== "Deployment" || ![PEPR_MODULE_NAME, `${PEPR_MODULE_NAME}-watcher`].includes(m.metadata.name)) return m;
-  const copy = structuredClone(m) as Manifest & { spec: { template: { spec: { containers: { env?: Env }[] } } } };
+  const copy = structuredClone(m) as Manifest & { spec?: { template?: { spec?: { containers?: { env?: Env }[] } } } };
   const settings: Record<string, string | undefined> = {
     LODESTONE_NAMESPACE: opts.namespace,
     LODESTONE_SPEAKER_IMAGE: opts.image,
     LODESTONE_LB_CLASS: opts.lbClass,
     LODESTONE_PARTITION_POLICY: opts.partitionPolicy,
   };
-  for (const c of copy.spec.template.spec.containers) {
+  for (const c of copy.spec?.template?.spec?.containers ?? []) {
     const env = (c.env ?? []).filter(e => !(e.name in settings));
     for (const [name, value] of Object.entries(settings)) if (value !== undefined) env.push({ name, value });
     c.env = env;
@@ -45,7 +45,7 @@ function withWatcherEnv(m: Manifest, opts: ManifestOptions): Manifest {
 export function installManifests(peprObjects: Manifest[], opts: ManifestOptions): Manifest[] {
   const plan = installPlan(opts);
   return [
-    ...peprObjects.map(m => withWatcherEnv(m, opts)),
+    ...peprObjects.map(m => withControllerEnv(m, opts)),
     plan.namespace,
     ...plan.crds,
     ...controllerSecretsAccess(opts.namespace),
