@@ -73,7 +73,7 @@ describe("lodestone manifests", () => {
       { name: "LODESTONE_PARTITION_POLICY", value: "majority" },
     ]);
     expect(find(manifest, "Secret", "memberlist")).toBeUndefined();
-    expect(find(manifest, "Role", "lodestone-controller-secrets")?.metadata.namespace).toBe("lb");
+    expect(find(manifest, "Role", "lodestone-controller")?.metadata.namespace).toBe("lb");
   });
 
   it("takes the image from LODESTONE_SPEAKER_IMAGE when no flag names one", async () => {

@@ -118,7 +118,7 @@ export async function install(port: DeployPort, opts: InstallOptions): Promise<s
 
 /**
  * The heartbeat Secret (when absent) and the speakers' Secret Role, before their DaemonSet. Refused
- * (403: the Role lodestone-controller-secrets is missing, as after a bare `pepr deploy`) is logged and
+ * (403: the Role lodestone-controller is missing, as after a bare `pepr deploy`) is logged and
  * not retried: the rest of the install must not wait for it, and a Secret made by hand is used as it is.
  */
 async function speakerSecrets(port: DeployPort, opts: InstallOptions, done: string[]): Promise<void> {

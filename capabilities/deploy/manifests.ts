@@ -13,7 +13,7 @@ import type { PartitionPolicy } from "../l2/liveness";
 import type { Manifest } from "./deploy-port";
 import { installPlan } from "./install";
 import { PEPR_MODULE_NAME } from "./names";
-import { controllerSecretsAccess, secretsAccess } from "./prerequisites";
+import { secretsAccess } from "./prerequisites";
 
 export interface ManifestOptions {
   namespace: string;
@@ -48,7 +48,6 @@ export function installManifests(peprObjects: Manifest[], opts: ManifestOptions)
     ...peprObjects.map(m => withControllerEnv(m, opts)),
     plan.namespace,
     ...plan.crds,
-    ...controllerSecretsAccess(opts.namespace),
     ...secretsAccess(opts.namespace),
     ...plan.speaker,
   ];
