@@ -68,11 +68,11 @@ describe("lodestone install", () => {
     expect(h.err).toEqual([]);
     expect(h.out).toEqual([
       "namespace/metallb-system applied",
-      "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
       "role.rbac.authorization.k8s.io/lodestone-controller applied",
       "rolebinding.rbac.authorization.k8s.io/lodestone-controller applied",
-      "role.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
-      "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
+      "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
+      "role.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
+      "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
       "namespace/pepr-system applied",
       "deployment.apps/pepr-lodestone applied",
       "deployment.apps/pepr-lodestone-watcher applied",
@@ -90,7 +90,19 @@ describe("lodestone install", () => {
     for (const [k, v] of h.port.objects) again.port.objects.set(k, v);
     expect(await installCommand([], again.io, again.deps)).toBe(0);
     expect(again.port.objects.get("/api/v1/namespaces/metallb-system/secrets/memberlist")).toEqual(key);
-    expect(again.out[1]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
+    expect(again.out[3]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
+  });
+
+  it("points the controller's watcher at --speaker-image, so the DaemonSet it applies runs that image", async () => {
+    const h = harness(1);
+    h.port.objects.clear();
+    const withEnv = { ...h.deps, readText: async () => MANIFEST.replace("spec: {replicas: 1}", "spec: {replicas: 1, template: {spec: {containers: [{name: watcher}]}}}") };
+    expect(await installCommand(["--speaker-image", "registry.example/speaker:2", "--timeout", "0"], h.io, withEnv)).toBe(0);
+    const watcher = h.port.objects.get(`${DEPLOYMENTS}/pepr-lodestone-watcher`) as { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+    expect(watcher.spec.template.spec.containers[0]?.env).toEqual([
+      { name: "LODESTONE_NAMESPACE", value: "metallb-system" },
+      { name: "LODESTONE_SPEAKER_IMAGE", value: "registry.example/speaker:2" },
+    ]);
   });
 
   it("exits 1 naming what is not ready when the timeout passes", async () => {

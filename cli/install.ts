@@ -12,6 +12,8 @@
 import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { DeployPort, Manifest } from "../capabilities/deploy/deploy-port";
+import { withControllerEnv } from "../capabilities/deploy/manifests";
+import { speakerImage } from "../capabilities/deploy/names";
 import { prepare } from "../capabilities/deploy/prerequisites";
 import { notReady } from "../capabilities/deploy/rollout";
 import { describeApiError } from "./api-error";
@@ -22,11 +24,12 @@ import { apiServerOf } from "./status";
 
 export const DEFAULT_MANIFEST = "dist/pepr-module-lodestone.yaml";
 
-export const INSTALL_USAGE = `usage: lodestone install [-f MANIFEST] [-n NAMESPACE] [--timeout SECONDS]
+export const INSTALL_USAGE = `usage: lodestone install [-f MANIFEST] [-n NAMESPACE] [--speaker-image IMAGE] [--timeout SECONDS]
   installs Lodestone in the cluster named by KUBECONFIG: lodestone prepare, then server-side apply of
   the controller's manifest, then waits for the controller and the speakers and prints lodestone status
   -f, --filename MANIFEST  the Pepr module's manifest (default ${DEFAULT_MANIFEST}: npx pepr@1.1.4 build)
   -n, --namespace NS       the Lodestone namespace (default metallb-system)
+      --speaker-image IMAGE the speaker's image (default: LODESTONE_SPEAKER_IMAGE, else this release's)
       --timeout SECONDS    how long to wait for the rollout (default 300; 0: do not wait)
   -h, --help               this help
 exit 0 installed and ready, 1 not (the reason), 2 usage error`;
@@ -34,6 +37,7 @@ exit 0 installed and ready, 1 not (the reason), 2 usage error`;
 export const INSTALL_FLAGS: Record<string, FlagSpec> = {
   filename: { type: "string", short: "f" },
   namespace: { type: "string", short: "n" },
+  "speaker-image": { type: "string" },
   timeout: { type: "string" },
 };
 
@@ -44,6 +48,8 @@ export interface InstallDeps {
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   status: (io: CommandIO) => Promise<number>;
+  /** Where LODESTONE_SPEAKER_IMAGE is read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const POLL_MS = 2_000;
@@ -87,7 +93,9 @@ export async function installCommand(args: string[], io: CommandIO, deps: Instal
       io.err(`lodestone install: ${prepared.secretProblem}`);
       return 1;
     }
-    for (const m of objects) {
+    // The watcher applies the speaker DaemonSet with the image and namespace its env names.
+    const image = lastString(values["speaker-image"]) ?? speakerImage(deps.env ?? process.env);
+    for (const m of objects.map(o => withControllerEnv(o, { namespace, image }))) {
       await port.apply(m);
       io.out(`${printed(m)} applied`);
     }

@@ -30,6 +30,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "install everything: prepare, apply the controller's manifest, wait for the rollout, print status",
     load: async () => (await import("./install")).installCommand,
   },
+  manifests: {
+    summary: "print every object an install makes as one YAML (lodestone manifests > lodestone.yaml)",
+    load: async () => (await import("./manifests")).manifestsCommand,
+  },
   prepare: {
     summary: "create once what the installer must: namespace, heartbeat Secret (when absent), the speakers' Secret access",
     load: async () => (await import("./prepare")).prepareCommand,

@@ -24,11 +24,11 @@ describe("lodestone prepare", () => {
     expect(r.err).toEqual([]);
     expect(r.out).toEqual([
       "namespace/lb applied",
-      "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
       "role.rbac.authorization.k8s.io/lodestone-controller applied",
       "rolebinding.rbac.authorization.k8s.io/lodestone-controller applied",
-      "role.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
-      "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
+      "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
+      "role.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
+      "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
       "next: npx pepr@1.1.4 deploy --yes   (docs/install.md)",
     ]);
   });

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { readFlags, type FlagSpec } from "../cli/args";
 import { CONVERT_FLAGS } from "../cli/convert";
 import { INSTALL_FLAGS } from "../cli/install";
+import { MANIFESTS_FLAGS } from "../cli/manifests";
 import { PREPARE_FLAGS } from "../cli/prepare";
 import { UNINSTALL_FLAGS } from "../cli/uninstall";
 import { STATUS_FLAGS } from "../cli/status";
@@ -36,7 +37,7 @@ function commands(file: string): string[] {
   return [...blocks, ...spans].map(l => l.replace(/^\$ /, "").trim()).filter(Boolean);
 }
 
-const FLAGS: Record<string, Record<string, FlagSpec>> = { validate: VALIDATE_FLAGS, convert: CONVERT_FLAGS, status: STATUS_FLAGS, install: INSTALL_FLAGS, prepare: PREPARE_FLAGS, uninstall: UNINSTALL_FLAGS };
+const FLAGS: Record<string, Record<string, FlagSpec>> = { validate: VALIDATE_FLAGS, convert: CONVERT_FLAGS, status: STATUS_FLAGS, install: INSTALL_FLAGS, manifests: MANIFESTS_FLAGS, prepare: PREPARE_FLAGS, uninstall: UNINSTALL_FLAGS };
 
 /** The arguments after `npx lodestone` up to a pipe, redirection, `;`, `&&` or comment. */
 function lodestoneArgs(line: string): string[] | undefined {

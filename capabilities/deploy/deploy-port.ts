@@ -21,6 +21,8 @@ export interface ManifestRef {
 export interface DeployPort {
   /** Server-side apply (field manager `lodestone`, force: Lodestone owns what it sets). */
   apply(manifest: Manifest): Promise<void>;
+  /** Creates the object (POST); false, and nothing changed, when one of that name exists already (409). */
+  create(manifest: Manifest): Promise<boolean>;
   /** The object, or undefined when it does not exist. */
   get(ref: ManifestRef): Promise<Record<string, unknown> | undefined>;
   /** JSON merge patch. */
@@ -60,6 +62,11 @@ export function objectPath(ref: ManifestRef): string {
   if (namespaced && !ref.namespace) throw new Error(`deploy: ${ref.kind} ${ref.name} needs a namespace`);
   const ns = namespaced ? `/namespaces/${encodeURIComponent(ref.namespace as string)}` : "";
   return `${base}${ns}/${plural}/${encodeURIComponent(ref.name)}`;
+}
+
+/** The API path of the collection an object is created in (`/api/v1/namespaces/ns/secrets`). */
+export function collectionPath(ref: ManifestRef): string {
+  return objectPath(ref).replace(/\/[^/]*$/, "");
 }
 
 export const refOf = (m: Manifest): ManifestRef => ({

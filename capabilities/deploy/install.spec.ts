@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ApiError } from "../k8s/controller-port";
 import { install, installPlan, installWithRetry } from "./install";
 import { peprRegistration, RecordingDeployPort } from "./testing";
 import { isInClusterWatcher } from "./index";
@@ -27,6 +28,14 @@ function clusterAfterPeprDeploy(): RecordingDeployPort {
   return port;
 }
 
+const SECRET = "/api/v1/namespaces/metallb-system/secrets/memberlist";
+const speakerSecretPaths = [
+  `GET ${SECRET}`,
+  `CREATE ${SECRET}`,
+  "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker-secrets",
+  "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
+];
+
 const speakerPaths = [
   "APPLY /api/v1/namespaces/metallb-system/serviceaccounts/lodestone-speaker",
   "APPLY /apis/rbac.authorization.k8s.io/v1/clusterroles/lodestone-speaker",
@@ -44,6 +53,7 @@ describe("install", () => {
       "APPLY /api/v1/namespaces/metallb-system",
       ...crdNames.map(n => `APPLY ${CRD_PATH}/${n}`),
       ...crdNames.map(n => `GET ${CRD_PATH}/${n}`),
+      ...speakerSecretPaths,
       ...speakerPaths,
       `GET ${VALIDATING}`,
       `GET ${MUTATING}`,
@@ -56,6 +66,38 @@ describe("install", () => {
     expect(validating.webhooks.map(w => `${w.name}=${w.failurePolicy}`)).toEqual(["config.lodestone.dev=Fail", "services.lodestone.dev=Ignore"]);
     const mutating = port.objects.get(MUTATING) as { webhooks: { name: string; failurePolicy: string }[] };
     expect(mutating.webhooks.map(w => `${w.name}=${w.failurePolicy}`)).toEqual(["services.lodestone.dev=Ignore"]);
+  });
+
+  it("creates the heartbeat key once, before the DaemonSet, and never rotates it on a restart (issue 14)", async () => {
+    const port = clusterAfterPeprDeploy();
+    await install(port, { ...opts, newKey: () => Buffer.alloc(32, 0xab) });
+    const secret = port.objects.get(SECRET) as { data: Record<string, string> };
+    expect(Buffer.from(secret.data["secretkey"] ?? "", "base64").toString()).toBe("ab".repeat(32));
+    const done = await install(port, { ...opts, newKey: () => Buffer.alloc(32, 0x01) });
+    expect(port.objects.get(SECRET)).toEqual(secret);
+    expect(done).toContain("secret/memberlist kept (it exists: its key is reused, not rotated)");
+    expect(port.calls.filter(c => c === `CREATE ${SECRET}`)).toHaveLength(1);
+  });
+
+  it("reuses MetalLB's memberlist Secret as it is", async () => {
+    const port = clusterAfterPeprDeploy();
+    const metallb = { apiVersion: "v1", kind: "Secret", metadata: { name: "memberlist", namespace: "metallb-system" }, data: { secretkey: Buffer.from("x".repeat(128)).toString("base64") } };
+    port.objects.set(SECRET, structuredClone(metallb));
+    await install(port, opts);
+    expect(port.objects.get(SECRET)).toEqual(metallb);
+    expect(port.calls).not.toContain(`CREATE ${SECRET}`);
+  });
+
+  it("without its Role (a bare pepr deploy) says how to make it and installs the rest", async () => {
+    const port = clusterAfterPeprDeploy();
+    port.failOnce.set(SECRET, new ApiError(403, `POST /api/v1/namespaces/metallb-system/secrets: secrets is forbidden`));
+    const logs: string[] = [];
+    const done = await install(port, { ...opts, log: m => void logs.push(m) });
+    expect(logs).toEqual([
+      "lodestone install: the heartbeat Secret and the speakers' Secret Role were not made (POST /api/v1/namespaces/metallb-system/secrets: secrets is forbidden): the Role lodestone-controller is missing; run npx lodestone prepare -n metallb-system (docs/install.md)",
+    ]);
+    expect(port.calls).toContain("APPLY /apis/apps/v1/namespaces/metallb-system/daemonsets/lodestone-speaker");
+    expect(done.at(-1)).toBe("split MutatingWebhookConfiguration pepr-lodestone");
   });
 
   it("a second run applies the same objects again and leaves the split registration alone", async () => {
@@ -101,8 +143,8 @@ describe("installWithRetry", () => {
     const logs: string[] = [];
     const done = await installWithRetry(port, { ...opts, sleep: async ms => void slept.push(ms), log: m => void logs.push(m) });
     expect(slept).toEqual([1000]);
-    expect(logs).toEqual(["lodestone install: daemonsets.apps is forbidden; retrying in 1000 ms", "lodestone install: 19 steps done (2 webhook registrations split)"]);
-    expect(done).toHaveLength(19);
+    expect(logs).toEqual(["lodestone install: daemonsets.apps is forbidden; retrying in 1000 ms", "lodestone install: 22 steps done (2 webhook registrations split)"]);
+    expect(done).toHaveLength(22);
   });
 
   it("starts what needs the CRDs once, as soon as they are Established, even when a later step fails", async () => {

@@ -10,7 +10,9 @@
 import type { PartitionPolicy } from "../l2/liveness";
 import { allCRDs } from "../../crds";
 import { refOf, type DeployPort, type Manifest } from "./deploy-port";
-import { PEPR_MODULE_NAME, SPEAKER_LABELS } from "./names";
+import { ApiError } from "../k8s/controller-port";
+import { CONTROLLER_ROLE, PEPR_MODULE_NAME, SPEAKER_LABELS } from "./names";
+import { ensureSpeakerSecrets } from "./prerequisites";
 import { speakerDaemonSet } from "./speaker-daemonset";
 import { speakerIdentity } from "./speaker-rbac";
 import { webhookSplitPatches } from "./webhook-split";
@@ -31,6 +33,8 @@ export interface InstallOptions {
   /** How long to wait for each CRD to be Established. */
   establishTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The heartbeat key, when the Secret is created (default: 32 random bytes). */
+  newKey?: () => Buffer;
   log?: (message: string) => void;
   /**
    * Called once the CRDs are Established, before the speaker and webhook steps: what needs the
@@ -87,6 +91,7 @@ export async function install(port: DeployPort, opts: InstallOptions): Promise<s
   }
   done.push(`established ${plan.crds.length} CRDs`);
   opts.onCRDsEstablished?.();
+  await speakerSecrets(port, opts, done);
   for (const m of plan.speaker) await apply(m);
 
   const name = opts.webhookConfigName ?? PEPR_MODULE_NAME;
@@ -109,6 +114,24 @@ export async function install(port: DeployPort, opts: InstallOptions): Promise<s
     done.push(`split MutatingWebhookConfiguration ${name}`);
   }
   return done;
+}
+
+/**
+ * The heartbeat Secret (when absent) and the speakers' Secret Role, before their DaemonSet. Refused
+ * (403: the Role lodestone-controller is missing, as after a bare `pepr deploy`) is logged and
+ * not retried: the rest of the install must not wait for it, and a Secret made by hand is used as it is.
+ */
+async function speakerSecrets(port: DeployPort, opts: InstallOptions, done: string[]): Promise<void> {
+  try {
+    const r = await ensureSpeakerSecrets(port, opts.namespace, opts.newKey);
+    done.push(...r.lines);
+    if (r.secretProblem !== undefined) opts.log?.(`lodestone install: ${r.secretProblem}`);
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403)) throw e;
+    const why = `the heartbeat Secret and the speakers' Secret Role were not made (${e.message}): the Role ${CONTROLLER_ROLE} is missing; run npx lodestone prepare -n ${opts.namespace} (docs/install.md)`;
+    opts.log?.(`lodestone install: ${why}`);
+    done.push(`kept ${why}`);
+  }
 }
 
 /** `install` until it succeeds, waiting 1 s, 2 s, 4 s ... up to `maxDelayMs` between attempts. */

@@ -7,7 +7,7 @@ import { fetch } from "kubernetes-fluent-client";
 import { FetchMethods } from "kubernetes-fluent-client/dist/fluent/shared-types.js";
 import { k8sCfg } from "kubernetes-fluent-client/dist/fluent/utils.js";
 import { ApiError, NotFoundError } from "../k8s/controller-port";
-import { objectPath, refOf, type DeployPort, type Manifest, type ManifestRef } from "./deploy-port";
+import { collectionPath, objectPath, refOf, type DeployPort, type Manifest, type ManifestRef } from "./deploy-port";
 import { FIELD_MANAGER } from "./names";
 
 const APPLY = "application/apply-patch+yaml";
@@ -23,6 +23,16 @@ export class KfcDeployPort implements DeployPort {
   async apply(manifest: Manifest): Promise<void> {
     const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict`;
     await this.request("PATCH", `${objectPath(refOf(manifest))}${query}`, APPLY, manifest);
+  }
+
+  async create(manifest: Manifest): Promise<boolean> {
+    try {
+      await this.request("POST", `${collectionPath(refOf(manifest))}?fieldManager=${FIELD_MANAGER}&fieldValidation=Strict`, "application/json", manifest);
+      return true;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) return false;
+      throw e;
+    }
   }
 
   async get(ref: ManifestRef): Promise<Record<string, unknown> | undefined> {
@@ -49,7 +59,7 @@ export class KfcDeployPort implements DeployPort {
     await this.request("PATCH", `${objectPath(ref)}?fieldManager=${FIELD_MANAGER}`, MERGE, patch);
   }
 
-  private async request<T = unknown>(method: "GET" | "PATCH" | "DELETE", path: string, contentType?: string, body?: unknown): Promise<T> {
+  private async request<T = unknown>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, contentType?: string, body?: unknown): Promise<T> {
     const { opts, serverUrl } = await k8sCfg(FetchMethods.GET);
     const headers = { ...(opts.headers as Record<string, string>), ...(contentType ? { "Content-Type": contentType } : {}) };
     const resp = await fetch<T>(new URL(path, serverUrl), { ...opts, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

@@ -28,6 +28,7 @@ export const CONTROLLER_ROLE = "lodestone-controller";
 /** Role (in the Lodestone namespace) that lets the speaker read Secrets; created by the installer, see rbac.ts. */
 export const SPEAKER_SECRETS_ROLE = "lodestone-speaker-secrets";
 
+
 /**
  * Labels of the speaker's pods. The first two are the DaemonSet's (immutable) selector and what the
  * speakers list each other by for heartbeats (SPEAKER_POD_LABELS in capabilities/k8s/speaker-port.ts).

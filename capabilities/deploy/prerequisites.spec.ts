@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { heartbeatKeysFromSecret } from "../l2/heartbeat-keys";
-import { prepare } from "./prerequisites";
+import { ensureSpeakerSecrets, prepare } from "./prerequisites";
 import { installerCommands } from "./rbac";
 import { RecordingDeployPort } from "./testing";
 
@@ -13,21 +13,21 @@ describe("prepare (what the installer creates once)", () => {
     const r = await prepare(port, "metallb-system", () => KEY);
     expect(port.calls).toEqual([
       "APPLY /api/v1/namespaces/metallb-system",
-      `GET ${SECRET}`,
-      `APPLY ${SECRET}`,
       "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-controller",
       "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-controller",
-      "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker-secrets",
-      "APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
+      `GET ${SECRET}`,
+      `CREATE ${SECRET}`,
+      "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker-secrets",
+      "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
     ]);
     expect(r).toEqual({
       lines: [
         "namespace/metallb-system applied",
-        "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
         "role.rbac.authorization.k8s.io/lodestone-controller applied",
         "rolebinding.rbac.authorization.k8s.io/lodestone-controller applied",
-        "role.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
-        "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets applied",
+        "secret/memberlist created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)",
+        "role.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
+        "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets created",
       ],
     });
     const secret = port.objects.get(SECRET) as { data: Record<string, string>; type: string };
@@ -63,8 +63,37 @@ describe("prepare (what the installer creates once)", () => {
     const first = structuredClone(port.objects.get(SECRET));
     const again = await prepare(port, "metallb-system", () => Buffer.alloc(32, 0x01));
     expect(port.objects.get(SECRET)).toEqual(first);
-    expect(again.lines[1]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
-    expect(port.calls.filter(c => c === `APPLY ${SECRET}`)).toHaveLength(1);
+    expect(again.lines[3]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
+    expect(port.calls.filter(c => c === `CREATE ${SECRET}`)).toHaveLength(1);
+  });
+
+  it("keeps the passwordSecret names an admin added to the speakers' Role (creates, never applies)", async () => {
+    const port = new RecordingDeployPort();
+    await prepare(port, "lb", () => KEY);
+    const role = "/apis/rbac.authorization.k8s.io/v1/namespaces/lb/roles/lodestone-speaker-secrets";
+    const granted = port.objects.get(role) as { rules: { resourceNames: string[] }[] };
+    granted.rules[0]!.resourceNames.push("bgp-password");
+    const again = await ensureSpeakerSecrets(port, "lb", () => KEY);
+    expect((port.objects.get(role) as { rules: { resourceNames: string[] }[] }).rules[0]!.resourceNames).toEqual(["memberlist", "bgp-password"]);
+    expect(again.lines.slice(1)).toEqual(["role.rbac.authorization.k8s.io/lodestone-speaker-secrets kept (it exists)", "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets kept (it exists)"]);
+  });
+
+  it("keeps a Secret someone else created between its read and its create", async () => {
+    const port = new RecordingDeployPort();
+    const theirs = { apiVersion: "v1", kind: "Secret", metadata: { name: "memberlist", namespace: "lb" }, data: { secretkey: Buffer.from("c".repeat(64)).toString("base64") } };
+    const get = port.get.bind(port);
+    let first = true;
+    port.get = async ref => {
+      const found = await get(ref);
+      if (ref.kind === "Secret" && first) {
+        first = false;
+        port.objects.set("/api/v1/namespaces/lb/secrets/memberlist", structuredClone(theirs));
+      }
+      return found;
+    };
+    const r = await ensureSpeakerSecrets(port, "lb", () => KEY);
+    expect(port.objects.get("/api/v1/namespaces/lb/secrets/memberlist")).toEqual(theirs);
+    expect(r.lines[0]).toBe("secret/memberlist kept (it exists: its key is reused, not rotated)");
   });
 
   it("reuses MetalLB's memberlist Secret as it is", async () => {
@@ -80,8 +109,8 @@ describe("prepare (what the installer creates once)", () => {
     const port = new RecordingDeployPort();
     port.objects.set(SECRET, { apiVersion: "v1", kind: "Secret", metadata: { name: "memberlist", namespace: "metallb-system" }, data: { other: "eA==" } });
     const r = await prepare(port, "metallb-system", () => KEY);
-    expect(r.lines[1]).toBe("secret/memberlist kept (it exists: unusable, see below)");
+    expect(r.lines[3]).toBe("secret/memberlist kept (it exists: unusable, see below)");
     expect(r.secretProblem).toBe("Secret metallb-system/memberlist: Secret has no data.secretkey: the speakers will not start; delete it and run this again to create a new one");
-    expect(port.calls).not.toContain(`APPLY ${SECRET}`);
+    expect(port.calls.filter(c => c.endsWith(SECRET) && !c.startsWith("GET"))).toEqual([]);
   });
 });

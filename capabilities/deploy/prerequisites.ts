@@ -1,20 +1,25 @@
 /**
- * What whoever installs Lodestone creates once, because the controller is not allowed to (rbac.md:
- * it holds no Secret permission at all): the Lodestone namespace, the speakers' heartbeat key (Secret
- * `memberlist`), the Role and RoleBinding `lodestone-controller` that let the controller apply the
- * speaker's DaemonSet and RBAC in that namespace only (Pepr makes no Roles), and the Role and
- * RoleBinding `lodestone-speaker-secrets` that let the speakers read the Secrets they need. `npx lodestone prepare` runs it; it replaces the four kubectl commands of
- * rbac.ts installerCommands.
+ * What Lodestone needs in its namespace besides what the controller applies (install.ts), in one home
+ * for every way of installing: the namespace; the Role and RoleBinding `lodestone-controller` that let
+ * the controller write there and nowhere else (Pepr makes no Role for a module, and the controller
+ * cannot give itself one); the speakers' heartbeat key (Secret `memberlist`); and the Role and
+ * RoleBinding `lodestone-speaker-secrets` that let the speakers read the Secrets they need.
  *
- * The key is created only when the Secret is absent and is never rotated here: an existing Secret
- * (MetalLB's own `memberlist`, or one from an earlier run) is kept as it is, and only said to be
- * unusable when the speakers would refuse it.
+ * - `ensureSpeakerSecrets` creates the Secret and the speakers' Role and RoleBinding, each only when
+ *   absent. The controller's watcher runs it at every start (install.ts); `prepare` runs it too.
+ * - `prepare` (`npx lodestone prepare`, and `lodestone install`) first applies the namespace and the
+ *   controller's Role and RoleBinding. It replaces the kubectl commands of rbac.ts installerCommands.
+ *
+ * Creates, never applies: the key is never rotated (an existing Secret, MetalLB's own `memberlist` or
+ * one from an earlier run, is kept as it is and only said to be unusable when the speakers would refuse
+ * it), and the passwordSecret names an admin added to the speakers' Role (rbac.ts passwordSecretGrant)
+ * are kept.
  */
 import { randomBytes } from "node:crypto";
 import { CURRENT_KEY_FIELD, heartbeatKeysFromSecret } from "../l2/heartbeat-keys";
 import type { DeployPort, Manifest } from "./deploy-port";
 import { CONTROLLER_ROLE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
-import { controllerNamespaceRules, speakerInstallerRules } from "./rbac";
+import { controllerNamespaceRules, controllerSecretRules, speakerInstallerRules } from "./rbac";
 
 const RBAC = "rbac.authorization.k8s.io/v1";
 
@@ -36,9 +41,11 @@ export function heartbeatSecret(namespace: string, key: Buffer): Manifest {
   };
 }
 
-export function secretsAccess(namespace: string): Manifest[] {
+/** The controller's Role and RoleBinding in the Lodestone namespace (its ServiceAccount is Pepr's, in pepr-system). */
+export function controllerAccess(namespace: string): Manifest[] {
+  const rules = [...controllerNamespaceRules, ...controllerSecretRules].map(r => r.rule);
   return [
-    { apiVersion: RBAC, kind: "Role", metadata: { name: CONTROLLER_ROLE, namespace, labels: installerLabels() }, rules: controllerNamespaceRules.map(r => r.rule) },
+    { apiVersion: RBAC, kind: "Role", metadata: { name: CONTROLLER_ROLE, namespace, labels: installerLabels() }, rules },
     {
       apiVersion: RBAC,
       kind: "RoleBinding",
@@ -46,6 +53,12 @@ export function secretsAccess(namespace: string): Manifest[] {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: CONTROLLER_ROLE },
       subjects: [{ kind: "ServiceAccount", name: PEPR_MODULE_NAME, namespace: "pepr-system" }],
     },
+  ];
+}
+
+/** The speakers' Role and RoleBinding for their Secrets. */
+export function speakerSecretsAccess(namespace: string): Manifest[] {
+  return [
     { apiVersion: RBAC, kind: "Role", metadata: { name: SPEAKER_SECRETS_ROLE, namespace, labels: installerLabels() }, rules: speakerInstallerRules.map(r => r.rule) },
     {
       apiVersion: RBAC,
@@ -55,6 +68,11 @@ export function secretsAccess(namespace: string): Manifest[] {
       subjects: [{ kind: "ServiceAccount", name: SPEAKER_NAME, namespace }],
     },
   ];
+}
+
+/** Every RBAC object the installer makes: the controller's, then the speakers'. */
+export function secretsAccess(namespace: string): Manifest[] {
+  return [...controllerAccess(namespace), ...speakerSecretsAccess(namespace)];
 }
 
 /** `kind/name` as kubectl prints it (`secret/memberlist`, `role.rbac.authorization.k8s.io/x`). */
@@ -70,29 +88,37 @@ export interface PrepareResult {
   secretProblem?: string;
 }
 
-/** Applies the namespace, the Secret when absent, and the Role and RoleBinding, in that order. */
-export async function prepare(port: DeployPort, namespace: string, newKey: () => Buffer = () => randomBytes(32)): Promise<PrepareResult> {
+/**
+ * The heartbeat Secret, then the speakers' Role and RoleBinding, each created only when absent (an
+ * existing Secret is checked). What the controller's watcher runs at start, and `prepare` after its own.
+ */
+export async function ensureSpeakerSecrets(port: DeployPort, namespace: string, newKey: () => Buffer = () => randomBytes(32)): Promise<PrepareResult> {
   const lines: string[] = [];
-  const ns = namespaceManifest(namespace);
-  await port.apply(ns);
-  lines.push(`${printed(ns)} applied`);
-
   const ref = { apiVersion: "v1", kind: "Secret", name: HEARTBEAT_SECRET_NAME, namespace };
-  const existing = await port.get(ref);
-  let secretProblem: string | undefined;
+  let existing = await port.get(ref);
   if (existing === undefined) {
     const secret = heartbeatSecret(namespace, newKey());
-    await port.apply(secret);
-    lines.push(`${printed(secret)} created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)`);
-  } else {
+    if (await port.create(secret)) lines.push(`${printed(secret)} created (heartbeat key: 32 random bytes; kept from now on, never rotated by lodestone)`);
+    // Someone else created it between the read and the create: theirs is kept, as any existing one.
+    else existing = await port.get(ref);
+  }
+  let secretProblem: string | undefined;
+  if (existing !== undefined) {
     const keys = heartbeatKeysFromSecret(existing as { data?: Record<string, string> });
     if (!keys.ok) secretProblem = `Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}: the speakers will not start; delete it and run this again to create a new one`;
     lines.push(`secret/${HEARTBEAT_SECRET_NAME} kept (it exists: ${keys.ok ? "its key is reused, not rotated" : "unusable, see below"})`);
   }
+  for (const m of speakerSecretsAccess(namespace)) lines.push(`${printed(m)} ${(await port.create(m)) ? "created" : "kept (it exists)"}`);
+  return secretProblem === undefined ? { lines } : { lines, secretProblem };
+}
 
-  for (const m of secretsAccess(namespace)) {
+/** `lodestone prepare`: the namespace and the controller's Role and RoleBinding, then ensureSpeakerSecrets. */
+export async function prepare(port: DeployPort, namespace: string, newKey: () => Buffer = () => randomBytes(32)): Promise<PrepareResult> {
+  const lines: string[] = [];
+  for (const m of [namespaceManifest(namespace), ...controllerAccess(namespace)]) {
     await port.apply(m);
     lines.push(`${printed(m)} applied`);
   }
-  return secretProblem === undefined ? { lines } : { lines, secretProblem };
+  const rest = await ensureSpeakerSecrets(port, namespace, newKey);
+  return { ...rest, lines: [...lines, ...rest.lines] };
 }

@@ -20,6 +20,7 @@ import { PEPR_MODULE_NAME } from "./names";
 import {
   controllerNamespaceRules,
   controllerRules,
+  controllerSecretRules,
   crdNames,
   installerCommands,
   peprRbac,
@@ -125,7 +126,15 @@ function startupCalls(namespace: string): Need[] {
   });
   const established = plan.crds.flatMap(c => needs("apiextensions.k8s.io", ["customresourcedefinitions"], ["get"], c.metadata.name));
   const split = needs("admissionregistration.k8s.io", ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"], ["get", "patch"], PEPR_MODULE_NAME);
-  return [...applied, ...established, ...split];
+  // prerequisites.ts ensureSpeakerSecrets: creates (POST: no name to authorize) and one read by name,
+  // and what it puts into the speakers' Secret Role (the escalation check).
+  const speakerSecrets = [
+    ...needs("", ["secrets"], ["create"]),
+    ...needs("", ["secrets"], ["get"], "memberlist"),
+    ...needs("rbac.authorization.k8s.io", ["roles", "rolebindings"], ["create"]),
+    ...speakerInstallerRules.map(r => r.rule).flatMap(atoms),
+  ];
+  return [...applied, ...established, ...split, ...speakerSecrets];
 }
 
 const speakerRules = [...speakerClusterRules, ...speakerNamespaceRules].map(r => r.rule);
@@ -166,10 +175,12 @@ function unusedParts(rules: PolicyRule[], need: Need[]): string[] {
 }
 
 /** The controller's grants: its ClusterRole and its Role in the Lodestone namespace. */
-const controllerAll = (): PolicyRule[] => [...peprRbac(), ...controllerNamespaceRules.map(r => r.rule)];
+const controllerAll = (): PolicyRule[] => [...peprRbac(), ...controllerRole()];
+/** The controller's Role `lodestone-controller` in the Lodestone namespace, as prerequisites.ts makes it. */
+const controllerRole = (): PolicyRule[] => [...controllerNamespaceRules, ...controllerSecretRules].map(r => r.rule);
 
 describe("RBAC table", () => {
-  const everyRule = [...peprRbac(), ...controllerNamespaceRules.map(r => r.rule), ...speakerRules, ...speakerInstallerRules.map(r => r.rule)];
+  const everyRule = [...peprRbac(), ...controllerRole(), ...speakerRules, ...speakerInstallerRules.map(r => r.rule)];
 
   it("grants no wildcard and no privilege verb, to anyone", () => {
     for (const r of everyRule) {
@@ -185,7 +196,7 @@ describe("RBAC table", () => {
       expect(r.uses.length).toBeGreaterThan(0);
       for (const u of r.uses) expect(u.why.length).toBeGreaterThan(u.by === "speaker-grant" ? 0 : 10);
     }
-    for (const r of [...controllerNamespaceRules, ...speakerClusterRules, ...speakerNamespaceRules, ...speakerInstallerRules]) expect(r.why.length).toBeGreaterThan(10);
+    for (const r of [...controllerNamespaceRules, ...controllerSecretRules, ...speakerClusterRules, ...speakerNamespaceRules, ...speakerInstallerRules]) expect(r.why.length).toBeGreaterThan(10);
   });
 
   it("knows every call the controller port makes", () => {
@@ -236,8 +247,11 @@ describe("RBAC table", () => {
     expect(speakerNeeds.filter(n => !granted.some(g => satisfies(g, n)))).toEqual([]);
   });
 
-  it("holds no Secret permission in the controller; the speaker's Secret reads come from the installer", () => {
+  it("holds no Secret permission in the controller's ClusterRole; its Role holds what it grants the speakers", () => {
     expect(peprRbac().filter(r => r.resources.includes("secrets"))).toEqual([]);
+    // The escalation check: the controller holds what it puts into lodestone-speaker-secrets.
+    const roleGrants = controllerRole().flatMap(atoms);
+    expect(speakerInstallerRules.map(r => r.rule).flatMap(atoms).filter(n => !roleGrants.some(g => satisfies(g, n)))).toEqual([]);
     expect(speakerInstallerRules.map(r => r.rule)).toEqual([{ apiGroups: [""], resources: ["secrets"], resourceNames: ["memberlist"], verbs: ["list", "watch"] }]);
     expect(installerCommands("lb")).toEqual([
       "kubectl create namespace lb",
@@ -263,7 +277,7 @@ describe("RBAC table", () => {
       rules.map(r => `${r.apiGroups.join(",") || '""'} ${r.resources.join(",")}${r.resourceNames ? ` [${r.resourceNames.join(",")}]` : ""}: ${r.verbs.join(",")}`);
     expect({
       controllerClusterRole: compact(peprRbac()),
-      controllerRole: compact(controllerNamespaceRules.map(r => r.rule)),
+      controllerRole: compact(controllerRole()),
       speakerClusterRole: compact(speakerClusterRules.map(r => r.rule)),
       speakerRole: compact(speakerNamespaceRules.map(r => r.rule)),
       speakerSecretsRole: compact(speakerInstallerRules.map(r => r.rule)),
@@ -294,6 +308,9 @@ describe("RBAC table", () => {
         "apps daemonsets [lodestone-speaker]: create,patch",
         '"" serviceaccounts [lodestone-speaker]: create,patch',
         "rbac.authorization.k8s.io roles,rolebindings [lodestone-speaker]: create,patch",
+        '"" secrets: create',
+        '"" secrets [memberlist]: get,list,watch',
+        "rbac.authorization.k8s.io roles,rolebindings: create",
       ],
       speakerClusterRole: [
         '"" services: list,watch',

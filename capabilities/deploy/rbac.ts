@@ -85,6 +85,26 @@ export const speakerInstallerRules: readonly ReasonedRule[] = [
   },
 ];
 
+/**
+ * The rest of the controller's Role `lodestone-controller` in the Lodestone namespace: what its watcher
+ * needs to make the heartbeat Secret and the speakers' Secret Role when they are absent (capabilities/
+ * deploy/prerequisites.ts), in that namespace only, as MetalLB's controller Role does. Not in the
+ * ClusterRole: `create` cannot be pinned to a name, and `create` on Secrets in every namespace would let
+ * the controller mint a token for any ServiceAccount. Creates only (never apply): the key is never
+ * rotated, and the passwordSecret names added to the speakers' Role (passwordSecretGrant) are kept.
+ */
+export const controllerSecretRules: readonly ReasonedRule[] = [
+  { rule: rule([""], ["secrets"], ["create"]), why: `creates the heartbeat key (Secret \`${HEARTBEAT_SECRET_NAME}\`, 32 random bytes) when it is absent: a create, so an existing one is never overwritten` },
+  {
+    rule: rule([""], ["secrets"], ["get", "list", "watch"], [HEARTBEAT_SECRET_NAME]),
+    why: "get: whether the heartbeat Secret exists (MetalLB's is reused) and holds a key the speakers accept; list, watch: granted on to the speakers (the escalation check). No other Secret is readable",
+  },
+  {
+    rule: rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], ["create"]),
+    why: `creates the speakers' Role and RoleBinding \`${SPEAKER_SECRETS_ROLE}\` when absent (a create cannot be pinned to a name; the escalation check still limits the Role to rules the controller holds)`,
+  },
+];
+
 /** Names of the CRDs the controller applies: Lodestone's and Pepr's store. */
 export function crdNames(): string[] {
   return [...allCRDs.map(c => c.metadata.name), PEPR_STORE_CRD];

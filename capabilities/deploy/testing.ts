@@ -58,8 +58,8 @@ export class RecordingDeployPort implements DeployPort {
   readonly objects = new Map<string, Record<string, unknown>>();
   /** GETs of a CRD answered before it reports Established. */
   establishAfterGets = 0;
-  /** Paths whose next apply fails once with this message. */
-  readonly failOnce = new Map<string, string>();
+  /** Paths whose next apply or create fails once with this message or error. */
+  readonly failOnce = new Map<string, string | Error>();
   private readonly gets = new Map<string, number>();
 
   async apply(manifest: Manifest): Promise<void> {
@@ -68,9 +68,22 @@ export class RecordingDeployPort implements DeployPort {
     const failure = this.failOnce.get(path);
     if (failure) {
       this.failOnce.delete(path);
-      throw new Error(failure);
+      throw failure instanceof Error ? failure : new Error(failure);
     }
     this.objects.set(path, structuredClone(manifest));
+  }
+
+  async create(manifest: Manifest): Promise<boolean> {
+    const path = objectPath(refOf(manifest));
+    this.calls.push(`CREATE ${path}`);
+    const failure = this.failOnce.get(path);
+    if (failure) {
+      this.failOnce.delete(path);
+      throw failure instanceof Error ? failure : new Error(failure);
+    }
+    if (this.objects.has(path)) return false;
+    this.objects.set(path, structuredClone(manifest));
+    return true;
   }
 
   async get(ref: ManifestRef): Promise<Record<string, unknown> | undefined> {

@@ -34,6 +34,7 @@ describe("uninstall", () => {
     );
     expect(lines).toContain("daemonset.apps/lodestone-speaker deleted");
     expect(lines).toContain("role.rbac.authorization.k8s.io/lodestone-speaker-secrets deleted");
+    expect(lines).toContain("role.rbac.authorization.k8s.io/lodestone-controller deleted");
     expect(lines[0]).toBe("mutatingwebhookconfiguration.admissionregistration.k8s.io/pepr-lodestone not found");
     expect(lines).toHaveLength(uninstallRefs("metallb-system").length);
   });
