@@ -1,0 +1,61 @@
+/**
+ * The BFD worker thread (./bfd-thread.ts starts it): runs every BFD session of the data plane on
+ * this thread's own event loop, with the shared receiving sockets of ./bfd-udp.ts (the native
+ * addon's TTL filters attach here too: GTSM for single hop, each peer's minimumTtl for multihop).
+ * Nothing else runs here, so a transmit timer fires on time and a packet is read as it arrives,
+ * however busy the main thread is.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { realClock } from "../../l2/clock";
+import { runBfdSession } from "./bfd-control";
+import type { BfdWorkerData, FromBfdWorker, ToBfdWorker } from "./bfd-thread";
+import { bfdSockets } from "./bfd-udp";
+
+const COUNTERS_EVERY_MS = 1000;
+
+const port = parentPort;
+if (!port) throw new Error("bfd-thread-worker.ts runs as a worker thread (see bfd-thread.ts)");
+const post = (m: FromBfdWorker) => port.postMessage(m);
+const openBfd = bfdSockets({ ...(workerData as BfdWorkerData), onFilterError: error => post({ op: "filter-error", message: String(error) }) });
+
+interface Running {
+  close(): void;
+  readonly counts: { controlPacketInput: number; controlPacketOutput: number };
+  reported: number;
+}
+const running = new Map<number, Running>();
+
+port.on("message", (m: ToBfdWorker) => {
+  switch (m.op) {
+    case "open": {
+      running.get(m.id)?.close();
+      const counts = { controlPacketInput: 0, controlPacketOutput: 0 };
+      const session = runBfdSession(m.spec, realClock, openBfd, counts, {
+        state: (to, from, diag, peer) => post({ op: "state", id: m.id, to, from, diag, peer }),
+        failed: message => post({ op: "failed", id: m.id, message }),
+      });
+      running.set(m.id, { close: session.close, counts, reported: -1 });
+      break;
+    }
+    case "close":
+      running.get(m.id)?.close();
+      running.delete(m.id);
+      break;
+    case "shutdown":
+      for (const r of running.values()) r.close();
+      running.clear();
+      clearInterval(counters);
+      port.close();
+      break;
+  }
+});
+
+const counters = setInterval(() => {
+  for (const [id, r] of running) {
+    const total = r.counts.controlPacketInput + r.counts.controlPacketOutput;
+    if (total === r.reported) continue;
+    r.reported = total;
+    post({ op: "counters", id, input: r.counts.controlPacketInput, output: r.counts.controlPacketOutput });
+  }
+}, COUNTERS_EVERY_MS);
+counters.unref();
