@@ -8,11 +8,13 @@
  *   {"op":"announce","routes":[BGPRoute...]}   -> "announced <epoch ms, fractional>" (taken just before setAnnouncements)
  *   {"op":"config","peers":[BGPPeer...],"bfdProfiles":[BFDProfile...]}   -> "configured"
  *   {"op":"status"}   -> "status <json>"        {"op":"stop"}
+ *   {"op":"block","ms":1000}   -> "blocked <ms>"  (the main thread busy for that long: a relist, a GC, a JSON parse)
  * stdout: "status <json>" on every status change.
  */
 import { createInterface } from "node:readline";
 import type { BGPRoute } from "../../../announce/desired";
 import type { BFDProfile, BGPPeer, Config } from "../../../config/types";
+import { bfdSockets } from "../bfd-udp";
 import { startBgpDataPlane } from "../index";
 
 export interface AgentConfig {
@@ -21,12 +23,15 @@ export interface AgentConfig {
   readonly addresses: string[];
   readonly peers: BGPPeer[];
   readonly bfdProfiles?: BFDProfile[];
+  /** Run BFD on the main thread (as before the worker thread; the control of bfd-thread.netns.spec.ts). */
+  readonly bfdOnMainThread?: boolean;
 }
 
 type Command =
   | { op: "announce"; routes: BGPRoute[] }
   | { op: "config"; peers: BGPPeer[]; bfdProfiles?: BFDProfile[] }
   | { op: "status" }
+  | { op: "block"; ms: number }
   | { op: "stop" };
 
 const agent = JSON.parse(process.argv[2] ?? "{}") as AgentConfig;
@@ -43,7 +48,11 @@ const toConfig = (peers: BGPPeer[], profiles: BFDProfile[] = []): Config => ({
 /** Wall-clock milliseconds with sub-millisecond precision, comparable with other processes' timestamps. */
 const epochMs = () => performance.timeOrigin + performance.now();
 
-const dp = startBgpDataPlane({ nodeName: agent.nodeName, log: (level, message, fields) => process.stderr.write(`${level} ${message} ${JSON.stringify(fields ?? {})}\n`) });
+const dp = startBgpDataPlane({
+  nodeName: agent.nodeName,
+  log: (level, message, fields) => process.stderr.write(`${level} ${message} ${JSON.stringify(fields ?? {})}\n`),
+  ...(agent.bfdOnMainThread ? { openBfd: bfdSockets() } : {}),
+});
 dp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
 dp.setNode(agent.labels, agent.addresses);
 dp.setConfig(toConfig(agent.peers, agent.bfdProfiles));
@@ -66,6 +75,12 @@ createInterface({ input: process.stdin }).on("line", line => {
       case "status":
         print(`status ${JSON.stringify(dp.status())}`);
         break;
+      case "block": {
+        const start = performance.now();
+        while (performance.now() - start < c.ms);
+        print(`blocked ${(performance.now() - start).toFixed(0)}`);
+        break;
+      }
       case "stop":
         dp.stop();
         setTimeout(() => process.exit(0), 100);
