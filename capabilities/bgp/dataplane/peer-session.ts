@@ -147,7 +147,8 @@ export class PeerSession {
     this.bgp.on("down", (reason, notification, sent) => {
       const text = describeDown(reason, notification, sent, spec.peerAddress, this.stopping);
       deps.log("warn", "BGP session down", { peer: desired.key, address: spec.peerAddress, reason: text });
-      if (!this.stopped) this.setError(text);
+      // No report yet: the state change that always follows a down reports both together.
+      if (!this.stopped) this.lastError = text;
     });
   }
 

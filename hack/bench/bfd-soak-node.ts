@@ -1,0 +1,160 @@
+/**
+ * The speaker side of the BFD soak (bfd-soak.ts starts it inside a node namespace): the speaker
+ * pipeline (speaker/speaker.ts: cluster cache, desired state, BGP data plane with real BGP and BFD
+ * sockets, status writers) fed by an in-memory API (FakeSpeakerPort) holding N Services with their
+ * EndpointSlices, a pool, a BGPPeer with a 100 ms x 3 BFDProfile, and this Node.
+ *
+ * A relist is what a speaker does after a watch error: every list comes back as JSON text and is
+ * parsed (as the API client parses a response body), the desired state is recomputed for every
+ * Service, the changed routes go to the peer and the status writers write what changed. Each relist
+ * also replaces a tenth of the Services (removed, new ones added), so there is always something to
+ * announce, withdraw and write.
+ *
+ *   bfd-soak-node.ts '<SoakNodeConfig as JSON>'
+ * stdin: {"op":"relist"} -> "relisted <ms from the command to the new state> services <n>"
+ *        {"op":"report"} -> "report <json>"   {"op":"stop"}
+ * stdout also: "status <json>" on every BGP session status change.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { Registry } from "prom-client";
+import { firstValueFrom, skip } from "rxjs";
+import { startBgpDataPlane } from "../../capabilities/bgp/dataplane";
+import { bfdSockets } from "../../capabilities/bgp/dataplane/bfd-udp";
+import type { KubeObject } from "../../capabilities/k8s/controller-port";
+import { FakeSpeakerPort } from "../../capabilities/k8s/fake-speaker-port";
+import type { SpeakerResource } from "../../capabilities/k8s/speaker-port";
+import { formatIP, parseIP, type IPAddress } from "../../capabilities/net/ip";
+import { FakeL2DataPlane } from "../../speaker/data-plane";
+import { startSpeaker } from "../../speaker/speaker";
+
+export interface SoakNodeConfig {
+  readonly node: string;
+  readonly address: string;
+  readonly peerAddress: string;
+  readonly myAsn: number;
+  readonly peerAsn: number;
+  readonly services: number;
+  /** First Service IP (one /32 each, upward). */
+  readonly firstIp: string;
+  /** BFD on the main thread (the control run: as before the worker thread). */
+  readonly bfdOnMainThread?: boolean;
+}
+
+const NS = "metallb-system";
+const config = JSON.parse(process.argv[2] ?? "{}") as SoakNodeConfig;
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const base = (parseIP(config.firstIp) as IPAddress).value;
+
+/** The API as the speaker's client sees it: every list arrives as text and is parsed. */
+class JsonSpeakerPort extends FakeSpeakerPort {
+  override async list(resource: SpeakerResource): Promise<KubeObject[]> {
+    const text = JSON.stringify({ kind: `${resource}List`, items: await super.list(resource) });
+    return (JSON.parse(text) as { items: KubeObject[] }).items;
+  }
+}
+
+const port = new JsonSpeakerPort();
+const service = (i: number): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name: `svc-${i}`, namespace: "soak", uid: `uid-${i}`, resourceVersion: String(i + 10), generation: 1, annotations: { "metallb.io/ip-allocated-from-pool": "soak" } },
+  spec: { type: "LoadBalancer", clusterIP: "10.0.0.5", ports: [{ port: 80, protocol: "TCP" }] },
+  status: { loadBalancer: { ingress: [{ ip: formatIP({ family: "IPv4", value: base + BigInt(i) }) }] } },
+});
+const slice = (i: number): KubeObject => ({
+  metadata: { name: `svc-${i}-abcde`, namespace: "soak", labels: { "kubernetes.io/service-name": `svc-${i}` } },
+  endpoints: [{ addresses: ["10.1.0.1"], conditions: { ready: true, serving: true, terminating: false }, nodeName: config.node }],
+});
+
+port.apply("IPAddressPool", { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "soak", namespace: NS }, spec: { addresses: [`${config.firstIp}/15`] } });
+port.apply("BGPAdvertisement", { apiVersion: "metallb.io/v1beta1", kind: "BGPAdvertisement", metadata: { name: "all", namespace: NS }, spec: {} });
+port.apply("BFDProfile", { apiVersion: "metallb.io/v1beta1", kind: "BFDProfile", metadata: { name: "fast", namespace: NS }, spec: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 } });
+port.apply("BGPPeer", {
+  apiVersion: "metallb.io/v1beta2",
+  kind: "BGPPeer",
+  metadata: { name: "tor", namespace: NS, resourceVersion: "5" },
+  spec: { myASN: config.myAsn, peerASN: config.peerAsn, peerAddress: config.peerAddress, bfdProfile: "fast" },
+});
+port.apply("Node", {
+  metadata: { name: config.node, labels: {} },
+  status: { conditions: [{ type: "Ready", status: "True" }], addresses: [{ type: "InternalIP", address: config.address }] },
+});
+// Services i in [low, low + count): each relist moves the window up by a tenth.
+let low = 0;
+for (let i = 0; i < config.services; i++) {
+  port.apply("Service", service(i));
+  port.apply("EndpointSlice", slice(i));
+}
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+const registry = new Registry();
+const bgp = startBgpDataPlane({
+  nodeName: config.node,
+  registry,
+  log: (level, message, fields) => process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields ?? {})}\n`),
+  ...(config.bfdOnMainThread ? { openBfd: bfdSockets() } : {}),
+});
+bgp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
+const started = startSpeaker({ node: config.node, namespace: NS, port, dataPlane: new FakeL2DataPlane(), bgp, registry, relistDelayMs: 1, log: m => process.stderr.write(`speaker: ${m}\n`) });
+let relists = 0;
+let relistMsMax = 0;
+
+async function relist(): Promise<void> {
+  const speaker = await started;
+  const t0 = performance.now();
+  const churn = Math.max(1, Math.floor(config.services / 10));
+  // The changes land while the watches are down, so only the relist can see them.
+  port.disconnect();
+  for (let i = low; i < low + churn; i++) {
+    port.remove("Service", service(i));
+    port.remove("EndpointSlice", slice(i));
+  }
+  for (let i = low + config.services; i < low + config.services + churn; i++) {
+    port.apply("Service", service(i));
+    port.apply("EndpointSlice", slice(i));
+  }
+  low += churn;
+  const next = firstValueFrom(speaker.states.pipe(skip(0)));
+  port.reconnect();
+  const state = await next;
+  const ms = performance.now() - t0;
+  relists++;
+  relistMsMax = Math.max(relistMsMax, ms);
+  print(`relisted ${ms.toFixed(0)} services ${state.services.size}`);
+}
+
+async function report(): Promise<void> {
+  const metric = async (name: string) => Number(/ (\d+)$/m.exec(await registry.getSingleMetricAsString(name))?.[1] ?? NaN);
+  const bfdDown = await metric("metallb_bfd_session_down_events");
+  const bfdUp = await metric("metallb_bfd_session_up_events");
+  const cpu = process.cpuUsage();
+  print(
+    `report ${JSON.stringify({
+      bfd_down_events: bfdDown,
+      bfd_up_events: bfdUp,
+      relists,
+      relist_ms_max: Math.round(relistMsMax),
+      event_loop_delay_max_ms: Math.round(loopDelay.max / 1e6),
+      event_loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 1e6),
+      cpu_s: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+      status: bgp.status(),
+    })}`,
+  );
+}
+
+createInterface({ input: process.stdin }).on("line", line => {
+  if (line.trim() === "") return;
+  const c = JSON.parse(line) as { op: string };
+  if (c.op === "relist") void relist().catch((e: unknown) => print(`error ${String(e)}`));
+  else if (c.op === "report") void report();
+  else if (c.op === "stop") {
+    void started.then(s => s.stop());
+    setTimeout(() => process.exit(0), 200);
+  }
+});
+started.then(
+  () => print("ready"),
+  (e: unknown) => print(`error ${String(e)}`),
+);

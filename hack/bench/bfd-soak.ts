@@ -1,0 +1,155 @@
+/**
+ * BFD soak (root): does BFD (100 ms x 3, 300 ms detection) hold on a busy node? (issue 12, finding 7)
+ *
+ * A speaker (bfd-soak-node.ts: the speaker pipeline with the real BGP data plane, its BFD in the worker
+ * thread) runs in a node namespace against FRR 8.4 (bgpd + bfdd) in the bed's router namespace, while
+ * - it relists every minute: N Services and their EndpointSlices (10,000 by default) come back as JSON,
+ *   are parsed, the desired state is recomputed, a tenth of the Services is new (routes announced and
+ *   withdrawn, ServiceBGPStatus objects, conditions and events written);
+ * - two CPU hogs (busy loops in child processes, ended at the end of the run) compete for the cores.
+ * It counts BFD flaps on both sides (FRR's session-down counter, our metallb_bfd_session_down_events)
+ * and FRR's dropped BGP connections. The target is 0 of each.
+ *
+ *   npx tsx hack/bench/bfd-soak.ts [--minutes 30] [--services 10000] [--relist-s 60] [--hogs 2] [--bfd-on-main-thread]
+ *
+ * --bfd-on-main-thread runs the speaker's BFD on its main thread, as before the worker thread (the control).
+ * Last line: one JSON object with the figures.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { Bed, ROUTER_IPV4, type Host } from "../netns";
+import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
+import { eventually } from "../../capabilities/bgp/interop/routers/poll";
+import type { SoakNodeConfig } from "./bfd-soak-node";
+
+const { values: flags } = parseArgs({
+  options: {
+    minutes: { type: "string", default: "30" },
+    services: { type: "string", default: "10000" },
+    "relist-s": { type: "string", default: "60" },
+    hogs: { type: "string", default: "2" },
+    "bfd-on-main-thread": { type: "boolean", default: false },
+  },
+});
+const MINUTES = Number(flags.minutes);
+const SERVICES = Number(flags.services);
+const RELIST_MS = Number(flags["relist-s"]) * 1000;
+const HOGS = Number(flags.hogs);
+const ON_MAIN = flags["bfd-on-main-thread"] ?? false;
+const ROUTER_AS = 64500;
+const NODE_AS = 64512;
+const NODE_SCRIPT = "hack/bench/bfd-soak-node.ts";
+
+const log = (s: string) => process.stderr.write(`${new Date().toISOString()} ${s}\n`);
+
+interface FrrCounters {
+  readonly peer?: string;
+  readonly "session-down"?: number;
+  readonly "session-up"?: number;
+}
+
+/** Busy loops in child processes, each ending by itself after `ms` (and killed by PID at the end anyway). */
+function cpuHogs(n: number, ms: number): ChildProcess[] {
+  const code = `const end = Date.now() + ${ms}; let x = 0; while (Date.now() < end) x++;`;
+  return Array.from({ length: n }, () => spawn(process.execPath, ["-e", code], { stdio: "ignore" }));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const bed = await Bed.create({ nodes: 1 });
+  const node = bed.nodes[0] as Host;
+  let frr: FrrRouter | undefined;
+  let hogs: ChildProcess[] = [];
+  try {
+    frr = await FrrRouter.start(bed.router, {
+      asn: ROUTER_AS,
+      routerId: ROUTER_IPV4,
+      bfdProfiles: [{ name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3 }],
+      neighbors: [{ address: node.ipv4, remoteAs: NODE_AS, bfdProfile: "fast" }],
+    });
+    const router = frr;
+    const config: SoakNodeConfig = {
+      node: node.ns.name,
+      address: node.ipv4,
+      peerAddress: ROUTER_IPV4,
+      myAsn: NODE_AS,
+      peerAsn: ROUTER_AS,
+      services: SERVICES,
+      firstIp: "198.18.0.0",
+      bfdOnMainThread: ON_MAIN,
+    };
+    const speaker = node.ns.runNode(NODE_SCRIPT, [JSON.stringify(config)]);
+    await speaker.waitForLine(/^ready$/, 120_000);
+    await speaker.waitForLine(/"state":"Established".*"bfd":"Up"/, 120_000);
+    await eventually(
+      async () => {
+        const peers = await router.vtyshJson<{ peer?: string; status?: string; "remote-transmit-interval"?: number }[]>("show bfd peers json");
+        return peers.some(p => p.peer === node.ipv4 && p.status === "up" && p["remote-transmit-interval"] === 100) ? true : undefined;
+      },
+      "FRR's BFD session up at 100 ms",
+      { timeoutMs: 30_000 },
+    );
+    const frrCounters = async () => (await router.vtyshJson<FrrCounters[]>("show bfd peers counters json")).find(c => c.peer === node.ipv4) ?? {};
+    const bgpDropped = async () =>
+      (await router.vtyshJson<Record<string, { connectionsDropped?: number }>>(`show bgp neighbors ${node.ipv4} json`))[node.ipv4]?.connectionsDropped ?? 0;
+    const frrBefore = await frrCounters();
+    const droppedBefore = await bgpDropped();
+    log(`up: FRR counters ${JSON.stringify(frrBefore)}; soak for ${MINUTES} min, ${SERVICES} Services relisted every ${RELIST_MS / 1000} s, ${HOGS} CPU hogs, BFD ${ON_MAIN ? "on the main thread" : "in the worker thread"}`);
+
+    const runMs = MINUTES * 60_000;
+    const end = Date.now() + runMs;
+    hogs = cpuHogs(HOGS, runMs);
+    const relistTimes: number[] = [];
+    const load: number[] = [];
+    while (Date.now() < end) {
+      const done = speaker.waitForNewLine(/^relisted /, 120_000);
+      speaker.send(JSON.stringify({ op: "relist" }));
+      const line = await done;
+      relistTimes.push(Number(line.split(" ")[1]));
+      load.push(loadavg()[0] ?? NaN);
+      const c = await frrCounters();
+      log(`${line}; load ${loadavg()[0]?.toFixed(2)}; FRR BFD down events ${(c["session-down"] ?? 0) - (frrBefore["session-down"] ?? 0)}`);
+      const wait = Math.min(RELIST_MS, end - Date.now());
+      if (wait > 0) await new Promise(r => setTimeout(r, wait));
+    }
+
+    const reportLine = speaker.waitForNewLine(/^report /, 30_000);
+    speaker.send(JSON.stringify({ op: "report" }));
+    const report = JSON.parse((await reportLine).slice("report ".length)) as Record<string, unknown> & { status?: { state?: string; bfd?: string }[] };
+    const frrAfter = await frrCounters();
+    const figures = {
+      minutes: MINUTES,
+      services: SERVICES,
+      relist_every_s: RELIST_MS / 1000,
+      hogs: HOGS,
+      bfd_thread: ON_MAIN ? "main" : "worker",
+      bfd_profile: "100ms x 3",
+      frr_bfd_down_events: (frrAfter["session-down"] ?? 0) - (frrBefore["session-down"] ?? 0),
+      ours_bfd_down_events: report["bfd_down_events"],
+      frr_bgp_connections_dropped: (await bgpDropped()) - droppedBefore,
+      relists: relistTimes.length,
+      relist_ms_max: Math.round(Math.max(...relistTimes)),
+      relist_ms_median: Math.round([...relistTimes].sort((a, b) => a - b)[Math.floor(relistTimes.length / 2)] ?? NaN),
+      speaker_event_loop_delay_max_ms: report["event_loop_delay_max_ms"],
+      speaker_cpu_s: report["cpu_s"],
+      final_state: report.status?.map(s => `${s.state}/${s.bfd}`).join(","),
+      load1_max: Math.round(Math.max(...load) * 100) / 100,
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model,
+      run_s: Math.round((Date.now() - started) / 1000),
+    };
+    speaker.send(JSON.stringify({ op: "stop" }));
+    await speaker.exited;
+    console.log(JSON.stringify(figures));
+  } finally {
+    for (const h of hogs) if (h.exitCode === null && h.pid !== undefined) process.kill(h.pid, "SIGKILL");
+    await frr?.stop();
+    await bed.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  log(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
