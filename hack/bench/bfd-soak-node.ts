@@ -46,9 +46,48 @@ const config = JSON.parse(process.argv[2] ?? "{}") as SoakNodeConfig;
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const base = (parseIP(config.firstIp) as IPAddress).value;
 
-/** The API as the speaker's client sees it: every list arrives as text and is parsed. */
+/** Calls that are one HTTP request each to a real API server. */
+const REQUESTS = [
+  "listL2Statuses",
+  "createL2Status",
+  "updateL2Status",
+  "deleteL2Status",
+  "listBgpStatuses",
+  "createBgpStatus",
+  "updateBgpStatus",
+  "deleteBgpStatus",
+  "getBgpPeer",
+  "replaceBgpPeerStatus",
+  "setServiceCondition",
+  "createEvent",
+  "writeConfigurationState",
+] as const;
+
+/** One event-loop turn: the least a network round trip takes. */
+const roundTrip = () => new Promise<void>(resolve => setImmediate(resolve));
+
+/**
+ * The API as the speaker's client sees it: every list arrives as text and is parsed; every other call
+ * serialises its arguments and completes in a later turn of the event loop, as an HTTP request does
+ * (an in-memory fake that answers in the same microtask would run thousands of writes back to back,
+ * which no API server allows).
+ */
 class JsonSpeakerPort extends FakeSpeakerPort {
+  constructor() {
+    super();
+    const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of REQUESTS) {
+      const call = (self[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
+      self[name] = async (...args: unknown[]) => {
+        JSON.parse(JSON.stringify(args));
+        await roundTrip();
+        return call(...args);
+      };
+    }
+  }
+
   override async list(resource: SpeakerResource): Promise<KubeObject[]> {
+    await roundTrip();
     const text = JSON.stringify({ kind: `${resource}List`, items: await super.list(resource) });
     return (JSON.parse(text) as { items: KubeObject[] }).items;
   }
@@ -121,6 +160,9 @@ async function relist(): Promise<void> {
   const state = await next;
   const ms = performance.now() - t0;
   relists++;
+  // The fake keeps a record of every write; a soak does not need it.
+  port.writes.length = 0;
+  port.events.length = 0;
   relistMsMax = Math.max(relistMsMax, ms);
   print(`relisted ${ms.toFixed(0)} services ${state.services.size}`);
 }

@@ -12,10 +12,12 @@
  *
  *   npx tsx hack/bench/bfd-soak.ts [--minutes 30] [--services 10000] [--relist-s 60] [--hogs 2] [--bfd-on-main-thread]
  *
+ * BFD_SOAK_LOG=/tmp/soak-node.log keeps the speaker's log.
  * --bfd-on-main-thread runs the speaker's BFD on its main thread, as before the worker thread (the control).
  * Last line: one JSON object with the figures.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Bed, ROUTER_IPV4, type Host } from "../netns";
@@ -41,6 +43,7 @@ const ROUTER_AS = 64500;
 const NODE_AS = 64512;
 const NODE_SCRIPT = "hack/bench/bfd-soak-node.ts";
 
+const count = (text: string, what: string) => text.split(what).length - 1;
 const log = (s: string) => process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 
 interface FrrCounters {
@@ -131,6 +134,9 @@ async function main(): Promise<void> {
       relists: relistTimes.length,
       relist_ms_max: Math.round(Math.max(...relistTimes)),
       relist_ms_median: Math.round([...relistTimes].sort((a, b) => a - b)[Math.floor(relistTimes.length / 2)] ?? NaN),
+      ours_bfd_failures: count(speaker.stderr, "BFD down: BGP session stopped"),
+      ours_bfd_peer_admin_down: count(speaker.stderr, "the peer signaled AdminDown"),
+      ours_bgp_downs: [...new Set(speaker.stderr.split("\n").flatMap(l => /BGP session down .*"reason":"([^"]*)"/.exec(l)?.[1] ?? []))],
       speaker_event_loop_delay_max_ms: report["event_loop_delay_max_ms"],
       speaker_cpu_s: report["cpu_s"],
       final_state: report.status?.map(s => `${s.state}/${s.bfd}`).join(","),
@@ -141,6 +147,7 @@ async function main(): Promise<void> {
     };
     speaker.send(JSON.stringify({ op: "stop" }));
     await speaker.exited;
+    if (process.env["BFD_SOAK_LOG"]) writeFileSync(process.env["BFD_SOAK_LOG"], speaker.stderr);
     console.log(JSON.stringify(figures));
   } finally {
     for (const h of hogs) if (h.exitCode === null && h.pid !== undefined) process.kill(h.pid, "SIGKILL");
