@@ -3,8 +3,10 @@
  * this thread's own event loop, with the shared receiving sockets of ./bfd-udp.ts (the native
  * addon's TTL filters attach here too: GTSM for single hop, each peer's minimumTtl for multihop).
  * Nothing else runs here, so a transmit timer fires on time and a packet is read as it arrives,
- * however busy the main thread is.
+ * however busy the main thread is; and the thread raises its own priority when it may, so that it also
+ * wins the cores from other processes on a busy node.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { realClock } from "../../l2/clock";
 import { runBfdSession } from "./bfd-control";
@@ -16,7 +18,16 @@ const COUNTERS_EVERY_MS = 1000;
 const port = parentPort;
 if (!port) throw new Error("bfd-thread-worker.ts runs as a worker thread (see bfd-thread.ts)");
 const post = (m: FromBfdWorker) => port.postMessage(m);
-const openBfd = bfdSockets({ ...(workerData as BfdWorkerData), onFilterError: error => post({ op: "filter-error", message: String(error) }) });
+const data = workerData as BfdWorkerData;
+if (data.priority !== undefined) {
+  try {
+    // pid 0: on Linux, the calling thread only (nice is per thread; see setpriority(2), BUGS).
+    setPriority(0, data.priority);
+  } catch (error) {
+    post({ op: "priority-error", priority: data.priority, message: error instanceof Error ? error.message : String(error) });
+  }
+}
+const openBfd = bfdSockets({ ...data, onFilterError: error => post({ op: "filter-error", message: String(error) }) });
 
 interface Running {
   close(): void;

@@ -9,7 +9,7 @@
  * Needs root; the bed builds and removes the namespaces.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bed, type Host, type Spawned } from "../../../hack/netns";
+import { Bed, ROUTER_IPV4, type Host, type Spawned } from "../../../hack/netns";
 import type { BFDProfile } from "../../config/types";
 import { FrrRouter } from "../interop/routers/frr";
 import { eventually } from "../interop/routers/poll";
@@ -41,6 +41,8 @@ describe("BFD in a worker thread against FRR, with the main thread blocked", () 
     const list = await frr.vtyshJson<FrrBfdCounters[]>("show bfd peers counters json");
     return new Map(list.flatMap(c => (c.peer ? [[c.peer, c["session-down"] ?? 0] as const] : [])));
   };
+  const bgpDropped = async (address: string): Promise<number> =>
+    (await frr.vtyshJson<Record<string, { connectionsDropped?: number }>>(`show bgp neighbors ${address} json`))[address]?.connectionsDropped ?? 0;
   const bgpUptimeMs = async (address: string): Promise<number> => {
     const n = await frr.vtyshJson<Record<string, { bgpState?: string; bgpTimerUpMsec?: number }>>(`show bgp neighbors ${address} json`);
     return n[address]?.bgpState === "Established" ? (n[address]?.bgpTimerUpMsec ?? 0) : 0;
@@ -51,7 +53,7 @@ describe("BFD in a worker thread against FRR, with the main thread blocked", () 
     [threaded, control] = bed.nodes as [Host, Host];
     frr = await FrrRouter.start(bed.router, {
       asn: ROUTER_AS,
-      routerId: "192.0.2.1",
+      routerId: ROUTER_IPV4,
       bfdProfiles: [{ name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3 }],
       neighbors: [threaded, control].map(h => ({ address: h.ipv4, remoteAs: NODE_AS, bfdProfile: "fast" })),
     });
@@ -77,6 +79,9 @@ describe("BFD in a worker thread against FRR, with the main thread blocked", () 
       return fast.length === 2 ? true : undefined;
     }, "FRR's BFD sessions up at 100 ms", { timeoutMs: 20_000 });
     const before = await downEvents();
+    // Start-up went without a flap on either node: no BFD down at FRR, no BGP session dropped.
+    expect([before.get(threaded.ipv4), before.get(control.ipv4)]).toEqual([0, 0]);
+    expect([await bgpDropped(threaded.ipv4), await bgpDropped(control.ipv4)]).toEqual([0, 0]);
     const uptimeBefore = await bgpUptimeMs(threaded.ipv4);
     expect(uptimeBefore).toBeGreaterThan(0);
 
@@ -95,5 +100,23 @@ describe("BFD in a worker thread against FRR, with the main thread blocked", () 
     // Its BGP session was never reset: FRR's uptime kept counting from before the block.
     expect(await bgpUptimeMs(threaded.ipv4)).toBeGreaterThanOrEqual(uptimeBefore + BLOCK_MS);
     expect(agents[0]?.stderr).not.toContain("BFD down");
+  });
+
+  it("resets the session once when the BGPPeer's holdTime is edited: FRR sees one dropped connection and no BFD down", async () => {
+    const agent = agents[0] as Spawned;
+    await eventually(async () => ((await bgpUptimeMs(threaded.ipv4)) > 0 ? true : undefined), "the threaded node's session Established", { timeoutMs: 20_000 });
+    const dropped = await bgpDropped(threaded.ipv4);
+    const bfdDown = (await downEvents()).get(threaded.ipv4);
+    const configured = agent.waitForNewLine(/^configured$/);
+    agent.send(JSON.stringify({ op: "config", peers: [{ ...peer, holdTimeS: 30 }], bfdProfiles: [profile] }));
+    await configured;
+    await agent.waitForNewLine(/"state":"Established"/, 20_000);
+    await eventually(async () => ((await bgpUptimeMs(threaded.ipv4)) > 0 ? true : undefined), "FRR to see the session again", { timeoutMs: 20_000 });
+    // The second reset of the real cluster came 0.3 s after the first, from BFD; give it 2 s to show.
+    await new Promise(r => setTimeout(r, 2_000));
+    expect(await bgpDropped(threaded.ipv4)).toBe(dropped + 1);
+    expect((await downEvents()).get(threaded.ipv4)).toBe(bfdDown);
+    expect(await bgpUptimeMs(threaded.ipv4)).toBeGreaterThanOrEqual(2_000);
+    expect(agent.stderr).toContain(`"reason":"sent NOTIFICATION 6/2 (administrative shutdown) to ${ROUTER_IPV4}: BGPPeer changed"`);
   });
 });

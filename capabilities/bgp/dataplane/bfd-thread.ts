@@ -31,12 +31,26 @@ export type FromBfdWorker =
   | { readonly op: "failed"; readonly id: number; readonly message: string }
   /** Control packets in and out since the session opened (sent at most once a second, when they changed). */
   | { readonly op: "counters"; readonly id: number; readonly input: number; readonly output: number }
-  | { readonly op: "filter-error"; readonly message: string };
+  | { readonly op: "filter-error"; readonly message: string }
+  /** The thread could not raise its priority (no CAP_SYS_NICE): it runs at the process's. */
+  | { readonly op: "priority-error"; readonly priority: number; readonly message: string };
 
 /** What the worker is started with (workerData): the socket options that are plain data. */
-export type BfdWorkerData = Pick<BfdSocketOptions, "port" | "peerPort" | "multihopPort" | "multihopPeerPort">;
+export interface BfdWorkerData extends Pick<BfdSocketOptions, "port" | "peerPort" | "multihopPort" | "multihopPeerPort"> {
+  /** Nice value of the BFD thread alone (Linux's nice is per thread); undefined leaves it as it is. */
+  readonly priority?: number;
+}
 
-export interface BfdThreadOptions extends BfdWorkerData {
+/**
+ * The BFD thread's default nice value: above everything at the default 0, so that on a node whose
+ * cores are all busy the thread that keeps 100 ms deadlines is scheduled first. Lowering a nice value
+ * needs CAP_SYS_NICE; without it the thread says so once and runs at the usual priority.
+ */
+export const BFD_THREAD_PRIORITY = -10;
+
+export interface BfdThreadOptions extends Omit<BfdWorkerData, "priority"> {
+  /** Nice value of the BFD thread (default BFD_THREAD_PRIORITY; null: leave it). */
+  readonly priority?: number | null;
   readonly log?: (level: "info" | "warn" | "error", message: string, fields?: Readonly<Record<string, unknown>>) => void;
 }
 
@@ -72,11 +86,16 @@ export function bfdThread(options: BfdThreadOptions = {}): BfdControl {
     ...(options.peerPort !== undefined ? { peerPort: options.peerPort } : {}),
     ...(options.multihopPort !== undefined ? { multihopPort: options.multihopPort } : {}),
     ...(options.multihopPeerPort !== undefined ? { multihopPeerPort: options.multihopPeerPort } : {}),
+    ...(options.priority !== null ? { priority: options.priority ?? BFD_THREAD_PRIORITY } : {}),
   };
 
   const onMessage = (m: FromBfdWorker) => {
     if (m.op === "filter-error") {
       log("warn", "BFD runs without the TTL check (no native addon)", { error: m.message });
+      return;
+    }
+    if (m.op === "priority-error") {
+      log("info", `BFD thread runs at the process's priority, not nice ${m.priority} (needs CAP_SYS_NICE)`, { error: m.message });
       return;
     }
     const s = sessions.get(m.id);
