@@ -129,10 +129,23 @@ for (let i = 0; i < config.services; i++) {
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 const registry = new Registry();
+/** What the data plane said that the soak reports: how the BFD thread is scheduled, how often it was late, BGP downs. */
+const seen = { scheduling: "usual", lateWarnings: 0, lateMsMax: 0, bfdFailures: 0, peerAdminDown: 0, bgpDowns: new Set<string>() };
 const bgp = startBgpDataPlane({
   nodeName: config.node,
   registry,
-  log: (level, message, fields) => process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields ?? {})}\n`),
+  log: (level, message, fields) => {
+    if (message.startsWith("BFD thread scheduled with ")) seen.scheduling = message.slice("BFD thread scheduled with ".length);
+    const late = /^BFD thread ran (\d+) ms late/.exec(message);
+    if (late) {
+      seen.lateWarnings++;
+      seen.lateMsMax = Math.max(seen.lateMsMax, Number(late[1]));
+    }
+    if (message === "BFD down: BGP session stopped") seen.bfdFailures++;
+    if (message.startsWith("BFD down: the peer signaled AdminDown")) seen.peerAdminDown++;
+    if (message === "BGP session down") seen.bgpDowns.add(String(fields?.["reason"]));
+    process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields ?? {})}\n`);
+  },
   ...(config.bfdOnMainThread ? { openBfd: bfdSockets() } : {}),
 });
 bgp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
@@ -181,6 +194,12 @@ async function report(): Promise<void> {
       event_loop_delay_max_ms: Math.round(loopDelay.max / 1e6),
       event_loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 1e6),
       cpu_s: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+      bfd_thread_scheduling: seen.scheduling,
+      bfd_thread_late_warnings: seen.lateWarnings,
+      bfd_thread_late_ms_max: seen.lateMsMax,
+      bfd_failures: seen.bfdFailures,
+      bfd_peer_admin_down: seen.peerAdminDown,
+      bgp_downs: [...seen.bgpDowns],
       status: bgp.status(),
     })}`,
   );

@@ -18,9 +18,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, setPriority } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Bed, ROUTER_IPV4, type Host } from "../netns";
+import { run } from "../netns/process";
+import { BFD_THREAD_PRIORITY } from "../../capabilities/bgp/dataplane/bfd-thread";
 import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
 import { eventually } from "../../capabilities/bgp/interop/routers/poll";
 import type { SoakNodeConfig } from "./bfd-soak-node";
@@ -43,7 +45,6 @@ const ROUTER_AS = 64500;
 const NODE_AS = 64512;
 const NODE_SCRIPT = "hack/bench/bfd-soak-node.ts";
 
-const count = (text: string, what: string) => text.split(what).length - 1;
 const log = (s: string) => process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 
 interface FrrCounters {
@@ -73,15 +74,15 @@ async function main(): Promise<void> {
     });
     const router = frr;
     // FRR stands for the router, another machine in a real network: the node's CPU hogs must not
-    // starve its bfdd here, where both share two cores. Same priority as our BFD thread's.
-    const reniced: string[] = [];
+    // starve its bfdd here, where both share two cores. Same scheduling as our BFD thread's.
+    const raised: string[] = [];
     for (const pid of await bed.router.pids()) {
       const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       if (comm !== "bfdd") continue;
-      setPriority(pid, -10);
-      reniced.push(`${comm} ${pid}`);
+      await run(["chrt", "--rr", "--all-tasks", "--pid", String(BFD_THREAD_PRIORITY.realtime), String(pid)]);
+      raised.push(`${comm} ${pid}`);
     }
-    log(`reniced to -10: ${reniced.join(", ")}`);
+    log(`SCHED_RR ${BFD_THREAD_PRIORITY.realtime}: ${raised.join(", ")}`);
     const config: SoakNodeConfig = {
       node: node.ns.name,
       address: node.ipv4,
@@ -144,9 +145,12 @@ async function main(): Promise<void> {
       relists: relistTimes.length,
       relist_ms_max: Math.round(Math.max(...relistTimes)),
       relist_ms_median: Math.round([...relistTimes].sort((a, b) => a - b)[Math.floor(relistTimes.length / 2)] ?? NaN),
-      ours_bfd_failures: count(speaker.stderr, "BFD down: BGP session stopped"),
-      ours_bfd_peer_admin_down: count(speaker.stderr, "the peer signaled AdminDown"),
-      ours_bgp_downs: [...new Set(speaker.stderr.split("\n").flatMap(l => /BGP session down .*"reason":"([^"]*)"/.exec(l)?.[1] ?? []))],
+      bfd_thread_scheduling: report["bfd_thread_scheduling"],
+      bfd_thread_late_warnings: report["bfd_thread_late_warnings"],
+      bfd_thread_late_ms_max: report["bfd_thread_late_ms_max"],
+      ours_bfd_failures: report["bfd_failures"],
+      ours_bfd_peer_admin_down: report["bfd_peer_admin_down"],
+      ours_bgp_downs: report["bgp_downs"],
       speaker_event_loop_delay_max_ms: report["event_loop_delay_max_ms"],
       speaker_cpu_s: report["cpu_s"],
       final_state: report.status?.map(s => `${s.state}/${s.bfd}`).join(","),

@@ -32,25 +32,32 @@ export type FromBfdWorker =
   /** Control packets in and out since the session opened (sent at most once a second, when they changed). */
   | { readonly op: "counters"; readonly id: number; readonly input: number; readonly output: number }
   | { readonly op: "filter-error"; readonly message: string }
-  /** The thread could not raise its priority (no CAP_SYS_NICE): it runs at the process's. */
-  | { readonly op: "priority-error"; readonly priority: number; readonly message: string };
+  /** The thread's event loop ran this late at least once in the last second (past LATE_MS): the CPU is short. */
+  | { readonly op: "late"; readonly ms: number }
+  /** How the thread is scheduled: "SCHED_RR 10", "nice -10", or why neither could be had. */
+  | { readonly op: "priority"; readonly raised: boolean; readonly how: string };
 
 /** What the worker is started with (workerData): the socket options that are plain data. */
 export interface BfdWorkerData extends Pick<BfdSocketOptions, "port" | "peerPort" | "multihopPort" | "multihopPeerPort"> {
-  /** Nice value of the BFD thread alone (Linux's nice is per thread); undefined leaves it as it is. */
-  readonly priority?: number;
+  /** How the BFD thread asks to be scheduled; undefined leaves it as it is. */
+  readonly priority?: BfdThreadPriority;
 }
 
 /**
- * The BFD thread's default nice value: above everything at the default 0, so that on a node whose
- * cores are all busy the thread that keeps 100 ms deadlines is scheduled first. Lowering a nice value
- * needs CAP_SYS_NICE; without it the thread says so once and runs at the usual priority.
+ * How the BFD thread raises itself above the rest of the node: SCHED_RR at `realtime` (as keepalived
+ * runs VRRP), else nice `nice` (nice is per thread on Linux). Both need CAP_SYS_NICE; without it the
+ * thread says so once and runs as any other.
  */
-export const BFD_THREAD_PRIORITY = -10;
+export interface BfdThreadPriority {
+  readonly realtime: number;
+  readonly nice: number;
+}
+
+export const BFD_THREAD_PRIORITY: BfdThreadPriority = { realtime: 10, nice: -10 };
 
 export interface BfdThreadOptions extends Omit<BfdWorkerData, "priority"> {
-  /** Nice value of the BFD thread (default BFD_THREAD_PRIORITY; null: leave it). */
-  readonly priority?: number | null;
+  /** Scheduling of the BFD thread (default BFD_THREAD_PRIORITY; null: leave it). */
+  readonly priority?: BfdThreadPriority | null;
   readonly log?: (level: "info" | "warn" | "error", message: string, fields?: Readonly<Record<string, unknown>>) => void;
 }
 
@@ -94,8 +101,13 @@ export function bfdThread(options: BfdThreadOptions = {}): BfdControl {
       log("warn", "BFD runs without the TTL check (no native addon)", { error: m.message });
       return;
     }
-    if (m.op === "priority-error") {
-      log("info", `BFD thread runs at the process's priority, not nice ${m.priority} (needs CAP_SYS_NICE)`, { error: m.message });
+    if (m.op === "late") {
+      log("warn", `BFD thread ran ${m.ms} ms late: the node's CPUs are oversubscribed, BFD may flap`, {});
+      return;
+    }
+    if (m.op === "priority") {
+      if (m.raised) log("info", `BFD thread scheduled with ${m.how}`, {});
+      else log("warn", "BFD thread runs at the usual priority: a busy node may delay it (CAP_SYS_NICE lets it raise itself)", { error: m.how });
       return;
     }
     const s = sessions.get(m.id);
