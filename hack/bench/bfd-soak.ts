@@ -17,11 +17,12 @@
  * Last line: one JSON object with the figures.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Bed, ROUTER_IPV4, type Host } from "../netns";
 import { run } from "../netns/process";
+import { addonCandidates } from "../../native/index";
 import { BFD_THREAD_PRIORITY } from "../../capabilities/bgp/dataplane/bfd-thread";
 import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
 import { eventually } from "../../capabilities/bgp/interop/routers/poll";
@@ -57,6 +58,31 @@ interface FrrCounters {
 function cpuHogs(n: number, ms: number): ChildProcess[] {
   const code = `const end = Date.now() + ${ms}; let x = 0; while (Date.now() < end) x++;`;
   return Array.from({ length: n }, () => spawn(process.execPath, ["-e", code], { stdio: "ignore" }));
+}
+
+/**
+ * A stall probe: a process of its own at the BFD thread's SCHED_RR priority that wakes every 10 ms and
+ * notes when it woke more than 100 ms late. A flap at the same moment as a probe stall happened while
+ * the whole machine (a shared VM) was not running anything of ours, not because the speaker was busy.
+ */
+function stallProbe(ms: number): { child: ChildProcess; result: Promise<{ stalls: number[]; at: string[] }> } {
+  const addon = addonCandidates().find(p => existsSync(p));
+  const code = `
+    try { require(${JSON.stringify(addon ?? "")}).setThreadRealtime(${BFD_THREAD_PRIORITY.realtime}); } catch {}
+    const stalls = [], at = [];
+    let last = performance.now();
+    const t = setInterval(() => {
+      const now = performance.now();
+      const late = now - last - 10;
+      if (late > 100) { stalls.push(Math.round(late)); at.push(new Date().toISOString()); }
+      last = now;
+    }, 10);
+    setTimeout(() => { clearInterval(t); process.stdout.write(JSON.stringify({ stalls, at })); }, ${ms});`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "ignore"] });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  const result = new Promise<{ stalls: number[]; at: string[] }>(resolve => child.on("exit", () => resolve(out ? (JSON.parse(out) as { stalls: number[]; at: string[] }) : { stalls: [], at: [] })));
+  return { child, result };
 }
 
 async function main(): Promise<void> {
@@ -114,6 +140,8 @@ async function main(): Promise<void> {
     const runMs = MINUTES * 60_000;
     const end = Date.now() + runMs;
     hogs = cpuHogs(HOGS, runMs);
+    const probe = stallProbe(runMs);
+    hogs.push(probe.child);
     const relistTimes: number[] = [];
     const load: number[] = [];
     while (Date.now() < end) {
@@ -132,6 +160,8 @@ async function main(): Promise<void> {
     speaker.send(JSON.stringify({ op: "report" }));
     const report = JSON.parse((await reportLine).slice("report ".length)) as Record<string, unknown> & { status?: { state?: string; bfd?: string }[] };
     const frrAfter = await frrCounters();
+    const stalls = await probe.result;
+    if (stalls.at.length > 0) log(`machine stalls (probe woke > 100 ms late): ${stalls.at.map((t, i) => `${t} ${stalls.stalls[i]} ms`).join(", ")}`);
     const figures = {
       minutes: MINUTES,
       services: SERVICES,
@@ -151,6 +181,8 @@ async function main(): Promise<void> {
       ours_bfd_failures: report["bfd_failures"],
       ours_bfd_peer_admin_down: report["bfd_peer_admin_down"],
       ours_bgp_downs: report["bgp_downs"],
+      machine_stalls_over_100ms: stalls.stalls.length,
+      machine_stall_ms_max: Math.max(0, ...stalls.stalls),
       speaker_event_loop_delay_max_ms: report["event_loop_delay_max_ms"],
       speaker_cpu_s: report["cpu_s"],
       final_state: report.status?.map(s => `${s.state}/${s.bfd}`).join(","),
@@ -164,7 +196,7 @@ async function main(): Promise<void> {
     if (process.env["BFD_SOAK_LOG"]) writeFileSync(process.env["BFD_SOAK_LOG"], speaker.stderr);
     console.log(JSON.stringify(figures));
   } finally {
-    for (const h of hogs) if (h.exitCode === null && h.pid !== undefined) process.kill(h.pid, "SIGKILL");
+    for (const h of hogs) if (h.exitCode === null && h.signalCode === null && h.pid !== undefined) process.kill(h.pid, "SIGKILL");
     await frr?.stop();
     await bed.destroy();
   }
