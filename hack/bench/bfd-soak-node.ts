@@ -20,6 +20,7 @@ import { createInterface } from "node:readline";
 import { Registry } from "prom-client";
 import { firstValueFrom, skip } from "rxjs";
 import { startBgpDataPlane } from "../../capabilities/bgp/dataplane";
+import { isolatedBfd } from "../../capabilities/bgp/dataplane/bfd-isolated";
 import { bfdSockets } from "../../capabilities/bgp/dataplane/bfd-udp";
 import type { KubeObject } from "../../capabilities/k8s/controller-port";
 import { FakeSpeakerPort } from "../../capabilities/k8s/fake-speaker-port";
@@ -37,8 +38,8 @@ export interface SoakNodeConfig {
   readonly services: number;
   /** First Service IP (one /32 each, upward). */
   readonly firstIp: string;
-  /** BFD on the main thread (the control run: as before the worker thread). */
-  readonly bfdOnMainThread?: boolean;
+  /** Where BFD runs: a process of its own (default), a worker thread, or the main thread as before (controls). */
+  readonly bfd?: "process" | "thread" | "main";
 }
 
 const NS = "metallb-system";
@@ -131,22 +132,25 @@ loopDelay.enable();
 const registry = new Registry();
 /** What the data plane said that the soak reports: how the BFD thread is scheduled, how often it was late, BGP downs. */
 const seen = { scheduling: "usual", lateWarnings: 0, lateMsMax: 0, bfdFailures: 0, peerAdminDown: 0, bgpDowns: new Set<string>() };
+function log(level: string, message: string, fields?: Readonly<Record<string, unknown>>): void {
+  const scheduled = /^BFD (?:process|thread) scheduled with (.*)$/.exec(message);
+  if (scheduled) seen.scheduling = scheduled[1] ?? "";
+  const late = /^BFD (?:process|thread) ran (\d+) ms late/.exec(message);
+  if (late) {
+    seen.lateWarnings++;
+    seen.lateMsMax = Math.max(seen.lateMsMax, Number(late[1]));
+  }
+  if (message === "BFD down: BGP session stopped") seen.bfdFailures++;
+  if (message.startsWith("BFD down: the peer signaled AdminDown")) seen.peerAdminDown++;
+  if (message === "BGP session down") seen.bgpDowns.add(String(fields?.["reason"]));
+  process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields ?? {})}\n`);
+}
 const bgp = startBgpDataPlane({
   nodeName: config.node,
   registry,
-  log: (level, message, fields) => {
-    if (message.startsWith("BFD thread scheduled with ")) seen.scheduling = message.slice("BFD thread scheduled with ".length);
-    const late = /^BFD thread ran (\d+) ms late/.exec(message);
-    if (late) {
-      seen.lateWarnings++;
-      seen.lateMsMax = Math.max(seen.lateMsMax, Number(late[1]));
-    }
-    if (message === "BFD down: BGP session stopped") seen.bfdFailures++;
-    if (message.startsWith("BFD down: the peer signaled AdminDown")) seen.peerAdminDown++;
-    if (message === "BGP session down") seen.bgpDowns.add(String(fields?.["reason"]));
-    process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields ?? {})}\n`);
-  },
-  ...(config.bfdOnMainThread ? { openBfd: bfdSockets() } : {}),
+  log,
+  ...(config.bfd === "main" ? { openBfd: bfdSockets() } : {}),
+  ...(config.bfd === "thread" ? { bfd: isolatedBfd({ isolation: "thread", log: (level, message, fields) => log(level, message, fields) }) } : {}),
 });
 bgp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
 const started = startSpeaker({ node: config.node, namespace: NS, port, dataPlane: new FakeL2DataPlane(), bgp, registry, relistDelayMs: 1, log: m => process.stderr.write(`speaker: ${m}\n`) });
@@ -194,9 +198,9 @@ async function report(): Promise<void> {
       event_loop_delay_max_ms: Math.round(loopDelay.max / 1e6),
       event_loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 1e6),
       cpu_s: Math.round((cpu.user + cpu.system) / 1e4) / 100,
-      bfd_thread_scheduling: seen.scheduling,
-      bfd_thread_late_warnings: seen.lateWarnings,
-      bfd_thread_late_ms_max: seen.lateMsMax,
+      bfd_runner_scheduling: seen.scheduling,
+      bfd_runner_late_warnings: seen.lateWarnings,
+      bfd_runner_late_ms_max: seen.lateMsMax,
       bfd_failures: seen.bfdFailures,
       bfd_peer_admin_down: seen.peerAdminDown,
       bgp_downs: [...seen.bgpDowns],

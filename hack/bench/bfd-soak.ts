@@ -1,8 +1,8 @@
 /**
  * BFD soak (root): does BFD (100 ms x 3, 300 ms detection) hold on a busy node? (issue 12, finding 7)
  *
- * A speaker (bfd-soak-node.ts: the speaker pipeline with the real BGP data plane, its BFD in the worker
- * thread) runs in a node namespace against FRR 8.4 (bgpd + bfdd) in the bed's router namespace, while
+ * A speaker (bfd-soak-node.ts: the speaker pipeline with the real BGP data plane, its BFD in a process
+ * of its own) runs in a node namespace against FRR 8.4 (bgpd + bfdd) in the bed's router namespace, while
  * - it relists every minute: N Services and their EndpointSlices (10,000 by default) come back as JSON,
  *   are parsed, the desired state is recomputed, a tenth of the Services is new (routes announced and
  *   withdrawn, ServiceBGPStatus objects, conditions and events written);
@@ -10,10 +10,10 @@
  * It counts BFD flaps on both sides (FRR's session-down counter, our metallb_bfd_session_down_events)
  * and FRR's dropped BGP connections. The target is 0 of each.
  *
- *   npx tsx hack/bench/bfd-soak.ts [--minutes 30] [--services 10000] [--relist-s 60] [--hogs 2] [--bfd-on-main-thread]
+ *   npx tsx hack/bench/bfd-soak.ts [--minutes 30] [--services 10000] [--relist-s 60] [--hogs 2] [--bfd process|thread|main]
  *
  * BFD_SOAK_LOG=/tmp/soak-node.log keeps the speaker's log.
- * --bfd-on-main-thread runs the speaker's BFD on its main thread, as before the worker thread (the control).
+ * --bfd thread runs the speaker's BFD in a worker thread instead, --bfd main on its main thread as before (controls).
  * Last line: one JSON object with the figures.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { Bed, ROUTER_IPV4, type Host } from "../netns";
 import { run } from "../netns/process";
 import { addonCandidates } from "../../native/index";
-import { BFD_THREAD_PRIORITY } from "../../capabilities/bgp/dataplane/bfd-thread";
+import { BFD_RUNNER_PRIORITY } from "../../capabilities/bgp/dataplane/bfd-isolated";
 import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
 import { eventually } from "../../capabilities/bgp/interop/routers/poll";
 import type { SoakNodeConfig } from "./bfd-soak-node";
@@ -34,14 +34,15 @@ const { values: flags } = parseArgs({
     services: { type: "string", default: "10000" },
     "relist-s": { type: "string", default: "60" },
     hogs: { type: "string", default: "2" },
-    "bfd-on-main-thread": { type: "boolean", default: false },
+    bfd: { type: "string", default: "process" },
   },
 });
 const MINUTES = Number(flags.minutes);
 const SERVICES = Number(flags.services);
 const RELIST_MS = Number(flags["relist-s"]) * 1000;
 const HOGS = Number(flags.hogs);
-const ON_MAIN = flags["bfd-on-main-thread"] ?? false;
+const BFD_WHERE = flags.bfd as "process" | "thread" | "main";
+if (!["process", "thread", "main"].includes(BFD_WHERE)) throw new Error(`--bfd ${BFD_WHERE}: process, thread or main`);
 const ROUTER_AS = 64500;
 const NODE_AS = 64512;
 const NODE_SCRIPT = "hack/bench/bfd-soak-node.ts";
@@ -61,14 +62,14 @@ function cpuHogs(n: number, ms: number): ChildProcess[] {
 }
 
 /**
- * A stall probe: a process of its own at the BFD thread's SCHED_RR priority that wakes every 10 ms and
+ * A stall probe: a process of its own at the BFD runner's SCHED_RR priority that wakes every 10 ms and
  * notes when it woke more than 100 ms late. A flap at the same moment as a probe stall happened while
  * the whole machine (a shared VM) was not running anything of ours, not because the speaker was busy.
  */
 function stallProbe(ms: number): { child: ChildProcess; result: Promise<{ stalls: number[]; at: string[] }> } {
   const addon = addonCandidates().find(p => existsSync(p));
   const code = `
-    try { require(${JSON.stringify(addon ?? "")}).setThreadRealtime(${BFD_THREAD_PRIORITY.realtime}); } catch {}
+    try { require(${JSON.stringify(addon ?? "")}).setThreadRealtime(${BFD_RUNNER_PRIORITY.realtime}); } catch {}
     const stalls = [], at = [];
     let last = performance.now();
     const t = setInterval(() => {
@@ -100,15 +101,15 @@ async function main(): Promise<void> {
     });
     const router = frr;
     // FRR stands for the router, another machine in a real network: the node's CPU hogs must not
-    // starve its bfdd here, where both share two cores. Same scheduling as our BFD thread's.
+    // starve its bfdd here, where both share two cores. Same scheduling as our BFD runner's.
     const raised: string[] = [];
     for (const pid of await bed.router.pids()) {
       const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       if (comm !== "bfdd") continue;
-      await run(["chrt", "--rr", "--all-tasks", "--pid", String(BFD_THREAD_PRIORITY.realtime), String(pid)]);
+      await run(["chrt", "--rr", "--all-tasks", "--pid", String(BFD_RUNNER_PRIORITY.realtime), String(pid)]);
       raised.push(`${comm} ${pid}`);
     }
-    log(`SCHED_RR ${BFD_THREAD_PRIORITY.realtime}: ${raised.join(", ")}`);
+    log(`SCHED_RR ${BFD_RUNNER_PRIORITY.realtime}: ${raised.join(", ")}`);
     const config: SoakNodeConfig = {
       node: node.ns.name,
       address: node.ipv4,
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
       peerAsn: ROUTER_AS,
       services: SERVICES,
       firstIp: "198.18.0.0",
-      bfdOnMainThread: ON_MAIN,
+      bfd: BFD_WHERE,
     };
     const speaker = node.ns.runNode(NODE_SCRIPT, [JSON.stringify(config)]);
     await speaker.waitForLine(/^ready$/, 120_000);
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
       (await router.vtyshJson<Record<string, { connectionsDropped?: number }>>(`show bgp neighbors ${node.ipv4} json`))[node.ipv4]?.connectionsDropped ?? 0;
     const frrBefore = await frrCounters();
     const droppedBefore = await bgpDropped();
-    log(`up: FRR counters ${JSON.stringify(frrBefore)}; soak for ${MINUTES} min, ${SERVICES} Services relisted every ${RELIST_MS / 1000} s, ${HOGS} CPU hogs, BFD ${ON_MAIN ? "on the main thread" : "in the worker thread"}`);
+    log(`up: FRR counters ${JSON.stringify(frrBefore)}; soak for ${MINUTES} min, ${SERVICES} Services relisted every ${RELIST_MS / 1000} s, ${HOGS} CPU hogs, BFD in the ${BFD_WHERE === "main" ? "main thread" : BFD_WHERE === "thread" ? "worker thread" : "BFD process"}`);
 
     const runMs = MINUTES * 60_000;
     const end = Date.now() + runMs;
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
       services: SERVICES,
       relist_every_s: RELIST_MS / 1000,
       hogs: HOGS,
-      bfd_thread: ON_MAIN ? "main" : "worker",
+      bfd_runs_in: BFD_WHERE,
       bfd_profile: "100ms x 3",
       frr_bfd_down_events: (frrAfter["session-down"] ?? 0) - (frrBefore["session-down"] ?? 0),
       ours_bfd_down_events: report["bfd_down_events"],
@@ -175,9 +176,9 @@ async function main(): Promise<void> {
       relists: relistTimes.length,
       relist_ms_max: Math.round(Math.max(...relistTimes)),
       relist_ms_median: Math.round([...relistTimes].sort((a, b) => a - b)[Math.floor(relistTimes.length / 2)] ?? NaN),
-      bfd_thread_scheduling: report["bfd_thread_scheduling"],
-      bfd_thread_late_warnings: report["bfd_thread_late_warnings"],
-      bfd_thread_late_ms_max: report["bfd_thread_late_ms_max"],
+      bfd_runner_scheduling: report["bfd_runner_scheduling"],
+      bfd_runner_late_warnings: report["bfd_runner_late_warnings"],
+      bfd_runner_late_ms_max: report["bfd_runner_late_ms_max"],
       ours_bfd_failures: report["bfd_failures"],
       ours_bfd_peer_admin_down: report["bfd_peer_admin_down"],
       ours_bgp_downs: report["bgp_downs"],

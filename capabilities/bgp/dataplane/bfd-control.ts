@@ -3,9 +3,9 @@
  * session (addresses, path, intervals) and hears its state changes; it never touches the packets.
  *
  * Two implementations: inProcessBfd (below: the session's timers and sockets on the calling thread,
- * for tests on a fake clock and fake transports) and bfdThread (./bfd-thread.ts: the same sessions in
- * a worker thread of their own, so that nothing the main thread does delays a transmit or a detection
- * timer; docs/adr/0007-bfd-in-a-worker-thread.md).
+ * for tests on a fake clock and fake transports) and isolatedBfd (./bfd-isolated.ts: the same sessions
+ * in a process of their own, so that nothing the speaker does delays a transmit or a detection timer;
+ * docs/adr/0007-bfd-in-a-process-of-its-own.md).
  */
 import type { Clock } from "../../l2/clock";
 import { BfdSession, type BfdSettings } from "../../bfd/session";
@@ -41,7 +41,7 @@ export interface BfdLink {
 export interface BfdControl {
   /** Starts a session; packet counts go to `counters` (control packets in and out). */
   open(spec: BfdSessionSpec, counters: BfdCounters, listener: BfdListener): BfdLink;
-  /** Ends whatever runs the sessions (the worker thread); sessions still open are closed first. */
+  /** Ends whatever runs the sessions (the BFD process); sessions still open are closed first. */
   shutdown(): void;
 }
 

@@ -18,7 +18,7 @@ import { realClock, type Clock } from "../../l2/clock";
 import { registerBgpMetrics } from "../metrics";
 import { newBfdCounters, registerBfdMetrics, type BfdCounters } from "./bfd-metrics";
 import { inProcessBfd, type BfdControl } from "./bfd-control";
-import { bfdThread } from "./bfd-thread";
+import { isolatedBfd } from "./bfd-isolated";
 import type { OpenBfdTransport } from "./bfd-udp";
 import { dialPeer } from "./dial";
 import { bfdKeyOf, PeerSession, type BgpLog, type PeerSessionStatus, type RunningBfd } from "./peer-session";
@@ -40,9 +40,9 @@ export interface BgpDataPlaneOptions {
   readonly log?: BgpLog;
   /** Seams for tests: how a session connects (default: dialPeer, MD5 and TTL by the addon) and opens BFD. */
   readonly connect?: (spec: BgpSessionSpec, key: string) => Promise<Duplex>;
-  /** BFD sessions on this thread, on `clock`, through these transports (tests); default: a worker thread with real sockets. */
+  /** BFD sessions on this thread, on `clock`, through these transports (tests); default: a process of their own with real sockets. */
   readonly openBfd?: OpenBfdTransport;
-  /** Or any BFD runner (e.g. bfdThread on test ports). */
+  /** Or any BFD runner (e.g. isolatedBfd as a worker thread). */
   readonly bfd?: BfdControl;
 }
 
@@ -67,8 +67,8 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
   const now = opts.now ?? (() => new Date());
   const log: BgpLog = opts.log ?? (() => undefined);
   const connect = opts.connect ?? ((spec: BgpSessionSpec) => dialPeer(spec));
-  // BFD's timers and sockets run on a thread of their own unless a test brings its own transports.
-  const bfd: BfdControl = opts.bfd ?? (opts.openBfd ? inProcessBfd(opts.openBfd, clock) : bfdThread({ log }));
+  // BFD's timers and sockets run in a process of their own unless a test brings its own transports.
+  const bfd: BfdControl = opts.bfd ?? (opts.openBfd ? inProcessBfd(opts.openBfd, clock) : isolatedBfd({ log }));
   const sessions = new Map<string, PeerSession>();
   const bfdCounters = new Map<string, BfdCounters>();
   const listeners = new Set<(status: PeerSessionStatus[]) => void>();

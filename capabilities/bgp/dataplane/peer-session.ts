@@ -7,7 +7,7 @@
  * Only a failure counts (RFC 5882 3.2): a peer that signals AdminDown is taking its session down on
  * purpose, not reporting a broken path, so BGP is left alone; and a BFD session that was never Up
  * (still coming up on either side) never takes BGP down. The BFD session runs apart from the BGP
- * one (bfd-control.ts, in a worker thread in production), and a BGP restart for a BGPPeer edit hands
+ * one (bfd-control.ts, in a process of its own in production), and a BGP restart for a BGPPeer edit hands
  * the running BFD session over to the new BGP session when the BFD side did not change, so the
  * peer sees one reset, not a BGP reset followed by a BFD one.
  */

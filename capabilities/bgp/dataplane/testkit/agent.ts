@@ -14,8 +14,9 @@
 import { createInterface } from "node:readline";
 import type { BGPRoute } from "../../../announce/desired";
 import type { BFDProfile, BGPPeer, Config } from "../../../config/types";
+import { isolatedBfd } from "../bfd-isolated";
 import { bfdSockets } from "../bfd-udp";
-import { startBgpDataPlane } from "../index";
+import { startBgpDataPlane, type BgpLog } from "../index";
 
 export interface AgentConfig {
   readonly nodeName: string;
@@ -23,8 +24,8 @@ export interface AgentConfig {
   readonly addresses: string[];
   readonly peers: BGPPeer[];
   readonly bfdProfiles?: BFDProfile[];
-  /** Run BFD on the main thread (as before the worker thread; the control of bfd-thread.netns.spec.ts). */
-  readonly bfdOnMainThread?: boolean;
+  /** Where BFD runs: a process of its own (default), a worker thread, or the main thread (as before; the control of bfd-isolated.netns.spec.ts). */
+  readonly bfd?: "process" | "thread" | "main";
 }
 
 type Command =
@@ -48,10 +49,12 @@ const toConfig = (peers: BGPPeer[], profiles: BFDProfile[] = []): Config => ({
 /** Wall-clock milliseconds with sub-millisecond precision, comparable with other processes' timestamps. */
 const epochMs = () => performance.timeOrigin + performance.now();
 
+const log: BgpLog = (level, message, fields) => process.stderr.write(`${level} ${message} ${JSON.stringify(fields ?? {})}\n`);
 const dp = startBgpDataPlane({
   nodeName: agent.nodeName,
-  log: (level, message, fields) => process.stderr.write(`${level} ${message} ${JSON.stringify(fields ?? {})}\n`),
-  ...(agent.bfdOnMainThread ? { openBfd: bfdSockets() } : {}),
+  log,
+  ...(agent.bfd === "main" ? { openBfd: bfdSockets() } : {}),
+  ...(agent.bfd === "thread" ? { bfd: isolatedBfd({ isolation: "thread", log }) } : {}),
 });
 dp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
 dp.setNode(agent.labels, agent.addresses);

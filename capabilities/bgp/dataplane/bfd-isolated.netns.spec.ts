@@ -1,11 +1,12 @@
 /**
- * BFD keeps time while the main thread is busy (issue 12, finding 7): two data planes run BFD
- * (100 ms x 3, detection 300 ms) and BGP against FRR 8.4 in the bed's router namespace; both main
+ * BFD keeps time while the speaker's main thread is busy (issue 12, finding 7): two data planes run
+ * BFD (100 ms x 3, detection 300 ms) and BGP against FRR 8.4 in the bed's router namespace; both main
  * threads are then blocked for 1 s at once, as a relist of thousands of Services, a GC or a status
- * burst would. The node whose BFD runs in the worker thread (the default, bfd-thread.ts) loses
+ * burst would. The node whose BFD runs in a process of its own (the default, bfd-isolated.ts) loses
  * nothing: FRR counts no BFD down event and its BGP session stays. The control node runs BFD on its
- * main thread, as before the worker: the same block costs it a BFD flap and its BGP session, which
- * shows the block is long enough to fail the first node were its BFD on the main thread too.
+ * main thread, as before: the same block costs it a BFD flap and its BGP session, which shows the
+ * block is long enough to fail the first node were its BFD on the main thread too. Then a BGPPeer
+ * edit (holdTime) resets the first node's session exactly once.
  * Needs root; the bed builds and removes the namespaces.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,7 +32,7 @@ interface FrrBfdCounters {
   readonly "session-down"?: number;
 }
 
-describe("BFD in a worker thread against FRR, with the main thread blocked", () => {
+describe("BFD in a process of its own against FRR, with the speaker's main thread blocked", () => {
   let bed: Bed;
   let threaded: Host;
   let control: Host;
@@ -58,7 +59,7 @@ describe("BFD in a worker thread against FRR, with the main thread blocked", () 
       neighbors: [threaded, control].map(h => ({ address: h.ipv4, remoteAs: NODE_AS, bfdProfile: "fast" })),
     });
     for (const [host, onMain] of [[threaded, false], [control, true]] as const) {
-      const config: AgentConfig = { nodeName: host.ns.name, labels: {}, addresses: [host.ipv4], peers: [peer], bfdProfiles: [profile], bfdOnMainThread: onMain };
+      const config: AgentConfig = { nodeName: host.ns.name, labels: {}, addresses: [host.ipv4], peers: [peer], bfdProfiles: [profile], ...(onMain ? { bfd: "main" as const } : {}) };
       agents.push(host.ns.runNode(AGENT, [JSON.stringify(config)]));
     }
   }, 60_000);
