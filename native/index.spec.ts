@@ -18,8 +18,13 @@ import {
   removeMd5Key,
   setMd5Key,
   setSocketTtl,
+  setThreadRealtime,
+  addonCandidates,
   socketFd,
 } from "./index";
+import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import { REPO_ROOT, nodeCommand } from "../hack/netns/bed";
 
 const cleanups: (() => void)[] = [];
@@ -269,5 +274,30 @@ describe("socketFd", () => {
     expect(socketFd(receiver)).toBeGreaterThan(2);
     expect(() => socketFd(net.createServer())).toThrow("socket has no file descriptor yet (not listening, bound or connected)");
     expect(() => socketFd(createSocket("udp4"))).toThrow("socket has no file descriptor yet (not listening, bound or connected)");
+  });
+});
+
+describe("setThreadRealtime", () => {
+  it("refuses a priority outside 1..99", () => {
+    expect(() => setThreadRealtime(0)).toThrow("priority must be 1..99");
+    expect(() => setThreadRealtime(100)).toThrow("priority must be 1..99");
+  });
+
+  it("puts the calling thread alone in SCHED_RR (a worker here; the test's thread and the others stay SCHED_OTHER)", async () => {
+    // /proc/thread-self/stat: field 40 rt_priority, 41 policy (2 = SCHED_RR), counted from 1.
+    const addon = addonCandidates().find(p => existsSync(p)) as string;
+    const code = `
+      const { parentPort } = require("node:worker_threads");
+      const fs = require("node:fs");
+      const stat = () => fs.readFileSync("/proc/thread-self/stat", "utf8").split(") ")[1].split(" ");
+      require(${JSON.stringify(addon)}).setThreadRealtime(10);
+      const f = stat();
+      parentPort.postMessage({ tid: fs.readlinkSync("/proc/thread-self").split("/").pop(), rtPriority: f[37], policy: f[38] });`;
+    const worker = new Worker(code, { eval: true });
+    const [seen] = (await once(worker, "message")) as [{ tid: string; rtPriority: string; policy: string }];
+    const here = readFileSync("/proc/thread-self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+    await worker.terminate();
+    expect([seen.policy, seen.rtPriority]).toEqual(["2", "10"]);
+    expect([here[38], here[37]]).toEqual(["0", "0"]);
   });
 });

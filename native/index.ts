@@ -31,6 +31,7 @@ interface NativeBinding {
   setMd5Key(fd: number, peer: string, key: Buffer, prefixLength?: number): void;
   attachFilter(fd: number, program: readonly BpfInsn[]): void;
   closeFd(fd: number): void;
+  setThreadRealtime(priority: number): void;
 }
 declare const nativeHandleBrand: unique symbol;
 type NativeHandle = { readonly [nativeHandleBrand]: true };
@@ -295,6 +296,11 @@ export function removeMd5Key(fd: number, peer: string, prefixLength?: number): v
 /** Sets outgoing TTL and/or minimum incoming TTL on an existing TCP or UDP socket. */
 export function setSocketTtl(fd: number, options: { readonly ttl?: number; readonly minTtl?: number }): void {
   loadNative().setTtl(fd, { ttl: options.ttl, minTtl: options.minTtl });
+}
+
+/** Puts the calling thread (only) in SCHED_RR at `priority` (1..99); needs CAP_SYS_NICE. Children do not inherit it. */
+export function setThreadRealtime(priority: number): void {
+  loadNative().setThreadRealtime(priority);
 }
 
 /** Attaches a classic BPF program to any socket fd. */

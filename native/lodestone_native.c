@@ -4,12 +4,13 @@
  *  - AF_PACKET raw sockets bound to one interface and ethertype (ARP/NDP responders), watched with
  *    uv_poll on Node's own loop so received frames arrive as ordinary JS callbacks;
  *  - TCP sockets with an RFC 2385 MD5 key, TTL and GTSM minimum TTL (BGP), handed to JS as fds;
- *  - classic BPF filters on any socket fd (TTL 255 on BFD's UDP sockets).
+ *  - classic BPF filters on any socket fd (TTL 255 on BFD's UDP sockets);
+ *  - real-time scheduling for the calling thread (the BFD worker thread).
  *
  * Plain C on N-API v8, no dependencies. Every failing system call throws an Error whose `code` is the
  * errno name and whose message names the call (and the interface, for packet sockets). The JS side
  * (native/index.ts) owns all policy; this code only translates arguments and system calls. This file
- * registers the exports; common.c, packet_socket.c and inet_socket.c hold them.
+ * registers the exports; common.c, packet_socket.c, inet_socket.c and thread.c hold them.
  */
 #include "lodestone_native.h"
 
@@ -30,6 +31,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setMd5Key", NULL, set_md5_key, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, attach_filter_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setThreadRealtime", NULL, set_thread_realtime, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

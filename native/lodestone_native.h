@@ -68,4 +68,7 @@ napi_value set_md5_key(napi_env env, napi_callback_info info);
 napi_value attach_filter_js(napi_env env, napi_callback_info info);
 napi_value close_fd(napi_env env, napi_callback_info info);
 
+/* thread.c */
+napi_value set_thread_realtime(napi_env env, napi_callback_info info);
+
 #endif

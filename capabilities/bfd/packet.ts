@@ -27,6 +27,20 @@ export const Diag = {
   ReverseConcatenatedPathDown: 8,
 } as const;
 
+const DIAG_NAMES = [
+  "no diagnostic",
+  "control detection time expired",
+  "echo function failed",
+  "neighbor signaled session down",
+  "forwarding plane reset",
+  "path down",
+  "concatenated path down",
+  "administratively down",
+  "reverse concatenated path down",
+];
+/** "control detection time expired (diag 1)". */
+export const describeDiag = (diag: number): string => `${DIAG_NAMES[diag] ?? "unknown diagnostic"} (diag ${diag})`;
+
 export interface ControlPacket {
   readonly diag: number;
   readonly state: BfdStateCode;

@@ -28,7 +28,8 @@ export interface BfdSettings extends BfdIntervals {
 }
 
 interface BfdEvents {
-  state: [to: BfdStateCode, from: BfdStateCode, diag: number];
+  /** `peer`: the state the peer last sent (AdminDown tells a client this is no failure, RFC 5882 3.2). */
+  state: [to: BfdStateCode, from: BfdStateCode, diag: number, peer: BfdStateCode];
   dropped: [reason: DropReason | "wrong-discriminator"];
   /** A Poll sequence completed: these intervals are now in force (6.8.3). */
   intervals: [now: BfdIntervals];
@@ -151,7 +152,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     if (to === from) return;
     this.sessionState = to;
     this.localDiag = diag;
-    this.emit("state", to, from, diag);
+    this.emit("state", to, from, diag, this.remoteState);
     if (to === BfdState.Up && this.intervals.desiredMinTxMs < SLOW_TX_MS) {
       // Leaving the 1 s floor is itself an interval change: announce it with a Poll.
       this.pending = this.intervals;

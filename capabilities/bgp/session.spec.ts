@@ -95,8 +95,11 @@ describe("BgpSession", () => {
     expect(B.stats).toMatchObject({ updatesSent: 0, updatesReceived: 3 });
 
     const down = once(B, "down");
+    const aDown = once(A, "down");
     A.stop();
-    expect(await down).toEqual(["notification received: code 6 subcode 2", { code: 6, subcode: 2, data: Buffer.alloc(0) }]);
+    // Each side says whose NOTIFICATION it was: A sent it, B received it.
+    expect(await aDown).toEqual(["administrative shutdown", { code: 6, subcode: 2, data: Buffer.alloc(0) }, true]);
+    expect(await down).toEqual(["notification received: code 6 subcode 2", { code: 6, subcode: 2, data: Buffer.alloc(0) }, false]);
     expect([A.state, B.state]).toEqual(["Idle", "Idle"]);
     B.stop();
   });
@@ -135,7 +138,7 @@ describe("BgpSession", () => {
     const down = once(session, "down");
     // NLRI 198.51.100.7/33: a prefix length the IPv4 field cannot hold.
     theirs.write(Buffer.from(`${MARKER}001c02 0000 0000 21c6336407`.replace(/ /g, ""), "hex"));
-    expect(await down).toEqual(["IPv4 prefix length 33 exceeds 32", { code: 3, subcode: 10, data: Buffer.alloc(0) }]);
+    expect(await down).toEqual(["IPv4 prefix length 33 exceeds 32", { code: 3, subcode: 10, data: Buffer.alloc(0) }, true]);
     await new Promise(r => setImmediate(r));
     expect(received.at(-1)).toBe(`${MARKER}001503030a`);
     const sentOpen = decodeBgpMessage(Buffer.from(received[0] as string, "hex"), { fourOctetAs: true });

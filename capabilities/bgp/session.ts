@@ -67,7 +67,8 @@ interface SessionEvents {
   state: [to: StateName, from: StateName];
   established: [negotiated: Negotiated];
   update: [received: ReceivedUpdate];
-  down: [reason: string, notification: NotificationMessage | undefined];
+  /** `sent`: the NOTIFICATION is one we sent (false: the peer's). */
+  down: [reason: string, notification: NotificationMessage | undefined, sent: boolean];
 }
 
 /** The items of the wanted families; the array itself (no copy) when all of them are (the usual case). */
@@ -264,7 +265,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         break;
       }
       case "down":
-        this.emit("down", a.reason, a.notification);
+        this.emit("down", a.reason, a.notification, a.sent ?? false);
         break;
     }
   }

@@ -146,14 +146,25 @@ export function bfdSockets(options: BfdSocketOptions = {}): OpenBfdTransport {
     sender.setTTL(255);
     const peerPort = multihop ? (options.multihopPeerPort ?? MULTI_HOP_PORT) : (options.peerPort ?? SINGLE_HOP_PORT);
     let open = true;
+    // Sends still on their way: dgram resolves the address before it sends, so a close() right after
+    // send() would drop the packet (the AdminDown a closing session sends last). Close after them.
+    let inFlight = 0;
+    let closeWhenSent = false;
+    const sent = () => {
+      inFlight--;
+      if (closeWhenSent && inFlight === 0) sender.close();
+    };
     return {
       send: packet => {
-        if (open) sender.send(packet, peerPort, peer);
+        if (!open) return;
+        inFlight++;
+        sender.send(packet, peerPort, peer, sent);
       },
       close: () => {
         if (!open) return;
         open = false;
-        sender.close();
+        if (inFlight === 0) sender.close();
+        else closeWhenSent = true;
         receiver.handlers.delete(peer);
         if (receiver.handlers.size === 0 && receivers.get(key) === receiver) {
           receivers.delete(key);

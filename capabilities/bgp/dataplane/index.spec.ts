@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { BGPAnnouncement, BGPRoute } from "../../announce/desired";
 import type { BFDProfile, BGPPeer, Config } from "../../config/types";
 import { FakeClock } from "../../l2/clock";
+import { BfdState, decodeControl, encodeControl, type BfdStateCode, type ControlPacket } from "../../bfd/packet";
 import { BfdSession } from "../../bfd/session";
 import type { BfdTransport } from "../../bfd/udp";
 import type { BfdPath } from "./bfd-udp";
@@ -182,12 +183,15 @@ describe("BGP data plane (in memory)", () => {
 describe("BGP data plane with BFD (in memory)", () => {
   const fast: BFDProfile = { name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3, echoIntervalMs: 50, echoMode: false, passiveMode: false };
 
-  /** A BFD peer at the router, wired to the data plane's BFD session through the openBfd seam. */
+  /** A BFD peer at the router, wired to the data plane's BFD session through the openBfd seam. A muted
+   * router drops everything both ways, as a dead link does; `heard` decodes what the node sent. */
   function bfdRouter(clock: FakeClock) {
     let toNode: ((p: Buffer) => void) | undefined;
     let router: BfdSession | undefined;
+    let muted = false;
+    const heard: ControlPacket[] = [];
     const make = () => {
-      const s = new BfdSession({ desiredMinTxMs: 100, requiredMinRxMs: 100, detectMultiplier: 3, localDiscriminator: 77 }, clock, p => toNode?.(p), () => 0.5);
+      const s = new BfdSession({ desiredMinTxMs: 100, requiredMinRxMs: 100, detectMultiplier: 3, localDiscriminator: 77 }, clock, p => (muted ? undefined : toNode?.(p)), () => 0.5);
       s.start();
       return s;
     };
@@ -196,42 +200,74 @@ describe("BGP data plane with BFD (in memory)", () => {
       paths.push(path);
       toNode = onPacket;
       router = make();
-      return { send: p => router?.receive(p), close: () => (toNode = undefined) };
+      return {
+        send: p => {
+          const d = decodeControl(p);
+          if (d.ok) heard.push(d.packet);
+          if (!muted) router?.receive(p);
+        },
+        close: () => (toNode = undefined),
+      };
     };
-    return { openBfd, paths, router: () => router as BfdSession, restart: () => (router = make()) };
+    return {
+      openBfd,
+      paths,
+      heard,
+      opens: () => paths.length,
+      router: () => router as BfdSession,
+      restart: () => (router = make()),
+      mute: (on: boolean) => (muted = on),
+    };
   }
 
-  it("takes the BGP session down at once when BFD goes down, and brings it back when BFD is up again", async () => {
+  /** The data plane with one BFD peer "a", BGP Established and BFD Up; log lines collected. */
+  async function bfdSetup(extra: Partial<Parameters<typeof startBgpDataPlane>[0]> = {}) {
     const clock = new FakeClock();
     const bfd = bfdRouter(clock);
-    const registry = new Registry();
-    const { routers, dp } = setup([{ ...A, bfdProfile: "fast" }], [fast], { openBfd: bfd.openBfd, registry }, clock);
-    expect(dp.status()[0]?.bfd).toBe("Down");
+    const logs: string[] = [];
+    const log = (level: string, message: string, fields?: Readonly<Record<string, unknown>>) => logs.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    const { routers, dp } = setup([{ ...A, bfdProfile: "fast" }], [fast], { openBfd: bfd.openBfd, log, ...extra }, clock);
     await routers.latest("a").established;
     await new Promise(r => setImmediate(r)); // the BFD transport opens
-    const bfdUp = () => {
-      for (let i = 0; i < 10 && dp.status()[0]?.bfd !== "Up"; i++) clock.advance(1000);
+    const bfdIs = (want: string) => {
+      for (let i = 0; i < 10 && dp.status()[0]?.bfd !== want; i++) clock.advance(1000);
       return dp.status()[0]?.bfd;
     };
-    expect(bfdUp()).toBe("Up");
+    expect(bfdIs("Up")).toBe("Up");
     expect(dp.status()[0]?.state).toBe("Established");
+    return { clock, bfd, logs, routers, dp, bfdIs };
+  }
 
-    // The router's BFD goes AdminDown: ours goes Down (diag 3, neighbor signaled down) and BGP stops in the same tick.
+  it("takes the BGP session down at once when BFD fails, says it sent the CEASE and why, and brings BGP back when BFD is up again", async () => {
+    const registry = new Registry();
+    const { clock, bfd, logs, routers, dp, bfdIs } = await bfdSetup({ registry });
+    const established = dp.status()[0]?.since;
+
+    // The path dies: nothing more arrives, and ours goes Down on detection (diag 1); BGP stops in the same tick.
     const routerSide = routers.latest("a");
     const down = new Promise<void>(resolve => routerSide.session.once("down", () => resolve()));
-    bfd.router().stop();
-    expect(dp.status()[0]).toMatchObject({ state: "Idle", bfd: "Down", lastError: "BFD went Down (diag 3)", prefixesAdvertised: 0 });
+    bfd.mute(true);
+    expect(bfdIs("Down")).toBe("Down");
+    const why = "sent NOTIFICATION 6/2 (administrative shutdown) to 192.0.2.1: BFD down, control detection time expired (diag 1)";
+    expect(dp.status()[0]).toMatchObject({ state: "Idle", bfd: "Down", lastError: why, prefixesAdvertised: 0 });
+    expect(logs).toContain(`warn BGP session down {"peer":"a","address":"192.0.2.1","reason":"${why}"}`);
+    bfd.mute(false);
     await down;
     expect(routerSide.downs).toEqual(["notification received: code 6 subcode 2"]);
     // While BFD is down, BGP does not redial.
+    bfd.router().stop();
     clock.advance(5000);
     expect(routers.count("a")).toBe(1);
 
     bfd.restart();
-    expect(bfdUp()).toBe("Up");
+    expect(bfdIs("Up")).toBe("Up");
     expect(routers.count("a")).toBe(2);
     await routers.latest("a").established;
-    expect(dp.status()[0]?.state).toBe("Established");
+    // Back: a new `since`, and the failure is no longer the session's error.
+    const back = dp.status()[0];
+    expect(back?.state).toBe("Established");
+    expect(back?.lastError).toBeUndefined();
+    expect(Date.parse(back?.since ?? "")).toBeGreaterThan(Date.parse(established ?? ""));
 
     const text = await registry.metrics();
     expect(text).toContain('metallb_bfd_session_up{peer="192.0.2.1",vrf="default"} 1');
@@ -239,6 +275,87 @@ describe("BGP data plane with BFD (in memory)", () => {
     expect(text).toContain('metallb_bfd_session_down_events{peer="192.0.2.1",vrf="default"} 1');
     expect(text).toMatch(/metallb_bfd_control_packet_input\{peer="192.0.2.1",vrf="default"\} [1-9]/);
     expect(text).toMatch(/metallb_bfd_control_packet_output\{peer="192.0.2.1",vrf="default"\} [1-9]/);
+    dp.stop();
+  });
+
+  it("leaves BGP up when the peer signals AdminDown (RFC 5882 3.2: a deliberate stop, not a failure)", async () => {
+    const { clock, bfd, logs, routers, dp, bfdIs } = await bfdSetup();
+    bfd.router().stop();
+    expect(dp.status()[0]).toMatchObject({ state: "Established", bfd: "Down" });
+    expect(dp.status()[0]?.lastError).toBeUndefined();
+    expect(logs).toContain('info BFD down: the peer signaled AdminDown; the BGP session stays {"peer":"a","address":"192.0.2.1"}');
+    clock.advance(5000);
+    expect(routers.count("a")).toBe(1);
+    expect(routers.latest("a").downs).toEqual([]);
+    // The peer's BFD comes back: Up again, BGP untouched.
+    bfd.restart();
+    expect(bfdIs("Up")).toBe("Up");
+    expect(routers.count("a")).toBe(1);
+    expect(routers.latest("a").session.state).toBe("Established");
+    dp.stop();
+  });
+
+  it("never takes BGP down for a BFD session that was never Up (the peer's BFD still starting)", async () => {
+    const clock = new FakeClock();
+    let toNode: ((p: Buffer) => void) | undefined;
+    const openBfd = async (_l: string, _p: string, onPacket: (p: Buffer) => void): Promise<BfdTransport> => {
+      toNode = onPacket;
+      return { send: () => undefined, close: () => undefined };
+    };
+    const { routers, dp } = setup([{ ...A, bfdProfile: "fast" }], [fast], { openBfd }, clock);
+    await routers.latest("a").established;
+    await new Promise(r => setImmediate(r));
+    const from = (state: BfdStateCode) =>
+      encodeControl({ diag: 0, state, poll: false, final: false, controlPlaneIndependent: false, demand: false, detectMult: 3, myDiscriminator: 9, yourDiscriminator: 0, desiredMinTxUs: 1_000_000, requiredMinRxUs: 1_000_000, requiredMinEchoRxUs: 0 });
+    // FRR's bfdd starting: one Down (ours goes Init), then AdminDown, then silence past the detection time.
+    toNode?.(from(BfdState.Down));
+    expect(dp.status()[0]?.bfd).toBe("Init");
+    toNode?.(from(BfdState.AdminDown));
+    expect(dp.status()[0]?.bfd).toBe("Down");
+    toNode?.(from(BfdState.Down));
+    expect(dp.status()[0]?.bfd).toBe("Init");
+    clock.advance(10_000);
+    expect(dp.status()[0]).toMatchObject({ state: "Established", bfd: "Down" });
+    expect(dp.status()[0]?.lastError).toBeUndefined();
+    expect(routers.count("a")).toBe(1);
+    expect(routers.latest("a").downs).toEqual([]);
+    dp.stop();
+  });
+
+  it("resets the session once for a BGPPeer edit (holdTime): the BFD session goes on, never AdminDown, same discriminator", async () => {
+    const { clock, bfd, logs, routers, dp } = await bfdSetup();
+    const first = routers.latest("a");
+    const sentBefore = bfd.heard.length;
+    const before = dp.status()[0];
+    dp.setConfig(config([{ ...A, bfdProfile: "fast", holdTimeS: 30 }], [fast]));
+    await routers.latest("a").established;
+    expect(logs).toContain('warn BGP session down {"peer":"a","address":"192.0.2.1","reason":"sent NOTIFICATION 6/2 (administrative shutdown) to 192.0.2.1: BGPPeer changed"}');
+    clock.advance(10_000);
+    expect(routers.count("a")).toBe(2);
+    expect(first.downs).toEqual(["notification received: code 6 subcode 2"]);
+    expect(routers.latest("a").downs).toEqual([]);
+    expect(bfd.opens()).toBe(1);
+    const after = bfd.heard.slice(sentBefore);
+    expect(after.length).toBeGreaterThan(50);
+    expect(after.every(p => p.state === BfdState.Up && p.myDiscriminator === bfd.heard[0]?.myDiscriminator)).toBe(true);
+    const now = dp.status()[0];
+    expect(now).toMatchObject({ state: "Established", bfd: "Up" });
+    expect(Date.parse(now?.since ?? "")).toBeGreaterThan(Date.parse(before?.since ?? ""));
+    dp.stop();
+  });
+
+  it("holds the new BGP session while the handed-over BFD session is down", async () => {
+    const { clock, bfd, routers, dp, bfdIs } = await bfdSetup();
+    bfd.mute(true);
+    expect(bfdIs("Down")).toBe("Down");
+    dp.setConfig(config([{ ...A, bfdProfile: "fast", holdTimeS: 30 }], [fast]));
+    clock.advance(5000);
+    expect(routers.count("a")).toBe(1);
+    // The link comes back: the router's session (still running) and ours find each other again.
+    bfd.mute(false);
+    expect(bfdIs("Up")).toBe("Up");
+    await routers.latest("a").established;
+    expect(routers.count("a")).toBe(2);
     dp.stop();
   });
 

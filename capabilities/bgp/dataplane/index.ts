@@ -17,9 +17,11 @@ import type { Config } from "../../config/types";
 import { realClock, type Clock } from "../../l2/clock";
 import { registerBgpMetrics } from "../metrics";
 import { newBfdCounters, registerBfdMetrics, type BfdCounters } from "./bfd-metrics";
-import { bfdSockets, type OpenBfdTransport } from "./bfd-udp";
+import { inProcessBfd, type BfdControl } from "./bfd-control";
+import { isolatedBfd } from "./bfd-isolated";
+import type { OpenBfdTransport } from "./bfd-udp";
 import { dialPeer } from "./dial";
-import { PeerSession, type BgpLog, type PeerSessionStatus } from "./peer-session";
+import { bfdKeyOf, PeerSession, type BgpLog, type PeerSessionStatus, type RunningBfd } from "./peer-session";
 import { routesForSession } from "./routes";
 import { desiredSessions, diffSessions, type BgpSessionSpec, type DesiredSession, type NodeView } from "./sessions";
 
@@ -38,7 +40,10 @@ export interface BgpDataPlaneOptions {
   readonly log?: BgpLog;
   /** Seams for tests: how a session connects (default: dialPeer, MD5 and TTL by the addon) and opens BFD. */
   readonly connect?: (spec: BgpSessionSpec, key: string) => Promise<Duplex>;
+  /** BFD sessions on this thread, on `clock`, through these transports (tests); default: a process of their own with real sockets. */
   readonly openBfd?: OpenBfdTransport;
+  /** Or any BFD runner (e.g. isolatedBfd as a worker thread). */
+  readonly bfd?: BfdControl;
 }
 
 export interface BgpDataPlane {
@@ -62,8 +67,8 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
   const now = opts.now ?? (() => new Date());
   const log: BgpLog = opts.log ?? (() => undefined);
   const connect = opts.connect ?? ((spec: BgpSessionSpec) => dialPeer(spec));
-  const openBfd =
-    opts.openBfd ?? bfdSockets({ onFilterError: error => log("warn", "BFD runs without the TTL 255 check (no native addon)", { error: String(error) }) });
+  // BFD's timers and sockets run in a process of their own unless a test brings its own transports.
+  const bfd: BfdControl = opts.bfd ?? (opts.openBfd ? inProcessBfd(opts.openBfd, clock) : isolatedBfd({ log }));
   const sessions = new Map<string, PeerSession>();
   const bfdCounters = new Map<string, BfdCounters>();
   const listeners = new Set<(status: PeerSessionStatus[]) => void>();
@@ -97,13 +102,13 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
     changed();
   };
 
-  const startSession = (d: DesiredSession) => {
+  const startSession = (d: DesiredSession, inherited?: RunningBfd) => {
     const session = new PeerSession(d, {
       node: opts.nodeName,
       clock,
       now,
       connect: spec => connect(spec, d.key),
-      openBfd,
+      bfd,
       bfdCounters: peer => {
         let c = bfdCounters.get(peer);
         if (!c) bfdCounters.set(peer, (c = newBfdCounters()));
@@ -112,18 +117,18 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
       nextDiscriminator: () => (discriminator = (discriminator % 0xfffffffe) + 1),
       log,
       changed,
-    });
+    }, inherited);
     sessions.set(d.key, session);
     log("info", "starting BGP session", { peer: d.key, address: d.bgp.peerAddress, local: d.bgp.localAddress, bfd: d.bfd?.name });
     session.start(routesForSession(announcements, d.key, d.bgp));
   };
 
-  const stopSession = (key: string) => {
+  const stopSession = (key: string, why: string) => {
     const s = sessions.get(key);
     if (!s) return;
     sessions.delete(key);
-    log("info", "stopping BGP session", { peer: key });
-    s.stop();
+    log("info", "stopping BGP session", { peer: key, why });
+    s.stop(why);
   };
 
   const reconcile = () => {
@@ -132,10 +137,15 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
     const diff = diffSessions(desired, next);
     desired = next;
     batch(() => {
-      for (const key of diff.remove) stopSession(key);
+      for (const key of diff.remove) stopSession(key, "BGPPeer removed or no longer selects this node");
       for (const d of diff.restart) {
-        stopSession(d.key);
-        startSession(d);
+        // The BFD session goes on under the new BGP session when its own settings did not change:
+        // the peer then sees the one reset the edit asks for, not a second one from BFD.
+        const old = sessions.get(d.key);
+        const bfdKey = bfdKeyOf(d);
+        const carried = old && bfdKey !== undefined && old.bfdKey === bfdKey ? old.handOverBfd() : undefined;
+        stopSession(d.key, "BGPPeer changed");
+        startSession(d, carried);
       }
       for (const d of [...diff.retuneBfd, ...diff.update]) sessions.get(d.key)?.update(d);
       for (const d of diff.add) startSession(d);
@@ -179,9 +189,10 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
     stop() {
       if (stopped) return;
       batch(() => {
-        for (const key of [...sessions.keys()]) stopSession(key);
+        for (const key of [...sessions.keys()]) stopSession(key, "speaker stopping");
       });
       stopped = true;
+      bfd.shutdown();
     },
   };
 }

@@ -164,7 +164,7 @@ describe("BGP data plane, eBGP multihop with multihop BFD, against FRR behind a 
     expect(bgpMs).toBeLessThan(1_500);
     expect((await frrBfd()).diagnostic).toBe("control detection time expired");
 
-    const line = await agent.waitForLine(/"lastError":"BFD went/, 10_000);
+    const line = await agent.waitForLine(/"lastError":"sent NOTIFICATION 6\/2/, 10_000);
     expect(statusOf(line)).toEqual([
       {
         peer: "tor",
@@ -172,7 +172,7 @@ describe("BGP data plane, eBGP multihop with multihop BFD, against FRR behind a 
         node: node.ns.name,
         state: "Idle",
         since: expect.any(String) as string,
-        lastError: "BFD went Down (diag 1)",
+        lastError: `sent NOTIFICATION 6/2 (administrative shutdown) to ${FAR}: BFD down, control detection time expired (diag 1)`,
         prefixesAdvertised: 0,
         bfd: "Down",
       },

@@ -4,18 +4,23 @@
  *
  * BFD governs BGP the way FRR's integration does: when BFD goes from Up to Down the BGP session is
  * stopped at once (a CEASE, then nothing until BFD is back), and started again when BFD comes Up.
+ * Only a failure counts (RFC 5882 3.2): a peer that signals AdminDown is taking its session down on
+ * purpose, not reporting a broken path, so BGP is left alone; and a BFD session that was never Up
+ * (still coming up on either side) never takes BGP down. The BFD session runs apart from the BGP
+ * one (bfd-control.ts, in a process of its own in production), and a BGP restart for a BGPPeer edit hands
+ * the running BFD session over to the new BGP session when the BFD side did not change, so the
+ * peer sees one reset, not a BGP reset followed by a BFD one.
  */
 import type { Duplex } from "node:stream";
 import type { Clock } from "../../l2/clock";
-import { BfdSession } from "../../bfd/session";
-import { BfdState, stateName, type BfdStateCode } from "../../bfd/packet";
-import type { BfdTransport } from "../../bfd/udp";
+import { BfdState, describeDiag, stateName, type BfdStateCode } from "../../bfd/packet";
+import { describeNotification } from "../codec/notification-names";
 import type { StateName } from "../fsm";
 import type { PeerSettings } from "../open-checks";
 import { BgpSession } from "../session";
 import type { Route } from "../update-packer";
 import type { BfdCounters } from "./bfd-metrics";
-import type { OpenBfdTransport } from "./bfd-udp";
+import type { BfdControl, BfdLink, BfdSessionSpec } from "./bfd-control";
 import { diffRoutes, type RouteTable } from "./routes";
 import { GRACEFUL_RESTART_TIME_S, type BgpSessionSpec, type DesiredSession } from "./sessions";
 
@@ -44,7 +49,7 @@ export interface PeerSessionDeps {
   readonly clock: Clock;
   readonly now: () => Date;
   readonly connect: (spec: BgpSessionSpec) => Promise<Duplex>;
-  readonly openBfd: OpenBfdTransport;
+  readonly bfd: BfdControl;
   readonly bfdCounters: (peerAddress: string) => BfdCounters;
   readonly nextDiscriminator: () => number;
   readonly log: BgpLog;
@@ -65,9 +70,40 @@ export function peerSettings(spec: BgpSessionSpec): PeerSettings {
   };
 }
 
-interface RunningBfd {
-  readonly session: BfdSession;
-  close(): void;
+/** A BFD session and what BGP knows of it, handed from one PeerSession to the next on a BGP restart. */
+export interface RunningBfd {
+  readonly link: BfdLink;
+  /** Identifies the BFD session (addresses, path, profile): a new one is needed when this changes. */
+  readonly key: string;
+  /** BGP is stopped because BFD went down; BFD coming back starts it again. */
+  heldByBfd: boolean;
+}
+
+/** The BFD session `desired` needs, or undefined for none; its JSON is RunningBfd.key. */
+function bfdIdentity(desired: DesiredSession): Omit<BfdSessionSpec, "settings"> & { profile: unknown } | undefined {
+  const profile = desired.bfd;
+  const local = desired.bgp.localAddress;
+  if (!profile || local === undefined) return undefined;
+  return {
+    localAddress: local,
+    peerAddress: desired.bgp.peerAddress,
+    path: { multihop: desired.bgp.bfdMultihop, ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}) },
+    profile,
+  };
+}
+
+/** The key a session for `desired` would have (undefined: no BFD). */
+export const bfdKeyOf = (desired: DesiredSession): string | undefined => {
+  const id = bfdIdentity(desired);
+  return id ? JSON.stringify(id) : undefined;
+};
+
+/** "sent NOTIFICATION 6/2 (administrative shutdown) to 192.0.2.1: BFD down", "received NOTIFICATION 6/10 (BFD down) from 192.0.2.1". */
+export function describeDown(reason: string, notification: { code: number; subcode: number } | undefined, sent: boolean, peerAddress: string, why?: string): string {
+  if (!notification) return reason;
+  const what = `NOTIFICATION ${describeNotification(notification.code, notification.subcode)}`;
+  if (!sent) return `received ${what} from ${peerAddress}`;
+  return `sent ${what} to ${peerAddress}: ${why ?? reason}`;
 }
 
 export class PeerSession {
@@ -77,13 +113,15 @@ export class PeerSession {
   private since: Date;
   private lastError: string | undefined;
   private bfd: RunningBfd | undefined;
-  /** BGP was stopped because BFD went down; BFD coming back starts it again. */
-  private heldByBfd = false;
   private stopped = false;
+  /** Why we are stopping BGP, for the log of the NOTIFICATION this sends. */
+  private stopping: string | undefined;
 
   constructor(
     private desired: DesiredSession,
     private readonly deps: PeerSessionDeps,
+    /** A BFD session kept running from the session this one replaces (same BFD key). */
+    private readonly inherited?: RunningBfd,
   ) {
     this.since = deps.now();
     this.lastError = desired.problem;
@@ -101,14 +139,16 @@ export class PeerSession {
       if (this.stopped) return;
       this.state = to;
       this.since = deps.now();
+      // Whatever went wrong before is over; a config problem stays as long as it lasts.
+      if (to === "Established") this.lastError = this.desired.problem;
       deps.log(to === "Established" ? "info" : "debug", "BGP session state", { peer: desired.key, address: spec.peerAddress, state: to });
       deps.changed();
     });
-    this.bgp.on("down", (reason, notification) => {
-      if (this.stopped) return;
-      const detail = notification ? ` (NOTIFICATION ${notification.code}/${notification.subcode})` : "";
-      this.setError(`${reason}${detail}`);
-      deps.log("warn", "BGP session down", { peer: desired.key, address: spec.peerAddress, reason: `${reason}${detail}` });
+    this.bgp.on("down", (reason, notification, sent) => {
+      const text = describeDown(reason, notification, sent, spec.peerAddress, this.stopping);
+      deps.log("warn", "BGP session down", { peer: desired.key, address: spec.peerAddress, reason: text });
+      // No report yet: the state change that always follows a down reports both together.
+      if (!this.stopped) this.lastError = text;
     });
   }
 
@@ -124,6 +164,14 @@ export class PeerSession {
   start(routes: RouteTable): void {
     this.routes = routes;
     this.bgp.advertise([...routes.values()]);
+    const inherited = this.inherited;
+    if (inherited && inherited.key === bfdKeyOf(this.desired)) {
+      this.adoptBfd(inherited);
+      // Held: BFD is down, and BGP waits for it as the session before did.
+      if (!inherited.heldByBfd) this.bgp.start();
+      return;
+    }
+    inherited?.link.close();
     this.bgp.start();
     this.startBfd();
   }
@@ -147,25 +195,37 @@ export class PeerSession {
     this.desired = desired;
     if (desired.problem !== undefined) this.lastError = desired.problem;
     if (bfdChanged) {
+      const held = this.bfd?.heldByBfd ?? false;
       this.stopBfd();
-      if (this.heldByBfd) {
-        this.heldByBfd = false;
-        this.bgp.start();
-      }
+      if (held) this.bgp.start();
       this.startBfd();
     }
     this.deps.changed();
   }
 
-  stop(): void {
+  /** Stops BGP (a CEASE, logged with `why`) and BFD, unless BFD was handed over first. */
+  stop(why: string): void {
     if (this.stopped) return;
+    this.stopping = why;
     this.stopped = true;
     this.bgp.stop();
     this.stopBfd();
   }
 
+  /** Takes the running BFD session out of this one (which must be stopped next), for its successor. */
+  handOverBfd(): RunningBfd | undefined {
+    const running = this.bfd;
+    this.bfd = undefined;
+    return running;
+  }
+
+  /** The key of the running BFD session (undefined: none). */
+  get bfdKey(): string | undefined {
+    return this.bfd?.key;
+  }
+
   get bfdUp(): boolean {
-    return this.bfd?.session.state === BfdState.Up;
+    return this.bfd?.link.state === BfdState.Up;
   }
 
   get hasBfd(): boolean {
@@ -181,7 +241,7 @@ export class PeerSession {
       since: this.since.toISOString(),
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
       prefixesAdvertised: this.bgp.announcedCount,
-      ...(this.bfd ? { bfd: stateName(this.bfd.session.state) } : {}),
+      ...(this.bfd ? { bfd: stateName(this.bfd.link.state) } : {}),
     };
   }
 
@@ -191,76 +251,66 @@ export class PeerSession {
   }
 
   private startBfd(): void {
+    const id = bfdIdentity(this.desired);
+    if (!id || this.stopped) return;
     const profile = this.desired.bfd;
-    const local = this.desired.bgp.localAddress;
-    if (!profile || local === undefined || this.stopped) return;
-    const peer = this.desired.bgp.peerAddress;
-    const counters = this.deps.bfdCounters(peer);
-    let transport: BfdTransport | undefined;
-    let closed = false;
-    const session = new BfdSession(
-      {
+    if (!profile) return;
+    const spec: BfdSessionSpec = {
+      localAddress: id.localAddress,
+      peerAddress: id.peerAddress,
+      path: id.path,
+      settings: {
         desiredMinTxMs: profile.transmitIntervalMs,
         requiredMinRxMs: profile.receiveIntervalMs,
         detectMultiplier: profile.detectMultiplier,
         localDiscriminator: this.deps.nextDiscriminator(),
-        passive: profile.passiveMode,
-      },
-      this.deps.clock,
-      packet => {
-        if (!transport) return;
-        counters.controlPacketOutput++;
-        transport.send(packet);
-      },
-    );
-    session.on("state", (to, from, diag) => this.onBfdState(to, from, diag, counters));
-    this.bfd = {
-      session,
-      close: () => {
-        closed = true;
-        session.stop(); // AdminDown to the peer, while the socket is still open
-        transport?.close();
+        ...(profile.passiveMode ? { passive: true } : {}),
       },
     };
-    const path = {
-      multihop: this.desired.bgp.bfdMultihop,
-      ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}),
-    };
-    this.deps.openBfd(local, peer, packet => {
-      counters.controlPacketInput++;
-      session.receive(packet);
-    }, path).then(
-      opened => {
-        if (closed) {
-          opened.close();
-          return;
-        }
-        transport = opened;
-        session.start();
-        this.deps.changed();
-      },
-      (error: unknown) => {
-        if (!closed) this.setError(`BFD: ${error instanceof Error ? error.message : String(error)}`);
-      },
-    );
+    const counters = this.deps.bfdCounters(id.peerAddress);
+    const link = this.deps.bfd.open(spec, counters, { state: () => undefined, failed: () => undefined });
+    this.adoptBfd({ link, key: JSON.stringify(id), heldByBfd: false });
   }
 
-  private onBfdState(to: BfdStateCode, from: BfdStateCode, diag: number, counters: BfdCounters): void {
+  private adoptBfd(running: RunningBfd): void {
+    this.bfd = running;
+    const counters = this.deps.bfdCounters(this.desired.bgp.peerAddress);
+    running.link.listen({
+      state: (to, from, diag, peer) => {
+        if (this.bfd === running) this.onBfdState(running, to, from, diag, peer, counters);
+      },
+      failed: message => {
+        if (this.bfd === running && !this.stopped) this.setError(`BFD: ${message}`);
+      },
+    });
+    this.deps.changed();
+  }
+
+  private onBfdState(running: RunningBfd, to: BfdStateCode, from: BfdStateCode, diag: number, peer: BfdStateCode, counters: BfdCounters): void {
     if (this.stopped) return;
     const spec = this.desired.bgp;
     if (to === BfdState.Up) {
       counters.sessionUpEvents++;
-      if (this.heldByBfd) {
-        this.heldByBfd = false;
+      if (running.heldByBfd) {
+        running.heldByBfd = false;
         this.deps.log("info", "BFD up: starting the BGP session again", { peer: this.desired.key, address: spec.peerAddress });
         this.bgp.start();
       }
     } else if (from === BfdState.Up) {
       counters.sessionDownEvents++;
-      this.heldByBfd = true;
-      this.bgp.stop();
-      this.lastError = `BFD went ${stateName(to)} (diag ${diag})`;
-      this.deps.log("warn", "BFD down: BGP session stopped", { peer: this.desired.key, address: spec.peerAddress, diag });
+      if (peer === BfdState.AdminDown) {
+        // RFC 5882 3.2: the peer took BFD down on purpose; that says nothing about the path.
+        this.deps.log("info", "BFD down: the peer signaled AdminDown; the BGP session stays", { peer: this.desired.key, address: spec.peerAddress });
+      } else {
+        running.heldByBfd = true;
+        const why = `BFD down, ${describeDiag(diag)}`;
+        this.deps.log("warn", "BFD down: BGP session stopped", { peer: this.desired.key, address: spec.peerAddress, diag: describeDiag(diag) });
+        // The CEASE this sends is logged (and becomes lastError) with `why`; without one, `why` is the error.
+        this.lastError = why;
+        this.stopping = why;
+        this.bgp.stop();
+        this.stopping = undefined;
+      }
     }
     this.deps.changed();
   }
@@ -269,6 +319,6 @@ export class PeerSession {
     const running = this.bfd;
     if (!running) return;
     this.bfd = undefined;
-    running.close();
+    running.link.close();
   }
 }

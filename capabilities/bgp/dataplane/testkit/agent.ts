@@ -8,12 +8,15 @@
  *   {"op":"announce","routes":[BGPRoute...]}   -> "announced <epoch ms, fractional>" (taken just before setAnnouncements)
  *   {"op":"config","peers":[BGPPeer...],"bfdProfiles":[BFDProfile...]}   -> "configured"
  *   {"op":"status"}   -> "status <json>"        {"op":"stop"}
+ *   {"op":"block","ms":1000}   -> "blocked <ms>"  (the main thread busy for that long: a relist, a GC, a JSON parse)
  * stdout: "status <json>" on every status change.
  */
 import { createInterface } from "node:readline";
 import type { BGPRoute } from "../../../announce/desired";
 import type { BFDProfile, BGPPeer, Config } from "../../../config/types";
-import { startBgpDataPlane } from "../index";
+import { isolatedBfd } from "../bfd-isolated";
+import { bfdSockets } from "../bfd-udp";
+import { startBgpDataPlane, type BgpLog } from "../index";
 
 export interface AgentConfig {
   readonly nodeName: string;
@@ -21,12 +24,15 @@ export interface AgentConfig {
   readonly addresses: string[];
   readonly peers: BGPPeer[];
   readonly bfdProfiles?: BFDProfile[];
+  /** Where BFD runs: a process of its own (default), a worker thread, or the main thread (as before; the control of bfd-isolated.netns.spec.ts). */
+  readonly bfd?: "process" | "thread" | "main";
 }
 
 type Command =
   | { op: "announce"; routes: BGPRoute[] }
   | { op: "config"; peers: BGPPeer[]; bfdProfiles?: BFDProfile[] }
   | { op: "status" }
+  | { op: "block"; ms: number }
   | { op: "stop" };
 
 const agent = JSON.parse(process.argv[2] ?? "{}") as AgentConfig;
@@ -43,7 +49,13 @@ const toConfig = (peers: BGPPeer[], profiles: BFDProfile[] = []): Config => ({
 /** Wall-clock milliseconds with sub-millisecond precision, comparable with other processes' timestamps. */
 const epochMs = () => performance.timeOrigin + performance.now();
 
-const dp = startBgpDataPlane({ nodeName: agent.nodeName, log: (level, message, fields) => process.stderr.write(`${level} ${message} ${JSON.stringify(fields ?? {})}\n`) });
+const log: BgpLog = (level, message, fields) => process.stderr.write(`${level} ${message} ${JSON.stringify(fields ?? {})}\n`);
+const dp = startBgpDataPlane({
+  nodeName: agent.nodeName,
+  log,
+  ...(agent.bfd === "main" ? { openBfd: bfdSockets() } : {}),
+  ...(agent.bfd === "thread" ? { bfd: isolatedBfd({ isolation: "thread", log }) } : {}),
+});
 dp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
 dp.setNode(agent.labels, agent.addresses);
 dp.setConfig(toConfig(agent.peers, agent.bfdProfiles));
@@ -66,6 +78,12 @@ createInterface({ input: process.stdin }).on("line", line => {
       case "status":
         print(`status ${JSON.stringify(dp.status())}`);
         break;
+      case "block": {
+        const start = performance.now();
+        while (performance.now() - start < c.ms);
+        print(`blocked ${(performance.now() - start).toFixed(0)}`);
+        break;
+      }
       case "stop":
         dp.stop();
         setTimeout(() => process.exit(0), 100);
