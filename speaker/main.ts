@@ -1,6 +1,7 @@
 /**
- * The speaker process (one per node, DaemonSet, hostNetwork). Kubernetes access through
- * kubernetes-fluent-client: KUBECONFIG when set, else the in-cluster service account.
+ * The speaker process (one per node, DaemonSet, hostNetwork). Kubernetes access over plain REST
+ * (rest-speaker-port.ts): KUBECONFIG when set, else the in-cluster service account. In the image it
+ * runs as a bundle (build/speaker/main.cjs, hack/build.mjs); here under tsx for development.
  *
  *   NODE_NAME=node-a npx tsx speaker/main.ts [--ignore-exclude-lb] [--lb-class X] [--metrics-port 7472]
  *     [--heartbeat-port 7946] [--partition-policy availability|majority]
@@ -19,7 +20,7 @@ import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
 import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
 import { parseSpeakerArgs } from "./args";
-import { KfcSpeakerPort } from "./kfc-speaker-port";
+import { RestSpeakerPort } from "./rest-speaker-port";
 import { adaptL2DataPlane, speakerL2Options } from "./l2-adapter";
 import { startSpeaker } from "./speaker";
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const args = parsed.args;
-  const port = new KfcSpeakerPort();
+  const port = new RestSpeakerPort();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const keys = await heartbeatKeys(port, args.namespace);
