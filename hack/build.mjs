@@ -43,7 +43,7 @@ const netlinkAddonNextToBundle = {
 };
 
 /** netlink's prebuilt N-API addon for this machine (prebuilds/linux-<arch>/node.napi.node). */
-function netlinkAddon() {
+export function netlinkAddon() {
   const dir = dirname(require.resolve("netlink/package.json"));
   const file = join(dir, "prebuilds", `${process.platform}-${process.arch}`, "node.napi.node");
   if (!existsSync(file)) throw new Error(`netlink has no prebuilt addon for ${process.platform}-${process.arch} (${file})`);
@@ -64,10 +64,19 @@ const common = {
   logOverride: { "empty-import-meta": "silent" },
 };
 
+/** The speaker bundle's esbuild options (also used by capabilities/deploy/dockerfile.spec.ts). */
+export const speakerBuild = (out = join(root, "build", "speaker")) => ({
+  ...common,
+  entryPoints: ["speaker/main.ts"],
+  outfile: join(out, "main.cjs"),
+  format: "cjs",
+  plugins: [netlinkAddonNextToBundle],
+});
+
 async function speaker() {
   const out = join(root, "build", "speaker");
   rmSync(out, { recursive: true, force: true });
-  await build({ ...common, entryPoints: ["speaker/main.ts"], outfile: join(out, "main.cjs"), format: "cjs", plugins: [netlinkAddonNextToBundle] });
+  await build(speakerBuild(out));
   mkdirSync(out, { recursive: true });
   copyFileSync(netlinkAddon(), join(out, "netlink.node"));
   // Ours is built by the install hook (native/install.cjs); without it the speaker says how to build it.
@@ -91,9 +100,13 @@ async function cli() {
   });
 }
 
-const targets = { speaker, cli };
-const wanted = process.argv.slice(2);
-for (const name of wanted) if (!(name in targets)) throw new Error(`unknown bundle ${name}; known: ${Object.keys(targets).join(", ")}`);
-const started = performance.now();
-for (const name of wanted.length > 0 ? wanted : Object.keys(targets)) await targets[name]();
-console.log(`lodestone build: ${wanted.length > 0 ? wanted.join(", ") : "speaker, cli"} bundled in build/ (${Math.round(performance.now() - started)} ms)`);
+async function main() {
+  const targets = { speaker, cli };
+  const wanted = process.argv.slice(2);
+  for (const name of wanted) if (!(name in targets)) throw new Error(`unknown bundle ${name}; known: ${Object.keys(targets).join(", ")}`);
+  const started = performance.now();
+  for (const name of wanted.length > 0 ? wanted : Object.keys(targets)) await targets[name]();
+  console.log(`lodestone build: ${wanted.length > 0 ? wanted.join(", ") : "speaker, cli"} bundled in build/ (${Math.round(performance.now() - started)} ms)`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
