@@ -44,3 +44,16 @@ export function entrypoint(instructions: readonly Instruction[]): string[] {
 
 /** The V8/Node flags the image's ENTRYPOINT gives node (between the node binary and the script). */
 export const speakerNodeFlags = (instructions: readonly Instruction[] = readDockerfile()): string[] => entrypoint(instructions).slice(1, -1);
+
+/** The final stage's ENV settings (KEY=VALUE form), which the memory bench gives the speaker too. */
+export function finalEnv(instructions: readonly Instruction[] = readDockerfile()): Record<string, string> {
+  const final = stages(instructions).at(-1) ?? [];
+  const env: Record<string, string> = {};
+  for (const ins of final.filter(i => i.op === "ENV")) {
+    for (const pair of ins.args.split(/\s+/)) {
+      const eq = pair.indexOf("=");
+      if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return env;
+}

@@ -29,14 +29,28 @@ export interface WatchStream {
   stop(): void;
 }
 
+/**
+ * Requests share a few keep-alive connections: a burst of status writes (one per Service) then waits
+ * its turn instead of opening a TLS connection each, whose buffers would stay in the process's heap.
+ */
+const REQUEST_SOCKETS = 4;
+
 export class RestClient {
+  /** Plain calls, at most REQUEST_SOCKETS at a time. */
   private readonly agent: HttpAgent;
+  /** Watch streams, one connection each for as long as the watch lasts. */
+  private readonly watchAgent: HttpAgent;
   private token: { value: string; at: number } | undefined;
 
   constructor(private readonly connection: KubeConnection) {
-    const https = connection.server.protocol === "https:";
-    const options = { keepAlive: true, keepAliveMsecs: 15_000 };
-    this.agent = https
+    this.agent = this.newAgent(REQUEST_SOCKETS);
+    this.watchAgent = this.newAgent(Infinity);
+  }
+
+  private newAgent(maxSockets: number): HttpAgent {
+    const connection = this.connection;
+    const options = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets };
+    return connection.server.protocol === "https:"
       ? new HttpsAgent({
           ...options,
           ...(connection.ca !== undefined ? { ca: connection.ca } : {}),
@@ -50,7 +64,7 @@ export class RestClient {
   /** Bound, so that it can be handed on as an ApiRequest. */
   readonly request: ApiRequest = async <T = unknown>(method: HttpMethod, path: string, contentType?: string, body?: unknown): Promise<T> => {
     const payload = body === undefined ? undefined : jsonWithInt64(body);
-    const res = await this.send(method, path, { ...(contentType ? { "Content-Type": contentType } : {}) }, payload, REQUEST_TIMEOUT_MS);
+    const res = await this.send(this.agent, method, path, { ...(contentType ? { "Content-Type": contentType } : {}) }, payload, REQUEST_TIMEOUT_MS);
     const text = await readAll(res);
     let data: unknown = text;
     try {
@@ -70,7 +84,7 @@ export class RestClient {
   async watch(path: string, resourceVersion: string, onEvent: (type: WatchEventType, object: Record<string, unknown>) => void): Promise<WatchStream> {
     const sep = path.includes("?") ? "&" : "?";
     const query = `watch=1&allowWatchBookmarks=true&timeoutSeconds=${WATCH_TIMEOUT_S}&resourceVersion=${encodeURIComponent(resourceVersion)}`;
-    const res = await this.send("GET", `${path}${sep}${query}`, {}, undefined, WATCH_IDLE_MS);
+    const res = await this.send(this.watchAgent, "GET", `${path}${sep}${query}`, {}, undefined, WATCH_IDLE_MS);
     const status = res.statusCode ?? 0;
     if (status === 410) {
       res.resume();
@@ -130,14 +144,14 @@ export class RestClient {
     return this.token.value;
   }
 
-  private send(method: HttpMethod, path: string, headers: Record<string, string>, body: string | undefined, idleMs: number): Promise<IncomingMessage> {
+  private send(agent: HttpAgent, method: HttpMethod, path: string, headers: Record<string, string>, body: string | undefined, idleMs: number): Promise<IncomingMessage> {
     const url = new URL(path, this.connection.server);
     const token = this.bearer();
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, {
         method,
-        agent: this.agent,
+        agent,
         headers: {
           Accept: "application/json",
           "User-Agent": "lodestone-speaker",
@@ -159,6 +173,7 @@ export class RestClient {
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 }
 
