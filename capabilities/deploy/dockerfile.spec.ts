@@ -107,6 +107,11 @@ describe("the image's contents", async () => {
     expect(sources.length).toBeGreaterThan(20);
   });
 
+  it("is Latin-1 text: one character above U+00FF would make V8 keep the whole source two bytes per character", () => {
+    const text = result.outputFiles?.map(f => f.text).join("") ?? "";
+    expect([...text.matchAll(/[^\x00-\xff]/g)].map(m => text.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + 10))).toEqual([]);
+  });
+
   it("holds under 10 MiB: the bundle and the two addons", () => {
     const bundle = result.outputFiles?.reduce((n, f) => n + f.contents.byteLength, 0) ?? 0;
     const ours = join(root, "native", "build", "Release", "lodestone_native.node");
