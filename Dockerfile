@@ -33,5 +33,9 @@ COPY --from=build /app/build/speaker/ ./
 USER 65532:65532
 # 7472: metrics and probes; 7946/udp: heartbeats between speakers.
 EXPOSE 7472/tcp 7946/udp
-# V8 flags: docs/benchmarks.md (memory) says why; hack/bench/memory.ts runs the speaker with these.
-ENTRYPOINT ["/nodejs/bin/node", "main.cjs"]
+# Memory settings (docs/benchmarks.md, memory; hack/bench/memory.ts runs the speaker with these):
+# two malloc arenas instead of eight per core, where TLS and HTTP buffers otherwise fragment; a 1 MiB
+# young generation (V8 grows it to 16 MiB under bursts, then keeps it); and the old generation allowed
+# to grow 25 % past the live objects before a full collection, instead of up to several times.
+ENV MALLOC_ARENA_MAX=2
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--heap-growing-percent=25", "main.cjs"]

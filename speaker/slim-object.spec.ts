@@ -44,6 +44,27 @@ describe("slimObject", () => {
     });
   });
 
+  it("keeps an EndpointSlice's endpoints' conditions and nodes only", () => {
+    const slice = {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { name: "web-x", namespace: "shop", labels: { "kubernetes.io/service-name": "web" }, managedFields },
+      addressType: "IPv4",
+      endpoints: [
+        { addresses: ["10.0.0.5"], conditions: { ready: true, serving: true, terminating: false }, nodeName: "node1", zone: "a", targetRef: { kind: "Pod", name: "web-1", uid: "u" } },
+        { addresses: ["10.0.0.6"], conditions: { ready: false } },
+      ],
+      ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+    };
+    expect(slimObject("EndpointSlice", slice)).toEqual({
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { name: "web-x", namespace: "shop", labels: { "kubernetes.io/service-name": "web" } },
+      addressType: "IPv4",
+      endpoints: [{ conditions: { ready: true, serving: true, terminating: false }, nodeName: "node1" }, { conditions: { ready: false } }],
+    });
+  });
+
   it("keeps a speaker Pod's node, phase and IPs, and its deletionTimestamp", () => {
     const pod = {
       apiVersion: "v1",

@@ -6,7 +6,9 @@
  * object) and kubectl's last-applied-configuration annotation (a second copy of the object). Nodes
  * keep their conditions and addresses (not the image list a kubelet reports, kilobytes per node);
  * speaker Pods keep their node and IPs (capabilities/announce/inputs.ts readNode, speaker-state.ts
- * peersFromPods). Services, EndpointSlices, Secrets and the metallb.io kinds are kept whole.
+ * peersFromPods); EndpointSlice endpoints keep their conditions and node (readEndpointSlice), not
+ * their addresses, target references, zones or hints, nor the slice its ports. Services, Secrets and
+ * the metallb.io kinds are kept whole.
  */
 import type { KubeObject, SpeakerResource } from "../capabilities/k8s/speaker-port";
 
@@ -42,6 +44,10 @@ export function slimObject(resource: SpeakerResource, object: KubeObject): KubeO
   switch (resource) {
     case "Node":
       return { ...pick(base, ["apiVersion", "kind", "metadata", "spec"]), status: pick(base["status"], ["conditions", "addresses"]) ?? {} } as KubeObject;
+    case "EndpointSlice": {
+      const endpoints = Array.isArray(base["endpoints"]) ? base["endpoints"].map(e => pick(e, ["conditions", "nodeName"]) ?? {}) : undefined;
+      return { ...pick(base, ["apiVersion", "kind", "metadata", "addressType"]), ...(endpoints ? { endpoints } : {}) } as KubeObject;
+    }
     case "SpeakerPod":
       return { ...pick(base, ["apiVersion", "kind", "metadata"]), spec: pick(base["spec"], ["nodeName"]) ?? {}, status: pick(base["status"], ["phase", "podIP", "podIPs"]) ?? {} } as KubeObject;
     default:

@@ -137,6 +137,10 @@ async function buildController(): Promise<string> {
   return outfile;
 }
 
+function peprEnv(): Record<string, string> {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { pepr: { env?: Record<string, string> } }).pepr.env ?? {};
+}
+
 function nodeLts(): string {
   const r = spawnSync("bash", [join(REPO_ROOT, "hack", "node-lts.sh")], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`hack/node-lts.sh failed: ${r.stderr}`);
@@ -201,7 +205,8 @@ async function main(): Promise<void> {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const controller = new Spawned([node24, controllerBundle, "--port", String(port), "--state", join(dir, "controller")], {
       cwd: REPO_ROOT,
-      env: { ...process.env, KUBECONFIG: plane.kubeconfig, LOG_LEVEL: "warn" },
+      // The environment `pepr deploy` gives the controller's pods (package.json pepr.env), which its module process inherits.
+      env: { ...process.env, ...peprEnv(), KUBECONFIG: plane.kubeconfig, LOG_LEVEL: "warn" },
     });
     logTo(controller, join(dir, "controller.log"));
     cleanup.trackPid(controller.pid);
