@@ -108,7 +108,7 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
               },
-              // tsx keeps its compile cache under the temp directory; the root filesystem is read-only.
+              // The root filesystem is read-only; a small /tmp for diagnostics (heap snapshots, reports) on request.
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(tls ? [{ name: "metrics-tls", mountPath: METRICS_TLS_DIR, readOnly: true }] : [])],
             },
           ],
