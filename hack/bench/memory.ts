@@ -148,7 +148,7 @@ function nodeLts(): string {
 }
 
 function serviceObject(i: number): object {
-  return { apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: APP_NS }, spec: { type: "LoadBalancer", ports: [{ port: 80, protocol: "TCP", targetPort: 8080 }], selector: { app: `s${i}` } } };
+  return { apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: APP_NS }, spec: { type: "LoadBalancer", allocateLoadBalancerNodePorts: false, ports: [{ port: 80, protocol: "TCP", targetPort: 8080 }], selector: { app: `s${i}` } } };
 }
 
 function endpointSliceObject(i: number, nodes: readonly { name: string; ipv4: string }[]): object {
