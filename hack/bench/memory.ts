@@ -27,6 +27,7 @@ import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { ApiError } from "../../capabilities/k8s/controller-port";
 import { kubeConnection } from "../../capabilities/k8s/rest/kube-connection";
 import { RestClient } from "../../capabilities/k8s/rest/rest-client";
 import { BirdRouter } from "../../capabilities/bgp/interop/routers/bird";
@@ -196,6 +197,20 @@ async function main(): Promise<void> {
     const plane = await startControlPlane(bed, dir, cleanup, note);
     const client = new RestClient(kubeConnection({ env: { KUBECONFIG: plane.kubeconfig }, readFile: p => readFileSync(p, "utf8") }));
     const api = client.request;
+    /** POST, again after a transport error or a 5xx (a reset keep-alive connection); 409 then means it was created. */
+    const create = async (path: string, body: object): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await api("POST", path, "application/json", body);
+          return;
+        } catch (e) {
+          const status = e instanceof ApiError ? e.status : 0;
+          if (status === 409 && attempt > 1) return;
+          if ((status !== 0 && status < 500) || attempt >= 5) throw e;
+          await sleep(200 * attempt);
+        }
+      }
+    };
     const nodes = bed.nodes.map(h => ({ name: h.ns.role, ipv4: h.ipv4, ipv6: h.ipv6 }));
     for (const n of nodes) await api("POST", "/api/v1/nodes", "application/json", nodeObject(n));
     for (const name of [NS, APP_NS]) await api("POST", "/api/v1/namespaces", "application/json", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
@@ -276,8 +291,8 @@ async function main(): Promise<void> {
       const ids = Array.from({ length: target - created }, (_, k) => created + k);
       const t = performance.now();
       await pool(ids, 16, async i => {
-        await api("POST", `/apis/discovery.k8s.io/v1/namespaces/${APP_NS}/endpointslices`, "application/json", endpointSliceObject(i, nodes));
-        await api("POST", `/api/v1/namespaces/${APP_NS}/services`, "application/json", serviceObject(i));
+        await create(`/apis/discovery.k8s.io/v1/namespaces/${APP_NS}/endpointslices`, endpointSliceObject(i, nodes));
+        await create(`/api/v1/namespaces/${APP_NS}/services`, serviceObject(i));
       });
       created = target;
       log(`created ${created} Services in ${Math.round((performance.now() - t) / 1000)} s`);
