@@ -119,7 +119,7 @@ describe("speaker DaemonSet", () => {
   });
 
   it("requests CPU and memory, limits memory, and deliberately sets no CPU limit", () => {
-    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } });
+    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "448Mi" } });
   });
 });
 
