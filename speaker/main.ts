@@ -14,7 +14,6 @@ import { startBgpDataPlane } from "../capabilities/bgp/dataplane";
 import { startL2DataPlane } from "../capabilities/l2/dataplane";
 import { serveMetrics } from "../capabilities/metrics/server";
 import { secureMetricsFromEnv } from "../capabilities/metrics/secure-settings";
-import { KfcApi } from "../capabilities/k8s/kfc-api";
 import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
 import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
     registry,
     log,
   });
-  const secure = secureMetricsFromEnv(process.env, () => new KfcApi().request);
+  const secure = secureMetricsFromEnv(process.env, () => port.request);
   const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure) : undefined;
   log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
 

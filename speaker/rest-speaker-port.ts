@@ -66,7 +66,8 @@ const RETRY_MAX_MS = 30_000;
 
 export class RestSpeakerPort implements SpeakerPort {
   private readonly client: RestClient;
-  private readonly request: ApiRequest;
+  /** Plain calls with the port's connection (the metrics server's TokenReviews go through it too). */
+  readonly request: ApiRequest;
   /** The resourceVersion of each collection's last list (by path): where its next watch starts. */
   private readonly listedAt = new Map<string, string>();
 
