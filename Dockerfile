@@ -1,6 +1,6 @@
 # Lodestone's speaker image: Node and the speaker bundle with the two native addons it loads, nothing
 # else (no node_modules, no TypeScript, no tests). The bundle is made ahead of time by hack/build.mjs
-# (docs/adr/0007-production-code-is-bundled-ahead-of-time.md). The controller is not in here: it runs
+# (docs/adr/0010-production-code-is-bundled-ahead-of-time.md). The controller is not in here: it runs
 # in Pepr's controller image, its code shipped in the module Secret by `pepr build`.
 #
 #   docker build -t ghcr.io/lodestone/speaker:0.1.0 .

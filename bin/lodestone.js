@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `lodestone` command: runs the bundle that `npm run build` (run by npm ci's prepare hook) makes
-// from cli/run.ts. No TypeScript is compiled here (docs/adr/0007-production-code-is-bundled-ahead-of-time.md).
+// from cli/run.ts. No TypeScript is compiled here (docs/adr/0010-production-code-is-bundled-ahead-of-time.md).
 "use strict";
 const { existsSync } = require("node:fs");
 const path = require("node:path");

@@ -2,9 +2,10 @@
 /**
  * `npm run build` (also run by npm ci, through the `prepare` hook): bundles the production
  * entry points ahead of time with esbuild, so that nothing compiles TypeScript at run time
- * (docs/adr/0007-production-code-is-bundled-ahead-of-time.md).
+ * (docs/adr/0010-production-code-is-bundled-ahead-of-time.md).
  *
- *   build/speaker/main.cjs         the speaker, one CommonJS file; next to it the two native
+ *   build/speaker/main.cjs         the speaker, one CommonJS file, and bfd-runner.cjs, the BFD process
+ *                                  it forks; next to them the two native
  *   build/speaker/*.node           addons it loads at run time (ours and netlink's prebuilt one)
  *   build/cli/run.mjs + chunks     the `lodestone` command (bin/lodestone.js imports it); ES modules
  *                                  split per subcommand, so `validate` never loads the Kubernetes client
@@ -73,10 +74,19 @@ export const speakerBuild = (out = join(root, "build", "speaker")) => ({
   plugins: [netlinkAddonNextToBundle],
 });
 
+/** The BFD runner the speaker forks (capabilities/bgp/dataplane/bfd-isolated.ts looks for it beside the bundle). */
+export const bfdRunnerBuild = (out = join(root, "build", "speaker")) => ({
+  ...common,
+  entryPoints: ["capabilities/bgp/dataplane/bfd-isolated-main.ts"],
+  outfile: join(out, "bfd-runner.cjs"),
+  format: "cjs",
+});
+
 async function speaker() {
   const out = join(root, "build", "speaker");
   rmSync(out, { recursive: true, force: true });
   await build(speakerBuild(out));
+  await build(bfdRunnerBuild(out));
   mkdirSync(out, { recursive: true });
   copyFileSync(netlinkAddon(), join(out, "netlink.node"));
   // Ours is built by the install hook (native/install.cjs); without it the speaker says how to build it.
