@@ -1,38 +1,41 @@
-# Lodestone's speaker image: the speaker process (speaker/main.ts, run by tsx as everything in this
-# repository is, see docs/adr/0004) with the native AF_PACKET / TCP-MD5 addon built for this image.
-# The controller is not in here: it runs in Pepr's controller image, its code shipped in the module
-# Secret by `pepr build`.
+# Lodestone's speaker image: Node and the speaker bundle with the two native addons it loads, nothing
+# else (no node_modules, no TypeScript, no tests). The bundle is made ahead of time by hack/build.mjs
+# (docs/adr/0010-production-code-is-bundled-ahead-of-time.md). The controller is not in here: it runs
+# in Pepr's controller image, its code shipped in the module Secret by `pepr build`.
 #
 #   docker build -t ghcr.io/lodestone/speaker:0.1.0 .
 #
-# Stage 1 has the compiler; stage 2 has only Node, the production dependencies and the sources.
+# Stage 1 (full Debian 12 Node image: gcc, make, python3 and Node's headers) builds the addon and the
+# bundle; stage 2 is distroless Node on the same Debian 12 (glibc matches the addon), non-root.
 
-ARG NODE_VERSION=20.20
+ARG NODE_MAJOR=24
 
-FROM node:${NODE_VERSION}-bookworm AS build
+FROM node:${NODE_MAJOR}-bookworm AS build
 WORKDIR /app
-# The full Debian image ships gcc, make and python3; node-gyp takes the headers of this Node
-# (/usr/local/include/node), so nothing is downloaded while building the addon.
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json tsconfig.json ./
 COPY native/ native/
-# npm ci runs the package's install hook, which builds native/build/Release/lodestone_native.node.
-RUN npm ci --no-audit --no-fund \
- && test -f native/build/Release/lodestone_native.node \
- && npm prune --omit=dev --no-audit --no-fund
-
-FROM node:${NODE_VERSION}-bookworm-slim
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=build /app/node_modules/ node_modules/
-COPY --from=build /app/native/build/Release/lodestone_native.node native/build/Release/lodestone_native.node
-COPY package.json tsconfig.json ./
-COPY native/*.ts native/
+COPY hack/build.mjs hack/build.mjs
 COPY capabilities/ capabilities/
 COPY crds/ crds/
 COPY speaker/ speaker/
+# Scripts run one by one: the addon (native/install.cjs), then the speaker bundle with both addons beside it.
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && node native/install.cjs \
+ && node hack/build.mjs speaker \
+ && test -f build/speaker/lodestone_native.node \
+ && test -f build/speaker/netlink.node
+
+FROM gcr.io/distroless/nodejs${NODE_MAJOR}-debian12:nonroot
+WORKDIR /app
+COPY --from=build /app/build/speaker/ ./
 # Non-root by default. The DaemonSet runs the speaker as uid 0 with every capability dropped but
 # NET_RAW (capabilities/deploy/speaker-daemonset.ts says why a non-root process cannot use it).
 USER 65532:65532
 # 7472: metrics and probes; 7946/udp: heartbeats between speakers.
 EXPOSE 7472/tcp 7946/udp
-ENTRYPOINT ["node", "--import", "tsx", "speaker/main.ts"]
+# Memory settings (docs/benchmarks.md, memory; hack/bench/memory.ts runs the speaker with these):
+# two malloc arenas instead of eight per core, where TLS and HTTP buffers otherwise fragment; a 1 MiB
+# young generation (V8 grows it to 16 MiB under bursts, then keeps it); and the old generation allowed
+# to grow 25 % past the live objects before a full collection, instead of up to several times.
+ENV MALLOC_ARENA_MAX=2
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--heap-growing-percent=25", "main.cjs"]

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// The `lodestone` command. The sources are TypeScript: this starts Node again with tsx's loader so
-// that `npx lodestone ...` works straight after `npm ci`, with no build step and no committed output.
+// The `lodestone` command: runs the bundle that `npm run build` (run by npm ci's prepare hook) makes
+// from cli/run.ts. No TypeScript is compiled here (docs/adr/0010-production-code-is-bundled-ahead-of-time.md).
 "use strict";
-const { spawnSync } = require("node:child_process");
+const { existsSync } = require("node:fs");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
 
-const loader = pathToFileURL(require.resolve("tsx")).href;
-const entry = path.join(__dirname, "..", "cli", "run.ts");
-const child = spawnSync(process.execPath, ["--import", loader, entry, ...process.argv.slice(2)], { stdio: "inherit" });
-if (child.error) {
-  console.error(`lodestone: cannot start: ${child.error.message}`);
+const bundle = path.join(__dirname, "..", "build", "cli", "run.mjs");
+if (!existsSync(bundle)) {
+  console.error(`lodestone: ${bundle} is missing: run \`npm run build\` (npm ci runs it) in ${path.join(__dirname, "..")}`);
   process.exit(3);
 }
-process.exit(child.status ?? 3);
+import(pathToFileURL(bundle).href).catch((error) => {
+  console.error(`lodestone: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(3);
+});

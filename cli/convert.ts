@@ -136,7 +136,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 const defaultDeps: ConvertDeps = {
   readText: file => (file === "-" ? readStdin() : readFile(file, "utf8")),
-  // A static import: parse.ts is pure and light, and a dynamic import() is not seen by every loader
-  // (bin/lodestone.js registers tsx for require() only).
+  // A static import: parse.ts is pure and light (the CLI bundle shares it with validate).
   loadValidator: async () => parseConfig,
 };

@@ -1,4 +1,4 @@
-/** Process entry of the `lodestone` command (bin/lodestone.js starts it under tsx). */
+/** Process entry of the `lodestone` command (bin/lodestone.js imports its bundle, build/cli/run.mjs). */
 import { main } from "./main";
 
 main(process.argv.slice(2)).then(

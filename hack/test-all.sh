@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test Lodestone has, in the order that fails fastest: generated files, types, lint, unit
-# tests, then (as root) the network-namespace tests, the end-to-end suite and the lab.
+# Every test Lodestone has, in the order that fails fastest: generated files, types, lint, the
+# bundles, unit tests (on this machine's Node and on the image's Node 24 LTS), then (as root) the
+# network-namespace tests, the end-to-end suite and the lab.
 #
 # Every step runs even when an earlier one failed, so one run shows every failure. The closing line
 # `tests: N passed, N failed` counts the tests of the vitest reports plus each step that is not a
@@ -33,8 +34,16 @@ skip() { printf 'skip\t%s\n' "$1" >> build/steps.tsv; }
 check "generated files match their source" npx tsx hack/gen/main.ts --check
 check "type check" npx tsc --noEmit
 check "lint" npx eslint .
+check "bundles (npm run build)" node hack/build.mjs
 suite "unit tests" build/vitest-unit.json \
   npx vitest run --reporter=default --reporter=json --outputFile=build/vitest-unit.json
+# The speaker image runs Node 24 LTS: the unit tests run on it too (fetched once by hack/node-lts.sh).
+if node_lts="$(bash hack/node-lts.sh)"; then
+  suite "unit tests on Node 24 LTS (the image's Node)" build/vitest-unit-node-lts.json \
+    env PATH="$(dirname "$node_lts"):$PATH" "$node_lts" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile=build/vitest-unit-node-lts.json
+else
+  printf 'fail\t%s\n' "unit tests on Node 24 LTS: hack/node-lts.sh could not fetch it" >> build/steps.tsv
+fi
 if [ "$(id -u)" = 0 ]; then
   suite "network-namespace tests (root)" build/vitest-netns.json \
     npx vitest run --config vitest.netns.config.ts --reporter=default --reporter=json --outputFile=build/vitest-netns.json

@@ -48,12 +48,17 @@ export const isNativeError = (error: unknown): error is NativeError =>
 
 const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
 
-/** Where the built addon is looked for, first match wins (LODESTONE_NATIVE_ADDON overrides). */
+/**
+ * Where the built addon is looked for, first match wins (LODESTONE_NATIVE_ADDON overrides): where
+ * node-gyp builds it next to these sources, next to the speaker bundle (hack/build.mjs copies it
+ * there; `here` is then the bundle's folder), then under the working directory.
+ */
 export function addonCandidates(): string[] {
   const fromEnv = process.env["LODESTONE_NATIVE_ADDON"];
   return [
     ...(fromEnv ? [fromEnv] : []),
     join(here, "build", "Release", "lodestone_native.node"),
+    join(here, "lodestone_native.node"),
     join(process.cwd(), "native", "build", "Release", "lodestone_native.node"),
   ];
 }

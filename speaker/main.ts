@@ -1,6 +1,7 @@
 /**
- * The speaker process (one per node, DaemonSet, hostNetwork). Kubernetes access through
- * kubernetes-fluent-client: KUBECONFIG when set, else the in-cluster service account.
+ * The speaker process (one per node, DaemonSet, hostNetwork). Kubernetes access over plain REST
+ * (rest-speaker-port.ts): KUBECONFIG when set, else the in-cluster service account. In the image it
+ * runs as a bundle (build/speaker/main.cjs, hack/build.mjs); here under tsx for development.
  *
  *   NODE_NAME=node-a npx tsx speaker/main.ts [--ignore-exclude-lb] [--lb-class X] [--metrics-port 7472]
  *     [--heartbeat-port 7946] [--partition-policy availability|majority]
@@ -13,13 +14,12 @@ import { startBgpDataPlane } from "../capabilities/bgp/dataplane";
 import { startL2DataPlane } from "../capabilities/l2/dataplane";
 import { serveMetrics } from "../capabilities/metrics/server";
 import { secureMetricsFromEnv } from "../capabilities/metrics/secure-settings";
-import { KfcApi } from "../capabilities/k8s/kfc-api";
 import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
 import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
 import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
 import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
 import { parseSpeakerArgs } from "./args";
-import { KfcSpeakerPort } from "./kfc-speaker-port";
+import { RestSpeakerPort } from "./rest-speaker-port";
 import { adaptL2DataPlane, speakerL2Options } from "./l2-adapter";
 import { startSpeaker } from "./speaker";
 
@@ -56,9 +56,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const args = parsed.args;
-  const port = new KfcSpeakerPort();
+  const port = new RestSpeakerPort();
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay histogram samples every 50 ms instead of prom-client's 10 ms: the 10 ms
+  // timer alone cost an idle speaker about 0.25 % of a core (docs/benchmarks.md, memory and idle CPU).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
   const keys = await heartbeatKeys(port, args.namespace);
   const plane = await startL2DataPlane(
     speakerL2Options(args, keys, {
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
     registry,
     log,
   });
-  const secure = secureMetricsFromEnv(process.env, () => new KfcApi().request);
+  const secure = secureMetricsFromEnv(process.env, () => port.request);
   const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure) : undefined;
   log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
 

@@ -15,7 +15,7 @@ import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/se
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
 import { IPAddressPoolKind, L2AdvertisementKind } from "../capabilities/k8s/kinds";
 import { FakeL2DataPlane } from "./data-plane";
-import { KfcSpeakerPort } from "./kfc-speaker-port";
+import { RestSpeakerPort } from "./rest-speaker-port";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 
 const NS = "metallb-system";
@@ -72,7 +72,7 @@ describe("speaker refuses IPs that no pool and advertisement grant", () => {
     await serviceWithStatus("multicast", "224.0.0.5");
 
     const dp = new FakeL2DataPlane();
-    speaker = await startSpeaker({ node: "node-a", namespace: NS, port: new KfcSpeakerPort(), dataPlane: dp, debounceMs: 20 });
+    speaker = await startSpeaker({ node: "node-a", namespace: NS, port: new RestSpeakerPort(), dataPlane: dp, debounceMs: 20 });
     const state = await firstValueFrom(speaker.states.pipe(filter(s => s.desired.verdicts.length === 3)));
     await speaker.settled();
 

@@ -12,7 +12,7 @@ import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/se
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
 import { BGPPeerKind } from "../capabilities/k8s/kinds";
 import { ClusterCache } from "./cluster-cache";
-import { KfcSpeakerPort } from "./kfc-speaker-port";
+import { RestSpeakerPort } from "./rest-speaker-port";
 
 const NS = "metallb-system";
 let dir: string;
@@ -41,7 +41,7 @@ describe("speaker Secrets by name against the local API server", () => {
   it("sees the heartbeat key and the passwordSecret a BGPPeer names, and no other Secret", async () => {
     for (const [name, pw] of [["memberlist", "k"], ["bgp-pass", "one"], ["unrelated", "private"]] as const) await K8s(kind.Secret).Apply(secret(name, pw) as never, { force: true });
     await K8s(BGPPeerKind).Apply({ metadata: { name: "router", namespace: NS }, spec: { myASN: 64500, peerASN: 64501, peerAddress: "192.0.2.1", passwordSecret: { name: "bgp-pass" } } } as never, { force: true });
-    cache = new ClusterCache({ port: new KfcSpeakerPort(), namespace: NS, relistDelayMs: 50 });
+    cache = new ClusterCache({ port: new RestSpeakerPort(), namespace: NS, relistDelayMs: 50 });
     await cache.start();
     const names = (s = cache?.current()) => (s?.Secret ?? []).map(o => o.metadata?.name).sort();
     expect(names()).toEqual(["bgp-pass", "memberlist"]);

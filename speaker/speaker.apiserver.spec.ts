@@ -1,6 +1,6 @@
 /**
  * The speaker against the local API server (hack/kube-apiserver) through the real
- * kubernetes-fluent-client port, with a fake L2 data plane: the pipeline sees the Service,
+ * REST port (rest-speaker-port.ts), with a fake L2 data plane: the pipeline sees the Service,
  * its EndpointSlice and the config; when the data plane reports announcing, the ServiceL2Status
  * and the Event are read back over HTTPS (the Service itself is left to the controller); when it
  * reports a peer dead, that node's status objects go and its BGP session entry is marked.
@@ -15,7 +15,7 @@ import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/se
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
 import { BGPPeerKind, ConfigurationStateKind, IPAddressPoolKind, L2AdvertisementKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
 import { FakeL2DataPlane } from "./data-plane";
-import { KfcSpeakerPort } from "./kfc-speaker-port";
+import { RestSpeakerPort } from "./rest-speaker-port";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 
 const NS = "metallb-system";
@@ -40,7 +40,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("speaker on kubernetes-fluent-client against the local API server", () => {
+describe("speaker on its REST port against the local API server", () => {
   it("announces a Service and writes ServiceL2Status, the Event and ConfigurationState, and nothing on the Service", async () => {
     await K8s(IPAddressPoolKind).Apply({ metadata: { name: "p1", namespace: NS }, spec: { addresses: ["192.0.2.0/24"] } } as never, { force: true });
     await K8s(L2AdvertisementKind).Apply({ metadata: { name: "l2", namespace: NS }, spec: { interfaces: ["eth0"] } } as never, { force: true });
@@ -69,7 +69,7 @@ describe("speaker on kubernetes-fluent-client against the local API server", () 
     );
 
     const dp = new FakeL2DataPlane();
-    speaker = await startSpeaker({ node: "node-a", namespace: NS, port: new KfcSpeakerPort(), dataPlane: dp, debounceMs: 20 });
+    speaker = await startSpeaker({ node: "node-a", namespace: NS, port: new RestSpeakerPort(), dataPlane: dp, debounceMs: 20 });
     await firstValueFrom(speaker.states.pipe(filter(s => s.desired.l2.length === 1)));
     expect(dp.services.map(s => [s.name, s.ips, s.interfaces])).toEqual([["shop/web", ["192.0.2.10"], ["eth0"]]]);
 
@@ -107,7 +107,7 @@ describe("speaker on kubernetes-fluent-client against the local API server", () 
 
   it("removes a dead node's ServiceL2Status and ServiceBGPStatus and marks its BGPPeer session, through the API", async () => {
     speaker?.stop();
-    const port = new KfcSpeakerPort();
+    const port = new RestSpeakerPort();
     await K8s(BGPPeerKind).Apply({ metadata: { name: "r1", namespace: NS }, spec: { myASN: 64500, peerASN: 64501, peerAddress: "198.51.100.1" } } as never, { force: true });
     const peer = await port.getBgpPeer(NS, "r1");
     const established = (node: string) => ({ node, state: "Established" as const, since: "2026-11-22T00:59:00Z", prefixesAdvertised: 1 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type RunningApiServer } from "../../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../../hack/local-controller/bootstrap";
 import { KfcControllerPort } from "../k8s/kfc-controller-port";
-import { KfcSpeakerPort } from "../../speaker/kfc-speaker-port";
+import { RestSpeakerPort } from "../../speaker/rest-speaker-port";
 import { ConfigurationStateKind, IPAddressPoolKind } from "../k8s/kinds";
 import { startController, type RunningController } from "./main";
 import { exampleObjects, NS } from "./testing";
@@ -86,7 +86,7 @@ describe("controller on kubernetes-fluent-client against the local API server", 
     expect(state).toMatchObject({ status: { result: "Valid", errorSummary: "" } });
 
     // A speaker reports announcing it (its ServiceL2Status): the controller writes the Announced condition.
-    await new KfcSpeakerPort().createL2Status(NS, { node: "node-a", serviceName: "nginxlb", serviceNamespace: "default", interfaces: [{ name: "eth0" }] });
+    await new RestSpeakerPort().createL2Status(NS, { node: "node-a", serviceName: "nginxlb", serviceNamespace: "default", interfaces: [{ name: "eth0" }] });
     const announced = await eventually(
       () => K8s(kind.Service).InNamespace("default").Get("nginxlb"),
       s => (s.status?.conditions ?? []).some(c => c.type === "lodestone.dev/Announced" && c.status === "True"),

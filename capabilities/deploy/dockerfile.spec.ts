@@ -1,81 +1,59 @@
 /**
- * There is no container engine here, so the Dockerfile is checked by reading it: the stages, the
- * lines that build the addon and drop dev dependencies, the user, ports and entry point; and, by
- * following the entry point's imports, that the image holds every file the speaker loads and every
- * package it loads is a production dependency (npm prune removes the others).
+ * There is no container engine here, so the Dockerfile is checked by reading it: the stages and their
+ * base images, the lines that build the addon and the bundle, what the final stage copies, the user,
+ * ports and entry point. The speaker bundle is built here with the build stage's options to show
+ * what the image holds: no package the speaker does not load, no TypeScript tooling, no test code,
+ * every source inside the build context, and a payload under 10 MiB.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { builtinModules } from "node:module";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import pkg from "../../package.json";
+import { entrypoint, finalEnv, parseDockerfile, readDockerfile, speakerNodeFlags, stages } from "../../hack/dockerfile";
 import { HEARTBEAT_PORT, METRICS_PORT } from "./names";
 
 const root = join(__dirname, "..", "..");
-
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-/** Dockerfile -> instructions (comments dropped, continuation lines joined). */
-function parseDockerfile(text: string): Instruction[] {
-  const logical = text
-    .split("\n")
-    .filter(line => !/^\s*#/.test(line))
-    .join("\n")
-    .replace(/\\\n/g, " ")
-    .split("\n")
-    .map(l => l.trim())
-    .filter(Boolean);
-  return logical.map(line => {
-    const [op = "", ...rest] = line.split(/\s+/);
-    return { op: op.toUpperCase(), args: rest.join(" ") };
-  });
-}
-
-const instructions = parseDockerfile(readFileSync(join(root, "Dockerfile"), "utf8"));
-const stageStarts = instructions.flatMap((ins, i) => (ins.op === "FROM" ? [i] : []));
-const build = instructions.slice(stageStarts[0], stageStarts[1]);
-const final = instructions.slice(stageStarts[1]);
-const entrypoint = JSON.parse(final.find(i => i.op === "ENTRYPOINT")?.args ?? "[]") as string[];
+const instructions = readDockerfile();
+const [buildStage = [], final = []] = stages(instructions);
 
 describe("Dockerfile", () => {
-  it("has two stages on Node 20 Debian: a full build image and a slim runtime", () => {
-    expect(instructions[0]).toEqual({ op: "ARG", args: "NODE_VERSION=20.20" });
-    expect(stageStarts).toHaveLength(2);
-    expect(build[0]).toEqual({ op: "FROM", args: "node:${NODE_VERSION}-bookworm AS build" });
-    expect(final[0]).toEqual({ op: "FROM", args: "node:${NODE_VERSION}-bookworm-slim" });
+  it("has two stages on Node 24 LTS and Debian 12: the full Node image to build, distroless Node to run", () => {
+    expect(instructions[0]).toEqual({ op: "ARG", args: "NODE_MAJOR=24" });
+    expect(stages(instructions)).toHaveLength(2);
+    expect(buildStage[0]).toEqual({ op: "FROM", args: "node:${NODE_MAJOR}-bookworm AS build" });
+    expect(final[0]).toEqual({ op: "FROM", args: "gcr.io/distroless/nodejs${NODE_MAJOR}-debian12:nonroot" });
   });
 
-  it("builds the addon with npm ci (sources copied first), checks it, then prunes dev dependencies", () => {
-    const copies = build.filter(i => i.op === "COPY").map(i => i.args);
-    expect(copies).toEqual(["package.json package-lock.json ./", "native/ native/"]);
-    const run = build.filter(i => i.op === "RUN").map(i => i.args);
-    expect(run).toEqual(["npm ci --no-audit --no-fund && test -f native/build/Release/lodestone_native.node && npm prune --omit=dev --no-audit --no-fund"]);
-    expect(pkg.scripts.install).toBe("node native/install.cjs");
-  });
-
-  it("copies into the runtime only the pruned modules, the built addon and the sources the speaker runs", () => {
-    expect(final.filter(i => i.op === "COPY").map(i => i.args)).toEqual([
-      "--from=build /app/node_modules/ node_modules/",
-      "--from=build /app/native/build/Release/lodestone_native.node native/build/Release/lodestone_native.node",
-      "package.json tsconfig.json ./",
-      "native/*.ts native/",
+  it("builds the addon and the speaker bundle, with both addons beside it", () => {
+    expect(buildStage.filter(i => i.op === "COPY").map(i => i.args)).toEqual([
+      "package.json package-lock.json tsconfig.json ./",
+      "native/ native/",
+      "hack/build.mjs hack/build.mjs",
       "capabilities/ capabilities/",
       "crds/ crds/",
       "speaker/ speaker/",
     ]);
+    expect(buildStage.filter(i => i.op === "RUN").map(i => i.args)).toEqual([
+      "npm ci --ignore-scripts --no-audit --no-fund && node native/install.cjs && node hack/build.mjs speaker && test -f build/speaker/lodestone_native.node && test -f build/speaker/netlink.node",
+    ]);
+    expect(pkg.scripts.install).toBe("node native/install.cjs");
+  });
+
+  it("copies into the runtime the bundle folder only: no node_modules, no sources", () => {
+    expect(final.filter(i => i.op === "COPY").map(i => i.args)).toEqual(["--from=build /app/build/speaker/ ./"]);
     expect(final.some(i => i.op === "RUN")).toBe(false);
   });
 
-  it("runs as a non-root user by default, exposes the speaker's ports and starts the speaker", () => {
+  it("runs as a non-root user by default, exposes the speaker's ports and starts the bundle with distroless's node", () => {
     expect(final.find(i => i.op === "USER")?.args).toBe("65532:65532");
     expect(final.find(i => i.op === "EXPOSE")?.args).toBe(`${METRICS_PORT}/tcp ${HEARTBEAT_PORT}/udp`);
-    expect(final.find(i => i.op === "ENV")?.args).toBe("NODE_ENV=production");
-    expect(entrypoint).toEqual(["node", "--import", "tsx", "speaker/main.ts"]);
-    // tsx is what runs the TypeScript: it must survive the prune.
-    expect(Object.keys(pkg.dependencies)).toContain("tsx");
+    const argv = entrypoint(instructions);
+    expect(argv[0]).toBe("/nodejs/bin/node");
+    expect(argv.at(-1)).toBe("main.cjs");
+    expect(speakerNodeFlags(instructions)).toEqual(argv.slice(1, -1));
+    expect(speakerNodeFlags(instructions)).toEqual(["--max-semi-space-size=1", "--heap-growing-percent=25"]);
+    expect(finalEnv(instructions)).toEqual({ MALLOC_ARENA_MAX: "2" });
   });
 
   it("parses continuation lines and comments", () => {
@@ -87,64 +65,66 @@ describe("Dockerfile", () => {
   });
 });
 
-/** Files and packages reachable from `entry` through static and dynamic imports. */
-function importClosure(entry: string): { files: Set<string>; packages: Set<string> } {
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const pending = [entry];
-  const specifiers = /(?:^|[;\s])(?:import|export)\s(?:[^'";]*?\sfrom\s)?\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g;
-  while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (files.has(file)) continue;
-    files.add(file);
-    if (!file.endsWith(".ts")) continue;
-    const text = readFileSync(join(root, file), "utf8");
-    for (const m of text.matchAll(specifiers)) {
-      const spec = m[1] ?? m[2] ?? m[3];
-      if (!spec) continue;
-      if (spec.startsWith(".")) {
-        const base = join(dirname(file), spec);
-        const found = [base, `${base}.ts`, join(base, "index.ts")].find(p => existsSync(join(root, p)) && !p.endsWith("/") && /\.(ts|json|cjs|js)$/.test(p));
-        if (!found) throw new Error(`${file}: cannot resolve ${spec}`);
-        pending.push(found);
-      } else if (!spec.startsWith("node:") && !builtinModules.includes(spec)) {
-        packages.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : (spec.split("/")[0] as string));
-      }
-    }
+/** Does .dockerignore keep this file (relative to the repository) in the build context? */
+function inContext(file: string): boolean {
+  let kept = true;
+  for (const raw of readFileSync(join(root, ".dockerignore"), "utf8").split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const negated = line.startsWith("!");
+    const pattern = negated ? line.slice(1) : line;
+    const matches =
+      pattern === "**/*.spec.ts" ? file.endsWith(".spec.ts") : pattern.startsWith("**/") ? file.split("/").includes(pattern.slice(3)) : file === pattern || file.startsWith(`${pattern}/`);
+    if (matches) kept = negated;
   }
-  return { files, packages };
+  return kept;
 }
 
-/** Does the Dockerfile's runtime stage copy this file (and .dockerignore not drop it)? */
-function inImage(file: string): boolean {
-  const ignored = readFileSync(join(root, ".dockerignore"), "utf8")
-    .split("\n")
-    .map(l => l.trim())
-    .filter(l => l && !l.startsWith("#"));
-  for (const pattern of ignored) {
-    if (pattern === "**/*.spec.ts" && file.endsWith(".spec.ts")) return false;
-    if (pattern.startsWith("**/") && file.split("/").includes(pattern.slice(3))) return false;
-    if (file === pattern || file.startsWith(`${pattern}/`)) return false;
-  }
-  return ["package.json", "tsconfig.json"].includes(file) || /^native\/[^/]+\.ts$/.test(file) || /^(capabilities|crds|speaker)\//.test(file);
-}
+describe("the image's contents", async () => {
+  const { speakerBuild, netlinkAddon } = await import("../../hack/build.mjs");
+  const result = await build({ ...speakerBuild(join(root, "build", "spec-speaker")), write: false, metafile: true });
+  const inputs = Object.keys(result.metafile?.inputs ?? {});
+  const packages = new Set(inputs.filter(f => f.includes("node_modules/")).map(f => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? f));
+  const sources = inputs.filter(f => !f.includes("node_modules/"));
 
-describe("the image's contents", () => {
-  const entry = entrypoint[3] as string;
-
-  it("keeps tests, tools and local state out of the build context", () => {
-    expect(inImage("capabilities/l2/arp.ts")).toBe(true);
-    expect(inImage("capabilities/l2/arp.spec.ts")).toBe(false);
-    expect(inImage("capabilities/bgp/testkit/speaker.ts")).toBe(false);
-    expect(inImage("hack/gen/main.ts")).toBe(false);
-    expect(inImage("native/index.ts")).toBe(true);
-    expect(inImage("native/testkit/agent.ts")).toBe(false);
+  it("keeps tests, tools and local state out of the build context, but not the build script", () => {
+    expect(inContext("capabilities/l2/arp.ts")).toBe(true);
+    expect(inContext("capabilities/l2/arp.spec.ts")).toBe(false);
+    expect(inContext("capabilities/bgp/testkit/speaker.ts")).toBe(false);
+    expect(inContext("hack/gen/main.ts")).toBe(false);
+    expect(inContext("hack/build.mjs")).toBe(true);
+    expect(inContext("native/index.ts")).toBe(true);
+    expect(inContext("native/testkit/agent.ts")).toBe(false);
   });
 
-  it("holds every file the speaker imports, and every package it imports survives the prune", () => {
-    const { files, packages } = importClosure(entry);
-    expect([...files].filter(f => !inImage(f))).toEqual([]);
-    expect([...packages].filter(p => !(p in pkg.dependencies))).toEqual([]);
-    expect(files.size).toBeGreaterThan(20);
+  it("bundles only production dependencies, none of pepr, the Kubernetes clients or the TypeScript tooling", () => {
+    expect([...packages].filter(p => !(p in pkg.dependencies) && !isTransitive(p))).toEqual([]);
+    for (const p of ["pepr", "kubernetes-fluent-client", "@kubernetes/client-node", "tsx", "typescript", "esbuild", "vitest", "fast-check", "ajv"]) expect(packages).not.toContain(p);
+  });
+
+  it("bundles no test code, and every source it bundles is in the build context", () => {
+    expect(sources.filter(f => /\.spec\.ts$|\/testkit\/|\/testdata\//.test(f))).toEqual([]);
+    expect(sources.filter(f => !inContext(f))).toEqual([]);
+    expect(sources.length).toBeGreaterThan(20);
+  });
+
+  it("is Latin-1 text: one character above U+00FF would make V8 keep the whole source two bytes per character", () => {
+    const text = result.outputFiles?.map(f => f.text).join("") ?? "";
+    expect([...text.matchAll(/[\u0100-\uffff]/g)].map(m => text.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + 10))).toEqual([]);
+  });
+
+  it("holds under 10 MiB: the bundle and the two addons", () => {
+    const bundle = result.outputFiles?.reduce((n, f) => n + f.contents.byteLength, 0) ?? 0;
+    const ours = join(root, "native", "build", "Release", "lodestone_native.node");
+    const addons = statSync(netlinkAddon()).size + (existsSync(ours) ? statSync(ours).size : 0);
+    expect(bundle + addons).toBeLessThan(10 * 1024 * 1024);
+    expect(relative(root, netlinkAddon())).toMatch(/^node_modules\/netlink\/prebuilds\/linux-/);
   });
 });
+
+/** A package that is bundled because a production dependency needs it (it is in the lockfile as such). */
+function isTransitive(name: string): boolean {
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
+  const entry = lock.packages[`node_modules/${name}`];
+  return entry !== undefined && entry.dev !== true;
+}

@@ -54,7 +54,7 @@ describe("speaker DaemonSet", () => {
       capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
     });
     expect(pod.securityContext).toEqual({ seccompProfile: { type: "RuntimeDefault" } });
-    // The only writable path is a small in-memory /tmp (tsx's compile cache).
+    // The only writable path is a small in-memory /tmp (diagnostics on request).
     expect(container.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
     expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "32Mi" } }]);
   });
@@ -119,7 +119,7 @@ describe("speaker DaemonSet", () => {
   });
 
   it("requests CPU and memory, limits memory, and deliberately sets no CPU limit", () => {
-    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } });
+    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "448Mi" } });
   });
 });
 

@@ -96,8 +96,9 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
               livenessProbe: probe(10, tls),
               readinessProbe: probe(5, tls),
               resources: {
-                requests: { cpu: "50m", memory: "96Mi" },
-                limits: { memory: "256Mi" },
+                // docs/benchmarks.md (memory): the request covers 1,000 Services, the limit about twice 10,000.
+                requests: { cpu: "50m", memory: "128Mi" },
+                limits: { memory: "448Mi" },
               },
               securityContext: {
                 runAsUser: 0,
@@ -108,7 +109,7 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
               },
-              // tsx keeps its compile cache under the temp directory; the root filesystem is read-only.
+              // The root filesystem is read-only; a small /tmp for diagnostics (heap snapshots, reports) on request.
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(tls ? [{ name: "metrics-tls", mountPath: METRICS_TLS_DIR, readOnly: true }] : [])],
             },
           ],

@@ -1,18 +1,18 @@
 /**
  * The REST paths of the objects Lodestone reads and writes by hand (the writes the fluent API
- * cannot express). metallb.io paths come from the kinds table in kinds.ts, so a kind's version
+ * cannot express). metallb.io paths come from the kinds table in metallb-kinds.ts, so a kind's version
  * and plural are written down once: BGPPeer is served at v1beta2, everything else at v1beta1.
  */
 import type { ObjectRef } from "./controller-port";
-import { configKinds, statusKinds } from "./kinds";
+import { configKindTable, statusKindTable, type MetallbKindName } from "./metallb-kinds";
 
-export type MetallbKindName = (typeof configKinds)[number]["kind"] | (typeof statusKinds)[number]["kind"];
+export type { MetallbKindName } from "./metallb-kinds";
 
 const seg = encodeURIComponent;
 
 /** The collection of a metallb.io kind in `namespace`, or one object of it when `name` is given. */
 export function metallbPath(kindName: MetallbKindName, namespace: string, name?: string): string {
-  const k = [...configKinds, ...statusKinds].find(c => c.kind === kindName);
+  const k = [...configKindTable, ...statusKindTable].find(c => c.kind === kindName);
   if (!k) throw new Error(`unknown metallb.io kind ${kindName}`);
   return `/apis/metallb.io/${k.version}/namespaces/${seg(namespace)}/${k.plural}${name === undefined ? "" : `/${seg(name)}`}`;
 }

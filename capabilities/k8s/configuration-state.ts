@@ -6,7 +6,7 @@
  */
 import { metallbPath } from "./api-paths";
 import { isConflict, isNotFound, type ConfigurationStateStatus, type ObjectRef } from "./controller-port";
-import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "./kfc-api";
+import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "./api-request";
 
 export async function writeConfigurationState(request: ApiRequest, ref: ObjectRef, labels: Record<string, string>, status: ConfigurationStateStatus): Promise<void> {
   const statusPath = `${metallbPath("ConfigurationState", ref.namespace, ref.name)}/status`;

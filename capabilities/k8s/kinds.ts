@@ -6,8 +6,9 @@
  * parseConfig (capabilities/config) before any code relies on its shape.
  */
 import { GenericKind, RegisterKind } from "kubernetes-fluent-client";
+import { METALLB_GROUP, configKindTable, statusKindTable } from "./metallb-kinds";
 
-export const METALLB_GROUP = "metallb.io";
+export { METALLB_GROUP } from "./metallb-kinds";
 
 class MetallbObject extends GenericKind {
   declare spec?: unknown;
@@ -24,21 +25,22 @@ export class ServiceL2StatusKind extends MetallbObject {}
 export class ServiceBGPStatusKind extends MetallbObject {}
 export class ConfigurationStateKind extends MetallbObject {}
 
-/** The six kinds users write to configure Lodestone, in the order `lodestone validate` reports them. */
-export const configKinds = [
-  { model: IPAddressPoolKind, kind: "IPAddressPool", version: "v1beta1", plural: "ipaddresspools" },
-  { model: L2AdvertisementKind, kind: "L2Advertisement", version: "v1beta1", plural: "l2advertisements" },
-  { model: BGPAdvertisementKind, kind: "BGPAdvertisement", version: "v1beta1", plural: "bgpadvertisements" },
-  { model: BGPPeerKind, kind: "BGPPeer", version: "v1beta2", plural: "bgppeers" },
-  { model: BFDProfileKind, kind: "BFDProfile", version: "v1beta1", plural: "bfdprofiles" },
-  { model: CommunityKind, kind: "Community", version: "v1beta1", plural: "communities" },
-] as const;
+const model = {
+  IPAddressPool: IPAddressPoolKind,
+  L2Advertisement: L2AdvertisementKind,
+  BGPAdvertisement: BGPAdvertisementKind,
+  BGPPeer: BGPPeerKind,
+  BFDProfile: BFDProfileKind,
+  Community: CommunityKind,
+  ServiceL2Status: ServiceL2StatusKind,
+  ServiceBGPStatus: ServiceBGPStatusKind,
+  ConfigurationState: ConfigurationStateKind,
+} as const;
 
-export const statusKinds = [
-  { model: ServiceL2StatusKind, kind: "ServiceL2Status", version: "v1beta1", plural: "servicel2statuses" },
-  { model: ServiceBGPStatusKind, kind: "ServiceBGPStatus", version: "v1beta1", plural: "servicebgpstatuses" },
-  { model: ConfigurationStateKind, kind: "ConfigurationState", version: "v1beta1", plural: "configurationstates" },
-] as const;
+/** The six kinds users write to configure Lodestone, in the order `lodestone validate` reports them. */
+export const configKinds = configKindTable.map(k => ({ ...k, model: model[k.kind] }));
+
+export const statusKinds = statusKindTable.map(k => ({ ...k, model: model[k.kind] }));
 
 for (const k of [...configKinds, ...statusKinds]) {
   RegisterKind(k.model, { group: METALLB_GROUP, version: k.version, kind: k.kind, plural: k.plural });

@@ -1,7 +1,7 @@
 /**
  * The narrow Kubernetes port of the speaker: what it lists and watches to decide what to announce,
  * and what it writes to show it (reference metallb.md 1.8, 1.9, 2.7). Two implementations:
- * kubernetes-fluent-client (speaker/kfc-speaker-port.ts) and an in-memory recording fake
+ * plain REST (speaker/rest-speaker-port.ts) and an in-memory recording fake
  * (fake-speaker-port.ts) for tests.
  *
  * Objects cross the port as plain JSON; the speaker reads them through capabilities/announce and

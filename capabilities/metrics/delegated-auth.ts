@@ -8,7 +8,7 @@
  * minute at most, not two per scrape); failures to ask are not cached.
  */
 import { createHash } from "node:crypto";
-import type { ApiRequest } from "../k8s/kfc-api";
+import type { ApiRequest } from "../k8s/api-request";
 
 export type AccessDecision = { allowed: true; user: string } | { allowed: false; status: 401 | 403 | 503; message: string };
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ApiRequest } from "../k8s/kfc-api";
+import type { ApiRequest } from "../k8s/api-request";
 import { delegatedAuthorizer } from "./delegated-auth";
 import type { SecureMetrics } from "./server";
 

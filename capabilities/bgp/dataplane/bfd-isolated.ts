@@ -16,6 +16,7 @@
  * opened again there.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,7 +74,13 @@ const RESTART_BACKOFF_MS = 1000;
 
 const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
 const requireHere = createRequire(join(here, "bfd-isolated.ts"));
-const ENTRY = join(here, "bfd-isolated-main.ts");
+/**
+ * The runner's entry: in the speaker bundle (hack/build.mjs) a plain-JavaScript bundle beside it,
+ * forked without tsx (the image has none, docs/adr/0010); from the sources, the TypeScript file under tsx.
+ */
+const BUNDLED_ENTRY = join(here, "bfd-runner.cjs");
+const bundled = existsSync(BUNDLED_ENTRY);
+const ENTRY = bundled ? BUNDLED_ENTRY : join(here, "bfd-isolated-main.ts");
 
 /** The two ways a runner is reached, behind one face. */
 interface Runner {
@@ -83,8 +90,7 @@ interface Runner {
 
 function startRunner(isolation: "process" | "thread", data: BfdRunnerData, onMessage: (m: FromBfdRunner) => void): Runner {
   if (isolation === "thread") {
-    const tsx = requireHere.resolve("tsx/cjs/api");
-    const source = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(ENTRY)});`;
+    const source = bundled ? `require(${JSON.stringify(ENTRY)});` : `require(${JSON.stringify(requireHere.resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(ENTRY)});`;
     const worker = new Worker(source, { eval: true, workerData: data });
     // The sessions' owners keep the process alive; an idle BFD thread must not.
     worker.unref();
@@ -96,7 +102,7 @@ function startRunner(isolation: "process" | "thread", data: BfdRunnerData, onMes
     return { send: m => worker.postMessage(m), ended };
   }
   const child: ChildProcess = fork(ENTRY, [JSON.stringify(data)], {
-    execArgv: ["--require", requireHere.resolve("tsx/cjs")],
+    execArgv: bundled ? process.execArgv : ["--require", requireHere.resolve("tsx/cjs")],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   child.unref();

@@ -10,7 +10,8 @@
  * netlink package's high-level events drop NEW vs DEL, and a full dump takes ~20 ms, so a fresh
  * snapshot is simpler and never wrong), coalescing bursts of events into one dump.
  */
-import { createRtNetlink, type RtNetlinkSocket } from "netlink";
+// The rtnetlink part only: the package index also loads its nl80211, WireGuard and generic-netlink code.
+import { createRtNetlink, type RtNetlinkSocket } from "netlink/dist/rt/rt";
 import { formatIP } from "../../net/ip";
 
 /** MetalLB's default `announcedInterfacesToExclude` (the excludel2 ConfigMap shipped with 0.13.10+). */

@@ -1,0 +1,56 @@
+/**
+ * What the speaker keeps of a watched object: only the fields it reads, cut at the watch edge so
+ * that its copy of the cluster holds no more than it uses (the speaker runs on every node).
+ *
+ * Every kind loses metadata.managedFields (server-side apply's bookkeeping, often larger than the
+ * object) and kubectl's last-applied-configuration annotation (a second copy of the object). Nodes
+ * keep their conditions and addresses (not the image list a kubelet reports, kilobytes per node);
+ * speaker Pods keep their node and IPs (capabilities/announce/inputs.ts readNode, speaker-state.ts
+ * peersFromPods); EndpointSlice endpoints keep their conditions and node (readEndpointSlice), not
+ * their addresses, target references, zones or hints, nor the slice its ports. Services, Secrets and
+ * the metallb.io kinds are kept whole.
+ */
+import type { KubeObject, SpeakerResource } from "../capabilities/k8s/speaker-port";
+
+export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
+
+/** `fields` of `from` that are present. */
+function pick(from: unknown, fields: readonly string[]): Json | undefined {
+  const o = obj(from);
+  if (o === undefined) return undefined;
+  const out: Json = {};
+  for (const f of fields) if (o[f] !== undefined) out[f] = o[f];
+  return out;
+}
+
+function slimMetadata(metadata: unknown): Json | undefined {
+  const m = obj(metadata);
+  if (m === undefined) return undefined;
+  const { managedFields: _managed, ...rest } = m;
+  const annotations = obj(m["annotations"]);
+  if (annotations !== undefined && LAST_APPLIED in annotations) {
+    const { [LAST_APPLIED]: _applied, ...kept } = annotations;
+    rest["annotations"] = kept;
+  }
+  return rest;
+}
+
+export function slimObject(resource: SpeakerResource, object: KubeObject): KubeObject {
+  const metadata = slimMetadata(object.metadata);
+  const base = { ...object, ...(metadata !== undefined ? { metadata } : {}) } as KubeObject & Json;
+  switch (resource) {
+    case "Node":
+      return { ...pick(base, ["apiVersion", "kind", "metadata", "spec"]), status: pick(base["status"], ["conditions", "addresses"]) ?? {} } as KubeObject;
+    case "EndpointSlice": {
+      const endpoints = Array.isArray(base["endpoints"]) ? base["endpoints"].map(e => pick(e, ["conditions", "nodeName"]) ?? {}) : undefined;
+      return { ...pick(base, ["apiVersion", "kind", "metadata", "addressType"]), ...(endpoints ? { endpoints } : {}) } as KubeObject;
+    }
+    case "SpeakerPod":
+      return { ...pick(base, ["apiVersion", "kind", "metadata"]), spec: pick(base["spec"], ["nodeName"]) ?? {}, status: pick(base["status"], ["phase", "podIP", "podIPs"]) ?? {} } as KubeObject;
+    default:
+      return base;
+  }
+}
