@@ -26,6 +26,16 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
  && test -f build/speaker/netlink.node
 
 FROM gcr.io/distroless/nodejs${NODE_MAJOR}-debian12:nonroot
+# OCI labels: where the image comes from and which commit it is. Build with
+#   --build-arg VERSION=$(node -p 'require("./package.json").version') --build-arg REVISION=$(git rev-parse HEAD)
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="lodestone-speaker" \
+      org.opencontainers.image.description="Lodestone's speaker: ARP/NDP and BGP/BFD for LoadBalancer Services" \
+      org.opencontainers.image.source="https://github.com/lodestone/lodestone" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 COPY --from=build /app/build/speaker/ ./
 # Non-root by default. The DaemonSet runs the speaker as uid 0 with every capability dropped but

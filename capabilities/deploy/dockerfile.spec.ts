@@ -56,6 +56,14 @@ describe("Dockerfile", () => {
     expect(finalEnv(instructions)).toEqual({ MALLOC_ARENA_MAX: "2" });
   });
 
+  it("carries the OCI labels of source, version and revision, the version defaulting to package.json's", () => {
+    const labels = final.filter(i => i.op === "LABEL").map(i => i.args).join(" ");
+    for (const key of ["title", "source", "version", "revision", "licenses"]) expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    expect(labels).toContain('org.opencontainers.image.version="$VERSION"');
+    expect(labels).toContain('org.opencontainers.image.revision="$REVISION"');
+    expect(final.filter(i => i.op === "ARG").map(i => i.args)).toEqual([`VERSION=${pkg.version}`, "REVISION=unknown"]);
+  });
+
   it("parses continuation lines and comments", () => {
     expect(parseDockerfile("# c\nFROM a AS b\nRUN x \\\n && y\n\n  # d\nUSER 1")).toEqual([
       { op: "FROM", args: "a AS b" },
