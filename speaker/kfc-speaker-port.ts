@@ -1,13 +1,17 @@
 /**
  * The speaker's Kubernetes port on kubernetes-fluent-client.
  *
- * Lists and watches use `K8s(...).Get/Watch` (not Pepr's `When`). KFC's watcher reconnects and
- * relists by itself; its errors are passed on so the speaker can relist too (the cluster cache
- * keeps the last snapshot meanwhile). Writes the fluent API cannot express (a strategic merge
+ * Lists use `K8s(...).Get` (not Pepr's `When`). Watches run under the process's WatchSupervisor
+ * (capabilities/k8s/watch-supervisor.ts), which keeps them alive through any network fault, replays
+ * what changed meanwhile, and says whether the view is current (the speaker's standby and readiness
+ * follow it). Writes the fluent API cannot express (a strategic merge
  * patch of one Service condition, generateName creates, status subresources) go out with KFC's
  * own connection settings and fetch, so credentials and TLS are those of every other call.
  */
-import { K8s, kind, WatchEvent, type GenericClass } from "kubernetes-fluent-client";
+import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
+import { ApiConnection, collectionPath } from "../capabilities/k8s/api-connection";
+import { realClock } from "../capabilities/l2/clock";
+import { WatchSupervisor } from "../capabilities/k8s/watch-supervisor";
 import { eventsPath, metallbPath } from "../capabilities/k8s/api-paths";
 import { writeConfigurationState } from "../capabilities/k8s/configuration-state";
 import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
@@ -49,8 +53,41 @@ function queryAll(resource: SpeakerResource, namespace: string) {
   }
 }
 
+/** The collection path of a resource, with the same scope, labels and name as query(). */
+function pathOf(resource: SpeakerResource, namespace: string, name?: string): string {
+  const path = pathOfAll(resource, namespace);
+  // fieldSelector metadata.name: authorized against a Role's resourceNames (list and watch).
+  return name === undefined ? path : `${path}${path.includes("?") ? "&" : "?"}fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
+}
+
+function pathOfAll(resource: SpeakerResource, namespace: string): string {
+  switch (resource) {
+    case "Service":
+      return collectionPath(kind.Service as GenericClass);
+    case "EndpointSlice":
+      return collectionPath(kind.EndpointSlice as GenericClass);
+    case "Node":
+      return collectionPath(kind.Node as GenericClass);
+    case "Secret":
+      return collectionPath(kind.Secret as GenericClass, namespace);
+    case "SpeakerPod":
+      return collectionPath(kind.Pod as GenericClass, namespace, { ...SPEAKER_POD_LABELS });
+    default: {
+      const k = configKinds.find(c => c.kind === resource);
+      if (!k) throw new Error(`no model for ${resource}`);
+      return collectionPath(k.model as GenericClass, namespace);
+    }
+  }
+}
+
 export class KfcSpeakerPort implements SpeakerPort {
   private readonly request = new KfcApi().request;
+  private readonly connection = new ApiConnection();
+  readonly watches: WatchSupervisor;
+
+  constructor(opts: { log?: (message: string) => void } = {}) {
+    this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
+  }
 
   async list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]> {
     const list = await query(resource, namespace, name).Get();
@@ -58,13 +95,17 @@ export class KfcSpeakerPort implements SpeakerPort {
   }
 
   async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {
-    const watcher = query(resource, namespace, name).Watch((obj, phase) => {
-      if (phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED") handler.event(phase, obj as KubeObject);
-    });
-    const fail = (e: unknown): void => handler.error(e instanceof Error ? e : new Error(String(e)));
-    for (const ev of [WatchEvent.NETWORK_ERROR, WatchEvent.LIST_ERROR, WatchEvent.WATCH_ERROR, WatchEvent.GIVE_UP]) watcher.events.on(ev, fail);
-    await watcher.start();
-    return { stop: () => watcher.close() };
+    const watch = this.watches.watch(this.connection.source(resource, pathOf(resource, namespace, name)), (phase, obj) => handler.event(phase, obj));
+    await watch.ready;
+    return { stop: () => watch.stop() };
+  }
+
+  isViewCurrent(): boolean {
+    return this.watches.isCurrent();
+  }
+
+  onViewChange(listener: (current: boolean) => void): () => void {
+    return this.watches.onCurrentChange(listener);
   }
 
   listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]> {

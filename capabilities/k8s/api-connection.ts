@@ -1,0 +1,197 @@
+/**
+ * The HTTP side of the watch supervisor (watch-supervisor.ts): lists, watch streams and the
+ * reachability probe, with the connection settings of the kubeconfig or the in-cluster service
+ * account as @kubernetes/client-node's KubeConfig gives them (the same loadFromDefault
+ * kubernetes-fluent-client uses, so credentials and TLS are those of every other call).
+ *
+ * On node:http(s) rather than fetch so that every request can be cut at once by its AbortSignal and
+ * its socket goes with it: a request over a path that drops packets would otherwise wait for the
+ * kernel's TCP timeouts. Watches ask for bookmarks and a server-side timeout, so a healthy stream
+ * carries something at least every WATCH_TIMEOUT_SECONDS (Kubernetes API concepts, "Watch bookmarks":
+ * https://kubernetes.io/docs/reference/using-api/api-concepts/#watch-bookmarks).
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { GenericClass } from "kubernetes-fluent-client";
+import { pathBuilder } from "kubernetes-fluent-client/dist/fluent/utils.js";
+import type { KubeObject } from "./controller-port";
+import { WatchStatusError, type ListResult, type WatchLine, type WatchSource, type WatchStreamHandlers } from "./watch-supervisor";
+
+/** What a watch asks the server for: it ends the stream after this, and the supervisor resumes it. */
+export const WATCH_TIMEOUT_SECONDS = 60;
+
+/** The collection path of a kind (with its label selector), as kubernetes-fluent-client builds it. */
+export function collectionPath(model: GenericClass, namespace?: string, labels?: Record<string, string>): string {
+  const url = pathBuilder("https://api.invalid", model, { ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}) }, true);
+  return `${url.pathname}${url.search}`;
+}
+
+interface Settings {
+  at: number;
+  base: URL;
+  headers: Record<string, string>;
+}
+
+export class ApiConnection {
+  private readonly kc: KubeConfig;
+  private settingsCache: Settings | undefined;
+  private agent: http.Agent | undefined;
+
+  constructor(kc?: KubeConfig) {
+    if (kc) this.kc = kc;
+    else {
+      this.kc = new KubeConfig();
+      this.kc.loadFromDefault();
+    }
+  }
+
+  /** Succeeds when the API server answers `GET /version` (readable by every client: system:public-info-viewer). */
+  readonly probe = async (signal: AbortSignal): Promise<void> => {
+    const res = await this.get("/version", signal);
+    const body = await readBody(res, signal);
+    if (res.statusCode !== 200) throw new WatchStatusError(res.statusCode ?? 0, `GET /version: ${res.statusCode} ${body.slice(0, 200)}`);
+  };
+
+  /** A WatchSource for the collection at `path` (collectionPath), named `name` in logs. */
+  source(name: string, path: string): WatchSource {
+    return {
+      name,
+      list: signal => this.list(path, signal),
+      watch: (rv, signal, handlers) => this.watch(path, rv, signal, handlers),
+    };
+  }
+
+  async list(path: string, signal: AbortSignal): Promise<ListResult> {
+    const res = await this.get(path, signal);
+    const body = await readBody(res, signal);
+    if (res.statusCode !== 200) throw statusError(`GET ${path}`, res.statusCode ?? 0, body);
+    const list = JSON.parse(body) as { items?: KubeObject[] | null; metadata?: { resourceVersion?: string } };
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "" };
+  }
+
+  async watch(path: string, resourceVersion: string, signal: AbortSignal, handlers: WatchStreamHandlers): Promise<void> {
+    const query = new URLSearchParams({ watch: "1", allowWatchBookmarks: "true", timeoutSeconds: String(WATCH_TIMEOUT_SECONDS) });
+    if (resourceVersion) query.set("resourceVersion", resourceVersion);
+    const full = `${path}${path.includes("?") ? "&" : "?"}${query.toString()}`;
+    const res = await this.get(full, signal);
+    if (res.statusCode !== 200) throw statusError(`watch ${path}`, res.statusCode ?? 0, await readBody(res, signal));
+    handlers.onOpen();
+    await new Promise<void>((resolve, reject) => {
+      let buffer = "";
+      let ended = false;
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const text = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (!text) continue;
+          let line: WatchLine;
+          try {
+            line = JSON.parse(text) as WatchLine;
+          } catch {
+            res.destroy(new Error(`watch ${path}: a line that is not JSON: ${text.slice(0, 100)}`));
+            return;
+          }
+          handlers.onLine(line);
+        }
+      });
+      res.on("end", () => {
+        ended = true;
+        resolve();
+      });
+      res.on("error", reject);
+      res.on("close", () => {
+        if (!ended) reject(signal.aborted ? signal.reason : new Error(`watch ${path}: the connection closed`));
+      });
+    });
+  }
+
+  /** Sends a GET; resolves with the response once its headers are in. Aborting destroys the socket. */
+  private async get(path: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+    signal.throwIfAborted();
+    const { base, headers } = await this.settings();
+    const url = new URL(path, base);
+    const agent = await this.connectionAgent(url);
+    return new Promise((resolve, reject) => {
+      const send = url.protocol === "https:" ? https.request : http.request;
+      const req = send(url, { method: "GET", agent, headers: { ...headers, Accept: "application/json" } }, res => {
+        signal.removeEventListener("abort", onAbort);
+        signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), { once: true });
+        resolve(res);
+      });
+      const onAbort = (): void => {
+        req.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      req.on("error", e => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      });
+      req.end();
+    });
+  }
+
+  /**
+   * The server and headers (the bearer token), re-read every minute so a rotated service-account
+   * token is picked up; the agent (TLS material, keep-alive sockets) is made once.
+   */
+  private async settings(): Promise<Settings> {
+    const now = Date.now();
+    if (this.settingsCache && now - this.settingsCache.at < 60_000) return this.settingsCache;
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error("no current cluster in the kubeconfig");
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === "string") headers[k] = v;
+    this.settingsCache = { at: now, base: new URL(cluster.server), headers };
+    return this.settingsCache;
+  }
+
+  private async connectionAgent(url: URL): Promise<http.Agent> {
+    if (this.agent) return this.agent;
+    if (url.protocol !== "https:") return (this.agent = new http.Agent({ keepAlive: true }));
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    this.agent = new https.Agent({
+      keepAlive: true,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      ...(opts.cert ? { cert: opts.cert } : {}),
+      ...(opts.key ? { key: opts.key } : {}),
+      ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+      ...(opts.servername ? { servername: opts.servername } : {}),
+    });
+    return this.agent;
+  }
+}
+
+function readBody(res: http.IncomingMessage, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => {
+      ended = true;
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    res.on("error", reject);
+    res.on("close", () => {
+      if (!ended) reject(signal.aborted ? signal.reason : new Error("the connection closed"));
+    });
+  });
+}
+
+/** The failure of a request, with the server's Status message when it sent one. */
+function statusError(what: string, status: number, body: string): WatchStatusError {
+  let message = body.slice(0, 200);
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed.message === "string") message = parsed.message;
+  } catch {
+    // not JSON: the raw text
+  }
+  return new WatchStatusError(status, `${what}: ${status} ${message}`);
+}
