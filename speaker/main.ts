@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const args = parsed.args;
-  const port = new KfcSpeakerPort();
+  const port = new KfcSpeakerPort({ log });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const keys = await heartbeatKeys(port, args.namespace);
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     log,
   });
   const secure = secureMetricsFromEnv(process.env, () => new KfcApi().request);
-  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure) : undefined;
+  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure, () => speaker.readiness()) : undefined;
   log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
 
   let leaving = false;
