@@ -4,6 +4,11 @@
  * resourceVersion precondition, strategic merge patches, generateName creates, status
  * subresources, int64 counters above 2^53. Authentication and TLS are those of every other KFC
  * call. Both the controller's and the speaker's port send through one KfcApi.
+ *
+ * Every call has a timeout, and the calls in flight can be cut at once (abortInFlight: the watch
+ * supervisor does so when the API server answers again after a silence). Over a path that drops
+ * packets a call would otherwise wait for undici's 300 s headers timeout on a dead keep-alive socket,
+ * and a status writer that sends one write at a time would wait with it.
  */
 import { fetch } from "kubernetes-fluent-client";
 import { FetchMethods } from "kubernetes-fluent-client/dist/fluent/shared-types.js";
@@ -13,6 +18,9 @@ import { ApiError, ConflictError, NotFoundError } from "./controller-port";
 export const MERGE_PATCH = "application/merge-patch+json";
 export const STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
 export const JSON_CONTENT = "application/json";
+
+/** No API call here takes longer when the API server is reachable. */
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
@@ -38,16 +46,31 @@ type Connection = Awaited<ReturnType<typeof k8sCfg>>;
 
 export class KfcApi {
   private connection: { at: number; cfg: Connection } | undefined;
+  private readonly inFlight = new Set<AbortController>();
 
   /** Bound, so that it can be handed on as an ApiRequest. */
   readonly request: ApiRequest = async <T = unknown>(method: HttpMethod, path: string, contentType?: string, body?: unknown): Promise<T> => {
     const { opts, serverUrl } = await this.settings();
     const headers = { ...(opts.headers as Record<string, string>), ...(contentType ? { "Content-Type": contentType } : {}) };
-    const resp = await fetch<T>(new URL(path, serverUrl), { ...opts, method, headers, ...(body === undefined ? {} : { body: jsonWithInt64(body) }) });
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
+    this.inFlight.add(ac);
+    let resp: Awaited<ReturnType<typeof fetch<T>>>;
+    try {
+      resp = await fetch<T>(new URL(path, serverUrl), { ...opts, method, headers, signal: ac.signal, ...(body === undefined ? {} : { body: jsonWithInt64(body) }) });
+    } finally {
+      clearTimeout(timer);
+      this.inFlight.delete(ac);
+    }
     if (resp.ok) return resp.data;
     if (resp.e !== undefined && resp.statusText) throw new ApiError(0, `${method} ${path}: ${resp.statusText}`);
     throw apiError(resp.status, resp.data, `${method} ${path}: ${resp.status} ${resp.statusText}`);
   };
+
+  /** Cuts every call in flight (each fails with an ApiError naming `reason`, and its caller retries). */
+  abortInFlight(reason: string): void {
+    for (const ac of this.inFlight) ac.abort(new Error(reason));
+  }
 
   /**
    * KFC's connection settings, reused for a minute: k8sCfg builds a new connection pool per call,

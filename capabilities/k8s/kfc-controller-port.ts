@@ -44,12 +44,14 @@ function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: 
 }
 
 export class KfcControllerPort implements ControllerPort {
-  private readonly request = new KfcApi().request;
+  private readonly api = new KfcApi();
+  private readonly request = this.api.request;
   private readonly connection = new ApiConnection();
   readonly watches: WatchSupervisor;
 
   constructor(opts: { log?: (message: string) => void } = {}) {
     this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
+    this.watches.onPathReturn(() => this.api.abortInFlight("the API server came back after a silence: sent again on a fresh connection"));
   }
 
   async list(resource: WatchedResource, namespace: string): Promise<KubeObject[]> {

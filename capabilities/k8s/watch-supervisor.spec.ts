@@ -157,6 +157,8 @@ describe("WatchSupervisor", () => {
     const s = b.source.lastStream();
     s.handlers.onOpen();
     expect(b.sup.isCurrent()).toBe(true);
+    let returns = 0;
+    b.sup.onPathReturn(() => returns++);
     // The path dies: nothing arrives, nothing fails. Probes start after 1 s of silence and time out after 2 s.
     await b.advance(1000);
     expect(b.probe.calls).toHaveLength(1);
@@ -179,9 +181,12 @@ describe("WatchSupervisor", () => {
     }
     expect(b.clock.now() - back).toBeLessThanOrEqual(1000);
     expect(s.signal.aborted).toBe(true);
+    expect(returns).toBe(1);
     const again = b.source.lastStream();
     expect(again.rv).toBe("7");
     expect(b.source.lists).toHaveLength(1);
+    // Not current before the stream is open again: it has been of no use since the path died.
+    expect(b.sup.isCurrent()).toBe(false);
     again.handlers.onOpen();
     again.handlers.onLine({ type: "ADDED", object: svc("made-meanwhile", "80") });
     expect(b.sup.isCurrent()).toBe(true);

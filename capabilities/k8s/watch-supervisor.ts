@@ -103,6 +103,7 @@ export interface SupervisedWatch {
 export class WatchSupervisor {
   private readonly watches = new Set<ResourceWatch>();
   private readonly listeners = new Set<(current: boolean) => void>();
+  private readonly returnListeners = new Set<() => void>();
   private readonly log: (message: string) => void;
   private lastContact: number;
   private lastProbeStart = -Infinity;
@@ -156,6 +157,15 @@ export class WatchSupervisor {
     return () => void this.listeners.delete(listener);
   }
 
+  /**
+   * Called when the API server answers again after a silence, after every stream was told to restart:
+   * other requests sent meanwhile (writes) may be waiting on dead connections and should be cut too.
+   */
+  onPathReturn(listener: () => void): () => void {
+    this.returnListeners.add(listener);
+    return () => void this.returnListeners.delete(listener);
+  }
+
   stop(): void {
     this.stopped = true;
     this.tick?.cancel();
@@ -174,7 +184,9 @@ export class WatchSupervisor {
     if (silence >= this.settings.restartAfterSilenceMs && this.watches.size > 0) {
       this.pathRestarts++;
       this.log(`API server answered again after ${Math.round(silence)} ms of silence: restarting ${this.watches.size} watches`);
-      for (const w of this.watches) w.interrupt("restart");
+      // A stream that lived through the silence has been of no use since the last contact before it.
+      for (const w of this.watches) w.interrupt("restart", now - silence);
+      for (const l of [...this.returnListeners]) l();
     }
     this.evaluate();
   }
@@ -275,9 +287,10 @@ class ResourceWatch {
     this.resolveReady();
   }
 
-  /** Cuts the running request short; the loop reconnects at once (relisting after `gone`). */
-  interrupt(reason: Interrupt): void {
+  /** Cuts the running request short; the loop reconnects at once (relisting after `gone`). `downSince`: when it stopped being of use. */
+  interrupt(reason: Interrupt, downSince?: number): void {
     if (this.state === "stopped") return;
+    if (downSince !== undefined) this.notStreamingSince = Math.min(this.notStreamingSince ?? downSince, downSince);
     if (reason === "gone") this.needList = true;
     if (this.state === "waiting") {
       this.attempt = 0;
