@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { IPAddressPoolKind, L2AdvertisementKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
 import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
@@ -139,6 +139,12 @@ describe("API outages seen from a node namespace", () => {
   it.each(cases)("%s for %i ms: the Service created meanwhile is allocated and announced within 5 s of the path's return; blind meanwhile; nobody exits", async (fault, outageMs) => {
     const name = `during-${fault}-${outageMs / 1000}s`;
     const speakerLines = speaker.stdoutLines.length;
+    const controllerLines = controller.stdoutLines.length;
+    // What both processes said about the API since the cut, printed whatever the outcome.
+    onTestFinished(() => {
+      const about = /API server|view of the cluster|watch |unhandled|Error/;
+      console.log([...speaker.stdoutLines.slice(speakerLines), ...controller.stdoutLines.slice(controllerLines)].filter(l => about.test(l) && !/failed \((?:[2-9]|\d\d+)x\)/.test(l)).join("\n"));
+    });
     await cut(fault);
     const cutAt = Date.now();
     await new Promise(r => setTimeout(r, 1_000));
@@ -150,14 +156,13 @@ describe("API outages seen from a node namespace", () => {
     expect(await ingressIP(name)).toBeUndefined();
     await restore(fault);
     const back = Date.now();
+    console.log(`path back at ${new Date(back).toISOString()}`);
     const ip = await until(`${name} allocated`, 10_000, () => ingressIP(name), 25);
     const allocatedMs = Date.now() - back;
     const owner = await until(`${name} announced`, 10_000, () => announcedBy(name), 25);
     const announcedMs = Date.now() - back;
     await until("speaker ready again", 10_000, async () => ((await readiness()) === 200 ? true : undefined), 100);
     const readyMs = Date.now() - back;
-    const log = speaker.stdoutLines.slice(speakerLines).filter(l => /API server|view of the cluster|watch /.test(l));
-    console.log(`back at ${new Date(back).toISOString()}\n${log.join("\n")}`);
     console.log(JSON.stringify({ fault, outageMs, blindAfterMs, allocatedMs, announcedMs, readyMs, ip }));
     expect(owner).toBe(node.ns.role);
     expect(allocatedMs).toBeLessThan(5_000);

@@ -46,6 +46,15 @@ export class ApiConnection {
     }
   }
 
+  /**
+   * Closes every pooled socket (streams included) so the next requests connect afresh: after the path
+   * to the API server came back, an idle keep-alive socket may be dead without knowing it.
+   */
+  resetConnections(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
   /** Succeeds when the API server answers `GET /version` (readable by every client: system:public-info-viewer). */
   readonly probe = async (signal: AbortSignal): Promise<void> => {
     const res = await this.get("/version", signal);

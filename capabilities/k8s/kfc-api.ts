@@ -5,10 +5,11 @@
  * subresources, int64 counters above 2^53. Authentication and TLS are those of every other KFC
  * call. Both the controller's and the speaker's port send through one KfcApi.
  *
- * Every call has a timeout, and the calls in flight can be cut at once (abortInFlight: the watch
- * supervisor does so when the API server answers again after a silence). Over a path that drops
- * packets a call would otherwise wait for undici's 300 s headers timeout on a dead keep-alive socket,
- * and a status writer that sends one write at a time would wait with it.
+ * Every call has a timeout, and the calls in flight and the pooled connections can be dropped at once
+ * (resetConnections: the watch supervisor does so when the API server answers again after a silence).
+ * Over a path that dropped packets, a call sent on a keep-alive socket that died with it would otherwise
+ * wait for undici's 300 s headers timeout (KFC keeps idle sockets for 600 s), and a status writer that
+ * sends one write at a time would wait with it.
  */
 import { fetch } from "kubernetes-fluent-client";
 import { FetchMethods } from "kubernetes-fluent-client/dist/fluent/shared-types.js";
@@ -67,9 +68,16 @@ export class KfcApi {
     throw apiError(resp.status, resp.data, `${method} ${path}: ${resp.status} ${resp.statusText}`);
   };
 
-  /** Cuts every call in flight (each fails with an ApiError naming `reason`, and its caller retries). */
-  abortInFlight(reason: string): void {
+  /**
+   * Cuts every call in flight (each fails with an ApiError naming `reason`, and its caller retries) and
+   * closes the pooled connections, so the next calls open fresh ones.
+   */
+  resetConnections(reason: string): void {
     for (const ac of this.inFlight) ac.abort(new Error(reason));
+    const old = this.connection;
+    this.connection = undefined;
+    const dispatcher = (old?.cfg.opts as { dispatcher?: { destroy(): Promise<void> } } | undefined)?.dispatcher;
+    dispatcher?.destroy().catch(() => undefined);
   }
 
   /**

@@ -51,7 +51,10 @@ export class KfcControllerPort implements ControllerPort {
 
   constructor(opts: { log?: (message: string) => void } = {}) {
     this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
-    this.watches.onPathReturn(() => this.api.abortInFlight("the API server came back after a silence: sent again on a fresh connection"));
+    this.watches.onPathReturn(() => {
+      this.connection.resetConnections();
+      this.api.resetConnections("the API server came back after a silence: sent again on a fresh connection");
+    });
   }
 
   async list(resource: WatchedResource, namespace: string): Promise<KubeObject[]> {

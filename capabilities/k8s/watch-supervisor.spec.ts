@@ -289,6 +289,21 @@ describe("WatchSupervisor", () => {
     expect(b.source.lists).toHaveLength(2);
   });
 
+  it("a watch request whose response does not begin within connectTimeoutMs is abandoned and retried", async () => {
+    const b = bench({ connectTimeoutMs: 4000 });
+    await flush();
+    b.source.lists[0]?.resolve({ items: [], resourceVersion: "3" });
+    await flush();
+    const s = b.source.lastStream();
+    await b.advance(3950);
+    expect(s.signal.aborted).toBe(false);
+    await b.advance(100);
+    expect(s.signal.aborted).toBe(true);
+    await b.advance(100);
+    expect(b.source.lastStream()).not.toBe(s);
+    expect(b.logs).toContain("watch Service failed (1x), retrying in 100 ms (at most 1000 ms apart): watch not answered within 4000 ms");
+  });
+
   it("stop() aborts the stream and ends the loop", async () => {
     const b = bench();
     await flush();

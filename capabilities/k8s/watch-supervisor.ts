@@ -85,6 +85,8 @@ export interface WatchSupervisorOptions {
   idleMs?: number;
   /** A list not answered within this is a failure (default 30 s). */
   listTimeoutMs?: number;
+  /** A watch request whose response has not begun within this is a failure (default 10 s). */
+  connectTimeoutMs?: number;
   backoff?: { initialMs?: number; maxMs?: number };
 }
 
@@ -125,6 +127,7 @@ export class WatchSupervisor {
       restartAfterSilenceMs: opts.restartAfterSilenceMs ?? 2000,
       idleMs: opts.idleMs ?? 75_000,
       listTimeoutMs: opts.listTimeoutMs ?? 30_000,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       backoffInitialMs: opts.backoff?.initialMs ?? 100,
       backoffMaxMs: opts.backoff?.maxMs ?? 1000,
     };
@@ -230,7 +233,8 @@ export class WatchSupervisor {
   }
 
   private startProbe(): void {
-    this.lastProbeStart = this.opts.clock.now();
+    const startedAt = this.opts.clock.now();
+    this.lastProbeStart = startedAt;
     const ac = new AbortController();
     const timeout = this.opts.clock.setTimeout(() => ac.abort(new Error(`no answer within ${this.settings.probeTimeoutMs} ms`)), this.settings.probeTimeoutMs);
     this.opts.probe(ac.signal).then(
@@ -240,7 +244,8 @@ export class WatchSupervisor {
       },
       (e: unknown) => {
         timeout.cancel();
-        if (this.stopped || this.probeFailing) return;
+        // A probe sent into the outage may time out after the API server was heard again: old news.
+        if (this.stopped || this.probeFailing || this.lastContact > startedAt) return;
         this.probeFailing = true;
         this.log(`API server not answering: ${errorText(e)}`);
       },
@@ -334,8 +339,10 @@ class ResourceWatch {
           this.sup.contact();
         }
         this.state = "connecting";
+        const connectTimeout = this.sup.clock.setTimeout(() => ac.abort(new Error(`watch not answered within ${s.connectTimeoutMs} ms`)), s.connectTimeoutMs);
         await this.source.watch(this.resourceVersion, ac.signal, {
           onOpen: () => {
+            connectTimeout.cancel();
             if (ac.signal.aborted) return;
             openedAt = this.sup.clock.now();
             this.state = "streaming";
@@ -346,7 +353,7 @@ class ResourceWatch {
           onLine: line => {
             if (!ac.signal.aborted) this.onLine(line);
           },
-        });
+        }).finally(() => connectTimeout.cancel());
         if (this.stopped) return;
         this.markDown();
         // The server ended a stream that ran a while (its timeoutSeconds): resume at once. One that
