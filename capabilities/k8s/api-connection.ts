@@ -47,12 +47,13 @@ export class ApiConnection {
   }
 
   /**
-   * Closes every pooled socket (streams included) so the next requests connect afresh: after the path
-   * to the API server came back, an idle keep-alive socket may be dead without knowing it.
+   * Closes every idle pooled socket so the next requests connect afresh: after the path to the API
+   * server came back, an idle keep-alive socket may be dead without knowing it. (Requests in flight are
+   * the supervisor's to abort.) The agent stays, and with it the TLS sessions that make the many
+   * reconnections after an outage cheap.
    */
   resetConnections(): void {
-    this.agent?.destroy();
-    this.agent = undefined;
+    for (const sockets of Object.values(this.agent?.freeSockets ?? {})) for (const socket of sockets ?? []) socket.destroy();
   }
 
   /** Succeeds when the API server answers `GET /version` (readable by every client: system:public-info-viewer). */

@@ -17,7 +17,8 @@
  *   ever. `410 Gone` (history compacted) relists; a relist is diffed against what was seen, so objects
  *   created, changed or deleted meanwhile reach the handler as ADDED, MODIFIED or DELETED.
  * - A dead path is noticed without waiting for TCP: the API server is probed (`GET /version`, with a
- *   timeout) whenever nothing has been heard from it for `probeIntervalMs`. When it answers again after
+ *   timeout) whenever nothing has been heard from it for `probeIntervalMs`, and every `probeRetryMs`
+ *   while probes fail. When it answers again after
  *   `restartAfterSilenceMs` or more of silence, every stream is restarted at once, since a stream that
  *   lived through the outage may be half dead (its retransmissions backed off for tens of seconds).
  * - The view is current while the API server was heard within `staleAfterMs` and every watch has listed
@@ -75,6 +76,8 @@ export interface WatchSupervisorOptions {
   tickMs?: number;
   /** Probe when nothing was heard from the API server for this long (default 1000 ms). */
   probeIntervalMs?: number;
+  /** While probes fail, probe this often, so the path's return is seen soon (default 250 ms). */
+  probeRetryMs?: number;
   /** A probe not answered within this is a failure (default 2000 ms). */
   probeTimeoutMs?: number;
   /** The view is not current after this long without hearing the API server or with a watch not streaming (default 3000 ms). */
@@ -122,6 +125,7 @@ export class WatchSupervisor {
     this.settings = {
       tickMs: opts.tickMs ?? 250,
       probeIntervalMs: opts.probeIntervalMs ?? 1000,
+      probeRetryMs: opts.probeRetryMs ?? 250,
       probeTimeoutMs: opts.probeTimeoutMs ?? 2000,
       staleAfterMs: opts.staleAfterMs ?? 3000,
       restartAfterSilenceMs: opts.restartAfterSilenceMs ?? 2000,
@@ -226,7 +230,8 @@ export class WatchSupervisor {
     if (this.stopped || this.watches.size === 0) return;
     const now = this.opts.clock.now();
     const s = this.settings;
-    if (now - this.lastContact >= s.probeIntervalMs && now - this.lastProbeStart >= s.probeIntervalMs) this.startProbe();
+    const every = this.probeFailing ? s.probeRetryMs : s.probeIntervalMs;
+    if (now - this.lastContact >= s.probeIntervalMs && now - this.lastProbeStart >= every) this.startProbe();
     for (const w of this.watches) w.checkIdle(now, s.idleMs);
     this.evaluate();
     this.tick = this.opts.clock.setTimeout(() => this.onTick(), s.tickMs);
