@@ -40,8 +40,15 @@ export async function linkOutageThenNewService(opts: {
   await new Promise((r) => setTimeout(r, OUTAGE_MS));
   await host.ns.linkSet("eth0", "up");
   const upAt = Date.now();
-  note(await kubectl(["-n", opts.namespace, "create", "service", "loadbalancer", name, `--tcp=${opts.port}:${opts.port}`]));
-  await kubectl(["apply", "-f", "-"], listOf([endpointSliceObject(opts.namespace, name, [{ port: opts.port }], opts.nodes)]));
+  // What `kubectl create service loadbalancer newsvc --tcp=80:80` creates (sent as JSON: the local API
+  // server takes no protobuf), and its EndpointSlice as the endpoint controller would write it.
+  const service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace: opts.namespace, labels: { app: name } },
+    spec: { type: "LoadBalancer", selector: { app: name }, ports: [{ name: `${opts.port}-${opts.port}`, port: opts.port, protocol: "TCP", targetPort: opts.port }] },
+  };
+  note(await kubectl(["apply", "-f", "-"], listOf([service, endpointSliceObject(opts.namespace, name, [{ name: `${opts.port}-${opts.port}`, port: opts.port }], opts.nodes)])));
   const ip = await until(async () => {
     const svc = JSON.parse(await kubectl(["-n", opts.namespace, "get", "svc", name, "-o", "json"])) as { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
     return svc.status?.loadBalancer?.ingress?.[0]?.ip;
