@@ -20,7 +20,7 @@ describe("metrics server", () => {
 
   it("serves /readyz from the readiness check: 200 ok, or 503 with the reason; 404 without a check", async () => {
     let state = { ready: true, reason: "watching the cluster" };
-    server = await serveMetrics(new Registry(), 0, "127.0.0.1", () => state);
+    server = await serveMetrics(new Registry(), 0, "127.0.0.1", undefined, () => state);
     const ready = await fetch(`http://127.0.0.1:${server.port()}/readyz`);
     expect([ready.status, await ready.text()]).toEqual([200, "ok\n"]);
     state = { ready: false, reason: "view of the cluster not current" };
