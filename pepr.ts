@@ -31,7 +31,7 @@ function runController(): void {
   startController({
     namespace: lodestoneNamespace(),
     ...(lbClass ? { lbClass } : {}),
-    port: new KfcControllerPort(),
+    port: new KfcControllerPort({ log: message => console.log(`lodestone controller: ${message}`) }),
     log: message => console.log(`lodestone controller: ${message}`),
   })
     // Pepr's own /metrics serves a registry of its own; MetalLB's names live on their own port.

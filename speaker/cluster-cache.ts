@@ -47,7 +47,8 @@ export class ClusterCache {
   private readonly watches: Watch[] = [];
   private readonly pendingRelist = new Map<SpeakerResource, () => void>();
   /** Secret name -> its watch (undefined while the first read is retrying) and a canceller of that retry. */
-  private readonly secretWatches = new Map<string, { watch?: Watch; cancel?: () => void }>();
+  /** Per Secret name: its watch, a pending retry, and the first read (awaited by every sync that wants the name). */
+  private readonly secretWatches = new Map<string, { watch?: Watch; cancel?: () => void; first?: Promise<void> }>();
   private readonly subject = new BehaviorSubject<Snapshot | undefined>(undefined);
   private stopped = false;
   private readonly resources: readonly SpeakerResource[];
@@ -101,8 +102,13 @@ export class ClusterCache {
     }
     if (dropped) this.publish();
     const fresh = [...wanted].filter(n => !this.secretWatches.has(n));
-    for (const name of fresh) this.secretWatches.set(name, {});
-    await Promise.all(fresh.map(name => this.readSecret(name, this.opts.relistDelayMs ?? 1000)));
+    for (const name of fresh) {
+      const entry: { first?: Promise<void> } = {};
+      this.secretWatches.set(name, entry);
+      entry.first = this.readSecret(name, this.opts.relistDelayMs ?? 1000);
+    }
+    // A read a concurrent sync started (a BGPPeer event during start()) is waited for too.
+    await Promise.all([...wanted].map(name => this.secretWatches.get(name)?.first));
   }
 
   /** Lists then watches one Secret by name; on failure logs and tries again later (not blocking anything). */

@@ -21,6 +21,8 @@ export interface L2DataPlane {
   setServices(services: readonly AnnouncedService[]): void;
   /** The other speakers to exchange heartbeats with (from the speaker Pods). */
   setPeers(peers: readonly HeartbeatPeer[]): void;
+  /** Whether the speaker's watches give a current view; while they do not, the node is blind and wins no election. */
+  setViewCurrent(current: boolean): void;
   /** The heartbeat keys' Secret (`memberlist`), or undefined when it does not exist. */
   setHeartbeatSecret(secret: { data?: Record<string, string> } | undefined): void;
   /** SIGTERM: hand every owned IP to its next owner; resolves when done (or timed out). */
@@ -40,6 +42,8 @@ export class FakeL2DataPlane implements L2DataPlane {
   peers: readonly HeartbeatPeer[] = [];
   secret: { data?: Record<string, string> } | undefined;
   handoverCalls = 0;
+  /** Every setViewCurrent call, in order. */
+  readonly viewCalls: boolean[] = [];
   stopped = false;
   private readonly listeners = new Set<(event: L2DataPlaneEvent) => void>();
   private readonly membershipListeners = new Set<(view: MembershipView) => void>();
@@ -53,6 +57,9 @@ export class FakeL2DataPlane implements L2DataPlane {
   }
   setPeers(peers: readonly HeartbeatPeer[]): void {
     this.peers = peers;
+  }
+  setViewCurrent(current: boolean): void {
+    this.viewCalls.push(current);
   }
   setHeartbeatSecret(secret: { data?: Record<string, string> } | undefined): void {
     this.secret = secret;

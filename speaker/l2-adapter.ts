@@ -100,6 +100,9 @@ export function adaptL2DataPlane(plane: RealL2DataPlane, log: (message: string) 
     setPeers(peers: readonly HeartbeatPeer[]) {
       plane.setPeers(peers.map(p => ({ node: p.node, address: p.address })));
     },
+    setViewCurrent(current) {
+      plane.setViewCurrent(current);
+    },
     setHeartbeatSecret(secret) {
       if (!secret) return; // A deleted Secret leaves the keys in use: heartbeats must not stop.
       const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const args = parsed.args;
-  const port = new RestSpeakerPort();
+  const port = new RestSpeakerPort({ log });
   const registry = new Registry();
   // The event-loop delay histogram samples every 50 ms instead of prom-client's 10 ms: the 10 ms
   // timer alone cost an idle speaker about 0.25 % of a core (docs/benchmarks.md, memory and idle CPU).
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     log,
   });
   const secure = secureMetricsFromEnv(process.env, () => port.request);
-  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure) : undefined;
+  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure, () => speaker.readiness()) : undefined;
   log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
 
   let leaving = false;

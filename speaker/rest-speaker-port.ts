@@ -2,19 +2,20 @@
  * The speaker's Kubernetes port on plain REST (capabilities/k8s/rest): no Kubernetes client library,
  * whose modules would cost every node about 70 MiB of memory (docs/benchmarks.md, memory).
  *
- * A watch starts from the resourceVersion of the list the cluster cache made just before it (so
- * nothing between the two is missed), follows the stream, and opens it again from the last version
- * seen when the server ends it (every WATCH_TIMEOUT_S). When the stream breaks or the version has
- * expired (410), the handler hears of it (the cache keeps its snapshot and relists) and the watch
- * comes back by itself, from a fresh list's version, retrying with backoff until the API answers.
- * Objects are cut down to what the speaker reads as they arrive (slim-object.ts).
+ * Watches run under the process's WatchSupervisor (capabilities/k8s/watch-supervisor.ts), which keeps
+ * them alive through any network fault, replays what changed meanwhile, and says whether the view is
+ * current (the speaker's standby and readiness follow it). Objects are cut down to what the speaker
+ * reads as they arrive (slim-object.ts).
  */
 import { eventsPath, metallbPath } from "../capabilities/k8s/api-paths";
 import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "../capabilities/k8s/api-request";
 import { writeConfigurationState } from "../capabilities/k8s/configuration-state";
 import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
-import { kubeConnection } from "../capabilities/k8s/rest/kube-connection";
-import { RestClient, type WatchStream } from "../capabilities/k8s/rest/rest-client";
+import { ApiConnection } from "../capabilities/k8s/api-connection";
+import { connectionSettings, kubeConnection, type KubeConnection } from "../capabilities/k8s/rest/kube-connection";
+import { RestClient } from "../capabilities/k8s/rest/rest-client";
+import { WatchSupervisor } from "../capabilities/k8s/watch-supervisor";
+import { realClock } from "../capabilities/l2/clock";
 import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
 import { slimObject } from "./slim-object";
 
@@ -60,26 +61,28 @@ interface ListBody {
   items?: KubeObject[];
 }
 
-/** Backoff of a watch that cannot be opened again. */
-const RETRY_FIRST_MS = 1000;
-const RETRY_MAX_MS = 30_000;
-
 export class RestSpeakerPort implements SpeakerPort {
   private readonly client: RestClient;
+  private readonly connection: ApiConnection;
   /** Plain calls with the port's connection (the metrics server's TokenReviews go through it too). */
   readonly request: ApiRequest;
-  /** The resourceVersion of each collection's last list (by path): where its next watch starts. */
-  private readonly listedAt = new Map<string, string>();
+  readonly watches: WatchSupervisor;
 
-  constructor(client: RestClient = new RestClient(kubeConnection())) {
-    this.client = client;
-    this.request = client.request;
+  constructor(opts: { log?: (message: string) => void; connection?: KubeConnection } = {}) {
+    const connection = opts.connection ?? kubeConnection();
+    this.client = new RestClient(connection);
+    this.request = this.client.request;
+    this.connection = new ApiConnection(connectionSettings(connection));
+    this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
+    this.watches.onPathReturn(() => {
+      this.connection.resetConnections();
+      this.client.resetConnections();
+    });
   }
 
   async list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]> {
     const path = collectionPath(resource, namespace, name);
     const body = await this.request<ListBody>("GET", path);
-    if (body.metadata?.resourceVersion) this.listedAt.set(path, body.metadata.resourceVersion);
     // List items carry no apiVersion and kind (the list does): put them back, parseConfig reads them.
     const apiVersion = body.apiVersion;
     const kind = body.kind?.replace(/List$/, "");
@@ -87,61 +90,19 @@ export class RestSpeakerPort implements SpeakerPort {
   }
 
   async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {
-    const path = collectionPath(resource, namespace, name);
-    let version = this.listedAt.get(path) ?? (await this.freshVersion(path));
-    let stream: WatchStream | undefined;
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    const open = async (): Promise<WatchStream> =>
-      this.client.watch(path, version, (type, object) => {
-        const rv = (object["metadata"] as { resourceVersion?: unknown } | undefined)?.resourceVersion;
-        if (typeof rv === "string" && rv !== "") version = rv;
-        if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") handler.event(type, slimObject(resource, object as KubeObject));
-      });
-    const follow = (current: WatchStream): void => {
-      stream = current;
-      current.ended.then(
-        end => {
-          if (stopped) return;
-          if (end === "expired") handler.error(new Error(`watch ${resource}: resourceVersion ${version} expired (410 Gone)`));
-          reopen(end === "expired", 0);
-        },
-        (error: unknown) => {
-          if (stopped) return;
-          handler.error(error instanceof Error ? error : new Error(String(error)));
-          reopen(false, RETRY_FIRST_MS);
-        },
-      );
-    };
-    const reopen = (relist: boolean, delay: number): void => {
-      retry = setTimeout(() => {
-        (async () => {
-          if (relist) version = await this.freshVersion(path);
-          return open();
-        })().then(
-          s => (stopped ? s.stop() : follow(s)),
-          (error: unknown) => {
-            if (stopped) return;
-            handler.error(error instanceof Error ? error : new Error(String(error)));
-            reopen(true, Math.min(Math.max(delay * 2, RETRY_FIRST_MS), RETRY_MAX_MS));
-          },
-        );
-      }, delay);
-    };
-    follow(await open());
-    return {
-      stop: () => {
-        stopped = true;
-        clearTimeout(retry);
-        stream?.stop();
-      },
-    };
+    const source = this.connection.source(resource, collectionPath(resource, namespace, name));
+    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, slimObject(resource, obj)));
+    // Ready once the watch's own first list is in: the stream resumes from that list's resourceVersion.
+    await watch.ready;
+    return { stop: () => watch.stop() };
   }
 
-  /** The collection's current resourceVersion, from a list of one item. */
-  private async freshVersion(path: string): Promise<string> {
-    const body = await this.request<ListBody>("GET", `${path}${path.includes("?") ? "&" : "?"}limit=1`);
-    return body.metadata?.resourceVersion ?? "";
+  isViewCurrent(): boolean {
+    return this.watches.isCurrent();
+  }
+
+  onViewChange(listener: (current: boolean) => void): () => void {
+    return this.watches.onCurrentChange(listener);
   }
 
   listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]> {

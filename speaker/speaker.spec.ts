@@ -171,6 +171,31 @@ describe("speaker pipeline", () => {
     expect(speaker.cache.resyncs).toBeGreaterThan(0);
   });
 
+  it("goes blind while its view of the cluster is not current: the data plane is told and readiness fails, until it sees again", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    const speaker = await start(port, dp);
+    expect(speaker.readiness()).toEqual({ ready: true, reason: "watching the cluster" });
+    expect(dp.viewCalls).toEqual([]);
+    port.setViewCurrent(false);
+    expect(dp.viewCalls).toEqual([false]);
+    expect(speaker.readiness()).toEqual({ ready: false, reason: "view of the cluster not current (watches of the API server down): announcing nothing" });
+    port.setViewCurrent(true);
+    expect(dp.viewCalls).toEqual([false, true]);
+    expect(speaker.readiness().ready).toBe(true);
+  });
+
+  it("starts blind when the view is not current once the cache is listed", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    port.setViewCurrent(false);
+    const speaker = await start(port, dp);
+    expect(dp.viewCalls).toEqual([false]);
+    expect(speaker.readiness().ready).toBe(false);
+  });
+
   it("reports an invalid configuration in ConfigurationState and keeps announcing with the last valid one", async () => {
     const port = new FakeSpeakerPort();
     const dp = new FakeL2DataPlane();

@@ -7,8 +7,11 @@
  *                                                         ├─ every state ─> StatusWriter <─ data plane reports
  *                                                         └─ peers ─> StaleStatusJanitor <─ heartbeat membership
  *
- * While the API server is unreachable the cache keeps its last snapshot, so nothing here changes
- * and the node keeps announcing; when it returns the cache relists and the pipeline recomputes.
+ * While the API server is unreachable the cache keeps its last snapshot, so nothing here changes;
+ * when it returns the watches resume and replay what changed (capabilities/k8s/watch-supervisor.ts).
+ * A speaker whose view is not current (a watch down for seconds) is blind: it cannot know the IPs
+ * handed out meanwhile, so the L2 data plane announces nothing and tells its peers, who answer
+ * instead (capabilities/l2/liveness.ts), and readiness() says not ready until it sees again.
  */
 import { Registry } from "prom-client";
 import { debounceTime, distinctUntilChanged, filter, map, share, type Observable, type Subscription } from "rxjs";
@@ -55,6 +58,8 @@ export interface RunningSpeaker {
   /** SIGTERM: hand the IPs over (data plane), then stop everything. */
   shutdown(): Promise<void>;
   stop(): void;
+  /** For the readiness probe: ready once the cache is listed and while the view of the cluster is current. */
+  readiness(): { ready: boolean; reason: string };
   readonly registry: Registry;
   readonly cache: ClusterCache;
 }
@@ -192,11 +197,20 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
 
   await cache.start();
 
+  let viewCurrent = opts.port.isViewCurrent();
+  const applyView = (current: boolean): void => {
+    viewCurrent = current;
+    opts.dataPlane.setViewCurrent(current);
+  };
+  if (!viewCurrent) applyView(false);
+  const unsubscribeView = opts.port.onViewChange(applyView);
+
   let stopped = false;
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
     for (const s of subscriptions) s.unsubscribe();
+    unsubscribeView();
     unsubscribeDataPlane();
     unsubscribeBgp();
     unsubscribeMembership();
@@ -226,6 +240,12 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
       stop();
     },
     stop,
+    readiness: () =>
+      stopped
+        ? { ready: false, reason: "stopped" }
+        : viewCurrent
+          ? { ready: true, reason: "watching the cluster" }
+          : { ready: false, reason: "view of the cluster not current (watches of the API server down): announcing nothing" },
     registry,
     cache,
   };

@@ -93,6 +93,9 @@ const speakerPortCalls: Record<keyof SpeakerPort, Need[]> = {
     ...needs("", ["pods"], ["list", "watch"]),
     ...needs("", ["secrets"], ["list", "watch"], "memberlist"),
   ],
+  // The watch supervisor's probe is GET /version, which every client may read (system:public-info-viewer).
+  isViewCurrent: [],
+  onViewChange: [],
   listL2Statuses: needs("metallb.io", ["servicel2statuses"], ["list"]),
   createL2Status: [...needs("metallb.io", ["servicel2statuses"], ["create"]), ...needs("metallb.io", ["servicel2statuses/status"], ["patch"])],
   updateL2Status: needs("metallb.io", ["servicel2statuses/status"], ["patch"]),

@@ -104,17 +104,19 @@ describe("speaker DaemonSet", () => {
     expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }, { name: "metrics-tls", mountPath: "/etc/lodestone/metrics-tls", readOnly: true }]);
     expect(ds.spec.template.spec.volumes.at(-1)).toEqual({ name: "metrics-tls", secret: { secretName: "speaker-metrics-tls" } });
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 7472, scheme: "HTTPS" });
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: 7472, scheme: "HTTPS" });
     expect(speakerMetricsTLS({ LODESTONE_SPEAKER_METRICS_TLS_SECRET: "speaker-metrics-tls" })).toEqual({ metricsTLSSecret: "speaker-metrics-tls" });
     expect(speakerMetricsTLS({})).toEqual({});
   });
 
-  it("declares the metrics and heartbeat ports and probes the metrics endpoint", () => {
+  it("declares the metrics and heartbeat ports, probes liveness on /healthz and readiness on /readyz", () => {
     expect(container.ports).toEqual([
       { name: "metrics", containerPort: 7472, protocol: "TCP" },
       { name: "heartbeat", containerPort: 7946, protocol: "UDP" },
     ]);
     expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 7472 });
-    expect(container.readinessProbe.httpGet).toEqual({ path: "/healthz", port: 7472 });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: 7472 });
+    expect(container.readinessProbe.failureThreshold * container.readinessProbe.periodSeconds).toBe(2);
     expect(container.livenessProbe.failureThreshold * container.livenessProbe.periodSeconds).toBe(30);
   });
 

@@ -40,13 +40,23 @@ const METRICS_TLS_DIR = "/etc/lodestone/metrics-tls";
 /** apps/v1 DaemonSet as plain JSON (the fields Lodestone sets; the API server defaults the rest). */
 export type DaemonSet = ReturnType<typeof speakerDaemonSet>;
 
-// /healthz: answered to anyone in both modes (secure metrics would refuse the kubelet's unauthenticated probe).
-const probe = (initialDelaySeconds: number, tls: boolean) => ({
+// /healthz and /readyz: answered to anyone in both modes (secure metrics would refuse the kubelet's unauthenticated probe).
+/** Alive while the process serves HTTP at all: a speaker that cannot reach the API is not restarted for it. */
+const livenessProbe = (tls: boolean) => ({
   httpGet: { path: "/healthz", port: METRICS_PORT, ...(tls ? { scheme: "HTTPS" } : {}) },
-  initialDelaySeconds,
+  initialDelaySeconds: 10,
   periodSeconds: 10,
   timeoutSeconds: 2,
   failureThreshold: 3,
+});
+
+/** Ready while its view of the cluster is current (speaker.ts readiness()): a blind speaker shows 0/1 within 2 s. */
+const readinessProbe = (tls: boolean) => ({
+  httpGet: { path: "/readyz", port: METRICS_PORT, ...(tls ? { scheme: "HTTPS" } : {}) },
+  initialDelaySeconds: 2,
+  periodSeconds: 2,
+  timeoutSeconds: 1,
+  failureThreshold: 1,
 });
 
 export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
@@ -93,8 +103,8 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
                 { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
                 { name: "heartbeat", containerPort: HEARTBEAT_PORT, protocol: "UDP" },
               ],
-              livenessProbe: probe(10, tls),
-              readinessProbe: probe(5, tls),
+              livenessProbe: livenessProbe(tls),
+              readinessProbe: readinessProbe(tls),
               resources: {
                 // docs/benchmarks.md (memory): the request covers 1,000 Services, the limit about twice 10,000.
                 requests: { cpu: "50m", memory: "128Mi" },

@@ -130,6 +130,25 @@ export class FakeSpeakerPort implements SpeakerPort {
     return { stop: () => set.delete(scoped) };
   }
 
+  private viewCurrent = true;
+  private readonly viewListeners = new Set<(current: boolean) => void>();
+
+  isViewCurrent(): boolean {
+    return this.viewCurrent;
+  }
+
+  onViewChange(listener: (current: boolean) => void): () => void {
+    this.viewListeners.add(listener);
+    return () => void this.viewListeners.delete(listener);
+  }
+
+  /** Says the watches' view went stale or current again, as the watch supervisor would. */
+  setViewCurrent(current: boolean): void {
+    if (current === this.viewCurrent) return;
+    this.viewCurrent = current;
+    for (const l of [...this.viewListeners]) l(current);
+  }
+
   watcherCount(resource: SpeakerResource): number {
     return this.watchers.get(resource)?.size ?? 0;
   }

@@ -1,13 +1,17 @@
 /**
  * The controller's Kubernetes port on kubernetes-fluent-client.
  *
- * Lists and watches use `K8s(...).Get/Watch` directly (not Pepr's `When`, which never sees
- * kube-system). Writes that the fluent API cannot express - a merge patch carrying a
+ * Lists use `K8s(...).Get` directly (not Pepr's `When`, which never sees kube-system); watches run
+ * under the process's WatchSupervisor (watch-supervisor.ts), which keeps them alive through any
+ * network fault and replays what changed meanwhile. Writes that the fluent API cannot express - a merge patch carrying a
  * resourceVersion precondition, a strategic merge patch of an Event, int64 counters above 2^53 -
  * are sent with KFC's own connection settings (kubeconfig or in-cluster service account) and
  * fetch, so that authentication and TLS are the same as for every other call.
  */
-import { K8s, kind, WatchEvent, type GenericClass } from "kubernetes-fluent-client";
+import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
+import { realClock } from "../l2/clock";
+import { ApiConnection } from "./api-connection";
+import { collectionPath, kubeConfigSettings } from "./kubeconfig-settings";
 import { eventsPath, metallbPath, servicePath } from "./api-paths";
 import { writeConfigurationState } from "./configuration-state";
 import {
@@ -27,6 +31,7 @@ import {
 import { KfcApi, JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./kfc-api";
 import { configKinds, statusKinds } from "./kinds";
 import { SERVICE_CIDR_PATH } from "./service-range";
+import { WatchSupervisor } from "./watch-supervisor";
 
 function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
   const namespaced = !isListedClusterWide(resource);
@@ -40,7 +45,18 @@ function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: 
 }
 
 export class KfcControllerPort implements ControllerPort {
-  private readonly request = new KfcApi().request;
+  private readonly api = new KfcApi();
+  private readonly request = this.api.request;
+  private readonly connection = new ApiConnection(kubeConfigSettings());
+  readonly watches: WatchSupervisor;
+
+  constructor(opts: { log?: (message: string) => void } = {}) {
+    this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
+    this.watches.onPathReturn(() => {
+      this.connection.resetConnections();
+      this.api.resetConnections("the API server came back after a silence: sent again on a fresh connection");
+    });
+  }
 
   async list(resource: WatchedResource, namespace: string): Promise<KubeObject[]> {
     const { model, namespaced } = modelOf(resource);
@@ -50,18 +66,12 @@ export class KfcControllerPort implements ControllerPort {
 
   async watch(resource: WatchedResource, namespace: string, handler: WatchHandler): Promise<Watch> {
     const { model, namespaced } = modelOf(resource);
-    const target = namespaced ? K8s(model).InNamespace(namespace) : K8s(model);
-    const watcher = target.Watch((obj, phase) => {
-      if (phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED") handler(phase, obj as KubeObject);
-    });
-    // Ready once the watcher's own initial list is in: KFC lists before it connects and resumes
-    // from that list's resourceVersion, so nothing after it is missed. Waiting for the connection
-    // itself would hang on servers that send the watch response's headers only with its first event.
-    await new Promise<void>((resolve, reject) => {
-      watcher.events.once(WatchEvent.LIST, () => resolve());
-      watcher.start().then(() => resolve(), reject);
-    });
-    return { stop: () => watcher.close() };
+    const source = this.connection.source(resource, collectionPath(model, namespaced ? namespace : undefined));
+    // Ready once the watch's own first list is in: the stream resumes from that list's
+    // resourceVersion, so nothing after it is missed.
+    const watch = this.watches.watch(source, handler);
+    await watch.ready;
+    return { stop: () => watch.stop() };
   }
 
   async listServiceCIDRs(): Promise<KubeObject[]> {

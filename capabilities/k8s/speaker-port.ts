@@ -76,6 +76,13 @@ export interface SpeakerPort {
   list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]>;
   /** Watches the resource (with `name`, only the object of that name); the handler sees every change after the call resolves. */
   watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch>;
+  /**
+   * Whether the watches give a current view of the cluster (watch-supervisor.ts: the API server heard
+   * within seconds, every watch streaming), now and on every change. A speaker that is not current must
+   * not win elections for IPs it cannot know.
+   */
+  isViewCurrent(): boolean;
+  onViewChange(listener: (current: boolean) => void): () => void;
   /** The ServiceL2Status objects of one node (label metallb.io/node) in `namespace`; every node's without `node`. */
   listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]>;
   /** Creates a ServiceL2Status (generateName `l2-`, the three labels) and writes its status; returns its name. */

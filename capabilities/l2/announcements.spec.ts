@@ -82,6 +82,36 @@ describe("L2Announcements", () => {
     expect(s.announcer.isBursting(theirs)).toBe(false);
   });
 
+  it("answers at once for a blind owner's IPs, one it never held included, and gives them back when the owner sees again", () => {
+    const s = setup();
+    s.ann.setServices([service("default/b", [theirs])]);
+    s.everyone();
+    const owner = s.ann.electedOwners().get("default/b") ?? "";
+    const heir = electedOwner({ ...service("x", [theirs]).election, firstIP: theirs, liveSpeakers: new Set(NODES.filter(n => n !== owner)) });
+    s.beat(owner, { standby: true, blind: true });
+    expect(s.ann.electedOwners().get("default/b")).toBe(heir);
+    expect(s.ann.ownedIPs()).toEqual(heir === "node-a" ? [theirs] : []);
+    // A Service created while the owner is blind: its winner among the others answers without holding it first.
+    const fresh = [...Array(200).keys()].map(i => `198.51.100.${i + 1}`).find(ip => electedOwner({ ...service("x", [ip]).election, firstIP: ip, liveSpeakers: new Set(NODES) }) === owner && electedOwner({ ...service("x", [ip]).election, firstIP: ip, liveSpeakers: new Set(NODES.filter(n => n !== owner)) }) === "node-a") ?? "";
+    expect(fresh).not.toBe("");
+    s.ann.setServices([service("default/b", [theirs]), service("default/new", [fresh])]);
+    expect(s.ann.ownedIPs()).toContain(fresh);
+    s.beat(owner);
+    expect(s.ann.ownedIPs()).not.toContain(fresh);
+    expect(s.ann.ownedIPs()).not.toContain(theirs);
+  });
+
+  it("a blind node itself answers for nothing", () => {
+    const s = setup();
+    s.ann.setServices([service("default/a", [mine])]);
+    s.everyone();
+    expect(s.ann.ownedIPs()).toEqual([mine]);
+    s.membership.setViewCurrent(false);
+    expect(s.ann.ownedIPs()).toEqual([]);
+    s.membership.setViewCurrent(true);
+    expect(s.ann.ownedIPs()).toEqual([mine]);
+  });
+
   it("follows service updates: removed IPs stop at once, interface changes update the table without a new burst", () => {
     const s = setup();
     s.everyone();

@@ -17,6 +17,8 @@ export interface BeaconOptions {
   readonly send: (packet: Buffer) => void;
   /** Whether this node announces nothing now (Membership.canAnnounce() false): sent as the standby flag. */
   readonly standby?: () => boolean;
+  /** Whether this node's view of the cluster is not current (Membership.isBlind()): sent as the blind flag. */
+  readonly blind?: () => boolean;
   /** Leaving peers this node has taken over from (Membership.leavingPeers after re-election). */
   readonly acks: () => Iterable<string>;
   readonly intervalMs?: number;
@@ -57,6 +59,7 @@ export class Beacon {
         sentAtMs: (this.options.wallNow ?? Date.now)(),
         leaving: this.leaving,
         ...(this.options.standby?.() ? { standby: true } : {}),
+        ...(this.options.blind?.() ? { blind: true } : {}),
         acks: [...this.options.acks()],
       },
       this.options.key(),

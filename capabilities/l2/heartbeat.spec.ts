@@ -28,12 +28,14 @@ describe("heartbeat codec", () => {
     );
   });
 
-  it("carries standby as flag bit 1 beside leaving, and ignores flag bits it does not know", () => {
+  it("carries standby as flag bit 1 and blind as bit 2 beside leaving, and ignores flag bits it does not know", () => {
     const flags = (hb: Heartbeat) => encodeHeartbeat(hb, KEY)[5];
-    expect([flags({ ...HB, leaving: false }), flags(HB), flags({ ...HB, leaving: false, standby: true }), flags({ ...HB, standby: true })]).toEqual([0, 1, 2, 3]);
-    // A later bit (here 0x04), signed by a newer speaker: read as if absent.
+    expect([flags({ ...HB, leaving: false }), flags(HB), flags({ ...HB, leaving: false, standby: true }), flags({ ...HB, standby: true }), flags({ ...HB, leaving: false, standby: true, blind: true })]).toEqual([0, 1, 2, 3, 6]);
+    const blind = encodeHeartbeat({ ...HB, leaving: false, standby: true, blind: true }, KEY);
+    expect(decodeHeartbeat(blind, [KEY])).toEqual({ kind: "ok", heartbeat: { ...HB, leaving: false, standby: true, blind: true } });
+    // A later bit (here 0x08), signed by a newer speaker: read as if absent.
     const body = encodeHeartbeat({ ...HB, standby: true }, KEY).subarray(0, -32);
-    body[5] = 0x06;
+    body[5] = 0x0a;
     const signed = Buffer.concat([body, createHmac("sha256", KEY).update(body).digest()]);
     expect(decodeHeartbeat(signed, [KEY])).toEqual({ kind: "ok", heartbeat: { ...HB, leaving: false, standby: true } });
   });

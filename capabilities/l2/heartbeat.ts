@@ -5,8 +5,10 @@
  *   0  "LSHB"            magic
  *   4  version (1)
  *   5  flags             bit 0: leaving (graceful shutdown in progress); bit 1: standby (announcing
- *                        nothing yet: start-up grace, or no majority under that policy); other bits
- *                        ignored (a speaker that predates a bit treats its sender as it did before)
+ *                        nothing yet: start-up grace, or no majority under that policy); bit 2: blind
+ *                        (its view of the cluster is not current, always with standby: it is no
+ *                        candidate now); other bits ignored (a speaker that predates a bit treats its
+ *                        sender as it did before)
  *   6  incarnation u64   identifies one run of the speaker (restarts start a new one)
  *  14  sequence u32      increases by one per heartbeat within an incarnation
  *  18  sentAt u64        sender's wall clock, ms since the epoch (bounds replays)
@@ -24,6 +26,7 @@ const MAGIC = Buffer.from("LSHB", "ascii");
 const VERSION = 1;
 const FLAG_LEAVING = 0x01;
 const FLAG_STANDBY = 0x02;
+const FLAG_BLIND = 0x04;
 const MAC_LENGTH = 32;
 const FIXED_LENGTH = 26;
 const MAX_NAME_BYTES = 253;
@@ -39,6 +42,8 @@ export interface Heartbeat {
   readonly leaving: boolean;
   /** The sender announces nothing now (start-up grace, or no majority): peers holding an IP it would win keep it until it does (liveness.ts). Absent: false. */
   readonly standby?: boolean;
+  /** The sender's watches of the API are down (watch-supervisor.ts): it cannot know every IP, so peers elect without it (liveness.ts). Absent: false. */
+  readonly blind?: boolean;
   readonly acks: readonly string[];
 }
 
@@ -63,7 +68,7 @@ export function encodeHeartbeat(hb: Heartbeat, key: Buffer): Buffer {
   const head = Buffer.alloc(FIXED_LENGTH);
   MAGIC.copy(head, 0);
   head[4] = VERSION;
-  head[5] = (hb.leaving ? FLAG_LEAVING : 0) | (hb.standby ? FLAG_STANDBY : 0);
+  head[5] = (hb.leaving ? FLAG_LEAVING : 0) | (hb.standby ? FLAG_STANDBY : 0) | (hb.blind ? FLAG_BLIND : 0);
   head.writeBigUInt64BE(hb.incarnation, 6);
   head.writeUInt32BE(hb.sequence >>> 0, 14);
   head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(hb.sentAtMs))), 18);
@@ -119,6 +124,7 @@ export function decodeHeartbeat(packet: Buffer, keys: readonly Buffer[]): Heartb
       sentAtMs: Number(body.readBigUInt64BE(18)),
       leaving: ((body[5] ?? 0) & FLAG_LEAVING) !== 0,
       ...(((body[5] ?? 0) & FLAG_STANDBY) !== 0 ? { standby: true } : {}),
+      ...(((body[5] ?? 0) & FLAG_BLIND) !== 0 ? { blind: true } : {}),
       acks,
     },
   };

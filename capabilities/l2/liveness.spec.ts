@@ -107,6 +107,34 @@ describe("Membership", () => {
     expect(changes).toBe(2);
   });
 
+  it("a blind peer is no candidate and not on standby, until a heartbeat without the flag", () => {
+    const { m } = membership();
+    m.receive(hb("b", 1));
+    m.receive(hb("c", 1, { standby: true, blind: true }));
+    expect([...m.liveSpeakers()].sort()).toEqual(["a", "b"]);
+    expect([...m.standbyPeers()]).toEqual([]);
+    expect([...m.blindPeers()]).toEqual(["c"]);
+    m.receive(hb("c", 2, { standby: true }));
+    expect([...m.liveSpeakers()].sort()).toEqual(["a", "b", "c"]);
+    expect([...m.standbyPeers()]).toEqual(["c"]);
+    expect([...m.blindPeers()]).toEqual([]);
+  });
+
+  it("announces nothing while its own view is not current, and counts a blind peer towards a majority", () => {
+    const { m } = membership({ policy: "majority" });
+    m.receive(hb("b", 1, { standby: true, blind: true }));
+    m.receive(hb("c", 1));
+    expect(m.canAnnounce()).toBe(true);
+    let changes = 0;
+    m.onChange(() => changes++);
+    m.setViewCurrent(false);
+    expect(m.isBlind()).toBe(true);
+    expect(m.canAnnounce()).toBe(false);
+    m.setViewCurrent(true);
+    expect(m.canAnnounce()).toBe(true);
+    expect(changes).toBe(2);
+  });
+
   it("declares a peer dead exactly one timeout after its last heartbeat", () => {
     const { clock, m } = membership();
     m.receive(hb("b", 1));

@@ -16,6 +16,10 @@
  * it sees a strict majority of the expected speakers under the "majority" policy. The grace runs from
  * when the peers are known, not from start-up: a speaker whose API list takes longer than one timeout
  * would otherwise take every IP the moment the list arrives, before hearing anyone on it.
+ *
+ * A speaker whose watches of the API are down (setViewCurrent(false), from watch-supervisor.ts) is
+ * blind: it cannot know the IPs handed out meanwhile, so it announces nothing and says so in its
+ * heartbeats, and its peers elect without it until it sees again (docs/adr/0002 §4).
  */
 import type { Clock, TimerHandle } from "./clock";
 import type { Heartbeat, HeartbeatRejectReason } from "./heartbeat";
@@ -67,6 +71,7 @@ interface PeerState {
   sequence: number;
   leaving: boolean;
   standby: boolean;
+  blind: boolean;
   acks: ReadonlySet<string>;
   expiry: TimerHandle;
 }
@@ -84,6 +89,7 @@ export class Membership {
   private readonly departed = new Set<string>();
   private ready = false;
   private readonly coldStartGraceMs: number;
+  private viewCurrent = true;
   /** The start-up grace, running from the first setExpectedPeers (undefined before it). */
   private readyTimer: TimerHandle | undefined;
   /** One timeout of the grace has passed: any announcing peer heard now ends it. */
@@ -140,6 +146,7 @@ export class Membership {
       sequence: hb.sequence,
       leaving: hb.leaving,
       standby: hb.standby ?? false,
+      blind: hb.blind ?? false,
       acks: new Set(hb.acks),
       expiry: this.expiryTimer(hb.node, this.timeoutMs),
     });
@@ -204,11 +211,29 @@ export class Membership {
     this.changed();
   }
 
-  /** Self and every peer alive and not leaving: the liveSpeakers input of the election. */
+  /** Self and every peer alive, not leaving and not blind: the liveSpeakers input of the election. */
   liveSpeakers(): Set<string> {
     const live = new Set([this.self]);
-    for (const [n, s] of this.peers) if (!s.leaving) live.add(n);
+    for (const [n, s] of this.peers) if (!s.leaving && !s.blind) live.add(n);
     return live;
+  }
+
+  /** Peers alive but blind (their view of the cluster is not current): no candidates until they see again. */
+  blindPeers(): Set<string> {
+    return new Set([...this.peers].filter(([, s]) => s.blind && !s.leaving).map(([n]) => n));
+  }
+
+  /**
+   * Whether this node's view of the cluster is current (its watches are up). While it is not, this node
+   * announces nothing and its heartbeats say blind (and standby), so its peers answer for its IPs.
+   */
+  setViewCurrent(current: boolean): void {
+    this.viewCurrent = current;
+    this.changed();
+  }
+
+  isBlind(): boolean {
+    return !this.viewCurrent;
   }
 
   /**
@@ -218,7 +243,7 @@ export class Membership {
    * nobody answers.
    */
   standbyPeers(): Set<string> {
-    return new Set([...this.peers].filter(([, s]) => s.standby && !s.leaving).map(([n]) => n));
+    return new Set([...this.peers].filter(([, s]) => s.standby && !s.leaving && !s.blind).map(([n]) => n));
   }
 
   /** Peers alive but shutting down; a speaker acks these once it has re-elected without them. */
@@ -233,7 +258,7 @@ export class Membership {
 
   /** Whether this node may announce at all (start-up grace and partition policy). */
   canAnnounce(): boolean {
-    if (!this.ready) return false;
+    if (!this.ready || !this.viewCurrent) return false;
     if (this.policy === "availability") return true;
     const voters = [...this.expected].filter(n => !this.departed.has(n) || this.peers.has(n));
     const seen = 1 + voters.filter(n => this.peers.has(n)).length;
@@ -248,7 +273,7 @@ export class Membership {
 
   private signature(): string {
     const list = (s: Set<string>): string => [...s].sort().join(",");
-    return `${list(this.liveSpeakers())}|${list(this.standbyPeers())}|${list(this.leavingPeers())}|${list(this.ackedMe())}|${this.canAnnounce()}`;
+    return `${list(this.liveSpeakers())}|${list(this.standbyPeers())}|${list(this.blindPeers())}|${list(this.leavingPeers())}|${list(this.ackedMe())}|${this.canAnnounce()}`;
   }
 
   private changed(): void {

@@ -17,4 +17,17 @@ describe("metrics server", () => {
     const health = await fetch(`http://127.0.0.1:${server.port()}/healthz`);
     expect([health.status, await health.text()]).toEqual([200, "ok"]);
   });
+
+  it("serves /readyz from the readiness check: 200 ok, or 503 with the reason; 404 without a check", async () => {
+    let state = { ready: true, reason: "watching the cluster" };
+    server = await serveMetrics(new Registry(), 0, "127.0.0.1", undefined, () => state);
+    const ready = await fetch(`http://127.0.0.1:${server.port()}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, "ok\n"]);
+    state = { ready: false, reason: "view of the cluster not current" };
+    const blind = await fetch(`http://127.0.0.1:${server.port()}/readyz`);
+    expect([blind.status, await blind.text()]).toEqual([503, "view of the cluster not current\n"]);
+    await server.close();
+    server = await serveMetrics(new Registry(), 0, "127.0.0.1");
+    expect((await fetch(`http://127.0.0.1:${server.port()}/readyz`)).status).toBe(404);
+  });
 });

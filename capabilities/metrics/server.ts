@@ -5,7 +5,8 @@
  * Plain HTTP by default. With `secure` it is HTTPS, and every request to /metrics must carry a
  * bearer token the authorizer accepts (delegated-auth.ts: TokenReview + SubjectAccessReview, as
  * kube-rbac-proxy does): 401 without a valid token, 403 when its user may not `get /metrics`.
- * `/healthz` answers `ok` to anyone (it says nothing), so probes work in both modes.
+ * `/healthz` answers `ok` to anyone (it says nothing), so probes work in both modes. Given a readiness
+ * check, `/readyz` answers anyone too, for the kubelet's readiness probe: 200 `ok`, or 503 with the reason.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -25,9 +26,16 @@ export interface SecureMetrics {
   authorizer: MetricsAuthorizer;
 }
 
-export function serveMetrics(registry: Registry, port: number, host?: string, secure?: SecureMetrics): Promise<MetricsServer> {
+export type ReadinessCheck = () => { ready: boolean; reason: string };
+
+export function serveMetrics(registry: Registry, port: number, host?: string, secure?: SecureMetrics, readiness?: ReadinessCheck): Promise<MetricsServer> {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "").split("?")[0];
+    if (path === "/readyz" && readiness) {
+      const r = readiness();
+      res.writeHead(r.ready ? 200 : 503, { "Content-Type": "text/plain; charset=utf-8" }).end(r.ready ? "ok\n" : `${r.reason}\n`);
+      return;
+    }
     if (path === "/healthz") {
       res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
       return;

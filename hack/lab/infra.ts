@@ -1,12 +1,12 @@
 /**
  * The lab's infrastructure steps: the network-namespace bed, the local API server in the host
- * namespace with socat bridges into every node namespace (a process in a node namespace cannot reach
- * the host's loopback; unix sockets are shared across namespaces), and Lodestone's controller with
- * its webhooks. Each function registers its own undo with the Cleanup.
+ * namespace bridged into every node namespace over the node's eth0 (hack/netns/api-bridge.ts), and
+ * Lodestone's controller with its webhooks. Each function registers its own undo with the Cleanup.
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { Bed, Spawned, run, signal, type Host } from "../netns";
+import { Bed, ROUTER_IPV4, Spawned, run, type Host } from "../netns";
+import { ApiBridge } from "../netns/api-bridge";
 import { startApiServer } from "../kube-apiserver/server";
 import { startLocalController } from "../../e2e/support/local-controller";
 import type { Cleanup } from "./cleanup";
@@ -28,15 +28,6 @@ export function logTo(spawned: Spawned, file: string): void {
   spawned.child.stderr?.on("data", write);
 }
 
-/** PIDs of a process's direct children (Linux /proc). */
-function readChildren(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 export interface ControlPlane {
   readonly url: string;
   readonly kubeconfig: string;
@@ -47,28 +38,17 @@ export async function startControlPlane(bed: Bed, dir: string, cleanup: Cleanup,
   const api = await startApiServer({ dir: join(dir, "apiserver") });
   cleanup.add("API server", () => api.stop());
   const port = new URL(api.url).port;
-  const socket = join(dir, "apiserver.sock");
-  const host = new Spawned(["socat", `UNIX-LISTEN:${socket},fork,mode=600`, `TCP:127.0.0.1:${port}`]);
-  cleanup.trackPid(host.pid);
-  cleanup.add("socat (host side)", async () => {
-    // socat forks one child per bridged connection; they hold its output pipes, so kill them too
-    // (by PID, from the kernel's list of this socat's children) or its exit is never seen.
-    const children = readChildren(host.pid);
-    for (const pid of children) signal(pid, "SIGKILL");
-    await host.kill(500);
-    cleanup.untrackPid(host.pid);
-  });
-  await until(async () => (existsSync(socket) ? true : host.running ? undefined : Promise.reject(new Error("socat exited"))), `unix socket ${socket}`, 5_000, 20);
-  for (const node of bed.nodes) {
-    node.ns.spawn(["socat", `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${socket}`]);
-  }
-  // The whole chain, from where the speakers will run: node ns -> socat -> unix socket -> socat -> API server.
+  // Over each node's eth0 and the router, as a real node reaches its API server: a node whose link goes
+  // down loses the API too (hack/netns/api-bridge.ts).
+  const bridge = await ApiBridge.start(bed, api.url, dir);
+  cleanup.add("API bridge (socat)", () => bridge.close());
+  // The whole chain, from where the speakers will run: node ns -> socat -> eth0 -> router socat -> unix socket -> socat -> API server.
   await Promise.all(
     bed.nodes.map((node) =>
       until(() => run(["ip", "netns", "exec", node.ns.name, kubectlBinary(), "--kubeconfig", api.kubeconfig, "get", "--raw", "/version"], { timeoutMs: 5_000 }).then(() => true), `API server from ${node.ns.role}`, 10_000, 50),
     ),
   );
-  note(`${api.url} (host namespace), bridged to 127.0.0.1:${port} in ${bed.nodes.map((n) => n.ns.role).join(", ")}`);
+  note(`${api.url} (host namespace), bridged to 127.0.0.1:${port} in ${bed.nodes.map((n) => n.ns.role).join(", ")} through ${ROUTER_IPV4}:${port} over each node's eth0`);
   note(`KUBECONFIG=${api.kubeconfig}`);
   const kubectl = kubectlFor(api.kubeconfig);
   const client = /Client Version: (?:version\.Info\{.*GitVersion:"([^"]+)"|(\S+))/.exec(await kubectl(["version", "--client"]))?.slice(1).find(Boolean);

@@ -21,6 +21,7 @@ import { BGP_NET, L2_NET } from "./translate";
 import { answeringNode, Client, LODESTONE_NAMESPACE, startBackends, startSpeakers } from "./workload";
 import { formatFailover, measureFailover } from "./failover";
 import { labHints } from "./hints";
+import { linkOutageThenNewService } from "./outage";
 import { BGP_LAB, bfdSummary, startFrr, waitForBfdUp, waitForEcmp, watchRoutes } from "./bgp";
 import { nextHopRemovedAt, type RouteMonitor } from "./routes";
 import { movedAtStart, nodeAssignments, type CoreEventView } from "./node-assigned";
@@ -179,6 +180,15 @@ async function scenario(lab: Lab): Promise<void> {
     const moved = movedAtStart(assignments, mode);
     if (moved.length > 0) throw new Error(`moved at start-up: ${moved.join("; ")}`);
   });
+
+  if (mode !== "bgp") {
+    await steps.run("link down 6 s, then a new Service (L2)", 60_000, async (note) => {
+      const host = bed.nodes.find((n) => n.ns.role === owners[0]);
+      const first = ips[0];
+      if (!host || !first) throw new Error(`no owning node for the first Service (answer from ${owners[0] ?? "nobody"})`);
+      await linkOutageThenNewService({ host, kubectl, client, nodes, namespace: first.service.namespace, port: first.service.ports[0]?.port ?? 80, note });
+    });
+  }
 
   const died = await steps.run(`failover (${mode === "bgp" ? "BGP" : "L2"})`, 40_000, async (note) => {
     const target = ips[0];

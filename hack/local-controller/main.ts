@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { ensureServingCert } from "./tls";
 import { bootstrapCluster, registerWebhooks } from "./bootstrap";
 import { lodestoneNamespace } from "../../capabilities/k8s/settings";
+import cfg from "../../package.json";
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,8 @@ async function run(): Promise<void> {
   const apiPath = randomBytes(16).toString("hex");
 
   Object.assign(process.env, {
+    // The module's env, which `pepr build` puts into both Deployments (package.json pepr.env), before Pepr reads it.
+    ...cfg.pepr.env,
     SSL_KEY_PATH: cert.keyPath,
     SSL_CERT_PATH: cert.certPath,
     PEPR_API_PATH: apiPath,

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import type { ConnectionSettings } from "../api-connection";
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -90,5 +91,23 @@ export function kubeConnection(sources: ConnectionSources = realSources): KubeCo
     source: `service account ${SERVICE_ACCOUNT_DIR}`,
     ca: sources.readFile(`${SERVICE_ACCOUNT_DIR}/ca.crt`),
     token: () => sources.readFile(`${SERVICE_ACCOUNT_DIR}/token`).trim(),
+  };
+}
+
+/** The watch supervisor's connection settings (api-connection.ts) from a KubeConnection. */
+export function connectionSettings(connection: KubeConnection): ConnectionSettings {
+  return {
+    target: () => {
+      const token = connection.token?.();
+      const headers: Record<string, string> = token !== undefined ? { Authorization: `Bearer ${token}` } : {};
+      return Promise.resolve({ base: connection.server, headers });
+    },
+    tls: () =>
+      Promise.resolve({
+        ...(connection.ca !== undefined ? { ca: connection.ca } : {}),
+        ...(connection.cert !== undefined ? { cert: connection.cert } : {}),
+        ...(connection.key !== undefined ? { key: connection.key } : {}),
+        rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
+      }),
   };
 }

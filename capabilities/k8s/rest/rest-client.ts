@@ -171,6 +171,15 @@ export class RestClient {
     });
   }
 
+  /**
+   * Closes every idle pooled socket so the next calls connect afresh: after the path to the API server
+   * came back, an idle keep-alive socket may be dead without knowing it. Calls in flight end by their
+   * own inactivity timeout.
+   */
+  resetConnections(): void {
+    for (const agent of [this.agent, this.watchAgent]) for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
+
   close(): void {
     this.agent.destroy();
     this.watchAgent.destroy();

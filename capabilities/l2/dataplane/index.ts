@@ -76,6 +76,11 @@ export interface L2DataPlane {
   setServices(services: readonly AnnouncedService[]): void;
   setPeers(peers: readonly L2Peer[]): void;
   /**
+   * Whether the speaker's view of the cluster is current (its watches are up). While it is not, this node
+   * announces nothing and its heartbeats say blind, so its peers answer for its IPs (liveness.ts).
+   */
+  setViewCurrent(current: boolean): void;
+  /**
    * A new reading of the heartbeat Secret (heartbeatKeysFromSecret: secretkey, then previouskey):
    * the new key is accepted at once and signed with after the rotation delay (HeartbeatKeyRing).
    */
@@ -197,6 +202,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     send: packet => transport.send(packet),
     acks: () => announcements?.acksToSend() ?? [],
     standby: () => !membership.canAnnounce(),
+    blind: () => membership.isBlind(),
     intervalMs: hb.intervalMs,
   });
   announcements = new L2Announcements(membership, ownership, announcer, () => beacon.sendNow());
@@ -240,6 +246,12 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
       queueStatus();
     },
     setPeers,
+    setViewCurrent(current) {
+      if (current === !membership.isBlind()) return;
+      log(current ? "info" : "warn", current ? "view of the cluster current again: candidate for elections" : "view of the cluster not current: announcing nothing, peers answer");
+      membership.setViewCurrent(current);
+      beacon.sendNow();
+    },
     setHeartbeatKeys(next) {
       for (const k of next) checkKey(k);
       keys.update(next);
