@@ -34,12 +34,12 @@ for (const file of args) {
     numFailedTests?: number;
     numPendingTests?: number;
     numTodoTests?: number;
-    numFailedTestSuites?: number;
-    numTotalTests?: number;
+    testResults?: { status?: string; assertionResults?: { status?: string }[] }[];
   };
   passed += report.numPassedTests ?? 0;
-  // A spec file that fails to load has no tests to count: count it as one failure.
-  failed += Math.max(report.numFailedTests ?? 0, report.numFailedTestSuites ?? 0);
+  failed += report.numFailedTests ?? 0;
+  // A spec file that failed without a failed test (it did not load, or its beforeAll threw) counts once.
+  failed += (report.testResults ?? []).filter(f => f.status === "failed" && !(f.assertionResults ?? []).some(a => a.status === "failed")).length;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 
