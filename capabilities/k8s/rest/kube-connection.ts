@@ -94,6 +94,16 @@ export function kubeConnection(sources: ConnectionSources = realSources): KubeCo
   };
 }
 
+/** The TLS options of an https.Agent for the connection: one place for the REST client and the watches. */
+export function tlsOptions(connection: KubeConnection): { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean } {
+  return {
+    ...(connection.ca !== undefined ? { ca: connection.ca } : {}),
+    ...(connection.cert !== undefined ? { cert: connection.cert } : {}),
+    ...(connection.key !== undefined ? { key: connection.key } : {}),
+    rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
+  };
+}
+
 /** The watch supervisor's connection settings (api-connection.ts) from a KubeConnection. */
 export function connectionSettings(connection: KubeConnection): ConnectionSettings {
   return {
@@ -102,12 +112,6 @@ export function connectionSettings(connection: KubeConnection): ConnectionSettin
       const headers: Record<string, string> = token !== undefined ? { Authorization: `Bearer ${token}` } : {};
       return Promise.resolve({ base: connection.server, headers });
     },
-    tls: () =>
-      Promise.resolve({
-        ...(connection.ca !== undefined ? { ca: connection.ca } : {}),
-        ...(connection.cert !== undefined ? { cert: connection.cert } : {}),
-        ...(connection.key !== undefined ? { key: connection.key } : {}),
-        rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
-      }),
+    tls: () => Promise.resolve(tlsOptions(connection)),
   };
 }

@@ -11,7 +11,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { ApiError } from "../controller-port";
 import { apiError, jsonWithInt64, type ApiRequest, type HttpMethod } from "../api-request";
-import type { KubeConnection } from "./kube-connection";
+import { tlsOptions, type KubeConnection } from "./kube-connection";
 
 /** A plain call gives up after this long without an answer (a dead link drops packets silently). */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -51,13 +51,7 @@ export class RestClient {
     const connection = this.connection;
     const options = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets };
     return connection.server.protocol === "https:"
-      ? new HttpsAgent({
-          ...options,
-          ...(connection.ca !== undefined ? { ca: connection.ca } : {}),
-          ...(connection.cert !== undefined ? { cert: connection.cert } : {}),
-          ...(connection.key !== undefined ? { key: connection.key } : {}),
-          rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
-        })
+      ? new HttpsAgent({ ...options, ...tlsOptions(connection) })
       : new HttpAgent(options);
   }
 
