@@ -39,7 +39,7 @@ LABEL org.opencontainers.image.title="lodestone-speaker" \
 WORKDIR /app
 COPY --from=build /app/build/speaker/ ./
 # Non-root by default. The DaemonSet runs the speaker as uid 0 with every capability dropped but
-# NET_RAW (capabilities/deploy/speaker-daemonset.ts says why a non-root process cannot use it).
+# NET_RAW (deploy/speaker-daemonset.ts says why a non-root process cannot use it).
 USER 65532:65532
 # 7472: metrics and probes; 7946/udp: heartbeats between speakers.
 EXPOSE 7472/tcp 7946/udp

@@ -65,7 +65,7 @@ const common = {
   logOverride: { "empty-import-meta": "silent" },
 };
 
-/** The speaker bundle's esbuild options (also used by capabilities/deploy/dockerfile.spec.ts). */
+/** The speaker bundle's esbuild options (also used by deploy/dockerfile.spec.ts). */
 export const speakerBuild = (out = join(root, "build", "speaker")) => ({
   ...common,
   entryPoints: ["speaker/main.ts"],
@@ -74,10 +74,10 @@ export const speakerBuild = (out = join(root, "build", "speaker")) => ({
   plugins: [netlinkAddonNextToBundle],
 });
 
-/** The BFD runner the speaker forks (capabilities/bgp/dataplane/bfd-isolated.ts looks for it beside the bundle). */
+/** The BFD runner the speaker forks (speaker/bfd/bfd-isolated.ts looks for it beside the bundle). */
 export const bfdRunnerBuild = (out = join(root, "build", "speaker")) => ({
   ...common,
-  entryPoints: ["capabilities/bgp/dataplane/bfd-isolated-main.ts"],
+  entryPoints: ["speaker/bfd/bfd-isolated-main.ts"],
   outfile: join(out, "bfd-runner.cjs"),
   format: "cjs",
 });

@@ -22,7 +22,7 @@ afterAll(async () => {
   await bed?.destroy();
 });
 
-const agent = (host: Host, ...args: string[]): Spawned => host.ns.runNode("native/testkit/agent.ts", args);
+const agent = (host: Host, ...args: string[]): Spawned => host.ns.runNode("test/native/agent.ts", args);
 const json = (line: string): unknown => JSON.parse(line.slice(line.indexOf(" ") + 1));
 
 describe("packet sockets", () => {

@@ -4,8 +4,8 @@
  * tested before the data plane lands; `startL2DataPlane` returns an object of this shape (its
  * `setServices`, `beginHandover` and `stop` match; the rest is the wiring the lead joins).
  */
-import type { HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
-import type { AnnouncedService } from "../capabilities/l2/announcements";
+import type { HeartbeatPeer } from "./l2/heartbeat-udp";
+import type { AnnouncedService } from "../core/election/announcements";
 import type { MembershipView } from "./stale-status";
 
 /** What the data plane tells the speaker about one Service, for status, events and metrics. */

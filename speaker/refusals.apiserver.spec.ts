@@ -13,7 +13,7 @@ import { firstValueFrom, filter } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
-import { IPAddressPoolKind, L2AdvertisementKind } from "../capabilities/k8s/kinds";
+import { IPAddressPoolKind, L2AdvertisementKind } from "../kube/kinds";
 import { FakeL2DataPlane } from "./data-plane";
 import { RestSpeakerPort } from "./rest-speaker-port";
 import { startSpeaker, type RunningSpeaker } from "./speaker";

@@ -8,18 +8,18 @@
  *                                                         └─ peers ─> StaleStatusJanitor <─ heartbeat membership
  *
  * While the API server is unreachable the cache keeps its last snapshot, so nothing here changes;
- * when it returns the watches resume and replay what changed (capabilities/k8s/watch-supervisor.ts).
+ * when it returns the watches resume and replay what changed (kube/watch-supervisor.ts).
  * A speaker whose view is not current (a watch down for seconds) is blind: it cannot know the IPs
  * handed out meanwhile, so the L2 data plane announces nothing and tells its peers, who answer
- * instead (capabilities/l2/liveness.ts), and readiness() says not ready until it sees again.
+ * instead (core/election/liveness.ts), and readiness() says not ready until it sees again.
  */
 import { Registry } from "prom-client";
 import { debounceTime, distinctUntilChanged, filter, map, share, type Observable, type Subscription } from "rxjs";
-import { configurationStatus } from "../capabilities/controller/config-state";
-import type { BgpDataPlane } from "../capabilities/bgp/dataplane";
-import type { Config } from "../capabilities/config/types";
-import type { ConfigurationStateStatus } from "../capabilities/k8s/controller-port";
-import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
+import { configurationStatus } from "../controller/config-state";
+import type { BgpDataPlane } from "./bgp";
+import type { Config } from "../core/config/types";
+import type { ConfigurationStateStatus } from "../kube/controller-port";
+import type { SpeakerPort } from "../kube/speaker-port";
 import { bgpNodeView } from "./bgp-node";
 import { BgpStatusWriter } from "./bgp-status-writer";
 import { ClusterCache, type CacheTimer, type Snapshot } from "./cluster-cache";
