@@ -15,7 +15,12 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY native/ native/
 COPY hack/build.mjs hack/build.mjs
-COPY capabilities/ capabilities/
+COPY core/ core/
+COPY protocols/ protocols/
+COPY kube/ kube/
+COPY observability/ observability/
+# controller/clock.ts only (the speaker's timers), until one clock serves both (issue 17 item 4).
+COPY controller/ controller/
 COPY crds/ crds/
 COPY speaker/ speaker/
 # Scripts run one by one: the addon (native/install.cjs), then the speaker bundle with both addons beside it.

@@ -52,7 +52,7 @@ function runController(): void {
 
 if (process.env.PEPR_WATCH_MODE === "true" || mode === "dev") {
   // In a cluster the watcher first applies the CRDs, the speaker DaemonSet and the webhook split
-  // (capabilities/deploy); out of cluster, hack/local-controller has done the equivalent.
+  // (deploy); out of cluster, hack/local-controller has done the equivalent.
   if (isInClusterWatcher()) void installOnStartup(runController);
   else runController();
 }

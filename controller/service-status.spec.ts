@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/controller-port";
-import { mergePatch } from "../kube/merge-patch";
+import { mergePatch } from "../test/kube/merge-patch";
 import { carriesOurMarks, ingressIPs, planServiceWrite, type ServiceDesired, type ServiceWrite } from "./service-status";
 
 const T0 = Date.UTC(2026, 10, 22, 1, 0, 0);

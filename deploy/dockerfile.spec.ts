@@ -13,7 +13,7 @@ import pkg from "../package.json";
 import { entrypoint, finalEnv, parseDockerfile, readDockerfile, speakerNodeFlags, stages } from "../hack/dockerfile";
 import { HEARTBEAT_PORT, METRICS_PORT } from "./names";
 
-const root = join(__dirname, "..", "..");
+const root = join(__dirname, "..");
 const instructions = readDockerfile();
 const [buildStage = [], final = []] = stages(instructions);
 
@@ -30,7 +30,11 @@ describe("Dockerfile", () => {
       "package.json package-lock.json tsconfig.json ./",
       "native/ native/",
       "hack/build.mjs hack/build.mjs",
-      "capabilities/ capabilities/",
+      "core/ core/",
+      "protocols/ protocols/",
+      "kube/ kube/",
+      "observability/ observability/",
+      "controller/ controller/",
       "crds/ crds/",
       "speaker/ speaker/",
     ]);
@@ -103,6 +107,7 @@ describe("the image's contents", async () => {
     expect(inContext("hack/build.mjs")).toBe(true);
     expect(inContext("native/index.ts")).toBe(true);
     expect(inContext("test/native/agent.ts")).toBe(false);
+    expect(inContext("test/l2/sim-cluster.ts")).toBe(false);
   });
 
   it("bundles only production dependencies, none of pepr, the Kubernetes clients or the TypeScript tooling", () => {
@@ -111,7 +116,7 @@ describe("the image's contents", async () => {
   });
 
   it("bundles no test code, and every source it bundles is in the build context", () => {
-    expect(sources.filter(f => /\.spec\.ts$|\/testkit\/|\/testdata\//.test(f))).toEqual([]);
+    expect(sources.filter(f => /\.spec\.ts$|^test\/|\/testkit\/|\/testdata\//.test(f))).toEqual([]);
     expect(sources.filter(f => !inContext(f))).toEqual([]);
     expect(sources.length).toBeGreaterThan(20);
   });

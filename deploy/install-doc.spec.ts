@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SPEAKER_IMAGE, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
 import { installerCommands } from "./rbac";
 
-const doc = readFileSync(join(__dirname, "..", "..", "docs", "install.md"), "utf8");
+const doc = readFileSync(join(__dirname, "..", "docs", "install.md"), "utf8");
 const lines = doc.split("\n").map(l => l.trim());
 
 describe("docs/install.md", () => {

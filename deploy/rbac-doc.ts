@@ -119,6 +119,6 @@ export function renderRbacDoc(): string {
 }
 
 if (process.argv[1]?.endsWith("rbac-doc.ts") && process.argv.includes("--write")) {
-  writeFileSync(join(__dirname, "..", "..", RBAC_DOC_PATH), renderRbacDoc());
+  writeFileSync(join(__dirname, "..", RBAC_DOC_PATH), renderRbacDoc());
   console.log(`wrote ${RBAC_DOC_PATH}`);
 }

@@ -357,7 +357,7 @@ describe("RBAC table", () => {
   });
 
   it("docs/rbac.md is rendered from this table", () => {
-    const doc = readFileSync(join(__dirname, "..", "..", RBAC_DOC_PATH), "utf8");
+    const doc = readFileSync(join(__dirname, "..", RBAC_DOC_PATH), "utf8");
     expect(doc, "run `npx tsx deploy/rbac-doc.ts --write`").toBe(renderRbacDoc());
   });
 

@@ -2,7 +2,7 @@
  * Keeps docs/alerts.yaml and docs/metrics.md true of the code: every metric an alert uses, and every
  * metric the metrics page lists (with its type), must be one the controller or the speaker registers.
  * The registries are built by the same classes and functions the processes use
- * (controller/main.ts, speaker/main.ts, speaker/speaker.ts, capabilities/bgp/dataplane),
+ * (controller/main.ts, speaker/main.ts, speaker/speaker.ts, speaker/bgp),
  * so renaming a metric there fails this test until the docs follow.
  */
 import { readFileSync } from "node:fs";

@@ -3,7 +3,7 @@
  * Pepr's `When(IPAddressPoolKind)` know their group, version and plural.
  *
  * The spec and status shapes stay `unknown` on purpose: everything read from the API goes through
- * parseConfig (capabilities/config) before any code relies on its shape.
+ * parseConfig (core/config) before any code relies on its shape.
  */
 import { GenericKind, RegisterKind } from "kubernetes-fluent-client";
 import { METALLB_GROUP, configKindTable, statusKindTable } from "./metallb-kinds";

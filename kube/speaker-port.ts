@@ -4,7 +4,7 @@
  * plain REST (speaker/rest-speaker-port.ts) and an in-memory recording fake
  * (fake-speaker-port.ts) for tests.
  *
- * Objects cross the port as plain JSON; the speaker reads them through capabilities/announce and
+ * Objects cross the port as plain JSON; the speaker reads them through core/announce and
  * parseConfig, never trusting their shape.
  */
 import { CONFIG_RESOURCES, type ConfigResource, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch, type WatchPhase } from "./controller-port";

@@ -1,5 +1,5 @@
 /**
- * What the speaker needs from the L2 data plane (capabilities/l2/dataplane: interfaces, packet
+ * What the speaker needs from the L2 data plane (speaker/l2: interfaces, packet
  * sockets, responder, heartbeats, election loop). Declared here so the speaker can be built and
  * tested before the data plane lands; `startL2DataPlane` returns an object of this shape (its
  * `setServices`, `beginHandover` and `stop` match; the rest is the wiring the lead joins).

@@ -1,5 +1,5 @@
 /**
- * Joins the L2 data plane (capabilities/l2/dataplane: full IPStatus lists) to the speaker's
+ * Joins the L2 data plane (speaker/l2: full IPStatus lists) to the speaker's
  * L2DataPlane contract (per-Service announcing / released / interfaceMissing reports).
  *
  * `statusEvents` is the pure part: from the previous and the current status list it says what

@@ -1,5 +1,5 @@
 /**
- * The speaker's Kubernetes port on plain REST (capabilities/k8s/rest): no Kubernetes client library,
+ * The speaker's Kubernetes port on plain REST (kube/rest): no Kubernetes client library,
  * whose modules would cost every node about 70 MiB of memory (docs/benchmarks.md, memory).
  *
  * Watches run under the process's WatchSupervisor (kube/watch-supervisor.ts), which keeps

@@ -6,7 +6,7 @@
  * (`PEPR_WATCH_MODE=true`) `Capability.When(...).Validate()` pushes nothing
  * (node_modules/pepr/src/lib/core/capability.ts, `registerAdmission`). The watcher is the process
  * that splits the registration, so rules derived from its bindings were empty (issue 12, finding 1).
- * webhook-rules.spec.ts checks that the bindings of capabilities/webhooks give exactly these rules.
+ * webhook-rules.spec.ts checks that the bindings of capabilities/admission give exactly these rules.
  */
 import { METALLB_GROUP, configKinds } from "../../kube/kinds";
 

@@ -3,7 +3,10 @@
  * webhook only normalises and warns. Problems with Lodestone's annotations come back as admission
  * warnings (kubectl prints them) and, in full, as the Service's condition and events later.
  */
-import type { KubernetesObject } from "kubernetes-fluent-client";
+/** The part of a Service this webhook reads and changes (a KubernetesObject). */
+export interface AnnotatedObject {
+  metadata?: { annotations?: Record<string, string> };
+}
 import { parseServiceRequest } from "../allocation/service-request";
 
 /** Annotation suffixes MetalLB moved from `metallb.universe.tf/` to `metallb.io/` (0.14.9). */
@@ -14,7 +17,7 @@ export const MOVED_ANNOTATIONS = ["loadBalancerIPs", "address-pool", "allow-shar
  * not set, so that every reader (ours, users' tooling) finds one key. The old key stays: removing
  * what the user applied would make `kubectl apply` report a diff forever. Returns the keys copied.
  */
-export function copyDeprecatedAnnotations(service: KubernetesObject): string[] {
+export function copyDeprecatedAnnotations(service: AnnotatedObject): string[] {
   const annotations = service.metadata?.annotations;
   if (!annotations) return [];
   const copied: string[] = [];

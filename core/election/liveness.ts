@@ -23,7 +23,21 @@
  */
 import type { Clock, TimerHandle } from "../clock";
 import type { Heartbeat, HeartbeatRejectReason } from "../../protocols/l2/heartbeat";
-import type { HeartbeatObserver } from "../../speaker/l2/heartbeat-metrics";
+
+/** Why a received datagram did not count as a heartbeat: the codec's reasons, then Membership's. */
+export type HeartbeatRefusal = HeartbeatRejectReason | Exclude<HeartbeatVerdict, "accepted">;
+
+export interface HeartbeatObserver {
+  /** One datagram handed to the kernel for one peer. */
+  sent(): void;
+  /** Sending to one peer failed (the callback's error: no route, a family mismatch, ...). */
+  sendFailed(): void;
+  /** A heartbeat verified, from an expected peer, fresh and newer than the last one. */
+  accepted(): void;
+  refused(reason: HeartbeatRefusal): void;
+  /** Peers with a current heartbeat (leaving ones included) and peers the API says run a speaker. */
+  peers(alive: number, expected: number): void;
+}
 
 export type PartitionPolicy = "availability" | "majority";
 const PARTITION_POLICIES: readonly PartitionPolicy[] = ["availability", "majority"];

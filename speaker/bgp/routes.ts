@@ -1,5 +1,5 @@
 /**
- * The routes one session advertises, from what this node announces (capabilities/announce: a
+ * The routes one session advertises, from what this node announces (core/announce: a
  * prefix per Service IP and advertisement, with its local preference, communities and peers):
  *
  * - only prefixes of the session's family (an IPv4 session carries IPv4 routes, an IPv6 one IPv6);

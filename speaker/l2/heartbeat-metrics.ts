@@ -8,11 +8,11 @@
  * `stale`), and does this speaker hear every speaker the API says runs (peers alive vs expected).
  */
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { HeartbeatRejectReason } from "../../protocols/l2/heartbeat";
-import type { HeartbeatVerdict } from "../../core/election/liveness";
+import type { HeartbeatObserver, HeartbeatRefusal } from "../../core/election/liveness";
 
-/** Why a received datagram did not count as a heartbeat: the codec's reasons, then Membership's. */
-export type HeartbeatRefusal = HeartbeatRejectReason | Exclude<HeartbeatVerdict, "accepted">;
+// Declared by their consumer, Membership (a pure core), so that it imports nothing from the speaker.
+export type { HeartbeatObserver, HeartbeatRefusal };
+
 
 /** Every refusal, so each reason's series exists (at 0) from the start and rate() sees its first one. */
 export const HEARTBEAT_REFUSALS = [
@@ -23,17 +23,6 @@ export const HEARTBEAT_REFUSALS = [
 const allRefusalsListed: [Exclude<HeartbeatRefusal, (typeof HEARTBEAT_REFUSALS)[number]>] extends [never] ? true : never = true;
 void allRefusalsListed;
 
-export interface HeartbeatObserver {
-  /** One datagram handed to the kernel for one peer. */
-  sent(): void;
-  /** Sending to one peer failed (the callback's error: no route, a family mismatch, ...). */
-  sendFailed(): void;
-  /** A heartbeat verified, from an expected peer, fresh and newer than the last one. */
-  accepted(): void;
-  refused(reason: HeartbeatRefusal): void;
-  /** Peers with a current heartbeat (leaving ones included) and peers the API says run a speaker. */
-  peers(alive: number, expected: number): void;
-}
 
 export class PromHeartbeatMetrics implements HeartbeatObserver {
   private readonly sentTotal: Counter;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentService } from "./agent-config";
+import { agentService } from "../../test/l2/agent-config";
 import type { UsableInterface } from "./interfaces";
 import { announcementStatus } from "./status";
 

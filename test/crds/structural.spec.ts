@@ -51,7 +51,7 @@ describe("the generated CRDs", () => {
 
   it("match the committed YAML manifests", () => {
     for (const c of allCRDs) {
-      const text = readFileSync(join(__dirname, `metallb.io_${c.spec.names.plural}.yaml`), "utf8");
+      const text = readFileSync(join(__dirname, "..", "..", "crds", `metallb.io_${c.spec.names.plural}.yaml`), "utf8");
       expect(parse(text)).toEqual(c);
       // Plain YAML: no anchors or aliases, which some tools that read manifests do not follow.
       expect(text).not.toMatch(/[&*][a-z]+\d+\b/);

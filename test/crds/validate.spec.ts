@@ -6,7 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { metallbKinds } from "../../crds/index";
 import { fieldPath, validateObject, type FieldError } from "./validate";
 
-const examplesDir = process.env.LODESTONE_EXAMPLES ?? join(__dirname, "..", "examples");
+const examplesDir = process.env.LODESTONE_EXAMPLES ?? join(__dirname, "..", "..", "examples");
 const meta = (name: string) => ({ name, namespace: "metallb-system" });
 const v1beta1 = "metallb.io/v1beta1";
 

@@ -1,5 +1,5 @@
 /**
- * Test helpers for capabilities/deploy: Pepr's webhook registration as the API server returns it, and
+ * Test helpers for deploy: Pepr's webhook registration as the API server returns it, and
  * a recording DeployPort.
  */
 import { objectPath, refOf, type DeployPort, type Manifest, type ManifestRef } from "../../deploy/deploy-port";

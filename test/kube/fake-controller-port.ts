@@ -24,7 +24,7 @@ import {
   type WatchHandler,
   type WatchPhase,
 } from "../../kube/controller-port";
-import { mergePatch } from "../../kube/merge-patch";
+import { mergePatch } from "./merge-patch";
 
 export type FakeResource = WatchedResource | "Event" | "ConfigurationState";
 

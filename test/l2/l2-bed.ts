@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Bed, type Host } from "../../hack/netns/bed";
 import type { Spawned } from "../../hack/netns/process";
 import { elect } from "../../core/election/election";
-import { agentService } from "../../speaker/l2/agent-config";
+import { agentService } from "./agent-config";
 
 export const VIP4 = "192.0.2.100";
 export const VIP6 = "2001:db8::100";
@@ -83,7 +83,7 @@ export class L2Bed {
   async startAgent(node: string): Promise<Spawned> {
     const host = this.host(node);
     const peers = NODE_NAMES.map(n => `${n}=${this.host(n).ipv4}`).join(",");
-    const agent = host.ns.runNode("speaker/l2/agent.ts", [
+    const agent = host.ns.runNode("test/l2/agent.ts", [
       "--node", node, "--bind", host.ipv4, "--key", this.key, "--peers", peers, "--services", this.servicesPath(node), ...this.agentArgs,
     ]);
     this.agents.set(node, agent);

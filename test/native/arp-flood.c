@@ -1,7 +1,7 @@
 /*
  * ARP load generator for the L2 benchmark (hack/bench/l2.ts), run in the client namespace. It is C,
  * not TypeScript, so that what the benchmark measures is the responder: the TypeScript client
- * (capabilities/l2/dataplane/testkit/arp-flood.ts) spends as much CPU per request as the responder
+ * (test/l2/arp-flood.ts) spends as much CPU per request as the responder
  * does per reply, and on a loaded two-core machine it was the first to saturate.
  *
  *   arp-flood IFNAME TARGET latency COUNT          one request at a time: reply time percentiles

@@ -7,7 +7,7 @@
  */
 import { formatIP, parseIP } from "../../core/net/ip";
 import type { AnnouncedService } from "../../core/election/announcements";
-import type { L2Peer } from "./index";
+import type { L2Peer } from "../../speaker/l2/index";
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 

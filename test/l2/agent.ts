@@ -3,7 +3,7 @@
  * (agent-config.ts) that is watched for changes. Tests and the benchmark run three of these in
  * network namespaces as three "nodes".
  *
- *   npx tsx speaker/l2/agent.ts --node node1 --bind 192.0.2.11 --key HEX \
+ *   npx tsx test/l2/agent.ts --node node1 --bind 192.0.2.11 --key HEX \
  *       --peers node1=192.0.2.11,node2=192.0.2.12 --services /tmp/services.json
  *
  * stdout (one line each, for tests to wait on):
@@ -19,7 +19,7 @@ import { basename, dirname } from "node:path";
 import { createInterface } from "node:readline";
 import { CountingL2Metrics } from "../../protocols/l2/metrics";
 import { parseAgentArgs, parseKeysCommand, parseServicesFile } from "./agent-config";
-import { startL2DataPlane, type L2DataPlane } from "./index";
+import { startL2DataPlane, type L2DataPlane } from "../../speaker/l2/index";
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const logLine = (level: string, message: string, fields: Readonly<Record<string, unknown>> = {}): void =>
