@@ -15,6 +15,8 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY native/ native/
 COPY hack/build.mjs hack/build.mjs
+# capabilities/: only the speaker's tables (l2-announcer, bgp) end up in the bundle.
+COPY capabilities/ capabilities/
 COPY core/ core/
 COPY protocols/ protocols/
 COPY kube/ kube/

@@ -30,6 +30,7 @@ describe("Dockerfile", () => {
       "package.json package-lock.json tsconfig.json ./",
       "native/ native/",
       "hack/build.mjs hack/build.mjs",
+      "capabilities/ capabilities/",
       "core/ core/",
       "protocols/ protocols/",
       "kube/ kube/",
