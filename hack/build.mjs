@@ -95,19 +95,22 @@ async function speaker() {
   else if (process.platform === "linux") console.warn(`lodestone build: ${addon} is missing: the speaker bundle has no native addon (npm ci builds it)`);
 }
 
+/** The CLI's esbuild options (ES modules split per subcommand; also used by hack/bundles.spec.ts). */
+export const cliBuild = (out = join(root, "build", "cli")) => ({
+  ...common,
+  entryPoints: ["cli/run.ts"],
+  outdir: out,
+  format: "esm",
+  splitting: true,
+  outExtension: { ".js": ".mjs" },
+  // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
+  banner: { js: 'import { createRequire as __lodestoneRequire } from "node:module"; const require = __lodestoneRequire(import.meta.url);' },
+});
+
 async function cli() {
   const out = join(root, "build", "cli");
   rmSync(out, { recursive: true, force: true });
-  await build({
-    ...common,
-    entryPoints: ["cli/run.ts"],
-    outdir: out,
-    format: "esm",
-    splitting: true,
-    outExtension: { ".js": ".mjs" },
-    // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
-    banner: { js: 'import { createRequire as __lodestoneRequire } from "node:module"; const require = __lodestoneRequire(import.meta.url);' },
-  });
+  await build(cliBuild(out));
 }
 
 async function main() {
