@@ -2,7 +2,7 @@ import { firstValueFrom, filter } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
 import type { KubeObject } from "../kube/controller-port";
-import { FakeL2DataPlane } from "./data-plane";
+import { FakeL2DataPlane } from "../test/speaker/fake-l2-data-plane";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 import type { SpeakerState } from "./speaker-state";
 

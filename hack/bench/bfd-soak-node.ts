@@ -26,7 +26,7 @@ import type { KubeObject } from "../../kube/controller-port";
 import { FakeSpeakerPort } from "../../test/kube/fake-speaker-port";
 import type { SpeakerResource } from "../../kube/speaker-port";
 import { formatIP, parseIP, type IPAddress } from "../../core/net/ip";
-import { FakeL2DataPlane } from "../../speaker/data-plane";
+import { FakeL2DataPlane } from "../../test/speaker/fake-l2-data-plane";
 import { startSpeaker } from "../../speaker/speaker";
 
 export interface SoakNodeConfig {
