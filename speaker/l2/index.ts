@@ -1,5 +1,5 @@
 /**
- * The L2 data plane of one node: the pure L2 core (capabilities/l2) wired to real sockets.
+ * The L2 data plane of one node: the pure L2 core (core/election, protocols/l2) wired to real sockets.
  *
  *   netlink (interfaces.ts)  -> usable interfaces -> InterfacePorts (ports.ts): AF_PACKET sockets + Responders
  *   UDP heartbeats           -> Membership (liveness) -> L2Announcements: election -> OwnershipTable
