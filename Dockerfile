@@ -21,7 +21,7 @@ COPY core/ core/
 COPY protocols/ protocols/
 COPY kube/ kube/
 COPY observability/ observability/
-# controller/clock.ts only (the speaker's timers), until one clock serves both (issue 17 item 4).
+# controller/: the Event and ConfigurationState helpers the speaker shares with the controller.
 COPY controller/ controller/
 COPY crds/ crds/
 COPY speaker/ speaker/
