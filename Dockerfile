@@ -15,7 +15,14 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY native/ native/
 COPY hack/build.mjs hack/build.mjs
+# capabilities/: only the speaker's tables (l2-announcer, bgp) end up in the bundle.
 COPY capabilities/ capabilities/
+COPY core/ core/
+COPY protocols/ protocols/
+COPY kube/ kube/
+COPY observability/ observability/
+# controller/: the Event and ConfigurationState helpers the speaker shares with the controller.
+COPY controller/ controller/
 COPY crds/ crds/
 COPY speaker/ speaker/
 # Scripts run one by one: the addon (native/install.cjs), then the speaker bundle with both addons beside it.
@@ -39,7 +46,7 @@ LABEL org.opencontainers.image.title="lodestone-speaker" \
 WORKDIR /app
 COPY --from=build /app/build/speaker/ ./
 # Non-root by default. The DaemonSet runs the speaker as uid 0 with every capability dropped but
-# NET_RAW (capabilities/deploy/speaker-daemonset.ts says why a non-root process cannot use it).
+# NET_RAW (deploy/speaker-daemonset.ts says why a non-root process cannot use it).
 USER 65532:65532
 # 7472: metrics and probes; 7946/udp: heartbeats between speakers.
 EXPOSE 7472/tcp 7946/udp

@@ -4,16 +4,16 @@
  */
 import { PeprModule } from "pepr";
 import cfg from "./package.json";
-import { Webhooks } from "./capabilities/webhooks";
-import { ControllerCapability } from "./capabilities/controller/capability";
-import { startController } from "./capabilities/controller/main";
-import { installOnStartup, isInClusterWatcher } from "./capabilities/deploy";
-import { KfcControllerPort } from "./capabilities/k8s/kfc-controller-port";
-import { loadBalancerClass, lodestoneNamespace } from "./capabilities/k8s/settings";
-import { serveMetrics } from "./capabilities/metrics/server";
-import { secureMetricsFromEnv } from "./capabilities/metrics/secure-settings";
-import { KfcApi } from "./capabilities/k8s/kfc-api";
-import { withListenHost } from "./capabilities/webhooks/listen-host";
+import { Webhooks } from "./capabilities/admission";
+import { ControllerCapability } from "./capabilities/controller/index";
+import { startController } from "./controller/main";
+import { installOnStartup, isInClusterWatcher } from "./deploy";
+import { KfcControllerPort } from "./kube/kfc-controller-port";
+import { loadBalancerClass, lodestoneNamespace } from "./kube/settings";
+import { serveMetrics } from "./observability/server";
+import { secureMetricsFromEnv } from "./observability/secure-settings";
+import { KfcApi } from "./kube/kfc-api";
+import { withListenHost } from "./kube/listen-host";
 
 export const capabilities = [Webhooks, ControllerCapability];
 
@@ -52,7 +52,7 @@ function runController(): void {
 
 if (process.env.PEPR_WATCH_MODE === "true" || mode === "dev") {
   // In a cluster the watcher first applies the CRDs, the speaker DaemonSet and the webhook split
-  // (capabilities/deploy); out of cluster, hack/local-controller has done the equivalent.
+  // (deploy); out of cluster, hack/local-controller has done the equivalent.
   if (isInClusterWatcher()) void installOnStartup(runController);
   else runController();
 }

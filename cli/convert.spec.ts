@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { parseConfig } from "../capabilities/config/parse";
-import type { ConfigProblem } from "../capabilities/config/types";
+import { parseConfig } from "../core/config/parse";
+import type { ConfigProblem } from "../core/config/types";
 import { CONVERT_USAGE, convertCommand, runConvert, type ConfigValidator, type ConvertDeps } from "./convert";
 
 const EXAMPLE = join(__dirname, "..", "examples", "legacy-configmap-v0.7.yaml");

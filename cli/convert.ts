@@ -11,9 +11,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseAllDocuments, stringify } from "yaml";
-import { convertLegacyConfigMap, type ConvertedObject } from "../capabilities/config/legacy/convert";
-import { parseConfig } from "../capabilities/config/parse";
-import { formatProblem, type ConfigProblem } from "../capabilities/config/types";
+import { convertLegacyConfigMap, type ConvertedObject } from "../core/config/legacy/convert";
+import { parseConfig } from "../core/config/parse";
+import { formatProblem, type ConfigProblem } from "../core/config/types";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import { readStdin, STDIN_NAME, yamlErrorLine } from "./input";
 import type { CommandIO } from "./main";

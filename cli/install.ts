@@ -11,11 +11,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { DeployPort, Manifest } from "../capabilities/deploy/deploy-port";
-import { withControllerEnv } from "../capabilities/deploy/manifests";
-import { speakerImage } from "../capabilities/deploy/names";
-import { prepare } from "../capabilities/deploy/prerequisites";
-import { notReady } from "../capabilities/deploy/rollout";
+import type { DeployPort, Manifest } from "../deploy/deploy-port";
+import { withControllerEnv } from "../deploy/manifests";
+import { speakerImage } from "../deploy/names";
+import { prepare } from "../deploy/prerequisites";
+import { notReady } from "../deploy/rollout";
 import { describeApiError } from "./api-error";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import { yamlObjects } from "./input";
@@ -127,7 +127,7 @@ const defaultDeps: InstallDeps = {
     kc.loadFromDefault();
     return kc;
   },
-  port: async () => new (await import("../capabilities/deploy/kfc-deploy-port")).KfcDeployPort(),
+  port: async () => new (await import("../deploy/kfc-deploy-port")).KfcDeployPort(),
   readText: path => readFile(path, "utf8"),
   sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
   now: () => Date.now(),

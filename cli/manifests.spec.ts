@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { objectPath, refOf, type Manifest } from "../capabilities/deploy/deploy-port";
-import { install } from "../capabilities/deploy/install";
-import { prepare } from "../capabilities/deploy/prerequisites";
-import { RecordingDeployPort } from "../capabilities/deploy/testing";
+import { objectPath, refOf, type Manifest } from "../deploy/deploy-port";
+import { install } from "../deploy/install";
+import { prepare } from "../deploy/prerequisites";
+import { RecordingDeployPort } from "../test/deploy/testing";
 import { yamlObjects } from "./input";
 import { manifestsCommand } from "./manifests";
 

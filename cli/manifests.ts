@@ -1,16 +1,16 @@
 /**
  * `lodestone manifests [-f MANIFEST] [-n NAMESPACE] [--speaker-image IMAGE] [--lb-class CLASS]
  * [--partition-policy POLICY]`: prints, as one multi-document YAML, every object an install makes
- * (capabilities/deploy/manifests.ts), for `kubectl apply --server-side -f` or GitOps.
+ * (deploy/manifests.ts), for `kubectl apply --server-side -f` or GitOps.
  *
  * Exit codes: 0 printed; 1 the Pepr manifest is missing or unreadable, or a setting is refused; 2 usage error.
  */
 import { readFile } from "node:fs/promises";
 import { stringify } from "yaml";
-import type { Manifest } from "../capabilities/deploy/deploy-port";
-import { installManifests } from "../capabilities/deploy/manifests";
-import { speakerImage } from "../capabilities/deploy/names";
-import { partitionPolicySetting } from "../capabilities/k8s/settings";
+import type { Manifest } from "../deploy/deploy-port";
+import { installManifests } from "../deploy/manifests";
+import { speakerImage } from "../deploy/names";
+import { partitionPolicySetting } from "../kube/settings";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import { DEFAULT_MANIFEST } from "./install";
 import { yamlObjects } from "./input";

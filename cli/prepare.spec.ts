@@ -1,6 +1,6 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { RecordingDeployPort } from "../capabilities/deploy/testing";
+import { RecordingDeployPort } from "../test/deploy/testing";
 import { prepareCommand, type PrepareDeps } from "./prepare";
 
 const kubeconfig = (): KubeConfig => {

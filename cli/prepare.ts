@@ -1,6 +1,6 @@
 /**
  * `lodestone prepare [-n NAMESPACE]`: what the installer creates once before the controller, in one
- * command (capabilities/deploy/prerequisites.ts): the namespace, the heartbeat Secret `memberlist`
+ * command (deploy/prerequisites.ts): the namespace, the heartbeat Secret `memberlist`
  * when absent (an existing one, MetalLB's included, is kept), and the Role and RoleBinding that let
  * the speakers read Secrets there. Safe to run again: nothing is rotated.
  *
@@ -8,8 +8,8 @@
  * 2 usage error.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import type { DeployPort } from "../capabilities/deploy/deploy-port";
-import { prepare } from "../capabilities/deploy/prerequisites";
+import type { DeployPort } from "../deploy/deploy-port";
+import { prepare } from "../deploy/prerequisites";
 import { describeApiError } from "./api-error";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import type { CommandIO } from "./main";
@@ -61,5 +61,5 @@ const defaultDeps: PrepareDeps = {
     kc.loadFromDefault();
     return kc;
   },
-  port: async () => new (await import("../capabilities/deploy/kfc-deploy-port")).KfcDeployPort(),
+  port: async () => new (await import("../deploy/kfc-deploy-port")).KfcDeployPort(),
 };

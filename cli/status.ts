@@ -8,8 +8,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
 import { stringify } from "yaml";
-import { BGPPeerKind, IPAddressPoolKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
-import { lodestoneNamespace } from "../capabilities/k8s/settings";
+import { BGPPeerKind, IPAddressPoolKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../kube/kinds";
+import { lodestoneNamespace } from "../kube/settings";
 import { describeApiError } from "./api-error";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import type { CommandIO } from "./main";

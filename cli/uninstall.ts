@@ -1,12 +1,12 @@
 /**
  * `lodestone uninstall [-n NAMESPACE]`: removes what the installer and the controller made
- * (capabilities/deploy/uninstall.ts), keeping the metallb.io CRDs and objects, the namespace, the
+ * (deploy/uninstall.ts), keeping the metallb.io CRDs and objects, the namespace, the
  * heartbeat Secret and the Services' IPs. Prints one line per object, then what it kept.
  *
  * Exit codes: 0 done; 1 the cluster cannot be written; 2 usage error.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { uninstall, keptLines, type UninstallPort } from "../capabilities/deploy/uninstall";
+import { uninstall, keptLines, type UninstallPort } from "../deploy/uninstall";
 import { describeApiError } from "./api-error";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import type { CommandIO } from "./main";
@@ -52,5 +52,5 @@ const defaultDeps: UninstallDeps = {
     kc.loadFromDefault();
     return kc;
   },
-  port: async () => new (await import("../capabilities/deploy/kfc-deploy-port")).KfcDeployPort(),
+  port: async () => new (await import("../deploy/kfc-deploy-port")).KfcDeployPort(),
 };

@@ -6,10 +6,10 @@
  * line each on stdout, transient ones included: offline there is no "later"); 2 usage error or a
  * file that cannot be read or parsed (file and line on stderr).
  */
-import { parseConfig } from "../capabilities/config/parse";
-import { isConfigObject } from "../capabilities/config/objects";
-import { formatProblem } from "../capabilities/config/types";
-import type { SecretInput } from "../capabilities/config/peers";
+import { parseConfig } from "../core/config/parse";
+import { isConfigObject } from "../core/config/objects";
+import { formatProblem } from "../core/config/types";
+import type { SecretInput } from "../core/config/peers";
 import { flagsOrExit, lastString, readFlags, type FlagSpec, strings } from "./args";
 import { readSources, readStdin, STDIN_NAME, yamlObjects } from "./input";
 import type { CommandIO } from "./main";

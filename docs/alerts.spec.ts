@@ -2,18 +2,18 @@
  * Keeps docs/alerts.yaml and docs/metrics.md true of the code: every metric an alert uses, and every
  * metric the metrics page lists (with its type), must be one the controller or the speaker registers.
  * The registries are built by the same classes and functions the processes use
- * (capabilities/controller/main.ts, speaker/main.ts, speaker/speaker.ts, capabilities/bgp/dataplane),
+ * (controller/main.ts, speaker/main.ts, speaker/speaker.ts, speaker/bgp),
  * so renaming a metric there fails this test until the docs follow.
  */
 import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { registerBgpMetrics } from "../capabilities/bgp/metrics";
-import { registerBfdMetrics } from "../capabilities/bgp/dataplane/bfd-metrics";
-import { ControllerMetrics } from "../capabilities/controller/metrics";
-import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
-import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
+import { registerBgpMetrics } from "../speaker/bgp/metrics";
+import { registerBfdMetrics } from "../speaker/bfd/bfd-metrics";
+import { ControllerMetrics } from "../controller/metrics";
+import { PromHeartbeatMetrics } from "../speaker/l2/heartbeat-metrics";
+import { PromL2Metrics } from "../speaker/l2/prom-metrics";
 import { SpeakerMetrics } from "../speaker/metrics";
 
 const docs = (file: string): string => readFileSync(new URL(file, import.meta.url), "utf8");

@@ -20,8 +20,8 @@ import { STATUS_FLAGS } from "../cli/status";
 import { VALIDATE_FLAGS } from "../cli/validate";
 import { examplesDir } from "../hack/lab/examples";
 import { labHints } from "../hack/lab/hints";
-import { speakerDaemonSet } from "../capabilities/deploy/speaker-daemonset";
-import { SPEAKER_POD_LABELS } from "../capabilities/k8s/speaker-port";
+import { speakerDaemonSet } from "../deploy/speaker-daemonset";
+import { SPEAKER_POD_LABELS } from "../kube/speaker-port";
 
 const docsDir = dirname(fileURLToPath(import.meta.url));
 const repo = join(docsDir, "..");

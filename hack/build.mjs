@@ -65,7 +65,7 @@ const common = {
   logOverride: { "empty-import-meta": "silent" },
 };
 
-/** The speaker bundle's esbuild options (also used by capabilities/deploy/dockerfile.spec.ts). */
+/** The speaker bundle's esbuild options (also used by deploy/dockerfile.spec.ts). */
 export const speakerBuild = (out = join(root, "build", "speaker")) => ({
   ...common,
   entryPoints: ["speaker/main.ts"],
@@ -74,10 +74,10 @@ export const speakerBuild = (out = join(root, "build", "speaker")) => ({
   plugins: [netlinkAddonNextToBundle],
 });
 
-/** The BFD runner the speaker forks (capabilities/bgp/dataplane/bfd-isolated.ts looks for it beside the bundle). */
+/** The BFD runner the speaker forks (speaker/bfd/bfd-isolated.ts looks for it beside the bundle). */
 export const bfdRunnerBuild = (out = join(root, "build", "speaker")) => ({
   ...common,
-  entryPoints: ["capabilities/bgp/dataplane/bfd-isolated-main.ts"],
+  entryPoints: ["speaker/bfd/bfd-isolated-main.ts"],
   outfile: join(out, "bfd-runner.cjs"),
   format: "cjs",
 });
@@ -95,19 +95,22 @@ async function speaker() {
   else if (process.platform === "linux") console.warn(`lodestone build: ${addon} is missing: the speaker bundle has no native addon (npm ci builds it)`);
 }
 
+/** The CLI's esbuild options (ES modules split per subcommand; also used by hack/bundles.spec.ts). */
+export const cliBuild = (out = join(root, "build", "cli")) => ({
+  ...common,
+  entryPoints: ["cli/run.ts"],
+  outdir: out,
+  format: "esm",
+  splitting: true,
+  outExtension: { ".js": ".mjs" },
+  // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
+  banner: { js: 'import { createRequire as __lodestoneRequire } from "node:module"; const require = __lodestoneRequire(import.meta.url);' },
+});
+
 async function cli() {
   const out = join(root, "build", "cli");
   rmSync(out, { recursive: true, force: true });
-  await build({
-    ...common,
-    entryPoints: ["cli/run.ts"],
-    outdir: out,
-    format: "esm",
-    splitting: true,
-    outExtension: { ".js": ".mjs" },
-    // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
-    banner: { js: 'import { createRequire as __lodestoneRequire } from "node:module"; const require = __lodestoneRequire(import.meta.url);' },
-  });
+  await build(cliBuild(out));
 }
 
 async function main() {

@@ -1,5 +1,5 @@
 /**
- * The Dockerfile read as instructions, for the checks of capabilities/deploy/dockerfile.spec.ts (there
+ * The Dockerfile read as instructions, for the checks of deploy/dockerfile.spec.ts (there
  * is no container engine here) and for hack/bench/memory.ts, which runs the speaker with the final
  * stage's ENTRYPOINT so that the figures are those of the image.
  */

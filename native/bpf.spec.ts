@@ -14,8 +14,8 @@ import {
   ret,
   ttlSocketFilter,
 } from "./bpf";
-import { runProgram } from "./bpf-interpreter";
-import { BROADCAST, arpFrame, icmpv6, ipv6Frame, udp4Frame, udpHeader } from "./testkit/frames";
+import { runProgram } from "../test/native/bpf-interpreter";
+import { BROADCAST, arpFrame, icmpv6, ipv6Frame, udp4Frame, udpHeader } from "../test/native/frames";
 
 const mac = (hex: string): Buffer => Buffer.from(hex, "hex");
 const request = arpFrame({

@@ -124,7 +124,7 @@ describe("PacketSocket errors", () => {
 
   it("throws EPERM without CAP_NET_RAW", () => {
     // A child whose capability sets no longer hold CAP_NET_RAW, even as root.
-    const out = execFileSync("setpriv", ["--inh-caps=-all", "--bounding-set=-net_raw", "--", ...nodeCommand("native/testkit/open-packet.ts")], {
+    const out = execFileSync("setpriv", ["--inh-caps=-all", "--bounding-set=-net_raw", "--", ...nodeCommand("test/native/open-packet.ts")], {
       cwd: REPO_ROOT,
       encoding: "utf8",
     });

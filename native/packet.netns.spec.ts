@@ -1,7 +1,7 @@
 /**
  * The addon across real links, as root: a bed with a router namespace (bridge br0, 192.0.2.1,
  * 2001:db8::1) and two nodes (eth0 192.0.2.11 / .12). Addon code runs in helper processes inside the
- * node namespaces (testkit/agent.ts); the tests wait on their output lines, never on time.
+ * node namespaces (test/native/agent.ts); the tests wait on their output lines, never on time.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +22,7 @@ afterAll(async () => {
   await bed?.destroy();
 });
 
-const agent = (host: Host, ...args: string[]): Spawned => host.ns.runNode("native/testkit/agent.ts", args);
+const agent = (host: Host, ...args: string[]): Spawned => host.ns.runNode("test/native/agent.ts", args);
 const json = (line: string): unknown => JSON.parse(line.slice(line.indexOf(" ") + 1));
 
 describe("packet sockets", () => {
@@ -159,13 +159,13 @@ describe("packet sockets", () => {
   });
 });
 
-describe("the benchmark's C ARP client (testkit/arp-flood.c)", () => {
+describe("the benchmark's C ARP client (test/native/arp-flood.c)", () => {
   it("times every answered request, counts the unanswered ones as lost, keeps a window in flight", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lodestone-arp-flood-"));
     const binary = join(dir, "arp-flood");
     const responder = agent(node1, "arp-responder", "eth0", "192.0.2.201");
     try {
-      await run(["cc", "-O2", "-Wall", "-Werror", "-o", binary, join(REPO_ROOT, "native", "testkit", "arp-flood.c")], { timeoutMs: 60_000 });
+      await run(["cc", "-O2", "-Wall", "-Werror", "-o", binary, join(REPO_ROOT, "test", "native", "arp-flood.c")], { timeoutMs: 60_000 });
       await responder.waitForLine(/^ready /, 20_000);
       const flood = async (...args: string[]): Promise<Record<string, unknown>> =>
         JSON.parse((await bed.router.exec([binary, "br0", ...args])).stdout) as Record<string, unknown>;

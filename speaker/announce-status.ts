@@ -1,7 +1,7 @@
 /**
  * What a speaker says about the Services it handles: the texts of its events. The Service's
  * `lodestone.dev/Announced` condition is the controller's to write, from the speakers'
- * ServiceL2Status / ServiceBGPStatus objects (capabilities/announce/announced-condition.ts), so
+ * ServiceL2Status / ServiceBGPStatus objects (core/announce/announced-condition.ts), so
  * no speaker needs to patch Services.
  */
 export const EVENT_NODE_ASSIGNED = "nodeAssigned";

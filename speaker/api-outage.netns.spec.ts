@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { IPAddressPoolKind, L2AdvertisementKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
+import { IPAddressPoolKind, L2AdvertisementKind, ServiceL2StatusKind } from "../kube/kinds";
 import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
 import { endpointSliceObject, heartbeatSecret, nodeObject } from "../hack/lab/objects";

@@ -8,9 +8,9 @@
  * what a speaker does when it cannot hear most of its peers (docs/adr/0002 §3).
  */
 import { isIP } from "node:net";
-import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
-import { parsePartitionPolicy, type PartitionPolicy } from "../capabilities/l2/liveness";
-import { loadBalancerClass, lodestoneNamespace } from "../capabilities/k8s/settings";
+import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "./l2/heartbeat-udp";
+import { parsePartitionPolicy, type PartitionPolicy } from "../core/election/liveness";
+import { loadBalancerClass, lodestoneNamespace } from "../kube/settings";
 import { parseStaticPeers } from "./speaker-state";
 
 export const DEFAULT_METRICS_PORT = 7472;

@@ -2,7 +2,7 @@
  * This node as the BGP data plane sees it: its labels (BGPPeer nodeSelectors) and its addresses
  * (InternalIP and ExternalIP from status.addresses; the first of each family becomes the next hop).
  */
-import type { KubeObject } from "../capabilities/k8s/controller-port";
+import type { KubeObject } from "../kube/controller-port";
 
 export interface BgpNodeView {
   labels: Record<string, string>;

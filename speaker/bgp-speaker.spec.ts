@@ -1,9 +1,9 @@
 import { firstValueFrom } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeSpeakerPort } from "../capabilities/k8s/fake-speaker-port";
-import type { KubeObject } from "../capabilities/k8s/controller-port";
-import { FakeBgpDataPlane } from "./bgp-fake-plane";
-import { FakeL2DataPlane } from "./data-plane";
+import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
+import type { KubeObject } from "../kube/controller-port";
+import { FakeBgpDataPlane } from "../test/speaker/bgp-fake-plane";
+import { FakeL2DataPlane } from "../test/speaker/fake-l2-data-plane";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 
 const NS = "metallb-system";

@@ -11,12 +11,12 @@
  * BGPPeer statuses are shared by every node, so each write is a read-modify-write guarded by
  * resourceVersion, re-read and merged again on 409.
  */
-import type { PeerSessionStatus } from "../capabilities/bgp/dataplane";
-import { servicePeers } from "../capabilities/bgp/dataplane/routes";
-import { ConflictError } from "../capabilities/k8s/controller-port";
-import { SerialSync } from "../capabilities/k8s/serial-sync";
-import { bgpStatusKind, ServiceStatusObjects } from "../capabilities/k8s/service-status-objects";
-import type { BgpSessionEntry, BgpStatusBody, SpeakerPort } from "../capabilities/k8s/speaker-port";
+import type { PeerSessionStatus } from "./bgp";
+import { servicePeers } from "./bgp/routes";
+import { ConflictError } from "../kube/controller-port";
+import { SerialSync } from "../kube/serial-sync";
+import { bgpStatusKind, ServiceStatusObjects } from "../kube/service-status-objects";
+import type { BgpSessionEntry, BgpStatusBody, SpeakerPort } from "../kube/speaker-port";
 import { EVENT_NODE_ASSIGNED } from "./announce-status";
 import { bgpNodeAssignedMessage, mergeSessions, peerStatus, sessionEntry } from "./bgp-status";
 import type { CacheTimer } from "./cluster-cache";

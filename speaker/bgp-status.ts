@@ -2,10 +2,10 @@
  * What a speaker shows about its BGP part, as pure functions: the text of the nodeAssigned event, this node's entry of a BGPPeer's status.sessions[], and the merge
  * that changes only that entry (every node writes the same list; none may clobber another's).
  */
-import type { PeerSessionStatus } from "../capabilities/bgp/dataplane";
-import type { BgpPeerStatusBody, BgpSessionEntry } from "../capabilities/k8s/speaker-port";
+import type { PeerSessionStatus } from "./bgp";
+import type { BgpPeerStatusBody, BgpSessionEntry } from "../kube/speaker-port";
 
-export { bgpAnnouncedMessage } from "../capabilities/announce/announced-condition";
+export { bgpAnnouncedMessage } from "../core/announce/announced-condition";
 
 export const bgpNodeAssignedMessage = (node: string): string => `announcing from node ${node} with protocol bgp`;
 

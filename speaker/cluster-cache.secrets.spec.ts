@@ -1,7 +1,7 @@
 /** The speaker reads Secrets by name only: the heartbeat key and the BGPPeers' passwordSecrets. */
 import { firstValueFrom, filter } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeSpeakerPort } from "../capabilities/k8s/fake-speaker-port";
+import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
 import { ClusterCache, type Snapshot } from "./cluster-cache";
 
 const NS = "metallb-system";

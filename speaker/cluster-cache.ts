@@ -13,9 +13,9 @@
  * A Secret the speaker may not read (403) is logged and retried; it never holds the rest back.
  */
 import { BehaviorSubject, type Observable } from "rxjs";
-import { HEARTBEAT_SECRET_NAME } from "../capabilities/l2/heartbeat-keys";
-import { keyOf, type KubeObject, type Watch } from "../capabilities/k8s/controller-port";
-import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../capabilities/k8s/speaker-port";
+import { HEARTBEAT_SECRET_NAME } from "../protocols/l2/heartbeat-keys";
+import { keyOf, type KubeObject, type Watch } from "../kube/controller-port";
+import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../kube/speaker-port";
 
 export type Snapshot = Readonly<Record<SpeakerResource, readonly KubeObject[]>>;
 

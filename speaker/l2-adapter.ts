@@ -1,5 +1,5 @@
 /**
- * Joins the L2 data plane (capabilities/l2/dataplane: full IPStatus lists) to the speaker's
+ * Joins the L2 data plane (speaker/l2: full IPStatus lists) to the speaker's
  * L2DataPlane contract (per-Service announcing / released / interfaceMissing reports).
  *
  * `statusEvents` is the pure part: from the previous and the current status list it says what
@@ -10,10 +10,10 @@
  * `speakerL2Options` turns the speaker's flags into the data plane's options, so what the flags
  * say (heartbeat port and address, partition policy) reaches the Membership the data plane builds.
  */
-import type { AnnouncedService } from "../capabilities/l2/announcements";
-import type { IPStatus, L2DataPlaneOptions, L2DataPlane as RealL2DataPlane } from "../capabilities/l2/dataplane";
-import { heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
-import type { HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
+import type { AnnouncedService } from "../core/election/announcements";
+import type { IPStatus, L2DataPlaneOptions, L2DataPlane as RealL2DataPlane } from "./l2";
+import { heartbeatKeysFromSecret } from "../protocols/l2/heartbeat-keys";
+import type { HeartbeatPeer } from "./l2/heartbeat-udp";
 import type { SpeakerArgs } from "./args";
 import type { L2DataPlane, L2DataPlaneEvent } from "./data-plane";
 

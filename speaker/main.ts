@@ -10,14 +10,14 @@
  * the L2 and BGP data planes, then runs the speaker pipeline. SIGTERM hands the IPs over, then exits.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { startBgpDataPlane } from "../capabilities/bgp/dataplane";
-import { startL2DataPlane } from "../capabilities/l2/dataplane";
-import { serveMetrics } from "../capabilities/metrics/server";
-import { secureMetricsFromEnv } from "../capabilities/metrics/secure-settings";
-import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../capabilities/l2/heartbeat-keys";
-import { PromHeartbeatMetrics } from "../capabilities/l2/heartbeat-metrics";
-import { PromL2Metrics } from "../capabilities/l2/prom-metrics";
-import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
+import { startBgpDataPlane } from "./bgp";
+import { startL2DataPlane } from "./l2";
+import { serveMetrics } from "../observability/server";
+import { secureMetricsFromEnv } from "../observability/secure-settings";
+import { HEARTBEAT_SECRET_NAME, heartbeatKeysFromSecret } from "../protocols/l2/heartbeat-keys";
+import { PromHeartbeatMetrics } from "./l2/heartbeat-metrics";
+import { PromL2Metrics } from "./l2/prom-metrics";
+import type { SpeakerPort } from "../kube/speaker-port";
 import { parseSpeakerArgs } from "./args";
 import { RestSpeakerPort } from "./rest-speaker-port";
 import { adaptL2DataPlane, speakerL2Options } from "./l2-adapter";

@@ -7,10 +7,10 @@
  * A refusal is what protects the network from whoever can write a Service's status: the cluster
  * never answers for an address the configuration does not grant (the CVE-2020-8554 family).
  */
-import { REFUSALS, type ServiceVerdict } from "../capabilities/announce/desired";
-import { firstOccurrence, involvedObjectOf, UniqueNanos } from "../capabilities/controller/event-recorder";
-import type { KubeObject } from "../capabilities/k8s/controller-port";
-import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
+import { REFUSALS, type ServiceVerdict } from "../core/announce/desired";
+import { firstOccurrence, involvedObjectOf, UniqueNanos } from "../controller/event-recorder";
+import type { KubeObject } from "../kube/controller-port";
+import type { SpeakerPort } from "../kube/speaker-port";
 import type { SpeakerMetrics } from "./metrics";
 
 export const EVENT_ANNOUNCEMENT_REFUSED = "AnnouncementRefused";

@@ -1,22 +1,22 @@
 /**
- * The speaker's Kubernetes port on plain REST (capabilities/k8s/rest): no Kubernetes client library,
+ * The speaker's Kubernetes port on plain REST (kube/rest): no Kubernetes client library,
  * whose modules would cost every node about 70 MiB of memory (docs/benchmarks.md, memory).
  *
- * Watches run under the process's WatchSupervisor (capabilities/k8s/watch-supervisor.ts), which keeps
+ * Watches run under the process's WatchSupervisor (kube/watch-supervisor.ts), which keeps
  * them alive through any network fault, replays what changed meanwhile, and says whether the view is
  * current (the speaker's standby and readiness follow it). Objects are cut down to what the speaker
  * reads as they arrive (slim-object.ts).
  */
-import { eventsPath, metallbPath } from "../capabilities/k8s/api-paths";
-import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "../capabilities/k8s/api-request";
-import { writeConfigurationState } from "../capabilities/k8s/configuration-state";
-import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../capabilities/k8s/controller-port";
-import { ApiConnection } from "../capabilities/k8s/api-connection";
-import { connectionSettings, kubeConnection, type KubeConnection } from "../capabilities/k8s/rest/kube-connection";
-import { RestClient } from "../capabilities/k8s/rest/rest-client";
-import { WatchSupervisor } from "../capabilities/k8s/watch-supervisor";
-import { realClock } from "../capabilities/l2/clock";
-import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../capabilities/k8s/speaker-port";
+import { eventsPath, metallbPath } from "../kube/api-paths";
+import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "../kube/api-request";
+import { writeConfigurationState } from "../kube/configuration-state";
+import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../kube/controller-port";
+import { ApiConnection } from "../kube/api-connection";
+import { connectionSettings, kubeConnection, type KubeConnection } from "../kube/rest/kube-connection";
+import { RestClient } from "../kube/rest/rest-client";
+import { WatchSupervisor } from "../kube/watch-supervisor";
+import { realClock } from "../core/clock";
+import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../kube/speaker-port";
 import { slimObject } from "./slim-object";
 
 /** The per-Service status kinds a speaker writes, one object per Service and node. */

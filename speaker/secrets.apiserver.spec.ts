@@ -10,7 +10,7 @@ import { firstValueFrom, filter } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
-import { BGPPeerKind } from "../capabilities/k8s/kinds";
+import { BGPPeerKind } from "../kube/kinds";
 import { ClusterCache } from "./cluster-cache";
 import { RestSpeakerPort } from "./rest-speaker-port";
 

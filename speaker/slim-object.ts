@@ -5,12 +5,12 @@
  * Every kind loses metadata.managedFields (server-side apply's bookkeeping, often larger than the
  * object) and kubectl's last-applied-configuration annotation (a second copy of the object). Nodes
  * keep their conditions and addresses (not the image list a kubelet reports, kilobytes per node);
- * speaker Pods keep their node and IPs (capabilities/announce/inputs.ts readNode, speaker-state.ts
+ * speaker Pods keep their node and IPs (core/announce/inputs.ts readNode, speaker-state.ts
  * peersFromPods); EndpointSlice endpoints keep their conditions and node (readEndpointSlice), not
  * their addresses, target references, zones or hints, nor the slice its ports. Services, Secrets and
  * the metallb.io kinds are kept whole.
  */
-import type { KubeObject, SpeakerResource } from "../capabilities/k8s/speaker-port";
+import type { KubeObject, SpeakerResource } from "../kube/speaker-port";
 
 export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 

@@ -7,14 +7,14 @@
  * An invalid configuration does not stop announcing: as MetalLB does, the speaker keeps the last
  * configuration that parsed and reports the problems (reference 3.6).
  */
-import { computeDesired, readEndpointSlice, readNode, readService, type DesiredState, type EndpointSliceView, type SpeakerService } from "../capabilities/announce";
-import { parseConfig } from "../capabilities/config/parse";
-import type { SecretInput } from "../capabilities/config/peers";
-import type { Config, ConfigProblem } from "../capabilities/config/types";
-import type { KubeObject } from "../capabilities/k8s/controller-port";
-import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "../capabilities/l2/heartbeat-udp";
-import { HEARTBEAT_SECRET_NAME } from "../capabilities/l2/heartbeat-keys";
-import type { ElectionNode } from "../capabilities/l2/election";
+import { computeDesired, readEndpointSlice, readNode, readService, type DesiredState, type EndpointSliceView, type SpeakerService } from "../core/announce";
+import { parseConfig } from "../core/config/parse";
+import type { SecretInput } from "../core/config/peers";
+import type { Config, ConfigProblem } from "../core/config/types";
+import type { KubeObject } from "../kube/controller-port";
+import { DEFAULT_HEARTBEAT_PORT, type HeartbeatPeer } from "./l2/heartbeat-udp";
+import { HEARTBEAT_SECRET_NAME } from "../protocols/l2/heartbeat-keys";
+import type { ElectionNode } from "../core/election/election";
 import type { Snapshot } from "./cluster-cache";
 
 export interface SpeakerSettings {

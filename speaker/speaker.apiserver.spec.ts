@@ -13,8 +13,8 @@ import { firstValueFrom, filter } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
-import { BGPPeerKind, ConfigurationStateKind, IPAddressPoolKind, L2AdvertisementKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../capabilities/k8s/kinds";
-import { FakeL2DataPlane } from "./data-plane";
+import { BGPPeerKind, ConfigurationStateKind, IPAddressPoolKind, L2AdvertisementKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../kube/kinds";
+import { FakeL2DataPlane } from "../test/speaker/fake-l2-data-plane";
 import { RestSpeakerPort } from "./rest-speaker-port";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 

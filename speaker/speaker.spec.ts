@@ -1,8 +1,8 @@
 import { firstValueFrom, filter } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeSpeakerPort } from "../capabilities/k8s/fake-speaker-port";
-import type { KubeObject } from "../capabilities/k8s/controller-port";
-import { FakeL2DataPlane } from "./data-plane";
+import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
+import type { KubeObject } from "../kube/controller-port";
+import { FakeL2DataPlane } from "../test/speaker/fake-l2-data-plane";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 import type { SpeakerState } from "./speaker-state";
 

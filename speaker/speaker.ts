@@ -1,26 +1,27 @@
 /**
  * The speaker: watched cluster -> one desired state per node -> L2 data plane and status writes.
  *
- *   ClusterCache ─snapshots─> debounce ─> speakerState() ─┬─ L2 services (distinct) ─> dataPlane.setServices
- *                                                         ├─ peers, heartbeat Secret ─> dataPlane
+ *   ClusterCache ─snapshots─> debounce ─> speakerState() ─┬─ L2 services, peers, heartbeat Secret ─> dataPlane  (capabilities/l2-announcer)
+ *                                                         ├─ Node, config, BGP announcements ─> bgp; sessions ─> BGPPeer status  (capabilities/bgp)
  *                                                         ├─ config problems (distinct) ─> ConfigurationState speaker-<node>
  *                                                         ├─ every state ─> StatusWriter <─ data plane reports
  *                                                         └─ peers ─> StaleStatusJanitor <─ heartbeat membership
  *
  * While the API server is unreachable the cache keeps its last snapshot, so nothing here changes;
- * when it returns the watches resume and replay what changed (capabilities/k8s/watch-supervisor.ts).
+ * when it returns the watches resume and replay what changed (kube/watch-supervisor.ts).
  * A speaker whose view is not current (a watch down for seconds) is blind: it cannot know the IPs
  * handed out meanwhile, so the L2 data plane announces nothing and tells its peers, who answer
- * instead (capabilities/l2/liveness.ts), and readiness() says not ready until it sees again.
+ * instead (core/election/liveness.ts), and readiness() says not ready until it sees again.
  */
 import { Registry } from "prom-client";
 import { debounceTime, distinctUntilChanged, filter, map, share, type Observable, type Subscription } from "rxjs";
-import { configurationStatus } from "../capabilities/controller/config-state";
-import type { BgpDataPlane } from "../capabilities/bgp/dataplane";
-import type { Config } from "../capabilities/config/types";
-import type { ConfigurationStateStatus } from "../capabilities/k8s/controller-port";
-import type { SpeakerPort } from "../capabilities/k8s/speaker-port";
-import { bgpNodeView } from "./bgp-node";
+import { bindBgp } from "../capabilities/bgp";
+import { bindL2Announcer } from "../capabilities/l2-announcer";
+import { configurationStatus } from "../controller/config-state";
+import type { BgpDataPlane } from "./bgp";
+import type { Config } from "../core/config/types";
+import type { ConfigurationStateStatus } from "../kube/controller-port";
+import type { SpeakerPort } from "../kube/speaker-port";
 import { BgpStatusWriter } from "./bgp-status-writer";
 import { ClusterCache, type CacheTimer, type Snapshot } from "./cluster-cache";
 import type { L2DataPlane } from "./data-plane";
@@ -28,6 +29,7 @@ import { SpeakerMetrics } from "./metrics";
 import { RefusalReporter } from "./refusals";
 import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker-state";
 import { StaleStatusJanitor } from "./stale-status";
+import { signature } from "./state-streams";
 import { StatusWriter } from "./status-writer";
 
 export interface SpeakerOptions extends SpeakerSettings {
@@ -69,10 +71,7 @@ const RESYNC_AGAIN_MS = 3000;
 
 const CONFIG_STATE_LABELS = (node: string): Record<string, string> => ({ "metallb.io/component-type": "speaker", "metallb.io/node-name": node });
 
-/** A stable text of a value for change detection (Sets as sorted arrays). */
-export function signature(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)].map(String).sort() : v));
-}
+export { signature };
 
 export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker> {
   const registry = opts.registry ?? new Registry();
@@ -102,7 +101,6 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
         ...(opts.bgpStatusDebounceMs !== undefined ? { debounceMs: opts.bgpStatusDebounceMs } : {}),
       })
     : undefined;
-  const unsubscribeBgp = bgp && bgpWriter ? bgp.onStatusChange(status => bgpWriter.onSessions(status)) : () => {};
   // Who is alive, from the heartbeats: survivors clean up after the dead (stale-status.ts), and a node
   // that hears peers again re-checks its own objects (it may have been taken for dead meanwhile).
   const janitor = new StaleStatusJanitor({ port: opts.port, node: opts.node, namespace: opts.namespace, now, timer, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
@@ -141,12 +139,6 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     share(),
   );
 
-  const distinct = <T>(pick: (s: SpeakerState) => T): Observable<T> =>
-    states.pipe(
-      map(pick),
-      distinctUntilChanged((a, b) => signature(a) === signature(b)),
-    );
-
   let configState: ConfigurationStateStatus | undefined;
   let configWrite: Promise<void> = Promise.resolve();
   const writeConfigState = (state: SpeakerState): void => {
@@ -161,10 +153,9 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     );
   };
 
+  // The bindings tables first (their order is the order each state reaches the handlers), then the status writers.
   const subscriptions: Subscription[] = [
-    distinct(s => s.desired.l2).subscribe(l2 => opts.dataPlane.setServices(l2)),
-    distinct(s => s.peers).subscribe(peers => opts.dataPlane.setPeers(peers)),
-    distinct(s => s.heartbeatSecret).subscribe(secret => opts.dataPlane.setHeartbeatSecret(secret)),
+    ...bindL2Announcer(states, opts.dataPlane),
     states.pipe(distinctUntilChanged((a, b) => signature(a.problems) === signature(b.problems))).subscribe(writeConfigState),
     states.subscribe(state => writer.update(state)),
     states
@@ -172,28 +163,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
       .subscribe(s => refusals.update(s.desired.verdicts, s.serviceObjects)),
     states.subscribe(state => janitor.update(state)),
   ];
-  if (bgp && bgpWriter) {
-    // Node first, then config, then announcements: the plane opens sessions only with both of the first two.
-    subscriptions.push(
-      cache.snapshots
-        .pipe(
-          map(s => (s ? bgpNodeView(s.Node, opts.node) : undefined)),
-          filter(v => v !== undefined),
-          distinctUntilChanged((a, b) => signature(a) === signature(b)),
-        )
-        .subscribe(v => bgp.setNode(v.labels, v.addresses)),
-      // By identity: a new parse is a new object (Config holds Maps, which signature() cannot see), a stale one is the same.
-      states
-        .pipe(
-          map(s => s.config),
-          distinctUntilChanged(),
-          filter((c): c is Config => c !== undefined),
-        )
-        .subscribe(c => bgp.setConfig(c)),
-      distinct(s => s.desired.bgp).subscribe(announcements => bgp.setAnnouncements(announcements)),
-      states.subscribe(state => bgpWriter.update(state)),
-    );
-  }
+  if (bgp && bgpWriter) subscriptions.push(...bindBgp({ snapshots: cache.snapshots, states, node: opts.node }, bgp, bgpWriter));
 
   await cache.start();
 
@@ -212,7 +182,6 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     for (const s of subscriptions) s.unsubscribe();
     unsubscribeView();
     unsubscribeDataPlane();
-    unsubscribeBgp();
     unsubscribeMembership();
     cancelLateResync?.();
     janitor.stop();

@@ -1,8 +1,8 @@
 import { firstValueFrom } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
-import type { KubeObject } from "../capabilities/k8s/controller-port";
-import { FakeSpeakerPort } from "../capabilities/k8s/fake-speaker-port";
-import { FakeL2DataPlane } from "./data-plane";
+import type { KubeObject } from "../kube/controller-port";
+import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
+import { FakeL2DataPlane } from "../test/speaker/fake-l2-data-plane";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 import { nodesToClean } from "./stale-status";
 

@@ -16,9 +16,9 @@
  */
 import { mergeSessions, peerStatus } from "./bgp-status";
 import type { CacheTimer } from "./cluster-cache";
-import { ConflictError, type KubeObject } from "../capabilities/k8s/controller-port";
-import { SerialSync } from "../capabilities/k8s/serial-sync";
-import type { BgpSessionEntry, SpeakerPort } from "../capabilities/k8s/speaker-port";
+import { ConflictError, type KubeObject } from "../kube/controller-port";
+import { SerialSync } from "../kube/serial-sync";
+import type { BgpSessionEntry, SpeakerPort } from "../kube/speaker-port";
 import type { SpeakerState } from "./speaker-state";
 
 /** What the L2 data plane's Membership says (liveness.ts). */

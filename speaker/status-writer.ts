@@ -10,11 +10,11 @@
  * ServiceStatusObjects, as BgpStatusWriter keeps ServiceBGPStatus; the event names below serve both
  * writers.
  */
-import type { CoreEvent, KubeObject } from "../capabilities/k8s/controller-port";
-import { SerialSync } from "../capabilities/k8s/serial-sync";
-import { l2StatusKind, ServiceStatusObjects } from "../capabilities/k8s/service-status-objects";
-import type { L2StatusBody, SpeakerPort } from "../capabilities/k8s/speaker-port";
-import { firstOccurrence, involvedObjectOf, UniqueNanos, type EventType } from "../capabilities/controller/event-recorder";
+import type { CoreEvent, KubeObject } from "../kube/controller-port";
+import { SerialSync } from "../kube/serial-sync";
+import { l2StatusKind, ServiceStatusObjects } from "../kube/service-status-objects";
+import type { L2StatusBody, SpeakerPort } from "../kube/speaker-port";
+import { firstOccurrence, involvedObjectOf, UniqueNanos, type EventType } from "../controller/event-recorder";
 import { EVENT_ANNOUNCE_FAILED, EVENT_NODE_ASSIGNED, interfaceMissingMessage, nodeAssignedMessage, type L2Part } from "./announce-status";
 import type { CacheTimer } from "./cluster-cache";
 import type { L2DataPlaneEvent } from "./data-plane";

@@ -7,10 +7,10 @@
  *   npx tsx hack/bench/allocator.ts [count]
  */
 import os from "node:os";
-import { Allocator } from "../../capabilities/allocation/allocator";
-import { parseServiceRequest, type ServiceRequest } from "../../capabilities/allocation/service-request";
-import { makePool, makeService, selector, type ServiceOptions } from "../../capabilities/allocation/testing";
-import { formatIP } from "../../capabilities/net/ip";
+import { Allocator } from "../../core/allocation/allocator";
+import { parseServiceRequest, type ServiceRequest } from "../../core/allocation/service-request";
+import { makePool, makeService, selector, type ServiceOptions } from "../../test/allocation/testing";
+import { formatIP } from "../../core/net/ip";
 
 const count = Number(process.argv[2] ?? 10_000);
 // RSS before any work: the runtime's own share (tsx runs its loader in a worker thread, ~80 MiB).

@@ -19,14 +19,14 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { Registry } from "prom-client";
 import { firstValueFrom, skip } from "rxjs";
-import { startBgpDataPlane } from "../../capabilities/bgp/dataplane";
-import { isolatedBfd } from "../../capabilities/bgp/dataplane/bfd-isolated";
-import { bfdSockets } from "../../capabilities/bgp/dataplane/bfd-udp";
-import type { KubeObject } from "../../capabilities/k8s/controller-port";
-import { FakeSpeakerPort } from "../../capabilities/k8s/fake-speaker-port";
-import type { SpeakerResource } from "../../capabilities/k8s/speaker-port";
-import { formatIP, parseIP, type IPAddress } from "../../capabilities/net/ip";
-import { FakeL2DataPlane } from "../../speaker/data-plane";
+import { startBgpDataPlane } from "../../speaker/bgp";
+import { isolatedBfd } from "../../speaker/bfd/bfd-isolated";
+import { bfdSockets } from "../../speaker/bfd/bfd-udp";
+import type { KubeObject } from "../../kube/controller-port";
+import { FakeSpeakerPort } from "../../test/kube/fake-speaker-port";
+import type { SpeakerResource } from "../../kube/speaker-port";
+import { formatIP, parseIP, type IPAddress } from "../../core/net/ip";
+import { FakeL2DataPlane } from "../../test/speaker/fake-l2-data-plane";
 import { startSpeaker } from "../../speaker/speaker";
 
 export interface SoakNodeConfig {

@@ -23,9 +23,9 @@ import { parseArgs } from "node:util";
 import { Bed, ROUTER_IPV4, type Host } from "../netns";
 import { run } from "../netns/process";
 import { addonCandidates } from "../../native/index";
-import { BFD_RUNNER_PRIORITY } from "../../capabilities/bgp/dataplane/bfd-isolated";
-import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
-import { eventually } from "../../capabilities/bgp/interop/routers/poll";
+import { BFD_RUNNER_PRIORITY } from "../../speaker/bfd/bfd-isolated";
+import { FrrRouter } from "../../test/bgp/interop/routers/frr";
+import { eventually } from "../../test/bgp/interop/routers/poll";
 import type { SoakNodeConfig } from "./bfd-soak-node";
 
 const { values: flags } = parseArgs({

@@ -45,14 +45,14 @@
  */
 import { writeFileSync } from "node:fs";
 import { Bed, ROUTER_IPV4, type Host, type Spawned } from "../netns";
-import { BirdRouter } from "../../capabilities/bgp/interop/routers/bird";
-import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
-import { GobgpRouter } from "../../capabilities/bgp/interop/routers/gobgp";
-import { eventually } from "../../capabilities/bgp/interop/routers/poll";
-import { NodeSpeaker } from "../../capabilities/bgp/interop/testkit/speakers";
-import type { BenchListenerConfig } from "../../capabilities/bgp/testkit/bench-listener";
-import type { BenchNodeConfig } from "../../capabilities/bgp/testkit/bench-node";
-import { parseIP, formatIP, type IPAddress } from "../../capabilities/net/ip";
+import { BirdRouter } from "../../test/bgp/interop/routers/bird";
+import { FrrRouter } from "../../test/bgp/interop/routers/frr";
+import { GobgpRouter } from "../../test/bgp/interop/routers/gobgp";
+import { eventually } from "../../test/bgp/interop/routers/poll";
+import { NodeSpeaker } from "../../test/bgp/interop/testkit/speakers";
+import type { BenchListenerConfig } from "../../test/bgp/testkit/bench-listener";
+import type { BenchNodeConfig } from "../../test/bgp/testkit/bench-node";
+import { parseIP, formatIP, type IPAddress } from "../../core/net/ip";
 
 const PREFIXES = Number(process.argv[2] ?? 10_000);
 const FIRST = "198.18.0.0";
@@ -137,9 +137,9 @@ async function bgpPart(): Promise<Record<string, number>> {
     const [ourNode, gobgpNode] = bed.nodes as [Host, Host];
     await ourNode.ns.ip([`addr add ${BACK_ADDRESS}/24 dev eth0`, `addr add ${WARM_ADDRESS}/24 dev eth0`]);
     const listenerConfig: BenchListenerConfig = { address: BACK_ADDRESS, asn: BACK_AS, routerAsn: ROUTER_AS };
-    const listener = ourNode.ns.runNode("capabilities/bgp/testkit/bench-listener.ts", [JSON.stringify(listenerConfig)]);
+    const listener = ourNode.ns.runNode("test/bgp/testkit/bench-listener.ts", [JSON.stringify(listenerConfig)]);
     const nodeConfig: BenchNodeConfig = { router: ROUTER_IPV4, local: ourNode.ipv4, myAsn: OURS_AS, routerAsn: ROUTER_AS };
-    const node = ourNode.ns.runNode("capabilities/bgp/testkit/bench-node.ts", [JSON.stringify(nodeConfig)]);
+    const node = ourNode.ns.runNode("test/bgp/testkit/bench-node.ts", [JSON.stringify(nodeConfig)]);
     await Promise.all([listener.waitForLine("listening", 30_000), node.waitForLine("ready", 30_000)]);
     const bird = await BirdRouter.start(bed.router, {
       routerId: ROUTER_IPV4,
@@ -238,7 +238,7 @@ async function bgpPart(): Promise<Record<string, number>> {
 async function warmUp(listener: Spawned, ourNode: Host): Promise<void> {
   log(`warm-up: ${PREFIXES} other prefixes through BIRD to the listener and back`);
   const config: BenchNodeConfig = { router: ROUTER_IPV4, local: WARM_ADDRESS, myAsn: WARM_AS, routerAsn: ROUTER_AS };
-  const warmer = ourNode.ns.runNode("capabilities/bgp/testkit/bench-node.ts", [JSON.stringify(config)]);
+  const warmer = ourNode.ns.runNode("test/bgp/testkit/bench-node.ts", [JSON.stringify(config)]);
   try {
     await warmer.waitForLine("ready", 30_000);
     await measured(listener, PREFIXES, () => warmer.send(JSON.stringify({ op: "start", first: WARM_FIRST, count: PREFIXES, nextHop: WARM_ADDRESS })));

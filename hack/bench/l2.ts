@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../netns/bed";
 import { run, type Spawned } from "../netns/process";
-import { L2Bed, NODE_NAMES, VIP4, nextOk, probes } from "../../capabilities/l2/dataplane/testkit/l2-bed";
+import { L2Bed, NODE_NAMES, VIP4, nextOk, probes } from "../../test/l2/l2-bed";
 
 const DEATHS = Number(process.argv[2] ?? 20);
 /** Phases to run (default all): deaths, graceful, arp, keepalived. */
@@ -74,9 +74,9 @@ function explainSlow(l2: L2Bed, heir: string, t0: number): void {
 
 /**
  * The ARP phase against the VIP on br0 from the router namespace: reply latency (one request at a time)
- * and throughput (64 in flight). The client is native/testkit/arp-flood.c, compiled here with the C
+ * and throughput (64 in flight). The client is test/native/arp-flood.c, compiled here with the C
  * compiler the addon's build needs, so that the figures are the responder's: the TypeScript client
- * (testkit/arp-flood.ts) spends about as much CPU per request as the responder does per reply, and it
+ * (test/l2/arp-flood.ts) spends about as much CPU per request as the responder does per reply, and it
  * saturated first on a loaded machine. Without a compiler, the TypeScript client is used (and logged).
  */
 async function arpPhase(l2: L2Bed, target: string): Promise<{ latency: Record<string, number>; throughput: Record<string, number> }> {
@@ -85,7 +85,7 @@ async function arpPhase(l2: L2Bed, target: string): Promise<{ latency: Record<st
     const binary = join(dir, "arp-flood");
     let native = true;
     try {
-      await run(["cc", "-O2", "-o", binary, join(REPO_ROOT, "native", "testkit", "arp-flood.c")], { timeoutMs: 60_000 });
+      await run(["cc", "-O2", "-o", binary, join(REPO_ROOT, "test", "native", "arp-flood.c")], { timeoutMs: 60_000 });
     } catch (error) {
       native = false;
       log(`ARP client: no C build (${(error as Error).message}); using the TypeScript client`);
@@ -93,7 +93,7 @@ async function arpPhase(l2: L2Bed, target: string): Promise<{ latency: Record<st
     const flood = async (args: string[]): Promise<Record<string, number>> => {
       const p = native
         ? l2.bed.router.spawn([binary, "br0", target, ...args])
-        : l2.bed.router.runNode("capabilities/l2/dataplane/testkit/arp-flood.ts", ["br0", target, ...args]);
+        : l2.bed.router.runNode("test/l2/arp-flood.ts", ["br0", target, ...args]);
       try {
         return JSON.parse(await p.waitForLine(/^\{/, 60_000)) as Record<string, number>;
       } finally {

@@ -3,7 +3,7 @@
  * Kubernetes' strategic merge patch (lists merged by key, `$patch`, `$setElementOrder`, `$retainKeys`,
  * `$deleteFromPrimitiveList`). Pure functions over JSON values.
  */
-import { mergePatch as mergePatchValue } from "../../capabilities/k8s/merge-patch";
+import { mergePatch as mergePatchValue } from "../../test/kube/merge-patch";
 import { clone, deepEqual, isObject } from "./json";
 import type { Json, JsonObject } from "./status";
 

@@ -3,7 +3,7 @@
  * install one /32 per Service with the three nodes as ECMP next hops.
  */
 import type { Bed } from "../netns";
-import { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
+import { FrrRouter } from "../../test/bgp/interop/routers/frr";
 import type { Cleanup } from "./cleanup";
 import { BFD_PROFILE, type BgpLab } from "./objects";
 import { until } from "./steps";

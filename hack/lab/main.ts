@@ -26,7 +26,7 @@ import { BGP_LAB, bfdSummary, startFrr, waitForBfdUp, waitForEcmp, watchRoutes }
 import { nextHopRemovedAt, type RouteMonitor } from "./routes";
 import { movedAtStart, nodeAssignments, type CoreEventView } from "./node-assigned";
 import { stillNaming } from "./status-truth";
-import type { FrrRouter } from "../../capabilities/bgp/interop/routers/frr";
+import type { FrrRouter } from "../../test/bgp/interop/routers/frr";
 
 const { values: flags } = parseArgs({ options: { once: { type: "boolean", default: false }, bgp: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
 const out = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -3,7 +3,7 @@
  * (its speaker loses the API with it: hack/netns/api-bridge.ts), the link comes back, a new Service is
  * created, and it must answer the client within 2 s of its IP being allocated. The speaker that was
  * cut off is blind until its watches are back, so a node that saw the Service answers meanwhile
- * (capabilities/l2/liveness.ts).
+ * (core/election/liveness.ts).
  */
 import type { Host } from "../netns";
 import type { Kubectl } from "./kubectl";

@@ -5,7 +5,7 @@
  */
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
 import { allCRDs } from "../../crds";
-import { webhookConfigurations, type WebhookClient } from "../../capabilities/webhooks/webhook-configuration";
+import { webhookConfigurations, type WebhookClient } from "../../deploy/webhook-configuration";
 
 /** Pepr keeps its module store in a `PeprStore` object; `pepr deploy` ships this CRD with the module. */
 const peprStoreCRD = {

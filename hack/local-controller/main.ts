@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ensureServingCert } from "./tls";
 import { bootstrapCluster, registerWebhooks } from "./bootstrap";
-import { lodestoneNamespace } from "../../capabilities/k8s/settings";
+import { lodestoneNamespace } from "../../kube/settings";
 import cfg from "../../package.json";
 
 const { values } = parseArgs({

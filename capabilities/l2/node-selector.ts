@@ -1,2 +1,0 @@
-/** Label-selector matching for the election: the one shared implementation of capabilities/config. */
-export { matchesSelector } from "../config/selector";

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { Announcer } from "../../protocols/l2/announcer";
+import { L2Announcements, type AnnouncedService } from "./announcements";
+import { FakeClock } from "../clock";
+import { electedOwner } from "./election";
+import type { Heartbeat } from "../../protocols/l2/heartbeat";
+import { Membership } from "./liveness";
+import { OwnershipTable } from "./ownership";
+
+const WALL = 1_800_000_000_000;
+const NODES = ["node-a", "node-b", "node-c", "node-d"];
+
+const service = (name: string, ips: string[], over: Partial<AnnouncedService["election"]> = {}, interfaces: string[] = []): AnnouncedService => ({
+  name, ips, interfaces,
+  election: {
+    nodes: NODES.map(n => ({ name: n, labels: {}, networkUnavailable: false })),
+    advertisements: [{ nodeSelectors: [] }],
+    externalTrafficPolicy: "Cluster",
+    endpointNodes: new Set(),
+    anyReadyEndpoint: true,
+    ...over,
+  },
+});
+
+/** An IP that node-a owns when everyone is alive, and one it does not. */
+function pickIPs(): { mine: string; theirs: string } {
+  let mine = "";
+  let theirs = "";
+  for (let i = 1; i < 250 && (!mine || !theirs); i++) {
+    const ip = `192.0.2.${i}`;
+    const owner = electedOwner({ ...service("x", [ip]).election, firstIP: ip, liveSpeakers: new Set(NODES) });
+    if (owner === "node-a" && !mine) mine = ip;
+    if (owner !== "node-a" && !theirs) theirs = ip;
+  }
+  return { mine, theirs };
+}
+
+const setup = () => {
+  const clock = new FakeClock();
+  const membership = new Membership(clock, { self: "node-a", wallNow: () => WALL + clock.now() });
+  membership.setExpectedPeers(NODES);
+  const ownership = new OwnershipTable();
+  const rounds: string[] = [];
+  const announcer = new Announcer(clock, ip => rounds.push(ip));
+  let ackChanges = 0;
+  const ann = new L2Announcements(membership, ownership, announcer, () => ackChanges++);
+  let seq = 0;
+  const beat = (node: string, over: Partial<Heartbeat> = {}): void =>
+    void membership.receive({ node, incarnation: 1n, sequence: ++seq, sentAtMs: WALL + clock.now(), leaving: false, acks: [], ...over });
+  const everyone = (): void => ["node-b", "node-c", "node-d"].forEach(n => beat(n));
+  return { clock, membership, ownership, rounds, announcer, ann, beat, everyone, acks: () => ackChanges };
+};
+
+describe("L2Announcements", () => {
+  const { mine, theirs } = pickIPs();
+
+  it("owns nothing during start-up, then exactly the IPs it wins", () => {
+    const s = setup();
+    s.ann.setServices([service("default/a", [mine]), service("default/b", [theirs])]);
+    expect(s.ann.ownedIPs()).toEqual([]);
+    s.everyone();
+    expect(s.ann.ownedIPs()).toEqual([mine]);
+    expect(s.ownership.owns(mine)).toBe(true);
+    expect(s.rounds).toEqual([mine]);
+    expect(s.ann.electedOwners().get("default/a")).toBe("node-a");
+    expect(s.ann.electedOwners().get("default/b")).not.toBe("node-a");
+  });
+
+  it("takes over when the owner dies and lets go when it comes back", () => {
+    const s = setup();
+    s.ann.setServices([service("default/b", [theirs])]);
+    s.everyone();
+    const owner = s.ann.electedOwners().get("default/b") ?? "";
+    const heir = electedOwner({ ...service("x", [theirs]).election, firstIP: theirs, liveSpeakers: new Set(NODES.filter(n => n !== owner)) });
+    s.clock.advance(200);
+    for (const n of ["node-b", "node-c", "node-d"].filter(n => n !== owner)) s.beat(n);
+    s.clock.advance(50); // the owner's heartbeat is now 250 ms old
+    expect(s.ann.electedOwners().get("default/b")).toBe(heir);
+    expect(s.ann.ownedIPs()).toEqual(heir === "node-a" ? [theirs] : []);
+    s.beat(owner);
+    expect(s.ann.ownedIPs()).toEqual([]);
+    expect(s.announcer.isBursting(theirs)).toBe(false);
+  });
+
+  it("answers at once for a blind owner's IPs, one it never held included, and gives them back when the owner sees again", () => {
+    const s = setup();
+    s.ann.setServices([service("default/b", [theirs])]);
+    s.everyone();
+    const owner = s.ann.electedOwners().get("default/b") ?? "";
+    const heir = electedOwner({ ...service("x", [theirs]).election, firstIP: theirs, liveSpeakers: new Set(NODES.filter(n => n !== owner)) });
+    s.beat(owner, { standby: true, blind: true });
+    expect(s.ann.electedOwners().get("default/b")).toBe(heir);
+    expect(s.ann.ownedIPs()).toEqual(heir === "node-a" ? [theirs] : []);
+    // A Service created while the owner is blind: its winner among the others answers without holding it first.
+    const fresh = [...Array(200).keys()].map(i => `198.51.100.${i + 1}`).find(ip => electedOwner({ ...service("x", [ip]).election, firstIP: ip, liveSpeakers: new Set(NODES) }) === owner && electedOwner({ ...service("x", [ip]).election, firstIP: ip, liveSpeakers: new Set(NODES.filter(n => n !== owner)) }) === "node-a") ?? "";
+    expect(fresh).not.toBe("");
+    s.ann.setServices([service("default/b", [theirs]), service("default/new", [fresh])]);
+    expect(s.ann.ownedIPs()).toContain(fresh);
+    s.beat(owner);
+    expect(s.ann.ownedIPs()).not.toContain(fresh);
+    expect(s.ann.ownedIPs()).not.toContain(theirs);
+  });
+
+  it("a blind node itself answers for nothing", () => {
+    const s = setup();
+    s.ann.setServices([service("default/a", [mine])]);
+    s.everyone();
+    expect(s.ann.ownedIPs()).toEqual([mine]);
+    s.membership.setViewCurrent(false);
+    expect(s.ann.ownedIPs()).toEqual([]);
+    s.membership.setViewCurrent(true);
+    expect(s.ann.ownedIPs()).toEqual([mine]);
+  });
+
+  it("follows service updates: removed IPs stop at once, interface changes update the table without a new burst", () => {
+    const s = setup();
+    s.everyone();
+    s.ann.setServices([service("default/a", [mine], {}, ["eth0"])]);
+    expect(s.ownership.allowedOn(mine, "eth1")).toBe(false);
+    s.ann.setServices([service("default/a", [mine], {}, ["eth0", "eth1"])]);
+    expect(s.ownership.allowedOn(mine, "eth1")).toBe(true);
+    expect(s.rounds).toEqual([mine]);
+    s.ann.setServices([]);
+    expect(s.ownership.owns(mine)).toBe(false);
+    expect(s.announcer.isBursting(mine)).toBe(false);
+  });
+
+  it("announces nothing for a Local service without a local endpoint", () => {
+    const s = setup();
+    s.everyone();
+    s.ann.setServices([service("default/a", [mine], { externalTrafficPolicy: "Local", endpointNodes: new Set(["node-c"]) })]);
+    expect(s.ann.ownedIPs()).toEqual([]);
+    expect(s.ann.electedOwners().get("default/a")).toBe("node-c");
+  });
+
+  it("acks leaving peers after re-electing without them, and reports when the ack list changes", () => {
+    const s = setup();
+    s.ann.setServices([service("default/b", [theirs])]);
+    s.everyone();
+    const before = s.acks();
+    s.beat("node-d", { leaving: true });
+    expect(s.ann.acksToSend()).toEqual(["node-d"]);
+    expect(s.acks()).toBe(before + 1);
+    expect(s.ann.electedOwners().get("default/b")).not.toBe("node-d");
+  });
+
+  it("on handover keeps its IPs until the heir acks, and gains nothing new meanwhile", async () => {
+    const s = setup();
+    s.ann.setServices([service("default/a", [mine, "2001:db8::5"])]);
+    s.everyone();
+    expect(s.ann.ownedIPs()).toEqual([mine, "2001:db8::5"].sort());
+    const heir = electedOwner({ ...service("x", [mine]).election, firstIP: mine, liveSpeakers: new Set(NODES.filter(n => n !== "node-a")) }) ?? "";
+    const h = s.ann.beginHandover(s.clock);
+    s.ann.setServices([service("default/a", [mine, "2001:db8::5"]), service("default/z", ["198.51.100.1"])]);
+    expect(s.ann.ownedIPs()).toEqual([mine, "2001:db8::5"].sort());
+    for (const n of NODES.filter(n => n !== "node-a" && n !== heir)) s.beat(n, { acks: ["node-a"] });
+    expect(s.ann.ownedIPs()).toHaveLength(2);
+    s.beat(heir, { acks: ["node-a"] });
+    expect(s.ann.ownedIPs()).toEqual([]);
+    expect(await h.finished).toBe("acked");
+  });
+});

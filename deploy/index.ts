@@ -1,0 +1,50 @@
+/**
+ * Entry point for pepr.ts: in the watcher process (the single in-cluster Pepr pod that is not an
+ * admission server), put the namespace, CRDs, speaker and webhook split in place, retrying until done.
+ * The admission pods (two replicas) and out-of-cluster runs (hack/local-controller) do not.
+ */
+import { loadBalancerClass, lodestoneNamespace, partitionPolicySetting } from "../kube/settings";
+import type { PartitionPolicy } from "../core/election/liveness";
+import { installWithRetry } from "./install";
+import { KfcDeployPort } from "./kfc-deploy-port";
+import { speakerImage } from "./names";
+
+/** True in Pepr's watcher Deployment (`PEPR_WATCH_MODE=true`); false in admission pods and `PEPR_MODE=dev`. */
+export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PEPR_WATCH_MODE === "true" && env.PEPR_MODE !== "dev";
+}
+
+/**
+ * Installs Lodestone's cluster objects; resolves once every step succeeded. `onCRDsEstablished` runs
+ * once, as soon as the metallb.io kinds are served (start the allocator there).
+ */
+export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const log = (message: string) => console.log(message);
+  return installWithRetry(new KfcDeployPort(), {
+    namespace: lodestoneNamespace(env),
+    image: speakerImage(env),
+    ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
+    ...speakerPartitionPolicy(env, log),
+    ...speakerMetricsTLS(env),
+    log,
+    ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
+  });
+}
+
+/**
+ * LODESTONE_PARTITION_POLICY for the speaker DaemonSet. A value the speakers would refuse is not handed on
+ * (every speaker would stop at start-up, and layer 2 with them): it is logged, and the speakers keep their default.
+ */
+export function speakerPartitionPolicy(env: NodeJS.ProcessEnv, log: (message: string) => void): { partitionPolicy?: PartitionPolicy } {
+  const { policy, error } = partitionPolicySetting(env);
+  if (error) log(`${error}; the speakers keep their default (availability)`);
+  return policy ? { partitionPolicy: policy } : {};
+}
+
+/** LODESTONE_SPEAKER_METRICS_TLS_SECRET: the speakers serve secure metrics with this Secret's certificate. */
+export function speakerMetricsTLS(env: NodeJS.ProcessEnv): { metricsTLSSecret?: string } {
+  return env.LODESTONE_SPEAKER_METRICS_TLS_SECRET ? { metricsTLSSecret: env.LODESTONE_SPEAKER_METRICS_TLS_SECRET } : {};
+}
+
+export { installPlan, install, installWithRetry } from "./install";
+export { controllerRules, peprRbac, installerCommands } from "./rbac";

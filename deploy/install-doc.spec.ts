@@ -1,0 +1,39 @@
+/** docs/install.md must show the commands and names the code uses, exactly. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SPEAKER_IMAGE, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
+import { installerCommands } from "./rbac";
+
+const doc = readFileSync(join(__dirname, "..", "docs", "install.md"), "utf8");
+const lines = doc.split("\n").map(l => l.trim());
+
+describe("docs/install.md", () => {
+  it("has the installer's one-time commands, exactly as rbac.ts builds them", () => {
+    for (const command of installerCommands()) expect(lines).toContain(command);
+  });
+
+  it("installs with pepr 1.1.4 pinned, by deploy, manifests or Helm chart", () => {
+    for (const command of ["npx pepr@1.1.4 deploy --yes", "npx pepr@1.1.4 build", "kubectl apply -f dist/pepr-module-lodestone.yaml", "helm install lodestone dist/lodestone-chart"]) {
+      expect(lines).toContain(command);
+    }
+    expect(doc).not.toMatch(/npx pepr (?!@)/);
+  });
+
+  it("names the objects the code creates", () => {
+    expect(doc).toContain(`\`${DEFAULT_SPEAKER_IMAGE.replace("0.1.0", "<version>")}\``);
+    expect(doc).toContain(`DaemonSet \`${SPEAKER_NAME}\``);
+    expect(doc).toContain(`Validating/MutatingWebhookConfiguration \`${PEPR_MODULE_NAME}\``);
+    expect(doc).toContain(`Role and RoleBinding \`${SPEAKER_SECRETS_ROLE}\``);
+    expect(lines).toContain("# config.lodestone.dev=Fail");
+    expect(lines).toContain("# services.lodestone.dev=Ignore");
+  });
+
+  it("never tells a MetalLB user to delete the namespace, the CRDs or the memberlist Secret", () => {
+    const deletes = lines.filter(l => l.startsWith("kubectl") && l.includes(" delete "));
+    expect(deletes.length).toBeGreaterThan(5);
+    for (const l of deletes) {
+      expect(l).not.toMatch(/\bcrd\b|customresourcedefinition|namespace |secret memberlist|metallb-native\.yaml/);
+    }
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * One manifest with everything an install makes (`lodestone manifests > lodestone.yaml`, for GitOps):
+ * Pepr's module objects as `npx pepr@1.1.4 build` writes them (dist/pepr-module-lodestone.yaml), then
+ * what the controller's watcher and the installer would apply (install.ts installPlan: namespace, CRDs,
+ * speaker identity and DaemonSet; prerequisites.ts: the controller's Secret Role and the speakers'
+ * Secret Role). Not the heartbeat Secret: its random key is made in the cluster, once, by the watcher.
+ *
+ * The speaker image, load-balancer class and partition policy are also set on the watcher's
+ * container (LODESTONE_SPEAKER_IMAGE, ...), so the watcher, which re-applies the DaemonSet at every
+ * start, applies the same one as this manifest.
+ */
+import type { PartitionPolicy } from "../core/election/liveness";
+import type { Manifest } from "./deploy-port";
+import { installPlan } from "./install";
+import { PEPR_MODULE_NAME } from "./names";
+import { secretsAccess } from "./prerequisites";
+
+export interface ManifestOptions {
+  namespace: string;
+  image: string;
+  lbClass?: string;
+  partitionPolicy?: PartitionPolicy;
+}
+
+type Env = { name: string; value?: string }[];
+
+/** The controller's Deployments with the settings in their containers' env (a copy; other objects as they are). */
+export function withControllerEnv(m: Manifest, opts: ManifestOptions): Manifest {
+  if (m.kind !== "Deployment" || ![PEPR_MODULE_NAME, `${PEPR_MODULE_NAME}-watcher`].includes(m.metadata.name)) return m;
+  const copy = structuredClone(m) as Manifest & { spec?: { template?: { spec?: { containers?: { env?: Env }[] } } } };
+  const settings: Record<string, string | undefined> = {
+    LODESTONE_NAMESPACE: opts.namespace,
+    LODESTONE_SPEAKER_IMAGE: opts.image,
+    LODESTONE_LB_CLASS: opts.lbClass,
+    LODESTONE_PARTITION_POLICY: opts.partitionPolicy,
+  };
+  for (const c of copy.spec?.template?.spec?.containers ?? []) {
+    const env = (c.env ?? []).filter(e => !(e.name in settings));
+    for (const [name, value] of Object.entries(settings)) if (value !== undefined) env.push({ name, value });
+    c.env = env;
+  }
+  return copy;
+}
+
+export function installManifests(peprObjects: Manifest[], opts: ManifestOptions): Manifest[] {
+  const plan = installPlan(opts);
+  return [
+    ...peprObjects.map(m => withControllerEnv(m, opts)),
+    plan.namespace,
+    ...plan.crds,
+    ...secretsAccess(opts.namespace),
+    ...plan.speaker,
+  ];
+}

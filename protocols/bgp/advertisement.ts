@@ -1,0 +1,32 @@
+/**
+ * The path attributes MetalLB's native speaker puts on a service route (metallb.md 4.3): ORIGIN
+ * IGP; AS_PATH empty towards an internal peer and [myASN] towards an external one; LOCAL_PREF
+ * only towards an internal peer (where RFC 4271 requires it); the advertisement's communities,
+ * standard and large, de-duplicated and sorted so that equal advertisements encode identically
+ * (and so share UPDATEs).
+ */
+import type { CommunityValue } from "../../core/config/types";
+import type { LargeCommunity } from "./codec/attributes";
+import type { RouteAttributes } from "./update-packer";
+
+export interface AdvertisementAttributes {
+  readonly localPref: number;
+  readonly communities: readonly CommunityValue[];
+}
+
+export function routeAttributes(peer: { readonly myAsn: number; readonly peerAsn: number }, adv: AdvertisementAttributes): RouteAttributes {
+  const internal = peer.myAsn === peer.peerAsn;
+  const standard = [...new Set(adv.communities.flatMap(c => (c.kind === "standard" ? [c.value >>> 0] : [])))].sort((a, b) => a - b);
+  const largeByKey = new Map<string, LargeCommunity>();
+  for (const c of adv.communities) {
+    if (c.kind === "large") largeByKey.set(`${c.globalAdmin}:${c.localData1}:${c.localData2}`, { globalAdmin: c.globalAdmin, localData1: c.localData1, localData2: c.localData2 });
+  }
+  const large = [...largeByKey.values()].sort((a, b) => a.globalAdmin - b.globalAdmin || a.localData1 - b.localData1 || a.localData2 - b.localData2);
+  return {
+    origin: 0,
+    asPath: internal ? [] : [{ type: 2, asns: [peer.myAsn] }],
+    ...(internal ? { localPref: adv.localPref } : {}),
+    ...(standard.length > 0 ? { communities: standard } : {}),
+    ...(large.length > 0 ? { largeCommunities: large } : {}),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * What we put in our OPEN, what we accept in the peer's (RFC 4271 6.2, RFC 6793, RFC 6286), and
+ * what the two OPENs agree on once both are exchanged.
+ */
+import type { IPFamily } from "../../core/net/ip";
+import { Afi, Safi, encodeCapability, type Capability, type GracefulRestartFamily } from "./codec/capabilities";
+import { bgpError, ErrorCode, OpenSubcode, type BgpError } from "./codec/errors";
+import { AS_TRANS, BGP_VERSION, type OpenMessage } from "./codec/open";
+
+export interface PeerSettings {
+  readonly myAsn: number;
+  readonly peerAsn: number;
+  /** Our BGP identifier as an unsigned 32-bit number (an IPv4 address). */
+  readonly routerId: number;
+  /** Proposed hold time, seconds: 0 (no keepalives) or 3..65535. */
+  readonly holdTimeS: number;
+  /** Keepalive interval when set; otherwise a third of the negotiated hold time. */
+  readonly keepaliveTimeS?: number;
+  /** Fixed delay between connection attempts when set; otherwise 1 s doubling up to 2 min. */
+  readonly connectTimeS?: number;
+  readonly families: readonly IPFamily[];
+  /** Announce graceful restart (RFC 4724) with this restart time. */
+  readonly gracefulRestart?: { readonly restartTimeS: number };
+}
+
+export interface Negotiated {
+  readonly holdTimeS: number;
+  /** 0 when no keepalives are sent (hold time 0). */
+  readonly keepaliveS: number;
+  readonly fourOctetAs: boolean;
+  readonly routeRefresh: boolean;
+  /** Families both sides announced (IPv4 alone when the peer sent no multiprotocol capability). */
+  readonly families: readonly IPFamily[];
+  readonly peerAsn: number;
+  readonly peerRouterId: number;
+  readonly peerGracefulRestart?: { readonly restartTimeS: number; readonly families: readonly GracefulRestartFamily[] };
+}
+
+const familyAfi: Record<IPFamily, number> = { IPv4: Afi.IPv4, IPv6: Afi.IPv6 };
+
+export function buildOpen(s: PeerSettings): OpenMessage {
+  const capabilities: Capability[] = s.families.map(f => ({ type: "multiprotocol", afi: familyAfi[f], safi: Safi.Unicast }));
+  capabilities.push({ type: "route-refresh" }, { type: "four-octet-as", asn: s.myAsn });
+  if (s.gracefulRestart) {
+    capabilities.push({
+      type: "graceful-restart",
+      flags: 0,
+      restartTimeS: s.gracefulRestart.restartTimeS,
+      families: s.families.map(f => ({ afi: familyAfi[f], safi: Safi.Unicast, forwardingPreserved: true })),
+    });
+  }
+  return { version: BGP_VERSION, myAs: s.myAsn > 0xffff ? AS_TRANS : s.myAsn, holdTimeS: s.holdTimeS, bgpId: s.routerId, capabilities };
+}
+
+/** The peer's real AS: the 4-octet AS capability when present, else the My AS field. */
+export function peerAsnOf(open: OpenMessage): number {
+  const cap = open.capabilities.find(c => c.type === "four-octet-as");
+  return cap?.type === "four-octet-as" ? cap.asn : open.myAs;
+}
+
+/** The error to send back, or undefined when the peer's OPEN is acceptable. */
+export function checkPeerOpen(open: OpenMessage, s: PeerSettings): BgpError | undefined {
+  const peerAsn = peerAsnOf(open);
+  if (peerAsn !== s.peerAsn) {
+    const data = Buffer.alloc(2);
+    data.writeUInt16BE(open.myAs);
+    return bgpError(ErrorCode.OpenMessage, OpenSubcode.BadPeerAS, `peer AS ${peerAsn}, expected ${s.peerAsn}`, data);
+  }
+  if (open.holdTimeS === 1 || open.holdTimeS === 2) {
+    return bgpError(ErrorCode.OpenMessage, OpenSubcode.UnacceptableHoldTime, `unacceptable hold time ${open.holdTimeS}`);
+  }
+  // RFC 6286: any non-zero identifier, but an internal peer must not share ours.
+  if (open.bgpId === 0 || (s.myAsn === s.peerAsn && open.bgpId === s.routerId)) {
+    return bgpError(ErrorCode.OpenMessage, OpenSubcode.BadBGPIdentifier, `bad BGP identifier ${formatId(open.bgpId)}`);
+  }
+  const fourOctet = open.capabilities.some(c => c.type === "four-octet-as");
+  if (s.myAsn > 0xffff && !fourOctet) {
+    // Our AS cannot be expressed to a 2-octet speaker without AS_TRANS games MetalLB never played.
+    return bgpError(ErrorCode.OpenMessage, OpenSubcode.UnsupportedCapability, "peer does not support 4-octet AS numbers", encodeCapability({ type: "four-octet-as", asn: s.myAsn }));
+  }
+  return undefined;
+}
+
+export function negotiate(open: OpenMessage, s: PeerSettings): Negotiated {
+  const holdTimeS = Math.min(s.holdTimeS, open.holdTimeS);
+  const third = Math.floor(holdTimeS / 3);
+  const keepaliveS = holdTimeS === 0 ? 0 : s.keepaliveTimeS ? Math.min(s.keepaliveTimeS, third) : third;
+  const mp = open.capabilities.flatMap(c => (c.type === "multiprotocol" && c.safi === Safi.Unicast ? [c.afi] : []));
+  const peerFamilies = open.capabilities.some(c => c.type === "multiprotocol") ? mp : [Afi.IPv4];
+  const gr = open.capabilities.find(c => c.type === "graceful-restart");
+  return {
+    holdTimeS,
+    keepaliveS,
+    fourOctetAs: open.capabilities.some(c => c.type === "four-octet-as"),
+    routeRefresh: open.capabilities.some(c => c.type === "route-refresh"),
+    families: s.families.filter(f => peerFamilies.includes(familyAfi[f])),
+    peerAsn: peerAsnOf(open),
+    peerRouterId: open.bgpId,
+    ...(gr?.type === "graceful-restart" && s.gracefulRestart ? { peerGracefulRestart: { restartTimeS: gr.restartTimeS, families: gr.families } } : {}),
+  };
+}
+
+export const formatId = (id: number): string => [id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255].join(".");

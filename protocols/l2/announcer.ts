@@ -1,0 +1,103 @@
+/**
+ * Gratuitous announcements when this node takes over an IP: one round at once, then one every
+ * `intervalMs` while less than `durationMs` has passed since the takeover (defaults 1.1 s and 5 s:
+ * rounds at 0, 1.1, 2.2, 3.3 and 4.4 s, as MetalLB). Losing the IP cancels its burst at once.
+ *
+ * A round is: on every interface the IP may use, a gratuitous ARP request and reply (IPv4) or an
+ * unsolicited Neighbor Advertisement with the Override flag (IPv6).
+ */
+import { encodeGratuitousArpReply, encodeGratuitousArpRequest } from "./arp";
+import type { Clock, TimerHandle } from "../../core/clock";
+import type { L2Metrics } from "./metrics";
+import { encodeUnsolicitedAdvertisement } from "./ndp";
+import type { Ownership, ResponderInterface } from "./responder";
+
+export interface BurstPolicy {
+  readonly intervalMs: number;
+  readonly durationMs: number;
+}
+
+export const DEFAULT_BURST: BurstPolicy = { intervalMs: 1100, durationMs: 5000 };
+
+export class Announcer {
+  private readonly bursts = new Map<string, TimerHandle>();
+  private readonly started = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly sendRound: (ip: string) => void,
+    private readonly policy: BurstPolicy = DEFAULT_BURST,
+  ) {
+    if (!(policy.intervalMs > 0)) throw new Error(`burst interval must be positive, got ${policy.intervalMs}`);
+  }
+
+  /** Starts a burst for a newly owned IP. An IP already bursting keeps its schedule. */
+  gain(ip: string): void {
+    if (this.bursts.has(ip)) return;
+    const start = this.clock.now();
+    this.started.set(ip, start);
+    const round = (): void => {
+      this.sendRound(ip);
+      // sendRound may have called lose(ip) (re-entrantly): then the burst is over.
+      if (!this.bursts.has(ip)) return;
+      const next = this.clock.now() + this.policy.intervalMs;
+      if (next - start < this.policy.durationMs) {
+        this.bursts.set(ip, this.clock.setTimeout(round, this.policy.intervalMs));
+      } else {
+        this.bursts.delete(ip);
+      }
+    };
+    // Marked before the first round so a re-entrant gain() from sendRound is a no-op.
+    this.bursts.set(ip, { cancel: () => {} });
+    round();
+  }
+
+  lose(ip: string): void {
+    this.bursts.get(ip)?.cancel();
+    this.bursts.delete(ip);
+    this.started.delete(ip);
+  }
+
+  /**
+   * Starts a fresh burst for an IP still owned (clients may have been pointed elsewhere), unless a
+   * burst began less than one interval ago: several peers returning together cause one burst.
+   */
+  refresh(ip: string): void {
+    const began = this.started.get(ip);
+    if (began !== undefined && this.bursts.has(ip) && this.clock.now() - began < this.policy.intervalMs) return;
+    this.lose(ip);
+    this.gain(ip);
+  }
+
+  isBursting(ip: string): boolean {
+    return this.bursts.has(ip);
+  }
+
+  stopAll(): void {
+    for (const ip of [...this.bursts.keys()]) this.lose(ip);
+  }
+}
+
+/** The frames of one round for `ip` from an interface with MAC `mac`. */
+export function gratuitousFrames(ip: string, mac: string): Buffer[] {
+  return ip.includes(":")
+    ? [encodeUnsolicitedAdvertisement(ip, mac)]
+    : [encodeGratuitousArpRequest(ip, mac), encodeGratuitousArpReply(ip, mac)];
+}
+
+/** A sendRound for Announcer: every allowed interface, each frame counted as gratuitous_sent. */
+export function gratuitousSender(
+  interfaces: () => readonly ResponderInterface[],
+  ownership: Ownership,
+  metrics: L2Metrics,
+): (ip: string) => void {
+  return ip => {
+    for (const iface of interfaces()) {
+      if (!ownership.allowedOn(ip, iface.name)) continue;
+      for (const frame of gratuitousFrames(ip, iface.mac)) {
+        iface.conn.send(frame);
+        metrics.gratuitousSent(ip);
+      }
+    }
+  };
+}

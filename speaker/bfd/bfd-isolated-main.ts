@@ -1,0 +1,125 @@
+/**
+ * The BFD runner (./bfd-isolated.ts starts it as a child process, or as a worker thread): runs every
+ * BFD session of the data plane on an event loop of its own, with the shared receiving sockets of
+ * ./bfd-udp.ts (the native addon's TTL filters attach here too: GTSM for single hop, each peer's
+ * minimumTtl for multihop). Nothing else runs here, so a transmit timer fires on time and a packet is
+ * read as it arrives, however busy the speaker is; and the runner raises its own priority when it may
+ * (real time, else nice), so that it also wins the cores from other processes on a busy node.
+ *
+ * As a process, it ends at once when the speaker goes (the IPC channel closes): no AdminDown then, so
+ * the router detects the loss as the failure it is and withdraws the node's routes.
+ */
+import { setPriority } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { parentPort, workerData } from "node:worker_threads";
+import { setThreadRealtime } from "../../native/index";
+import { realClock } from "../../core/clock";
+import { runBfdSession } from "./bfd-control";
+import type { BfdRunnerData, BfdRunnerPriority, FromBfdRunner, ToBfdRunner } from "./bfd-isolated";
+import { bfdSockets } from "./bfd-udp";
+
+const COUNTERS_EVERY_MS = 1000;
+/** Lateness worth a warning: a third of the shortest usual detection time (100 ms x 3). */
+const LATE_MS = 100;
+
+interface Channel {
+  post(m: FromBfdRunner): void;
+  onMessage(handler: (m: ToBfdRunner) => void): void;
+  close(): void;
+}
+
+function channel(): { channel: Channel; data: BfdRunnerData } {
+  if (parentPort) {
+    const port = parentPort;
+    return {
+      channel: { post: m => port.postMessage(m), onMessage: h => port.on("message", h), close: () => port.close() },
+      data: workerData as BfdRunnerData,
+    };
+  }
+  if (!process.send) throw new Error("bfd-isolated-main.ts runs as a child process or worker thread (see bfd-isolated.ts)");
+  // The speaker is gone: go silent at once, so the router sees the failure.
+  process.on("disconnect", () => process.exit(0));
+  return {
+    channel: {
+      post: m => {
+        if (process.connected) process.send?.(m);
+      },
+      onMessage: h => process.on("message", m => h(m as ToBfdRunner)),
+      close: () => {
+        process.removeAllListeners("disconnect");
+        if (process.connected) process.disconnect();
+      },
+    },
+    data: JSON.parse(process.argv[2] ?? "{}") as BfdRunnerData,
+  };
+}
+
+/** SCHED_RR for this thread, else a lower nice value for this thread (pid 0: the calling thread, setpriority(2)). */
+function raisePriority(p: BfdRunnerPriority): { raised: boolean; how: string } {
+  const errors: string[] = [];
+  try {
+    setThreadRealtime(p.realtime);
+    return { raised: true, how: `SCHED_RR ${p.realtime}` };
+  } catch (error) {
+    errors.push(error instanceof Error ? error.message : String(error));
+  }
+  try {
+    setPriority(0, p.nice);
+    return { raised: true, how: `nice ${p.nice}` };
+  } catch (error) {
+    errors.push(error instanceof Error ? error.message : String(error));
+  }
+  return { raised: false, how: errors.join("; ") };
+}
+
+const { channel: speaker, data } = channel();
+if (data.priority !== undefined) speaker.post({ op: "priority", ...raisePriority(data.priority) });
+const openBfd = bfdSockets({ ...data, onFilterError: error => speaker.post({ op: "filter-error", message: String(error) }) });
+
+interface Running {
+  close(): void;
+  readonly counts: { controlPacketInput: number; controlPacketOutput: number };
+  reported: number;
+}
+const running = new Map<number, Running>();
+
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+const counters = setInterval(() => {
+  const lateMs = Math.round(delay.max / 1e6);
+  delay.reset();
+  if (lateMs > LATE_MS) speaker.post({ op: "late", ms: lateMs });
+  for (const [id, r] of running) {
+    const total = r.counts.controlPacketInput + r.counts.controlPacketOutput;
+    if (total === r.reported) continue;
+    r.reported = total;
+    speaker.post({ op: "counters", id, input: r.counts.controlPacketInput, output: r.counts.controlPacketOutput });
+  }
+}, COUNTERS_EVERY_MS);
+counters.unref();
+
+speaker.onMessage(m => {
+  switch (m.op) {
+    case "open": {
+      running.get(m.id)?.close();
+      const counts = { controlPacketInput: 0, controlPacketOutput: 0 };
+      const session = runBfdSession(m.spec, realClock, openBfd, counts, {
+        state: (to, from, diag, peer) => speaker.post({ op: "state", id: m.id, to, from, diag, peer }),
+        failed: message => speaker.post({ op: "failed", id: m.id, message }),
+      });
+      running.set(m.id, { close: session.close, counts, reported: -1 });
+      break;
+    }
+    case "close":
+      running.get(m.id)?.close();
+      running.delete(m.id);
+      break;
+    case "shutdown":
+      for (const r of running.values()) r.close();
+      running.clear();
+      clearInterval(counters);
+      delay.disable();
+      speaker.close();
+      break;
+  }
+});

@@ -1,0 +1,167 @@
+/**
+ * Which BGP sessions this node holds, and with what settings: one per BGPPeer whose nodeSelectors
+ * match the node (reference 4.3), keyed by the peer's name. Everything a session needs is derived
+ * here, from the parsed config and the node alone, so the data plane only compares and acts.
+ *
+ * The diff separates what needs a new BGP session (any field the TCP connection or the OPEN depends
+ * on) from what only needs a new BFD session (the profile), so that editing one BGPPeer, or one
+ * BFDProfile, restarts nothing else.
+ */
+import type { BFDProfile, BGPPeer, Config } from "../../core/config/types";
+import { matchesAny } from "../../core/config/selector";
+import { formatIP, parseIP, type IPAddress, type IPFamily } from "../../core/net/ip";
+
+/** What the data plane knows about its own node. */
+export interface NodeView {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The node's addresses (interface or Node status addresses); the first of each family is its default. */
+  readonly addresses: readonly string[];
+}
+
+/** Fields that shape the TCP connection and the OPEN: a change to any of them restarts the session. */
+export interface BgpSessionSpec {
+  readonly peerAddress: string;
+  readonly peerPort: number;
+  readonly family: IPFamily;
+  /** Address we bind to and advertise as next hop; undefined when the node has none of the peer's family. */
+  readonly localAddress: string | undefined;
+  readonly myAsn: number;
+  readonly peerAsn: number;
+  /** Our BGP identifier as an unsigned 32-bit number. */
+  readonly routerId: number;
+  readonly holdTimeS: number;
+  readonly keepaliveTimeS: number;
+  /** Fixed delay between connection attempts; undefined: MetalLB's backoff (1 s doubling up to 2 min). */
+  readonly connectTimeS: number | undefined;
+  readonly md5Key: string | undefined;
+  /** Outgoing TTL of the TCP connection: 1 for a directly connected eBGP peer, 255 otherwise. */
+  readonly ttl: number;
+  readonly gracefulRestart: boolean;
+  /** BFD over RFC 5883 (port 4784, TTL checked against the profile's minimumTtl): an eBGP multihop peer. */
+  readonly bfdMultihop: boolean;
+}
+
+export interface DesiredSession {
+  /** The BGPPeer's name: one session per (peer, node), and this is the node. */
+  readonly key: string;
+  readonly bgp: BgpSessionSpec;
+  /** The BFDProfile the peer names, when it exists. */
+  readonly bfd: BFDProfile | undefined;
+  /** Something about the peer that could not be honoured as written (shown as the session's last error). */
+  readonly problem: string | undefined;
+}
+
+/** Restart time we announce with graceful restart (FRR's default, as MetalLB's FRR mode uses). */
+export const GRACEFUL_RESTART_TIME_S = 120;
+/** The parser's default connectTime: left to the backoff, which never waits longer anyway. */
+const DEFAULT_CONNECT_S = 120;
+
+const canonical = (text: string): IPAddress | undefined => parseIP(text.trim());
+
+/** A stable non-zero 32-bit identifier from the node name (FNV-1a), for nodes without IPv4. */
+export function routerIdFromName(name: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(name, "utf8")) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h === 0 ? 1 : h;
+}
+
+function localAddressFor(peer: BGPPeer, family: IPFamily, own: readonly IPAddress[]): { address: IPAddress | undefined; problem?: string } {
+  const fallback = own.find(a => a.family === family);
+  if (peer.sourceAddress !== undefined) {
+    const source = canonical(peer.sourceAddress);
+    if (source && own.some(a => a.family === source.family && a.value === source.value)) return { address: source };
+    // MetalLB uses sourceAddress only when a local interface has it.
+    const instead = fallback ? `; using ${formatIP(fallback)}` : "";
+    return { address: fallback, problem: `sourceAddress ${peer.sourceAddress} is not an address of this node${instead}` };
+  }
+  if (!fallback) return { address: undefined, problem: `this node has no ${family} address to reach ${peer.peerAddress} from` };
+  return { address: fallback };
+}
+
+function routerIdFor(peer: BGPPeer, local: IPAddress | undefined, own: readonly IPAddress[], nodeName: string): number {
+  const configured = peer.routerID === undefined ? undefined : canonical(peer.routerID);
+  if (configured?.family === "IPv4") return Number(configured.value);
+  if (local?.family === "IPv4") return Number(local.value);
+  const v4 = own.find(a => a.family === "IPv4");
+  return v4 ? Number(v4.value) : routerIdFromName(nodeName);
+}
+
+/** The session this node holds with `peer`, or undefined when the peer's nodeSelectors leave it out. */
+export function desiredSession(peer: BGPPeer, bfdProfiles: ReadonlyMap<string, BFDProfile>, node: NodeView): DesiredSession | undefined {
+  if (!matchesAny(peer.nodeSelectors, node.labels)) return undefined;
+  const peerIP = canonical(peer.peerAddress);
+  if (!peerIP) return undefined; // the parser refuses these; nothing to dial
+  const own = node.addresses.flatMap(a => canonical(a) ?? []);
+  const local = localAddressFor(peer, peerIP.family, own);
+  const external = peer.myASN !== peer.peerASN;
+  const problems = local.problem ? [local.problem] : [];
+  const bfd = peer.bfdProfile === undefined ? undefined : bfdProfiles.get(peer.bfdProfile);
+  if (peer.bfdProfile !== undefined && !bfd) problems.push(`BFDProfile ${peer.bfdProfile} does not exist`);
+  return {
+    key: peer.name,
+    bgp: {
+      peerAddress: formatIP(peerIP),
+      peerPort: peer.peerPort,
+      family: peerIP.family,
+      localAddress: local.address ? formatIP(local.address) : undefined,
+      myAsn: peer.myASN,
+      peerAsn: peer.peerASN,
+      routerId: routerIdFor(peer, local.address, own, node.name),
+      holdTimeS: Math.trunc(peer.holdTimeS),
+      keepaliveTimeS: peer.keepaliveTimeS,
+      connectTimeS: peer.connectTimeS === DEFAULT_CONNECT_S ? undefined : peer.connectTimeS,
+      md5Key: peer.password !== undefined && peer.password !== "" ? peer.password : undefined,
+      ttl: external && !peer.ebgpMultiHop ? 1 : 255,
+      gracefulRestart: peer.enableGracefulRestart,
+      bfdMultihop: external && peer.ebgpMultiHop,
+    },
+    bfd,
+    problem: problems.length > 0 ? problems.join("; ") : undefined,
+  };
+}
+
+/** Every session this node should hold, by key (the BGPPeer's name). */
+export function desiredSessions(config: Pick<Config, "peers" | "bfdProfiles">, node: NodeView): Map<string, DesiredSession> {
+  const out = new Map<string, DesiredSession>();
+  for (const peer of config.peers) {
+    const s = desiredSession(peer, config.bfdProfiles, node);
+    if (s) out.set(s.key, s);
+  }
+  return out;
+}
+
+export interface SessionDiff {
+  readonly add: readonly DesiredSession[];
+  readonly remove: readonly string[];
+  /** A connection or OPEN field changed: tear down and start again. */
+  readonly restart: readonly DesiredSession[];
+  /** Only the BFD profile changed: the BGP session stays, its BFD session is replaced. */
+  readonly retuneBfd: readonly DesiredSession[];
+  /** Only the problem text changed (nothing to do on the wire). */
+  readonly update: readonly DesiredSession[];
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Compares BgpSessionSpecs field by field (fixed key order, so JSON compares them exactly). */
+const sameSpec = (a: BgpSessionSpec, b: BgpSessionSpec): boolean => {
+  const keys = Object.keys(a).sort() as (keyof BgpSessionSpec)[];
+  return keys.length === Object.keys(b).length && keys.every(k => a[k] === b[k]);
+};
+
+export function diffSessions(current: ReadonlyMap<string, DesiredSession>, next: ReadonlyMap<string, DesiredSession>): SessionDiff {
+  const add: DesiredSession[] = [];
+  const restart: DesiredSession[] = [];
+  const retuneBfd: DesiredSession[] = [];
+  const update: DesiredSession[] = [];
+  for (const [key, s] of next) {
+    const before = current.get(key);
+    if (!before) add.push(s);
+    else if (!sameSpec(before.bgp, s.bgp)) restart.push(s);
+    else if (!sameJson(before.bfd, s.bfd)) retuneBfd.push(s);
+    else if (before.problem !== s.problem) update.push(s);
+  }
+  const remove = [...current.keys()].filter(k => !next.has(k));
+  return { add, remove, restart, retuneBfd, update };
+}
