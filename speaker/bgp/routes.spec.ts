@@ -92,6 +92,29 @@ describe("routesForSession", () => {
         { prefix: "2001:db8:5::7/128", nextHop: "2001:db8::11", attributes: ebgp },
       ]);
     });
+    it("property: every route has a next hop of its own family, and no family without one is sent", () => {
+      const prefix = fc.oneof(fc.integer({ min: 0, max: 255 }).map(i => `198.51.100.${i}/32`), fc.integer({ min: 0, max: 255 }).map(i => `2001:db8:5::${i.toString(16)}/128`));
+      const session = fc.record({
+        v6: fc.boolean(),
+        dualStack: fc.boolean(),
+        other: fc.boolean(),
+      }).map(({ v6, dualStack, other }) =>
+        v6
+          ? spec({ family: "IPv6", peerAddress: "2001:db8::1", localAddress: "2001:db8::11", dualStack, otherNextHop: dualStack && other ? "192.0.2.11" : undefined })
+          : spec({ dualStack, otherNextHop: dualStack && other ? "2001:db8::11" : undefined }),
+      );
+      fc.assert(
+        fc.property(fc.array(prefix, { maxLength: 20 }), session, (prefixes, s) => {
+          const routes = [...routesForSession([ann("a/b", prefixes.map(p => route(p)))], "tor", s).values()];
+          const families = new Set(routes.map(r => r.prefix.family));
+          for (const r of routes) expect(r.nextHop.family).toBe(r.prefix.family);
+          if (!s.dualStack || s.otherNextHop === undefined) expect([...families].every(f => f === s.family)).toBe(true);
+          const wanted = new Set(prefixes.filter(p => (p.includes(":") ? "IPv6" : "IPv4") === s.family || s.otherNextHop !== undefined));
+          expect(routes.length).toBe(wanted.size);
+        }),
+      );
+    });
+
     it("without an address of the other family, only the session's own family", () => {
       expect(show(routesForSession(anns, "tor", spec({ dualStack: true })).values()).map(r => r.prefix)).toEqual(["198.51.100.7/32"]);
     });
