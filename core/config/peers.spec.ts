@@ -14,10 +14,14 @@ describe("BGPPeer checks", () => {
     { name: "myASN negative", objects: [peer("p", { myASN: -1 })], expected: ["BGPPeer/p: spec.myASN: Invalid value: -1: spec.myASN in body should be greater than or equal to 0"] },
     { name: "myASN a string", objects: [peer("p", { myASN: "64500" })], expected: ['BGPPeer/p: spec.myASN: Invalid value: "string": spec.myASN in body must be of type integer: "string"'] },
     { name: "no peer ASN", objects: [peer("p", { peerASN: undefined })], expected: ["BGPPeer/p: spec.peerASN: missing peer ASN and dynamicASN"] },
-    { name: "peer ASN and dynamicASN", objects: [peer("p", { dynamicASN: "external" })], expected: ["BGPPeer/p: spec.dynamicASN: dynamicASN is not supported by Lodestone yet", "BGPPeer/p: spec.dynamicASN: both peer ASN and dynamicASN specified"] },
-    { name: "dynamicASN alone refused", objects: [peer("p", { peerASN: undefined, dynamicASN: "internal" })], expected: ["BGPPeer/p: spec.dynamicASN: dynamicASN is not supported by Lodestone yet"] },
+    { name: "peer ASN and dynamicASN", objects: [peer("p", { dynamicASN: "external" })], expected: ["BGPPeer/p: spec.dynamicASN: both peer ASN and dynamicASN specified"] },
+    { name: "dynamicASN internal alone", objects: [peer("p", { peerASN: undefined, dynamicASN: "internal" })], expected: [] },
+    { name: "dynamicASN external with peerASN 0", objects: [peer("p", { peerASN: 0, dynamicASN: "external" })], expected: [] },
+    { name: "dynamicASN empty (the CRD's enum refuses it)", objects: [peer("p", { peerASN: undefined, dynamicASN: "" })], expected: ['BGPPeer/p: spec.dynamicASN: Unsupported value: "": supported values: "internal", "external"', "BGPPeer/p: spec.peerASN: missing peer ASN and dynamicASN"] },
     { name: "dynamicASN not in the enum", objects: [peer("p", { peerASN: undefined, dynamicASN: "sideways" })], expected: ['BGPPeer/p: spec.dynamicASN: Unsupported value: "sideways": supported values: "internal", "external"'] },
-    { name: "localASN refused", objects: [peer("p", { localASN: 65000 })], expected: ["BGPPeer/p: spec.localASN: localASN is not supported by Lodestone yet"] },
+    { name: "localASN", objects: [peer("p", { localASN: 65000 })], expected: [] },
+    { name: "localASN at the 32-bit limit", objects: [peer("p", { localASN: 4294967295 })], expected: [] },
+    { name: "localASN above 32 bits", objects: [peer("p", { localASN: 4294967296 })], expected: ["BGPPeer/p: spec.localASN: Invalid value: 4294967296: spec.localASN in body should be less than or equal to 4294967295"] },
     { name: "localASN 0", objects: [peer("p", { localASN: 0 })], expected: ["BGPPeer/p: spec.localASN: Invalid value: 0: spec.localASN in body should be greater than or equal to 1"] },
     { name: "eBGP multihop on an iBGP peer", objects: [peer("p", { peerASN: 64500, ebgpMultiHop: true })], expected: ["BGPPeer/p: spec.ebgpMultiHop: invalid ebgp-multihop parameter set for an ibgp peer"] },
     { name: "no address", objects: [peer("p", { peerAddress: undefined })], expected: ["BGPPeer/p: spec.peerAddress: peer has no Address or Interface specified"] },
@@ -78,7 +82,8 @@ describe("BGPPeer checks", () => {
     { name: "secret in another namespace", objects: [peer("p", { passwordSecret: { name: "s", namespace: "other" } })], expected: ['BGPPeer/p: spec.passwordSecret.namespace: passwordSecret must be in namespace "metallb-system", not "other"'] },
     { name: "unknown BFD profile (transient)", objects: [peer("p", { bfdProfile: "fast" })], expected: ['BGPPeer/p: spec.bfdProfile: referencing non existing bfd profile "fast" (transient)'] },
     { name: "vrf refused", objects: [peer("p", { vrf: "red" })], expected: ["BGPPeer/p: spec.vrf: vrf is not supported by Lodestone yet"] },
-    { name: "dualStackAddressFamily refused", objects: [peer("p", { dualStackAddressFamily: true })], expected: ["BGPPeer/p: spec.dualStackAddressFamily: dualStackAddressFamily is not supported by Lodestone yet"] },
+    { name: "dualStackAddressFamily", objects: [peer("p", { dualStackAddressFamily: true })], expected: [] },
+    { name: "dualStackAddressFamily not a bool", objects: [peer("p", { dualStackAddressFamily: "yes" })], expected: ['BGPPeer/p: spec.dualStackAddressFamily: Invalid value: "string": spec.dualStackAddressFamily in body must be of type boolean: "string"'] },
     { name: "dualStackAddressFamily false is fine", objects: [peer("p", { dualStackAddressFamily: false, vrf: "" })], expected: [] },
     { name: "duplicate name", objects: [peer("p", {}), peer("p", { peerAddress: "192.0.2.2" })], expected: ["BGPPeer/p: metadata.name: peer p already exists"] },
     // FRR-mode rules: peers whose node selectors can pick one node.
@@ -156,6 +161,14 @@ describe("BGPPeer checks", () => {
         enableGracefulRestart: true,
       },
     ]);
+  });
+
+  it("carries dynamicASN, localASN and dualStackAddressFamily into the peer", () => {
+    const r = parseConfig({ namespace: NS, objects: [peer("p", { peerASN: undefined, dynamicASN: "external", localASN: 4200000001, dualStackAddressFamily: true })] });
+    expect(r.problems).toEqual([]);
+    expect(r.config?.peers[0]).toEqual(expect.objectContaining({ myASN: 64500, peerASN: 0, dynamicASN: "external", localASN: 4200000001, dualStackAddressFamily: true }));
+    const plain = parseConfig({ namespace: NS, objects: [peer("q", { dualStackAddressFamily: false })] }).config?.peers[0];
+    expect(plain && ["dynamicASN" in plain, "localASN" in plain, "dualStackAddressFamily" in plain]).toEqual([false, false, false]);
   });
 
   it("defaults: 90s hold, 30s keepalive; hold 0 disables keepalives", () => {

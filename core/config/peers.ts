@@ -1,7 +1,7 @@
 /**
  * BGPPeer (v1beta2, and the deprecated v1beta1 with its smaller field set): ASNs, addresses,
- * timers, password or password Secret, BFD profile reference. Fields Lodestone does not implement
- * yet are refused by name.
+ * timers, password or password Secret, BFD profile reference, dynamicASN, localASN and
+ * dualStackAddressFamily. Fields Lodestone does not implement yet are refused by name.
  */
 import { formatIP, parseIP } from "../net/ip";
 import { parseGoDuration } from "./duration";
@@ -64,16 +64,13 @@ export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]
   const peerASNReported = peerASNIn === undefined && (v1beta1 || has(f("peerASN")));
   const peerASN = peerASNIn ?? 0;
   if (myASN === 0) report("spec.myASN", issues.missingLocalASN());
-  const dynamicASN = v1beta1 ? undefined : readString(f("dynamicASN"), report);
-  if (dynamicASN !== undefined) {
-    if (dynamicASN !== "internal" && dynamicASN !== "external") report("spec.dynamicASN", schema.unsupported(dynamicASN, ["internal", "external"]));
-    else report("spec.dynamicASN", notImplemented("dynamicASN"));
-  }
-  if (peerASN === 0 && !dynamicASN && !peerASNReported) report("spec.peerASN", issues.missingPeerASN());
-  if (peerASN !== 0 && dynamicASN) report("spec.dynamicASN", issues.bothASNs());
-  if (!v1beta1 && has(f("localASN"))) {
-    if (readInt(f("localASN"), report, { min: 1, max: MAX_ASN }) !== undefined) report("spec.localASN", notImplemented("localASN"));
-  }
+  const dynamicASNText = v1beta1 ? undefined : readString(f("dynamicASN"), report);
+  const dynamicASN = dynamicASNText === "internal" || dynamicASNText === "external" ? dynamicASNText : undefined;
+  if (dynamicASNText !== undefined && !dynamicASN) report("spec.dynamicASN", schema.unsupported(dynamicASNText, ["internal", "external"]));
+  if (peerASN === 0 && !dynamicASNText && !peerASNReported) report("spec.peerASN", issues.missingPeerASN());
+  if (peerASN !== 0 && dynamicASNText) report("spec.dynamicASN", issues.bothASNs());
+  // The AS this peer sees (FRR's `local-as N no-prepend replace-as`); myASN stays the node's AS.
+  const localASN = v1beta1 || !has(f("localASN")) ? undefined : readInt(f("localASN"), report, { min: 1, max: MAX_ASN });
   const ebgpMultiHop = readBool(f("ebgpMultiHop"), report) ?? false;
   if (myASN !== undefined && myASN !== 0 && peerASN === myASN && ebgpMultiHop) report("spec.ebgpMultiHop", issues.ibgpMultiHop());
 
@@ -103,10 +100,10 @@ export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]
   const bfdProfile = readString(f("bfdProfile"), report) ?? "";
   if (bfdProfile !== "" && !ctx.bfdProfiles.has(bfdProfile)) report("spec.bfdProfile", issues.bfdProfileMissing(bfdProfile));
   const enableGracefulRestart = v1beta1 ? false : (readBool(f("enableGracefulRestart"), report) ?? false);
+  const dualStackAddressFamily = v1beta1 ? false : (readBool(f("dualStackAddressFamily"), report) ?? false);
   if (!v1beta1) {
     const vrf = readString(f("vrf"), report) ?? "";
     if (vrf !== "") report("spec.vrf", notImplemented("vrf"));
-    if (readBool(f("dualStackAddressFamily"), report) === true) report("spec.dualStackAddressFamily", notImplemented("dualStackAddressFamily"));
     if (readBool(f("disableMP"), report) === true) warnings.push(`${prefix}: spec.disableMP: ${issues.disableMPDeprecated()}`);
   }
 
@@ -115,6 +112,8 @@ export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]
     name: obj.name,
     myASN,
     peerASN,
+    ...(dynamicASN ? { dynamicASN } : {}),
+    ...(localASN !== undefined ? { localASN } : {}),
     peerAddress: formatIP(peerIP),
     peerPort,
     ...(sourceIP ? { sourceAddress: formatIP(sourceIP) } : {}),
@@ -128,6 +127,7 @@ export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]
     ...(bfdProfile !== "" ? { bfdProfile } : {}),
     ebgpMultiHop,
     enableGracefulRestart,
+    ...(dualStackAddressFamily ? { dualStackAddressFamily } : {}),
   };
 }
 

@@ -95,7 +95,12 @@ export interface BFDProfile {
 export interface BGPPeer {
   name: string;
   myASN: number;
+  /** 0 when dynamicASN is set. */
   peerASN: number;
+  /** The peer's AS is learned from its OPEN: ours (internal) or any other (external). */
+  dynamicASN?: "internal" | "external";
+  /** The AS presented to this peer instead of myASN (FRR's `local-as N no-prepend replace-as`). */
+  localASN?: number;
   peerAddress: string;
   peerPort: number;
   sourceAddress?: string;
@@ -111,6 +116,8 @@ export interface BGPPeer {
   bfdProfile?: string;
   ebgpMultiHop: boolean;
   enableGracefulRestart: boolean;
+  /** One session carries IPv4 and IPv6 unicast, whatever the family of peerAddress. */
+  dualStackAddressFamily?: boolean;
 }
 
 export interface Config {

@@ -90,10 +90,10 @@ export const bgpPeer: KindSource = {
           myASN: field.myASN,
           peerASN: field.peerASN,
           dynamicASN: str(
-            "Accept any AS number from the peer of this kind: `internal` (the same as myASN) or `external` (a different one). Exactly one of peerASN and dynamicASN must be set.",
+            "Learn the peer's AS number from its OPEN and accept it if it is of this kind: `internal` (the same as ours: localASN when set, else myASN) or `external` (any other). Exactly one of peerASN and dynamicASN must be set.",
             { enum: ["internal", "external"] },
           ),
-          localASN: asn("Present this AS number to the peer instead of myASN (local-as, no-prepend, replace-as).", {
+          localASN: asn("Present this AS number to the peer instead of myASN, in the OPEN and as the only AS of the AS_PATH (FRR's local-as, no-prepend, replace-as).", {
             minimum: 1,
           }),
           peerAddress: describedAs(field.peerAddress, "The IP address of the peer. Exactly one of peerAddress and interface must be set."),
@@ -131,7 +131,7 @@ export const bgpPeer: KindSource = {
           disableMP: bool("Deprecated: open separate sessions for IPv4 and IPv6 instead of one multiprotocol session.", {
             default: false,
           }),
-          dualStackAddressFamily: bool("Also carry the other address family on this session (IPv4 routes over an IPv6 session and back).", {
+          dualStackAddressFamily: bool("Also carry the other address family on this session (IPv4 routes over an IPv6 session and back), with the node's address of that family as next hop.", {
             default: false,
           }),
         },

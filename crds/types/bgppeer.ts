@@ -57,11 +57,11 @@ export interface BGPPeerV1beta2Spec {
    */
   peerASN?: number;
   /**
-   * Accept any AS number from the peer of this kind: `internal` (the same as myASN) or `external` (a different one). Exactly one of peerASN and dynamicASN must be set.
+   * Learn the peer's AS number from its OPEN and accept it if it is of this kind: `internal` (the same as ours: localASN when set, else myASN) or `external` (any other). Exactly one of peerASN and dynamicASN must be set.
    */
   dynamicASN?: "internal" | "external";
   /**
-   * Present this AS number to the peer instead of myASN (local-as, no-prepend, replace-as).
+   * Present this AS number to the peer instead of myASN, in the OPEN and as the only AS of the AS_PATH (FRR's local-as, no-prepend, replace-as).
    * Range: 1..4294967295.
    */
   localASN?: number;
@@ -134,7 +134,7 @@ export interface BGPPeerV1beta2Spec {
    */
   disableMP?: boolean;
   /**
-   * Also carry the other address family on this session (IPv4 routes over an IPv6 session and back).
+   * Also carry the other address family on this session (IPv4 routes over an IPv6 session and back), with the node's address of that family as next hop.
    * @default false
    */
   dualStackAddressFamily?: boolean;

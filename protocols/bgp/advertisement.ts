@@ -1,12 +1,13 @@
 /**
  * The path attributes MetalLB's native speaker puts on a service route (metallb.md 4.3): ORIGIN
- * IGP; AS_PATH empty towards an internal peer and [myASN] towards an external one; LOCAL_PREF
+ * IGP; AS_PATH empty towards an internal peer and [our AS] towards an external one; LOCAL_PREF
  * only towards an internal peer (where RFC 4271 requires it); the advertisement's communities,
  * standard and large, de-duplicated and sorted so that equal advertisements encode identically
  * (and so share UPDATEs).
  */
 import type { CommunityValue } from "../../core/config/types";
 import type { LargeCommunity } from "./codec/attributes";
+import { isInternal } from "./open-checks";
 import type { RouteAttributes } from "./update-packer";
 
 export interface AdvertisementAttributes {
@@ -14,8 +15,10 @@ export interface AdvertisementAttributes {
   readonly communities: readonly CommunityValue[];
 }
 
-export function routeAttributes(peer: { readonly myAsn: number; readonly peerAsn: number }, adv: AdvertisementAttributes): RouteAttributes {
-  const internal = peer.myAsn === peer.peerAsn;
+/** `peer.myAsn` is the AS presented to the peer (localASN when set): with FRR's `local-as N no-prepend
+ * replace-as` the AS_PATH an external peer gets holds that AS alone. */
+export function routeAttributes(peer: Parameters<typeof isInternal>[0], adv: AdvertisementAttributes): RouteAttributes {
+  const internal = isInternal(peer);
   const standard = [...new Set(adv.communities.flatMap(c => (c.kind === "standard" ? [c.value >>> 0] : [])))].sort((a, b) => a - b);
   const largeByKey = new Map<string, LargeCommunity>();
   for (const c of adv.communities) {

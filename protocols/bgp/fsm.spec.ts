@@ -158,6 +158,24 @@ describe("FSM", () => {
   it("reads the peer AS from the 4-octet AS capability", () => {
     expect(refusal(peerOpen({ myAs: 23456, capabilities: [{ type: "four-octet-as", asn: 4200000001 }] }), { ...settings, peerAsn: 4200000001 })[0]).toBe("OpenConfirm");
   });
+  it("dynamicASN: learns the peer AS of the configured kind, refuses the other kind with Bad Peer AS and goes down saying why", () => {
+    const external: PeerSettings = { ...settings, peerAsn: 0, dynamicAsn: "external" };
+    const h = harness(external);
+    h.establish(peerOpen({ myAs: 23456, capabilities: [{ type: "four-octet-as", asn: 4200000001 }] }));
+    expect([h.fsm.state.name, h.fsm.state.negotiated?.peerAsn]).toEqual(["Established", 4200000001]);
+    const internal: PeerSettings = { ...settings, peerAsn: 0, dynamicAsn: "internal" };
+    expect(refusal(peerOpen(), internal)).toEqual(["Idle", [2, 2, "fc01"]]);
+    expect(refusal(peerOpen({ myAs: 64512, capabilities: [{ type: "four-octet-as", asn: 64512 }] }), internal)[0]).toBe("OpenConfirm");
+    const r = harness(internal);
+    r.send({ type: "ManualStart" });
+    r.send({ type: "TcpConnectionConfirmed" });
+    const n = r.log.length;
+    r.send({ type: "BGPOpen", open: peerOpen() });
+    expect(r.since(n).filter(a => a.type === "down" || a.type === "send")).toEqual([
+      { type: "send", message: { type: "notification", notification: { code: 2, subcode: 2, data: Buffer.from([0xfc, 0x01]) } } },
+      { type: "down", reason: "peer AS 64513, expected internal (64512)", notification: { code: 2, subcode: 2, data: Buffer.from([0xfc, 0x01]) }, sent: true },
+    ]);
+  });
   it("refuses a hold time of 1 or 2 s with Unacceptable Hold Time", () => {
     expect(refusal(peerOpen({ holdTimeS: 2 }))).toEqual(["Idle", [2, 6, ""]]);
   });

@@ -1,15 +1,25 @@
 /**
  * What we put in our OPEN, what we accept in the peer's (RFC 4271 6.2, RFC 6793, RFC 6286), and
- * what the two OPENs agree on once both are exchanged.
+ * what the two OPENs agree on once both are exchanged. A peer AS may be configured or, with
+ * dynamicASN, learned from the OPEN and checked against the configured kind (FRR's
+ * `neighbor X remote-as internal|external`).
  */
 import type { IPFamily } from "../../core/net/ip";
 import { Afi, Safi, encodeCapability, type Capability, type GracefulRestartFamily } from "./codec/capabilities";
 import { bgpError, ErrorCode, OpenSubcode, type BgpError } from "./codec/errors";
 import { AS_TRANS, BGP_VERSION, type OpenMessage } from "./codec/open";
 
+/** dynamicASN: the peer's AS is learned from its OPEN and only its kind is configured. */
+export type DynamicAsn = "internal" | "external";
+
 export interface PeerSettings {
+  /** The AS we present to this peer (My AS, the 4-octet AS capability, AS_PATH): BGPPeer localASN when
+   * set (FRR's `local-as N no-prepend replace-as`), else myASN. */
   readonly myAsn: number;
+  /** The peer's AS; ignored when dynamicAsn is set. */
   readonly peerAsn: number;
+  /** Accept any peer AS of this kind: internal = myAsn, external = any other. */
+  readonly dynamicAsn?: DynamicAsn;
   /** Our BGP identifier as an unsigned 32-bit number (an IPv4 address). */
   readonly routerId: number;
   /** Proposed hold time, seconds: 0 (no keepalives) or 3..65535. */
@@ -58,19 +68,39 @@ export function peerAsnOf(open: OpenMessage): number {
   return cap?.type === "four-octet-as" ? cap.asn : open.myAs;
 }
 
+/** Whether the session is iBGP: from the configured kind when the peer's AS is dynamic (an OPEN of the
+ * other kind is refused), else from the two ASNs. Our side of the comparison is the AS we present. */
+export function isInternal(s: { readonly myAsn: number; readonly peerAsn: number; readonly dynamicAsn?: DynamicAsn | undefined }): boolean {
+  return s.dynamicAsn ? s.dynamicAsn === "internal" : s.myAsn === s.peerAsn;
+}
+
+/** Why `peerAsn` (from the OPEN) is not the one expected, or undefined when it is. */
+function unexpectedAs(peerAsn: number, s: PeerSettings): string | undefined {
+  switch (s.dynamicAsn) {
+    case "internal":
+      return peerAsn === s.myAsn ? undefined : `peer AS ${peerAsn}, expected internal (${s.myAsn})`;
+    case "external":
+      return peerAsn !== s.myAsn ? undefined : `peer AS ${peerAsn}, expected external (any AS but ${s.myAsn})`;
+    default:
+      return peerAsn === s.peerAsn ? undefined : `peer AS ${peerAsn}, expected ${s.peerAsn}`;
+  }
+}
+
 /** The error to send back, or undefined when the peer's OPEN is acceptable. */
 export function checkPeerOpen(open: OpenMessage, s: PeerSettings): BgpError | undefined {
   const peerAsn = peerAsnOf(open);
-  if (peerAsn !== s.peerAsn) {
+  const badAs = unexpectedAs(peerAsn, s);
+  if (badAs !== undefined) {
+    // RFC 4271 6.2 names no data for Bad Peer AS; the 2-octet My AS field received goes back as it was.
     const data = Buffer.alloc(2);
     data.writeUInt16BE(open.myAs);
-    return bgpError(ErrorCode.OpenMessage, OpenSubcode.BadPeerAS, `peer AS ${peerAsn}, expected ${s.peerAsn}`, data);
+    return bgpError(ErrorCode.OpenMessage, OpenSubcode.BadPeerAS, badAs, data);
   }
   if (open.holdTimeS === 1 || open.holdTimeS === 2) {
     return bgpError(ErrorCode.OpenMessage, OpenSubcode.UnacceptableHoldTime, `unacceptable hold time ${open.holdTimeS}`);
   }
   // RFC 6286: any non-zero identifier, but an internal peer must not share ours.
-  if (open.bgpId === 0 || (s.myAsn === s.peerAsn && open.bgpId === s.routerId)) {
+  if (open.bgpId === 0 || (isInternal(s) && open.bgpId === s.routerId)) {
     return bgpError(ErrorCode.OpenMessage, OpenSubcode.BadBGPIdentifier, `bad BGP identifier ${formatId(open.bgpId)}`);
   }
   const fourOctet = open.capabilities.some(c => c.type === "four-octet-as");

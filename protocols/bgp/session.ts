@@ -19,7 +19,7 @@ import type { NotificationMessage } from "./codec/notification";
 import { encodeUpdate, endOfRib, type UpdateMessage } from "./codec/update";
 import type { FsmAction, StateName } from "./fsm";
 import { FsmRunner, type Clock } from "../../speaker/bgp/fsm-runner";
-import type { Negotiated, PeerSettings } from "./open-checks";
+import { isInternal, type Negotiated, type PeerSettings } from "./open-checks";
 import { MessageFramer } from "./framing";
 import { prefixId, type PrefixKey, type Route } from "./update-packer";
 import { encodeUpdates } from "./update-writer";
@@ -200,7 +200,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
 
   private get context(): CodecContext {
     const s = this.options.settings;
-    return { fourOctetAs: this.negotiated?.fourOctetAs ?? true, external: s.myAsn !== s.peerAsn };
+    return { fourOctetAs: this.negotiated?.fourOctetAs ?? true, external: !isInternal(s) };
   }
 
   private sendRoutes(announce: readonly Route[], withdraw: readonly Cidr[]): void {

@@ -87,6 +87,73 @@ describe("BGP data plane (in memory)", () => {
     dp.stop();
   });
 
+  describe("dynamicASN, localASN, dualStackAddressFamily", () => {
+    /** A data plane whose routers have the ASes given (by peer name). */
+    const withRouterAsns = (peers: BGPPeer[], asns: Record<string, number>) => {
+      const clock = new FakeClock();
+      const routers = new MemoryRouters(clock);
+      for (const [k, v] of Object.entries(asns)) routers.asns.set(k, v);
+      const dp = startBgpDataPlane({ nodeName: "node1", clock, connect: routers.connect });
+      dp.setNode({}, ["192.0.2.11", "2001:db8::11"]);
+      dp.setConfig(config(peers));
+      return { routers, dp };
+    };
+    const statusWhen = (dp: ReturnType<typeof startBgpDataPlane>, ok: (s: PeerSessionStatus[]) => boolean) =>
+      new Promise<PeerSessionStatus[]>(resolve => {
+        const off = dp.onStatusChange(s => {
+          if (ok(s)) {
+            off();
+            resolve(s);
+          }
+        });
+      });
+
+    it("dynamicASN: a peer of the configured kind comes up (eBGP or iBGP attributes by kind); one of the other kind gets Bad Peer AS and stays down, saying why", async () => {
+      const ext = peer({ name: "ext", peerASN: 0, dynamicASN: "external" });
+      const int = peer({ name: "int", peerAddress: "192.0.2.2", peerASN: 0, dynamicASN: "internal" });
+      const wrong = peer({ name: "wrong", peerAddress: "192.0.2.3", peerASN: 0, dynamicASN: "internal" });
+      const { routers, dp } = withRouterAsns([ext, int, wrong], { ext: 4200000001, int: 64512, wrong: 64500 });
+      const refused = statusWhen(dp, s => s.find(x => x.peer === "wrong")?.lastError !== undefined);
+      await Promise.all([routers.latest("ext").established, routers.latest("int").established]);
+      expect([routers.latest("ext").session.negotiated?.peerAsn, dp.session("ext")?.bgp.negotiated?.peerAsn, dp.session("int")?.bgp.negotiated?.peerAsn]).toEqual([64512, 4200000001, 64512]);
+      dp.setAnnouncements(ann(route("198.51.100.7/32", ["ext", "int"])));
+      expect(seen((await routers.latest("ext").updates.next()).update)).toMatchObject({ localPref: undefined, asPath: [{ type: 2, asns: [64512] }] });
+      expect(seen((await routers.latest("int").updates.next()).update)).toMatchObject({ localPref: 150, asPath: [] });
+
+      const status = (await refused).find(x => x.peer === "wrong");
+      expect(status).toMatchObject({ state: "Idle", lastError: "sent NOTIFICATION 2/2 (bad peer AS) to 192.0.2.3: peer AS 64500, expected internal (64512)" });
+      expect(routers.latest("wrong").downs).toEqual(["notification received: code 2 subcode 2"]);
+      dp.stop();
+    });
+
+    it("localASN: the peer sees it in the OPEN (its peer AS) and alone in the AS_PATH", async () => {
+      const { routers, dp } = withRouterAsns([peer({ name: "a", localASN: 4200000001 })], {});
+      await routers.latest("a").established;
+      expect(routers.latest("a").session.negotiated?.peerAsn).toBe(4200000001);
+      dp.setAnnouncements(ann(route("198.51.100.7/32", ["a"])));
+      expect(seen((await routers.latest("a").updates.next()).update)).toMatchObject({ asPath: [{ type: 2, asns: [4200000001] }] });
+      dp.stop();
+    });
+
+    it("dualStackAddressFamily: one IPv4 session and one IPv6 session each carry both families, each with a next hop of its own family", async () => {
+      const v4 = peer({ name: "v4", dualStackAddressFamily: true });
+      const v6 = peer({ name: "v6", peerAddress: "2001:db8::1", dualStackAddressFamily: true });
+      const { routers, dp } = withRouterAsns([v4, v6], {});
+      await Promise.all([routers.latest("v4").established, routers.latest("v6").established]);
+      expect(dp.session("v4")?.bgp.negotiated?.families).toEqual(["IPv4", "IPv6"]);
+      dp.setAnnouncements(ann(route("198.51.100.7/32", ["v4", "v6"]), route("2001:db8:5::7/128", ["v4", "v6"])));
+      for (const name of ["v4", "v6"]) {
+        const got = [(await routers.latest(name).updates.next()).update, (await routers.latest(name).updates.next()).update];
+        expect(got.map(u => ({ ...seen(u), mp: u.attributes.mpReach?.nlri.map(formatCidr), mpNextHops: u.attributes.mpReach?.nextHops.map(formatIP) }))).toEqual([
+          { nlri: ["198.51.100.7/32"], withdrawn: [], nextHop: "192.0.2.11", localPref: undefined, asPath: [{ type: 2, asns: [64512] }], mp: undefined, mpNextHops: undefined },
+          { nlri: [], withdrawn: [], nextHop: undefined, localPref: undefined, asPath: [{ type: 2, asns: [64512] }], mp: ["2001:db8:5::7/128"], mpNextHops: ["2001:db8::11"] },
+        ]);
+      }
+      expect(dp.status().map(s => [s.peer, s.prefixesAdvertised])).toEqual([["v4", 2], ["v6", 2]]);
+      dp.stop();
+    });
+  });
+
   it("restarts only the edited BGPPeer's session; the other keeps its connection and never goes down", async () => {
     const { routers, dp } = setup();
     await Promise.all([routers.latest("a").established, routers.latest("b").established]);

@@ -61,11 +61,13 @@ export function peerSettings(spec: BgpSessionSpec): PeerSettings {
   return {
     myAsn: spec.myAsn,
     peerAsn: spec.peerAsn,
+    ...(spec.dynamicAsn ? { dynamicAsn: spec.dynamicAsn } : {}),
     routerId: spec.routerId,
     holdTimeS: spec.holdTimeS,
     ...(spec.keepaliveTimeS > 0 ? { keepaliveTimeS: spec.keepaliveTimeS } : {}),
     ...(spec.connectTimeS !== undefined ? { connectTimeS: spec.connectTimeS } : {}),
-    families: [spec.family],
+    // Dual stack: both families in a fixed order, whatever the session's own family.
+    families: spec.dualStack ? ["IPv4", "IPv6"] : [spec.family],
     ...(spec.gracefulRestart ? { gracefulRestart: { restartTimeS: GRACEFUL_RESTART_TIME_S } } : {}),
   };
 }
@@ -143,6 +145,10 @@ export class PeerSession {
       if (to === "Established") this.lastError = this.desired.problem;
       deps.log(to === "Established" ? "info" : "debug", "BGP session state", { peer: desired.key, address: spec.peerAddress, state: to });
       deps.changed();
+    });
+    this.bgp.on("established", n => {
+      // With dynamicASN this is where the peer's AS becomes known.
+      deps.log("info", "BGP session established", { peer: desired.key, address: spec.peerAddress, peerAs: n.peerAsn, families: n.families });
     });
     this.bgp.on("down", (reason, notification, sent) => {
       const text = describeDown(reason, notification, sent, spec.peerAddress, this.stopping);

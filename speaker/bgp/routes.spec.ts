@@ -13,6 +13,9 @@ const spec = (over: Partial<BgpSessionSpec> = {}): BgpSessionSpec => ({
   localAddress: "192.0.2.11",
   myAsn: 64512,
   peerAsn: 64500,
+  dynamicAsn: undefined,
+  dualStack: false,
+  otherNextHop: undefined,
   routerId: 1,
   holdTimeS: 90,
   keepaliveTimeS: 30,
@@ -71,6 +74,63 @@ describe("routesForSession", () => {
     expect(show(routesForSession(anns, "tor", spec({ peerAsn: 64512 })).values())).toEqual([
       { prefix: "198.51.100.0/24", nextHop: "192.0.2.11", attributes: { origin: 0, asPath: [], localPref: 200, communities: [1, 2] } },
     ]);
+  });
+
+  describe("dualStackAddressFamily", () => {
+    const anns = [ann("default/web", [route("198.51.100.7/32"), route("2001:db8:5::7/128")])];
+    it("an IPv4 session carries IPv6 routes too, with the node's IPv6 address as next hop", () => {
+      const dual = spec({ dualStack: true, otherNextHop: "2001:db8::11" });
+      expect(show(routesForSession(anns, "tor", dual).values())).toEqual([
+        { prefix: "198.51.100.7/32", nextHop: "192.0.2.11", attributes: ebgp },
+        { prefix: "2001:db8:5::7/128", nextHop: "2001:db8::11", attributes: ebgp },
+      ]);
+    });
+    it("an IPv6 session carries IPv4 routes too, with the node's IPv4 address as next hop", () => {
+      const dual = spec({ family: "IPv6", peerAddress: "2001:db8::1", localAddress: "2001:db8::11", dualStack: true, otherNextHop: "192.0.2.11" });
+      expect(show(routesForSession(anns, "tor", dual).values())).toEqual([
+        { prefix: "198.51.100.7/32", nextHop: "192.0.2.11", attributes: ebgp },
+        { prefix: "2001:db8:5::7/128", nextHop: "2001:db8::11", attributes: ebgp },
+      ]);
+    });
+    it("property: every route has a next hop of its own family, and no family without one is sent", () => {
+      const prefix = fc.oneof(fc.integer({ min: 0, max: 255 }).map(i => `198.51.100.${i}/32`), fc.integer({ min: 0, max: 255 }).map(i => `2001:db8:5::${i.toString(16)}/128`));
+      const session = fc.record({
+        v6: fc.boolean(),
+        dualStack: fc.boolean(),
+        other: fc.boolean(),
+      }).map(({ v6, dualStack, other }) =>
+        v6
+          ? spec({ family: "IPv6", peerAddress: "2001:db8::1", localAddress: "2001:db8::11", dualStack, otherNextHop: dualStack && other ? "192.0.2.11" : undefined })
+          : spec({ dualStack, otherNextHop: dualStack && other ? "2001:db8::11" : undefined }),
+      );
+      fc.assert(
+        fc.property(fc.array(prefix, { maxLength: 20 }), session, (prefixes, s) => {
+          const routes = [...routesForSession([ann("a/b", prefixes.map(p => route(p)))], "tor", s).values()];
+          const families = new Set(routes.map(r => r.prefix.family));
+          for (const r of routes) expect(r.nextHop.family).toBe(r.prefix.family);
+          if (!s.dualStack || s.otherNextHop === undefined) expect([...families].every(f => f === s.family)).toBe(true);
+          const wanted = new Set(prefixes.filter(p => (p.includes(":") ? "IPv6" : "IPv4") === s.family || s.otherNextHop !== undefined));
+          expect(routes.length).toBe(wanted.size);
+        }),
+      );
+    });
+
+    it("without an address of the other family, only the session's own family", () => {
+      expect(show(routesForSession(anns, "tor", spec({ dualStack: true })).values()).map(r => r.prefix)).toEqual(["198.51.100.7/32"]);
+    });
+  });
+
+  it("towards a dynamicASN peer: iBGP or eBGP attributes by the configured kind", () => {
+    const anns = [ann("default/web", [route("198.51.100.7/32", { localPref: 150 })])];
+    const internal = show(routesForSession(anns, "tor", spec({ peerAsn: 0, dynamicAsn: "internal" })).values());
+    expect(internal[0]?.attributes).toEqual({ origin: 0, asPath: [], localPref: 150 });
+    const external = show(routesForSession(anns, "tor", spec({ peerAsn: 0, dynamicAsn: "external" })).values());
+    expect(external[0]?.attributes).toEqual(ebgp);
+  });
+
+  it("with localASN (the presented AS in spec.myAsn) the AS_PATH holds it alone", () => {
+    const anns = [ann("default/web", [route("198.51.100.7/32")])];
+    expect(show(routesForSession(anns, "tor", spec({ myAsn: 4200000001 })).values())[0]?.attributes).toEqual({ origin: 0, asPath: [{ type: 2, asns: [4200000001] }] });
   });
 
   it("has no routes when the session has no local address (nothing to put as next hop)", () => {

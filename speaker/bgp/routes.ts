@@ -2,9 +2,13 @@
  * The routes one session advertises, from what this node announces (core/announce: a
  * prefix per Service IP and advertisement, with its local preference, communities and peers):
  *
- * - only prefixes of the session's family (an IPv4 session carries IPv4 routes, an IPv6 one IPv6);
+ * - only prefixes of the session's family (an IPv4 session carries IPv4 routes, an IPv6 one IPv6),
+ *   or of both families with dualStackAddressFamily;
  * - only routes whose `peers` name this session's BGPPeer;
- * - next hop: the session's local address, i.e. this node's address of that family;
+ * - next hop: the session's local address, i.e. this node's address of that family; for the other
+ *   family of a dual-stack session, the node's address of that family (spec.otherNextHop; IPv6
+ *   routes then travel in MP_REACH_NLRI over IPv4, IPv4 routes as classic NLRI with an IPv4
+ *   NEXT_HOP over IPv6), and none of its routes when the node has no such address;
  * - attributes as MetalLB's native speaker sets them (../advertisement.ts): LOCAL_PREF only to iBGP;
  * - one prefix announced by several Services (an aggregated /24, a shared IP) is one route, with the
  *   union of the communities and the highest local preference.
@@ -13,7 +17,7 @@
  */
 import type { CommunityValue } from "../../core/config/types";
 import type { BGPAnnouncement } from "../../core/announce/desired";
-import { parseCidr, parseIP, type Cidr } from "../../core/net/ip";
+import { parseCidr, parseIP, type Cidr, type IPAddress } from "../../core/net/ip";
 import { routeAttributes } from "../../protocols/bgp/advertisement";
 import { prefixId, type PrefixKey, type Route, type RouteAttributes } from "../../protocols/bgp/update-packer";
 import type { BgpSessionSpec } from "./sessions";
@@ -51,12 +55,14 @@ export function routesForSession(announcements: readonly BGPAnnouncement[], key:
   const out = new Map<PrefixKey, Route>();
   const nextHop = spec.localAddress === undefined ? undefined : parseIP(spec.localAddress);
   if (!nextHop) return out;
+  const otherNextHop = spec.otherNextHop === undefined ? undefined : parseIP(spec.otherNextHop);
+  const nextHopFor = (family: Cidr["family"]) => (family === spec.family ? nextHop : otherNextHop);
   const merged = new Map<PrefixKey, Merged>();
   for (const a of announcements) {
     for (const r of a.routes) {
       if (!r.peers.includes(key)) continue;
       const prefix = parsePrefix(r.prefix);
-      if (!prefix || prefix.family !== spec.family) continue;
+      if (!prefix || !nextHopFor(prefix.family)) continue;
       const k = prefixId(prefix);
       let m = merged.get(k);
       if (!m) merged.set(k, (m = { prefix, localPref: r.localPref, communities: undefined }));
@@ -78,7 +84,7 @@ export function routesForSession(announcements: readonly BGPAnnouncement[], key:
       if (!one) shared.set(id, (one = attributes));
       byInput.set(input, one);
     }
-    out.set(k, { prefix: m.prefix, nextHop, attributes: one });
+    out.set(k, { prefix: m.prefix, nextHop: nextHopFor(m.prefix.family) as IPAddress, attributes: one });
   }
   return out;
 }

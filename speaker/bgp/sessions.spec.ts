@@ -21,6 +21,9 @@ describe("desiredSession", () => {
         localAddress: "192.0.2.11",
         myAsn: 64512,
         peerAsn: 64500,
+        dynamicAsn: undefined,
+        dualStack: false,
+        otherNextHop: undefined,
         routerId: v4("192.0.2.11"),
         holdTimeS: 90,
         keepaliveTimeS: 30,
@@ -51,6 +54,13 @@ describe("desiredSession", () => {
     ["missing bfdProfile: a problem, no BFD", { bfdProfile: "slow" }, d => [d.bfd, d.problem], [undefined, "BFDProfile slow does not exist"]],
     ["sourceAddress on the node", { sourceAddress: "192.0.2.12" }, d => [d.bgp.localAddress, d.bgp.routerId, d.problem], ["192.0.2.12", v4("192.0.2.12"), undefined]],
     ["IPv6 peer: the node's IPv6 address, router ID from its IPv4", { peerAddress: "2001:db8::1" }, d => [d.bgp.family, d.bgp.localAddress, d.bgp.routerId], ["IPv6", "2001:db8::11", v4("192.0.2.11")]],
+    ["localASN: the AS presented to the peer", { localASN: 4200000001 }, d => [d.bgp.myAsn, d.bgp.peerAsn], [4200000001, 64500]],
+    ["localASN equal to the peer's AS: iBGP (TTL 255, single-hop BFD)", { localASN: 64500, ebgpMultiHop: true }, d => [d.bgp.ttl, d.bgp.bfdMultihop], [255, false]],
+    ["dynamicASN external: eBGP, TTL 1", { peerASN: 0, dynamicASN: "external" }, d => [d.bgp.peerAsn, d.bgp.dynamicAsn, d.bgp.ttl], [0, "external", 1]],
+    ["dynamicASN internal: iBGP, TTL 255", { peerASN: 0, dynamicASN: "internal" }, d => [d.bgp.dynamicAsn, d.bgp.ttl, d.bgp.bfdMultihop], ["internal", 255, false]],
+    ["dynamicASN external with ebgpMultiHop: multihop BFD", { peerASN: 0, dynamicASN: "external", ebgpMultiHop: true }, d => [d.bgp.ttl, d.bgp.bfdMultihop], [255, true]],
+    ["dualStackAddressFamily on an IPv4 peer: the node's IPv6 address for IPv6 routes", { dualStackAddressFamily: true }, d => [d.bgp.dualStack, d.bgp.otherNextHop, d.problem], [true, "2001:db8::11", undefined]],
+    ["dualStackAddressFamily on an IPv6 peer: the node's IPv4 address for IPv4 routes", { dualStackAddressFamily: true, peerAddress: "2001:db8::1" }, d => [d.bgp.localAddress, d.bgp.otherNextHop], ["2001:db8::11", "192.0.2.11"]],
     ["IPv6 peer in long form: canonical text", { peerAddress: "2001:0db8:0000::0001" }, d => d.bgp.peerAddress, "2001:db8::1"],
   ];
   it.each(cases)("%s", (_name, over, pick, want) => {
@@ -71,6 +81,14 @@ describe("desiredSession", () => {
     const none = desiredSession(peer({ peerAddress: "2001:db8::1" }), profiles, { ...node, addresses: ["192.0.2.11"] });
     expect(none?.bgp.localAddress).toBeUndefined();
     expect(none?.problem).toBe("this node has no IPv6 address to reach 2001:db8::1 from");
+  });
+
+  it("dualStackAddressFamily: a global IPv6 next hop only, and a problem when the node has none", () => {
+    const linkLocalOnly = desiredSession(peer({ dualStackAddressFamily: true }), profiles, { ...node, addresses: ["192.0.2.11", "fe80::11"] });
+    expect(linkLocalOnly?.bgp.otherNextHop).toBeUndefined();
+    expect(linkLocalOnly?.problem).toBe("dualStackAddressFamily: this node has no IPv6 address to use as next hop; IPv6 routes are not sent to 192.0.2.1");
+    const later = desiredSession(peer({ dualStackAddressFamily: true }), profiles, { ...node, addresses: ["192.0.2.11", "fe80::11", "2001:db8::11"] });
+    expect(later?.bgp.otherNextHop).toBe("2001:db8::11");
   });
 
   it("follows the peer's nodeSelectors", () => {

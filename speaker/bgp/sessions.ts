@@ -10,6 +10,7 @@
 import type { BFDProfile, BGPPeer, Config } from "../../core/config/types";
 import { matchesAny } from "../../core/config/selector";
 import { formatIP, parseIP, type IPAddress, type IPFamily } from "../../core/net/ip";
+import { isInternal, type DynamicAsn } from "../../protocols/bgp/open-checks";
 
 /** What the data plane knows about its own node. */
 export interface NodeView {
@@ -26,8 +27,17 @@ export interface BgpSessionSpec {
   readonly family: IPFamily;
   /** Address we bind to and advertise as next hop; undefined when the node has none of the peer's family. */
   readonly localAddress: string | undefined;
+  /** The AS presented to the peer: BGPPeer localASN when set, else myASN. */
   readonly myAsn: number;
+  /** 0 when dynamicAsn is set. */
   readonly peerAsn: number;
+  /** dynamicASN: the peer's AS is learned from its OPEN and must be of this kind. */
+  readonly dynamicAsn: DynamicAsn | undefined;
+  /** dualStackAddressFamily: the session carries IPv4 and IPv6 unicast, whatever `family` is. */
+  readonly dualStack: boolean;
+  /** With dualStack: the next hop of routes of the family other than `family` (this node's first address
+   * of it, a global one for IPv6); undefined when the node has none, and those routes are not sent. */
+  readonly otherNextHop: string | undefined;
   /** Our BGP identifier as an unsigned 32-bit number. */
   readonly routerId: number;
   readonly holdTimeS: number;
@@ -58,6 +68,8 @@ export const GRACEFUL_RESTART_TIME_S = 120;
 const DEFAULT_CONNECT_S = 120;
 
 const canonical = (text: string): IPAddress | undefined => parseIP(text.trim());
+/** fe80::/10: never a next hop for another link's router to use (RFC 4291 2.5.6). */
+const isLinkLocal = (a: IPAddress): boolean => a.family === "IPv6" && a.value >> 118n === 0x3fan;
 
 /** A stable non-zero 32-bit identifier from the node name (FNV-1a), for nodes without IPv4. */
 export function routerIdFromName(name: string): number {
@@ -94,8 +106,13 @@ export function desiredSession(peer: BGPPeer, bfdProfiles: ReadonlyMap<string, B
   if (!peerIP) return undefined; // the parser refuses these; nothing to dial
   const own = node.addresses.flatMap(a => canonical(a) ?? []);
   const local = localAddressFor(peer, peerIP.family, own);
-  const external = peer.myASN !== peer.peerASN;
+  const myAsn = peer.localASN ?? peer.myASN;
+  const external = !isInternal({ myAsn, peerAsn: peer.peerASN, dynamicAsn: peer.dynamicASN });
   const problems = local.problem ? [local.problem] : [];
+  const dualStack = peer.dualStackAddressFamily === true;
+  const otherFamily: IPFamily = peerIP.family === "IPv4" ? "IPv6" : "IPv4";
+  const otherNextHop = dualStack ? own.find(a => a.family === otherFamily && !isLinkLocal(a)) : undefined;
+  if (dualStack && !otherNextHop) problems.push(`dualStackAddressFamily: this node has no ${otherFamily} address to use as next hop; ${otherFamily} routes are not sent to ${formatIP(peerIP)}`);
   const bfd = peer.bfdProfile === undefined ? undefined : bfdProfiles.get(peer.bfdProfile);
   if (peer.bfdProfile !== undefined && !bfd) problems.push(`BFDProfile ${peer.bfdProfile} does not exist`);
   return {
@@ -105,8 +122,11 @@ export function desiredSession(peer: BGPPeer, bfdProfiles: ReadonlyMap<string, B
       peerPort: peer.peerPort,
       family: peerIP.family,
       localAddress: local.address ? formatIP(local.address) : undefined,
-      myAsn: peer.myASN,
+      myAsn,
       peerAsn: peer.peerASN,
+      dynamicAsn: peer.dynamicASN,
+      dualStack,
+      otherNextHop: otherNextHop ? formatIP(otherNextHop) : undefined,
       routerId: routerIdFor(peer, local.address, own, node.name),
       holdTimeS: Math.trunc(peer.holdTimeS),
       keepaliveTimeS: peer.keepaliveTimeS,

@@ -3,11 +3,13 @@ import { describeNotification } from "./notification-names";
 import { describeDown } from "../../../speaker/bgp/peer-session";
 
 describe("NOTIFICATION names", () => {
-  it("names codes, and Cease subcodes by their own names", () => {
+  it("names codes, and Cease and OPEN subcodes by their own names", () => {
     expect(describeNotification(6, 2)).toBe("6/2 (administrative shutdown)");
     expect(describeNotification(6, 10)).toBe("6/10 (BFD down)");
     expect(describeNotification(4, 0)).toBe("4/0 (hold timer expired)");
-    expect(describeNotification(2, 2)).toBe("2/2 (OPEN message error)");
+    expect(describeNotification(2, 2)).toBe("2/2 (bad peer AS)");
+    expect(describeNotification(2, 6)).toBe("2/6 (unacceptable hold time)");
+    expect(describeNotification(2, 0)).toBe("2/0 (OPEN message error)");
     expect(describeNotification(6, 99)).toBe("6/99 (cease)");
     expect(describeNotification(42, 1)).toBe("42/1 (code 42)");
   });

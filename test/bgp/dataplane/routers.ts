@@ -46,6 +46,8 @@ export interface RouterSide {
 export class MemoryRouters {
   /** Every connection per peer name, oldest first. */
   readonly connections = new Map<string, RouterSide[]>();
+  /** A router's own AS by peer name, where it is not the peer's peerASN (a dynamicASN peer's has none). */
+  readonly asns = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -58,7 +60,7 @@ export class MemoryRouters {
     const [ours, theirs] = duplexPair();
     let handed = false;
     const session = new BgpSession({
-      settings: { myAsn: spec.peerAsn, peerAsn: spec.myAsn, routerId: 0xc0000201, holdTimeS: this.holdTimeS, families: ["IPv4", "IPv6"] },
+      settings: { myAsn: this.asns.get(key) ?? spec.peerAsn, peerAsn: spec.myAsn, routerId: 0xc0000201, holdTimeS: this.holdTimeS, families: ["IPv4", "IPv6"] },
       clock: this.clock,
       // The first dial gets this connection; a router never dials again (the node redials).
       connect: () => (handed ? new Promise<Duplex>(() => undefined) : ((handed = true), Promise.resolve(theirs))),
