@@ -131,6 +131,18 @@ describe("computeDesired: pools and advertisements (reference 1.3)", () => {
     expect(run(objects, [svc("web")], [ready("web", "node-a")]).l2[0]?.interfaces).toEqual(["eth0", "eth1"]);
   });
 
+  it("takes the shortest gratuitous interval among the advertisements selecting this node; none when none sets one", () => {
+    const every = (name: string, interval: string, spec: Record<string, unknown> = {}) => {
+      const o = l2(name, spec);
+      (o.metadata as Record<string, unknown>).annotations = { "lodestone.dev/gratuitous-interval": interval };
+      return o;
+    };
+    const objects = [POOL, every("slow", "5m"), every("fast", "90s"), every("elsewhere", "2s", { nodeSelectors: [{ matchLabels: { zone: "b" } }] }), l2("plain")];
+    expect(run(objects, [svc("web")], [ready("web", "node-a")]).l2[0]?.gratuitousIntervalMs).toBe(90_000);
+    expect(run(objects, [svc("web")], [ready("web", "node-a")], { node: "node-b" }).l2[0]?.gratuitousIntervalMs).toBe(2000);
+    expect(run([POOL, l2("plain")], [svc("web")], [ready("web", "node-a")]).l2[0]).not.toHaveProperty("gratuitousIntervalMs");
+  });
+
   it("uses all interfaces when one applying advertisement lists none", () => {
     const objects = [POOL, l2("one", { interfaces: ["eth1"] }), l2("two")];
     expect(run(objects, [svc("web")], [ready("web", "node-a")]).l2[0]?.interfaces).toEqual([]);

@@ -225,7 +225,8 @@ function layer2(
     const why = result.excluded.map(e => `${e.node} (${EXCLUSION_TEXT[e.reason]})`).join(", ");
     return { reason: "NoEligibleNode", message: `no node may announce the service: ${why || "the cluster has no nodes"}` };
   }
-  out.push({ name: service.key, ips: service.ips, interfaces: interfacesFor(input, ads), election });
+  const gratuitousIntervalMs = gratuitousIntervalFor(input, ads);
+  out.push({ name: service.key, ips: service.ips, interfaces: interfacesFor(input, ads), election, ...(gratuitousIntervalMs === undefined ? {} : { gratuitousIntervalMs }) });
   return { candidates: result.ordered };
 }
 
@@ -235,6 +236,13 @@ function interfacesFor(input: AnnounceInput, ads: readonly L2Advertisement[]): s
   const mine = ads.filter(ad => self !== undefined && matchesAny(ad.nodeSelectors, self.labels));
   if (mine.length === 0 || mine.some(ad => ad.interfaces.length === 0)) return [];
   return [...new Set(mine.flatMap(ad => ad.interfaces))].sort();
+}
+
+/** The shortest periodic gratuitous interval among the advertisements that select this node, if any sets one. */
+function gratuitousIntervalFor(input: AnnounceInput, ads: readonly L2Advertisement[]): number | undefined {
+  const self = input.nodes.find(n => n.name === input.node);
+  const periods = ads.filter(ad => self !== undefined && matchesAny(ad.nodeSelectors, self.labels)).flatMap(ad => (ad.gratuitousIntervalMs === undefined ? [] : [ad.gratuitousIntervalMs]));
+  return periods.length === 0 ? undefined : Math.min(...periods);
 }
 
 function bgpFor(
