@@ -130,33 +130,50 @@ const appliesTo = (ad: L2Advertisement | BGPAdvertisement, pool: Pool, service: 
   ad.pools.includes(pool.name) && matchesAny(ad.serviceSelectors, service.labels);
 
 interface Endpoints {
+  /** Whether the service has an endpoint that counts (an endpoint may lack a node name). */
   any: boolean;
+  /** The nodes hosting an endpoint that counts. */
   nodes: Set<string>;
 }
 
-function endpointsByService(slices: readonly EndpointSliceView[]): Map<string, Endpoints> {
-  const out = new Map<string, Endpoints>();
+/**
+ * Which endpoints count for announcing a service (reference 2.5). With publishNotReadyAddresses,
+ * every endpoint. Otherwise the ready ones; when no endpoint in the cluster is ready, the serving
+ * ones (terminating pods still passing their readiness probe), as kube-proxy falls back to them
+ * (KEP-1669, https://github.com/kubernetes/enhancements/tree/master/keps/sig-network/1669-proxy-terminating-endpoints).
+ * MetalLB counts serving endpoints always, so under externalTrafficPolicy Local a node whose only
+ * pod is draining keeps attracting traffic while other nodes have ready pods
+ * (https://github.com/metallb/metallb/issues/2577); here it stops as soon as a ready one exists elsewhere.
+ */
+export function countingEndpoints(slices: readonly EndpointSliceView[], publishNotReadyAddresses: boolean): Endpoints {
+  const all = slices.flatMap(s => s.endpoints);
+  const counts = publishNotReadyAddresses
+    ? all
+    : all.some(e => e.ready)
+      ? all.filter(e => e.ready)
+      : all.filter(e => e.serving);
+  return { any: counts.length > 0, nodes: new Set(counts.flatMap(e => (e.nodeName === undefined ? [] : [e.nodeName]))) };
+}
+
+function slicesByService(slices: readonly EndpointSliceView[]): Map<string, EndpointSliceView[]> {
+  const out = new Map<string, EndpointSliceView[]>();
   for (const slice of slices) {
-    let e = out.get(slice.serviceKey);
-    if (!e) out.set(slice.serviceKey, (e = { any: false, nodes: new Set() }));
-    for (const ep of slice.endpoints) {
-      if (!ep.ready) continue;
-      e.any = true;
-      if (ep.nodeName !== undefined) e.nodes.add(ep.nodeName);
-    }
+    const list = out.get(slice.serviceKey);
+    if (list) list.push(slice);
+    else out.set(slice.serviceKey, [slice]);
   }
   return out;
 }
 
 export function computeDesired(input: AnnounceInput): DesiredState {
-  const endpoints = endpointsByService(input.endpointSlices);
+  const slices = slicesByService(input.endpointSlices);
   const self = input.nodes.find(n => n.name === input.node);
   const l2: AnnouncedService[] = [];
   const bgp: BGPAnnouncement[] = [];
   const verdicts: ServiceVerdict[] = [];
   const services = [...input.services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const service of services) {
-    const eps = endpoints.get(service.key) ?? { any: false, nodes: new Set<string>() };
+    const eps = countingEndpoints(slices.get(service.key) ?? [], service.publishNotReadyAddresses === true);
     const pool = poolOf(input.config, service);
     if (!pool) {
       verdicts.push({ service: service.key, ips: service.ips, notAnnounced: { reason: "NoPool", message: `ingress IP ${service.ips[0] ?? ""} is not in any IPAddressPool` } });

@@ -6,4 +6,4 @@
  *               BGP routes this node advertises, and a verdict per Service (with the reason when unannounced)
  */
 export { computeDesired, poolOf, type AnnounceInput, type BGPAnnouncement, type BGPNodeReason, type BGPRoute, type DesiredState, type NotAnnounced, type NotAnnouncedReason, type ServiceVerdict } from "./desired";
-export { endpointCounts, ingressIPs, readEndpointSlice, readNode, readService, SERVICE_NAME_LABEL, type EndpointSliceView, type SpeakerService } from "./inputs";
+export { endpointConditions, ingressIPs, readEndpointSlice, readNode, readService, SERVICE_NAME_LABEL, type EndpointSliceView, type EndpointView, type SpeakerService } from "./inputs";
