@@ -15,6 +15,7 @@ import type { AnnouncedService } from "../election/announcements";
 import { elect, EXCLUDE_LB_LABEL, type ElectionAdvertisement, type ElectionNode, type ExclusionReason } from "../election/election";
 import { formatCidr, hostMask, parseIP, rangeContains, type IPAddress } from "../net/ip";
 import { reservedRangeOf } from "../net/special";
+import { countingEndpoints, type Endpoints } from "./endpoints";
 import type { EndpointSliceView, SpeakerService } from "./inputs";
 
 export interface AnnounceInput {
@@ -128,32 +129,6 @@ function ipsRefused(pool: Pool, service: SpeakerService): NotAnnounced | undefin
 
 const appliesTo = (ad: L2Advertisement | BGPAdvertisement, pool: Pool, service: SpeakerService): boolean =>
   ad.pools.includes(pool.name) && matchesAny(ad.serviceSelectors, service.labels);
-
-interface Endpoints {
-  /** Whether the service has an endpoint that counts (an endpoint may lack a node name). */
-  any: boolean;
-  /** The nodes hosting an endpoint that counts. */
-  nodes: Set<string>;
-}
-
-/**
- * Which endpoints count for announcing a service (reference 2.5). With publishNotReadyAddresses,
- * every endpoint. Otherwise the ready ones; when no endpoint in the cluster is ready, the serving
- * ones (terminating pods still passing their readiness probe), as kube-proxy falls back to them
- * (KEP-1669, https://github.com/kubernetes/enhancements/tree/master/keps/sig-network/1669-proxy-terminating-endpoints).
- * MetalLB counts serving endpoints always, so under externalTrafficPolicy Local a node whose only
- * pod is draining keeps attracting traffic while other nodes have ready pods
- * (https://github.com/metallb/metallb/issues/2577); here it stops as soon as a ready one exists elsewhere.
- */
-export function countingEndpoints(slices: readonly EndpointSliceView[], publishNotReadyAddresses: boolean): Endpoints {
-  const all = slices.flatMap(s => s.endpoints);
-  const counts = publishNotReadyAddresses
-    ? all
-    : all.some(e => e.ready)
-      ? all.filter(e => e.ready)
-      : all.filter(e => e.serving);
-  return { any: counts.length > 0, nodes: new Set(counts.flatMap(e => (e.nodeName === undefined ? [] : [e.nodeName]))) };
-}
 
 function slicesByService(slices: readonly EndpointSliceView[]): Map<string, EndpointSliceView[]> {
   const out = new Map<string, EndpointSliceView[]>();
