@@ -150,6 +150,21 @@ describe("speaker pipeline", () => {
     expect(dp.services.map(s => s.name)).toEqual(["shop/web"]);
   });
 
+  it("gives the data plane the L2Advertisement's gratuitous interval, and follows changes of the annotation", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    const annotated = (interval: string): KubeObject => ({ ...l2adv(), metadata: { name: "l2", namespace: NS, annotations: { "lodestone.dev/gratuitous-interval": interval } } });
+    port.apply("L2Advertisement", annotated("60s"));
+    const speaker = await start(port, dp);
+    expect(dp.services.map(s => [s.name, s.gratuitousIntervalMs])).toEqual([["shop/web", 60_000]]);
+    const next = nextState(speaker, s => s.desired.l2[0]?.gratuitousIntervalMs === 5000);
+    port.apply("L2Advertisement", annotated("5s"));
+    await next;
+    await speaker.settled();
+    expect(dp.services.map(s => s.gratuitousIntervalMs)).toEqual([5000]);
+  });
+
   it("announces a Service with allocateLoadBalancerNodePorts false and no nodePorts like any other", async () => {
     const port = new FakeSpeakerPort();
     const dp = new FakeL2DataPlane();
