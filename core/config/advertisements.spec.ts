@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./parse";
 import { bfd, bgpAdv, communities, l2, lines, NS, obj, peer, pool } from "../../test/config/testdata/objects";
@@ -151,6 +152,19 @@ describe("L2Advertisement checks", () => {
       ["not a string", 60, 'L2Advertisement/a: metadata.annotations.lodestone.dev/gratuitous-interval: Invalid value: "integer": metadata.annotations.lodestone.dev/gratuitous-interval in body must be of type string: "integer"'],
     ];
     for (const [name, value, message] of bad) it(`refuses ${name}, naming the object and the annotation`, () => expect(lines([v4, annotated(value)])).toEqual([message]));
+
+    it("any text either gives an interval within 1s..1h, or none with 0, or exactly one problem naming the annotation (property)", () => {
+      const text = fc.oneof(fc.string(), fc.tuple(fc.float({ min: -5000, max: 5000, noNaN: true }), fc.constantFrom("ns", "us", "ms", "s", "m", "h", "")).map(([n, u]) => `${n}${u}`));
+      fc.assert(
+        fc.property(text, value => {
+          const r = parseConfig({ namespace: NS, objects: [v4, annotated(value)] });
+          const ms = r.config?.l2Advertisements[0]?.gratuitousIntervalMs;
+          if (r.problems.length === 0) expect(ms === undefined || (ms >= 1000 && ms <= 3_600_000)).toBe(true);
+          else expect(r.problems.map(p => p.field)).toEqual(["metadata.annotations[lodestone.dev/gratuitous-interval]"]);
+        }),
+        { numRuns: 500 },
+      );
+    });
   });
 
   it("applies to every pool when it names none", () => {
