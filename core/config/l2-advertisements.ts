@@ -9,7 +9,7 @@ import type { L2Advertisement, LabelSelector, Pool } from "./types";
 
 /**
  * Periodic gratuitous ARP / unsolicited NA while a node owns an IP of this advertisement's pools
- * (capabilities/l2/announcer.ts). An annotation, not a spec field: MetalLB's CRD schema stays as it
+ * (protocols/l2/announcer.ts). An annotation, not a spec field: MetalLB's CRD schema stays as it
  * is, so the same YAML still applies to MetalLB (which ignores it). Per advertisement rather than
  * per speaker because the need comes from the switches of one segment, and advertisements are how
  * a segment is chosen (nodeSelectors, interfaces).

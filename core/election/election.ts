@@ -37,7 +37,7 @@ export interface ElectionInput {
   /** L2Advertisements applying to the service (pool matched, serviceSelectors matched). */
   readonly advertisements: readonly ElectionAdvertisement[];
   readonly externalTrafficPolicy: "Cluster" | "Local";
-  /** Nodes hosting an endpoint of the service that counts (ready; serving when none is ready; any with publishNotReadyAddresses: announce/desired.ts countingEndpoints). */
+  /** Nodes hosting an endpoint of the service that counts (ready; serving when none is ready; any with publishNotReadyAddresses: core/announce/endpoints.ts). */
   readonly endpointNodes: ReadonlySet<string>;
   /** Whether any endpoint counts anywhere (an endpoint may lack a node name). */
   readonly anyReadyEndpoint: boolean;

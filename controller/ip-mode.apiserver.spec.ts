@@ -11,12 +11,12 @@ import { join } from "node:path";
 import { K8s, kind } from "kubernetes-fluent-client";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApiServer, type RunningApiServer } from "../../hack/kube-apiserver/server";
-import { bootstrapCluster } from "../../hack/local-controller/bootstrap";
-import { KfcControllerPort } from "../k8s/kfc-controller-port";
-import { IPAddressPoolKind } from "../k8s/kinds";
+import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
+import { bootstrapCluster } from "../hack/local-controller/bootstrap";
+import { KfcControllerPort } from "../kube/kfc-controller-port";
+import { IPAddressPoolKind } from "../kube/kinds";
 import { startController, type RunningController } from "./main";
-import { NS } from "./testing";
+import { NS } from "../test/controller/testing";
 
 let dir: string;
 let api: RunningApiServer;
