@@ -242,6 +242,17 @@ describe("periodic gratuitous rounds", () => {
     a.stopAll();
   });
 
+  it("stopAll ends everything: a period set afterwards starts nothing until the next gain", () => {
+    const { clock, rounds, a } = setup();
+    a.gain("192.0.2.10");
+    clock.advance(10_000);
+    a.stopAll();
+    a.setPeriodic("192.0.2.10", 1000);
+    clock.advance(10_000);
+    expect(rounds).toHaveLength(5);
+    expect(clock.pendingCount()).toBe(0);
+  });
+
   it("refuses a period that is not positive", () => {
     const { a } = setup();
     expect(() => a.setPeriodic("192.0.2.10", 0)).toThrow("periodic interval must be positive, got 0");

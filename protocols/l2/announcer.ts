@@ -123,7 +123,7 @@ export class Announcer {
   }
 
   stopAll(): void {
-    for (const ip of new Set([...this.bursts.keys(), ...this.periodic.keys()])) this.lose(ip);
+    for (const ip of new Set([...this.started.keys(), ...this.bursts.keys(), ...this.periodic.keys()])) this.lose(ip);
   }
 }
 
