@@ -54,6 +54,8 @@ describe("controller on kubernetes-fluent-client against the local API server", 
   it("allocates nginxlb's requested IP and writes status, annotation, condition, Event, pool counters and ConfigurationState", async () => {
     const [poolObj] = exampleObjects("lb-ippool.yaml");
     await K8s(IPAddressPoolKind).Apply(poolObj as never, { force: true });
+    // The recorded 1.26 server has no ingress ipMode: the controller must not write it there.
+    expect(await new KfcControllerPort().servesIngressIPMode()).toBe(false);
     controller = await startController({ namespace: NS, port: new KfcControllerPort(), registry: new Registry() });
 
     const [svc] = exampleObjects("lb-service.yaml");

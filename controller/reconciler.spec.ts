@@ -483,3 +483,53 @@ describe("configuration errors", () => {
     expect(await b.metric("metallb_k8s_client_config_stale_bool")).toBe(0);
   });
 });
+
+describe("status.loadBalancer.ingress[].ipMode", () => {
+  const raw = (b: Bench, name: string) => (b.svc(name).status as { loadBalancer?: { ingress?: unknown[] } }).loadBalancer?.ingress;
+  const statusBodies = (b: Bench, name: string) => b.api.writes.filter(w => w.verb === "patchServiceStatus" && w.name === name).map(w => (w.body as { loadBalancer: unknown }).loadBalancer);
+
+  it("is written as VIP where the API server serves it", async () => {
+    bench = new Bench();
+    bench.api.ingressIPMode = true;
+    bench.putAll(exampleObjects("lb-ippool.yaml"));
+    await bench.start();
+    bench.putAll(exampleObjects("lb-service.yaml"));
+    await bench.settled();
+    expect(raw(bench, "nginxlb")).toEqual([{ ip: "192.168.172.161", ipMode: "VIP" }]);
+    expect(statusBodies(bench, "nginxlb")).toEqual([{ ingress: [{ ip: "192.168.172.161", ipMode: "VIP" }] }]);
+  });
+
+  it("is never written where the API server does not serve it (Kubernetes before 1.29)", async () => {
+    const b = await withExamplePool();
+    b.putAll(exampleObjects("lb-service.yaml"));
+    await b.settled();
+    expect(raw(b, "nginxlb")).toEqual([{ ip: "192.168.172.161" }]);
+    expect(statusBodies(b, "nginxlb")).toEqual([{ ingress: [{ ip: "192.168.172.161" }] }]);
+  });
+
+  it("is added to an IP written before (an upgraded cluster), without moving the IP", async () => {
+    bench = new Bench();
+    bench.api.ingressIPMode = true;
+    bench.putAll(exampleObjects("lb-ippool.yaml"));
+    bench.put("Service", service("old", { statusIPs: ["192.168.172.165"] }), { withStatus: true });
+    await bench.start();
+    expect(raw(bench, "old")).toEqual([{ ip: "192.168.172.165", ipMode: "VIP" }]);
+  });
+
+  it("stops being written when the server drops it (feature gate off), so the status converges", async () => {
+    bench = new Bench();
+    bench.api.ingressIPMode = true;
+    bench.api.dropsIngressIPMode = true;
+    bench.putAll(exampleObjects("lb-ippool.yaml"));
+    await bench.start();
+    bench.putAll(exampleObjects("lb-service.yaml"));
+    await bench.settled();
+    bench.putAll(exampleObjects("lb-service2.yaml"));
+    await bench.settled();
+    expect(raw(bench, "nginxlb")).toEqual([{ ip: "192.168.172.161" }]);
+    // One write with ipMode (dropped), none after: the next Service is written without it, and nothing is rewritten.
+    const bodies = [...statusBodies(bench, "nginxlb"), ...statusBodies(bench, "nginxlb2")];
+    expect(bodies.filter(b => JSON.stringify(b).includes("ipMode"))).toHaveLength(1);
+    expect(bodies).toHaveLength(2);
+  });
+});

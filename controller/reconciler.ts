@@ -31,6 +31,7 @@ import {
   type Watch,
   type WatchedResource,
   type WatchPhase,
+  type ServiceStatusPatch,
 } from "../kube/controller-port";
 import type { Clock } from "./clock";
 import { CONFIGURATION_STATE_LABELS, CONFIGURATION_STATE_NAME, configurationStatus } from "./config-state";
@@ -75,6 +76,8 @@ export class Reconciler {
   private readonly configObjects = new Map<string, KubeObject>();
   /** ServiceCIDR objects, read once at start-up (the range rarely changes; a restart picks changes up). */
   private serviceCIDRs: KubeObject[] = [];
+  /** Write status.loadBalancer.ingress[].ipMode: the API server serves it (and keeps what we write). */
+  private ipMode = false;
   /** What decides the Announced condition: the speakers' reports, EndpointSlices and Nodes. */
   private readonly announcedInputs = new AnnouncedInputs();
   private configFingerprint = "";
@@ -103,6 +106,10 @@ export class Reconciler {
     const resources: WatchedResource[] = ["Service", "Namespace", ...CONFIG_RESOURCES, ...ANNOUNCED_INPUTS];
     this.watches = await Promise.all(resources.map(r => port.watch(r, namespace, (phase, obj) => this.deliver(() => this.onEvent(r, phase, obj)))));
     const lists = await Promise.all(resources.map(async r => [r, await port.list(r, namespace)] as const));
+    this.ipMode = await port.servesIngressIPMode().catch((e: unknown) => {
+      this.opts.log?.(`cannot read the API server's OpenAPI, not writing status.loadBalancer.ingress[].ipMode: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    });
     this.serviceCIDRs = await port.listServiceCIDRs().catch((e: unknown) => {
       this.opts.log?.(`cannot read ServiceCIDRs, falling back to the kubernetes Service's ClusterIP: ${e instanceof Error ? e.message : String(e)}`);
       return [];
@@ -367,9 +374,12 @@ export class Reconciler {
       const desired = this.desiredFor(key);
       if (!desired) return;
       const ref = { namespace: svc.metadata?.namespace ?? "default", name: svc.metadata?.name ?? "" };
-      const plan = planServiceWrite(svc, desired, clock.now(), desired.state === "allocated" ? this.announcedFor(key, svc, desired) : undefined);
+      const plan = planServiceWrite(svc, desired, clock.now(), desired.state === "allocated" ? this.announcedFor(key, svc, desired) : undefined, { ipMode: this.ipMode });
       try {
-        if (plan.status) svc = this.wrote(key, svc, await port.patchServiceStatus(ref, svc.metadata?.resourceVersion ?? "", plan.status));
+        if (plan.status) {
+          svc = this.wrote(key, svc, await port.patchServiceStatus(ref, svc.metadata?.resourceVersion ?? "", plan.status));
+          this.checkIPModeKept(plan.status, svc);
+        }
         if (plan.annotations) svc = this.wrote(key, svc, await port.patchServiceAnnotations(ref, svc.metadata?.resourceVersion ?? "", plan.annotations));
         if (desired.state === "released") this.releasing.delete(key);
         return;
@@ -382,6 +392,19 @@ export class Reconciler {
         if (svc && this.services.has(key)) this.services.set(key, svc);
       }
     }
+  }
+
+  /**
+   * A server whose schema has ipMode but with the LoadBalancerIPMode feature gate off (1.29's
+   * default) drops it from what we write: from then on it is not written, or the status would never
+   * converge.
+   */
+  private checkIPModeKept(written: ServiceStatusPatch, stored: KubeObject): void {
+    if (!this.ipMode || !written.ingress?.length) return;
+    const ingress = (stored.status as { loadBalancer?: { ingress?: { ipMode?: unknown }[] } } | undefined)?.loadBalancer?.ingress ?? [];
+    if (ingress.length > 0 && ingress.every(e => e.ipMode === "VIP")) return;
+    this.ipMode = false;
+    this.opts.log?.("the API server dropped status.loadBalancer.ingress[].ipMode (feature gate LoadBalancerIPMode off?): not writing it any more");
   }
 
   /** The Announced condition's text: who the speakers say announces the Service, or why nobody may. */

@@ -126,12 +126,18 @@ function withCondition(list: Obj[], type: string, next: Condition | undefined): 
   return next ? rest.map(c => (c.type === type ? (next as unknown as Obj) : c)) : rest;
 }
 
+/** Whether every ingress entry says `ipMode: VIP`. */
+const allVIP = (service: KubeObject): boolean => arr(obj(obj(service.status).loadBalancer).ingress).every(e => obj(e).ipMode === "VIP");
+
 /**
  * The writes that bring `service` to `desired`; empty when it is already there. `announced` is the
  * Announced condition's text for an allocated Service (announced-condition.ts); a Service without
- * IPs carries none.
+ * IPs carries none. With `ipMode`, where the API server serves the field, each ingress entry says
+ * `ipMode: VIP`: the IP is delivered to the node with the VIP as destination, so kube-proxy may
+ * short-circuit in-cluster traffic to it (as it does by default); elsewhere nothing is written,
+ * since the server would drop it and the status would never converge.
  */
-export function planServiceWrite(service: KubeObject, desired: ServiceDesired, now: number, announced?: AnnouncedText): ServiceWrite {
+export function planServiceWrite(service: KubeObject, desired: ServiceDesired, now: number, announced?: AnnouncedText, opts: { ipMode?: boolean } = {}): ServiceWrite {
   const current = conditions(service);
   const ours = current.find(c => c.type === CONDITION_TYPE);
   const theirs = current.find(c => c.type === ANNOUNCED_CONDITION);
@@ -140,7 +146,7 @@ export function planServiceWrite(service: KubeObject, desired: ServiceDesired, n
   const ips = desired.state === "allocated" ? desired.ips : [];
   const condition = desired.state === "released" ? undefined : conditionFor(desired, ours, generation, now);
   const announcedNext = desired.state === "allocated" && announced ? announcedConditionFor(announced, theirs, generation, now) : undefined;
-  const ingressChanged = JSON.stringify(ingressIPs(service)) !== JSON.stringify(ips);
+  const ingressChanged = JSON.stringify(ingressIPs(service)) !== JSON.stringify(ips) || (opts.ipMode === true && !allVIP(service));
   const conditionChanged = condition ? !sameCondition(ours, condition) : ours !== undefined;
   const announcedChanged = announcedNext ? !sameCondition(theirs, announcedNext) : theirs !== undefined;
 
@@ -148,7 +154,7 @@ export function planServiceWrite(service: KubeObject, desired: ServiceDesired, n
   if (ingressChanged || conditionChanged || announcedChanged) {
     const list = withCondition(withCondition(current, CONDITION_TYPE, condition), ANNOUNCED_CONDITION, announcedNext) as unknown as Condition[];
     write.status = {
-      ingress: ips.length ? ips.map(ip => ({ ip })) : null,
+      ingress: ips.length ? ips.map(ip => (opts.ipMode ? { ip, ipMode: "VIP" as const } : { ip })) : null,
       conditions: list.length ? list : null,
     };
   }

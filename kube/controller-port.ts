@@ -83,8 +83,8 @@ export interface Condition {
 
 /** The status fields of a Service the controller owns (merge patch on /status). */
 export interface ServiceStatusPatch {
-  /** `null` removes status.loadBalancer.ingress. */
-  ingress: { ip: string }[] | null;
+  /** `null` removes status.loadBalancer.ingress. `ipMode` only where the API server serves it (ingress-ip-mode.ts). */
+  ingress: { ip: string; ipMode?: "VIP" }[] | null;
   /** The whole conditions list (merge patches replace lists); `null` removes it. */
   conditions: Condition[] | null;
 }
@@ -125,6 +125,8 @@ export interface ControllerPort {
   watch(resource: WatchedResource, namespace: string, handler: WatchHandler): Promise<Watch>;
   /** The cluster's ServiceCIDR objects (networking.k8s.io/v1); empty when the API server serves none. */
   listServiceCIDRs(): Promise<KubeObject[]>;
+  /** Whether the API server's Service type has status.loadBalancer.ingress[].ipMode (its OpenAPI; ingress-ip-mode.ts). */
+  servesIngressIPMode(): Promise<boolean>;
   /** The current Service, or undefined when it does not exist. */
   getService(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Merge patch on services/<name>/status with a resourceVersion precondition. Returns the new object. */

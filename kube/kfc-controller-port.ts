@@ -30,6 +30,7 @@ import {
 } from "./controller-port";
 import { KfcApi, JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./kfc-api";
 import { configKinds, statusKinds } from "./kinds";
+import { servesIngressIPMode } from "./ingress-ip-mode";
 import { SERVICE_CIDR_PATH } from "./service-range";
 import { WatchSupervisor } from "./watch-supervisor";
 
@@ -82,6 +83,14 @@ export class KfcControllerPort implements ControllerPort {
       if (isNotFound(e)) return [];
       throw e;
     }
+  }
+
+  servesIngressIPMode(): Promise<boolean> {
+    // The OpenAPI documents come as text/plain from some servers (01-discovery.md 10).
+    return servesIngressIPMode(async path => {
+      const data = await this.request<unknown>("GET", path);
+      return typeof data === "string" ? (JSON.parse(data) as unknown) : data;
+    });
   }
 
   async getService(ref: ObjectRef): Promise<KubeObject | undefined> {

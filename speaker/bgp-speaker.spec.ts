@@ -107,6 +107,29 @@ describe("speaker with the BGP data plane", () => {
     expect(port.writes.filter(w => w.op === "deleteBgpStatus")).toEqual([{ op: "deleteBgpStatus", name: "bgp-00000" }]);
   });
 
+  it("withdraws while this node is NetworkUnavailable or labelled exclude-from-external-load-balancers, and advertises again after", async () => {
+    const port = new FakeSpeakerPort();
+    const bgp = new FakeBgpDataPlane();
+    seed(port);
+    await start(port, bgp);
+    expect(bgp.announcements.map(a => a.service)).toEqual(["shop/web"]);
+    const unavailable = node("node-a", "192.0.2.100");
+    (unavailable.status as { conditions: unknown[] }).conditions.push({ type: "NetworkUnavailable", status: "True", reason: "NoRouteCreated" });
+    port.apply("Node", unavailable);
+    await until(port, () => port.bgpStatuses.size === 0);
+    expect(bgp.announcements).toEqual([]);
+    expect(running?.current()?.desired.verdicts[0]?.bgp).toEqual({ advertises: false, reason: "networkUnavailable" });
+    port.apply("Node", node("node-a", "192.0.2.100"));
+    await until(port, () => port.bgpStatuses.size === 1);
+    expect(bgp.announcements.map(a => a.service)).toEqual(["shop/web"]);
+    const excluded = node("node-a", "192.0.2.100");
+    (excluded.metadata as { labels: Record<string, string> }).labels["node.kubernetes.io/exclude-from-external-load-balancers"] = "";
+    port.apply("Node", excluded);
+    await until(port, () => port.bgpStatuses.size === 0);
+    expect(bgp.announcements).toEqual([]);
+    expect(running?.current()?.desired.verdicts[0]?.bgp).toEqual({ advertises: false, reason: "excludedFromLoadBalancers" });
+  });
+
   it("writes only this node's entry of BGPPeer status.sessions, re-reading after a 409", async () => {
     const port = new FakeSpeakerPort();
     const bgp = new FakeBgpDataPlane();

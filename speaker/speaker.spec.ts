@@ -150,6 +150,61 @@ describe("speaker pipeline", () => {
     expect(dp.services.map(s => s.name)).toEqual(["shop/web"]);
   });
 
+  it("gives the data plane the L2Advertisement's gratuitous interval, and follows changes of the annotation", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    const annotated = (interval: string): KubeObject => ({ ...l2adv(), metadata: { name: "l2", namespace: NS, annotations: { "lodestone.dev/gratuitous-interval": interval } } });
+    port.apply("L2Advertisement", annotated("60s"));
+    const speaker = await start(port, dp);
+    expect(dp.services.map(s => [s.name, s.gratuitousIntervalMs])).toEqual([["shop/web", 60_000]]);
+    const next = nextState(speaker, s => s.desired.l2[0]?.gratuitousIntervalMs === 5000);
+    port.apply("L2Advertisement", annotated("5s"));
+    await next;
+    await speaker.settled();
+    expect(dp.services.map(s => s.gratuitousIntervalMs)).toEqual([5000]);
+  });
+
+  it("announces a Service with allocateLoadBalancerNodePorts false and no nodePorts like any other", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    const spec = service.spec as Record<string, unknown>;
+    port.apply("Service", { ...service, spec: { ...spec, allocateLoadBalancerNodePorts: false, ports: [{ name: "http", port: 80, protocol: "TCP", targetPort: 8080 }] } });
+    const speaker = await start(port, dp);
+    expect(dp.services.map(s => [s.name, s.ips])).toEqual([["shop/web", ["192.0.2.10"]]]);
+    expect(speaker.current()?.desired.verdicts[0]?.l2).toEqual({ candidates: expect.arrayContaining(["node-a", "node-b"]) });
+  });
+
+  it("leaves NetworkUnavailable and exclude-from-external-load-balancers nodes out of the election, and lets them back in", async () => {
+    const port = new FakeSpeakerPort();
+    const dp = new FakeL2DataPlane();
+    seed(port);
+    const speaker = await start(port, dp);
+    const candidates = (): unknown => speaker.current()?.desired.verdicts[0]?.l2;
+    expect(candidates()).toEqual({ candidates: expect.arrayContaining(["node-a", "node-b"]) });
+    const labelled = node("node-a");
+    (labelled.metadata as { labels: Record<string, string> }).labels["node.kubernetes.io/exclude-from-external-load-balancers"] = "true";
+    let next = nextState(speaker, s => JSON.stringify(s.desired.verdicts[0]?.l2) === JSON.stringify({ candidates: ["node-b"] }));
+    port.apply("Node", labelled);
+    await next;
+    // The data plane's election sees the label too, so no node elects node-a.
+    expect(dp.services[0]?.election.nodes.find(n => n.name === "node-a")?.labels).toEqual({ "node.kubernetes.io/exclude-from-external-load-balancers": "true" });
+    const unavailable = node("node-b");
+    (unavailable.status as { conditions: unknown[] }).conditions.push({ type: "NetworkUnavailable", status: "True" });
+    next = nextState(speaker, s => s.desired.verdicts[0]?.notAnnounced?.reason === "NoEligibleNode");
+    port.apply("Node", unavailable);
+    const state = await next;
+    expect(state.desired.verdicts[0]?.notAnnounced?.message).toBe(
+      "no node may announce the service: node-a (labelled node.kubernetes.io/exclude-from-external-load-balancers), node-b (NetworkUnavailable)",
+    );
+    expect(dp.services).toEqual([]);
+    next = nextState(speaker, s => s.desired.l2.length === 1);
+    port.apply("Node", node("node-b"));
+    await next;
+    expect(speaker.current()?.desired.verdicts[0]?.l2).toEqual({ candidates: ["node-b"] });
+  });
+
   it("keeps the last known state while the API is unreachable and resyncs when it returns", async () => {
     const port = new FakeSpeakerPort();
     const dp = new FakeL2DataPlane();

@@ -102,6 +102,20 @@ describe("config webhooks", () => {
     ]);
   });
 
+  it("refuse an L2Advertisement whose gratuitous-interval annotation is out of bounds, and admit a good one", async () => {
+    const l2 = (interval: string): ConfigObject => ({
+      apiVersion: "metallb.io/v1beta1",
+      kind: "L2Advertisement",
+      metadata: { name: "aging", namespace: "metallb-system", annotations: { "lodestone.dev/gratuitous-interval": interval } },
+      spec: {},
+    });
+    expect(await validate("CREATE", l2("500ms"))).toMatchObject({
+      allowed: false,
+      statusMessage: 'L2Advertisement/aging: metadata.annotations[lodestone.dev/gratuitous-interval]: invalid interval "500ms": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none',
+    });
+    expect(await validate("CREATE", l2("60s"))).toEqual({ allowed: true, warnings: [] });
+  });
+
   it("refuse a pool inside the cluster's Service range read from the API", async () => {
     clusterReserved.push(reservedCidr("10.96.0.0/12", "the cluster's Service range, ServiceCIDR kubernetes"));
     const res = await validate("CREATE", pool("services", ["10.96.0.0/24"]));

@@ -27,7 +27,11 @@ const svc = (name: string, more: Partial<SpeakerService> = {}): SpeakerService =
   ...more,
 });
 
-const ready = (service: string, ...nodes: string[]): EndpointSliceView => ({ serviceKey: `default/${service}`, endpoints: nodes.map(n => ({ ready: true, nodeName: n })) });
+const ready = (service: string, ...nodes: string[]): EndpointSliceView => ({ serviceKey: `default/${service}`, endpoints: nodes.map(n => ({ ready: true, serving: true, nodeName: n })) });
+/** A terminating pod still passing its readiness probe (the EndpointSlice controller's ready=false, serving=true). */
+const draining = (service: string, ...nodes: string[]): EndpointSliceView => ({ serviceKey: `default/${service}`, endpoints: nodes.map(n => ({ ready: false, serving: true, nodeName: n })) });
+/** A pod failing its readiness probe. */
+const notReady = (service: string, ...nodes: string[]): EndpointSliceView => ({ serviceKey: `default/${service}`, endpoints: nodes.map(n => ({ ready: false, serving: false, nodeName: n })) });
 
 const POOL = pool("p1", ["192.0.2.0/24", "2001:db8::/120"]);
 
@@ -131,6 +135,18 @@ describe("computeDesired: pools and advertisements (reference 1.3)", () => {
     expect(run(objects, [svc("web")], [ready("web", "node-a")]).l2[0]?.interfaces).toEqual(["eth0", "eth1"]);
   });
 
+  it("takes the shortest gratuitous interval among the advertisements selecting this node; none when none sets one", () => {
+    const every = (name: string, interval: string, spec: Record<string, unknown> = {}) => {
+      const o = l2(name, spec);
+      (o.metadata as Record<string, unknown>).annotations = { "lodestone.dev/gratuitous-interval": interval };
+      return o;
+    };
+    const objects = [POOL, every("slow", "5m"), every("fast", "90s"), every("elsewhere", "2s", { nodeSelectors: [{ matchLabels: { zone: "b" } }] }), l2("plain")];
+    expect(run(objects, [svc("web")], [ready("web", "node-a")]).l2[0]?.gratuitousIntervalMs).toBe(90_000);
+    expect(run(objects, [svc("web")], [ready("web", "node-a")], { node: "node-b" }).l2[0]?.gratuitousIntervalMs).toBe(2000);
+    expect(run([POOL, l2("plain")], [svc("web")], [ready("web", "node-a")]).l2[0]).not.toHaveProperty("gratuitousIntervalMs");
+  });
+
   it("uses all interfaces when one applying advertisement lists none", () => {
     const objects = [POOL, l2("one", { interfaces: ["eth1"] }), l2("two")];
     expect(run(objects, [svc("web")], [ready("web", "node-a")]).l2[0]?.interfaces).toEqual([]);
@@ -151,7 +167,7 @@ describe("computeDesired: pools and advertisements (reference 1.3)", () => {
 
 describe("computeDesired: endpoints and traffic policy (reference 2.5)", () => {
   it("reports NoReadyEndpoint when no endpoint counts", () => {
-    const slices: EndpointSliceView[] = [{ serviceKey: "default/web", endpoints: [{ ready: false, nodeName: "node-a" }] }];
+    const slices: EndpointSliceView[] = [{ serviceKey: "default/web", endpoints: [{ ready: false, serving: false, nodeName: "node-a" }] }];
     const d = run([POOL, l2("all")], [svc("web")], slices);
     expect(d.verdicts[0]?.notAnnounced).toEqual({ reason: "NoReadyEndpoint", message: "the service has no ready endpoint" });
     expect(d.l2).toEqual([]);
@@ -162,7 +178,7 @@ describe("computeDesired: endpoints and traffic policy (reference 2.5)", () => {
   });
 
   it("counts an endpoint without a node (Cluster policy)", () => {
-    const slices: EndpointSliceView[] = [{ serviceKey: "default/web", endpoints: [{ ready: true }] }];
+    const slices: EndpointSliceView[] = [{ serviceKey: "default/web", endpoints: [{ ready: true, serving: true }] }];
     expect(run([POOL, l2("all")], [svc("web")], slices).verdicts[0]?.l2).toEqual({ candidates: expect.arrayContaining(["node-a", "node-b", "node-c"]) });
   });
 
@@ -180,6 +196,51 @@ describe("computeDesired: endpoints and traffic policy (reference 2.5)", () => {
       message:
         "no node may announce the service: node-a (no ready local endpoint (externalTrafficPolicy Local)), node-b (not selected by the L2Advertisements' nodeSelectors), node-c (not selected by the L2Advertisements' nodeSelectors)",
     });
+  });
+});
+
+describe("computeDesired: terminating endpoints and publishNotReadyAddresses (KEP-1669)", () => {
+  const local = svc("web", { externalTrafficPolicy: "Local" });
+  const both = [POOL, l2("all"), bgpAdv("all")];
+
+  it("Local: a node whose only endpoint is terminating does not count while another node has a ready one (L2 and BGP)", () => {
+    const slices = [ready("web", "node-b"), draining("web", "node-a")];
+    const d = run(both, [local], slices);
+    expect(d.verdicts[0]?.l2).toEqual({ candidates: ["node-b"] });
+    expect(d.verdicts[0]?.bgp).toEqual({ advertises: false, reason: "noLocalEndpoints" });
+    expect(run(both, [local], slices, { node: "node-b" }).verdicts[0]?.bgp).toEqual({ advertises: true });
+  });
+
+  it("Local: when no node has a ready endpoint, the nodes with serving (terminating) ones count, and only they", () => {
+    const slices = [draining("web", "node-a", "node-c"), notReady("web", "node-b")];
+    const d = run(both, [local], slices);
+    expect(d.verdicts[0]?.l2).toEqual({ candidates: expect.arrayContaining(["node-a", "node-c"]) });
+    expect((d.verdicts[0]?.l2 as { candidates: string[] }).candidates).toHaveLength(2);
+    expect(d.verdicts[0]?.bgp).toEqual({ advertises: true });
+    expect(d.verdicts[0]?.notAnnounced).toBeUndefined();
+    expect(run(both, [local], slices, { node: "node-b" }).verdicts[0]?.bgp).toEqual({ advertises: false, reason: "noLocalEndpoints" });
+  });
+
+  it("Cluster: serving (terminating) endpoints keep the service announced when none is ready", () => {
+    const d = run(both, [svc("web")], [draining("web", "node-c")]);
+    expect(d.verdicts[0]?.l2).toEqual({ candidates: expect.arrayContaining(["node-a", "node-b", "node-c"]) });
+    expect(d.verdicts[0]?.bgp).toEqual({ advertises: true });
+  });
+
+  it("not-ready endpoints do not count, unless the service sets publishNotReadyAddresses", () => {
+    const slices = [notReady("web", "node-c")];
+    expect(run(both, [local], slices).verdicts[0]?.notAnnounced).toEqual({ reason: "NoReadyEndpoint", message: "the service has no ready endpoint" });
+    const published = svc("web", { externalTrafficPolicy: "Local", publishNotReadyAddresses: true });
+    const d = run(both, [published], slices);
+    expect(d.verdicts[0]?.l2).toEqual({ candidates: ["node-c"] });
+    expect(d.verdicts[0]?.bgp).toEqual({ advertises: false, reason: "noLocalEndpoints" });
+    expect(run(both, [published], slices, { node: "node-c" }).verdicts[0]?.bgp).toEqual({ advertises: true });
+  });
+
+  it("publishNotReadyAddresses counts every endpoint, ready or not, on every node", () => {
+    const published = svc("web", { externalTrafficPolicy: "Local", publishNotReadyAddresses: true });
+    const d = run(both, [published], [ready("web", "node-a"), notReady("web", "node-b")]);
+    expect((d.verdicts[0]?.l2 as { candidates: string[] }).candidates.sort()).toEqual(["node-a", "node-b"]);
   });
 });
 

@@ -15,6 +15,7 @@ import type { AnnouncedService } from "../election/announcements";
 import { elect, EXCLUDE_LB_LABEL, type ElectionAdvertisement, type ElectionNode, type ExclusionReason } from "../election/election";
 import { formatCidr, hostMask, parseIP, rangeContains, type IPAddress } from "../net/ip";
 import { reservedRangeOf } from "../net/special";
+import { countingEndpoints, type Endpoints } from "./endpoints";
 import type { EndpointSliceView, SpeakerService } from "./inputs";
 
 export interface AnnounceInput {
@@ -129,34 +130,25 @@ function ipsRefused(pool: Pool, service: SpeakerService): NotAnnounced | undefin
 const appliesTo = (ad: L2Advertisement | BGPAdvertisement, pool: Pool, service: SpeakerService): boolean =>
   ad.pools.includes(pool.name) && matchesAny(ad.serviceSelectors, service.labels);
 
-interface Endpoints {
-  any: boolean;
-  nodes: Set<string>;
-}
-
-function endpointsByService(slices: readonly EndpointSliceView[]): Map<string, Endpoints> {
-  const out = new Map<string, Endpoints>();
+function slicesByService(slices: readonly EndpointSliceView[]): Map<string, EndpointSliceView[]> {
+  const out = new Map<string, EndpointSliceView[]>();
   for (const slice of slices) {
-    let e = out.get(slice.serviceKey);
-    if (!e) out.set(slice.serviceKey, (e = { any: false, nodes: new Set() }));
-    for (const ep of slice.endpoints) {
-      if (!ep.ready) continue;
-      e.any = true;
-      if (ep.nodeName !== undefined) e.nodes.add(ep.nodeName);
-    }
+    const list = out.get(slice.serviceKey);
+    if (list) list.push(slice);
+    else out.set(slice.serviceKey, [slice]);
   }
   return out;
 }
 
 export function computeDesired(input: AnnounceInput): DesiredState {
-  const endpoints = endpointsByService(input.endpointSlices);
+  const slices = slicesByService(input.endpointSlices);
   const self = input.nodes.find(n => n.name === input.node);
   const l2: AnnouncedService[] = [];
   const bgp: BGPAnnouncement[] = [];
   const verdicts: ServiceVerdict[] = [];
   const services = [...input.services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const service of services) {
-    const eps = endpoints.get(service.key) ?? { any: false, nodes: new Set<string>() };
+    const eps = countingEndpoints(slices.get(service.key) ?? [], service.publishNotReadyAddresses === true);
     const pool = poolOf(input.config, service);
     if (!pool) {
       verdicts.push({ service: service.key, ips: service.ips, notAnnounced: { reason: "NoPool", message: `ingress IP ${service.ips[0] ?? ""} is not in any IPAddressPool` } });
@@ -225,7 +217,8 @@ function layer2(
     const why = result.excluded.map(e => `${e.node} (${EXCLUSION_TEXT[e.reason]})`).join(", ");
     return { reason: "NoEligibleNode", message: `no node may announce the service: ${why || "the cluster has no nodes"}` };
   }
-  out.push({ name: service.key, ips: service.ips, interfaces: interfacesFor(input, ads), election });
+  const gratuitousIntervalMs = gratuitousIntervalFor(input, ads);
+  out.push({ name: service.key, ips: service.ips, interfaces: interfacesFor(input, ads), election, ...(gratuitousIntervalMs === undefined ? {} : { gratuitousIntervalMs }) });
   return { candidates: result.ordered };
 }
 
@@ -235,6 +228,13 @@ function interfacesFor(input: AnnounceInput, ads: readonly L2Advertisement[]): s
   const mine = ads.filter(ad => self !== undefined && matchesAny(ad.nodeSelectors, self.labels));
   if (mine.length === 0 || mine.some(ad => ad.interfaces.length === 0)) return [];
   return [...new Set(mine.flatMap(ad => ad.interfaces))].sort();
+}
+
+/** The shortest periodic gratuitous interval among the advertisements that select this node, if any sets one. */
+function gratuitousIntervalFor(input: AnnounceInput, ads: readonly L2Advertisement[]): number | undefined {
+  const self = input.nodes.find(n => n.name === input.node);
+  const periods = ads.filter(ad => self !== undefined && matchesAny(ad.nodeSelectors, self.labels)).flatMap(ad => (ad.gratuitousIntervalMs === undefined ? [] : [ad.gratuitousIntervalMs]));
+  return periods.length === 0 ? undefined : Math.min(...periods);
 }
 
 function bgpFor(

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { endpointCounts, ingressIPs, readEndpointSlice, readNode, readService } from "./inputs";
+import { endpointConditions, ingressIPs, readEndpointSlice, readNode, readService } from "./inputs";
 
 const service = (more: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => ({
   metadata: { name: "web", namespace: "shop", uid: "u1", labels: { app: "web" }, annotations: { "metallb.io/ip-allocated-from-pool": "p1", "metallb.io/allow-shared-ip": "k" } },
@@ -22,6 +22,12 @@ describe("readService", () => {
       sharingKey: "k",
       allocatedPool: "p1",
     });
+  });
+
+  it("reads publishNotReadyAddresses when true, and only then", () => {
+    expect(readService(service({}, { publishNotReadyAddresses: true }))?.publishNotReadyAddresses).toBe(true);
+    expect(readService(service({}, { publishNotReadyAddresses: false }))).not.toHaveProperty("publishNotReadyAddresses");
+    expect(readService(service({}, { publishNotReadyAddresses: "true" }))).not.toHaveProperty("publishNotReadyAddresses");
   });
 
   it("reads the deprecated pool annotation", () => {
@@ -47,17 +53,18 @@ describe("readService", () => {
   });
 });
 
-describe("endpointCounts (reference 2.5)", () => {
+describe("endpointConditions (discovery.k8s.io/v1 EndpointConditions)", () => {
   it.each([
-    [{}, true],
-    [{ ready: null }, true],
-    [{ ready: true, serving: true, terminating: false }, true],
-    [{ ready: false, serving: true, terminating: true }, true],
-    [{ ready: false, serving: false, terminating: false }, false],
-    [{ ready: false }, false],
-    [undefined, true],
-  ])("%j counts: %s", (conditions, counts) => {
-    expect(endpointCounts(conditions)).toBe(counts);
+    [{}, { ready: true, serving: true }],
+    [{ ready: null }, { ready: true, serving: true }],
+    [{ ready: true, serving: true, terminating: false }, { ready: true, serving: true }],
+    [{ ready: false, serving: true, terminating: true }, { ready: false, serving: true }],
+    [{ ready: false, serving: false, terminating: false }, { ready: false, serving: false }],
+    [{ ready: false }, { ready: false, serving: false }],
+    [{ ready: true, serving: false, terminating: true }, { ready: true, serving: false }],
+    [undefined, { ready: true, serving: true }],
+  ])("%j reads as %j", (conditions, expected) => {
+    expect(endpointConditions(conditions)).toEqual(expected);
   });
 });
 
@@ -71,7 +78,7 @@ describe("readEndpointSlice", () => {
         { addresses: ["10.1.0.3"] },
       ],
     };
-    expect(readEndpointSlice(slice)).toEqual({ serviceKey: "shop/web", endpoints: [{ ready: true, nodeName: "n1" }, { ready: false, nodeName: "n2" }, { ready: true }] });
+    expect(readEndpointSlice(slice)).toEqual({ serviceKey: "shop/web", endpoints: [{ ready: true, serving: true, nodeName: "n1" }, { ready: false, serving: false, nodeName: "n2" }, { ready: true, serving: true }] });
   });
 
   it("ignores a slice without the service-name label", () => {
@@ -96,7 +103,7 @@ describe("readers never throw on arbitrary JSON", () => {
         readEndpointSlice(v);
         readNode(v);
         ingressIPs(v);
-        expect(typeof endpointCounts(v)).toBe("boolean");
+        expect(Object.keys(endpointConditions(v))).toEqual(["ready", "serving"]);
       }),
       { numRuns: 500 },
     );

@@ -22,13 +22,24 @@ export interface SpeakerService {
   readonly sharingKey: string;
   /** The pool the controller wrote in `metallb.io/ip-allocated-from-pool` (or its deprecated spelling). */
   readonly allocatedPool?: string;
+  /** spec.publishNotReadyAddresses: every endpoint counts, ready or not. */
+  readonly publishNotReadyAddresses?: boolean;
 }
 
 /** One EndpointSlice, reduced to what announcing needs. */
 export interface EndpointSliceView {
   /** `namespace/name` of the Service the slice belongs to (label kubernetes.io/service-name). */
   readonly serviceKey: string;
-  readonly endpoints: readonly { readonly ready: boolean; readonly nodeName?: string }[];
+  readonly endpoints: readonly EndpointView[];
+}
+
+/** One endpoint's conditions, as discovery.k8s.io/v1 defines them. */
+export interface EndpointView {
+  /** `ready` is true or absent (absent means unknown, which consumers read as ready). */
+  readonly ready: boolean;
+  /** `serving` is true, or absent and the endpoint is ready: ready or not, it passes its readiness probe (a terminating pod that still serves). */
+  readonly serving: boolean;
+  readonly nodeName?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -77,19 +88,23 @@ export function readService(service: unknown, lbClass?: string): SpeakerService 
     externalTrafficPolicy: obj(obj(service).spec).externalTrafficPolicy === "Local" ? "Local" : "Cluster",
     sharingKey: request.sharingKey,
     ...(pool ? { allocatedPool: pool } : {}),
+    ...(obj(obj(service).spec).publishNotReadyAddresses === true ? { publishNotReadyAddresses: true } : {}),
   };
 }
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 /**
- * An endpoint counts when `ready` is absent or true, or `serving` is true (reference 2.5: a
- * terminating pod that still passes its readiness probe keeps the IP announced while it drains,
- * and `publishNotReadyAddresses` Services report their endpoints as serving).
+ * The conditions of one endpoint (https://kubernetes.io/docs/reference/kubernetes-api/service-resources/endpoint-slice-v1/):
+ * `ready` nil means unknown and reads as ready; `serving` nil defers to `ready`. The EndpointSlice
+ * controller sets ready = serving && !terminating (or true under publishNotReadyAddresses), so a
+ * terminating pod still passing its readiness probe is serving but not ready.
  */
-export function endpointCounts(conditions: unknown): boolean {
+export function endpointConditions(conditions: unknown): { ready: boolean; serving: boolean } {
   const c = obj(conditions);
-  return c.ready === undefined || c.ready === null || c.ready === true || c.serving === true;
+  const ready = c.ready === undefined || c.ready === null || c.ready === true;
+  const serving = c.serving === true || ((c.serving === undefined || c.serving === null) && ready);
+  return { ready, serving };
 }
 
 export function readEndpointSlice(slice: unknown): EndpointSliceView | undefined {
@@ -99,7 +114,7 @@ export function readEndpointSlice(slice: unknown): EndpointSliceView | undefined
   const namespace = str(metadata.namespace) || "default";
   const endpoints = arr(obj(slice).endpoints).map(e => {
     const nodeName = str(obj(e).nodeName);
-    return { ready: endpointCounts(obj(e).conditions), ...(nodeName ? { nodeName } : {}) };
+    return { ...endpointConditions(obj(e).conditions), ...(nodeName ? { nodeName } : {}) };
   });
   return { serviceKey: `${namespace}/${service}`, endpoints };
 }

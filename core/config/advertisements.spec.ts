@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./parse";
 import { bfd, bgpAdv, communities, l2, lines, NS, obj, peer, pool } from "../../test/config/testdata/objects";
@@ -121,6 +122,50 @@ describe("L2Advertisement checks", () => {
     { name: "duplicate name", objects: [l2("a"), l2("a")], expected: ['L2Advertisement/a: metadata.name: duplicate definition of l2advertisements "a"'] },
   ];
   for (const { name, objects, expected } of table) it(name, () => expect(lines(objects)).toEqual(expected));
+
+  describe("annotation lodestone.dev/gratuitous-interval", () => {
+    const annotated = (value: unknown) => {
+      const o = l2("a", { ipAddressPools: ["v4"] });
+      (o.metadata as Record<string, unknown>).annotations = { "lodestone.dev/gratuitous-interval": value };
+      return o;
+    };
+    const intervalOf = (value: string): number | undefined => parseConfig({ namespace: NS, objects: [v4, annotated(value)] }).config?.l2Advertisements[0]?.gratuitousIntervalMs;
+    const field = "L2Advertisement/a: metadata.annotations[lodestone.dev/gratuitous-interval]";
+
+    it("reads Go durations within 1s..1h as milliseconds; 0 and absence mean none", () => {
+      expect(intervalOf("60s")).toBe(60_000);
+      expect(intervalOf("1s")).toBe(1000);
+      expect(intervalOf("1h")).toBe(3_600_000);
+      expect(intervalOf("2m30s")).toBe(150_000);
+      expect(intervalOf("1.5s")).toBe(1500);
+      expect(intervalOf("0")).toBeUndefined();
+      expect(intervalOf("0s")).toBeUndefined();
+      expect(parseConfig({ namespace: NS, objects: [v4, l2("a")] }).config?.l2Advertisements[0]).not.toHaveProperty("gratuitousIntervalMs");
+    });
+
+    const bad: [string, unknown, string][] = [
+      ["below 1s", "500ms", `${field}: invalid interval "500ms": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none`],
+      ["above 1h", "61m", `${field}: invalid interval "61m": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none`],
+      ["negative", "-30s", `${field}: invalid interval "-30s": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none`],
+      ["a bare number (MetalLB's flag takes seconds; a duration needs its unit)", "60", `${field}: invalid interval "60": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none`],
+      ["not a duration", "often", `${field}: invalid interval "often": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none`],
+      ["not a string", 60, 'L2Advertisement/a: metadata.annotations.lodestone.dev/gratuitous-interval: Invalid value: "integer": metadata.annotations.lodestone.dev/gratuitous-interval in body must be of type string: "integer"'],
+    ];
+    for (const [name, value, message] of bad) it(`refuses ${name}, naming the object and the annotation`, () => expect(lines([v4, annotated(value)])).toEqual([message]));
+
+    it("any text either gives an interval within 1s..1h, or none with 0, or exactly one problem naming the annotation (property)", () => {
+      const text = fc.oneof(fc.string(), fc.tuple(fc.float({ min: -5000, max: 5000, noNaN: true }), fc.constantFrom("ns", "us", "ms", "s", "m", "h", "")).map(([n, u]) => `${n}${u}`));
+      fc.assert(
+        fc.property(text, value => {
+          const r = parseConfig({ namespace: NS, objects: [v4, annotated(value)] });
+          const ms = r.config?.l2Advertisements[0]?.gratuitousIntervalMs;
+          if (r.problems.length === 0) expect(ms === undefined || (ms >= 1000 && ms <= 3_600_000)).toBe(true);
+          else expect(r.problems.map(p => p.field)).toEqual(["metadata.annotations[lodestone.dev/gratuitous-interval]"]);
+        }),
+        { numRuns: 500 },
+      );
+    });
+  });
 
   it("applies to every pool when it names none", () => {
     const r = parseConfig({ namespace: NS, objects: [v4, v6, l2("a", { interfaces: ["eth0", "eth0"], preferredNodeSelectors: [{ weight: 7, preference: { matchLabels: { a: "b" } } }] })] });

@@ -29,6 +29,7 @@ export interface ConfigObject {
   /** The name to print: metadata.name, or `#<position in input>` when it has none. */
   displayName: string;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   spec: JsonRecord;
   /** Whether the object had a `spec` at all (of any type). */
   hasSpec: boolean;
@@ -82,9 +83,10 @@ export function readEnvelope(
   const ns = readString(at(metadata, "namespace", "metadata"), report);
   if (ns !== undefined && ns !== "" && ns !== namespace) report("metadata.namespace", schema.wrongNamespace(namespace));
   const labels = readStringMap(at(metadata, "labels", "metadata"), report) ?? {};
+  const annotations = readStringMap(at(metadata, "annotations", "metadata"), report) ?? {};
   const spec = readRecord(at(raw, "spec", ""), report) ?? {};
   const hasSpec = own(raw, "spec") !== undefined && own(raw, "spec") !== null;
-  const obj = { kind, apiVersion, name, displayName, labels, spec, hasSpec, report, reportUnknown };
+  const obj = { kind, apiVersion, name, displayName, labels, annotations, spec, hasSpec, report, reportUnknown };
   reportUnknownFields(obj, raw, "", ["apiVersion", "kind", "metadata", "spec", "status"]);
   return obj;
 }

@@ -145,6 +145,8 @@ export const advertisement = {
     make("bgpadv.aggregation-pool", `invalid aggregation length ${length}: prefix ${lowest} in this pool is more specific than the aggregation length for addresses ${addresses} (pool ${q(poolName)})`),
   localPrefConflict: (mine: number, theirs: number, other: string, poolName: string) =>
     make("bgpadv.local-pref", `invalid local preference ${mine}: local preference ${theirs} was already set for the same type of BGP update by BGPAdvertisement ${q(other)} for pool ${q(poolName)}. Check existing BGP advertisements with common pools and aggregation lengths`),
+  gratuitousInterval: (value: string, min: string, max: string) =>
+    make("l2adv.gratuitous-interval", `invalid interval ${q(value)}: must be a duration from ${min} to ${max} (such as 30s or 5m), or 0 for none`),
   unknownPool: (name: string) => `pool ${q(name)} does not exist (yet): the advertisement does not apply to it`,
   unknownPeer: (name: string) => `BGPPeer ${q(name)} does not exist (yet)`,
 };

@@ -61,6 +61,8 @@ export interface L2Advertisement {
   serviceSelectors: LabelSelector[];
   /** Soft election preferences (weight 1..100); nodes matching several add their weights up. */
   preferredNodeSelectors?: { weight: number; preference: LabelSelector }[];
+  /** Periodic gratuitous ARP/NA while owned (annotation lodestone.dev/gratuitous-interval); absent = none. */
+  gratuitousIntervalMs?: number;
 }
 
 export type CommunityValue =

@@ -125,6 +125,38 @@ describe("L2Announcements", () => {
     expect(s.announcer.isBursting(mine)).toBe(false);
   });
 
+  it("sends the periodic rounds of a service's gratuitous interval while it owns its IPs, and stops when it no longer does", () => {
+    const s = setup();
+    const times: number[] = [];
+    const announcer = new Announcer(s.clock, () => times.push(s.clock.now()));
+    const ann = new L2Announcements(s.membership, s.ownership, announcer);
+    const alive = (ms: number): void => {
+      for (let t = 0; t < ms; t += 100) {
+        s.clock.advance(100);
+        s.everyone();
+      }
+    };
+    s.everyone();
+    ann.setServices([{ ...service("default/a", [mine]), gratuitousIntervalMs: 10_000 }]);
+    alive(25_000);
+    expect(times).toEqual([0, 1100, 2200, 3300, 4400, 10_000, 20_000]);
+    // The interval changed: counted from the change (at 25 s).
+    ann.setServices([{ ...service("default/a", [mine]), gratuitousIntervalMs: 3000 }]);
+    alive(7000);
+    expect(times.slice(7)).toEqual([28_000, 31_000]);
+    // No interval any more: nothing after the burst.
+    ann.setServices([service("default/a", [mine])]);
+    alive(30_000);
+    expect(times).toHaveLength(9);
+    // Owned again with an interval, then the service goes: nothing more is sent.
+    ann.setServices([{ ...service("default/a", [mine]), gratuitousIntervalMs: 2000 }]);
+    alive(2000);
+    ann.setServices([]);
+    alive(30_000);
+    expect(times.slice(9)).toEqual([64_000]);
+    ann.close();
+  });
+
   it("announces nothing for a Local service without a local endpoint", () => {
     const s = setup();
     s.everyone();

@@ -21,6 +21,8 @@ export interface AnnouncedService {
   /** Union of the applying L2Advertisements' interfaces for this node; empty means all. */
   readonly interfaces: readonly string[];
   readonly election: Omit<ElectionInput, "firstIP" | "liveSpeakers">;
+  /** Periodic gratuitous announcements while owned (lodestone.dev/gratuitous-interval); absent = none. */
+  readonly gratuitousIntervalMs?: number;
 }
 
 export class L2Announcements {
@@ -74,6 +76,7 @@ export class L2Announcements {
     const standby = this.membership.standbyPeers();
     const mayAnnounce = this.membership.canAnnounce();
     const desired = new Map<string, readonly string[]>();
+    const periods = new Map<string, number | undefined>();
     this.owners.clear();
     for (const svc of this.services) {
       const firstIP = svc.ips[0];
@@ -85,7 +88,12 @@ export class L2Announcements {
       // answering until the winner announces, so that there is no moment without an owner. Only the holder
       // keeps it: the first in the order that is not on standby, and only if it holds the IP already.
       const keep = owner !== undefined && standby.has(owner) && this.owned.has(firstIP) && ordered.find(n => !standby.has(n)) === self;
-      if (mayAnnounce && (owner === self || keep)) for (const ip of svc.ips) desired.set(ip, svc.interfaces);
+      if (mayAnnounce && (owner === self || keep)) {
+        for (const ip of svc.ips) {
+          desired.set(ip, svc.interfaces);
+          periods.set(ip, svc.gratuitousIntervalMs);
+        }
+      }
     }
     for (const ip of [...this.owned.keys()]) if (!desired.has(ip)) this.drop([ip]);
     // A peer back from the dead (a healed partition, a restart) may have claimed our IPs while it
@@ -96,6 +104,7 @@ export class L2Announcements {
     for (const [ip, ifs] of desired) {
       const key = [...ifs].sort().join(",");
       const isNew = !this.owned.has(ip);
+      this.announcer.setPeriodic(ip, periods.get(ip));
       if (!isNew && returned) this.announcer.refresh(ip);
       if (this.owned.get(ip) === key) continue;
       this.owned.set(ip, key);
@@ -109,6 +118,7 @@ export class L2Announcements {
       this.owned.delete(ip);
       this.ownership.delete(ip);
       this.announcer.lose(ip);
+      this.announcer.setPeriodic(ip, undefined);
     }
   }
 

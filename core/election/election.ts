@@ -37,9 +37,9 @@ export interface ElectionInput {
   /** L2Advertisements applying to the service (pool matched, serviceSelectors matched). */
   readonly advertisements: readonly ElectionAdvertisement[];
   readonly externalTrafficPolicy: "Cluster" | "Local";
-  /** Nodes hosting a ready (or serving) endpoint of the service. */
+  /** Nodes hosting an endpoint of the service that counts (ready; serving when none is ready; any with publishNotReadyAddresses: core/announce/endpoints.ts). */
   readonly endpointNodes: ReadonlySet<string>;
-  /** Whether any endpoint is ready anywhere (an endpoint may lack a node name). */
+  /** Whether any endpoint counts anywhere (an endpoint may lack a node name). */
   readonly anyReadyEndpoint: boolean;
   /** The speaker's --ignore-exclude-lb. */
   readonly ignoreExcludeLB?: boolean;

@@ -41,6 +41,8 @@ export interface KindSource {
   typesFile: string;
   /** Complete objects shown in the configuration reference; a test checks each against the schema. */
   examples: Record<string, unknown>[];
+  /** Annotations Lodestone reads on objects of this kind (Lodestone extensions that leave the schema as MetalLB has it). */
+  annotations?: { name: string; description: string }[];
   versions: VersionSource[];
 }
 

@@ -28,9 +28,22 @@ export const l2Advertisement: KindSource = {
         preferredNodeSelectors: [{ weight: 50, preference: { matchLabels: { "topology.kubernetes.io/zone": "a" } } }],
       },
     },
+    {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "L2Advertisement",
+      metadata: { name: "aging-switches", namespace: "metallb-system", annotations: { "lodestone.dev/gratuitous-interval": "60s" } },
+      spec: { ipAddressPools: ["lb-ip-pool"] },
+    },
   ],
   description:
     "Announces the addresses of some pools in layer 2 mode: one elected node answers ARP and NDP for each Service address.",
+  annotations: [
+    {
+      name: "lodestone.dev/gratuitous-interval",
+      description:
+        "Periodic gratuitous announcements: while a node owns an address of these pools it repeats the gratuitous ARP request and reply (IPv4) or unsolicited Neighbor Advertisement (IPv6) of its takeover at this interval, for switches whose MAC tables age out before the routers' and hosts' ARP caches (MetalLB issue 2910). A Go duration from `1s` to `1h` (`30s`, `5m`); `0` or no annotation: none, only the takeover burst. When several advertisements select the node, the shortest interval applies. Rounds that fall within the takeover burst are skipped. A bad value is refused naming `metadata.annotations[lodestone.dev/gratuitous-interval]`.",
+    },
+  ],
   versions: [
     {
       name: "v1beta1",

@@ -73,6 +73,11 @@ function versionSection(kind: KindSource, v: VersionSource, heading: string): st
 
 function kindSection(kind: KindSource): string[] {
   const out = [`## ${kind.kind}`, "", kind.description, ""];
+  if (kind.annotations?.length) {
+    out.push("Annotations Lodestone reads (**Lodestone extension**; MetalLB ignores them):", "");
+    for (const a of kind.annotations) out.push(`- ${code(a.name)}: ${a.description}`);
+    out.push("");
+  }
   if (kind.examples.length > 0) {
     const yaml = kind.examples.map((e) => stringify(e, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
     out.push(kind.examples.length === 1 ? "Example:" : "Examples:", "", "```yaml", yaml.trimEnd(), "```", "");

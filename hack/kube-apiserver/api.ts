@@ -36,6 +36,8 @@ export interface ApiOptions {
   bookmarkIntervalMs: number;
   watchHistoryLimit: number;
   resolveService?: ServiceResolver;
+  /** See ApiServerOptions.loadBalancerIPMode. */
+  loadBalancerIPMode?: boolean;
 }
 
 export class Api {
@@ -47,7 +49,7 @@ export class Api {
 
   constructor(private readonly opts: ApiOptions) {
     this.store = new Store(1, opts.watchHistoryLimit);
-    this.writes = new Writes(this.store, this.registry, opts.resolveService);
+    this.writes = new Writes(this.store, this.registry, opts.resolveService, opts.loadBalancerIPMode ?? false);
     this.writes.bootstrap();
     this.reviews = new Reviews(opts.token);
   }
@@ -79,16 +81,16 @@ export class Api {
     const segs = path.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const method = req.method ?? "GET";
     if (this.reviews.handles(method, path)) return this.reviews.handle(req, res, path);
-    if (path === "/version") return sendJson(res, 200, versionInfo());
+    if (path === "/version") return sendJson(res, 200, versionInfo(this.opts.loadBalancerIPMode ?? false));
     if (path === "/openapi/v2") {
       if (!wantsOpenApiV2Protobuf(req.headers.accept)) return sendJson(res, 200, openApiV2Document());
       return sendBytes(res, 200, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openApiV2Protobuf());
     }
-    if (path === "/openapi/v3") return sendJson(res, 200, openApiIndex(this.registry));
+    if (path === "/openapi/v3") return sendJson(res, 200, openApiIndex(this.registry, this.opts.loadBalancerIPMode ?? false));
     if (segs[0] === "openapi" && segs[1] === "v3" && segs.length >= 4) {
       const [group, version] = segs[2] === "api" ? ["", segs[3] ?? ""] : [segs[3] ?? "", segs[4] ?? ""];
       if (!(group === "" && version === "v1") && !this.registry.servesGroupVersion(group, version)) throw pageNotFound();
-      return sendJson(res, 200, openApiDocument(this.registry, group, version));
+      return sendJson(res, 200, openApiDocument(this.registry, group, version, this.opts.loadBalancerIPMode ?? false));
     }
     if (segs[0] === "api") {
       if (segs.length === 1) return sendJson(res, 200, apiVersions(this.opts.serverAddress));

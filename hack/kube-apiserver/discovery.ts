@@ -4,11 +4,12 @@ import type { Json, JsonObject } from "./status";
 
 export const BUILTIN_GROUP_ORDER = ["apps", "events.k8s.io", "rbac.authorization.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"];
 
-export function versionInfo(): JsonObject {
+/** The recorded server's /version (01-discovery.md 1); v1.30.0 when playing a server with ingress ipMode. */
+export function versionInfo(ipMode = false): JsonObject {
   return {
     major: "1",
-    minor: "26",
-    gitVersion: "v1.26.0",
+    minor: ipMode ? "30" : "26",
+    gitVersion: ipMode ? "v1.30.0" : "v1.26.0",
     gitCommit: "lodestone-test-apiserver",
     gitTreeState: "clean",
     buildDate: "2026-11-21T00:00:00Z",

@@ -35,20 +35,37 @@ function pathsFor(t: ResourceType, version: string): JsonObject {
   return out;
 }
 
-export function openApiDocument(registry: Registry, group: string, version: string): JsonObject {
+/**
+ * core/v1 LoadBalancerIngress, the one schema served: clients ask it whether the server knows
+ * `ipMode` (1.30+, KEP-1860). Descriptions trimmed; no kind's schema, so kubectl still builds its
+ * patches from its compiled-in types.
+ */
+function loadBalancerIngressSchema(ipMode: boolean): JsonObject {
+  const properties: JsonObject = {
+    hostname: { type: "string" },
+    ip: { type: "string" },
+    ...(ipMode ? { ipMode: { type: "string" } } : {}),
+    // The real item is a $ref to PortStatus, which this document does not carry.
+    ports: { type: "array", items: { type: "object" }, "x-kubernetes-list-type": "atomic" },
+  };
+  return { type: "object", properties };
+}
+
+export function openApiDocument(registry: Registry, group: string, version: string, ipMode = false): JsonObject {
   const paths: JsonObject = {};
   for (const t of registry.typesAt(group, version)) Object.assign(paths, pathsFor(t, version));
-  return { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.26.0" }, paths, components: { schemas: {} } };
+  const schemas: JsonObject = group === "" && version === "v1" ? { "io.k8s.api.core.v1.LoadBalancerIngress": loadBalancerIngressSchema(ipMode) } : {};
+  return { openapi: "3.0.0", info: { title: "Kubernetes", version: ipMode ? "v1.30.0" : "v1.26.0" }, paths, components: { schemas } };
 }
 
 const hashOf = (doc: JsonObject): string => createHash("sha512").update(JSON.stringify(doc)).digest("hex").toUpperCase();
 
-export function openApiIndex(registry: Registry): JsonObject {
+export function openApiIndex(registry: Registry, ipMode = false): JsonObject {
   const paths: JsonObject = {};
   const gvs: [string, string][] = [["", "v1"], ...registry.groups().flatMap((g) => g.versions.map((v): [string, string] => [g.name, v]))];
   for (const [g, v] of gvs) {
     const p = gvPath(g, v);
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hashOf(openApiDocument(registry, g, v))}` };
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hashOf(openApiDocument(registry, g, v, ipMode))}` };
   }
   return { paths };
 }

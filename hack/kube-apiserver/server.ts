@@ -24,6 +24,12 @@ export interface ApiServerOptions {
   watchHistoryLimit?: number;
   /** Where webhooks registered by `clientConfig.service` are served (admission.ts); none by default. */
   resolveService?: ServiceResolver;
+  /**
+   * Serve status.loadBalancer.ingress[].ipMode as Kubernetes 1.30+ does (LoadBalancerIPMode on: in the
+   * OpenAPI schema, defaulted to VIP, validated) and say v1.30.0 at /version. Default: the recorded
+   * v1.26, which does not know the field and drops it as unknown.
+   */
+  loadBalancerIPMode?: boolean;
 }
 
 export interface RunningApiServer {
@@ -87,7 +93,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const port = (server.address() as AddressInfo).port;
   const hostPart = host.includes(":") ? `[${host}]` : host;
   const url = `https://${hostPart}:${port}`;
-  api = new Api({ token, serverAddress: `${hostPart}:${port}`, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, watchHistoryLimit: opts.watchHistoryLimit ?? 5000, ...(opts.resolveService ? { resolveService: opts.resolveService } : {}) });
+  api = new Api({ token, serverAddress: `${hostPart}:${port}`, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, watchHistoryLimit: opts.watchHistoryLimit ?? 5000, ...(opts.resolveService ? { resolveService: opts.resolveService } : {}), loadBalancerIPMode: opts.loadBalancerIPMode ?? false });
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, kubeconfigYaml(url, certs.caPem, token), { mode: 0o600 });
 

@@ -183,6 +183,36 @@ function validateStatus(o: JsonObject): StatusCause[] {
   return causes;
 }
 
+/**
+ * status.loadBalancer.ingress[].ipMode (KEP-1860). A server that does not serve it (the recorded
+ * 1.26) drops it as an unknown field: the paths dropped are returned for the `unknown field`
+ * warnings. One that does (1.30+, the gate on) defaults it to VIP where `ip` is set and validates it
+ * as k8s.io/kubernetes pkg/apis/core/validation ValidateLoadBalancerStatus does.
+ */
+export function ingressIPMode(o: JsonObject, served: boolean): { unknown: string[]; causes: StatusCause[] } {
+  const unknown: string[] = [];
+  const causes: StatusCause[] = [];
+  const ingress = getPath(o, ["status", "loadBalancer", "ingress"]);
+  if (!Array.isArray(ingress)) return { unknown, causes };
+  ingress.forEach((ing, i) => {
+    if (!isObject(ing)) return;
+    const field = `status.loadBalancer.ingress[${i}].ipMode`;
+    const hasIP = typeof ing.ip === "string" && ing.ip !== "";
+    if (!served) {
+      if (ing.ipMode !== undefined) {
+        delete ing.ipMode;
+        unknown.push(field);
+      }
+      return;
+    }
+    if ((ing.ipMode === undefined || ing.ipMode === null) && hasIP) ing.ipMode = "VIP";
+    if (ing.ipMode === undefined || ing.ipMode === null) return;
+    if (!hasIP) causes.push(forbidden(field, "may not be specified when `ip` is not set"));
+    else if (ing.ipMode !== "VIP" && ing.ipMode !== "Proxy") causes.push(notSupported(field, ing.ipMode, ["Proxy", "VIP"]));
+  });
+  return { unknown, causes };
+}
+
 function externalIP(spec: JsonObject, status: JsonObject | undefined): string {
   const extIPs = Array.isArray(spec.externalIPs) ? spec.externalIPs.filter((x): x is string => typeof x === "string") : [];
   switch (spec.type) {

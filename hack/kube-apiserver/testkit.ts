@@ -20,7 +20,7 @@ export interface TestServer extends RunningApiServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { bookmarkIntervalMs?: number; watchHistoryLimit?: number; resolveService?: ServiceResolver } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { bookmarkIntervalMs?: number; watchHistoryLimit?: number; resolveService?: ServiceResolver; loadBalancerIPMode?: boolean } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "kas-test-"));
   const srv = await startApiServer({ dir, ...opts });
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> =>

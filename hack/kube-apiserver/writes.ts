@@ -24,7 +24,7 @@ import { runMutating, runValidating, type AdmissionAttributes, type Operation, t
 import type { Json, JsonObject, StatusCause } from "./status";
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from "./status";
 import { mutatingWebhookType, namespaceType, validatingWebhookType } from "./builtins";
-import { serviceType } from "./service";
+import { ingressIPMode, serviceType } from "./service";
 
 interface WriteContext {
   target: RequestTarget;
@@ -45,6 +45,8 @@ export class Writes {
     private readonly store: Store,
     private readonly registry: Registry,
     private readonly resolveService?: ServiceResolver,
+    /** Serve Service status.loadBalancer.ingress[].ipMode (1.30+); otherwise it is an unknown field (service.ts ingressIPMode). */
+    private readonly loadBalancerIPMode = false,
   ) {}
 
   bootstrap(): void {
@@ -133,11 +135,20 @@ export class Writes {
     return { target, q, manager, dryRun, warnings: [] };
   }
 
-  /** Prunes unknown fields of custom resources: warnings by default, 400 with fieldValidation=Strict. */
+  /** Prunes unknown fields of custom resources (and Service's ipMode where not served): warnings by default, 400 with fieldValidation=Strict. */
   private pruneUnknown(o: JsonObject, c: WriteContext): void {
     const t = c.target.type;
+    if (t === serviceType) {
+      const { unknown, causes } = ingressIPMode(o, this.loadBalancerIPMode);
+      if (causes.length > 0) throw invalid(t.kind, str(getPath(o, ["metadata", "name"])) ?? "", causes);
+      return this.reportUnknown(unknown, c);
+    }
     if (!t.crd) return;
-    const unknown = prune(o, schemaFor(t, o));
+    this.reportUnknown(prune(o, schemaFor(t, o)), c);
+  }
+
+  private reportUnknown(unknown: string[], c: WriteContext): void {
+    const t = c.target.type;
     if (unknown.length === 0) return;
     const mode = c.q.get("fieldValidation") ?? "Warn";
     if (mode === "Strict") {

@@ -133,6 +133,14 @@ export class FakeControllerPort implements ControllerPort {
     return structuredClone(this.serviceCIDRs);
   }
 
+  /** What servesIngressIPMode answers (tests set it); with `dropsIngressIPMode` the status writes lose ipMode, as a server with the feature gate off. */
+  ingressIPMode = false;
+  dropsIngressIPMode = false;
+
+  async servesIngressIPMode(): Promise<boolean> {
+    return this.ingressIPMode;
+  }
+
   async getService(ref: ObjectRef): Promise<KubeObject | undefined> {
     this.reads++;
     return this.get("Service", ref.namespace, ref.name);
@@ -141,7 +149,8 @@ export class FakeControllerPort implements ControllerPort {
   async patchServiceStatus(ref: ObjectRef, resourceVersion: string, patch: ServiceStatusPatch): Promise<KubeObject> {
     const body = { loadBalancer: { ingress: patch.ingress }, conditions: patch.conditions };
     return this.patch("Service", { verb: "patchServiceStatus", ...ref, body, resourceVersion }, obj => {
-      obj.status = mergePatch(obj.status, body);
+      const stored = this.dropsIngressIPMode ? { ...body, loadBalancer: { ingress: patch.ingress?.map(({ ip }) => ({ ip })) ?? null } } : body;
+      obj.status = mergePatch(obj.status, stored);
     });
   }
 

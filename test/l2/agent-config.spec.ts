@@ -12,6 +12,12 @@ describe("parseServicesFile", () => {
     expect(svc?.interfaces).toEqual([]);
     expect(svc?.election.nodes.map(n => n.name)).toEqual(["node1", "node2"]);
     expect(svc?.election.advertisements).toEqual([{ nodeSelectors: [] }]);
+    expect(svc).not.toHaveProperty("gratuitousIntervalMs");
+  });
+
+  it("reads a periodic gratuitous interval", () => {
+    const r = parseServicesFile(JSON.stringify([{ name: "default/web", ips: ["192.0.2.100"], nodes: ["node1"], gratuitousIntervalMs: 1000 }]));
+    expect(r.ok && r.value[0]?.gratuitousIntervalMs).toBe(1000);
   });
 
   it.each([
@@ -23,6 +29,7 @@ describe("parseServicesFile", () => {
     ['[{"name":"a","ips":["192.0.2.300"],"nodes":["a"]}]', /^services\[0\]\.ips: "192\.0\.2\.300" is not an IP address$/],
     ['[{"name":"a","ips":["192.0.2.1"],"interfaces":"eth0","nodes":["a"]}]', /^services\[0\]\.interfaces: must be an array of strings$/],
     ['[{"name":"a","ips":["192.0.2.1"]}]', /^services\[0\]\.nodes: must be a non-empty array of strings$/],
+    ['[{"name":"a","ips":["192.0.2.1"],"nodes":["a"],"gratuitousIntervalMs":0}]', /^services\[0\]\.gratuitousIntervalMs: must be a positive whole number of ms$/],
   ])("refuses %s", (text, message) => {
     const r = parseServicesFile(text);
     expect(r.ok).toBe(false);

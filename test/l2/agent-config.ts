@@ -1,7 +1,7 @@
 /**
  * The test agent's inputs (agent.ts), parsed strictly: the services file it watches and its
  * command line. A services file is a JSON array of
- *   { "name": "ns/svc", "ips": ["192.0.2.100", "2001:db8::100"], "interfaces"?: ["eth0"], "nodes": ["node1", ...] }
+ *   { "name": "ns/svc", "ips": ["192.0.2.100", "2001:db8::100"], "interfaces"?: ["eth0"], "nodes": ["node1", ...], "gratuitousIntervalMs"?: 60000 }
  * where `nodes` are the nodes that may announce it (an L2Advertisement without node selectors over
  * those nodes). Errors name the offending element so a test's typo is obvious.
  */
@@ -42,7 +42,7 @@ export function parseServicesFile(text: string): Parsed<AnnouncedService[]> {
   for (const [i, item] of data.entries()) {
     const at = `services[${i}]`;
     if (!isRecord(item)) return { ok: false, error: `${at}: must be an object` };
-    const { name, ips, interfaces = [], nodes } = item;
+    const { name, ips, interfaces = [], nodes, gratuitousIntervalMs } = item;
     if (typeof name !== "string" || name === "") return { ok: false, error: `${at}.name: must be a non-empty string` };
     if (!stringArray(ips) || ips.length === 0) return { ok: false, error: `${at}.ips: must be a non-empty array of strings` };
     const canonical: string[] = [];
@@ -53,7 +53,11 @@ export function parseServicesFile(text: string): Parsed<AnnouncedService[]> {
     }
     if (!stringArray(interfaces)) return { ok: false, error: `${at}.interfaces: must be an array of strings` };
     if (!stringArray(nodes) || nodes.length === 0) return { ok: false, error: `${at}.nodes: must be a non-empty array of strings` };
-    out.push(agentService(name, canonical, interfaces, nodes));
+    if (gratuitousIntervalMs !== undefined && !(typeof gratuitousIntervalMs === "number" && Number.isInteger(gratuitousIntervalMs) && gratuitousIntervalMs > 0)) {
+      return { ok: false, error: `${at}.gratuitousIntervalMs: must be a positive whole number of ms` };
+    }
+    const service = agentService(name, canonical, interfaces, nodes);
+    out.push(gratuitousIntervalMs === undefined ? service : { ...service, gratuitousIntervalMs });
   }
   return { ok: true, value: out };
 }

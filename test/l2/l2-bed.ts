@@ -26,6 +26,7 @@ export interface ServiceSpec {
   readonly name: string;
   readonly ips: readonly string[];
   readonly interfaces?: readonly string[];
+  readonly gratuitousIntervalMs?: number;
 }
 
 export class L2Bed {
@@ -71,7 +72,7 @@ export class L2Bed {
   /** Writes every node's services file atomically (agents watch their directory). */
   setServices(services: readonly ServiceSpec[]): void {
     this.services = services;
-    const json = JSON.stringify(services.map(s => ({ name: s.name, ips: s.ips, interfaces: s.interfaces ?? [], nodes: [...NODE_NAMES] })));
+    const json = JSON.stringify(services.map(s => ({ name: s.name, ips: s.ips, interfaces: s.interfaces ?? [], nodes: [...NODE_NAMES], gratuitousIntervalMs: s.gratuitousIntervalMs })));
     for (const node of NODE_NAMES) {
       const tmp = `${this.servicesPath(node)}.tmp`;
       writeFileSync(tmp, json);
