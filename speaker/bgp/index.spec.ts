@@ -343,6 +343,9 @@ describe("BGP data plane with BFD (in memory)", () => {
     expect(text).toContain('metallb_bfd_session_down_events{peer="192.0.2.1",vrf="default"} 1');
     expect(text).toMatch(/metallb_bfd_control_packet_input\{peer="192.0.2.1",vrf="default"\} [1-9]/);
     expect(text).toMatch(/metallb_bfd_control_packet_output\{peer="192.0.2.1",vrf="default"\} [1-9]/);
+    // No echo mode in this profile: no echo sent nor received.
+    expect(text).toContain('metallb_bfd_echo_packet_output{peer="192.0.2.1",vrf="default"} 0');
+    expect(text).toContain('metallb_bfd_echo_packet_input{peer="192.0.2.1",vrf="default"} 0');
     dp.stop();
   });
 
