@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../core/clock";
 import { BfdState, decodeControl, Diag, encodeControl, stateName, type ControlPacket } from "./packet";
 import type { EchoPayload } from "./echo";
-import { BfdSession, type BfdSettings, type SendEcho } from "./session";
+import { BfdSession, reportToClient, type BfdSettings, type SendEcho } from "./session";
 
 const base = { desiredMinTxMs: 300, requiredMinRxMs: 300, detectMultiplier: 3 };
 
@@ -218,7 +218,7 @@ function echoLink(a: Partial<BfdSettings>, b: Partial<BfdSettings>, bSends = fal
   A.on("state", (to, from, diag) => states.push(`A ${stateName(from)}->${stateName(to)} diag ${diag} @${clock.now()}`));
   B.on("state", (to, from, diag) => states.push(`B ${stateName(from)}->${stateName(to)} diag ${diag} @${clock.now()}`));
   const upAt = () => Number(states.find(x => x.startsWith("A Init->Up") || x.startsWith("A Down->Up"))?.split("@")[1]);
-  return { clock, A, B, sent, echoes, returned, states, upAt, cutEcho: () => (echoCut = true) };
+  return { clock, A, B, sent, echoes, returned, states, upAt, cutEcho: () => (echoCut = true), restoreEcho: () => (echoCut = false) };
 }
 
 describe("BFD echo function (RFC 5880 6.4, 6.8.9)", () => {
@@ -323,5 +323,34 @@ describe("BFD echo function (RFC 5880 6.4, 6.8.9)", () => {
     l.A.receiveEcho({ discriminator: 2, sequence: seq });
     l.clock.advance(100);
     expect(l.states.find(x => x.startsWith("A Up->Down"))).toBe(`A Up->Down diag ${Diag.EchoFunctionFailed} @${lastBack + 150}`);
+  });
+
+  it("tells the client (BGP) of the echo failure once, and of no Up while the echo path stays broken, though the session flaps on the wire", () => {
+    const l = echoLink({ echoIntervalMs: 50 }, { echoIntervalMs: 50 });
+    const heard: string[] = [];
+    reportToClient(l.A, (to, from, diag) => heard.push(`${stateName(from)}->${stateName(to)} diag ${diag} @${l.clock.now()}`));
+    l.A.start();
+    l.B.start();
+    l.clock.advance(3000);
+    // The first Up is reported at once (the echo is 2 ms behind).
+    expect(heard).toEqual(["Down->Init diag 0 @1001", "Init->Up diag 0 @1002"]);
+    l.cutEcho();
+    const lastBack = l.returned.at(-1) as number;
+    l.clock.advance(2000);
+    const wireDowns = l.states.filter(x => x.startsWith("A Up->Down"));
+    // The peer answers each Down at once: on the wire, the session is back Up within milliseconds, again and again ...
+    expect(wireDowns.length).toBeGreaterThan(5);
+    // ... but the client heard one failure, and no Up since (only Init and Down, which BGP ignores).
+    const after = heard.slice(2);
+    expect(after[0]).toBe(`Up->Down diag 2 @${lastBack + 150}`);
+    expect(after.filter(x => x.includes("->Up") || x.startsWith("Up->"))).toEqual([after[0]]);
+    l.restoreEcho();
+    const restoredAt = l.clock.now();
+    const n = heard.length;
+    l.clock.advance(1000);
+    const ups = heard.slice(n).filter(x => x.includes("->Up"));
+    expect(ups).toHaveLength(1);
+    // Reported when the first echo came back, not when the wire went Up.
+    expect(ups[0]).toBe(`Init->Up diag 0 @${l.returned.find(t => t > restoredAt)}`);
   });
 });

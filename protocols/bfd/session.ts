@@ -51,6 +51,8 @@ interface BfdEvents {
   intervals: [now: BfdIntervals];
   /** Echo packets started going out (at `intervalMs`) or stopped (0). */
   echo: [intervalMs: number];
+  /** The first echo since echo started came back: the forwarding path works. */
+  echoVerified: [];
 }
 
 const SLOW_TX_MS = 1000;
@@ -80,6 +82,8 @@ export class BfdSession extends EventEmitter<BfdEvents> {
   private echoTxMs = 0;
   /** An echo has gone out since echo started: the echo detection timer runs. */
   private echoActive = false;
+  /** An echo has come back since echo became active. */
+  private echoVerified = false;
   private echoSequence = 0;
   private echoTxTimer: TimerHandle | undefined;
   private echoDetectTimer: TimerHandle | undefined;
@@ -121,6 +125,16 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     return this.echoActive ? this.echoTxMs : 0;
   }
 
+  /** The state the peer last sent. */
+  get peerState(): BfdStateCode {
+    return this.remoteState;
+  }
+
+  /** Up, with echoes going out of which none has come back yet: the forwarding path is not proven. */
+  get awaitingEcho(): boolean {
+    return this.sessionState === BfdState.Up && this.echoActive && !this.echoVerified;
+  }
+
   private get offersEcho(): boolean {
     return this.sendEcho !== undefined && this.settings.echoIntervalMs !== undefined;
   }
@@ -155,6 +169,10 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     // Only an echo sent lately says the path works now (sequence numbers wrap at 2^32).
     if ((this.echoSequence - echo.sequence) >>> 0 >= ECHO_SEQUENCE_WINDOW) return;
     this.armEchoDetection();
+    if (!this.echoVerified) {
+      this.echoVerified = true;
+      this.emit("echoVerified");
+    }
   }
 
   /** The intervals to be in force: the configured ones, with 6.8.3's slower control RX while echo is active. */
@@ -225,13 +243,14 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     if (to === from) return;
     this.sessionState = to;
     this.localDiag = diag;
-    this.emit("state", to, from, diag, this.remoteState);
     if (to === BfdState.Up && this.intervals.desiredMinTxMs < SLOW_TX_MS) {
       // Leaving the 1 s floor is itself an interval change: announce it with a Poll.
       this.pending = this.intervals;
     }
-    // Before the packet that announces the state: it carries the intervals that go with it (6.8.3).
+    // Before the packet that announces the state (it carries the intervals that go with it, 6.8.3),
+    // and before the event, so that a listener sees awaitingEcho as it is.
     this.updateEcho();
+    this.emit("state", to, from, diag, this.remoteState);
     if (this.running && to !== BfdState.AdminDown) {
       this.transmit(false);
       // The rate depends on the state (1 s floor while not Up): restart the period from here.
@@ -263,6 +282,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     const sent = this.sendEcho?.({ discriminator: this.settings.localDiscriminator, sequence: this.echoSequence }) ?? false;
     if (sent && !this.echoActive) {
       this.echoActive = true;
+      this.echoVerified = false;
       this.armEchoDetection();
       this.emit("echo", this.echoTxMs);
       this.applyIntervals(this.target(), false);
@@ -279,6 +299,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     this.echoTxMs = 0;
     if (!this.echoActive) return;
     this.echoActive = false;
+    this.echoVerified = false;
     this.emit("echo", 0);
     if (this.running) this.applyIntervals(this.target(), false);
   }
@@ -348,4 +369,36 @@ export class BfdSession extends EventEmitter<BfdEvents> {
       }),
     );
   }
+}
+
+/** What a session's client (BGP) hears: a state change, with the state it heard last as `from`. */
+export type ClientReport = (to: BfdStateCode, from: BfdStateCode, diag: number, peer: BfdStateCode) => void;
+
+/**
+ * The states a client should act on. They are the session's, except after an echo failure: the next
+ * Up is then held until an echo has come back. A forwarding path that drops echoes while control
+ * packets pass would otherwise bring the session Up again within milliseconds (the peer answers our
+ * Down at once), and BGP with it, for one echo detection time after every failure: the routes would
+ * flap several times a second. BGP thus stays down while the echo path is broken, as vendors' BFD
+ * hold-down timers do with a fixed delay. A first Up, or an Up without echo running (echo off, the
+ * peer's echo RX 0, no echo could be sent), is reported at once.
+ */
+export function reportToClient(session: BfdSession, report: ClientReport): void {
+  let heard: BfdStateCode = session.state;
+  let echoFailed = false;
+  const tell = (to: BfdStateCode, diag: number) => {
+    if (to === heard) return;
+    const from = heard;
+    heard = to;
+    report(to, from, diag, session.peerState);
+  };
+  session.on("state", (to, _from, diag) => {
+    if (to === BfdState.Down && diag === Diag.EchoFunctionFailed) echoFailed = true;
+    if (to === BfdState.Up && echoFailed && session.awaitingEcho) return;
+    tell(to, diag);
+  });
+  session.on("echoVerified", () => {
+    echoFailed = false;
+    if (session.state === BfdState.Up) tell(BfdState.Up, session.diag);
+  });
 }

@@ -9,7 +9,7 @@
  */
 import { isIPv4 } from "node:net";
 import type { Clock } from "../../core/clock";
-import { BfdSession, type BfdSettings, type SendEcho } from "../../protocols/bfd/session";
+import { BfdSession, reportToClient, type BfdSettings, type SendEcho } from "../../protocols/bfd/session";
 import { BfdState, type BfdStateCode } from "../../protocols/bfd/packet";
 import type { BfdTransport } from "./udp";
 import type { EchoTransport, OpenEchoTransport } from "./bfd-echo";
@@ -113,7 +113,7 @@ export function runBfdSession(
     Math.random,
     sendEcho,
   );
-  session.on("state", (to, from, diag, peer) => report.state(to, from, diag, peer));
+  reportToClient(session, (to, from, diag, peer) => report.state(to, from, diag, peer));
   openBfd(
     spec.localAddress,
     spec.peerAddress,
