@@ -7,7 +7,9 @@
  * Then the router drops our echoes silently (iptables DROP of UDP 3785 in its FORWARD chain, so
  * control packets still pass): the session must go down on echo detection (FRR's Detect Mult 3 x
  * 50 ms), far before the control detection time (3 x 1 s once echo is active), with diag 2, and the
- * route must leave the router's kernel. Needs root; the bed builds and removes the namespaces.
+ * route must leave the router's kernel and stay out while the drop lasts, though the BFD session
+ * flaps on the wire. With the rule gone, the route returns and the VIP (on the node's lo) answers a
+ * ping from the router. Needs root; the bed builds and removes the namespaces.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed, type Host, type Spawned } from "../../hack/netns";
@@ -68,6 +70,8 @@ describe("BFD echo mode against FRR's bfdd with echo-mode", () => {
     node = bed.nodes[0] as Host;
     // FRR's echoes cross the node's forwarding plane, as on a Kubernetes node.
     await node.ns.exec(["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+    // The Service's address on the node, as kube-proxy's IPVS or a VIP on lo would answer it.
+    await node.ns.ip([`addr add ${VIP}/32 dev lo`]);
     frr = await FrrRouter.start(bed.router, {
       asn: ROUTER_AS,
       routerId: "192.0.2.1",
@@ -107,13 +111,14 @@ describe("BFD echo mode against FRR's bfdd with echo-mode", () => {
     expect((await frrCounters())["session-down"] ?? 0).toBe(0);
   });
 
-  it("goes down on echo failure (diag 2) within the echo detection time when the router drops our echoes, and the route leaves the router", async () => {
+  it("goes down on echo failure (diag 2) within the echo detection time when the router drops our echoes, and the route leaves the router (and stays out)", async () => {
     const route: BGPRoute = { prefix: `${VIP}/32`, localPref: 0, communities: [], peers: ["tor"] };
     agent.send(JSON.stringify({ op: "announce", routes: [route] }));
     expect(await eventually(async () => {
       const hops = await kernelNextHops(bed.router, `${VIP}/32`);
       return hops.length > 0 ? hops : undefined;
     }, "the route in the router's kernel")).toEqual([node.ipv4]);
+    expect((await bed.router.exec(["ping", "-c", "1", "-W", "2", VIP])).stdout).toMatch(/1 packets transmitted, 1 received/);
 
     const down = agent.waitForNewLine(/"bfd":"Down"/, 10_000);
     const t0 = performance.now();
@@ -142,9 +147,10 @@ describe("BFD echo mode against FRR's bfdd with echo-mode", () => {
     expect([...seen]).toEqual(["none not Established"]);
   });
 
-  it("with our echoes back, the session stays up and the route returns", async () => {
+  it("with our echoes back, the session stays up, the route returns and the VIP answers", async () => {
     await bed.router.exec(["iptables", "-D", "FORWARD", "-p", "udp", "--dport", "3785", "-s", node.ipv4, "-d", node.ipv4, "-j", "DROP"]);
     await eventually(async () => ((await kernelNextHops(bed.router, `${VIP}/32`)).length > 0 ? true : undefined), "the route back in the router's kernel", { timeoutMs: 30_000 });
+    expect((await bed.router.exec(["ping", "-c", "1", "-W", "2", VIP])).stdout).toMatch(/1 packets transmitted, 1 received/);
     const downs = (await frrCounters())["session-down"] ?? 0;
     await new Promise(r => setTimeout(r, 1_000));
     expect((await frrCounters())["session-down"] ?? 0).toBe(downs);
