@@ -56,7 +56,7 @@ describe("BFD echo transport", () => {
 
   it("sends the frame to the peer's MAC from the interface that reaches it, and hands back returned echoes to their session", () => {
     const { sockets, openSocket } = fakeSockets();
-    const open = bfdEchoSockets({ readArpTable: () => ARP, interfaceMac: d => (d === "eth0" ? "02:00:00:00:00:11" : undefined), openSocket });
+    const open = bfdEchoSockets({ readArpTable: () => ARP, interfaceMac: d => (d === "eth0" ? "02:00:00:00:00:11" : undefined), openSocket, readForwarding: () => "1\n" });
     const got: unknown[] = [];
     const t = open("192.0.2.11", "192.0.2.1", 7, e => got.push(e));
     expect(t.send({ discriminator: 7, sequence: 1 })).toBe(true);
@@ -100,6 +100,19 @@ describe("BFD echo transport", () => {
     expect(sockets.get("eth0")?.closed).toBe(true);
   });
 
+  it("warns once per interface that does not forward IPv4: the peer's echoes would not come back", () => {
+    const { openSocket } = fakeSockets();
+    const errors: string[] = [];
+    const arp = `${ARP}192.0.2.2        0x1         0x2         02:00:00:00:00:22     *        eth0\n`;
+    const open = bfdEchoSockets({ readArpTable: () => arp, interfaceMac: () => "02:00:00:00:00:11", openSocket, readForwarding: d => (d === "eth0" ? "0\n" : "1\n"), onError: m => errors.push(m) });
+    open("192.0.2.11", "192.0.2.1", 1, () => undefined).send({ discriminator: 1, sequence: 1 });
+    open("192.0.2.11", "192.0.2.2", 2, () => undefined).send({ discriminator: 2, sequence: 1 });
+    open("198.51.100.11", "198.51.100.1", 3, () => undefined).send({ discriminator: 3, sequence: 1 });
+    expect(errors).toEqual([
+      "IPv4 forwarding is off on eth0 (net.ipv4.conf.eth0.forwarding=0): a peer's BFD echoes cannot come back through this node, and a peer that runs echo will take the session down",
+    ]);
+  });
+
   it("says once why an interface has no echo socket, and sends nothing there", () => {
     const errors: string[] = [];
     const open = bfdEchoSockets({
@@ -112,6 +125,6 @@ describe("BFD echo transport", () => {
     });
     const t = open("192.0.2.11", "192.0.2.1", 1, () => undefined);
     expect([t.send({ discriminator: 1, sequence: 1 }), t.send({ discriminator: 1, sequence: 2 })]).toEqual([false, false]);
-    expect(errors).toEqual(["no BFD echo on eth0: EPERM: operation not permitted"]);
+    expect(errors).toEqual(["no BFD echo on eth0, sessions there keep to control packets: EPERM: operation not permitted"]);
   });
 });

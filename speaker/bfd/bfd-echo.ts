@@ -80,7 +80,9 @@ export interface EchoSocketOptions {
   /** How long a neighbour entry is trusted before it is read again. */
   readonly refreshMs?: number;
   readonly now?: () => number;
-  /** Told once per interface when its echo socket cannot be opened. */
+  /** An interface's IPv4 forwarding setting ("1" or "0"; default: /proc/sys/net/ipv4/conf/<dev>/forwarding). */
+  readonly readForwarding?: (device: string) => string;
+  /** Told once per interface when its echo socket cannot be opened, or when it does not forward. */
   readonly onError?: (message: string) => void;
 }
 
@@ -122,6 +124,7 @@ export function bfdEchoSockets(options: EchoSocketOptions = {}): OpenEchoTranspo
   const interfaceMac = options.interfaceMac ?? defaultInterfaceMac;
   const openSocket = options.openSocket ?? defaultOpenSocket;
   const refreshMs = options.refreshMs ?? REFRESH_MS;
+  const readForwarding = options.readForwarding ?? ((device: string) => readFileSync(`/proc/sys/net/ipv4/conf/${device}/forwarding`, "utf8"));
   const now = options.now ?? (() => performance.now());
   const receivers = new Map<string, Receiver>();
   const failed = new Set<string>();
@@ -133,9 +136,16 @@ export function bfdEchoSockets(options: EchoSocketOptions = {}): OpenEchoTranspo
     try {
       socket = openSocket(device);
     } catch (error) {
-      if (!failed.has(device)) options.onError?.(`no BFD echo on ${device}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!failed.has(device)) options.onError?.(`no BFD echo on ${device}, sessions there keep to control packets: ${error instanceof Error ? error.message : String(error)}`);
       failed.add(device);
       return undefined;
+    }
+    // The peer's echoes come back through this node only if its kernel forwards them (RFC 5881 4).
+    try {
+      if (readForwarding(device).trim() === "0")
+        options.onError?.(`IPv4 forwarding is off on ${device} (net.ipv4.conf.${device}.forwarding=0): a peer's BFD echoes cannot come back through this node, and a peer that runs echo will take the session down`);
+    } catch {
+      // No such file (not Linux, no procfs): nothing to say.
     }
     const receiver: Receiver = { socket, sessions: new Map() };
     socket.onFrame(frame => {

@@ -38,7 +38,7 @@ export type FromBfdRunner =
   | { readonly op: "failed"; readonly id: number; readonly message: string }
   /** Control and echo packets in and out since the session opened (sent at most once a second, when they changed). */
   | { readonly op: "counters"; readonly id: number; readonly input: number; readonly output: number; readonly echoInput: number; readonly echoOutput: number }
-  /** Echo cannot run on an interface (no AF_PACKET socket: no addon, no CAP_NET_RAW). */
+  /** Echo cannot work fully on an interface: no AF_PACKET socket (no addon, no CAP_NET_RAW; sessions keep to control packets), or no IPv4 forwarding. */
   | { readonly op: "echo-error"; readonly message: string }
   | { readonly op: "filter-error"; readonly message: string }
   /** The runner's event loop ran this late at least once in the last second (past LATE_MS): the CPU is short. */
@@ -156,7 +156,7 @@ export function isolatedBfd(options: IsolatedBfdOptions = {}): BfdControl {
         log("warn", "BFD runs without the TTL check (no native addon)", { error: m.message });
         return;
       case "echo-error":
-        log("warn", "BFD echo mode cannot send echoes; sessions keep to control packets", { error: m.message });
+        log("warn", `BFD echo: ${m.message}`, {});
         return;
       case "late":
         log("warn", `${what} ran ${m.ms} ms late: the node's CPUs are oversubscribed, BFD may flap`, {});
