@@ -109,6 +109,8 @@ describe("BFD echo mode against FRR's bfdd with echo-mode", () => {
     // 6.8.3: while our echoes flow we ask for control packets once a second (Poll sequence done).
     expect(p["remote-receive-interval"]).toBe(1000);
     expect((await frrCounters())["session-down"] ?? 0).toBe(0);
+    // The AF_PACKET socket opened and the node forwards: nothing to warn about.
+    expect(agent.stderr).not.toContain("BFD echo:");
   });
 
   it("goes down on echo failure (diag 2) within the echo detection time when the router drops our echoes, and the route leaves the router (and stays out)", async () => {
