@@ -353,4 +353,37 @@ describe("BFD echo function (RFC 5880 6.4, 6.8.9)", () => {
     // Reported when the first echo came back, not when the wire went Up.
     expect(ups[0]).toBe(`Init->Up diag 0 @${l.returned.find(t => t > restoredAt)}`);
   });
+
+  it("stops echoes when the peer stops asking for them (echo RX 0), and asks for control packets at the configured rate again", () => {
+    const clock = new FakeClock();
+    const sent: ControlPacket[] = [];
+    const echoes: number[] = [];
+    const s = new BfdSession({ ...base, desiredMinTxMs: 100, requiredMinRxMs: 100, localDiscriminator: 1, echoIntervalMs: 50 }, clock, b => {
+      const d = decodeControl(b);
+      if (d.ok) sent.push(d.packet);
+    }, () => 1, e => (echoes.push(clock.now()), clock.setTimeout(() => s.receiveEcho(e), 1), true));
+    const peer = (over: Partial<ControlPacket>) =>
+      s.receive(encodeControl({ diag: 0, state: BfdState.Up, poll: false, final: false, controlPlaneIndependent: false, demand: false, detectMult: 3, myDiscriminator: 9, yourDiscriminator: 1, desiredMinTxUs: 100_000, requiredMinRxUs: 100_000, requiredMinEchoRxUs: 50_000, ...over }));
+    s.start();
+    peer({ state: BfdState.Down, yourDiscriminator: 0 });
+    peer({ state: BfdState.Up });
+    expect(s.state).toBe(BfdState.Up);
+    peer({ final: true });
+    clock.advance(500);
+    expect(echoes.length).toBeGreaterThanOrEqual(10);
+    expect(sent.at(-1)?.requiredMinRxUs).toBe(1_000_000);
+    // The peer asks for no more echoes.
+    const n = sent.length;
+    peer({ requiredMinEchoRxUs: 0 });
+    const stoppedAt = clock.now();
+    expect([s.echoIntervalMs, s.echoDetectionTimeMs]).toEqual([0, 0]);
+    // A Poll with the configured RequiredMinRx goes out at once.
+    expect(sent.slice(n).find(p => p.poll)?.requiredMinRxUs).toBe(100_000);
+    for (let t = 0; t < 10; t++) {
+      clock.advance(100);
+      peer({ requiredMinEchoRxUs: 0, final: t === 0 });
+    }
+    expect(echoes.filter(t => t > stoppedAt)).toEqual([]);
+    expect([s.state, s.detectionTimeMs]).toEqual([BfdState.Up, 300]);
+  });
 });
