@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../l2/clock";
+import { FakeClock } from "../../core/clock";
 import { decodeEchoFrame, encodeEchoFrame, type EchoDropReason } from "./echo";
 import { BfdState, decodeControl, encodeControl } from "./packet";
 import { BfdSession, reportToClient, type SendEcho } from "./session";

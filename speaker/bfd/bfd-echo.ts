@@ -4,7 +4,7 @@
  * Sending: an echo is addressed to our own IP address and to the peer's MAC, so the peer's kernel
  * forwards it straight back to us (the peer needs IP forwarding, as every router has). A UDP socket
  * cannot send that (the kernel would deliver a datagram to our own address locally), so each frame is
- * built whole (../../bfd/echo.ts) and sent on an AF_PACKET socket of the interface that reaches the
+ * built whole (protocols/bfd/echo.ts) and sent on an AF_PACKET socket of the interface that reaches the
  * peer. The peer's MAC and that interface come from the kernel's neighbour table (/proc/net/arp,
  * complete entries), which the control packets keep fresh; FRR's bfdd reads the same table
  * (SIOCGARP, bfd_peer_mac_set in bfdd/bfd_packet.c). Until the entry is there no echo goes out, and
