@@ -185,16 +185,20 @@ describe("BFDProfile and Community checks", () => {
     { name: "detectMultiplier 256", objects: [bfd("b", { detectMultiplier: 256 })], expected: ["BFDProfile/b: spec.detectMultiplier: Invalid value: 256: spec.detectMultiplier in body should be less than or equal to 255"] },
     { name: "minimumTtl 0", objects: [bfd("b", { minimumTtl: 0 })], expected: ["BFDProfile/b: spec.minimumTtl: Invalid value: 0: spec.minimumTtl in body should be greater than or equal to 1"] },
     { name: "minimumTtl 255", objects: [bfd("b", { minimumTtl: 255 })], expected: ["BFDProfile/b: spec.minimumTtl: Invalid value: 255: spec.minimumTtl in body should be less than or equal to 254"] },
-    { name: "echo mode refused", objects: [bfd("b", { echoMode: true })], expected: ["BFDProfile/b: spec.echoMode: BFD echo mode is not supported by Lodestone yet"] },
+    { name: "echo mode with echoInterval 10 and 60000", objects: [bfd("b", { echoMode: true, echoInterval: 10 }), bfd("c", { echoMode: true, echoInterval: 60000 })], expected: [] },
+    { name: "echoInterval above 60000", objects: [bfd("b", { echoMode: true, echoInterval: 60001 })], expected: ["BFDProfile/b: spec.echoInterval: Invalid value: 60001: spec.echoInterval in body should be less than or equal to 60000"] },
+    { name: "echoMode not a boolean", objects: [bfd("b", { echoMode: "yes" })], expected: ['BFDProfile/b: spec.echoMode: Invalid value: "string": spec.echoMode in body must be of type boolean: "string"'] },
     { name: "missing name", objects: [{ apiVersion: "metallb.io/v1beta1", kind: "BFDProfile", spec: {} }], expected: ["BFDProfile/#1: metadata.name: missing bfd profile name"] },
     { name: "duplicate name", objects: [bfd("b"), bfd("b")], expected: ["BFDProfile/b: metadata.name: found duplicate bfd profile name b"] },
     {
       name: "echo mode on a peer that receives an IPv6 pool",
       objects: [bfd("echo", { echoMode: true }), peer("p", { bfdProfile: "echo" }), v6, bgpAdv("a")],
-      expected: [
-        "BFDProfile/echo: spec.echoMode: BFD echo mode is not supported by Lodestone yet",
-        'BGPPeer/p: spec.bfdProfile: bfd profile "echo" has bfd echo enabled, which is not possible: IPv6 pool "v6" is advertised to this peer by BGPAdvertisement "a"',
-      ],
+      expected: ['BGPPeer/p: spec.bfdProfile: pool "v6" has bgpadvertisement "a" which references peer "p" which has bfd echo enabled, which is not possible'],
+    },
+    {
+      name: "echo mode on a peer whose advertisements carry IPv4 pools only",
+      objects: [bfd("echo", { echoMode: true }), peer("p", { bfdProfile: "echo" }), peer("q", { peerAddress: "192.0.2.2" }), v4, v6, bgpAdv("a", { ipAddressPools: ["v4"] }), bgpAdv("b", { ipAddressPools: ["v6"], peers: ["q"] })],
+      expected: [],
     },
     { name: "community alias value invalid", objects: [communities("c", [{ name: "x", value: "1:2:3" }])], expected: ['Community/c: spec.communities[0].value: invalid community value "1:2:3": expected AA:NN or large:AA:NN:NN'] },
     { name: "community alias value out of range", objects: [communities("c", [{ name: "x", value: "1:70000" }])], expected: ['Community/c: spec.communities[0].value: invalid community value "1:70000": each part of AA:NN must be a 16-bit unsigned number'] },
@@ -208,6 +212,13 @@ describe("BFDProfile and Community checks", () => {
     { name: "alias without a value", objects: [communities("c", [{ name: "x", value: undefined }])], expected: ["Community/c: spec.communities[0].value: Required value"] },
   ];
   for (const { name, objects, expected } of table) it(name, () => expect(lines(objects)).toEqual(expected));
+
+  it("accepts echo mode on an ebgpMultiHop peer, as MetalLB does, and warns that the multihop session runs without echo", () => {
+    const r = parseConfig({ namespace: NS, objects: [bfd("echo", { echoMode: true }), peer("p", { bfdProfile: "echo", ebgpMultiHop: true })] });
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual(['BGPPeer/p: bfd profile "echo" has echoMode, which a multihop session (ebgpMultiHop) does not use (RFC 5883 3): BFD to this peer runs without echo, as with FRR']);
+    expect(r.config?.bfdProfiles.get("echo")).toMatchObject({ echoMode: true, echoIntervalMs: 50 });
+  });
 
   it("fills the documented BFD defaults", () => {
     const r = parseConfig({ namespace: NS, objects: [bfd("b")] });

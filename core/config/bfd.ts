@@ -1,6 +1,6 @@
 /** BFDProfile: timers within the CRD's ranges, with the defaults MetalLB documents. */
 import { reportUnknownFields, type ConfigObject } from "./objects";
-import { notImplemented, type Reporter } from "./problems";
+import type { Reporter } from "./problems";
 import { at, readBool, readInt } from "./read";
 import type { BFDProfile } from "./types";
 
@@ -22,8 +22,6 @@ export function readBFDProfile(obj: ConfigObject): BFDProfile | undefined {
   const minimumTtl = readInt(at(spec, "minimumTtl", "spec"), report, { min: 1, max: 254 });
   const echoMode = readBool(at(spec, "echoMode", "spec"), report) ?? false;
   const passiveMode = readBool(at(spec, "passiveMode", "spec"), report) ?? false;
-  // Reported without invalidating the profile, so that the cross-object echo rule still sees it.
-  if (echoMode) obj.report("spec.echoMode", notImplemented("BFD echo mode"));
   if (!valid || obj.name === "") return undefined;
   return {
     name: obj.name,

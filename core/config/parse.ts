@@ -106,7 +106,7 @@ function parseInto(input: ConfigInput, problems: ConfigProblem[], warnings: stri
   checkLocalPrefConflicts(bgpRead, pools, nodes);
   checkPeersPerNode(peers, nodes);
   const bgpAdvertisements = bgpRead.map(b => b.adv);
-  checkEchoWithIPv6(peers, bgpAdvertisements, pools, bfdProfiles);
+  checkEchoWithIPv6(peers, bgpAdvertisements, pools, bfdProfiles, warnings);
 
   return {
     namespace: input.namespace,

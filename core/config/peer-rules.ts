@@ -27,21 +27,24 @@ export function checkPeersPerNode(peers: readonly { peer: BGPPeer; report: Repor
   });
 }
 
-/** BFD echo mode cannot work for a peer that receives an IPv6 pool's routes. */
+/** BFD echo mode cannot work for a peer that receives an IPv6 pool's routes (MetalLB's rule); over multihop it is not used (a warning). */
 export function checkEchoWithIPv6(
   peers: readonly { peer: BGPPeer; report: Reporter }[],
   advertisements: readonly BGPAdvertisement[],
   pools: ReadonlyMap<string, Pool>,
   profiles: ReadonlyMap<string, BFDProfile>,
+  warnings: string[] = [],
 ): void {
   for (const { peer, report } of peers) {
     const profile = peer.bfdProfile === undefined ? undefined : profiles.get(peer.bfdProfile);
     if (!profile?.echoMode) continue;
+    // MetalLB accepts it and FRR's bfdd skips echo on multihop sessions; so do we, and say so.
+    if (peer.ebgpMultiHop) warnings.push(`BGPPeer/${peer.name}: ${issues.echoOverMultihop(profile.name)}`);
     for (const adv of advertisements) {
       if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
       const v6Pool = adv.pools.find(p => pools.get(p)?.families.includes("IPv6"));
       if (v6Pool === undefined) continue;
-      report("spec.bfdProfile", issues.echoWithIPv6(profile.name, v6Pool, adv.name));
+      report("spec.bfdProfile", issues.echoWithIPv6(v6Pool, adv.name, peer.name));
       break;
     }
   }

@@ -125,8 +125,11 @@ export const peer = {
     make("peer.router-id-conflict", `routerID ${q(mine)} differs from routerID ${q(theirs)} of BGPPeer ${q(other)}, which can select the same node: a node has one router ID`),
   myASNConflict: (other: string, mine: number, theirs: number) =>
     make("peer.my-asn-conflict", `myASN ${mine} differs from myASN ${theirs} of BGPPeer ${q(other)}, which can select the same node: a node has one local ASN`),
-  echoWithIPv6: (profile: string, poolName: string, adv: string) =>
-    make("peer.bfd-echo-ipv6", `bfd profile ${q(profile)} has bfd echo enabled, which is not possible: IPv6 pool ${q(poolName)} is advertised to this peer by BGPAdvertisement ${q(adv)}`),
+  // MetalLB's sentence (internal/config validateConfig), with our quoting.
+  echoWithIPv6: (poolName: string, adv: string, peer: string) =>
+    make("peer.bfd-echo-ipv6", `pool ${q(poolName)} has bgpadvertisement ${q(adv)} which references peer ${q(peer)} which has bfd echo enabled, which is not possible`),
+  echoOverMultihop: (profile: string) =>
+    `bfd profile ${q(profile)} has echoMode, which a multihop session (ebgpMultiHop) does not use (RFC 5883 3): BFD to this peer runs without echo, as with FRR`,
 };
 
 export const community = {

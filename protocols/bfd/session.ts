@@ -9,9 +9,20 @@
  *   never below 1 s while the session is not Up (6.8.3).
  * - Interval changes while Up go through a Poll sequence: packets carry P until the peer answers
  *   with F, and only then do the new intervals take effect. A P from the peer is answered at once.
+ * - Echo function (6.4, 6.8.9), with `echoIntervalMs` and an echo sender: our packets advertise
+ *   Required Min Echo RX Interval = echoIntervalMs (the peer may send us echoes, which the node's
+ *   kernel forwards back); while Up and the peer advertises a non-zero one, we send echoes every
+ *   max(echoIntervalMs, peer's echo RX) with the same jitter as control packets, and go Down with diag 2
+ *   when none has come back for the peer's Detect Mult x that interval (as FRR's bfdd,
+ *   ptm_bfd_echo_start in bfdd/bfd.c). While echoes flow, 6.8.3's SHOULD applies: we ask for control
+ *   packets no faster than once a second (Required Min RX Interval >= 1 s, through a Poll sequence),
+ *   since echo now does the detecting; our own transmit rate stays as configured, so a peer without
+ *   echo still detects us at its usual speed. FRR leaves the rates alone and tells its users to raise
+ *   transmit-interval by hand; we follow the RFC.
  */
 import { EventEmitter } from "node:events";
 import type { Clock, TimerHandle } from "../../core/clock";
+import type { EchoPayload } from "./echo";
 import { BfdState, decodeControl, Diag, encodeControl, type BfdStateCode, type DropReason } from "./packet";
 
 export interface BfdIntervals {
@@ -25,7 +36,12 @@ export interface BfdSettings extends BfdIntervals {
   readonly localDiscriminator: number;
   /** Wait for the peer's first packet before sending (BFDProfile passiveMode). */
   readonly passive?: boolean;
+  /** Echo mode (BFDProfile echoMode, echoInterval): undefined for none. Used only with an echo sender. */
+  readonly echoIntervalMs?: number;
 }
+
+/** Puts one echo packet on the wire; false when it cannot go yet (the peer's MAC is not known). */
+export type SendEcho = (payload: EchoPayload) => boolean;
 
 interface BfdEvents {
   /** `peer`: the state the peer last sent (AdminDown tells a client this is no failure, RFC 5882 3.2). */
@@ -33,9 +49,17 @@ interface BfdEvents {
   dropped: [reason: DropReason | "wrong-discriminator"];
   /** A Poll sequence completed: these intervals are now in force (6.8.3). */
   intervals: [now: BfdIntervals];
+  /** Echo packets started going out (at `intervalMs`) or stopped (0). */
+  echo: [intervalMs: number];
+  /** The first echo since echo started came back: the forwarding path works. */
+  echoVerified: [];
 }
 
 const SLOW_TX_MS = 1000;
+/** 6.8.3: while the echo function is active, Required Min RX Interval not less than one second. */
+const ECHO_ACTIVE_MIN_RX_MS = 1000;
+/** Echoes older than this many sequence numbers are not taken as news of the path. */
+const ECHO_SEQUENCE_WINDOW = 1024;
 
 export class BfdSession extends EventEmitter<BfdEvents> {
   private sessionState: BfdStateCode = BfdState.Down;
@@ -46,11 +70,23 @@ export class BfdSession extends EventEmitter<BfdEvents> {
   private remoteMinRxMs = 0.001;
   private remoteDesiredMinTxMs = 0;
   private remoteDetectMult = 0;
+  /** What the owner asked for; `intervals` may differ while echo is active (6.8.3). */
+  private configured: BfdIntervals;
   private intervals: BfdIntervals;
   private pending: BfdIntervals | undefined;
   private txTimer: TimerHandle | undefined;
   private detectTimer: TimerHandle | undefined;
   private running = false;
+  private remoteEchoRxMs = 0;
+  /** Echo transmit interval while echo runs, else 0. */
+  private echoTxMs = 0;
+  /** An echo has gone out since echo started: the echo detection timer runs. */
+  private echoActive = false;
+  /** An echo has come back since echo became active. */
+  private echoVerified = false;
+  private echoSequence = 0;
+  private echoTxTimer: TimerHandle | undefined;
+  private echoDetectTimer: TimerHandle | undefined;
 
   constructor(
     private readonly settings: BfdSettings,
@@ -58,9 +94,12 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     private readonly send: (packet: Buffer) => void,
     /** [0, 1): the jitter source; tests pin it. */
     private readonly random: () => number = Math.random,
+    /** Where echo packets go; without it the session never offers nor sends echoes. */
+    private readonly sendEcho?: SendEcho,
   ) {
     super();
-    this.intervals = { desiredMinTxMs: settings.desiredMinTxMs, requiredMinRxMs: settings.requiredMinRxMs };
+    this.configured = { desiredMinTxMs: settings.desiredMinTxMs, requiredMinRxMs: settings.requiredMinRxMs };
+    this.intervals = this.configured;
   }
 
   get state(): BfdStateCode {
@@ -74,6 +113,30 @@ export class BfdSession extends EventEmitter<BfdEvents> {
   /** Milliseconds without a packet before the session goes down (0 until the peer is heard). */
   get detectionTimeMs(): number {
     return this.remoteDetectMult * Math.max(this.intervals.requiredMinRxMs, this.remoteDesiredMinTxMs);
+  }
+
+  /** Milliseconds without a returned echo before the session goes down (0 while no echo is active). */
+  get echoDetectionTimeMs(): number {
+    return this.echoActive ? this.remoteDetectMult * this.echoTxMs : 0;
+  }
+
+  /** Our echo interval while echoes go out, else 0. */
+  get echoIntervalMs(): number {
+    return this.echoActive ? this.echoTxMs : 0;
+  }
+
+  /** The state the peer last sent. */
+  get peerState(): BfdStateCode {
+    return this.remoteState;
+  }
+
+  /** Up, with echoes going out of which none has come back yet: the forwarding path is not proven. */
+  get awaitingEcho(): boolean {
+    return this.sessionState === BfdState.Up && this.echoActive && !this.echoVerified;
+  }
+
+  private get offersEcho(): boolean {
+    return this.sendEcho !== undefined && this.settings.echoIntervalMs !== undefined;
   }
 
   start(): void {
@@ -91,11 +154,37 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     this.running = false;
     this.txTimer?.cancel();
     this.detectTimer?.cancel();
+    this.stopEcho();
   }
 
   /** New intervals: at once while not Up, through a Poll sequence while Up. */
   setIntervals(next: BfdIntervals): void {
+    this.configured = next;
+    this.applyIntervals(this.target(), true);
+  }
+
+  /** One of our echoes came back (the transport matched its discriminator to this session). */
+  receiveEcho(echo: EchoPayload): void {
+    if (!this.echoActive || echo.discriminator !== this.settings.localDiscriminator) return;
+    // Only an echo sent lately says the path works now (sequence numbers wrap at 2^32).
+    if ((this.echoSequence - echo.sequence) >>> 0 >= ECHO_SEQUENCE_WINDOW) return;
+    this.armEchoDetection();
+    if (!this.echoVerified) {
+      this.echoVerified = true;
+      this.emit("echoVerified");
+    }
+  }
+
+  /** The intervals to be in force: the configured ones, with 6.8.3's slower control RX while echo is active. */
+  private target(): BfdIntervals {
+    if (!this.echoActive || this.configured.requiredMinRxMs >= ECHO_ACTIVE_MIN_RX_MS) return this.configured;
+    return { ...this.configured, requiredMinRxMs: ECHO_ACTIVE_MIN_RX_MS };
+  }
+
+  private applyIntervals(next: BfdIntervals, always: boolean): void {
     if (this.sessionState === BfdState.Up) {
+      const current = this.pending ?? this.intervals;
+      if (!always && current.desiredMinTxMs === next.desiredMinTxMs && current.requiredMinRxMs === next.requiredMinRxMs) return;
       this.pending = next;
       this.transmit(false);
     } else {
@@ -119,6 +208,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     this.remoteState = p.state;
     this.remoteDesiredMinTxMs = p.desiredMinTxUs / 1000;
     this.remoteDetectMult = p.detectMult;
+    this.remoteEchoRxMs = p.requiredMinEchoRxUs / 1000;
     const remoteMinRxMs = p.requiredMinRxUs / 1000;
     const rxChanged = remoteMinRxMs !== this.remoteMinRxMs;
     this.remoteMinRxMs = remoteMinRxMs;
@@ -145,6 +235,7 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     this.armDetection();
     // A new peer RequiredMinRx, our own new intervals, or a passive start: reschedule at once.
     if (reschedule) this.scheduleTx();
+    this.updateEcho();
   }
 
   private setState(to: BfdStateCode, diag: number): void {
@@ -152,16 +243,73 @@ export class BfdSession extends EventEmitter<BfdEvents> {
     if (to === from) return;
     this.sessionState = to;
     this.localDiag = diag;
-    this.emit("state", to, from, diag, this.remoteState);
     if (to === BfdState.Up && this.intervals.desiredMinTxMs < SLOW_TX_MS) {
       // Leaving the 1 s floor is itself an interval change: announce it with a Poll.
       this.pending = this.intervals;
     }
+    // Before the packet that announces the state (it carries the intervals that go with it, 6.8.3),
+    // and before the event, so that a listener sees awaitingEcho as it is.
+    this.updateEcho();
+    this.emit("state", to, from, diag, this.remoteState);
     if (this.running && to !== BfdState.AdminDown) {
       this.transmit(false);
       // The rate depends on the state (1 s floor while not Up): restart the period from here.
       this.scheduleTx();
     }
+  }
+
+  /** Starts, retimes or stops the echo function to match the state and the peer's echo RX interval (6.8.9). */
+  private updateEcho(): void {
+    const echoMs = this.settings.echoIntervalMs;
+    if (!this.running || !this.offersEcho || echoMs === undefined || this.sessionState !== BfdState.Up || this.remoteEchoRxMs === 0) {
+      this.stopEcho();
+      return;
+    }
+    // Never faster than the peer asks (6.8.9).
+    const interval = Math.max(echoMs, this.remoteEchoRxMs);
+    if (interval === this.echoTxMs) return;
+    this.echoTxMs = interval;
+    if (this.echoActive) {
+      this.armEchoDetection();
+      this.emit("echo", interval);
+    }
+    this.echoTick();
+  }
+
+  private echoTick(): void {
+    this.echoTxTimer?.cancel();
+    this.echoSequence = (this.echoSequence + 1) >>> 0;
+    const sent = this.sendEcho?.({ discriminator: this.settings.localDiscriminator, sequence: this.echoSequence }) ?? false;
+    if (sent && !this.echoActive) {
+      this.echoActive = true;
+      this.echoVerified = false;
+      this.armEchoDetection();
+      this.emit("echo", this.echoTxMs);
+      this.applyIntervals(this.target(), false);
+    }
+    this.echoTxTimer = this.clock.setTimeout(() => this.echoTick(), this.jittered(this.echoTxMs));
+  }
+
+  private stopEcho(): void {
+    if (this.echoTxMs === 0) return;
+    this.echoTxTimer?.cancel();
+    this.echoDetectTimer?.cancel();
+    this.echoTxTimer = undefined;
+    this.echoDetectTimer = undefined;
+    this.echoTxMs = 0;
+    if (!this.echoActive) return;
+    this.echoActive = false;
+    this.echoVerified = false;
+    this.emit("echo", 0);
+    if (this.running) this.applyIntervals(this.target(), false);
+  }
+
+  private armEchoDetection(): void {
+    this.echoDetectTimer?.cancel();
+    this.echoDetectTimer = this.clock.setTimeout(() => {
+      this.echoDetectTimer = undefined;
+      if (this.sessionState === BfdState.Up) this.setState(BfdState.Down, Diag.EchoFunctionFailed);
+    }, this.echoDetectionTimeMs);
   }
 
   private armDetection(): void {
@@ -178,8 +326,11 @@ export class BfdSession extends EventEmitter<BfdEvents> {
 
   private txIntervalMs(): number {
     const desired = this.sessionState === BfdState.Up ? this.intervals.desiredMinTxMs : Math.max(this.intervals.desiredMinTxMs, SLOW_TX_MS);
-    const base = Math.max(desired, this.remoteMinRxMs);
-    // 6.8.7: reduce by up to 25 % (at least 10 % when the multiplier is 1).
+    return this.jittered(Math.max(desired, this.remoteMinRxMs));
+  }
+
+  /** 6.8.7 (and 6.8.9 for echoes): reduce by up to 25 % (at least 10 % when the multiplier is 1). */
+  private jittered(base: number): number {
     const maxFactor = this.settings.detectMultiplier === 1 ? 0.9 : 1;
     return base * (0.75 + (maxFactor - 0.75) * this.random());
   }
@@ -213,8 +364,41 @@ export class BfdSession extends EventEmitter<BfdEvents> {
         yourDiscriminator: this.remoteDiscriminator,
         desiredMinTxUs: Math.round((slow ? Math.max(advertised.desiredMinTxMs, SLOW_TX_MS) : advertised.desiredMinTxMs) * 1000),
         requiredMinRxUs: Math.round(advertised.requiredMinRxMs * 1000),
-        requiredMinEchoRxUs: 0,
+        // Non-zero only in echo mode: the peer's echoes then cross our kernel's forwarding (6.4).
+        requiredMinEchoRxUs: this.offersEcho ? Math.round((this.settings.echoIntervalMs ?? 0) * 1000) : 0,
       }),
     );
   }
+}
+
+/** What a session's client (BGP) hears: a state change, with the state it heard last as `from`. */
+export type ClientReport = (to: BfdStateCode, from: BfdStateCode, diag: number, peer: BfdStateCode) => void;
+
+/**
+ * The states a client should act on. They are the session's, except after an echo failure: the next
+ * Up is then held until an echo has come back. A forwarding path that drops echoes while control
+ * packets pass would otherwise bring the session Up again within milliseconds (the peer answers our
+ * Down at once), and BGP with it, for one echo detection time after every failure: the routes would
+ * flap several times a second. BGP thus stays down while the echo path is broken, as vendors' BFD
+ * hold-down timers do with a fixed delay. A first Up, or an Up without echo running (echo off, the
+ * peer's echo RX 0, no echo could be sent), is reported at once.
+ */
+export function reportToClient(session: BfdSession, report: ClientReport): void {
+  let heard: BfdStateCode = session.state;
+  let echoFailed = false;
+  const tell = (to: BfdStateCode, diag: number) => {
+    if (to === heard) return;
+    const from = heard;
+    heard = to;
+    report(to, from, diag, session.peerState);
+  };
+  session.on("state", (to, _from, diag) => {
+    if (to === BfdState.Down && diag === Diag.EchoFunctionFailed) echoFailed = true;
+    if (to === BfdState.Up && echoFailed && session.awaitingEcho) return;
+    tell(to, diag);
+  });
+  session.on("echoVerified", () => {
+    echoFailed = false;
+    if (session.state === BfdState.Up) tell(BfdState.Up, session.diag);
+  });
 }

@@ -7,10 +7,12 @@
  * in a process of their own, so that nothing the speaker does delays a transmit or a detection timer;
  * docs/adr/0007-bfd-in-a-process-of-its-own.md).
  */
+import { isIPv4 } from "node:net";
 import type { Clock } from "../../core/clock";
-import { BfdSession, type BfdSettings } from "../../protocols/bfd/session";
+import { BfdSession, reportToClient, type BfdSettings, type SendEcho } from "../../protocols/bfd/session";
 import { BfdState, type BfdStateCode } from "../../protocols/bfd/packet";
 import type { BfdTransport } from "./udp";
+import type { EchoTransport, OpenEchoTransport } from "./bfd-echo";
 import type { BfdCounters } from "./bfd-metrics";
 import type { BfdPath, OpenBfdTransport } from "./bfd-udp";
 
@@ -71,22 +73,47 @@ export class ListenedLink implements BfdLink {
   }
 }
 
-/** Runs `spec` on this thread: the session's timers on `clock`, its packets through `openBfd`. */
+export type SessionCounters = Pick<BfdCounters, "controlPacketInput" | "controlPacketOutput" | "echoPacketInput" | "echoPacketOutput">;
+
+/**
+ * Whether a session runs the echo function here: echo mode in its settings, single hop (RFC 5883 3:
+ * no echo over multihop, as FRR's bfdd), IPv4 (echo frames are built for IPv4 only; an IPv6 session
+ * offers no echo, Required Min Echo RX 0), and a way to send echoes.
+ */
+export const runsEcho = (spec: BfdSessionSpec, openEcho: OpenEchoTransport | undefined): openEcho is OpenEchoTransport =>
+  spec.settings.echoIntervalMs !== undefined && !spec.path.multihop && isIPv4(spec.localAddress) && isIPv4(spec.peerAddress) && openEcho !== undefined;
+
+/** Runs `spec` on this thread: the session's timers on `clock`, its packets through `openBfd` (echoes through `openEcho`). */
 export function runBfdSession(
   spec: BfdSessionSpec,
   clock: Clock,
   openBfd: OpenBfdTransport,
-  counters: Pick<BfdCounters, "controlPacketInput" | "controlPacketOutput">,
+  counters: SessionCounters,
   report: Pick<BfdListener, "state" | "failed">,
+  openEcho?: OpenEchoTransport,
 ): { close(): void } {
   let transport: BfdTransport | undefined;
+  let echo: EchoTransport | undefined;
   let closed = false;
-  const session = new BfdSession(spec.settings, clock, packet => {
-    if (!transport) return;
-    counters.controlPacketOutput++;
-    transport.send(packet);
-  });
-  session.on("state", (to, from, diag, peer) => report.state(to, from, diag, peer));
+  const sendEcho: SendEcho | undefined = runsEcho(spec, openEcho)
+    ? payload => {
+        if (!echo || !echo.send(payload)) return false;
+        counters.echoPacketOutput++;
+        return true;
+      }
+    : undefined;
+  const session = new BfdSession(
+    spec.settings,
+    clock,
+    packet => {
+      if (!transport) return;
+      counters.controlPacketOutput++;
+      transport.send(packet);
+    },
+    Math.random,
+    sendEcho,
+  );
+  reportToClient(session, (to, from, diag, peer) => report.state(to, from, diag, peer));
   openBfd(
     spec.localAddress,
     spec.peerAddress,
@@ -102,6 +129,16 @@ export function runBfdSession(
         return;
       }
       transport = opened;
+      if (sendEcho && openEcho) {
+        try {
+          echo = openEcho(spec.localAddress, spec.peerAddress, spec.settings.localDiscriminator, payload => {
+            counters.echoPacketInput++;
+            session.receiveEcho(payload);
+          });
+        } catch (error) {
+          report.failed(`no BFD echo: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       session.start();
     },
     (error: unknown) => {
@@ -114,12 +151,13 @@ export function runBfdSession(
       closed = true;
       session.stop(); // AdminDown to the peer, while the socket is still open
       transport?.close();
+      echo?.close();
     },
   };
 }
 
 /** BFD sessions on the calling thread (tests: a fake clock, transports in memory). */
-export function inProcessBfd(openBfd: OpenBfdTransport, clock: Clock): BfdControl {
+export function inProcessBfd(openBfd: OpenBfdTransport, clock: Clock, openEcho?: OpenEchoTransport): BfdControl {
   const open = new Set<{ close(): void }>();
   return {
     open(spec, counters, listener) {
@@ -133,7 +171,7 @@ export function inProcessBfd(openBfd: OpenBfdTransport, clock: Clock): BfdContro
       running = runBfdSession(spec, clock, openBfd, counters, {
         state: (to, from, diag, peer) => link.report(to, from, diag, peer),
         failed: message => link.fail(message),
-      });
+      }, openEcho);
       open.add(running);
       return link;
     },

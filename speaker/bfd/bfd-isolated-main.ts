@@ -14,7 +14,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import { setThreadRealtime } from "../../native/index";
 import { realClock } from "../../core/clock";
-import { runBfdSession } from "./bfd-control";
+import { runBfdSession, type SessionCounters } from "./bfd-control";
+import { bfdEchoSockets } from "./bfd-echo";
 import type { BfdRunnerData, BfdRunnerPriority, FromBfdRunner, ToBfdRunner } from "./bfd-isolated";
 import { bfdSockets } from "./bfd-udp";
 
@@ -75,10 +76,11 @@ function raisePriority(p: BfdRunnerPriority): { raised: boolean; how: string } {
 const { channel: speaker, data } = channel();
 if (data.priority !== undefined) speaker.post({ op: "priority", ...raisePriority(data.priority) });
 const openBfd = bfdSockets({ ...data, onFilterError: error => speaker.post({ op: "filter-error", message: String(error) }) });
+const openEcho = bfdEchoSockets({ onError: message => speaker.post({ op: "echo-error", message }) });
 
 interface Running {
   close(): void;
-  readonly counts: { controlPacketInput: number; controlPacketOutput: number };
+  readonly counts: SessionCounters;
   reported: number;
 }
 const running = new Map<number, Running>();
@@ -90,10 +92,11 @@ const counters = setInterval(() => {
   delay.reset();
   if (lateMs > LATE_MS) speaker.post({ op: "late", ms: lateMs });
   for (const [id, r] of running) {
-    const total = r.counts.controlPacketInput + r.counts.controlPacketOutput;
+    const c = r.counts;
+    const total = c.controlPacketInput + c.controlPacketOutput + c.echoPacketInput + c.echoPacketOutput;
     if (total === r.reported) continue;
     r.reported = total;
-    speaker.post({ op: "counters", id, input: r.counts.controlPacketInput, output: r.counts.controlPacketOutput });
+    speaker.post({ op: "counters", id, input: c.controlPacketInput, output: c.controlPacketOutput, echoInput: c.echoPacketInput, echoOutput: c.echoPacketOutput });
   }
 }, COUNTERS_EVERY_MS);
 counters.unref();
@@ -102,11 +105,11 @@ speaker.onMessage(m => {
   switch (m.op) {
     case "open": {
       running.get(m.id)?.close();
-      const counts = { controlPacketInput: 0, controlPacketOutput: 0 };
+      const counts: SessionCounters = { controlPacketInput: 0, controlPacketOutput: 0, echoPacketInput: 0, echoPacketOutput: 0 };
       const session = runBfdSession(m.spec, realClock, openBfd, counts, {
         state: (to, from, diag, peer) => speaker.post({ op: "state", id: m.id, to, from, diag, peer }),
         failed: message => speaker.post({ op: "failed", id: m.id, message }),
-      });
+      }, openEcho);
       running.set(m.id, { close: session.close, counts, reported: -1 });
       break;
     }

@@ -36,8 +36,10 @@ export type ToBfdRunner =
 export type FromBfdRunner =
   | { readonly op: "state"; readonly id: number; readonly to: BfdStateCode; readonly from: BfdStateCode; readonly diag: number; readonly peer: BfdStateCode }
   | { readonly op: "failed"; readonly id: number; readonly message: string }
-  /** Control packets in and out since the session opened (sent at most once a second, when they changed). */
-  | { readonly op: "counters"; readonly id: number; readonly input: number; readonly output: number }
+  /** Control and echo packets in and out since the session opened (sent at most once a second, when they changed). */
+  | { readonly op: "counters"; readonly id: number; readonly input: number; readonly output: number; readonly echoInput: number; readonly echoOutput: number }
+  /** Echo cannot work fully on an interface: no AF_PACKET socket (no addon, no CAP_NET_RAW; sessions keep to control packets), or no IPv4 forwarding. */
+  | { readonly op: "echo-error"; readonly message: string }
   | { readonly op: "filter-error"; readonly message: string }
   /** The runner's event loop ran this late at least once in the last second (past LATE_MS): the CPU is short. */
   | { readonly op: "late"; readonly ms: number }
@@ -127,6 +129,8 @@ interface OpenSession {
   /** Packet counts last reported by the runner for this session. */
   input: number;
   output: number;
+  echoInput: number;
+  echoOutput: number;
 }
 
 /** BFD sessions in a child process (default) or a worker thread, away from everything else the speaker does. */
@@ -151,6 +155,9 @@ export function isolatedBfd(options: IsolatedBfdOptions = {}): BfdControl {
       case "filter-error":
         log("warn", "BFD runs without the TTL check (no native addon)", { error: m.message });
         return;
+      case "echo-error":
+        log("warn", `BFD echo: ${m.message}`, {});
+        return;
       case "late":
         log("warn", `${what} ran ${m.ms} ms late: the node's CPUs are oversubscribed, BFD may flap`, {});
         return;
@@ -171,8 +178,12 @@ export function isolatedBfd(options: IsolatedBfdOptions = {}): BfdControl {
       case "counters":
         s.counters.controlPacketInput += m.input - s.input;
         s.counters.controlPacketOutput += m.output - s.output;
+        s.counters.echoPacketInput += m.echoInput - s.echoInput;
+        s.counters.echoPacketOutput += m.echoOutput - s.echoOutput;
         s.input = m.input;
         s.output = m.output;
+        s.echoInput = m.echoInput;
+        s.echoOutput = m.echoOutput;
         break;
     }
   };
@@ -190,6 +201,8 @@ export function isolatedBfd(options: IsolatedBfdOptions = {}): BfdControl {
         for (const [id, s] of sessions) {
           s.input = 0;
           s.output = 0;
+          s.echoInput = 0;
+          s.echoOutput = 0;
           post({ op: "open", id, spec: s.spec });
         }
       };
@@ -213,7 +226,7 @@ export function isolatedBfd(options: IsolatedBfdOptions = {}): BfdControl {
         if (!sessions.delete(id)) return;
         post({ op: "close", id });
       });
-      sessions.set(id, { spec, link, counters, input: 0, output: 0 });
+      sessions.set(id, { spec, link, counters, input: 0, output: 0, echoInput: 0, echoOutput: 0 });
       post({ op: "open", id, spec });
       return link;
     },

@@ -1,6 +1,7 @@
 /**
  * BFD metrics with the names MetalLB's FRR mode exports (reference 5): metallb_bfd_session_up,
- * _control_packet_input, _control_packet_output, _session_up_events, _session_down_events, labels
+ * _control_packet_input, _control_packet_output, _echo_packet_input, _echo_packet_output (our echoes
+ * sent and come back), _session_up_events, _session_down_events, labels
  * peer and vrf ("default"). Counters live per peer for the life of the process, so replacing a
  * session (a BFDProfile edit) never makes a counter go backwards; values are read at scrape time.
  */
@@ -9,11 +10,13 @@ import { Counter, Gauge, type Registry } from "prom-client";
 export interface BfdCounters {
   controlPacketInput: number;
   controlPacketOutput: number;
+  echoPacketInput: number;
+  echoPacketOutput: number;
   sessionUpEvents: number;
   sessionDownEvents: number;
 }
 
-export const newBfdCounters = (): BfdCounters => ({ controlPacketInput: 0, controlPacketOutput: 0, sessionUpEvents: 0, sessionDownEvents: 0 });
+export const newBfdCounters = (): BfdCounters => ({ controlPacketInput: 0, controlPacketOutput: 0, echoPacketInput: 0, echoPacketOutput: 0, sessionUpEvents: 0, sessionDownEvents: 0 });
 
 export interface BfdMetricsSource {
   /** Every peer with counters (running or not). */
@@ -25,6 +28,8 @@ export interface BfdMetricsSource {
 const counters: [name: string, help: string, pick: (c: BfdCounters) => number][] = [
   ["metallb_bfd_control_packet_input", "Number of received BFD control packets", c => c.controlPacketInput],
   ["metallb_bfd_control_packet_output", "Number of sent BFD control packets", c => c.controlPacketOutput],
+  ["metallb_bfd_echo_packet_input", "Number of received BFD echo packets", c => c.echoPacketInput],
+  ["metallb_bfd_echo_packet_output", "Number of sent BFD echo packets", c => c.echoPacketOutput],
   ["metallb_bfd_session_up_events", "Number of times the BFD session went up", c => c.sessionUpEvents],
   ["metallb_bfd_session_down_events", "Number of times the BFD session went down", c => c.sessionDownEvents],
 ];

@@ -12,6 +12,7 @@ import { BfdState, decodeControl, encodeControl, type BfdStateCode, type Control
 import { BfdSession } from "../../protocols/bfd/session";
 import type { BfdTransport } from "../bfd/udp";
 import type { BfdPath } from "../bfd/bfd-udp";
+import type { BfdControl, BfdSessionSpec } from "../bfd/bfd-control";
 import { formatCidr, formatIP } from "../../core/net/ip";
 import type { UpdateMessage } from "../../protocols/bgp/codec/update";
 import { startBgpDataPlane, type PeerSessionStatus } from "./index";
@@ -342,6 +343,9 @@ describe("BGP data plane with BFD (in memory)", () => {
     expect(text).toContain('metallb_bfd_session_down_events{peer="192.0.2.1",vrf="default"} 1');
     expect(text).toMatch(/metallb_bfd_control_packet_input\{peer="192.0.2.1",vrf="default"\} [1-9]/);
     expect(text).toMatch(/metallb_bfd_control_packet_output\{peer="192.0.2.1",vrf="default"\} [1-9]/);
+    // No echo mode in this profile: no echo sent nor received.
+    expect(text).toContain('metallb_bfd_echo_packet_output{peer="192.0.2.1",vrf="default"} 0');
+    expect(text).toContain('metallb_bfd_echo_packet_input{peer="192.0.2.1",vrf="default"} 0');
     dp.stop();
   });
 
@@ -454,6 +458,25 @@ describe("BGP data plane with BFD (in memory)", () => {
     expect(routers.count("a")).toBe(1);
     expect(routers.latest("a").session.state).toBe("Established");
     expect(routers.latest("a").downs).toEqual([]);
+    dp.stop();
+  });
+});
+
+describe("BGP data plane: BFD echo mode", () => {
+  const echo: BFDProfile = { name: "echo", receiveIntervalMs: 300, transmitIntervalMs: 300, detectMultiplier: 3, echoIntervalMs: 40, echoMode: true, passiveMode: false };
+
+  it("asks for echo at the profile's echoInterval on a single-hop session, and never on a multihop one (RFC 5883 3)", async () => {
+    const specs: BfdSessionSpec[] = [];
+    const bfd: BfdControl = {
+      open: spec => (specs.push(spec), { state: BfdState.Down, listen: () => undefined, close: () => undefined }),
+      shutdown: () => undefined,
+    };
+    const { dp, routers } = setup([{ ...A, bfdProfile: "echo" }, { ...peer({ name: "m", peerAddress: "198.51.100.1" }), ebgpMultiHop: true, bfdProfile: "echo" }], [echo], { bfd });
+    await Promise.all([routers.latest("a").established, routers.latest("m").established]);
+    expect(specs.map(s => [s.peerAddress, s.path.multihop, s.settings.echoIntervalMs])).toEqual([
+      ["192.0.2.1", false, 40],
+      ["198.51.100.1", true, undefined],
+    ]);
     dp.stop();
   });
 });

@@ -271,6 +271,8 @@ export class PeerSession {
         detectMultiplier: profile.detectMultiplier,
         localDiscriminator: this.deps.nextDiscriminator(),
         ...(profile.passiveMode ? { passive: true } : {}),
+        // Never over multihop (RFC 5883 3); FRR's bfdd ignores echo-mode on a multihop session too.
+        ...(profile.echoMode && !id.path.multihop ? { echoIntervalMs: profile.echoIntervalMs } : {}),
       },
     };
     const counters = this.deps.bfdCounters(id.peerAddress);

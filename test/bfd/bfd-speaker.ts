@@ -1,14 +1,16 @@
 /**
  * A Lodestone BFD session as a process, for network-namespace tests (run inside a node namespace).
- *   bfd-speaker.ts LOCAL_IP PEER_IP ['{"multihop":true,"minimumTtl":254,"passive":true,"intervalMs":300,"multiplier":3}']
+ *   bfd-speaker.ts LOCAL_IP PEER_IP ['{"multihop":true,"minimumTtl":254,"passive":true,"intervalMs":300,"multiplier":3,"echoIntervalMs":50}']
  * Single hop goes through ../udp.ts; multihop through the data plane's shared sockets (port 4784, the
  * per-peer minimum TTL filter), as the speaker runs it.
  * Prints "ready" once the session runs (socket open, timers started), "first-send received <n>" when it
  * sends its first packet (n: packets heard by then; a passive session must have heard one), "bfd <State>
  * diag <n>" on each change, "filter-error <message>" if the TTL filter could not be attached.
- * stdin: "stats" prints 'stats {"state":..,"received":..,"sent":..}'; "stop" goes AdminDown and exits.
+ * With echoIntervalMs, echo mode through the speaker's echo sockets (../../speaker/bfd/bfd-echo.ts).
+ * stdin: "stats" prints 'stats {"state":..,"received":..,"sent":..,"echoSent":..,"echoReceived":..}'; "stop" goes AdminDown and exits.
  */
 import { createInterface } from "node:readline";
+import { bfdEchoSockets, type EchoTransport } from "../../speaker/bfd/bfd-echo";
 import { bfdSockets } from "../../speaker/bfd/bfd-udp";
 import { realClock } from "../../core/clock";
 import { stateName } from "../../protocols/bfd/packet";
@@ -21,6 +23,7 @@ interface Options {
   readonly passive?: boolean;
   readonly intervalMs?: number;
   readonly multiplier?: number;
+  readonly echoIntervalMs?: number;
 }
 
 const [local, peer, json] = process.argv.slice(2);
@@ -32,6 +35,15 @@ async function main(local: string, peer: string): Promise<void> {
   let session: BfdSession | undefined;
   let received = 0;
   let sent = 0;
+  let echoSent = 0;
+  let echoReceived = 0;
+  let echo: EchoTransport | undefined;
+  if (options.echoIntervalMs !== undefined) {
+    echo = bfdEchoSockets({ onError: m => print(`echo-error ${m}`) })(local, peer, 0x1d, e => {
+      echoReceived++;
+      session?.receiveEcho(e);
+    });
+  }
   const onPacket = (p: Buffer) => {
     received++;
     session?.receive(p);
@@ -44,24 +56,40 @@ async function main(local: string, peer: string): Promise<void> {
     : await openSingleHop({ localAddress: local, peerAddress: peer, onPacket });
   const interval = options.intervalMs ?? 300;
   session = new BfdSession(
-    { desiredMinTxMs: interval, requiredMinRxMs: interval, detectMultiplier: options.multiplier ?? 3, localDiscriminator: 0x1d, passive: options.passive ?? false },
+    {
+      desiredMinTxMs: interval,
+      requiredMinRxMs: interval,
+      detectMultiplier: options.multiplier ?? 3,
+      localDiscriminator: 0x1d,
+      passive: options.passive ?? false,
+      ...(options.echoIntervalMs !== undefined ? { echoIntervalMs: options.echoIntervalMs } : {}),
+    },
     realClock,
     p => {
       if (sent === 0) print(`first-send received ${received}`);
       sent++;
       transport.send(p);
     },
+    Math.random,
+    echo
+      ? e => {
+          // Every echo the session asks for, sent or not (no MAC yet): what the session decided.
+          echoSent++;
+          return echo.send(e);
+        }
+      : undefined,
   );
   session.on("state", (to, _from, diag) => print(`bfd ${stateName(to)} diag ${diag}`));
   session.start();
   print("ready");
   createInterface({ input: process.stdin }).on("line", line => {
     const command = line.trim();
-    if (command === "stats" && session) print(`stats ${JSON.stringify({ state: stateName(session.state), received, sent })}`);
+    if (command === "stats" && session) print(`stats ${JSON.stringify({ state: stateName(session.state), received, sent, echoSent, echoReceived })}`);
     if (command === "stop") {
       session?.stop();
       setTimeout(() => {
         transport.close();
+        echo?.close();
         process.exit(0);
       }, 100);
     }

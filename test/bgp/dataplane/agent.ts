@@ -9,9 +9,11 @@
  *   {"op":"config","peers":[BGPPeer...],"bfdProfiles":[BFDProfile...]}   -> "configured"
  *   {"op":"status"}   -> "status <json>"        {"op":"stop"}
  *   {"op":"block","ms":1000}   -> "blocked <ms>"  (the main thread busy for that long: a relist, a GC, a JSON parse)
+ *   {"op":"metrics"}   -> "metrics <the Prometheus text as a JSON string>"
  * stdout: "status <json>" on every status change.
  */
 import { createInterface } from "node:readline";
+import { Registry } from "prom-client";
 import type { BGPRoute } from "../../../core/announce/desired";
 import type { BFDProfile, BGPPeer, Config } from "../../../core/config/types";
 import { isolatedBfd } from "../../../speaker/bfd/bfd-isolated";
@@ -33,6 +35,7 @@ type Command =
   | { op: "config"; peers: BGPPeer[]; bfdProfiles?: BFDProfile[] }
   | { op: "status" }
   | { op: "block"; ms: number }
+  | { op: "metrics" }
   | { op: "stop" };
 
 const agent = JSON.parse(process.argv[2] ?? "{}") as AgentConfig;
@@ -50,9 +53,11 @@ const toConfig = (peers: BGPPeer[], profiles: BFDProfile[] = []): Config => ({
 const epochMs = () => performance.timeOrigin + performance.now();
 
 const log: BgpLog = (level, message, fields) => process.stderr.write(`${level} ${message} ${JSON.stringify(fields ?? {})}\n`);
+const registry = new Registry();
 const dp = startBgpDataPlane({
   nodeName: agent.nodeName,
   log,
+  registry,
   ...(agent.bfd === "main" ? { openBfd: bfdSockets() } : {}),
   ...(agent.bfd === "thread" ? { bfd: isolatedBfd({ isolation: "thread", log }) } : {}),
 });
@@ -84,6 +89,9 @@ createInterface({ input: process.stdin }).on("line", line => {
         print(`blocked ${(performance.now() - start).toFixed(0)}`);
         break;
       }
+      case "metrics":
+        void registry.metrics().then(text => print(`metrics ${JSON.stringify(text)}`));
+        break;
       case "stop":
         dp.stop();
         setTimeout(() => process.exit(0), 100);

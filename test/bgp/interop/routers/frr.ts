@@ -34,6 +34,8 @@ export interface FrrBfdProfile {
   /** Multihop only: lowest TTL FRR accepts (FRR's default 254). */
   readonly minimumTtl?: number;
   readonly passive?: boolean;
+  /** echo-mode, with this echo receive and transmit interval (ms). */
+  readonly echoIntervalMs?: number;
 }
 
 /** A BFD session configured in bfdd itself (no BGP neighbor behind it). */
@@ -87,6 +89,7 @@ export function frrBfddConfig(c: FrrConfig): string {
       `  transmit-interval ${p.transmitIntervalMs}`,
       ...(p.minimumTtl !== undefined ? [`  minimum-ttl ${p.minimumTtl}`] : []),
       ...(p.passive ? ["  passive-mode"] : []),
+      ...(p.echoIntervalMs !== undefined ? ["  echo-mode", `  echo receive-interval ${p.echoIntervalMs}`, `  echo transmit-interval ${p.echoIntervalMs}`] : []),
       " exit",
     );
   }
