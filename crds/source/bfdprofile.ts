@@ -40,7 +40,7 @@ export const bfdProfile: KindSource = {
           "How many control packets may be missed in a row before the session is declared down.",
           { minimum: 2, maximum: 255, docDefault: "3 (FRR's default)" },
         ),
-        echoInterval: intervalMs("The shortest interval between received echo packets this system can handle.", "50"),
+        echoInterval: intervalMs("The shortest interval between received echo packets this system can handle. With echoMode, echo packets are sent at this interval, or at the peer's if that is longer.", "50"),
         echoMode: bool("Send echo packets, looped back by the peer's forwarding plane. Not for multi-hop sessions, nor for peers that receive IPv6 pools.", {
           docDefault: "false",
         }),

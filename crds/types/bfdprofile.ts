@@ -41,7 +41,7 @@ export interface BFDProfileSpec {
    */
   detectMultiplier?: number;
   /**
-   * The shortest interval between received echo packets this system can handle. In milliseconds.
+   * The shortest interval between received echo packets this system can handle. With echoMode, echo packets are sent at this interval, or at the peer's if that is longer. In milliseconds.
    * Range: 10..60000.
    * @default 50 (applied by Lodestone, not by the API server)
    */
