@@ -96,6 +96,8 @@ export const peer = {
   ibgpMultiHop: () => make("peer.ibgp-multihop", "invalid ebgp-multihop parameter set for an ibgp peer"),
   noAddress: () => make("peer.no-address", "peer has no Address or Interface specified"),
   bothAddressAndInterface: () => make("peer.address-and-interface", "peer has both Address and Interface specified"),
+  invalidLinkName: (field: "interface" | "vrf", text: string) =>
+    make("peer.link-name", `invalid ${field} name ${q(text)}: a Linux link name is 1 to 15 bytes without "/", ":" or white space`),
   invalidDuration: (text: string) => make("peer.duration", `invalid duration ${q(text)}: expected a non-negative Go duration such as "90s" or "1m30s"`),
   holdTime: (text: string) => make("peer.hold-time", `invalid hold time ${q(text)}: must be 0 or >=3s`),
   keepaliveAboveHold: (keepalive: string, hold: string) =>
@@ -120,11 +122,14 @@ export const peer = {
   disableMPDeprecated: () => "disableMP is deprecated and has no effect: Lodestone always opens one session that carries both IPv4 and IPv6 routes",
   v1beta1Deprecated: () => "metallb.io/v1beta1 BGPPeer is deprecated; use metallb.io/v1beta2",
   // FRR-mode rules: the peers of one node share one BGP router.
-  sameNode: (other: string) => make("peer.same-node", `duplicate BGPPeers selecting the same node: same peer address as BGPPeer ${q(other)}`),
+  sameNode: (other: string, what = "peer address") => make("peer.same-node", `duplicate BGPPeers selecting the same node: same ${what} as BGPPeer ${q(other)}`),
   routerIDConflict: (other: string, mine: string, theirs: string) =>
     make("peer.router-id-conflict", `routerID ${q(mine)} differs from routerID ${q(theirs)} of BGPPeer ${q(other)}, which can select the same node: a node has one router ID`),
-  myASNConflict: (other: string, mine: number, theirs: number) =>
-    make("peer.my-asn-conflict", `myASN ${mine} differs from myASN ${theirs} of BGPPeer ${q(other)}, which can select the same node: a node has one local ASN`),
+  myASNConflict: (other: string, mine: number, theirs: number, vrf = "") =>
+    make(
+      "peer.my-asn-conflict",
+      `myASN ${mine} differs from myASN ${theirs} of BGPPeer ${q(other)}, which can select the same node: a node has one local ASN${vrf === "" ? "" : ` per VRF (both in VRF ${q(vrf)})`}`,
+    ),
   echoWithIPv6: (profile: string, poolName: string, adv: string) =>
     make("peer.bfd-echo-ipv6", `bfd profile ${q(profile)} has bfd echo enabled, which is not possible: IPv6 pool ${q(poolName)} is advertised to this peer by BGPAdvertisement ${q(adv)}`),
 };
