@@ -22,7 +22,7 @@ import type { Route } from "../../protocols/bgp/update-packer";
 import type { BfdCounters } from "../bfd/bfd-metrics";
 import type { BfdControl, BfdLink, BfdSessionSpec } from "../bfd/bfd-control";
 import { diffRoutes, type RouteTable } from "./routes";
-import { GRACEFUL_RESTART_TIME_S, type BgpSessionSpec, type DesiredSession } from "./sessions";
+import { GRACEFUL_RESTART_TIME_S, peerLabel, sessionFamilies, type BgpSessionSpec, type DesiredSession } from "./sessions";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type BgpLog = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
@@ -66,8 +66,10 @@ export function peerSettings(spec: BgpSessionSpec): PeerSettings {
     holdTimeS: spec.holdTimeS,
     ...(spec.keepaliveTimeS > 0 ? { keepaliveTimeS: spec.keepaliveTimeS } : {}),
     ...(spec.connectTimeS !== undefined ? { connectTimeS: spec.connectTimeS } : {}),
-    // Dual stack: both families in a fixed order, whatever the session's own family.
-    families: spec.dualStack ? ["IPv4", "IPv6"] : [spec.family],
+    // Dual stack and unnumbered: both families in a fixed order, whatever the session's own family.
+    families: sessionFamilies(spec),
+    // Unnumbered: IPv4 routes go with our IPv6 next hop (RFC 8950).
+    ...(spec.interface !== undefined ? { extendedNextHop: true } : {}),
     ...(spec.gracefulRestart ? { gracefulRestart: { restartTimeS: GRACEFUL_RESTART_TIME_S } } : {}),
   };
 }
@@ -85,11 +87,17 @@ export interface RunningBfd {
 function bfdIdentity(desired: DesiredSession): Omit<BfdSessionSpec, "settings"> & { profile: unknown } | undefined {
   const profile = desired.bfd;
   const local = desired.bgp.localAddress;
-  if (!profile || local === undefined) return undefined;
+  // Unnumbered: the peer's address is only known once found on the link (BFD there is not done yet).
+  if (!profile || local === undefined || desired.bgp.interface !== undefined) return undefined;
   return {
     localAddress: local,
     peerAddress: desired.bgp.peerAddress,
-    path: { multihop: desired.bgp.bfdMultihop, ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}) },
+    path: {
+      multihop: desired.bgp.bfdMultihop,
+      ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}),
+      // The BFD sockets live in the session's VRF too.
+      ...(desired.bgp.vrf !== undefined ? { device: desired.bgp.vrf } : {}),
+    },
     profile,
   };
 }
@@ -133,7 +141,7 @@ export class PeerSession {
       clock: deps.clock,
       connect: () =>
         deps.connect(spec).catch((error: unknown) => {
-          if (!this.stopped) this.setError(`connect to ${spec.peerAddress}:${spec.peerPort}: ${error instanceof Error ? error.message : String(error)}`);
+          if (!this.stopped) this.setError(`connect to ${peerLabel(spec)}:${spec.peerPort}: ${error instanceof Error ? error.message : String(error)}`);
           throw error;
         }),
     });
@@ -143,7 +151,7 @@ export class PeerSession {
       this.since = deps.now();
       // Whatever went wrong before is over; a config problem stays as long as it lasts.
       if (to === "Established") this.lastError = this.desired.problem;
-      deps.log(to === "Established" ? "info" : "debug", "BGP session state", { peer: desired.key, address: spec.peerAddress, state: to });
+      deps.log(to === "Established" ? "info" : "debug", "BGP session state", { peer: desired.key, address: peerLabel(spec), state: to });
       deps.changed();
     });
     this.bgp.on("established", n => {
@@ -151,8 +159,8 @@ export class PeerSession {
       deps.log("info", "BGP session established", { peer: desired.key, address: spec.peerAddress, peerAs: n.peerAsn, families: n.families });
     });
     this.bgp.on("down", (reason, notification, sent) => {
-      const text = describeDown(reason, notification, sent, spec.peerAddress, this.stopping);
-      deps.log("warn", "BGP session down", { peer: desired.key, address: spec.peerAddress, reason: text });
+      const text = describeDown(reason, notification, sent, peerLabel(spec), this.stopping);
+      deps.log("warn", "BGP session down", { peer: desired.key, address: peerLabel(spec), reason: text });
       // No report yet: the state change that always follows a down reports both together.
       if (!this.stopped) this.lastError = text;
     });
@@ -241,7 +249,7 @@ export class PeerSession {
   status(): PeerSessionStatus {
     return {
       peer: this.desired.key,
-      peerAddress: this.desired.bgp.peerAddress,
+      peerAddress: peerLabel(this.desired.bgp),
       node: this.deps.node,
       state: this.state,
       since: this.since.toISOString(),
