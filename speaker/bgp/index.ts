@@ -98,6 +98,7 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
     found: address => {
       if (found.get(key) !== address) log("info", "unnumbered peer found", { peer: key, address });
       found.set(key, address);
+      sessions.get(key)?.linkPeerFound(address);
     },
   });
   const connect = opts.connect ?? ((spec: BgpSessionSpec, key: string) => dialPeer(spec, hooksFor(key)));

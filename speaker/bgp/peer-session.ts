@@ -83,15 +83,19 @@ export interface RunningBfd {
   heldByBfd: boolean;
 }
 
-/** The BFD session `desired` needs, or undefined for none; its JSON is RunningBfd.key. */
-function bfdIdentity(desired: DesiredSession): Omit<BfdSessionSpec, "settings"> & { profile: unknown } | undefined {
+/**
+ * The BFD session `desired` needs, or undefined for none; its JSON is RunningBfd.key. Unnumbered, the
+ * peer is the router found on the link (`linkPeer`, undefined until found), both addresses scoped to
+ * the interface ("fe80::1%eth1").
+ */
+function bfdIdentity(desired: DesiredSession, linkPeer?: string): Omit<BfdSessionSpec, "settings"> & { profile: unknown } | undefined {
   const profile = desired.bfd;
   const local = desired.bgp.localAddress;
-  // Unnumbered: the peer's address is only known once found on the link (BFD there is not done yet).
-  if (!profile || local === undefined || desired.bgp.interface !== undefined) return undefined;
+  const iface = desired.bgp.interface;
+  if (!profile || local === undefined || (iface !== undefined && linkPeer === undefined)) return undefined;
   return {
-    localAddress: local,
-    peerAddress: desired.bgp.peerAddress,
+    localAddress: iface !== undefined ? `${local}%${iface}` : local,
+    peerAddress: iface !== undefined ? `${linkPeer}%${iface}` : desired.bgp.peerAddress,
     path: {
       multihop: desired.bgp.bfdMultihop,
       ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}),
@@ -124,6 +128,8 @@ export class PeerSession {
   private lastError: string | undefined;
   private bfd: RunningBfd | undefined;
   private stopped = false;
+  /** Unnumbered: the router found on the interface (BFD goes to it). */
+  private linkPeer: string | undefined;
   /** Why we are stopping BGP, for the log of the NOTIFICATION this sends. */
   private stopping: string | undefined;
 
@@ -187,6 +193,18 @@ export class PeerSession {
     }
     inherited?.link.close();
     this.bgp.start();
+    this.startBfd();
+  }
+
+  /** Unnumbered: the dial found the router at `address` on the interface; BFD (if any) runs to it from now on. */
+  linkPeerFound(address: string): void {
+    if (this.stopped || this.desired.bgp.interface === undefined || address === this.linkPeer) return;
+    this.linkPeer = address;
+    if (!this.desired.bfd) return;
+    // A different router: BGP goes wherever the next dial finds; BFD follows it.
+    const held = this.bfd?.heldByBfd ?? false;
+    this.stopBfd();
+    if (held) this.bgp.start();
     this.startBfd();
   }
 
@@ -265,7 +283,7 @@ export class PeerSession {
   }
 
   private startBfd(): void {
-    const id = bfdIdentity(this.desired);
+    const id = bfdIdentity(this.desired, this.linkPeer);
     if (!id || this.stopped) return;
     const profile = this.desired.bfd;
     if (!profile) return;
@@ -281,14 +299,14 @@ export class PeerSession {
         ...(profile.passiveMode ? { passive: true } : {}),
       },
     };
-    const counters = this.deps.bfdCounters(id.peerAddress);
+    const counters = this.deps.bfdCounters(peerLabel(this.desired.bgp));
     const link = this.deps.bfd.open(spec, counters, { state: () => undefined, failed: () => undefined });
     this.adoptBfd({ link, key: JSON.stringify(id), heldByBfd: false });
   }
 
   private adoptBfd(running: RunningBfd): void {
     this.bfd = running;
-    const counters = this.deps.bfdCounters(this.desired.bgp.peerAddress);
+    const counters = this.deps.bfdCounters(peerLabel(this.desired.bgp));
     running.link.listen({
       state: (to, from, diag, peer) => {
         if (this.bfd === running) this.onBfdState(running, to, from, diag, peer, counters);
@@ -307,18 +325,18 @@ export class PeerSession {
       counters.sessionUpEvents++;
       if (running.heldByBfd) {
         running.heldByBfd = false;
-        this.deps.log("info", "BFD up: starting the BGP session again", { peer: this.desired.key, address: spec.peerAddress });
+        this.deps.log("info", "BFD up: starting the BGP session again", { peer: this.desired.key, address: peerLabel(spec) });
         this.bgp.start();
       }
     } else if (from === BfdState.Up) {
       counters.sessionDownEvents++;
       if (peer === BfdState.AdminDown) {
         // RFC 5882 3.2: the peer took BFD down on purpose; that says nothing about the path.
-        this.deps.log("info", "BFD down: the peer signaled AdminDown; the BGP session stays", { peer: this.desired.key, address: spec.peerAddress });
+        this.deps.log("info", "BFD down: the peer signaled AdminDown; the BGP session stays", { peer: this.desired.key, address: peerLabel(spec) });
       } else {
         running.heldByBfd = true;
         const why = `BFD down, ${describeDiag(diag)}`;
-        this.deps.log("warn", "BFD down: BGP session stopped", { peer: this.desired.key, address: spec.peerAddress, diag: describeDiag(diag) });
+        this.deps.log("warn", "BFD down: BGP session stopped", { peer: this.desired.key, address: peerLabel(spec), diag: describeDiag(diag) });
         // The CEASE this sends is logged (and becomes lastError) with `why`; without one, `why` is the error.
         this.lastError = why;
         this.stopping = why;

@@ -4,13 +4,14 @@
  * by its Router Advertisements, FRR learns us from ours, the session runs link-local to link-local,
  * the IPv4 VIP goes with an IPv6 next hop (RFC 8950) and FRR installs it in its kernel as
  * `via inet6 fe80::...`; a ping from the router reaches the VIP on the node over that link. The IPv6
- * VIP of the same session is installed with our link-local next hop. Needs root; the bed builds and
- * removes the namespaces and the extra veth.
+ * VIP of the same session is installed with our link-local next hop. BFD (100 ms x 3) runs between
+ * the two link-local addresses, and takes the session down when the link drops packets. Needs root;
+ * the bed builds and removes the namespaces and the extra veth.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed, type Host, type Spawned } from "../../../hack/netns";
 import type { BGPRoute } from "../../announce/desired";
-import type { BGPPeer } from "../../config/types";
+import type { BFDProfile, BGPPeer } from "../../config/types";
 import type { PeerSessionStatus } from "../dataplane/peer-session";
 import type { AgentConfig } from "../dataplane/testkit/agent";
 import { FrrRouter } from "./routers/frr";
@@ -37,7 +38,9 @@ const peer: BGPPeer = {
   nodeSelectors: [],
   ebgpMultiHop: false,
   enableGracefulRestart: false,
+  bfdProfile: "fast",
 };
+const profile: BFDProfile = { name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3, echoIntervalMs: 50, echoMode: false, passiveMode: false };
 const route = (prefix: string): BGPRoute => ({ prefix, localPref: 0, communities: [], peers: ["tor"] });
 const statusOf = (line: string): PeerSessionStatus[] => JSON.parse(line.slice("status ".length)) as PeerSessionStatus[];
 
@@ -66,9 +69,10 @@ describe("BGP unnumbered against FRR (RFC 8950)", () => {
     frr = await FrrRouter.start(bed.router, {
       asn: ROUTER_AS,
       routerId: "192.0.2.1",
-      neighbors: [{ address: ROUTER_LINK, interface: true, remoteAs: NODE_AS, ipv6: true }],
+      bfdProfiles: [{ name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3 }],
+      neighbors: [{ address: ROUTER_LINK, interface: true, remoteAs: NODE_AS, ipv6: true, bfdProfile: "fast" }],
     });
-    const config: AgentConfig = { nodeName: node.ns.name, labels: {}, addresses: [node.ipv4, node.ipv6], peers: [peer] };
+    const config: AgentConfig = { nodeName: node.ns.name, labels: {}, addresses: [node.ipv4, node.ipv6], peers: [peer], bfdProfiles: [profile] };
     agent = node.ns.runNode(AGENT, [JSON.stringify(config)]);
   }, 60_000);
 
@@ -119,5 +123,16 @@ describe("BGP unnumbered against FRR (RFC 8950)", () => {
     agent.send(JSON.stringify({ op: "announce", routes: [route(`${VIP6}/128`)] }));
     await eventually(async () => ((await bed.router.exec(["ip", "-4", "route", "show", VIP4])).stdout.trim() === "" ? true : undefined), "the IPv4 VIP route to go");
     expect((await bed.router.exec(["ip", "-6", "route", "show", VIP6])).stdout).toContain(nodeLinkLocal);
+  });
+
+  it("runs BFD between the link-local addresses, and BFD takes the session down when the link drops packets", async () => {
+    await agent.waitForLine(/"state":"Established"[^}]*"bfd":"Up"/, 20_000);
+    const peers = await frr.vtyshJson<{ peer?: string; interface?: string; status?: string }[]>("show bfd peers json");
+    expect(peers.find(p => p.peer === nodeLinkLocal)).toEqual(expect.objectContaining({ interface: ROUTER_LINK, status: "up" }));
+    await node.ns.exec(["ip6tables", "-A", "INPUT", "-i", NODE_LINK, "-j", "DROP"]);
+    const down = await agent.waitForNewLine(/"bfd":"Down"/, 10_000);
+    expect(statusOf(down)[0]?.lastError).toBe(`sent NOTIFICATION 6/2 (administrative shutdown) to ${NODE_LINK}: BFD down, control detection time expired (diag 1)`);
+    await node.ns.exec(["ip6tables", "-D", "INPUT", "-i", NODE_LINK, "-j", "DROP"]);
+    await agent.waitForNewLine(/"state":"Established"[^}]*"bfd":"Up"/, 30_000);
   });
 });
