@@ -29,7 +29,7 @@ afterAll(async () => {
   await bed?.destroy();
 });
 
-const run = async (...args: string[]): Promise<string> => node.ns.runNode("native/testkit/bound-socket.ts", args).waitForLine(/^(local|sent|error) /, 20_000);
+const run = async (...args: string[]): Promise<string> => node.ns.runNode("test/native/bound-socket.ts", args).waitForLine(/^(local|sent|error) /, 20_000);
 const rxPackets = async (): Promise<number> => {
   const { stdout } = await bed.router.exec(["ip", "-json", "-s", "link", "show", ROUTER_LINK]);
   return (JSON.parse(stdout) as { stats64: { rx: { packets: number } } }[])[0]?.stats64.rx.packets ?? -1;

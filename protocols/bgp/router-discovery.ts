@@ -8,7 +8,7 @@
  * default router for anyone), our MAC in a source link-layer address option. A Router Solicitation
  * asks routers to advertise at once instead of at their next interval.
  *
- * Frames are built here (pure); ./dataplane/link-peer.ts sends them and reads the neighbour table.
+ * Frames are built here (pure); speaker/bgp/link-peer.ts sends them and reads the neighbour table.
  */
 import { encodeEthernet, ETHERTYPE_IPV6, macToBytes } from "../l2/ethernet";
 import { icmpv6Checksum, ipv6ToBytes, multicastMac } from "../l2/ndp";

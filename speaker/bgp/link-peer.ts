@@ -1,5 +1,5 @@
 /**
- * The sockets and netlink side of BGP unnumbered (../router-discovery.ts has the frames and the
+ * The sockets and netlink side of BGP unnumbered (protocols/bgp/router-discovery.ts has the frames and the
  * choice): Router Advertisements on the session's interface while the session exists, so the router
  * learns our link-local address (FRR accepts a connection on an interface neighbour only from an
  * address it heard advertise), and finding the router's link-local address in the kernel's
@@ -7,10 +7,10 @@
  */
 // The rtnetlink part only: the package index also loads its nl80211, WireGuard and generic-netlink code.
 import { createRtNetlink } from "netlink/dist/rt/rt";
-import { PacketSocket } from "../../../native/index";
-import { ETHERTYPE_IPV6 } from "../../l2/ethernet";
-import { formatIP } from "../../net/ip";
-import { chooseLinkPeer, encodeRouterAdvertisement, encodeRouterSolicitation, type LinkNeighbour } from "../router-discovery";
+import { PacketSocket } from "../../native/index";
+import { ETHERTYPE_IPV6 } from "../../protocols/l2/ethernet";
+import { formatIP } from "../../core/net/ip";
+import { chooseLinkPeer, encodeRouterAdvertisement, encodeRouterSolicitation, type LinkNeighbour } from "../../protocols/bgp/router-discovery";
 
 const AF_INET6 = 10;
 /** How often we advertise ourselves on an unnumbered link: FRR's default for unnumbered interfaces (10 s). */

@@ -4,13 +4,13 @@
  * the unnumbered peer among the link's neighbours.
  */
 import { describe, expect, it } from "vitest";
-import type { BGPAnnouncement } from "../../announce/desired";
-import { parseIP } from "../../net/ip";
-import { chooseLinkPeer, encodeRouterAdvertisement, encodeRouterSolicitation } from "../router-discovery";
+import type { BGPAnnouncement } from "../../core/announce/desired";
+import { parseIP } from "../../core/net/ip";
+import { chooseLinkPeer, encodeRouterAdvertisement, encodeRouterSolicitation } from "../../protocols/bgp/router-discovery";
 import { peerSettings } from "./peer-session";
 import { routesForSession } from "./routes";
 import { desiredSession, type NodeLink, type NodeView } from "./sessions";
-import { bgpPeer as peer } from "./testkit/peers";
+import { bgpPeer as peer } from "../../test/bgp/dataplane/peers";
 
 const links: NodeLink[] = [
   { index: 1, name: "lo", master: undefined, addresses: ["127.0.0.1", "::1"] },

@@ -6,8 +6,8 @@
  *   bound-socket.ts udp <device|-> <local> <host> <port> <count> -> "sent <count>"
  */
 import { createSocket } from "node:dgram";
-import { connectFd } from "../../capabilities/bgp/dataplane/dial";
-import { openMd5Socket, openUdpSocket } from "../index";
+import { connectFd } from "../../speaker/bgp/dial";
+import { openMd5Socket, openUdpSocket } from "../../native/index";
 
 const [mode = "", device = "-", ...args] = process.argv.slice(2);
 const bound = device === "-" ? {} : { device };

@@ -4,10 +4,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCidr, parseIP, type Cidr, type IPAddress } from "../../net/ip";
+import { parseCidr, parseIP, type Cidr, type IPAddress } from "../../../core/net/ip";
 import { buildOpen, negotiate, type PeerSettings } from "../open-checks";
 import { packUpdates } from "../update-packer";
-import { ipv4Prefix } from "./arbitraries";
+import { ipv4Prefix } from "../../../test/bgp/codec/arbitraries";
 import { decodeCapabilities, encodeCapability, type Capability } from "./capabilities";
 import { decodeBgpMessage } from "./message";
 import { encodeOpen, type OpenMessage } from "./open";

@@ -10,10 +10,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed, type Host, type Spawned } from "../../../hack/netns";
-import type { BGPRoute } from "../../announce/desired";
-import type { BFDProfile, BGPPeer } from "../../config/types";
-import type { PeerSessionStatus } from "../dataplane/peer-session";
-import type { AgentConfig } from "../dataplane/testkit/agent";
+import type { BGPRoute } from "../../../core/announce/desired";
+import type { BFDProfile, BGPPeer } from "../../../core/config/types";
+import type { PeerSessionStatus } from "../../../speaker/bgp/peer-session";
+import type { AgentConfig } from "../dataplane/agent";
 import { FrrRouter } from "./routers/frr";
 import { eventually } from "./routers/poll";
 
@@ -23,7 +23,7 @@ const VIP4 = "198.51.100.10";
 const VIP6 = "2001:db8:5::10";
 const ROUTER_LINK = "unn";
 const NODE_LINK = "eth1";
-const AGENT = "capabilities/bgp/dataplane/testkit/agent.ts";
+const AGENT = "test/bgp/dataplane/agent.ts";
 
 const peer: BGPPeer = {
   name: "tor",

@@ -12,10 +12,10 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed, type Host, type Spawned } from "../../../hack/netns";
-import type { BGPRoute } from "../../announce/desired";
-import type { BFDProfile, BGPPeer } from "../../config/types";
-import type { PeerSessionStatus } from "../dataplane/peer-session";
-import type { AgentConfig } from "../dataplane/testkit/agent";
+import type { BGPRoute } from "../../../core/announce/desired";
+import type { BFDProfile, BGPPeer } from "../../../core/config/types";
+import type { PeerSessionStatus } from "../../../speaker/bgp/peer-session";
+import type { AgentConfig } from "../dataplane/agent";
 import { FrrRouter } from "./routers/frr";
 import { eventually } from "./routers/poll";
 
@@ -28,7 +28,7 @@ const NODE_LINK = "eth1";
 const ROUTER_VRF_IP = "203.0.113.1";
 const NODE_VRF_IP = "203.0.113.2";
 const VIP = "198.51.100.20";
-const AGENT = "capabilities/bgp/dataplane/testkit/agent.ts";
+const AGENT = "test/bgp/dataplane/agent.ts";
 
 const profile: BFDProfile = { name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3, echoIntervalMs: 50, echoMode: false, passiveMode: false };
 const peer = (name: string, over: Partial<BGPPeer> = {}): BGPPeer => ({

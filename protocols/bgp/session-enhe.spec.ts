@@ -5,8 +5,8 @@
 import { once } from "node:events";
 import { Duplex, PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../l2/clock";
-import { parseCidr, parseIP, type Cidr, type IPAddress } from "../net/ip";
+import { FakeClock } from "../../core/clock";
+import { parseCidr, parseIP, type Cidr, type IPAddress } from "../../core/net/ip";
 import type { PeerSettings } from "./open-checks";
 import { BgpSession, type ReceivedUpdate } from "./session";
 
