@@ -3,13 +3,20 @@
  * the routes such a session carries (RFC 8950 next hops), what its OPEN offers, and the choice of
  * the unnumbered peer among the link's neighbours.
  */
+import type { Duplex } from "node:stream";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../core/clock";
+import type { Config } from "../../core/config/types";
+import { BgpSession, type ReceivedUpdate } from "../../protocols/bgp/session";
+import { duplexPair, EventQueue } from "../../test/bgp/dataplane/routers";
+import { startBgpDataPlane } from "./index";
 import type { BGPAnnouncement } from "../../core/announce/desired";
-import { parseIP } from "../../core/net/ip";
+import { formatCidr, formatIP, parseIP } from "../../core/net/ip";
 import { chooseLinkPeer, encodeRouterAdvertisement, encodeRouterSolicitation } from "../../protocols/bgp/router-discovery";
 import { peerSettings } from "./peer-session";
 import { routesForSession } from "./routes";
-import { desiredSession, type NodeLink, type NodeView } from "./sessions";
+import { desiredSession, type BgpSessionSpec, type NodeLink, type NodeView } from "./sessions";
 import { bgpPeer as peer } from "../../test/bgp/dataplane/peers";
 
 const links: NodeLink[] = [
@@ -23,6 +30,9 @@ const links: NodeLink[] = [
 ];
 const node: NodeView = { name: "node1", labels: {}, addresses: ["192.0.2.11", "2001:db8::11"], links };
 const profiles = new Map();
+const announcements: BGPAnnouncement[] = [
+  { service: "default/web", ips: [], routes: [{ prefix: "198.51.100.10/32", localPref: 0, communities: [], peers: ["tor"] }, { prefix: "2001:db8:5::10/128", localPref: 0, communities: [], peers: ["tor"] }] },
+];
 const v4 = (s: string) => s.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 
 describe("unnumbered sessions", () => {
@@ -76,10 +86,6 @@ describe("unnumbered sessions", () => {
     expect(peerSettings(d!.bgp)).toEqual(expect.objectContaining({ families: ["IPv4", "IPv6"], extendedNextHop: true }));
     expect(peerSettings(desiredSession(peer(), profiles, node)!.bgp).extendedNextHop).toBeUndefined();
   });
-
-  const announcements: BGPAnnouncement[] = [
-    { service: "default/web", ips: [], routes: [{ prefix: "198.51.100.10/32", localPref: 0, communities: [], peers: ["tor"] }, { prefix: "2001:db8:5::10/128", localPref: 0, communities: [], peers: ["tor"] }] },
-  ];
 
   it("carry IPv4 and IPv6 routes with the global and link-local next hops", () => {
     const d = desiredSession(peer({ peerAddress: "", interface: "eth2" }), profiles, node);
@@ -165,5 +171,100 @@ describe("Router Solicitation and Advertisement frames (RFC 4861 4.1, 4.2)", () 
     const icmp = frame.subarray(54, 78);
     expect([icmp[0], icmp[1], icmp.subarray(4).toString("hex")]).toEqual([134, 0, "00" + "00" + "0000" + "00000000" + "00000000" + "0101" + "02000000000a"]);
     expect(checksumOk(frame)).toBe(true);
+  });
+});
+
+describe("the data plane with unnumbered and VRF peers", () => {
+  const config = (peers: Config["peers"]): Config => ({
+    namespace: "metallb-system",
+    pools: new Map(),
+    l2Advertisements: [],
+    bgpAdvertisements: [],
+    peers,
+    bfdProfiles: new Map(),
+    communityAliases: new Map(),
+  });
+
+  /** A router that offers RFC 8950, one per connection; every dial's spec is kept. */
+  function routers(clock: FakeClock) {
+    const dials: BgpSessionSpec[] = [];
+    const updates = new EventQueue<ReceivedUpdate>();
+    let established: Promise<void> = new Promise(() => undefined);
+    const connect = async (spec: BgpSessionSpec): Promise<Duplex> => {
+      dials.push(spec);
+      const [ours, theirs] = duplexPair();
+      const router = new BgpSession({
+        settings: { myAsn: spec.peerAsn, peerAsn: spec.myAsn, routerId: 0xc0000201, holdTimeS: 90, families: ["IPv4", "IPv6"], extendedNextHop: true },
+        clock,
+        connect: () => Promise.resolve(theirs),
+      });
+      router.on("update", u => updates.push(u));
+      established = new Promise(resolve => router.once("established", () => resolve()));
+      router.start();
+      return ours;
+    };
+    return { dials, updates, connect, established: () => established };
+  }
+
+  it("watches the links, advertises on the unnumbered interface while the session lasts, and sends RFC 8950 routes", async () => {
+    const clock = new FakeClock();
+    const r = routers(clock);
+    const advertising: string[] = [];
+    const dp = startBgpDataPlane({
+      nodeName: "node1",
+      clock,
+      connect: r.connect,
+      watchLinks: onLinks => {
+        onLinks(links);
+        return { close: () => undefined };
+      },
+      advertiseOnLink: (ifname, linkLocal) => {
+        advertising.push(`start ${ifname} ${linkLocal}`);
+        return { solicit: () => undefined, stop: () => advertising.push(`stop ${ifname}`) };
+      },
+    });
+    dp.setNode({}, ["192.0.2.11", "2001:db8::11"]);
+    dp.setConfig(config([peer({ peerAddress: "", interface: "eth2" })]));
+    dp.setAnnouncements(announcements);
+    await r.established();
+    expect(r.dials.map(d => [d.interface, d.localAddress, d.globalNextHop])).toEqual([["eth2", "fe80::2:a", "2001:db8:2::a"]]);
+    expect(advertising).toEqual(["start eth2 fe80::2:a"]);
+    const first = await r.updates.next();
+    const second = await r.updates.next();
+    expect([first, second].map(u => [u.update.attributes.mpReach?.afi, u.update.attributes.mpReach?.nextHops.map(formatIP), u.update.attributes.mpReach?.nlri.map(formatCidr)])).toEqual([
+      [1, ["2001:db8:2::a", "fe80::2:a"], ["198.51.100.10/32"]],
+      [2, ["2001:db8:2::a", "fe80::2:a"], ["2001:db8:5::10/128"]],
+    ]);
+    expect(dp.status()[0]).toMatchObject({ peer: "tor", peerAddress: "eth2", state: "Established", prefixesAdvertised: 2 });
+    dp.setConfig(config([]));
+    expect(advertising).toEqual(["start eth2 fe80::2:a", "stop eth2"]);
+    dp.stop();
+  });
+
+  it("labels the metrics of a VRF peer with its VRF, and of an unnumbered one with its interface", async () => {
+    const clock = new FakeClock();
+    const r = routers(clock);
+    const registry = new Registry();
+    const dp = startBgpDataPlane({
+      nodeName: "node1",
+      clock,
+      registry,
+      connect: r.connect,
+      watchLinks: onLinks => {
+        onLinks(links);
+        return { close: () => undefined };
+      },
+      advertiseOnLink: () => ({ solicit: () => undefined, stop: () => undefined }),
+    });
+    dp.setNode({}, ["192.0.2.11"]);
+    dp.setConfig(config([peer({ name: "inside", peerAddress: "203.0.113.1", vrf: "red" }), peer({ name: "unnumbered", peerAddress: "", interface: "eth1" })]));
+    const text = await registry.metrics();
+    expect(text).toContain('metallb_bgp_opens_sent{peer="203.0.113.1",vrf="red"}');
+    expect(text).toContain('metallb_bgp_opens_sent{peer="eth1",vrf="default"}');
+    expect(r.dials.map(d => [d.peerAddress, d.vrf, d.localAddress])).toEqual([
+      ["203.0.113.1", "red", "203.0.113.2"],
+      ["", undefined, "fe80::a"],
+    ]);
+    dp.stop();
   });
 });
