@@ -1,12 +1,12 @@
 /**
  * BGPPeer (v1beta2, and the deprecated v1beta1 with its smaller field set): ASNs, addresses,
- * timers, password or password Secret, BFD profile reference, dynamicASN, localASN and
- * dualStackAddressFamily. Fields Lodestone does not implement yet are refused by name.
+ * timers, password or password Secret, BFD profile reference, dynamicASN, localASN,
+ * dualStackAddressFamily, interface (BGP unnumbered) and vrf.
  */
 import { formatIP, parseIP } from "../net/ip";
 import { parseGoDuration } from "./duration";
 import { reportUnknownFields, type ConfigObject } from "./objects";
-import { notImplemented, peer as issues, schema, type Reporter } from "./problems";
+import { peer as issues, schema, type Reporter } from "./problems";
 import { at, has, isRecord, own, readBool, readInt, readRecord, readString, type JsonRecord } from "./read";
 import { parseSelectorList } from "./selector";
 import type { BFDProfile, BGPPeer } from "./types";

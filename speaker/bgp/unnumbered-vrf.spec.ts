@@ -46,6 +46,9 @@ describe("unnumbered sessions", () => {
         localAddress: "fe80::a",
         myAsn: 64512,
         peerAsn: 64500,
+        dynamicAsn: undefined,
+        dualStack: false,
+        otherNextHop: undefined,
         routerId: v4("192.0.2.11"),
         holdTimeS: 90,
         keepaliveTimeS: 30,
@@ -74,6 +77,11 @@ describe("unnumbered sessions", () => {
   ])("report %s, and have no local address", (_name, over, problem) => {
     const d = desiredSession(peer({ peerAddress: "", ...over }), profiles, node);
     expect([d?.problem, d?.bgp.localAddress]).toEqual([problem, undefined]);
+  });
+
+  it("present localASN and accept a dynamicASN peer, like numbered sessions", () => {
+    const d = desiredSession(peer({ peerAddress: "", interface: "eth1", localASN: 65000, peerASN: 0, dynamicASN: "external" }), profiles, node);
+    expect([d?.bgp.myAsn, d?.bgp.peerAsn, d?.bgp.dynamicAsn, d?.bgp.ttl]).toEqual([65000, 0, "external", 1]);
   });
 
   it("wait for the node's links before they can be derived", () => {
@@ -110,6 +118,11 @@ describe("VRF sessions", () => {
   it("take their local address from the links enslaved to the VRF, and carry the VRF", () => {
     const d = desiredSession(peer({ peerAddress: "203.0.113.1", vrf: "red" }), profiles, node);
     expect([d?.bgp.localAddress, d?.bgp.vrf, d?.bgp.routerId, d?.problem]).toEqual(["203.0.113.2", "red", v4("203.0.113.2"), undefined]);
+  });
+
+  it("take a dual-stack session's other next hop from the VRF's links too", () => {
+    const d = desiredSession(peer({ peerAddress: "203.0.113.1", vrf: "red", dualStackAddressFamily: true }), profiles, node);
+    expect([d?.bgp.otherNextHop, d?.problem]).toEqual([undefined, "dualStackAddressFamily: this node has no IPv6 address to use as next hop; IPv6 routes are not sent to 203.0.113.1"]);
   });
 
   it("report a VRF the node does not have", () => {
