@@ -26,7 +26,8 @@ interface NativeBinding {
   packetRef(handle: NativeHandle, ref: boolean): void;
   packetClose(handle: NativeHandle): void;
   packetIgnoreOutgoing(handle: NativeHandle, ignore: boolean): boolean;
-  tcpSocket(family: 4 | 6, opts: { localAddress?: string; localPort?: number; ttl?: number; minTtl?: number }): number;
+  tcpSocket(family: 4 | 6, opts: { localAddress?: string; localPort?: number; ttl?: number; minTtl?: number; device?: string }): number;
+  udpSocket(family: 4 | 6, opts: { localAddress: string; localPort?: number; device?: string; reuseAddr?: boolean }): number;
   setTtl(fd: number, opts: { ttl?: number; minTtl?: number }): void;
   setMd5Key(fd: number, peer: string, key: Buffer, prefixLength?: number): void;
   attachFilter(fd: number, program: readonly BpfInsn[]): void;
@@ -245,9 +246,11 @@ export class PacketSocket {
 
 export interface TcpSocketOptions {
   readonly family: 4 | 6;
-  /** Source address to bind (the node's address towards the peer). */
+  /** Source address to bind (the node's address towards the peer); a link-local one as "fe80::1%eth0". */
   readonly localAddress?: string;
   readonly localPort?: number;
+  /** SO_BINDTODEVICE before binding: a VRF device puts the socket in that VRF. */
+  readonly device?: string;
   /** Outgoing TTL / hop limit (eBGP multihop: more than 1; GTSM: 255). */
   readonly ttl?: number;
   /** Drop incoming segments with a lower TTL (IP_MINTTL / IPV6_MINHOPCOUNT; GTSM: 254 or 255). */
@@ -267,6 +270,7 @@ export function openMd5Socket(options: TcpSocketOptions): number {
     localPort: options.localPort,
     ttl: options.ttl,
     minTtl: options.minTtl,
+    device: options.device,
   });
   if (options.md5 !== undefined) {
     try {
@@ -277,6 +281,27 @@ export function openMd5Socket(options: TcpSocketOptions): number {
     }
   }
   return fd;
+}
+
+export interface UdpSocketOptions {
+  readonly family: 4 | 6;
+  /** Address to bind; a link-local one as "fe80::1%eth0". */
+  readonly localAddress: string;
+  readonly localPort?: number;
+  /** SO_BINDTODEVICE before binding (a VRF device: the socket lives in that VRF). */
+  readonly device?: string;
+  readonly reuseAddr?: boolean;
+}
+
+/** A bound UDP socket's fd, for `dgram.createSocket(type).bind({ fd })`: Node binds its own sockets
+ * before any option can be set, and only a socket already in a VRF may bind that VRF's addresses. */
+export function openUdpSocket(options: UdpSocketOptions): number {
+  return loadNative().udpSocket(options.family, {
+    localAddress: options.localAddress,
+    localPort: options.localPort,
+    device: options.device,
+    reuseAddr: options.reuseAddr,
+  });
 }
 
 /** Sets the MD5 key for `peer` (or, with prefixLength, for every peer in peer/prefixLength) on a TCP

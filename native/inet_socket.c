@@ -1,4 +1,5 @@
-/* TCP sockets with MD5 keys (RFC 2385), TTL and minimum TTL (GTSM); BPF filters on any socket fd. */
+/* TCP sockets with MD5 keys (RFC 2385), TTL and minimum TTL (GTSM), bound to a device (a VRF);
+ * UDP sockets bound to a device; BPF filters on any socket fd. */
 #include "lodestone_native.h"
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -9,7 +10,28 @@
 static int parse_address(const char *text, int family, struct sockaddr_storage *ss, socklen_t *len, int port) {
   struct in_addr v4;
   struct in6_addr v6;
+  char plain[INET6_ADDRSTRLEN + 1];
+  unsigned int scope = 0;
   memset(ss, 0, sizeof *ss);
+  /* "fe80::1%eth0": a link-local address on one interface (its scope id, RFC 4007 11). */
+  const char *percent = strchr(text, '%');
+  if (percent != NULL) {
+    size_t n = (size_t)(percent - text);
+    if (n >= sizeof plain) return EINVAL;
+    memcpy(plain, text, n);
+    plain[n] = '\0';
+    scope = if_nametoindex(percent + 1);
+    if (scope == 0) return ENODEV;
+    if (inet_pton(AF_INET6, plain, &v6) != 1) return EINVAL;
+    if (family != AF_INET6) return EAFNOSUPPORT;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_addr = v6;
+    sin6->sin6_port = htons((uint16_t)port);
+    sin6->sin6_scope_id = scope;
+    *len = sizeof *sin6;
+    return 0;
+  }
   if (inet_pton(AF_INET, text, &v4) == 1) {
     if (family == AF_INET) {
       struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -67,13 +89,32 @@ static int set_ttls(int fd, int family, int64_t ttl, int64_t min_ttl) {
   return 0;
 }
 
-/* tcpSocket(family: 4 | 6, opts: {localAddress?, localPort?, ttl?, minTtl?}) -> fd
- * A non-blocking, close-on-exec TCP socket, bound when a local address or port is given. */
+/* SO_BINDTODEVICE: the socket's traffic stays on that device; a VRF device puts the socket in the
+ * VRF (routes, local addresses and ports from the VRF's table: docs.kernel.org/networking/vrf.html). */
+static int bind_to_device(int fd, const char *device) {
+  if (device[0] == '\0') return 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device) + 1) < 0) return errno;
+  return 0;
+}
+
+/* Reads opts.device ("" when absent); false when it is there but not a link name. */
+static bool get_device(napi_env env, napi_value opts, char *device, size_t size) {
+  napi_value v;
+  device[0] = '\0';
+  if (napi_get_named_property(env, opts, "device", &v) != napi_ok) return false;
+  if (is_nullish(env, v)) return true;
+  return get_string(env, v, device, size);
+}
+
+/* tcpSocket(family: 4 | 6, opts: {localAddress?, localPort?, ttl?, minTtl?, device?}) -> fd
+ * A non-blocking, close-on-exec TCP socket, bound to `device` first when given, then to the local
+ * address or port when given. */
 napi_value tcp_socket(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], result, local;
   int64_t fam, port, ttl, min_ttl;
-  char address[INET6_ADDRSTRLEN + 1] = "";
+  char address[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = "";
+  char device[IF_NAMESIZE] = "";
   CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2 || !get_int(env, argv[0], &fam) || (fam != 4 && fam != 6)) THROW_TYPE(env, "family must be 4 or 6");
   if (!get_optional_int(env, argv[1], "localPort", &port, 0, 65535)) THROW_TYPE(env, "localPort must be 0..65535");
@@ -83,13 +124,20 @@ napi_value tcp_socket(napi_env env, napi_callback_info info) {
   if (!is_nullish(env, local) && !get_string(env, local, address, sizeof address)) {
     THROW_TYPE(env, "localAddress must be an IP address string");
   }
+  if (!get_device(env, argv[1], device, sizeof device)) THROW_TYPE(env, "device must be a link name of at most 15 bytes");
   int family = fam == 4 ? AF_INET : AF_INET6;
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     throw_errno(env, errno, "socket(AF_INET)", "");
     return NULL;
   }
-  int err = set_ttls(fd, family, ttl, min_ttl);
+  int err = bind_to_device(fd, device);
+  if (err != 0) {
+    close(fd);
+    throw_errno(env, err, "setsockopt(SO_BINDTODEVICE)", device);
+    return NULL;
+  }
+  err = set_ttls(fd, family, ttl, min_ttl);
   if (err != 0) {
     close(fd);
     throw_errno(env, err, min_ttl >= 0 ? "setsockopt(IP_TTL/IP_MINTTL)" : "setsockopt(IP_TTL)", "");
@@ -108,6 +156,52 @@ napi_value tcp_socket(napi_env env, napi_callback_info info) {
       throw_errno(env, err, "bind", address);
       return NULL;
     }
+  }
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+/* udpSocket(family: 4 | 6, opts: {localAddress, localPort?, device?, reuseAddr?}) -> fd
+ * A non-blocking, close-on-exec UDP socket bound to `device` (a VRF) and then to the address and port,
+ * for dgram's bind({fd}): Node binds its own sockets before any option could be set, and an address
+ * of a VRF's interface is only bindable by a socket already in that VRF. */
+napi_value udp_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result, local, reuse;
+  int64_t fam, port;
+  bool reuse_addr = false;
+  char address[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = "";
+  char device[IF_NAMESIZE] = "";
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !get_int(env, argv[0], &fam) || (fam != 4 && fam != 6)) THROW_TYPE(env, "family must be 4 or 6");
+  if (!get_optional_int(env, argv[1], "localPort", &port, 0, 65535)) THROW_TYPE(env, "localPort must be 0..65535");
+  CHECK_NAPI(env, napi_get_named_property(env, argv[1], "localAddress", &local));
+  if (!get_string(env, local, address, sizeof address)) THROW_TYPE(env, "localAddress must be an IP address string");
+  if (!get_device(env, argv[1], device, sizeof device)) THROW_TYPE(env, "device must be a link name of at most 15 bytes");
+  CHECK_NAPI(env, napi_get_named_property(env, argv[1], "reuseAddr", &reuse));
+  if (!is_nullish(env, reuse)) CHECK_NAPI(env, napi_get_value_bool(env, reuse, &reuse_addr));
+  int family = fam == 4 ? AF_INET : AF_INET6;
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket(SOCK_DGRAM)", "");
+    return NULL;
+  }
+  int err = bind_to_device(fd, device);
+  if (err != 0) {
+    close(fd);
+    throw_errno(env, err, "setsockopt(SO_BINDTODEVICE)", device);
+    return NULL;
+  }
+  int one = 1;
+  if (reuse_addr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_storage ss;
+  socklen_t len;
+  err = parse_address(address, family, &ss, &len, port > 0 ? (int)port : 0);
+  if (err == 0 && bind(fd, (struct sockaddr *)&ss, len) < 0) err = errno;
+  if (err != 0) {
+    close(fd);
+    throw_errno(env, err, "bind", address);
+    return NULL;
   }
   napi_create_int32(env, fd, &result);
   return result;

@@ -4,6 +4,7 @@
  *  - AF_PACKET raw sockets bound to one interface and ethertype (ARP/NDP responders), watched with
  *    uv_poll on Node's own loop so received frames arrive as ordinary JS callbacks;
  *  - TCP sockets with an RFC 2385 MD5 key, TTL and GTSM minimum TTL (BGP), handed to JS as fds;
+ *  - TCP and UDP sockets bound to a device (SO_BINDTODEVICE: a VRF) before they bind an address;
  *  - classic BPF filters on any socket fd (TTL 255 on BFD's UDP sockets);
  *  - real-time scheduling for the calling thread (the BFD worker thread).
  *
@@ -27,6 +28,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"packetClose", NULL, packet_close_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetIgnoreOutgoing", NULL, packet_ignore_outgoing, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpSocket", NULL, tcp_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpSocket", NULL, udp_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setTtl", NULL, set_ttl_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMd5Key", NULL, set_md5_key, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, attach_filter_js, NULL, NULL, NULL, napi_enumerable, NULL},

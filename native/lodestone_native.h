@@ -63,6 +63,7 @@ napi_value packet_ignore_outgoing(napi_env env, napi_callback_info info);
 
 /* inet_socket.c */
 napi_value tcp_socket(napi_env env, napi_callback_info info);
+napi_value udp_socket(napi_env env, napi_callback_info info);
 napi_value set_ttl_js(napi_env env, napi_callback_info info);
 napi_value set_md5_key(napi_env env, napi_callback_info info);
 napi_value attach_filter_js(napi_env env, napi_callback_info info);

@@ -1,6 +1,7 @@
 /**
  * Rules between BGPPeers that can run on the same node. All sessions of one node belong to one BGP
- * speaker, which has one router ID and one local ASN and cannot hold two sessions to one address.
+ * speaker, which has one router ID, and per VRF one local ASN and one session per address or
+ * interface (MetalLB's FRR modes: a `router bgp ASN vrf NAME` block per VRF).
  */
 import { peer as issues, type Reporter } from "./problems";
 import { selectNames, selectorListsCanIntersect } from "./selector";
@@ -19,10 +20,13 @@ export function checkPeersPerNode(peers: readonly { peer: BGPPeer; report: Repor
   peers.forEach(({ peer, report }, i) => {
     for (const { peer: other } of peers.slice(0, i)) {
       if (!peersShareANode(peer, other, nodes)) continue;
-      if (peer.peerAddress === other.peerAddress) report("spec.peerAddress", issues.sameNode(other.name));
+      const sameVrf = (peer.vrf ?? "") === (other.vrf ?? "");
+      // A peer is known by its address or its interface, within its VRF (one router per VRF).
+      if (sameVrf && peer.interface !== undefined && peer.interface === other.interface) report("spec.interface", issues.sameNode(other.name, "interface"));
+      else if (sameVrf && peer.peerAddress !== "" && peer.peerAddress === other.peerAddress) report("spec.peerAddress", issues.sameNode(other.name));
       if ((peer.routerID ?? "") !== (other.routerID ?? ""))
         report("spec.routerID", issues.routerIDConflict(other.name, peer.routerID ?? "", other.routerID ?? ""));
-      if (peer.myASN !== other.myASN) report("spec.myASN", issues.myASNConflict(other.name, peer.myASN, other.myASN));
+      if (sameVrf && peer.myASN !== other.myASN) report("spec.myASN", issues.myASNConflict(other.name, peer.myASN, other.myASN, peer.vrf ?? ""));
     }
   });
 }

@@ -1,12 +1,12 @@
 /**
  * BGPPeer (v1beta2, and the deprecated v1beta1 with its smaller field set): ASNs, addresses,
- * timers, password or password Secret, BFD profile reference, dynamicASN, localASN and
- * dualStackAddressFamily. Fields Lodestone does not implement yet are refused by name.
+ * timers, password or password Secret, BFD profile reference, dynamicASN, localASN,
+ * dualStackAddressFamily, interface (BGP unnumbered) and vrf.
  */
 import { formatIP, parseIP } from "../net/ip";
 import { parseGoDuration } from "./duration";
 import { reportUnknownFields, type ConfigObject } from "./objects";
-import { notImplemented, peer as issues, schema, type Reporter } from "./problems";
+import { peer as issues, schema, type Reporter } from "./problems";
 import { at, has, isRecord, own, readBool, readInt, readRecord, readString, type JsonRecord } from "./read";
 import { parseSelectorList } from "./selector";
 import type { BFDProfile, BGPPeer } from "./types";
@@ -39,6 +39,12 @@ export interface PeerContext {
   secrets?: ReadonlyMap<string, SecretInput>;
   bfdProfiles: ReadonlyMap<string, BFDProfile>;
 }
+
+/**
+ * A name Linux can give a link (interface or VRF device): 1 to 15 bytes (IFNAMSIZ 16 with the NUL),
+ * no "/", ":" or white space, not "." or ".." (dev_valid_name in the kernel's net/core/dev.c).
+ */
+const isLinkName = (s: string): boolean => Buffer.byteLength(s) <= 15 && s !== "." && s !== ".." && !/[/:\s]/.test(s);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const hasNewline = (s: string): boolean => /[\r\n]/.test(s);
@@ -80,7 +86,7 @@ export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]
   const addressReported = has(f("peerAddress")) ? typeof own(spec, "peerAddress") !== "string" : v1beta1;
   if (address === "" && iface === "" && !addressReported) report("spec.peerAddress", issues.noAddress());
   if (address !== "" && iface !== "") report("spec.interface", issues.bothAddressAndInterface());
-  else if (iface !== "") report("spec.interface", notImplemented("BGP unnumbered (interface)"));
+  else if (iface !== "" && !isLinkName(iface)) report("spec.interface", issues.invalidLinkName("interface", iface));
   const peerIP = address === "" ? undefined : parseIP(address);
   if (address !== "" && !peerIP) report("spec.peerAddress", issues.invalidAddress(address));
   const source = readString(f("sourceAddress"), report) ?? "";
@@ -101,20 +107,22 @@ export function readPeer(obj: ConfigObject, ctx: PeerContext, warnings: string[]
   if (bfdProfile !== "" && !ctx.bfdProfiles.has(bfdProfile)) report("spec.bfdProfile", issues.bfdProfileMissing(bfdProfile));
   const enableGracefulRestart = v1beta1 ? false : (readBool(f("enableGracefulRestart"), report) ?? false);
   const dualStackAddressFamily = v1beta1 ? false : (readBool(f("dualStackAddressFamily"), report) ?? false);
+  const vrf = v1beta1 ? "" : (readString(f("vrf"), report) ?? "");
+  if (vrf !== "" && !isLinkName(vrf)) report("spec.vrf", issues.invalidLinkName("vrf", vrf));
   if (!v1beta1) {
-    const vrf = readString(f("vrf"), report) ?? "";
-    if (vrf !== "") report("spec.vrf", notImplemented("vrf"));
     if (readBool(f("disableMP"), report) === true) warnings.push(`${prefix}: spec.disableMP: ${issues.disableMPDeprecated()}`);
   }
 
-  if (!valid || obj.name === "" || myASN === undefined || !peerIP || !timers) return undefined;
+  if (!valid || obj.name === "" || myASN === undefined || (!peerIP && iface === "") || !timers) return undefined;
   return {
     name: obj.name,
     myASN,
     peerASN,
     ...(dynamicASN ? { dynamicASN } : {}),
     ...(localASN !== undefined ? { localASN } : {}),
-    peerAddress: formatIP(peerIP),
+    peerAddress: peerIP ? formatIP(peerIP) : "",
+    ...(iface !== "" ? { interface: iface } : {}),
+    ...(vrf !== "" ? { vrf } : {}),
     peerPort,
     ...(sourceIP ? { sourceAddress: formatIP(sourceIP) } : {}),
     ...(routerID ? { routerID: formatIP(routerID) } : {}),

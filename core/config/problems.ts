@@ -47,9 +47,6 @@ export const schema = {
   missingName: () => make("object.name", "Required value: every object needs metadata.name"),
 };
 
-/** Fields of the metallb.io API that Lodestone does not implement yet: refused, never silently ignored. */
-export const notImplemented = (what: string) => make("lodestone.not-implemented", `${what} is not supported by Lodestone yet`);
-
 export const labelSelector = {
   badKey: (key: string) =>
     make("selector.key", `invalid label key ${q(key)}: must be an optional DNS subdomain prefix and "/", then 1-63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character`),
@@ -96,6 +93,8 @@ export const peer = {
   ibgpMultiHop: () => make("peer.ibgp-multihop", "invalid ebgp-multihop parameter set for an ibgp peer"),
   noAddress: () => make("peer.no-address", "peer has no Address or Interface specified"),
   bothAddressAndInterface: () => make("peer.address-and-interface", "peer has both Address and Interface specified"),
+  invalidLinkName: (field: "interface" | "vrf", text: string) =>
+    make("peer.link-name", `invalid ${field} name ${q(text)}: a Linux link name is 1 to 15 bytes without "/", ":" or white space`),
   invalidDuration: (text: string) => make("peer.duration", `invalid duration ${q(text)}: expected a non-negative Go duration such as "90s" or "1m30s"`),
   holdTime: (text: string) => make("peer.hold-time", `invalid hold time ${q(text)}: must be 0 or >=3s`),
   keepaliveAboveHold: (keepalive: string, hold: string) =>
@@ -120,11 +119,14 @@ export const peer = {
   disableMPDeprecated: () => "disableMP is deprecated and has no effect: Lodestone always opens one session that carries both IPv4 and IPv6 routes",
   v1beta1Deprecated: () => "metallb.io/v1beta1 BGPPeer is deprecated; use metallb.io/v1beta2",
   // FRR-mode rules: the peers of one node share one BGP router.
-  sameNode: (other: string) => make("peer.same-node", `duplicate BGPPeers selecting the same node: same peer address as BGPPeer ${q(other)}`),
+  sameNode: (other: string, what = "peer address") => make("peer.same-node", `duplicate BGPPeers selecting the same node: same ${what} as BGPPeer ${q(other)}`),
   routerIDConflict: (other: string, mine: string, theirs: string) =>
     make("peer.router-id-conflict", `routerID ${q(mine)} differs from routerID ${q(theirs)} of BGPPeer ${q(other)}, which can select the same node: a node has one router ID`),
-  myASNConflict: (other: string, mine: number, theirs: number) =>
-    make("peer.my-asn-conflict", `myASN ${mine} differs from myASN ${theirs} of BGPPeer ${q(other)}, which can select the same node: a node has one local ASN`),
+  myASNConflict: (other: string, mine: number, theirs: number, vrf = "") =>
+    make(
+      "peer.my-asn-conflict",
+      `myASN ${mine} differs from myASN ${theirs} of BGPPeer ${q(other)}, which can select the same node: a node has one local ASN${vrf === "" ? "" : ` per VRF (both in VRF ${q(vrf)})`}`,
+    ),
   // MetalLB's sentence (internal/config validateConfig), with our quoting.
   echoWithIPv6: (poolName: string, adv: string, peer: string) =>
     make("peer.bfd-echo-ipv6", `pool ${q(poolName)} has bgpadvertisement ${q(adv)} which references peer ${q(peer)} which has bfd echo enabled, which is not possible`),

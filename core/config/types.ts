@@ -103,7 +103,12 @@ export interface BGPPeer {
   dynamicASN?: "internal" | "external";
   /** The AS presented to this peer instead of myASN (FRR's `local-as N no-prepend replace-as`). */
   localASN?: number;
+  /** The neighbour's address; "" for an unnumbered peer (`interface`). */
   peerAddress: string;
+  /** BGP unnumbered: the session goes to the IPv6 link-local router found on this interface. */
+  interface?: string;
+  /** The Linux VRF device the session (and its BFD) is bound to; absent: the default VRF. */
+  vrf?: string;
   peerPort: number;
   sourceAddress?: string;
   routerID?: string;

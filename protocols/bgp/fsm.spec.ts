@@ -49,7 +49,7 @@ describe("FSM", () => {
     h.send({ type: "BGPOpen", open: peerOpen() });
     expect(h.since(4)).toEqual([{ type: "send", message: { type: "keepalive" } }, { type: "state", from: "OpenSent", to: "OpenConfirm" }]);
     h.send({ type: "KeepAliveMsg" });
-    const negotiated = { holdTimeS: 30, keepaliveS: 10, fourOctetAs: true, routeRefresh: true, families: ["IPv4"], peerAsn: 64513, peerRouterId: 0xc0000202 };
+    const negotiated = { holdTimeS: 30, keepaliveS: 10, fourOctetAs: true, routeRefresh: true, extendedNextHop: false, families: ["IPv4"], peerAsn: 64513, peerRouterId: 0xc0000202 };
     expect(h.since(6)).toEqual([{ type: "established", negotiated }, { type: "state", from: "OpenConfirm", to: "Established" }]);
     expect(h.fsm.state.name).toBe("Established");
   });

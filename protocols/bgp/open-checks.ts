@@ -29,6 +29,8 @@ export interface PeerSettings {
   /** Fixed delay between connection attempts when set; otherwise 1 s doubling up to 2 min. */
   readonly connectTimeS?: number;
   readonly families: readonly IPFamily[];
+  /** Offer RFC 8950: IPv4 unicast routes with an IPv6 next hop (an unnumbered session's IPv4 routes). */
+  readonly extendedNextHop?: boolean;
   /** Announce graceful restart (RFC 4724) with this restart time. */
   readonly gracefulRestart?: { readonly restartTimeS: number };
 }
@@ -39,6 +41,8 @@ export interface Negotiated {
   readonly keepaliveS: number;
   readonly fourOctetAs: boolean;
   readonly routeRefresh: boolean;
+  /** Both sides offered IPv4 unicast over an IPv6 next hop (RFC 8950 4): only then may we send such routes. */
+  readonly extendedNextHop: boolean;
   /** Families both sides announced (IPv4 alone when the peer sent no multiprotocol capability). */
   readonly families: readonly IPFamily[];
   readonly peerAsn: number;
@@ -47,9 +51,12 @@ export interface Negotiated {
 }
 
 const familyAfi: Record<IPFamily, number> = { IPv4: Afi.IPv4, IPv6: Afi.IPv6 };
+/** RFC 8950's one use here: IPv4 unicast NLRI, IPv6 next hop. */
+const IPV4_VIA_IPV6 = { afi: Afi.IPv4, safi: Safi.Unicast, nextHopAfi: Afi.IPv6 } as const;
 
 export function buildOpen(s: PeerSettings): OpenMessage {
   const capabilities: Capability[] = s.families.map(f => ({ type: "multiprotocol", afi: familyAfi[f], safi: Safi.Unicast }));
+  if (s.extendedNextHop) capabilities.push({ type: "extended-next-hop", families: [IPV4_VIA_IPV6] });
   capabilities.push({ type: "route-refresh" }, { type: "four-octet-as", asn: s.myAsn });
   if (s.gracefulRestart) {
     capabilities.push({
@@ -123,6 +130,9 @@ export function negotiate(open: OpenMessage, s: PeerSettings): Negotiated {
     keepaliveS,
     fourOctetAs: open.capabilities.some(c => c.type === "four-octet-as"),
     routeRefresh: open.capabilities.some(c => c.type === "route-refresh"),
+    extendedNextHop:
+      (s.extendedNextHop ?? false) &&
+      open.capabilities.some(c => c.type === "extended-next-hop" && c.families.some(f => f.afi === Afi.IPv4 && f.safi === Safi.Unicast && f.nextHopAfi === Afi.IPv6)),
     families: s.families.filter(f => peerFamilies.includes(familyAfi[f])),
     peerAsn: peerAsnOf(open),
     peerRouterId: open.bgpId,

@@ -73,7 +73,7 @@ describe("BgpSession", () => {
     B.start();
     A.start();
     const [[negA], [negB]] = await Promise.all([once(A, "established"), once(B, "established")]);
-    expect(negA).toEqual({ holdTimeS: 9, keepaliveS: 3, fourOctetAs: true, routeRefresh: true, families: ["IPv4", "IPv6"], peerAsn: 64513, peerRouterId: 0xc0000202, });
+    expect(negA).toEqual({ holdTimeS: 9, keepaliveS: 3, fourOctetAs: true, routeRefresh: true, extendedNextHop: false, families: ["IPv4", "IPv6"], peerAsn: 64513, peerRouterId: 0xc0000202, });
     expect(negB).toMatchObject({ holdTimeS: 9, keepaliveS: 3, peerAsn: 64512, peerRouterId: 0xc0000201 });
 
     // The route given before the session came up arrives once it is Established.

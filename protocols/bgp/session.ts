@@ -78,6 +78,14 @@ function inFamilies<T>(items: readonly T[], familyOf: (item: T) => Cidr["family"
   return items;
 }
 
+const viaIPv6 = (r: Route): boolean => r.prefix.family === "IPv4" && r.nextHop.family === "IPv6";
+
+/** The routes a peer without RFC 8950 can take; the array itself when that is all of them. */
+function withoutIPv6NextHops(routes: readonly Route[]): readonly Route[] {
+  for (let i = 0; i < routes.length; i++) if (viaIPv6(routes[i] as Route)) return routes.filter(r => !viaIPv6(r));
+  return routes;
+}
+
 export class BgpSession extends EventEmitter<SessionEvents> {
   readonly stats: SessionStats = {
     opensSent: 0, opensReceived: 0, updatesSent: 0, updatesReceived: 0, keepalivesSent: 0,
@@ -113,7 +121,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   get announcedCount(): number {
     const n = this.negotiated;
     if (this.state !== "Established" || !n) return 0;
-    return [...this.ribOut.values()].filter(r => n.families.includes(r.prefix.family)).length;
+    return [...this.ribOut.values()].filter(r => n.families.includes(r.prefix.family) && (n.extendedNextHop || !viaIPv6(r))).length;
   }
 
   start(): void {
@@ -200,7 +208,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
 
   private get context(): CodecContext {
     const s = this.options.settings;
-    return { fourOctetAs: this.negotiated?.fourOctetAs ?? true, external: !isInternal(s) };
+    return { fourOctetAs: this.negotiated?.fourOctetAs ?? true, external: !isInternal(s), extendedNextHop: this.negotiated?.extendedNextHop ?? false };
   }
 
   private sendRoutes(announce: readonly Route[], withdraw: readonly Cidr[]): void {
@@ -210,7 +218,9 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const families = negotiated.families;
     const v4 = families.includes("IPv4");
     const v6 = families.includes("IPv6");
-    const routes = v4 && v6 ? announce : inFamilies(announce, r => r.prefix.family, v4, v6);
+    const inFamily = v4 && v6 ? announce : inFamilies(announce, r => r.prefix.family, v4, v6);
+    // RFC 8950 4: an IPv4 route through an IPv6 next hop only to a peer that agreed to it.
+    const routes = negotiated.extendedNextHop ? inFamily : withoutIPv6NextHops(inFamily);
     const prefixes = v4 && v6 ? withdraw : inFamilies(withdraw, p => p.family, v4, v6);
     const socket = this.socket;
     if (!socket) return;

@@ -19,6 +19,12 @@ export type RouteAttributes = Omit<PathAttributes, "nextHop" | "mpReach" | "mpUn
 export interface Route {
   readonly prefix: Cidr;
   readonly nextHop: IPAddress;
+  /**
+   * With an IPv6 `nextHop`: this node's link-local address on the peer's link, sent after it (a
+   * 32-octet next hop, RFC 2545 3 and RFC 8950 3). An IPv4 route with an IPv6 next hop goes in
+   * MP_REACH_NLRI, to a peer that negotiated RFC 8950 only.
+   */
+  readonly linkLocalNextHop?: IPAddress;
   readonly attributes: RouteAttributes;
 }
 
@@ -52,7 +58,8 @@ interface Group {
   readonly attributes: PathAttributes;
   /** Encoded length of the attributes other than MP_REACH_NLRI. */
   readonly attrLength: number;
-  readonly nextHop: IPAddress;
+  /** What MP_REACH_NLRI carries: one address, or a global and a link-local one. */
+  readonly nextHops: readonly IPAddress[];
   readonly prefixes: Cidr[];
 }
 
@@ -74,25 +81,27 @@ export function packDistinctUpdates(routes: readonly Route[], withdrawals: reado
   const groups = new Map<string, Group>();
   // Callers usually share one attributes object and one next hop object across many routes: find
   // their group by identity, and encode and key each (attributes, next hop) only once.
-  const byIdentity = new Map<RouteAttributes, Map<IPAddress, (Group | undefined)[]>>();
-  let last: { attributes: RouteAttributes; nextHop: IPAddress; family: Cidr["family"]; group: Group } | undefined;
+  const byIdentity = new Map<RouteAttributes, Map<IPAddress, Map<IPAddress | undefined, (Group | undefined)[]>>>();
+  let last: { attributes: RouteAttributes; nextHop: IPAddress; linkLocal: IPAddress | undefined; family: Cidr["family"]; group: Group } | undefined;
   for (const r of routes) {
     // Runs of routes sharing attributes and next hop (the usual case) skip the lookups.
-    if (last && last.attributes === r.attributes && last.nextHop === r.nextHop && last.family === r.prefix.family) {
+    if (last && last.attributes === r.attributes && last.nextHop === r.nextHop && last.linkLocal === r.linkLocalNextHop && last.family === r.prefix.family) {
       last.group.prefixes.push(r.prefix);
       continue;
     }
     let byNextHop = byIdentity.get(r.attributes);
     if (!byNextHop) byIdentity.set(r.attributes, (byNextHop = new Map()));
-    let slots = byNextHop.get(r.nextHop);
-    if (!slots) byNextHop.set(r.nextHop, (slots = []));
+    let byLinkLocal = byNextHop.get(r.nextHop);
+    if (!byLinkLocal) byNextHop.set(r.nextHop, (byLinkLocal = new Map()));
+    let slots = byLinkLocal.get(r.linkLocalNextHop);
+    if (!slots) byLinkLocal.set(r.linkLocalNextHop, (slots = []));
     const classic = r.prefix.family === "IPv4" && r.nextHop.family === "IPv4";
     // An attributes/next hop pair makes up to three groups: classic IPv4, IPv4 in MP_REACH (IPv6 next hop), IPv6.
     const slot = classic ? 0 : r.prefix.family === "IPv4" ? 1 : 2;
     let g = slots[slot];
     if (!g) slots[slot] = g = groupFor(groups, r, classic, ctx);
     g.prefixes.push(r.prefix);
-    last = { attributes: r.attributes, nextHop: r.nextHop, family: r.prefix.family, group: g };
+    last = { attributes: r.attributes, nextHop: r.nextHop, linkLocal: r.linkLocalNextHop, family: r.prefix.family, group: g };
   }
   for (const g of groups.values()) sortByAddress(g.prefixes);
   // Messages go out in address order of each group's first prefix, whatever order the caller used.
@@ -105,12 +114,12 @@ export function packDistinctUpdates(routes: readonly Route[], withdrawals: reado
         out.push({ message: { withdrawn: [], attributes: g.attributes, nlri: chunk.items }, size: UPDATE_FIXED_LENGTH + g.attrLength + chunk.bytes, room: true });
       }
     } else {
-      const nhLength = g.nextHop.family === "IPv4" ? 4 : 16;
+      const nhLength = g.nextHops.reduce((n, a) => n + (a.family === "IPv4" ? 4 : 16), 0);
       const fixedValue = 5 + nhLength; // AFI, SAFI, next hop length, next hop, reserved
       const budget = MAX_MESSAGE_LENGTH - UPDATE_FIXED_LENGTH - g.attrLength - fixedValue;
       for (const chunk of fill(g.prefixes, budget, n => attrHeader(fixedValue + n))) {
         const afi = afiOf(g.prefixes[0]?.family ?? "IPv6");
-        const mpReach = { afi, safi: Safi.Unicast, nextHops: [g.nextHop], nlri: chunk.items };
+        const mpReach = { afi, safi: Safi.Unicast, nextHops: g.nextHops, nlri: chunk.items };
         out.push({ message: { withdrawn: [], attributes: { ...g.attributes, mpReach }, nlri: [] }, size: 0, room: false });
       }
     }
@@ -148,9 +157,10 @@ function groupFor(groups: Map<string, Group>, r: Route, classic: boolean, ctx: C
   const attributes: PathAttributes = classic ? { ...r.attributes, nextHop: r.nextHop } : r.attributes;
   const encoded = encodeAttributes(attributes, ctx);
   const nextHop = classic ? r.nextHop : mpNextHop(r.nextHop);
-  const key = `${classic ? "c" : r.prefix.family}|${nextHop.value}|${encoded.toString("hex")}`;
+  const nextHops = !classic && r.linkLocalNextHop && nextHop.family === "IPv6" ? [nextHop, r.linkLocalNextHop] : [nextHop];
+  const key = `${classic ? "c" : r.prefix.family}|${nextHops.map(a => a.value).join("+")}|${encoded.toString("hex")}`;
   let g = groups.get(key);
-  if (!g) groups.set(key, (g = { classic, family: r.prefix.family, attributes, attrLength: encoded.length, nextHop, prefixes: [] }));
+  if (!g) groups.set(key, (g = { classic, family: r.prefix.family, attributes, attrLength: encoded.length, nextHops, prefixes: [] }));
   return g;
 }
 

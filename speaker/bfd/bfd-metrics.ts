@@ -2,7 +2,7 @@
  * BFD metrics with the names MetalLB's FRR mode exports (reference 5): metallb_bfd_session_up,
  * _control_packet_input, _control_packet_output, _echo_packet_input, _echo_packet_output (our echoes
  * sent and come back), _session_up_events, _session_down_events, labels
- * peer and vrf ("default"). Counters live per peer for the life of the process, so replacing a
+ * peer and vrf (the BGPPeer's VRF, "default" outside one). Counters live per peer for the life of the process, so replacing a
  * session (a BFDProfile edit) never makes a counter go backwards; values are read at scrape time.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
@@ -19,10 +19,10 @@ export interface BfdCounters {
 export const newBfdCounters = (): BfdCounters => ({ controlPacketInput: 0, controlPacketOutput: 0, echoPacketInput: 0, echoPacketOutput: 0, sessionUpEvents: 0, sessionDownEvents: 0 });
 
 export interface BfdMetricsSource {
-  /** Every peer with counters (running or not). */
-  counters(): Iterable<[peer: string, counters: BfdCounters]>;
+  /** Every peer with counters (running or not), with its VRF ("default" when absent). */
+  counters(): Iterable<readonly [peer: string, counters: BfdCounters, vrf?: string]>;
   /** The peers with a running BFD session, and whether it is Up. */
-  sessions(): Iterable<[peer: string, up: boolean]>;
+  sessions(): Iterable<readonly [peer: string, up: boolean, vrf?: string]>;
 }
 
 const counters: [name: string, help: string, pick: (c: BfdCounters) => number][] = [
@@ -42,7 +42,7 @@ export function registerBfdMetrics(registry: Registry, source: BfdMetricsSource)
     registers: [registry],
     collect() {
       this.reset();
-      for (const [peer, up] of source.sessions()) this.set({ peer, vrf: "default" }, up ? 1 : 0);
+      for (const [peer, up, vrf] of source.sessions()) this.set({ peer, vrf: vrf ?? "default" }, up ? 1 : 0);
     },
   });
   for (const [name, help, pick] of counters) {
@@ -53,7 +53,7 @@ export function registerBfdMetrics(registry: Registry, source: BfdMetricsSource)
       registers: [registry],
       collect() {
         this.reset();
-        for (const [peer, c] of source.counters()) this.inc({ peer, vrf: "default" }, pick(c));
+        for (const [peer, c, vrf] of source.counters()) this.inc({ peer, vrf: vrf ?? "default" }, pick(c));
       },
     });
   }

@@ -14,7 +14,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { ttlSocketFilter, type BpfInsn } from "../../native/bpf";
-import { attachFilter, attachTtlFilter, socketFd } from "../../native/index";
+import { attachFilter, attachTtlFilter, openUdpSocket, socketFd } from "../../native/index";
 import { MULTI_HOP_PORT, SINGLE_HOP_PORT } from "../../protocols/bfd/packet";
 import { peerTtlFilter } from "../../protocols/bfd/peer-ttl-filter";
 import type { BfdTransport } from "./udp";
@@ -25,6 +25,8 @@ export interface BfdPath {
   readonly multihop: boolean;
   /** Lowest TTL accepted from this peer when multihop (BFDProfile minimumTtl). */
   readonly minimumTtl?: number;
+  /** The VRF device the session's sockets are bound to (BGPPeer vrf): its addresses and routes are the VRF's. */
+  readonly device?: string;
 }
 
 /** Default minimum TTL of a multihop session: one router between us, as FRR's bfdd assumes. */
@@ -42,13 +44,26 @@ interface Receiver {
   readonly handlers: Map<string, Handler>;
 }
 
-const bind = (socket: Socket, port: number, address: string) =>
+/**
+ * Binds `socket` to address:port; in a VRF (`device`), to a socket the addon made and bound to the VRF
+ * device first: only a socket already in the VRF may bind an address of the VRF's interfaces.
+ */
+const bind = (socket: Socket, port: number, address: string, device?: string, reuseAddr = false) =>
   new Promise<void>((resolve, reject) => {
+    let fd: number;
+    try {
+      fd = device === undefined ? -1 : openUdpSocket({ family: address.includes(":") ? 6 : 4, localAddress: address, localPort: port, device, reuseAddr });
+    } catch (error) {
+      reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     socket.once("error", reject);
-    socket.bind(port, address, () => {
+    const bound = () => {
       socket.removeListener("error", reject);
       resolve();
-    });
+    };
+    if (fd >= 0) socket.bind({ fd }, bound);
+    else socket.bind(port, address, bound);
   });
 
 export interface BfdSocketOptions {
@@ -94,14 +109,14 @@ export function bfdSockets(options: BfdSocketOptions = {}): OpenBfdTransport {
       attachProgram(socketFd(rx), program);
     });
 
-  const receiverFor = (key: string, local: string, multihop: boolean): Receiver => {
+  const receiverFor = (key: string, local: string, multihop: boolean, device: string | undefined): Receiver => {
     const existing = receivers.get(key);
     if (existing) return existing;
     const handlers = new Map<string, Handler>();
     const rx = createSocket({ type: local.includes(":") ? "udp6" : "udp4", reuseAddr: true });
     rx.on("message", (msg, rinfo) => handlers.get(rinfo.address)?.onPacket(msg));
     const port = multihop ? (options.multihopPort ?? MULTI_HOP_PORT) : (options.port ?? SINGLE_HOP_PORT);
-    const ready = bind(rx, port, local).then(() => {
+    const ready = bind(rx, port, local, device, true).then(() => {
       // Multihop: nothing gets through until a peer is registered (refilter on each change).
       if (multihop) refilter(rx, handlers);
       else guarded(() => singleHopFilter(socketFd(rx)));
@@ -115,12 +130,13 @@ export function bfdSockets(options: BfdSocketOptions = {}): OpenBfdTransport {
 
   return async (local, peer, onPacket, path) => {
     const multihop = path?.multihop ?? false;
-    const key = `${multihop ? "multihop" : "single"} ${local}`;
-    let receiver = receiverFor(key, local, multihop);
+    const device = path?.device;
+    const key = `${multihop ? "multihop" : "single"} ${local}${device !== undefined ? ` vrf ${device}` : ""}`;
+    let receiver = receiverFor(key, local, multihop, device);
     let rx = await receiver.ready;
     // The last session on this address may have closed the socket while we waited for it.
     while (receivers.get(key) !== receiver) {
-      receiver = receiverFor(key, local, multihop);
+      receiver = receiverFor(key, local, multihop, device);
       rx = await receiver.ready;
     }
     if (receiver.handlers.has(peer)) throw new Error(`a ${multihop ? "multihop " : ""}BFD session with ${peer} from ${local} is already open`);
@@ -131,7 +147,7 @@ export function bfdSockets(options: BfdSocketOptions = {}): OpenBfdTransport {
       const candidate = createSocket({ type: local.includes(":") ? "udp6" : "udp4" });
       try {
         // RFC 5881 4 / RFC 5883 5: source port 49152-65535; port 0 would let the kernel pick outside that range.
-        await bind(candidate, 49152 + Math.floor(Math.random() * 16384), local);
+        await bind(candidate, 49152 + Math.floor(Math.random() * 16384), local, device);
         tx = candidate;
       } catch (error) {
         candidate.close();

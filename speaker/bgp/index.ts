@@ -20,10 +20,12 @@ import { newBfdCounters, registerBfdMetrics, type BfdCounters } from "../bfd/bfd
 import { inProcessBfd, type BfdControl } from "../bfd/bfd-control";
 import { isolatedBfd } from "../bfd/bfd-isolated";
 import type { OpenBfdTransport } from "../bfd/bfd-udp";
-import { dialPeer } from "./dial";
+import { InterfaceWatcher } from "../l2/interfaces";
+import { dialPeer, type UnnumberedHooks } from "./dial";
+import { advertiseOnLink } from "./link-peer";
 import { bfdKeyOf, PeerSession, type BgpLog, type PeerSessionStatus, type RunningBfd } from "./peer-session";
 import { routesForSession } from "./routes";
-import { desiredSessions, diffSessions, type BgpSessionSpec, type DesiredSession, type NodeView } from "./sessions";
+import { desiredSessions, diffSessions, peerLabel, type BgpSessionSpec, type DesiredSession, type NodeLink, type NodeView } from "./sessions";
 
 export type { BgpLog, LogLevel, PeerSessionStatus } from "./peer-session";
 export type { BgpSessionSpec, DesiredSession, NodeView } from "./sessions";
@@ -44,7 +46,30 @@ export interface BgpDataPlaneOptions {
   readonly openBfd?: OpenBfdTransport;
   /** Or any BFD runner (e.g. isolatedBfd as a worker thread). */
   readonly bfd?: BfdControl;
+  /**
+   * Where the node's links come from (unnumbered and VRF peers need them): called once, the first
+   * time a BGPPeer with `interface` or `vrf` selects this node; default: a netlink watcher.
+   */
+  readonly watchLinks?: (onLinks: (links: readonly NodeLink[]) => void) => { close(): void };
+  /** Router Advertisements on an unnumbered session's interface (default: ./link-peer.ts on a packet socket). */
+  readonly advertiseOnLink?: (ifname: string, linkLocal: string) => { solicit(): void; stop(): void };
 }
+
+/** The default link source: netlink, re-read on every link or address change. */
+const netlinkLinks = (log: BgpLog) => (onLinks: (links: readonly NodeLink[]) => void) => {
+  let watcher: InterfaceWatcher | undefined;
+  let closed = false;
+  InterfaceWatcher.open(onLinks, error => log("warn", "netlink dump failed", { error: error.message })).then(
+    w => (closed ? w.close() : (watcher = w)),
+    (error: unknown) => log("error", "cannot watch the node's links (unnumbered and VRF peers need them)", { error: String(error) }),
+  );
+  return {
+    close: () => {
+      closed = true;
+      watcher?.close();
+    },
+  };
+};
 
 export interface BgpDataPlane {
   /** This node's labels and addresses (the first address of each family is its next hop). */
@@ -66,7 +91,21 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
   const clock = opts.clock ?? realClock;
   const now = opts.now ?? (() => new Date());
   const log: BgpLog = opts.log ?? (() => undefined);
-  const connect = opts.connect ?? ((spec: BgpSessionSpec) => dialPeer(spec));
+  const advertisers = new Map<string, { solicit(): void; stop(): void }>();
+  const found = new Map<string, string>();
+  const hooksFor = (key: string): UnnumberedHooks => ({
+    solicit: () => advertisers.get(key)?.solicit(),
+    found: address => {
+      if (found.get(key) !== address) log("info", "unnumbered peer found", { peer: key, address });
+      found.set(key, address);
+      sessions.get(key)?.linkPeerFound(address);
+    },
+  });
+  const connect = opts.connect ?? ((spec: BgpSessionSpec, key: string) => dialPeer(spec, hooksFor(key)));
+  const advertise = opts.advertiseOnLink ?? ((ifname: string, linkLocal: string) => advertiseOnLink(ifname, linkLocal, error => log("warn", "router advertisement failed", { interface: ifname, error: error.message })));
+  let links: { close(): void } | undefined;
+  let nodeLinks: readonly NodeLink[] | undefined;
+  let watchingLinks = false;
   // BFD's timers and sockets run in a process of their own unless a test brings its own transports.
   const bfd: BfdControl = opts.bfd ?? (opts.openBfd ? inProcessBfd(opts.openBfd, clock) : isolatedBfd({ log }));
   const sessions = new Map<string, PeerSession>();
@@ -119,7 +158,9 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
       changed,
     }, inherited);
     sessions.set(d.key, session);
-    log("info", "starting BGP session", { peer: d.key, address: d.bgp.peerAddress, local: d.bgp.localAddress, bfd: d.bfd?.name });
+    log("info", "starting BGP session", { peer: d.key, address: peerLabel(d.bgp), local: d.bgp.localAddress, vrf: d.bgp.vrf, bfd: d.bfd?.name });
+    // Unnumbered: the router learns our address from our advertisements, for as long as the session lasts.
+    if (d.bgp.interface !== undefined && d.bgp.localAddress !== undefined) advertisers.set(d.key, advertise(d.bgp.interface, d.bgp.localAddress));
     session.start(routesForSession(announcements, d.key, d.bgp));
   };
 
@@ -129,11 +170,23 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
     sessions.delete(key);
     log("info", "stopping BGP session", { peer: key, why });
     s.stop(why);
+    advertisers.get(key)?.stop();
+    advertisers.delete(key);
+    found.delete(key);
   };
 
   const reconcile = () => {
     if (stopped) return;
-    const next = node && config ? desiredSessions(config, node) : new Map<string, DesiredSession>();
+    // The node's links are read only once some peer needs them (interface or vrf).
+    if (!watchingLinks && config?.peers.some(p => p.interface !== undefined || p.vrf !== undefined)) {
+      watchingLinks = true;
+      links = (opts.watchLinks ?? netlinkLinks(log))(l => {
+        nodeLinks = l;
+        reconcile();
+      });
+    }
+    const view: NodeView | undefined = node && nodeLinks ? { ...node, links: nodeLinks } : node;
+    const next = view && config ? desiredSessions(config, view) : new Map<string, DesiredSession>();
     const diff = diffSessions(desired, next);
     desired = next;
     batch(() => {
@@ -158,11 +211,17 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
   };
 
   if (opts.registry) {
-    const peerOf = (s: PeerSession) => s.spec.peerAddress;
-    registerBgpMetrics(opts.registry, () => [...sessions.values()].map(s => ({ peer: peerOf(s), session: s.bgp })));
+    const peerOf = (s: PeerSession) => peerLabel(s.spec);
+    // MetalLB's FRR mode labels by VRF name, "default" outside any VRF.
+    const vrfOf = (s: PeerSession) => s.spec.vrf ?? "default";
+    registerBgpMetrics(opts.registry, () => [...sessions.values()].map(s => ({ peer: peerOf(s), vrf: vrfOf(s), session: s.bgp })));
+    const vrfByPeer = () => new Map([...sessions.values()].map(s => [peerOf(s), vrfOf(s)]));
     registerBfdMetrics(opts.registry, {
-      counters: () => bfdCounters.entries(),
-      sessions: () => [...sessions.values()].filter(s => s.hasBfd).map(s => [peerOf(s), s.bfdUp] as [string, boolean]),
+      counters: () => {
+        const vrfs = vrfByPeer();
+        return [...bfdCounters.entries()].map(([peer, c]) => [peer, c, vrfs.get(peer) ?? "default"] as const);
+      },
+      sessions: () => [...sessions.values()].filter(s => s.hasBfd).map(s => [peerOf(s), s.bfdUp, vrfOf(s)] as const),
     });
   }
 
@@ -192,6 +251,7 @@ export function startBgpDataPlane(opts: BgpDataPlaneOptions): BgpDataPlane {
         for (const key of [...sessions.keys()]) stopSession(key, "speaker stopping");
       });
       stopped = true;
+      links?.close();
       bfd.shutdown();
     },
   };

@@ -2,14 +2,16 @@
  * BGP metrics with MetalLB's names, so its dashboards and alerts (MetalLBBGPSessionDown) keep
  * working: metallb_bgp_session_up, _updates_total, _announced_prefixes_total,
  * _pending_prefixes_total (label peer), and the per-message counters MetalLB's FRR mode exports
- * (label peer, vrf; vrf is always "default" here). Values are read from the sessions at scrape time.
+ * (label peer, vrf: the BGPPeer's VRF, "default" outside one). Values are read from the sessions at scrape time.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { BgpSession, SessionStats } from "../../protocols/bgp/session";
 
 export interface NamedSession {
-  /** The peer label: the peer's address, as MetalLB uses. */
+  /** The peer label: the peer's address (an unnumbered peer's interface), as MetalLB uses. */
   readonly peer: string;
+  /** The VRF label of the FRR-mode counters; "default" when absent. */
+  readonly vrf?: string;
   readonly session: BgpSession;
 }
 
@@ -61,7 +63,7 @@ export function registerBgpMetrics(registry: Registry, sessions: () => Iterable<
       registers: [registry],
       collect() {
         this.reset();
-        for (const { peer, session } of sessions()) this.inc({ peer, vrf: "default" }, pick(session.stats));
+        for (const { peer, vrf, session } of sessions()) this.inc({ peer, vrf: vrf ?? "default" }, pick(session.stats));
       },
     });
   }

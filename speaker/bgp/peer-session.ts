@@ -22,7 +22,7 @@ import type { Route } from "../../protocols/bgp/update-packer";
 import type { BfdCounters } from "../bfd/bfd-metrics";
 import type { BfdControl, BfdLink, BfdSessionSpec } from "../bfd/bfd-control";
 import { diffRoutes, type RouteTable } from "./routes";
-import { GRACEFUL_RESTART_TIME_S, type BgpSessionSpec, type DesiredSession } from "./sessions";
+import { GRACEFUL_RESTART_TIME_S, peerLabel, sessionFamilies, type BgpSessionSpec, type DesiredSession } from "./sessions";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type BgpLog = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
@@ -66,8 +66,10 @@ export function peerSettings(spec: BgpSessionSpec): PeerSettings {
     holdTimeS: spec.holdTimeS,
     ...(spec.keepaliveTimeS > 0 ? { keepaliveTimeS: spec.keepaliveTimeS } : {}),
     ...(spec.connectTimeS !== undefined ? { connectTimeS: spec.connectTimeS } : {}),
-    // Dual stack: both families in a fixed order, whatever the session's own family.
-    families: spec.dualStack ? ["IPv4", "IPv6"] : [spec.family],
+    // Dual stack and unnumbered: both families in a fixed order, whatever the session's own family.
+    families: sessionFamilies(spec),
+    // Unnumbered: IPv4 routes go with our IPv6 next hop (RFC 8950).
+    ...(spec.interface !== undefined ? { extendedNextHop: true } : {}),
     ...(spec.gracefulRestart ? { gracefulRestart: { restartTimeS: GRACEFUL_RESTART_TIME_S } } : {}),
   };
 }
@@ -81,15 +83,25 @@ export interface RunningBfd {
   heldByBfd: boolean;
 }
 
-/** The BFD session `desired` needs, or undefined for none; its JSON is RunningBfd.key. */
-function bfdIdentity(desired: DesiredSession): Omit<BfdSessionSpec, "settings"> & { profile: unknown } | undefined {
+/**
+ * The BFD session `desired` needs, or undefined for none; its JSON is RunningBfd.key. Unnumbered, the
+ * peer is the router found on the link (`linkPeer`, undefined until found), both addresses scoped to
+ * the interface ("fe80::1%eth1").
+ */
+function bfdIdentity(desired: DesiredSession, linkPeer?: string): Omit<BfdSessionSpec, "settings"> & { profile: unknown } | undefined {
   const profile = desired.bfd;
   const local = desired.bgp.localAddress;
-  if (!profile || local === undefined) return undefined;
+  const iface = desired.bgp.interface;
+  if (!profile || local === undefined || (iface !== undefined && linkPeer === undefined)) return undefined;
   return {
-    localAddress: local,
-    peerAddress: desired.bgp.peerAddress,
-    path: { multihop: desired.bgp.bfdMultihop, ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}) },
+    localAddress: iface !== undefined ? `${local}%${iface}` : local,
+    peerAddress: iface !== undefined ? `${linkPeer}%${iface}` : desired.bgp.peerAddress,
+    path: {
+      multihop: desired.bgp.bfdMultihop,
+      ...(profile.minimumTtl !== undefined ? { minimumTtl: profile.minimumTtl } : {}),
+      // The BFD sockets live in the session's VRF too.
+      ...(desired.bgp.vrf !== undefined ? { device: desired.bgp.vrf } : {}),
+    },
     profile,
   };
 }
@@ -116,6 +128,8 @@ export class PeerSession {
   private lastError: string | undefined;
   private bfd: RunningBfd | undefined;
   private stopped = false;
+  /** Unnumbered: the router found on the interface (BFD goes to it). */
+  private linkPeer: string | undefined;
   /** Why we are stopping BGP, for the log of the NOTIFICATION this sends. */
   private stopping: string | undefined;
 
@@ -133,7 +147,7 @@ export class PeerSession {
       clock: deps.clock,
       connect: () =>
         deps.connect(spec).catch((error: unknown) => {
-          if (!this.stopped) this.setError(`connect to ${spec.peerAddress}:${spec.peerPort}: ${error instanceof Error ? error.message : String(error)}`);
+          if (!this.stopped) this.setError(`connect to ${peerLabel(spec)}:${spec.peerPort}: ${error instanceof Error ? error.message : String(error)}`);
           throw error;
         }),
     });
@@ -143,7 +157,7 @@ export class PeerSession {
       this.since = deps.now();
       // Whatever went wrong before is over; a config problem stays as long as it lasts.
       if (to === "Established") this.lastError = this.desired.problem;
-      deps.log(to === "Established" ? "info" : "debug", "BGP session state", { peer: desired.key, address: spec.peerAddress, state: to });
+      deps.log(to === "Established" ? "info" : "debug", "BGP session state", { peer: desired.key, address: peerLabel(spec), state: to });
       deps.changed();
     });
     this.bgp.on("established", n => {
@@ -151,8 +165,8 @@ export class PeerSession {
       deps.log("info", "BGP session established", { peer: desired.key, address: spec.peerAddress, peerAs: n.peerAsn, families: n.families });
     });
     this.bgp.on("down", (reason, notification, sent) => {
-      const text = describeDown(reason, notification, sent, spec.peerAddress, this.stopping);
-      deps.log("warn", "BGP session down", { peer: desired.key, address: spec.peerAddress, reason: text });
+      const text = describeDown(reason, notification, sent, peerLabel(spec), this.stopping);
+      deps.log("warn", "BGP session down", { peer: desired.key, address: peerLabel(spec), reason: text });
       // No report yet: the state change that always follows a down reports both together.
       if (!this.stopped) this.lastError = text;
     });
@@ -179,6 +193,18 @@ export class PeerSession {
     }
     inherited?.link.close();
     this.bgp.start();
+    this.startBfd();
+  }
+
+  /** Unnumbered: the dial found the router at `address` on the interface; BFD (if any) runs to it from now on. */
+  linkPeerFound(address: string): void {
+    if (this.stopped || this.desired.bgp.interface === undefined || address === this.linkPeer) return;
+    this.linkPeer = address;
+    if (!this.desired.bfd) return;
+    // A different router: BGP goes wherever the next dial finds; BFD follows it.
+    const held = this.bfd?.heldByBfd ?? false;
+    this.stopBfd();
+    if (held) this.bgp.start();
     this.startBfd();
   }
 
@@ -241,7 +267,7 @@ export class PeerSession {
   status(): PeerSessionStatus {
     return {
       peer: this.desired.key,
-      peerAddress: this.desired.bgp.peerAddress,
+      peerAddress: peerLabel(this.desired.bgp),
       node: this.deps.node,
       state: this.state,
       since: this.since.toISOString(),
@@ -257,7 +283,7 @@ export class PeerSession {
   }
 
   private startBfd(): void {
-    const id = bfdIdentity(this.desired);
+    const id = bfdIdentity(this.desired, this.linkPeer);
     if (!id || this.stopped) return;
     const profile = this.desired.bfd;
     if (!profile) return;
@@ -275,14 +301,14 @@ export class PeerSession {
         ...(profile.echoMode && !id.path.multihop ? { echoIntervalMs: profile.echoIntervalMs } : {}),
       },
     };
-    const counters = this.deps.bfdCounters(id.peerAddress);
+    const counters = this.deps.bfdCounters(peerLabel(this.desired.bgp));
     const link = this.deps.bfd.open(spec, counters, { state: () => undefined, failed: () => undefined });
     this.adoptBfd({ link, key: JSON.stringify(id), heldByBfd: false });
   }
 
   private adoptBfd(running: RunningBfd): void {
     this.bfd = running;
-    const counters = this.deps.bfdCounters(this.desired.bgp.peerAddress);
+    const counters = this.deps.bfdCounters(peerLabel(this.desired.bgp));
     running.link.listen({
       state: (to, from, diag, peer) => {
         if (this.bfd === running) this.onBfdState(running, to, from, diag, peer, counters);
@@ -301,18 +327,18 @@ export class PeerSession {
       counters.sessionUpEvents++;
       if (running.heldByBfd) {
         running.heldByBfd = false;
-        this.deps.log("info", "BFD up: starting the BGP session again", { peer: this.desired.key, address: spec.peerAddress });
+        this.deps.log("info", "BFD up: starting the BGP session again", { peer: this.desired.key, address: peerLabel(spec) });
         this.bgp.start();
       }
     } else if (from === BfdState.Up) {
       counters.sessionDownEvents++;
       if (peer === BfdState.AdminDown) {
         // RFC 5882 3.2: the peer took BFD down on purpose; that says nothing about the path.
-        this.deps.log("info", "BFD down: the peer signaled AdminDown; the BGP session stays", { peer: this.desired.key, address: spec.peerAddress });
+        this.deps.log("info", "BFD down: the peer signaled AdminDown; the BGP session stays", { peer: this.desired.key, address: peerLabel(spec) });
       } else {
         running.heldByBfd = true;
         const why = `BFD down, ${describeDiag(diag)}`;
-        this.deps.log("warn", "BFD down: BGP session stopped", { peer: this.desired.key, address: spec.peerAddress, diag: describeDiag(diag) });
+        this.deps.log("warn", "BFD down: BGP session stopped", { peer: this.desired.key, address: peerLabel(spec), diag: describeDiag(diag) });
         // The CEASE this sends is logged (and becomes lastError) with `why`; without one, `why` is the error.
         this.lastError = why;
         this.stopping = why;

@@ -3,12 +3,14 @@
  * prefix per Service IP and advertisement, with its local preference, communities and peers):
  *
  * - only prefixes of the session's family (an IPv4 session carries IPv4 routes, an IPv6 one IPv6),
- *   or of both families with dualStackAddressFamily;
+ *   or of both families with dualStackAddressFamily or unnumbered;
  * - only routes whose `peers` name this session's BGPPeer;
  * - next hop: the session's local address, i.e. this node's address of that family; for the other
  *   family of a dual-stack session, the node's address of that family (spec.otherNextHop; IPv6
  *   routes then travel in MP_REACH_NLRI over IPv4, IPv4 routes as classic NLRI with an IPv4
  *   NEXT_HOP over IPv6), and none of its routes when the node has no such address;
+ * - unnumbered: this node's global IPv6 address on the link (if any) then its link-local one, for
+ *   IPv4 routes too (RFC 8950: IPv4 over an IPv6 next hop);
  * - attributes as MetalLB's native speaker sets them (../advertisement.ts): LOCAL_PREF only to iBGP;
  * - one prefix announced by several Services (an aggregated /24, a shared IP) is one route, with the
  *   union of the communities and the highest local preference.
@@ -53,10 +55,14 @@ function parsePrefix(text: string): Cidr | undefined {
 /** The routes session `key` (a BGPPeer name) with settings `spec` should carry. */
 export function routesForSession(announcements: readonly BGPAnnouncement[], key: string, spec: BgpSessionSpec): Map<PrefixKey, Route> {
   const out = new Map<PrefixKey, Route>();
-  const nextHop = spec.localAddress === undefined ? undefined : parseIP(spec.localAddress);
-  if (!nextHop) return out;
+  const local = spec.localAddress === undefined ? undefined : parseIP(spec.localAddress);
+  if (!local) return out;
+  const global = spec.globalNextHop === undefined ? undefined : parseIP(spec.globalNextHop);
+  const nextHop = global ?? local;
+  const linkLocalNextHop = global ? local : undefined;
   const otherNextHop = spec.otherNextHop === undefined ? undefined : parseIP(spec.otherNextHop);
-  const nextHopFor = (family: Cidr["family"]) => (family === spec.family ? nextHop : otherNextHop);
+  const unnumbered = spec.interface !== undefined;
+  const nextHopFor = (family: Cidr["family"]) => (unnumbered || family === spec.family ? nextHop : otherNextHop);
   const merged = new Map<PrefixKey, Merged>();
   for (const a of announcements) {
     for (const r of a.routes) {
@@ -84,7 +90,8 @@ export function routesForSession(announcements: readonly BGPAnnouncement[], key:
       if (!one) shared.set(id, (one = attributes));
       byInput.set(input, one);
     }
-    out.set(k, { prefix: m.prefix, nextHop: nextHopFor(m.prefix.family) as IPAddress, attributes: one });
+    const hop = nextHopFor(m.prefix.family) as IPAddress;
+    out.set(k, unnumbered && linkLocalNextHop ? { prefix: m.prefix, nextHop: hop, linkLocalNextHop, attributes: one } : { prefix: m.prefix, nextHop: hop, attributes: one });
   }
   return out;
 }
@@ -100,6 +107,7 @@ function attributesId(a: RouteAttributes): string {
 const sameRoute = (a: Route, b: Route): boolean =>
   a.nextHop.family === b.nextHop.family &&
   a.nextHop.value === b.nextHop.value &&
+  a.linkLocalNextHop?.value === b.linkLocalNextHop?.value &&
   (a.attributes === b.attributes || attributesId(a.attributes) === attributesId(b.attributes));
 
 export interface RouteChange {

@@ -12,12 +12,24 @@ import { matchesAny } from "../../core/config/selector";
 import { formatIP, parseIP, type IPAddress, type IPFamily } from "../../core/net/ip";
 import { isInternal, type DynamicAsn } from "../../protocols/bgp/open-checks";
 
+/** One of the node's network links, as netlink reports it (what unnumbered and VRF peers need). */
+export interface NodeLink {
+  readonly index: number;
+  readonly name: string;
+  /** ifindex of the device this link is enslaved to (a VRF, a bond, a bridge). */
+  readonly master: number | undefined;
+  /** Canonical text of every address on the link, link-local ones included. */
+  readonly addresses: readonly string[];
+}
+
 /** What the data plane knows about its own node. */
 export interface NodeView {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   /** The node's addresses (interface or Node status addresses); the first of each family is its default. */
   readonly addresses: readonly string[];
+  /** The node's links; undefined until read (only peers with `interface` or `vrf` need them). */
+  readonly links?: readonly NodeLink[];
 }
 
 /** Fields that shape the TCP connection and the OPEN: a change to any of them restarts the session. */
@@ -50,6 +62,16 @@ export interface BgpSessionSpec {
   readonly gracefulRestart: boolean;
   /** BFD over RFC 5883 (port 4784, TTL checked against the profile's minimumTtl): an eBGP multihop peer. */
   readonly bfdMultihop: boolean;
+  /**
+   * BGP unnumbered: the peer is the IPv6 router found on this interface (peerAddress is ""), the
+   * session runs between link-local addresses (localAddress is ours), carries IPv4 and IPv6, and
+   * IPv4 routes go with an IPv6 next hop (RFC 8950).
+   */
+  readonly interface?: string;
+  /** Unnumbered: this node's global IPv6 address on the interface, the next hop sent before the link-local one. */
+  readonly globalNextHop?: string;
+  /** The Linux VRF device the session's sockets (and its BFD's) are bound to. */
+  readonly vrf?: string;
 }
 
 export interface DesiredSession {
@@ -99,16 +121,49 @@ function routerIdFor(peer: BGPPeer, local: IPAddress | undefined, own: readonly 
   return v4 ? Number(v4.value) : routerIdFromName(nodeName);
 }
 
+
+/**
+ * The addresses a peer's session may use: the node's addresses, or with `vrf` only those on the
+ * links enslaved to that VRF device (the VRF's own routing table is the only one its sockets see).
+ */
+function addressesFor(peer: BGPPeer, node: NodeView): { own: IPAddress[]; problem?: string } {
+  const nodeAddresses = node.addresses.flatMap(a => canonical(a) ?? []);
+  if (peer.vrf === undefined) return { own: nodeAddresses };
+  if (!node.links) return { own: [], problem: `the links of this node are not known yet (VRF ${peer.vrf})` };
+  const vrf = node.links.find(l => l.name === peer.vrf);
+  if (!vrf) return { own: [], problem: `VRF ${peer.vrf} does not exist on this node` };
+  const own = node.links.filter(l => l.master === vrf.index).flatMap(l => l.addresses.flatMap(a => canonical(a) ?? [])).filter(a => !isLinkLocal(a));
+  return { own };
+}
+
+/** Unnumbered: our link-local and global IPv6 addresses on the peer's interface. */
+function unnumberedAddresses(peer: BGPPeer & { interface: string }, node: NodeView): { linkLocal?: IPAddress; global?: IPAddress; problem?: string } {
+  if (!node.links) return { problem: `the links of this node are not known yet (interface ${peer.interface})` };
+  const link = node.links.find(l => l.name === peer.interface);
+  if (!link) return { problem: `interface ${peer.interface} does not exist on this node` };
+  if (peer.vrf !== undefined) {
+    const vrf = node.links.find(l => l.name === peer.vrf);
+    if (!vrf || link.master !== vrf.index) return { problem: `interface ${peer.interface} is not enslaved to VRF ${peer.vrf}` };
+  }
+  const addresses = link.addresses.flatMap(a => canonical(a) ?? []).filter(a => a.family === "IPv6");
+  const linkLocal = addresses.find(isLinkLocal);
+  const global = addresses.find(a => !isLinkLocal(a));
+  if (!linkLocal) return { problem: `interface ${peer.interface} has no IPv6 link-local address` };
+  return { linkLocal, ...(global ? { global } : {}) };
+}
+
 /** The session this node holds with `peer`, or undefined when the peer's nodeSelectors leave it out. */
 export function desiredSession(peer: BGPPeer, bfdProfiles: ReadonlyMap<string, BFDProfile>, node: NodeView): DesiredSession | undefined {
   if (!matchesAny(peer.nodeSelectors, node.labels)) return undefined;
+  if (peer.interface !== undefined) return unnumberedSession({ ...peer, interface: peer.interface }, bfdProfiles, node);
   const peerIP = canonical(peer.peerAddress);
   if (!peerIP) return undefined; // the parser refuses these; nothing to dial
-  const own = node.addresses.flatMap(a => canonical(a) ?? []);
+  const inVrf = addressesFor(peer, node);
+  const own = inVrf.own;
   const local = localAddressFor(peer, peerIP.family, own);
   const myAsn = peer.localASN ?? peer.myASN;
   const external = !isInternal({ myAsn, peerAsn: peer.peerASN, dynamicAsn: peer.dynamicASN });
-  const problems = local.problem ? [local.problem] : [];
+  const problems = inVrf.problem ? [inVrf.problem] : local.problem ? [`${local.problem}${peer.vrf !== undefined ? ` in VRF ${peer.vrf}` : ""}`] : [];
   const dualStack = peer.dualStackAddressFamily === true;
   const otherFamily: IPFamily = peerIP.family === "IPv4" ? "IPv6" : "IPv4";
   const otherNextHop = dualStack ? own.find(a => a.family === otherFamily && !isLinkLocal(a)) : undefined;
@@ -135,11 +190,60 @@ export function desiredSession(peer: BGPPeer, bfdProfiles: ReadonlyMap<string, B
       ttl: external && !peer.ebgpMultiHop ? 1 : 255,
       gracefulRestart: peer.enableGracefulRestart,
       bfdMultihop: external && peer.ebgpMultiHop,
+      ...(peer.vrf !== undefined ? { vrf: peer.vrf } : {}),
     },
     bfd,
     problem: problems.length > 0 ? problems.join("; ") : undefined,
   };
 }
+
+/**
+ * An unnumbered session: to whichever IPv6 router is on the interface (found when dialling), from our
+ * link-local address there, one hop away (TTL 1 for eBGP, as FRR's `neighbor IFNAME interface`).
+ */
+function unnumberedSession(peer: BGPPeer & { interface: string }, bfdProfiles: ReadonlyMap<string, BFDProfile>, node: NodeView): DesiredSession {
+  const link = unnumberedAddresses(peer, node);
+  const myAsn = peer.localASN ?? peer.myASN;
+  const external = !isInternal({ myAsn, peerAsn: peer.peerASN, dynamicAsn: peer.dynamicASN });
+  const problems = link.problem ? [link.problem] : [];
+  const bfd = peer.bfdProfile === undefined ? undefined : bfdProfiles.get(peer.bfdProfile);
+  if (peer.bfdProfile !== undefined && !bfd) problems.push(`BFDProfile ${peer.bfdProfile} does not exist`);
+  const own = node.addresses.flatMap(a => canonical(a) ?? []);
+  return {
+    key: peer.name,
+    bgp: {
+      peerAddress: "",
+      peerPort: peer.peerPort,
+      family: "IPv6",
+      localAddress: link.linkLocal ? formatIP(link.linkLocal) : undefined,
+      myAsn,
+      peerAsn: peer.peerASN,
+      dynamicAsn: peer.dynamicASN,
+      // Both families always (sessionFamilies), IPv4 through RFC 8950 rather than dual stack's IPv4 next hop.
+      dualStack: false,
+      otherNextHop: undefined,
+      routerId: routerIdFor(peer, undefined, own, node.name),
+      holdTimeS: Math.trunc(peer.holdTimeS),
+      keepaliveTimeS: peer.keepaliveTimeS,
+      connectTimeS: peer.connectTimeS === DEFAULT_CONNECT_S ? undefined : peer.connectTimeS,
+      md5Key: peer.password !== undefined && peer.password !== "" ? peer.password : undefined,
+      ttl: external ? 1 : 255,
+      gracefulRestart: peer.enableGracefulRestart,
+      bfdMultihop: false,
+      interface: peer.interface,
+      ...(link.global ? { globalNextHop: formatIP(link.global) } : {}),
+      ...(peer.vrf !== undefined ? { vrf: peer.vrf } : {}),
+    },
+    bfd,
+    problem: problems.length > 0 ? problems.join("; ") : undefined,
+  };
+}
+
+/** How status, logs and metrics name a session's peer: its address, or for an unnumbered one its interface (as FRR does). */
+export const peerLabel = (spec: BgpSessionSpec): string => spec.interface ?? spec.peerAddress;
+
+/** The address families a session carries: an unnumbered or dual-stack one both (in this order), others their peer's. */
+export const sessionFamilies = (spec: BgpSessionSpec): readonly IPFamily[] => (spec.interface !== undefined || spec.dualStack ? ["IPv4", "IPv6"] : [spec.family]);
 
 /** Every session this node should hold, by key (the BGPPeer's name). */
 export function desiredSessions(config: Pick<Config, "peers" | "bfdProfiles">, node: NodeView): Map<string, DesiredSession> {

@@ -73,6 +73,8 @@ export interface CodecContext {
   readonly fourOctetAs: boolean;
   /** True for an eBGP session: LOCAL_PREF from such a peer is discarded (RFC 7606 7.5). */
   readonly external?: boolean;
+  /** RFC 8950 negotiated for IPv4 unicast: IPv4 routes may carry an IPv6 next hop in MP_REACH_NLRI. */
+  readonly extendedNextHop?: boolean;
 }
 
 interface AttrSpec {
@@ -304,7 +306,7 @@ function decodeKnown(type: number, v: Buffer, raw: Buffer, ctx: CodecContext, at
       return undefined;
     }
     case AttrType.MpReachNlri: {
-      const mp = decodeMpReachValue(v, raw);
+      const mp = decodeMpReachValue(v, raw, ctx.extendedNextHop ?? false);
       if (!mp.ok) return mp.error;
       if (mp.value === undefined) return problem(UpdateSubcode.OptionalAttributeError, "MP_REACH_NLRI for an unsupported AFI/SAFI", "attribute-discard");
       attrs.mpReach = mp.value;

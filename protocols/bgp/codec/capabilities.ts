@@ -1,6 +1,7 @@
 /**
  * Capabilities carried in the OPEN message (RFC 5492): multiprotocol (RFC 4760), route refresh
- * (RFC 2918), graceful restart (RFC 4724) and 4-octet AS numbers (RFC 6793). Anything else is
+ * (RFC 2918), extended next hop encoding (RFC 8950), graceful restart (RFC 4724) and 4-octet AS
+ * numbers (RFC 6793). Anything else is
  * kept as raw bytes so it can be logged or re-encoded unchanged.
  */
 import { bgpError, ErrorCode, fail, ok, OpenSubcode, type Decoded } from "./errors";
@@ -8,6 +9,7 @@ import { bgpError, ErrorCode, fail, ok, OpenSubcode, type Decoded } from "./erro
 export const CapabilityCode = {
   Multiprotocol: 1,
   RouteRefresh: 2,
+  ExtendedNextHop: 5,
   GracefulRestart: 64,
   FourOctetAS: 65,
 } as const;
@@ -25,9 +27,15 @@ export interface GracefulRestartFamily extends AfiSafi {
   readonly forwardingPreserved: boolean;
 }
 
+/** RFC 8950 4: routes of (afi, safi) may carry a next hop of `nextHopAfi` (IPv4 routes via IPv6). */
+export interface ExtendedNextHopFamily extends AfiSafi {
+  readonly nextHopAfi: number;
+}
+
 export type Capability =
   | { readonly type: "multiprotocol"; readonly afi: number; readonly safi: number }
   | { readonly type: "route-refresh" }
+  | { readonly type: "extended-next-hop"; readonly families: readonly ExtendedNextHopFamily[] }
   | { readonly type: "four-octet-as"; readonly asn: number }
   | {
       readonly type: "graceful-restart";
@@ -50,6 +58,16 @@ export function encodeCapability(cap: Capability): Buffer {
     }
     case "route-refresh":
       return tlv(CapabilityCode.RouteRefresh, Buffer.alloc(0));
+    case "extended-next-hop": {
+      // Each entry: NLRI AFI (2 octets), NLRI SAFI (2 octets, unlike elsewhere), next hop AFI (2 octets).
+      const v = Buffer.alloc(6 * cap.families.length);
+      cap.families.forEach((f, i) => {
+        v.writeUInt16BE(f.afi, 6 * i);
+        v.writeUInt16BE(f.safi, 6 * i + 2);
+        v.writeUInt16BE(f.nextHopAfi, 6 * i + 4);
+      });
+      return tlv(CapabilityCode.ExtendedNextHop, v);
+    }
     case "four-octet-as": {
       const v = Buffer.alloc(4);
       v.writeUInt32BE(cap.asn);
@@ -96,6 +114,12 @@ function decodeCapability(code: number, v: Buffer): Decoded<Capability> {
     case CapabilityCode.RouteRefresh:
       if (v.length !== 0) return fail(malformed(`route refresh capability length ${v.length}, want 0`));
       return ok({ type: "route-refresh" });
+    case CapabilityCode.ExtendedNextHop: {
+      if (v.length % 6 !== 0) return fail(malformed(`extended next hop capability length ${v.length}, want a multiple of 6`));
+      const families: ExtendedNextHopFamily[] = [];
+      for (let i = 0; i < v.length; i += 6) families.push({ afi: v.readUInt16BE(i), safi: v.readUInt16BE(i + 2), nextHopAfi: v.readUInt16BE(i + 4) });
+      return ok({ type: "extended-next-hop", families });
+    }
     case CapabilityCode.FourOctetAS:
       if (v.length !== 4) return fail(malformed(`4-octet AS capability length ${v.length}, want 4`));
       return ok({ type: "four-octet-as", asn: v.readUInt32BE(0) });

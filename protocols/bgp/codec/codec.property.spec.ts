@@ -14,7 +14,7 @@ import { decodeBgpMessage, encodeBgpMessage } from "./message";
 import { decodeOpenBody } from "./open";
 import { decodeUpdateBody, encodeUpdate } from "./update";
 
-const contexts = [{ fourOctetAs: true }, { fourOctetAs: false }, { fourOctetAs: true, external: true }];
+const contexts = [{ fourOctetAs: true }, { fourOctetAs: false }, { fourOctetAs: true, external: true }, { fourOctetAs: true, extendedNextHop: true }];
 let decoded = 0;
 
 const actions = new Set(["session-reset", "treat-as-withdraw", "attribute-discard"]);

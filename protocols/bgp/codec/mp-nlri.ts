@@ -1,5 +1,7 @@
 /**
- * MP_REACH_NLRI and MP_UNREACH_NLRI values (RFC 4760 section 3-4) for IPv4 and IPv6 unicast.
+ * MP_REACH_NLRI and MP_UNREACH_NLRI values (RFC 4760 section 3-4) for IPv4 and IPv6 unicast,
+ * with RFC 8950's IPv4 routes through an IPv6 next hop (16 octets, or 32: global then link-local)
+ * where the session negotiated the extended next hop capability.
  * Any other AFI/SAFI is reported as unsupported so the caller can ignore the attribute (we never
  * advertise those families, so a peer should not send them).
  */
@@ -11,7 +13,7 @@ import { addressBytes, addressFromBytes, decodePrefixes, encodePrefixes } from "
 export interface MpReach {
   readonly afi: number;
   readonly safi: number;
-  /** One address, or for IPv6 a global address followed by a link-local one (RFC 2545). */
+  /** One address, or for an IPv6 next hop a global address followed by a link-local one (RFC 2545, RFC 8950 3). */
   readonly nextHops: readonly IPAddress[];
   readonly nlri: readonly Cidr[];
 }
@@ -47,8 +49,11 @@ export function encodeMpUnreachValue(mp: MpUnreach): Buffer {
   return Buffer.concat([head, encodePrefixes(mp.withdrawn)]);
 }
 
-/** `undefined` value: a well-formed attribute for a family we do not handle. */
-export function decodeMpReachValue(v: Buffer, raw: Buffer): Decoded<MpReach | undefined> {
+/**
+ * `undefined` value: a well-formed attribute for a family we do not handle. `extendedNextHop`: the
+ * session negotiated RFC 8950 for IPv4 unicast, so an IPv4 route may come with an IPv6 next hop.
+ */
+export function decodeMpReachValue(v: Buffer, raw: Buffer, extendedNextHop = false): Decoded<MpReach | undefined> {
   if (v.length < 5) return fail(malformed("MP_REACH_NLRI too short", raw));
   const afi = v.readUInt16BE(0);
   const safi = v[2] as number;
@@ -58,6 +63,10 @@ export function decodeMpReachValue(v: Buffer, raw: Buffer): Decoded<MpReach | un
   if (family === undefined) return ok(undefined);
   const nh = v.subarray(4, 4 + nhLength);
   let nextHops: IPAddress[];
+  if (family === "IPv4" && nhLength !== 4 && !extendedNextHop && (nhLength === 16 || nhLength === 32)) {
+    // RFC 8950 4: without the capability an IPv6 next hop for IPv4 routes was never agreed; RFC 7606 7.11.
+    return fail(malformed(`MP_REACH_NLRI next hop length ${nhLength} for IPv4 without the extended next hop capability (RFC 8950)`, raw));
+  }
   if (nhLength === 4 && family === "IPv4") nextHops = [addressFromBytes(nh)];
   else if (nhLength === 16) nextHops = [addressFromBytes(nh)];
   else if (nhLength === 32) nextHops = [addressFromBytes(nh.subarray(0, 16)), addressFromBytes(nh.subarray(16))];

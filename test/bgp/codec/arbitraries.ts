@@ -67,6 +67,10 @@ export const updateMessage = (fourOctetAs: boolean): fc.Arbitrary<UpdateMessage>
 export const capability: fc.Arbitrary<Capability> = fc.oneof(
   fc.record({ type: fc.constant("multiprotocol" as const), afi: fc.integer({ min: 0, max: 0xffff }), safi: fc.integer({ min: 0, max: 255 }) }),
   fc.constant({ type: "route-refresh" as const }),
+  fc.record({
+    type: fc.constant("extended-next-hop" as const),
+    families: fc.array(fc.record({ afi: fc.integer({ min: 0, max: 0xffff }), safi: fc.integer({ min: 0, max: 0xffff }), nextHopAfi: fc.integer({ min: 0, max: 0xffff }) }), { maxLength: 4 }),
+  }),
   fc.record({ type: fc.constant("four-octet-as" as const), asn: u32 }),
   fc.record({
     type: fc.constant("graceful-restart" as const),
@@ -76,7 +80,7 @@ export const capability: fc.Arbitrary<Capability> = fc.oneof(
   }),
   fc.record({
     type: fc.constant("unknown" as const),
-    code: fc.integer({ min: 0, max: 255 }).filter(c => ![1, 2, 64, 65].includes(c)),
+    code: fc.integer({ min: 0, max: 255 }).filter(c => ![1, 2, 5, 64, 65].includes(c)),
     value: fc.uint8Array({ maxLength: 12 }).map(b => Buffer.from(b)),
   }),
 );

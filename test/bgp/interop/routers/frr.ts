@@ -12,7 +12,11 @@ import { eventually, scratchDir } from "./poll";
 const FRR_BIN = "/usr/lib/frr";
 
 export interface FrrNeighbor {
+  /** The neighbor's address, or with `interface` the name of the interface (BGP unnumbered). */
   readonly address: string;
+  /** `neighbor IFNAME interface`: unnumbered, to the link-local router FRR learns on that interface
+   * (extended next hop, RFC 8950, is on by default for these). */
+  readonly interface?: boolean;
   readonly remoteAs: number;
   /** TCP MD5 password (RFC 2385). */
   readonly password?: string;
@@ -62,7 +66,7 @@ export function frrBgpdConfig(c: FrrConfig): string {
   const lines = ["frr defaults datacenter", "hostname router", "!", `router bgp ${c.asn}`, ` bgp router-id ${c.routerId}`, " no bgp ebgp-requires-policy"];
   if (c.gracefulRestartStalePathS !== undefined) lines.push(` bgp graceful-restart stalepath-time ${c.gracefulRestartStalePathS}`);
   for (const n of c.neighbors) {
-    lines.push(` neighbor ${n.address} remote-as ${n.remoteAs}`);
+    lines.push(` neighbor ${n.address}${n.interface ? " interface" : ""} remote-as ${n.remoteAs}`);
     if (n.password !== undefined) lines.push(` neighbor ${n.address} password ${n.password}`);
     if (n.ebgpMultihopTtl !== undefined) lines.push(` neighbor ${n.address} ebgp-multihop ${n.ebgpMultihopTtl}`);
     if (n.updateSource !== undefined) lines.push(` neighbor ${n.address} update-source ${n.updateSource}`);
