@@ -8,6 +8,7 @@ import type { PartitionPolicy } from "../core/election/liveness";
 import { installWithRetry } from "./install";
 import { KfcDeployPort } from "./kfc-deploy-port";
 import { speakerImage } from "./names";
+import { speakerPodSettings, type SpeakerPodSettings } from "./speaker-pod-settings";
 
 /** True in Pepr's watcher Deployment (`PEPR_WATCH_MODE=true`); false in admission pods and `PEPR_MODE=dev`. */
 export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -26,6 +27,7 @@ export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.Pro
     ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
     ...speakerPartitionPolicy(env, log),
     ...speakerMetricsTLS(env),
+    ...speakerPod(env, log),
     log,
     ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
   });
@@ -39,6 +41,13 @@ export function speakerPartitionPolicy(env: NodeJS.ProcessEnv, log: (message: st
   const { policy, error } = partitionPolicySetting(env);
   if (error) log(`${error}; the speakers keep their default (availability)`);
   return policy ? { partitionPolicy: policy } : {};
+}
+
+/** The speaker pods' nodeSelector, tolerations and resources; a refused one is logged, and its default kept. */
+export function speakerPod(env: NodeJS.ProcessEnv, log: (message: string) => void): SpeakerPodSettings {
+  const { errors, ...settings } = speakerPodSettings(env);
+  for (const error of errors) log(`${error}; the speakers keep their default`);
+  return settings;
 }
 
 /** LODESTONE_SPEAKER_METRICS_TLS_SECRET: the speakers serve secure metrics with this Secret's certificate. */
