@@ -5,7 +5,7 @@
  */
 import { loadBalancerClass, lodestoneNamespace, partitionPolicySetting } from "../kube/settings";
 import type { PartitionPolicy } from "../core/election/liveness";
-import { installWithRetry } from "./install";
+import { installWithRetry, type InstallOptions } from "./install";
 import { KfcDeployPort } from "./kfc-deploy-port";
 import { speakerImage } from "./names";
 import { speakerPodSettings, type SpeakerPodSettings } from "./speaker-pod-settings";
@@ -21,16 +21,19 @@ export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolea
  */
 export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const log = (message: string) => console.log(message);
-  return installWithRetry(new KfcDeployPort(), {
+  return installWithRetry(new KfcDeployPort(), { ...installOptionsFromEnv(env, log), log, ...(onCRDsEstablished ? { onCRDsEstablished } : {}) });
+}
+
+/** What the watcher installs, from its env (the settings an installer put there, manifests.ts controllerSettings). */
+export function installOptionsFromEnv(env: NodeJS.ProcessEnv, log: (message: string) => void): InstallOptions {
+  return {
     namespace: lodestoneNamespace(env),
     image: speakerImage(env),
     ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
     ...speakerPartitionPolicy(env, log),
     ...speakerMetricsTLS(env),
     ...speakerPod(env, log),
-    log,
-    ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
-  });
+  };
 }
 
 /**

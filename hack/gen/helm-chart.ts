@@ -171,8 +171,9 @@ images:
   # The controller's image; empty: the one in Pepr's manifest (Pepr's generic controller image).
   controller: ""
 
-# Log level of the controller (Pepr's LOG_LEVEL: debug, info, warn, error). The speaker has none.
-logLevel: info
+# Log level of the controller (Pepr's LOG_LEVEL: debug, info, warn, error); empty: the one in Pepr's
+# manifest (info, unless LOG_LEVEL was set when it was built). The speaker has none.
+logLevel: ""
 
 # Serve only Services of this spec.loadBalancerClass (MetalLB's --lb-class); empty: Services without one.
 loadBalancerClass: ""
