@@ -12,7 +12,9 @@
  * - the controller Deployments' LODESTONE_NAMESPACE=metallb-system and LODESTONE_SPEAKER_IMAGE=<this
  *   release's image>: (b), (c) and (d) write them; `pepr deploy` cannot, and the watcher uses the same
  *   defaults when they are unset (names.ts speakerImage, k8s/settings.ts lodestoneNamespace);
- * - the CRD peprstores.pepr.dev: `pepr deploy` applies it; elsewhere Pepr's runtime creates it at start.
+ * - the CRD peprstores.pepr.dev: `pepr deploy` applies it; elsewhere Pepr's runtime creates it at start;
+ * - the annotation helm.sh/resource-policy=keep on the chart's CRDs and namespace: `helm uninstall` must
+ *   keep them (deleting them deletes the users' metallb.io objects), as `lodestone uninstall` does.
  * Pepr's per-build random values (TLS keys, webhook path, build timestamp) are not normalised: deploy's
  * Assets are given the build's (pepr-build.testing.ts peprDeploy), as one run of `pepr deploy` has one set.
  */
@@ -83,6 +85,11 @@ function normalised(port: RecordingDeployPort): Map<string, unknown> {
     if (path === MEMBERLIST) {
       expect(Buffer.from(o.data?.secretkey ?? "", "base64").toString()).toMatch(/^[0-9a-f]{64}$/);
       o.data = { secretkey: "<random>" };
+    }
+    const annotations = o.metadata.annotations as Record<string, string> | undefined;
+    if ((o.kind === "CustomResourceDefinition" || o.kind === "Namespace") && annotations?.["helm.sh/resource-policy"] === "keep") {
+      delete annotations["helm.sh/resource-policy"];
+      if (Object.keys(annotations).length === 0) delete o.metadata.annotations;
     }
     if (o.kind === "Deployment") {
       for (const c of containersOf(o)) {
@@ -219,6 +226,15 @@ describe("the four ways to install", () => {
       expect((c as { resources?: unknown }).resources).toEqual({ limits: { memory: "1Gi" } });
       expect(c.env?.find(e => e.name === "LOG_LEVEL")?.value).toBe("debug");
     }
+  });
+
+  it("keeps the CRDs and the namespace on helm uninstall (the users' metallb.io objects live there)", () => {
+    const kept = parsed(helmTemplate(peprYaml).stdout)
+      .filter(o => (o.metadata.annotations as Record<string, string> | undefined)?.["helm.sh/resource-policy"] === "keep")
+      .map(o => `${o.kind} ${o.metadata.name}`);
+    expect(kept).toHaveLength(10);
+    expect(kept).toContain(`Namespace ${NS}`);
+    expect(kept.filter(k => k.startsWith("CustomResourceDefinition ") && k.endsWith(".metallb.io"))).toHaveLength(9);
   });
 
   it("refuses a partition policy the speakers would refuse, and says how to get Pepr's manifest", () => {

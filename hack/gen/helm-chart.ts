@@ -207,8 +207,16 @@ appVersion: ${JSON.stringify(pkg.version)}
 `;
 }
 
+/**
+ * `helm uninstall` deletes what the chart made. A CRD's deletion deletes every object of its kind, and the
+ * namespace's every object in it: both are kept (https://helm.sh/docs/howto/charts_tips_and_tricks/, "Tell
+ * Helm Not To Uninstall a Resource"), as `lodestone uninstall` keeps them (capabilities/deploy/uninstall.ts).
+ */
+export const HELM_KEEP = { "helm.sh/resource-policy": "keep" } as const;
+const kept = (o: Manifest): Manifest => ({ ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations as Record<string, string> | undefined), ...HELM_KEEP } } });
+
 export function helmChartFiles(): [path: string, content: string][] {
-  const all = installManifests([], SENTINEL_OPTIONS);
+  const all = installManifests([], SENTINEL_OPTIONS).map(o => (o.kind === "CustomResourceDefinition" || o.kind === "Namespace" ? kept(o) : o));
   const crds = all.filter(o => o.kind === "CustomResourceDefinition");
   const namespace = all.filter(o => o.kind === "Namespace");
   const daemonSet = all.filter(o => o.kind === "DaemonSet");
