@@ -13,8 +13,9 @@
  *   release's image>: (b), (c) and (d) write them; `pepr deploy` cannot, and the watcher uses the same
  *   defaults when they are unset (names.ts speakerImage, k8s/settings.ts lodestoneNamespace);
  * - the CRD peprstores.pepr.dev: `pepr deploy` applies it; elsewhere Pepr's runtime creates it at start;
- * - the annotation helm.sh/resource-policy=keep on the chart's CRDs and namespace: `helm uninstall` must
- *   keep them (deleting them deletes the users' metallb.io objects), as `lodestone uninstall` does.
+ * - the annotation helm.sh/resource-policy=keep on the chart's CRDs and namespaces: `helm uninstall` must
+ *   keep them (deleting them deletes the users' metallb.io objects, and other Pepr modules' in pepr-system),
+ *   as `lodestone uninstall` does.
  * Pepr's per-build random values (TLS keys, webhook path, build timestamp) are not normalised: deploy's
  * Assets are given the build's (pepr-build.testing.ts peprDeploy), as one run of `pepr deploy` has one set.
  */
@@ -232,8 +233,9 @@ describe("the four ways to install", () => {
     const kept = parsed(helmTemplate(peprYaml).stdout)
       .filter(o => (o.metadata.annotations as Record<string, string> | undefined)?.["helm.sh/resource-policy"] === "keep")
       .map(o => `${o.kind} ${o.metadata.name}`);
-    expect(kept).toHaveLength(10);
+    expect(kept).toHaveLength(11);
     expect(kept).toContain(`Namespace ${NS}`);
+    expect(kept).toContain("Namespace pepr-system");
     expect(kept.filter(k => k.startsWith("CustomResourceDefinition ") && k.endsWith(".metallb.io"))).toHaveLength(9);
   });
 

@@ -115,7 +115,8 @@ function peprTemplate(): string {
 Pepr's module objects as npx pepr@1.1.4 build writes them (dist/pepr-module-lodestone.yaml, copied to
 charts/lodestone/${PEPR_MANIFEST_IN_CHART}), with Lodestone's settings in the env of the controller's
 Deployments, as capabilities/deploy/manifests.ts withControllerEnv puts them; images.controller,
-controller.resources and logLevel (Pepr's LOG_LEVEL) when set.
+controller.resources and logLevel (Pepr's LOG_LEVEL) when set. pepr-system is kept on helm uninstall:
+other Pepr modules may live there (lodestone uninstall deletes Pepr's objects one by one, not it).
 */ -}}
 {{- include "lodestone.checkValues" . }}
 {{- $text := .Files.Get "${PEPR_MANIFEST_IN_CHART}" }}
@@ -129,6 +130,9 @@ controller.resources and logLevel (Pepr's LOG_LEVEL) when set.
 {{- $o := fromYaml $doc }}
 {{- if hasKey $o "Error" }}
 {{- fail (printf "charts/lodestone/${PEPR_MANIFEST_IN_CHART}: %s" $o.Error) }}
+{{- end }}
+{{- if eq $o.kind "Namespace" }}
+{{- $_ := set $o.metadata "annotations" (merge (default (dict) $o.metadata.annotations) (dict "helm.sh/resource-policy" "keep")) }}
 {{- end }}
 {{- if and (eq $o.kind "Deployment") (has $o.metadata.name (list ${deployments})) }}
 {{- range $c := $o.spec.template.spec.containers }}
