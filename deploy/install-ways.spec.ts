@@ -4,35 +4,35 @@
  * (a) `npx lodestone prepare` + `npx pepr@1.1.4 deploy --yes`: Pepr's deploy code, its Kubernetes calls recorded;
  * (b) `npx lodestone install`: the command, over a recording port (server-side apply there);
  * (c) `npx lodestone manifests`, applied;
- * (d) `helm template` of charts/lodestone, applied (a real helm: capabilities/deploy/helm.testing.ts).
- * Pepr's build output is made by Pepr's own code in this process (pepr-build.testing.ts).
+ * (d) `helm template` of charts/lodestone, applied (a real helm: test/deploy/helm.ts).
+ * Pepr's build output is made by Pepr's own code in this process (test/deploy/pepr-build.ts).
  *
  * Normalised, because it differs on purpose:
  * - the heartbeat key (Secret memberlist): random in each install; checked to be 32 bytes as 64 hex digits;
  * - the controller Deployments' LODESTONE_NAMESPACE=metallb-system and LODESTONE_SPEAKER_IMAGE=<this
  *   release's image>: (b), (c) and (d) write them; `pepr deploy` cannot, and the watcher uses the same
- *   defaults when they are unset (names.ts speakerImage, k8s/settings.ts lodestoneNamespace);
+ *   defaults when they are unset (names.ts speakerImage, kube/settings.ts lodestoneNamespace);
  * - the CRD peprstores.pepr.dev: `pepr deploy` applies it; elsewhere Pepr's runtime creates it at start;
  * - the annotation helm.sh/resource-policy=keep on the chart's CRDs and namespaces: `helm uninstall` must
  *   keep them (deleting them deletes the users' metallb.io objects, and other Pepr modules' in pepr-system),
  *   as `lodestone uninstall` does.
  * Pepr's per-build random values (TLS keys, webhook path, build timestamp) are not normalised: deploy's
- * Assets are given the build's (pepr-build.testing.ts peprDeploy), as one run of `pepr deploy` has one set.
+ * Assets are given the build's (test/deploy/pepr-build.ts peprDeploy), as one run of `pepr deploy` has one set.
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { installCommand } from "../../cli/install";
-import { manifestsCommand } from "../../cli/manifests";
+import { installCommand } from "../cli/install";
+import { manifestsCommand } from "../cli/manifests";
 import { objectPath, refOf, type Manifest } from "./deploy-port";
-import { helmTemplate } from "./helm.testing";
+import { helmTemplate } from "../test/deploy/helm";
 import { installOptionsFromEnv } from "./index";
 import { install } from "./install";
 import { DEFAULT_SPEAKER_IMAGE, HEARTBEAT_SECRET_NAME } from "./names";
-import { moduleStandIn, peprBuildYaml, peprDeploy } from "./pepr-build.testing";
+import { moduleStandIn, peprBuildYaml, peprDeploy } from "../test/deploy/pepr-build";
 import { prepare } from "./prerequisites";
-import { RecordingDeployPort } from "./testing";
+import { RecordingDeployPort } from "../test/deploy/testing";
 
 const deployed = vi.hoisted(() => {
   // Pepr's logger, read when it is loaded: one line per applied object otherwise. Pepr's build also writes

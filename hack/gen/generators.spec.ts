@@ -73,7 +73,7 @@ describe("main.ts --check", () => {
     const { spawnSync } = await import("node:child_process");
     const dir = mkdtempSync(join(tmpdir(), "lodestone-gen-"));
     try {
-      for (const p of ["crds", "hack/gen", "docs/reference", "capabilities", "charts", "package.json", "tsconfig.json"]) cpSync(join(root, p), join(dir, p), { recursive: true });
+      for (const p of ["crds", "hack/gen", "docs/reference", "capabilities", "core", "deploy", "kube", "protocols", "speaker", "native", "observability", "charts", "package.json", "tsconfig.json"]) cpSync(join(root, p), join(dir, p), { recursive: true });
       symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
       const check = () => spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), "hack/gen/main.ts", "--check"], { cwd: dir, encoding: "utf8" });
       const clean = check();
