@@ -15,7 +15,7 @@ describe("docs/install.md", () => {
   });
 
   it("installs with pepr 1.1.4 pinned, by deploy, manifests or Helm chart", () => {
-    for (const command of ["npx pepr@1.1.4 deploy --yes", "npx pepr@1.1.4 build", "kubectl apply -f dist/pepr-module-lodestone.yaml", "cp dist/pepr-module-lodestone.yaml charts/lodestone/pepr/", "helm install lodestone charts/lodestone --set images.speaker=registry.example/lodestone/speaker:0.1.0"]) {
+    for (const command of ["npx pepr@1.1.4 deploy --yes", "npx pepr@1.1.4 build", "kubectl apply -f dist/pepr-module-lodestone.yaml", "cp dist/pepr-module-lodestone.yaml charts/lodestone/pepr/", "helm install lodestone charts/lodestone -n default --set images.speaker=registry.example/lodestone/speaker:0.1.0"]) {
       expect(lines).toContain(command);
     }
     expect(doc).not.toMatch(/npx pepr (?!@)/);
