@@ -5,9 +5,10 @@
  */
 import { loadBalancerClass, lodestoneNamespace, partitionPolicySetting } from "../kube/settings";
 import type { PartitionPolicy } from "../core/election/liveness";
-import { installWithRetry } from "./install";
+import { installWithRetry, type InstallOptions } from "./install";
 import { KfcDeployPort } from "./kfc-deploy-port";
 import { speakerImage } from "./names";
+import { speakerPodSettings, type SpeakerPodSettings } from "./speaker-pod-settings";
 
 /** True in Pepr's watcher Deployment (`PEPR_WATCH_MODE=true`); false in admission pods and `PEPR_MODE=dev`. */
 export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -20,15 +21,19 @@ export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolea
  */
 export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const log = (message: string) => console.log(message);
-  return installWithRetry(new KfcDeployPort(), {
+  return installWithRetry(new KfcDeployPort(), { ...installOptionsFromEnv(env, log), log, ...(onCRDsEstablished ? { onCRDsEstablished } : {}) });
+}
+
+/** What the watcher installs, from its env (the settings an installer put there, manifests.ts controllerSettings). */
+export function installOptionsFromEnv(env: NodeJS.ProcessEnv, log: (message: string) => void): InstallOptions {
+  return {
     namespace: lodestoneNamespace(env),
     image: speakerImage(env),
     ...(loadBalancerClass(env) ? { lbClass: loadBalancerClass(env) } : {}),
     ...speakerPartitionPolicy(env, log),
     ...speakerMetricsTLS(env),
-    log,
-    ...(onCRDsEstablished ? { onCRDsEstablished } : {}),
-  });
+    ...speakerPod(env, log),
+  };
 }
 
 /**
@@ -39,6 +44,13 @@ export function speakerPartitionPolicy(env: NodeJS.ProcessEnv, log: (message: st
   const { policy, error } = partitionPolicySetting(env);
   if (error) log(`${error}; the speakers keep their default (availability)`);
   return policy ? { partitionPolicy: policy } : {};
+}
+
+/** The speaker pods' nodeSelector, tolerations and resources; a refused one is logged, and its default kept. */
+export function speakerPod(env: NodeJS.ProcessEnv, log: (message: string) => void): SpeakerPodSettings {
+  const { errors, ...settings } = speakerPodSettings(env);
+  for (const error of errors) log(`${error}; the speakers keep their default`);
+  return settings;
 }
 
 /** LODESTONE_SPEAKER_METRICS_TLS_SECRET: the speakers serve secure metrics with this Secret's certificate. */

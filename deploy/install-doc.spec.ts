@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { DEFAULT_SPEAKER_IMAGE, PEPR_MODULE_NAME, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
 import { installerCommands } from "./rbac";
 
@@ -14,10 +15,17 @@ describe("docs/install.md", () => {
   });
 
   it("installs with pepr 1.1.4 pinned, by deploy, manifests or Helm chart", () => {
-    for (const command of ["npx pepr@1.1.4 deploy --yes", "npx pepr@1.1.4 build", "kubectl apply -f dist/pepr-module-lodestone.yaml", "helm install lodestone dist/lodestone-chart"]) {
+    for (const command of ["npx pepr@1.1.4 deploy --yes", "npx pepr@1.1.4 build", "kubectl apply -f dist/pepr-module-lodestone.yaml", "cp dist/pepr-module-lodestone.yaml charts/lodestone/pepr/", "helm install lodestone charts/lodestone -n default --set images.speaker=registry.example/lodestone/speaker:0.1.0"]) {
       expect(lines).toContain(command);
     }
     expect(doc).not.toMatch(/npx pepr (?!@)/);
+  });
+
+  it("lists every value of charts/lodestone/values.yaml", () => {
+    const values = parse(readFileSync(join(__dirname, "..", "charts", "lodestone", "values.yaml"), "utf8")) as Record<string, unknown>;
+    const leaves = Object.entries(values).flatMap(([k, v]) => (typeof v === "object" && v !== null && !Array.isArray(v) && !["nodeSelector", "resources"].includes(k) ? Object.keys(v).map(sub => `${k}.${sub}`) : [k]));
+    expect(leaves.length).toBe(10);
+    for (const value of leaves) expect(doc).toContain(`\`${value}\``);
   });
 
   it("names the objects the code creates", () => {

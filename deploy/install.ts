@@ -14,10 +14,11 @@ import { ApiError } from "../kube/controller-port";
 import { CONTROLLER_ROLE, PEPR_MODULE_NAME, SPEAKER_LABELS } from "./names";
 import { ensureSpeakerSecrets } from "./prerequisites";
 import { speakerDaemonSet } from "./speaker-daemonset";
+import type { SpeakerPodSettings } from "./speaker-pod-settings";
 import { speakerIdentity } from "./speaker-rbac";
 import { webhookSplitPatches } from "./webhook-split";
 
-export interface InstallOptions {
+export interface InstallOptions extends SpeakerPodSettings {
   /** The Lodestone namespace (configuration and speaker). */
   namespace: string;
   /** The speaker's image. */
@@ -50,7 +51,7 @@ export interface InstallPlan {
   speaker: Manifest[];
 }
 
-export function installPlan(opts: Pick<InstallOptions, "namespace" | "image" | "lbClass" | "partitionPolicy" | "metricsTLSSecret">): InstallPlan {
+export function installPlan(opts: Pick<InstallOptions, "namespace" | "image" | "lbClass" | "partitionPolicy" | "metricsTLSSecret" | keyof SpeakerPodSettings>): InstallPlan {
   const id = speakerIdentity(opts.namespace);
   return {
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace, labels: { "app.kubernetes.io/part-of": SPEAKER_LABELS["app.kubernetes.io/name"] } } },

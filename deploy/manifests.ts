@@ -14,8 +14,9 @@ import type { Manifest } from "./deploy-port";
 import { installPlan } from "./install";
 import { PEPR_MODULE_NAME } from "./names";
 import { secretsAccess } from "./prerequisites";
+import { SPEAKER_POD_ENV, type SpeakerPodSettings } from "./speaker-pod-settings";
 
-export interface ManifestOptions {
+export interface ManifestOptions extends SpeakerPodSettings {
   namespace: string;
   image: string;
   lbClass?: string;
@@ -24,16 +25,25 @@ export interface ManifestOptions {
 
 type Env = { name: string; value?: string }[];
 
-/** The controller's Deployments with the settings in their containers' env (a copy; other objects as they are). */
-export function withControllerEnv(m: Manifest, opts: ManifestOptions): Manifest {
-  if (m.kind !== "Deployment" || ![PEPR_MODULE_NAME, `${PEPR_MODULE_NAME}-watcher`].includes(m.metadata.name)) return m;
-  const copy = structuredClone(m) as Manifest & { spec?: { template?: { spec?: { containers?: { env?: Env }[] } } } };
-  const settings: Record<string, string | undefined> = {
+/** The controller's settings, in the order they are put into its containers' env (charts/lodestone does the same). */
+export function controllerSettings(opts: ManifestOptions): Record<string, string | undefined> {
+  const json = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v));
+  return {
     LODESTONE_NAMESPACE: opts.namespace,
     LODESTONE_SPEAKER_IMAGE: opts.image,
     LODESTONE_LB_CLASS: opts.lbClass,
     LODESTONE_PARTITION_POLICY: opts.partitionPolicy,
+    [SPEAKER_POD_ENV.nodeSelector]: json(opts.nodeSelector),
+    [SPEAKER_POD_ENV.tolerations]: json(opts.tolerations),
+    [SPEAKER_POD_ENV.resources]: json(opts.resources),
   };
+}
+
+/** The controller's Deployments with the settings in their containers' env (a copy; other objects as they are). */
+export function withControllerEnv(m: Manifest, opts: ManifestOptions): Manifest {
+  if (m.kind !== "Deployment" || ![PEPR_MODULE_NAME, `${PEPR_MODULE_NAME}-watcher`].includes(m.metadata.name)) return m;
+  const copy = structuredClone(m) as Manifest & { spec?: { template?: { spec?: { containers?: { env?: Env }[] } } } };
+  const settings = controllerSettings(opts);
   for (const c of copy.spec?.template?.spec?.containers ?? []) {
     const env = (c.env ?? []).filter(e => !(e.name in settings));
     for (const [name, value] of Object.entries(settings)) if (value !== undefined) env.push({ name, value });

@@ -14,13 +14,14 @@
  *   node binary, which no_new_privs (allowPrivilegeEscalation: false) blocks. Root here holds no
  *   capability but NET_RAW (so no DAC_OVERRIDE, CHOWN, SETUID...), cannot escalate, and sees a
  *   read-only root filesystem.
- * - No CPU limit, on purpose: CFS throttling delays ARP replies and heartbeats, and a late heartbeat
- *   is a failover. Memory is limited; CPU is requested.
+ * - No CPU limit by default, on purpose: CFS throttling delays ARP replies and heartbeats, and a late
+ *   heartbeat is a failover. Memory is limited; CPU is requested (speaker-pod-settings.ts).
  */
 import type { PartitionPolicy } from "../core/election/liveness";
 import { HEARTBEAT_PORT, METRICS_PORT, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SELECTOR } from "./names";
+import { DEFAULT_SPEAKER_NODE_SELECTOR, DEFAULT_SPEAKER_RESOURCES, DEFAULT_SPEAKER_TOLERATIONS, type SpeakerPodSettings } from "./speaker-pod-settings";
 
-export interface SpeakerDaemonSetOptions {
+export interface SpeakerDaemonSetOptions extends SpeakerPodSettings {
   namespace: string;
   image: string;
   /** The controller's LODESTONE_LB_CLASS: the speakers must handle the same Services. */
@@ -76,12 +77,8 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
           hostNetwork: true,
           // hostNetwork pods get the node's resolv.conf unless told to use the cluster DNS.
           dnsPolicy: "ClusterFirstWithHostNet",
-          nodeSelector: { "kubernetes.io/os": "linux" },
-          // As MetalLB's speaker: run on control-plane nodes too (they may be the only L2 nodes).
-          tolerations: [
-            { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
-            { key: "node-role.kubernetes.io/master", operator: "Exists", effect: "NoSchedule" },
-          ],
+          nodeSelector: structuredClone(opts.nodeSelector ?? DEFAULT_SPEAKER_NODE_SELECTOR),
+          tolerations: structuredClone(opts.tolerations ?? DEFAULT_SPEAKER_TOLERATIONS),
           // Enough to withdraw BGP routes and stop answering ARP/NDP before the kill.
           terminationGracePeriodSeconds: 10,
           securityContext: { seccompProfile: { type: "RuntimeDefault" } },
@@ -105,11 +102,7 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
               ],
               livenessProbe: livenessProbe(tls),
               readinessProbe: readinessProbe(tls),
-              resources: {
-                // docs/benchmarks.md (memory): the request covers 1,000 Services, the limit about twice 10,000.
-                requests: { cpu: "50m", memory: "128Mi" },
-                limits: { memory: "448Mi" },
-              },
+              resources: structuredClone(opts.resources ?? DEFAULT_SPEAKER_RESOURCES),
               securityContext: {
                 runAsUser: 0,
                 runAsGroup: 0,

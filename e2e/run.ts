@@ -70,6 +70,8 @@ async function main(): Promise<number> {
           onAdmissionPort: port => services.set(`${PEPR_NAMESPACE}/${ADMISSION}`, port),
         });
         env.LODESTONE_E2E_ARTIFACT = "1";
+        // For the install suites (e2e/install/): what `lodestone install -f` applies.
+        env.LODESTONE_E2E_MANIFEST = manifests;
         stopLodestone = installed.stop;
         console.log(`e2e: local control plane at ${api.url}, Lodestone installed from ${manifests}`);
       } else {

@@ -100,6 +100,10 @@ export const cliBuild = (out = join(root, "build", "cli")) => ({
   ...common,
   entryPoints: ["cli/run.ts"],
   outdir: out,
+  // kubernetes-fluent-client finds a kind by its model's class name (V1Service); in ES modules esbuild
+  // renames such classes (_V1Service) unless told to keep names: `lodestone status` failed with
+  // "Kind not specified for _V1Service" (e2e/install/lifecycle.e2e.spec.ts).
+  keepNames: true,
   format: "esm",
   splitting: true,
   outExtension: { ".js": ".mjs" },

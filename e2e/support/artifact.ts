@@ -6,12 +6,12 @@
  * and the split all come from the build and from the module itself.
  */
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { kubectlOk } from "./cluster";
-import { containerPlan, podPort, startPod, stopPod, writePod } from "./pod";
+import { containerPlan, podPort, startPod, stopPod, writePod, type PodFiles } from "./pod";
 
 const root = join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -53,6 +53,38 @@ async function getJson(args: string[]): Promise<Record<string, unknown>> {
 /** The pod directory of a Deployment under the e2e state dir. */
 export const podDir = (stateDir: string, deployment: string) => join(stateDir, "pods", deployment);
 
+/**
+ * Writes a pod from its Deployment and Secrets as the API server holds them now, and keeps what is not in
+ * the cluster (files.json) for rolloutPod.
+ */
+async function writePodFromCluster(dir: string, deployment: string, files: Omit<PodFiles, "secrets">): Promise<void> {
+  const plan = containerPlan(await getJson(["deployment", deployment, "-n", PEPR_NAMESPACE]));
+  const secrets: Record<string, Record<string, Buffer>> = {};
+  for (const { secretName } of plan.secretMounts) {
+    const data = (await getJson(["secret", secretName, "-n", PEPR_NAMESPACE])).data as Record<string, string> | undefined;
+    secrets[secretName] = Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]));
+  }
+  writePod(dir, plan, { ...files, secrets });
+  writeFileSync(join(dir, "files.json"), JSON.stringify(files));
+}
+
+/**
+ * What the kubelet does when a Deployment's pod template changed: the pod is written anew from the
+ * Deployment and its Secrets as they are now, and its process replaced.
+ */
+export async function rolloutPod(stateDir: string, deployment: string): Promise<void> {
+  const dir = podDir(stateDir, deployment);
+  const files = JSON.parse(readFileSync(join(dir, "files.json"), "utf8")) as Omit<PodFiles, "secrets">;
+  await stopPod(dir);
+  await writePodFromCluster(dir, deployment, files);
+  await startPod(dir);
+}
+
+/** What the kubelet does when a Deployment is deleted: its pod's process stops. */
+export async function deletePod(stateDir: string, deployment: string): Promise<void> {
+  await stopPod(podDir(stateDir, deployment));
+}
+
 export interface InstalledArtifact {
   /** Where the API server reaches `pepr-system/pepr-lodestone` (the admission Service). */
   admissionPort: number;
@@ -75,23 +107,17 @@ export async function installArtifact(opts: {
   await kubectlOk(["apply", "-f", opts.manifests]);
   const ports = new Map<string, number>();
   for (const deployment of [ADMISSION, WATCHER]) {
-    const plan = containerPlan(await getJson(["deployment", deployment, "-n", PEPR_NAMESPACE]));
-    const secrets: Record<string, Record<string, Buffer>> = {};
-    for (const { secretName } of plan.secretMounts) {
-      const data = (await getJson(["secret", secretName, "-n", PEPR_NAMESPACE])).data as Record<string, string> | undefined;
-      secrets[secretName] = Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]));
-    }
     const port = await freePort();
     ports.set(deployment, port);
     if (deployment === ADMISSION) opts.onAdmissionPort(port);
-    writePod(podDir(opts.stateDir, deployment), plan, {
-      secrets,
+    const files: Omit<PodFiles, "secrets"> = {
       serviceAccount: { token: opts.apiServer.token, caPem: opts.apiServer.caPem },
       apiServer: { host: opts.apiServer.host, port: opts.apiServer.port },
       webhookPort: port,
       nodeModules: join(root, "node_modules"),
       nodePath: process.execPath,
-    });
+    };
+    await writePodFromCluster(podDir(opts.stateDir, deployment), deployment, files);
   }
   const stop = async () => {
     for (const d of [WATCHER, ADMISSION]) await stopPod(podDir(opts.stateDir, d));

@@ -34,8 +34,17 @@ describe("generators", () => {
       "crds/types/l2advertisement.ts",
       "crds/types/servicebgpstatus.ts",
       "crds/types/servicel2status.ts",
+      "charts/lodestone/Chart.yaml",
+      "charts/lodestone/pepr/.gitignore",
+      "charts/lodestone/templates/_settings.tpl",
+      "charts/lodestone/templates/crds.yaml",
+      "charts/lodestone/templates/namespace.yaml",
+      "charts/lodestone/templates/pepr-module.yaml",
+      "charts/lodestone/templates/rbac.yaml",
+      "charts/lodestone/templates/speaker-daemonset.yaml",
+      "charts/lodestone/values.yaml",
       "docs/reference/configuration.md",
-    ]);
+    ].sort());
     for (const [path, content] of files) {
       const full = join(root, path);
       expect(existsSync(full), path).toBe(true);
@@ -64,12 +73,12 @@ describe("main.ts --check", () => {
     const { spawnSync } = await import("node:child_process");
     const dir = mkdtempSync(join(tmpdir(), "lodestone-gen-"));
     try {
-      for (const p of ["crds", "hack/gen", "docs/reference", "package.json", "tsconfig.json"]) cpSync(join(root, p), join(dir, p), { recursive: true });
+      for (const p of ["crds", "hack/gen", "docs/reference", "capabilities", "core", "deploy", "kube", "protocols", "speaker", "native", "observability", "charts", "package.json", "tsconfig.json"]) cpSync(join(root, p), join(dir, p), { recursive: true });
       symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
       const check = () => spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), "hack/gen/main.ts", "--check"], { cwd: dir, encoding: "utf8" });
       const clean = check();
       expect(clean.status).toBe(0);
-      expect(clean.stdout).toBe("generated files match their sources (3 generators)\n");
+      expect(clean.stdout).toBe("generated files match their sources (4 generators)\n");
       writeFileSync(join(dir, "crds/metallb.io_bgppeers.yaml"), "edited by hand\n");
       const drifted = check();
       expect(drifted.status).toBe(1);

@@ -1,6 +1,7 @@
 import { configDoc } from "./config-doc";
 import { crdManifests } from "./crd-manifests";
 import { crdTypes } from "./crd-types";
+import { helmChart } from "./helm-chart";
 
 /** Every generator of committed files: a source of truth and the files it produces (path -> content). */
 export interface Generator {
@@ -9,4 +10,4 @@ export interface Generator {
   files(): Iterable<[path: string, content: string]>;
 }
 
-export const generators: Generator[] = [crdManifests, crdTypes, configDoc];
+export const generators: Generator[] = [crdManifests, crdTypes, configDoc, helmChart];
