@@ -114,7 +114,7 @@ describe("passive BFD against FRR bfdd (single hop)", () => {
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(new Set(seen)).toEqual(new Set(["down"]));
     expect({ out: after.packetsOut - before.packetsOut, in: after.packetsIn - before.packetsIn }).toEqual({ out: 0, in: 0 });
-    expect(await stats(p)).toEqual({ state: "Down", received: 0, sent: 0 });
+    expect(await stats(p)).toEqual({ state: "Down", received: 0, sent: 0, echoReceived: 0, echoSent: 0 });
     expect(events(p)).toEqual(["ready"]);
 
     await frr.configure(["bfd", "profile toggled", "no passive-mode"]);
