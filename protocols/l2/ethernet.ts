@@ -4,7 +4,6 @@
  */
 import { drop, type Dropped } from "./drop";
 
-export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_IPV6 = 0x86dd;
