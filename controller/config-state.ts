@@ -1,5 +1,6 @@
 /**
- * The controller's ConfigurationState (reference metallb.md 1.9 and 3.6): `controller` in the
+ * The controller's ConfigurationState (as MetalLB's, https://github.com/metallb/metallb/blob/main/api/v1beta1/configurationstate_types.go):
+ * `controller` in the
  * Lodestone namespace, saying whether the current metallb.io configuration was accepted and, when
  * not, every problem found. A pure function of the parse result and what was written before.
  */

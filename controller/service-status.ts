@@ -20,7 +20,7 @@ export type ServiceOutcome =
 
 /**
  * Why a Service has no IP while no valid configuration has ever loaded: the condition reason is the
- * one ConfigurationState uses for the same problem (reference metallb.md 1.9).
+ * one ConfigurationState uses for the same problem (https://github.com/metallb/metallb/blob/main/api/v1beta1/configurationstate_types.go).
  */
 export const CONFIGURATION_ERROR = "ConfigurationError";
 
