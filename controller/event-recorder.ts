@@ -1,7 +1,8 @@
 /**
- * core/v1 Events the way client-go's legacy recorder writes them (reference kube-api 09, section 1):
- * the first occurrence is POSTed as `<object>.<hex nanoseconds>` with count 1; a repeat of the same
- * event (same object, type, reason and message) PATCHes count and lastTimestamp of that Event.
+ * core/v1 Events the way client-go's legacy recorder writes them (as recorded in
+ * hack/kube-apiserver/recordings/09-events-and-deletion.md, section 1): the first occurrence is
+ * POSTed as `<object>.<hex nanoseconds>` with count 1; a repeat of the same event (same object,
+ * type, reason and message) PATCHes count and lastTimestamp of that Event.
  * Writes go through the work queue (retried with backoff); repeats that pile up while a write is
  * pending are folded into one write carrying the latest count.
  */

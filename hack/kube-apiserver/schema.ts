@@ -1,5 +1,5 @@
 /**
- * Structural-schema handling for custom resources (07-crd.md 4-5): defaulting, pruning of unknown fields
+ * Structural-schema handling for custom resources (recordings/07-crd.md 4-5): defaulting, pruning of unknown fields
  * (reported as `unknown field "path"`), and validation with the apiserver's error wording
  * (`spec.addresses in body must be of type array: "string"`). Also the simple CEL transition rule
  * `self == oldSelf`; other `x-kubernetes-validations` rules are not evaluated.

@@ -1,4 +1,4 @@
-/** Label/field selector parsing (02-crud.md 3a/3e) with property tests: any input parses or fails cleanly. */
+/** Label/field selector parsing (recordings/02-crud.md 3a/3e) with property tests: any input parses or fails cleanly. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors";

@@ -1,7 +1,7 @@
 /**
  * Label and field selectors as kube-apiserver parses them (labels.Parse / fields.ParseSelector).
  * Error messages follow the recorded ones, e.g. "unable to parse requirement: found '=', expected: identifier"
- * (02-crud.md 3e).
+ * (recordings/02-crud.md 3e).
  */
 
 export type LabelOp = "=" | "!=" | "in" | "notin" | "exists" | "!" | "gt" | "lt";

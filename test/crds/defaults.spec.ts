@@ -11,7 +11,7 @@ const schemaOf = (kind: string, version?: string) => {
 };
 
 describe("applyDefaults", () => {
-  it("fills in a pool's defaults as the recorded API server did (07-crd.md 4)", () => {
+  it("fills in a pool's defaults as the recorded API server did (hack/kube-apiserver/recordings/07-crd.md 4)", () => {
     const sent = { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "pool-a" }, spec: { addresses: ["192.168.10.0/24"] } };
     expect(applyDefaults(schemaOf("IPAddressPool"), sent)).toEqual({ ...sent, spec: { addresses: ["192.168.10.0/24"], autoAssign: true, avoidBuggyIPs: false } });
   });
@@ -37,7 +37,7 @@ describe("applyDefaults", () => {
 });
 
 describe("prune", () => {
-  it("drops unknown fields and names them as the recorded API server warned (07-crd.md 5e)", () => {
+  it("drops unknown fields and names them as the recorded API server warned (hack/kube-apiserver/recordings/07-crd.md 5e)", () => {
     const sent = { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "unknown-field", labels: { a: "b" } }, spec: { addresses: ["10.1.0.0/30"], bogus: 1 }, bogusTop: true };
     expect(prune(schemaOf("IPAddressPool"), sent)).toEqual({
       value: { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "unknown-field", labels: { a: "b" } }, spec: { addresses: ["10.1.0.0/30"] } },
