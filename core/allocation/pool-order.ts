@@ -12,7 +12,7 @@
  * them by pool name so that the same inputs always give the same IP.
  */
 import type { Pool } from "../config/types";
-import { selectorMatches } from "./label-selector";
+import { matchesSelector } from "../config/selector";
 
 export interface ServiceIdentity {
   namespace: string;
@@ -30,10 +30,10 @@ export function poolAdmits(
   if (sa.namespaces.length || sa.namespaceSelectors.length) {
     const inSet =
       sa.namespaces.includes(service.namespace) ||
-      (namespaceLabels !== undefined && sa.namespaceSelectors.some(s => selectorMatches(s, namespaceLabels)));
+      (namespaceLabels !== undefined && sa.namespaceSelectors.some(s => matchesSelector(s, namespaceLabels)));
     if (!inSet) return false;
   }
-  return sa.serviceSelectors.length === 0 || sa.serviceSelectors.some(s => selectorMatches(s, service.labels));
+  return sa.serviceSelectors.length === 0 || sa.serviceSelectors.some(s => matchesSelector(s, service.labels));
 }
 
 const rank = (pool: Pool): number => {
