@@ -13,7 +13,7 @@ import type * as dgram from "node:dgram";
 import { Socket as DgramSocket } from "node:dgram";
 import type * as net from "node:net";
 import { ttlSocketFilter, type BpfInsn } from "./bpf";
-import { parseMac } from "./mac";
+import { macToBytes, parseMac } from "../protocols/l2/ethernet";
 
 /** The addon's raw exports; everything else in this file adds types and checks. */
 interface NativeBinding {
@@ -127,7 +127,7 @@ function macBuffer(mac: Uint8Array | string): Buffer {
   if (typeof mac === "string") {
     const parsed = parseMac(mac);
     if (parsed === undefined) throw new TypeError(`not a MAC address: ${JSON.stringify(mac)}`);
-    return parsed;
+    return macToBytes(parsed);
   }
   if (mac.length !== 6) throw new TypeError(`a MAC address has 6 bytes, not ${mac.length}`);
   return Buffer.from(mac);
