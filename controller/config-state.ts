@@ -7,7 +7,7 @@
 import type { ConfigProblem } from "../core/config/types";
 import { formatProblem } from "../core/config/types";
 import type { Condition, ConfigurationStateStatus } from "../kube/controller-port";
-import { rfc3339 } from "./clock";
+import { rfc3339 } from "../core/clock";
 
 export const CONFIGURATION_STATE_NAME = "controller";
 export const CONFIGURATION_STATE_LABELS: Record<string, string> = { "metallb.io/component-type": "controller" };

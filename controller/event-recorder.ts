@@ -7,7 +7,7 @@
  * pending are folded into one write carrying the latest count.
  */
 import { ApiError, isNotFound, type ControllerPort, type CoreEvent, type KubeObject } from "../kube/controller-port";
-import { rfc3339, type Clock } from "./clock";
+import { rfc3339, type Clock } from "../core/clock";
 import type { WorkQueue } from "./work-queue";
 
 export const EVENT_SOURCE = "lodestone-controller";
@@ -32,7 +32,7 @@ export class EventRecorder {
     private readonly clock: Clock,
     private readonly queue: WorkQueue,
   ) {
-    this.nanos = new UniqueNanos(() => clock.now());
+    this.nanos = new UniqueNanos(() => clock.wallNow());
   }
 
   /** Records an event about a namespaced object (a Service). */
@@ -43,12 +43,12 @@ export class EventRecorder {
     const known = series;
     if (known) {
       known.event.count += 1;
-      known.event.lastTimestamp = rfc3339(this.clock.now());
+      known.event.lastTimestamp = rfc3339(this.clock.wallNow());
       // Most recently used last, so eviction drops the oldest series.
       this.series.delete(key);
       this.series.set(key, known);
     } else {
-      const event = firstOccurrence(involvedObject, `${involvedObject.name}.${this.nanos.next().toString(16)}`, { type, reason, message, component: EVENT_SOURCE }, this.clock.now());
+      const event = firstOccurrence(involvedObject, `${involvedObject.name}.${this.nanos.next().toString(16)}`, { type, reason, message, component: EVENT_SOURCE }, this.clock.wallNow());
       series = { event, created: false };
       this.series.set(key, series);
       // Forgetting a series only ends aggregation for it: its queued write holds the series itself.

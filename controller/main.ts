@@ -6,7 +6,7 @@
  */
 import { Registry } from "prom-client";
 import type { ControllerPort } from "../kube/controller-port";
-import { systemClock, type Clock } from "./clock";
+import { realClock, type Clock } from "../core/clock";
 import { ControllerMetrics } from "./metrics";
 import { Reconciler } from "./reconciler";
 
@@ -39,7 +39,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     namespace: opts.namespace,
     ...(opts.lbClass !== undefined ? { lbClass: opts.lbClass } : {}),
     port: opts.port,
-    clock: opts.clock ?? systemClock,
+    clock: opts.clock ?? realClock,
     metrics: new ControllerMetrics(registry),
     queue: { ...opts.backoff },
     ...(opts.log ? { log: opts.log } : {}),

@@ -33,7 +33,7 @@ import {
   type WatchPhase,
   type ServiceStatusPatch,
 } from "../kube/controller-port";
-import type { Clock } from "./clock";
+import type { Clock } from "../core/clock";
 import { CONFIGURATION_STATE_LABELS, CONFIGURATION_STATE_NAME, configurationStatus } from "./config-state";
 import { EventRecorder } from "./event-recorder";
 import type { ControllerMetrics } from "./metrics";
@@ -208,7 +208,7 @@ export class Reconciler {
     this.configFingerprint = fingerprint;
     const parsed = parseConfig({ namespace: this.opts.namespace, objects, clusterReserved });
     const valid = parsed.config !== undefined && parsed.problems.length === 0;
-    this.writeConfigurationState(configurationStatus(parsed.problems, this.configState, this.opts.clock.now()));
+    this.writeConfigurationState(configurationStatus(parsed.problems, this.configState, this.opts.clock.wallNow()));
     this.opts.metrics.configStale.set(valid ? 0 : 1);
     if (!valid || !parsed.config) {
       this.opts.log?.(`configuration invalid, ${this.config ? "keeping the last valid one" : "waiting for a valid one"}`);
@@ -374,7 +374,7 @@ export class Reconciler {
       const desired = this.desiredFor(key);
       if (!desired) return;
       const ref = { namespace: svc.metadata?.namespace ?? "default", name: svc.metadata?.name ?? "" };
-      const plan = planServiceWrite(svc, desired, clock.now(), desired.state === "allocated" ? this.announcedFor(key, svc, desired) : undefined, { ipMode: this.ipMode });
+      const plan = planServiceWrite(svc, desired, clock.wallNow(), desired.state === "allocated" ? this.announcedFor(key, svc, desired) : undefined, { ipMode: this.ipMode });
       try {
         if (plan.status) {
           svc = this.wrote(key, svc, await port.patchServiceStatus(ref, svc.metadata?.resourceVersion ?? "", plan.status));

@@ -9,7 +9,7 @@ import type { FailureReason } from "../core/allocation/failures";
 import { ANNOUNCED_CONDITION, type AnnouncedText } from "../core/announce/announced-condition";
 import { ANNOTATIONS, DEPRECATED_ANNOTATIONS } from "../core/allocation/service-request";
 import type { Condition, KubeObject, ServiceStatusPatch } from "../kube/controller-port";
-import { rfc3339 } from "./clock";
+import { rfc3339 } from "../core/clock";
 
 export const CONDITION_TYPE = "lodestone.dev/IPAllocated";
 
