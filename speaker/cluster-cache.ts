@@ -13,22 +13,12 @@
  * A Secret the speaker may not read (403) is logged and retried; it never holds the rest back.
  */
 import { BehaviorSubject, type Observable } from "rxjs";
+import { realClock, type Clock } from "../core/clock";
 import { HEARTBEAT_SECRET_NAME } from "../protocols/l2/heartbeat-keys";
 import { keyOf, type KubeObject, type Watch } from "../kube/controller-port";
 import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../kube/speaker-port";
 
 export type Snapshot = Readonly<Record<SpeakerResource, readonly KubeObject[]>>;
-
-export interface CacheTimer {
-  setTimer(ms: number, fn: () => void): () => void;
-}
-
-const realTimer: CacheTimer = {
-  setTimer: (ms, fn) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-};
 
 export interface ClusterCacheOptions {
   port: SpeakerPort;
@@ -36,7 +26,7 @@ export interface ClusterCacheOptions {
   /** First relist delay after an error; doubles up to maxRelistDelayMs. */
   relistDelayMs?: number;
   maxRelistDelayMs?: number;
-  timer?: CacheTimer;
+  clock?: Clock;
   log?: (message: string) => void;
   /** Resources to watch (all of SPEAKER_RESOURCES by default). */
   resources?: readonly SpeakerResource[];
@@ -52,13 +42,19 @@ export class ClusterCache {
   private readonly subject = new BehaviorSubject<Snapshot | undefined>(undefined);
   private stopped = false;
   private readonly resources: readonly SpeakerResource[];
-  private readonly timer: CacheTimer;
+  private readonly clock: Clock;
   /** Relists done after an error (for metrics and tests). */
   resyncs = 0;
 
   constructor(private readonly opts: ClusterCacheOptions) {
     this.resources = opts.resources ?? SPEAKER_RESOURCES;
-    this.timer = opts.timer ?? realTimer;
+    this.clock = opts.clock ?? realClock;
+  }
+
+  /** Runs fn after ms on the clock; returns its canceller. */
+  private after(ms: number, fn: () => void): () => void {
+    const timer = this.clock.setTimeout(fn, ms);
+    return () => timer.cancel();
   }
 
   /** Snapshots, the first once every resource has been listed. */
@@ -128,7 +124,7 @@ export class ClusterCache {
           if (this.secretWatches.get(name) === entry) {
             entry.watch?.stop();
             entry.watch = undefined;
-            entry.cancel = this.timer.setTimer(this.opts.relistDelayMs ?? 1000, () => void this.readSecret(name, this.opts.relistDelayMs ?? 1000));
+            entry.cancel = this.after(this.opts.relistDelayMs ?? 1000, () => void this.readSecret(name, this.opts.relistDelayMs ?? 1000));
           }
         },
       }, name);
@@ -138,7 +134,7 @@ export class ClusterCache {
     } catch (e) {
       this.opts.log?.(`reading Secret ${key} failed, retrying in ${delay} ms: ${String(e)}`);
       if (this.secretWatches.get(name) === entry && !this.stopped) {
-        entry.cancel = this.timer.setTimer(delay, () => void this.readSecret(name, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000)));
+        entry.cancel = this.after(delay, () => void this.readSecret(name, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000)));
       }
     }
   }
@@ -158,7 +154,7 @@ export class ClusterCache {
         return;
       } catch (e) {
         this.opts.log?.(`list/watch ${resource} failed, retrying in ${delay} ms: ${String(e)}`);
-        await new Promise<void>(resolve => this.timer.setTimer(delay, resolve));
+        await new Promise<void>(resolve => this.after(delay, resolve));
         delay = Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000);
       }
     }
@@ -181,7 +177,7 @@ export class ClusterCache {
 
   private scheduleRelist(resource: SpeakerResource, delay: number): void {
     if (resource === "Secret") return;
-    const cancel = this.timer.setTimer(delay, () => {
+    const cancel = this.after(delay, () => {
       this.opts.port.list(resource, this.opts.namespace).then(
         items => {
           this.pendingRelist.delete(resource);

@@ -15,7 +15,7 @@
  * whenever the expected set shrinks. A failed pass is retried.
  */
 import { mergeSessions, peerStatus } from "./bgp-status";
-import type { CacheTimer } from "./cluster-cache";
+import type { Clock } from "../core/clock";
 import { ConflictError, type KubeObject } from "../kube/controller-port";
 import { SerialSync } from "../kube/serial-sync";
 import type { BgpSessionEntry, SpeakerPort } from "../kube/speaker-port";
@@ -35,7 +35,7 @@ export interface StaleStatusOptions {
   namespace: string;
   /** Wall clock (ms) for the marks' since and message. */
   now: () => number;
-  timer: CacheTimer;
+  clock: Clock;
   retryMs?: number;
   log?: (message: string) => void;
 }
@@ -81,7 +81,7 @@ export class StaleStatusJanitor {
   constructor(private readonly opts: StaleStatusOptions) {
     this.syncs = new SerialSync({
       sync: () => this.sync(),
-      timer: opts.timer,
+      clock: opts.clock,
       retryMs: opts.retryMs ?? 1000,
       onError: e => opts.log?.(`cleaning up after dead speakers failed, retrying: ${String(e)}`),
     });
