@@ -9,6 +9,7 @@ import type { ControllerPort } from "../kube/controller-port";
 import { realClock, type Clock } from "../core/clock";
 import { ControllerMetrics } from "./metrics";
 import { Reconciler } from "./reconciler";
+import type { Logger } from "../observability/log";
 
 export interface ControllerOptions {
   /** The Lodestone namespace (metallb.io objects, ConfigurationState). */
@@ -21,7 +22,8 @@ export interface ControllerOptions {
   registry?: Registry;
   /** Retry backoff of failed writes. */
   backoff?: { baseDelayMs?: number; maxDelayMs?: number };
-  log?: (message: string) => void;
+  /** Default: the process logger, component "controller". */
+  log?: Logger;
 }
 
 export interface RunningController {

@@ -23,6 +23,7 @@ import type { Clock, TimerHandle } from "../core/clock";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { ServiceEvents } from "./status-writer";
+import { logger, type Logger } from "../observability/log";
 
 export interface BgpStatusWriterOptions {
   port: SpeakerPort;
@@ -33,7 +34,8 @@ export interface BgpStatusWriterOptions {
   retryMs?: number;
   /** Quiet time before session changes are written. */
   debounceMs?: number;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
   /** metallb_speaker_announced{protocol="bgp"}: set from the desired state, as MetalLB does. */
   metrics?: SpeakerMetrics;
 }
@@ -61,7 +63,7 @@ export class BgpStatusWriter {
       sync: () => this.sync(),
       clock: opts.clock,
       retryMs: opts.retryMs ?? 1000,
-      onError: e => opts.log?.(`BGP status write failed, retrying: ${String(e)}`),
+      onError: e => (opts.log ?? logger("speaker")).warn(`BGP status write failed, retrying: ${String(e)}`),
     });
   }
 

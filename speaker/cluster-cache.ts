@@ -17,6 +17,7 @@ import { realClock, type Clock } from "../core/clock";
 import { HEARTBEAT_SECRET_NAME } from "../protocols/l2/heartbeat-keys";
 import { keyOf, type KubeObject, type Watch } from "../kube/controller-port";
 import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../kube/speaker-port";
+import { logger, type Logger } from "../observability/log";
 
 export type Snapshot = Readonly<Record<SpeakerResource, readonly KubeObject[]>>;
 
@@ -27,7 +28,8 @@ export interface ClusterCacheOptions {
   relistDelayMs?: number;
   maxRelistDelayMs?: number;
   clock?: Clock;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
   /** Resources to watch (all of SPEAKER_RESOURCES by default). */
   resources?: readonly SpeakerResource[];
 }
@@ -43,12 +45,14 @@ export class ClusterCache {
   private stopped = false;
   private readonly resources: readonly SpeakerResource[];
   private readonly clock: Clock;
+  private readonly log: Logger;
   /** Relists done after an error (for metrics and tests). */
   resyncs = 0;
 
   constructor(private readonly opts: ClusterCacheOptions) {
     this.resources = opts.resources ?? SPEAKER_RESOURCES;
     this.clock = opts.clock ?? realClock;
+    this.log = opts.log ?? logger("speaker");
   }
 
   /** Runs fn after ms on the clock; returns its canceller. */
@@ -120,7 +124,7 @@ export class ClusterCache {
       const watch = await this.opts.port.watch("Secret", this.opts.namespace, {
         event: (phase, object) => this.onEvent("Secret", phase, object),
         error: error => {
-          this.opts.log?.(`watch Secret ${key} failed, keeping the last known state: ${error.message}`);
+          this.log.warn(`watch Secret ${key} failed, keeping the last known state: ${error.message}`);
           if (this.secretWatches.get(name) === entry) {
             entry.watch?.stop();
             entry.watch = undefined;
@@ -132,7 +136,7 @@ export class ClusterCache {
       else entry.watch = watch;
       this.publish();
     } catch (e) {
-      this.opts.log?.(`reading Secret ${key} failed, retrying in ${delay} ms: ${String(e)}`);
+      this.log.warn(`reading Secret ${key} failed, retrying in ${delay} ms: ${String(e)}`);
       if (this.secretWatches.get(name) === entry && !this.stopped) {
         entry.cancel = this.after(delay, () => void this.readSecret(name, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000)));
       }
@@ -153,7 +157,7 @@ export class ClusterCache {
         else this.watches.push(watch);
         return;
       } catch (e) {
-        this.opts.log?.(`list/watch ${resource} failed, retrying in ${delay} ms: ${String(e)}`);
+        this.log.warn(`list/watch ${resource} failed, retrying in ${delay} ms: ${String(e)}`);
         await new Promise<void>(resolve => this.after(delay, resolve));
         delay = Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000);
       }
@@ -171,7 +175,7 @@ export class ClusterCache {
 
   private onError(resource: SpeakerResource, error: Error): void {
     if (this.stopped || this.pendingRelist.has(resource)) return;
-    this.opts.log?.(`watch ${resource} failed, keeping the last known state: ${error.message}`);
+    this.log.warn(`watch ${resource} failed, keeping the last known state: ${error.message}`);
     this.scheduleRelist(resource, this.opts.relistDelayMs ?? 1000);
   }
 
@@ -184,7 +188,7 @@ export class ClusterCache {
           if (this.stopped) return;
           this.maps.set(resource, byKey(items));
           this.resyncs++;
-          this.opts.log?.(`relisted ${resource} (${items.length} objects)`);
+          this.log.info(`relisted ${resource} (${items.length} objects)`);
           this.publish();
           if (resource === "BGPPeer" && this.resources.includes("Secret")) void this.syncSecretNames();
         },

@@ -10,6 +10,7 @@ import { encodeHeartbeat } from "../protocols/l2/heartbeat";
 import { parseSpeakerArgs } from "./args";
 import type { L2DataPlaneEvent } from "./data-plane";
 import { adaptL2DataPlane, speakerL2Options, statusEvents } from "./l2-adapter";
+import { recordingLogger } from "../observability/testing";
 
 const svc = (name: string, ips: string[], interfaces: string[] = []): AnnouncedService => ({
   name,
@@ -64,7 +65,7 @@ describe("adaptL2DataPlane: the heartbeat Secret", () => {
       onStatus: () => () => {},
       setHeartbeatKeys: (k: readonly Buffer[]) => void keys.push(k.map(b => b.toString("base64"))),
     } as unknown as RealL2DataPlane;
-    return { plane: adaptL2DataPlane(real, m => void logs.push(m)), keys, logs };
+    return { plane: adaptL2DataPlane(real, recordingLogger("trace", logs).log), keys, logs };
   }
 
   it("hands every reading of the Secret to the data plane's key ring, current key first", () => {

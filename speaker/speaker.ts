@@ -32,6 +32,7 @@ import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker
 import { StaleStatusJanitor } from "./stale-status";
 import { signature } from "./state-streams";
 import { StatusWriter } from "./status-writer";
+import { logger, type Logger } from "../observability/log";
 
 export interface SpeakerOptions extends SpeakerSettings {
   port: SpeakerPort;
@@ -50,7 +51,8 @@ export interface SpeakerOptions extends SpeakerSettings {
   now?: () => number;
   /** Relists, retries and debounces run on it; wall time comes from it unless `now` is given. */
   clock?: Clock;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
 }
 
 export interface RunningSpeaker {
@@ -80,7 +82,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   const metrics = new SpeakerMetrics(registry);
   const clock = opts.clock ?? realClock;
   const now = opts.now ?? (() => clock.wallNow());
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? logger("speaker");
   const cache = new ClusterCache({ port: opts.port, namespace: opts.namespace, relistDelayMs: opts.relistDelayMs ?? 1000, clock, log });
   const writer = new StatusWriter({ port: opts.port, node: opts.node, namespace: opts.namespace, now, clock, metrics, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
   const unsubscribeDataPlane = opts.dataPlane.onEvent(e => writer.onDataPlaneEvent(e));
@@ -146,7 +148,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     configWrite = configWrite.then(() =>
       opts.port.writeConfigurationState(ref, CONFIG_STATE_LABELS(opts.node), status).then(
         () => void (configState = status),
-        (e: unknown) => log(`writing ConfigurationState failed: ${String(e)}`),
+        (e: unknown) => log.warn(`writing ConfigurationState failed: ${String(e)}`),
       ),
     );
   };

@@ -20,6 +20,7 @@ import type { Clock } from "../core/clock";
 import type { L2DataPlaneEvent } from "./data-plane";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
+import { logger, type Logger } from "../observability/log";
 
 export const EVENT_SOURCE = "lodestone-speaker";
 
@@ -31,7 +32,8 @@ export interface StatusWriterOptions {
   clock: Clock;
   metrics: SpeakerMetrics;
   retryMs?: number;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
 }
 
 interface PendingEvent {
@@ -82,7 +84,7 @@ export class StatusWriter {
       clock: opts.clock,
       retryMs: opts.retryMs ?? 1000,
       onError: e => {
-        opts.log?.(`status write failed, retrying: ${String(e)}`);
+        (opts.log ?? logger("speaker")).warn(`status write failed, retrying: ${String(e)}`);
         opts.metrics.updateError();
       },
     });
