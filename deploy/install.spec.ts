@@ -3,7 +3,7 @@ import { ApiError } from "../kube/controller-port";
 import { install, installPlan, installWithRetry } from "./install";
 import { peprRegistration, RecordingDeployPort } from "../test/deploy/testing";
 import { isInClusterWatcher } from "./index";
-import { recordingLogger } from "../observability/testing";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const crdNames = [

@@ -5,7 +5,7 @@ import { speakerMetricsTLS, speakerPartitionPolicy } from "./index";
 import { DEFAULT_SPEAKER_IMAGE, speakerImage } from "./names";
 import { speakerDaemonSet } from "./speaker-daemonset";
 import { speakerIdentity } from "./speaker-rbac";
-import { recordingLogger } from "../observability/testing";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const ds = speakerDaemonSet({ namespace: "metallb-system", image: "registry.example/lodestone/speaker:1.2.3" });
 const pod = ds.spec.template.spec;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { recordingLogger } from "../observability/testing";
+import { recordingLogger } from "../test/observability/recording-logger";
 import { FakeClock } from "../core/clock";
 import type { KubeObject, WatchPhase } from "./controller-port";
 import { WatchStatusError, WatchSupervisor, type ListResult, type WatchSource, type WatchStreamHandlers, type WatchSupervisorOptions } from "./watch-supervisor";

@@ -3,7 +3,7 @@ import { firstValueFrom, filter } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
 import { ClusterCache, type Snapshot } from "./cluster-cache";
-import { recordingLogger } from "../observability/testing";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const NS = "metallb-system";
 const secret = (name: string) => ({ metadata: { name, namespace: NS }, type: "kubernetes.io/basic-auth", data: { password: "cHc=" } });

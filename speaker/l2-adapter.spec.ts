@@ -10,7 +10,7 @@ import { encodeHeartbeat } from "../protocols/l2/heartbeat";
 import { parseSpeakerArgs } from "./args";
 import type { L2DataPlaneEvent } from "./data-plane";
 import { adaptL2DataPlane, speakerL2Options, statusEvents } from "./l2-adapter";
-import { recordingLogger } from "../observability/testing";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const svc = (name: string, ips: string[], interfaces: string[] = []): AnnouncedService => ({
   name,

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../../hack/netns/bed";
+import { REPO_ROOT } from "../../hack/netns/bed";
 import { bfdSockets, DEFAULT_MULTIHOP_MIN_TTL } from "./bfd-udp";
 import { EventQueue } from "../../test/bgp/dataplane/routers";
 
@@ -153,7 +153,7 @@ describe("bfdSockets", () => {
   // (dgram's Socket.prototype._handle) into its log. --throw-deprecation turns any warning into a crash.
   it("opens single-hop and multihop sockets, filters attached, without a deprecation warning", async () => {
     const script = `
-      const { bfdSockets } = require("./capabilities/bgp/dataplane/bfd-udp.ts");
+      const { bfdSockets } = require("./speaker/bfd/bfd-udp.ts");
       (async () => {
         const open = bfdSockets({ port: ${PORT + 20}, peerPort: ${PORT + 21}, multihopPort: ${PORT + 22}, multihopPeerPort: ${PORT + 23},
           onFilterError: e => console.log("filter-error " + e.message) });

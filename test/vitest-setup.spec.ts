@@ -1,12 +1,12 @@
 /**
- * hack/vitest-setup.ts: a passing test's log lines are never printed, a failing test's are printed
+ * test/vitest-setup.ts: a passing test's log lines are never printed, a failing test's are printed
  * with its failure. Runs vitest on a two-test spec written under build/ for the occasion.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "./netns/bed";
+import { REPO_ROOT } from "../hack/netns/bed";
 
 const dir = join(REPO_ROOT, "build", "vitest-setup-check");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +29,7 @@ it("fails", () => {
     writeFileSync(
       join(dir, "vitest.config.mts"),
       `import { defineConfig } from "vitest/config";
-export default defineConfig({ root: ${JSON.stringify(REPO_ROOT)}, test: { include: ["build/vitest-setup-check/*.check.ts"], setupFiles: ["hack/vitest-setup.ts"] } });
+export default defineConfig({ root: ${JSON.stringify(REPO_ROOT)}, test: { include: ["build/vitest-setup-check/*.check.ts"], setupFiles: ["test/vitest-setup.ts"] } });
 `,
     );
     const env: NodeJS.ProcessEnv = { ...process.env };

@@ -3,7 +3,7 @@
  * fields a component logs.
  */
 import type { LevelWithSilent } from "pino";
-import { createLogger, type Logger } from "./log";
+import { createLogger, type Logger } from "../../observability/log";
 
 export interface RecordedLine {
   readonly level: string;
