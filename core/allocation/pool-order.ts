@@ -1,5 +1,6 @@
 /**
- * Which pools may serve a Service and in which order (serviceAllocation, MetalLB section 1.2).
+ * Which pools may serve a Service and in which order (serviceAllocation, as MetalLB documents it:
+ * https://metallb.universe.tf/configuration/_advanced_ipaddresspool_configuration/).
  *
  * A pool without serviceAllocation admits every Service. A pool with one admits a Service when the
  * Service's namespace is in the pool's namespace set (the `namespaces` list merged with the
