@@ -2,8 +2,9 @@
  * Drives the Pepr bindings of the Webhooks capability with AdmissionRequests shaped exactly as
  * kube-apiserver sends them (hack/kube-apiserver/recordings/08-admission.md, sections 2a, 3a, 4a and 8a).
  */
+import "../../test/quiet-pepr";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { Log, PeprMutateRequest, PeprValidateRequest } from "pepr";
+import { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { KubernetesObject } from "kubernetes-fluent-client";
 import type { ConfigObject } from "../../core/admission/config-admission";
 import { reservedCidr, type ReservedRange } from "../../core/net/special";
@@ -11,10 +12,6 @@ import { reservedCidr, type ReservedRange } from "../../core/net/special";
 const existing: ConfigObject[] = [];
 const clusterReserved: ReservedRange[] = [];
 vi.mock("../../kube/existing-config", () => ({ listConfigObjects: async () => existing, readClusterReserved: async () => clusterReserved }));
-
-// Pepr logs every binding it registers and every request it handles, at info, as JSON on stdout:
-// silent here, as the setup keeps tests quiet (LOG_LEVEL still chooses, as it does in the pod).
-Log.level = process.env["LOG_LEVEL"] ?? "silent";
 
 const { Webhooks } = await import("./index");
 
