@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyDefaults, prune } from "./defaults";
 import { crdFor } from "../../crds/index";
+import { applyDefaults as defaultInPlace, prune as pruneInPlace } from "../../hack/kube-apiserver/schema";
+import type { Json, JsonObject } from "../../hack/kube-apiserver/status";
+
+// The local API server's defaulting and pruning (in place, as it decodes a write), on copies.
+const applyDefaults = (schema: unknown, value: unknown): unknown => defaultInPlace(structuredClone(value) as Json, schema as JsonObject);
+function prune(schema: unknown, value: unknown): { value: unknown; removed: string[] } {
+  const copy = structuredClone(value) as Json;
+  return { value: copy, removed: pruneInPlace(copy, schema as JsonObject) };
+}
 
 const schemaOf = (kind: string, version?: string) => {
   const crd = crdFor(kind);

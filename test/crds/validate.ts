@@ -4,7 +4,7 @@
  * hack/kube-apiserver/recordings/07-crd.md section 5): `spec.addresses[1]`, FieldValueTypeInvalid, `Invalid value: "integer": ...`.
  *
  * CEL rules run through their TypeScript equivalents (test/crds/cel.ts). Pruning and defaulting, which the
- * server does first, are in test/crds/defaults.ts. For tests, the offline validator and the local API
+ * server does first, are the local API server's (hack/kube-apiserver/schema.ts). For tests, the offline validator and the local API
  * server; the admission webhooks enforce the semantic rules on top.
  */
 import type { ErrorObject } from "ajv";
