@@ -34,7 +34,7 @@ import { DEFAULT_SPEAKER_IMAGE, HEARTBEAT_SECRET_NAME } from "./names";
 import { moduleStandIn, peprBuildYaml, peprDeploy } from "../test/deploy/pepr-build";
 import { prepare } from "./prerequisites";
 import { RecordingDeployPort } from "../test/deploy/testing";
-import { recordingLogger } from "../observability/testing";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const deployed = vi.hoisted(() => {
   // Pepr's logger, read when it is loaded: one line per applied object otherwise. Pepr's build also writes
