@@ -119,6 +119,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`speaker: ${String(e)}`);
+  log.fatal({ err: e }, "cannot start");
   process.exit(1);
 });
