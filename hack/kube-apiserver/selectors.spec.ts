@@ -16,6 +16,8 @@ describe("label selectors", () => {
     ["!app", { app: "x" }, false],
     ["kubernetes.io/service-name=eps-svc", { "kubernetes.io/service-name": "eps-svc" }, true],
     ["n>3", { n: "4" }, true],
+    ["a=in,b notin (in,notin)", { a: "in", b: "x" }, true],
+    ["a=in,b notin (in,notin)", { a: "in", b: "notin" }, false],
     ["", { anything: "x" }, true],
   ];
   for (const [sel, labels, want] of cases) {
