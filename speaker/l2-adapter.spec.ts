@@ -212,7 +212,7 @@ describe("the --partition-policy flag reaches the data plane's Membership", () =
     expect(s.real.ownedIPs()).toEqual([]);
     const next = s.nextEvent();
     const sender = dgram.createSocket("udp4");
-    const hb = encodeHeartbeat({ node: "node-b", incarnation: 1n, sequence: 1, sentAtMs: Date.now(), leaving: false, acks: [] }, KEY);
+    const hb = encodeHeartbeat({ node: "node-b", incarnation: 1n, sequence: 1, sentAtMs: s.clock.wallNow(), leaving: false, acks: [] }, KEY);
     await new Promise<void>((resolve, reject) => sender.send(hb, s.real.heartbeatPort(), "127.0.0.1", e => (e ? reject(e) : resolve())));
     sender.close();
     expect(await next).toEqual(announcing);
