@@ -14,6 +14,7 @@ import { serveMetrics } from "./observability/server";
 import { secureMetricsFromEnv } from "./observability/secure-settings";
 import { KfcApi } from "./kube/kfc-api";
 import { withListenHost } from "./kube/listen-host";
+import { logger } from "./observability/log";
 
 export const capabilities = [Webhooks, ControllerCapability];
 
@@ -27,12 +28,13 @@ if (mode !== "build") withListenHost(process.env.LODESTONE_WEBHOOK_HOST || undef
 // one process of an out-of-cluster run. It watches with kubernetes-fluent-client directly, not
 // through Pepr's When(), which never sees kube-system.
 function runController(): void {
+  const log = logger("controller");
   const lbClass = loadBalancerClass();
   startController({
     namespace: lodestoneNamespace(),
     ...(lbClass ? { lbClass } : {}),
-    port: new KfcControllerPort({ log: message => console.log(`lodestone controller: ${message}`) }),
-    log: message => console.log(`lodestone controller: ${message}`),
+    port: new KfcControllerPort({ log: logger("watch") }),
+    log,
   })
     // Pepr's own /metrics serves a registry of its own; MetalLB's names live on their own port.
     .then(controller =>
@@ -43,9 +45,9 @@ function runController(): void {
         secureMetricsFromEnv(process.env, () => new KfcApi().request),
       ),
     )
-    .then(metrics => console.log(`lodestone controller: metrics at ${process.env.LODESTONE_METRICS_HOST ?? ""}:${metrics.port()}/metrics`))
+    .then(metrics => log.info(`metrics at ${process.env.LODESTONE_METRICS_HOST ?? ""}:${metrics.port()}/metrics`))
     .catch((err: unknown) => {
-      console.error(`lodestone controller: cannot start: ${err instanceof Error ? err.stack : String(err)}`);
+      log.fatal({ err }, "cannot start");
       process.exit(1);
     });
 }

@@ -8,5 +8,6 @@ export default defineConfig({
     exclude: ["**/node_modules/**", "**/*.netns.spec.ts"],
     testTimeout: 20_000,
     pool: "forks",
+    setupFiles: ["test/vitest-setup.ts"],
   },
 });

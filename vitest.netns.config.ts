@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    setupFiles: ["test/vitest-setup.ts"],
     fileParallelism: false,
     passWithNoTests: true,
   },

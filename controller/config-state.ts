@@ -1,12 +1,13 @@
 /**
- * The controller's ConfigurationState (reference metallb.md 1.9 and 3.6): `controller` in the
+ * The controller's ConfigurationState (as MetalLB's, https://github.com/metallb/metallb/blob/main/api/v1beta1/configurationstate_types.go):
+ * `controller` in the
  * Lodestone namespace, saying whether the current metallb.io configuration was accepted and, when
  * not, every problem found. A pure function of the parse result and what was written before.
  */
 import type { ConfigProblem } from "../core/config/types";
 import { formatProblem } from "../core/config/types";
 import type { Condition, ConfigurationStateStatus } from "../kube/controller-port";
-import { rfc3339 } from "./clock";
+import { rfc3339 } from "../core/clock";
 
 export const CONFIGURATION_STATE_NAME = "controller";
 export const CONFIGURATION_STATE_LABELS: Record<string, string> = { "metallb.io/component-type": "controller" };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../kube/controller-port";
 import { FakeControllerPort } from "../test/kube/fake-controller-port";
-import { FakeClock } from "./clock";
+import { FakeClock } from "../core/clock";
 import { EventRecorder } from "./event-recorder";
 import { WorkQueue } from "./work-queue";
 
@@ -9,7 +9,7 @@ const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "web", namesp
 
 function setup() {
   const port = new FakeControllerPort();
-  const clock = new FakeClock(Date.UTC(2026, 10, 21, 23, 31, 4));
+  const clock = new FakeClock(0, Date.UTC(2026, 10, 21, 23, 31, 4));
   const queue = new WorkQueue({ clock, baseDelayMs: 10 });
   return { port, clock, queue, recorder: new EventRecorder(port, clock, queue) };
 }
@@ -87,7 +87,7 @@ describe("EventRecorder", () => {
 
   it("takes a fresh name when the Event name is already taken", async () => {
     const { port, clock, queue, recorder } = setup();
-    const taken = `web.${(BigInt(clock.now()) * 1_000_000n).toString(16)}`;
+    const taken = `web.${(BigInt(clock.wallNow()) * 1_000_000n).toString(16)}`;
     port.put("Event", { metadata: { name: taken, namespace: "shop" }, reason: "Other" });
     recorder.record(svc, "Normal", "IPAllocated", "x");
     await queue.settled();

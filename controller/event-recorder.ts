@@ -1,12 +1,13 @@
 /**
- * core/v1 Events the way client-go's legacy recorder writes them (reference kube-api 09, section 1):
- * the first occurrence is POSTed as `<object>.<hex nanoseconds>` with count 1; a repeat of the same
- * event (same object, type, reason and message) PATCHes count and lastTimestamp of that Event.
+ * core/v1 Events the way client-go's legacy recorder writes them (as recorded in
+ * hack/kube-apiserver/recordings/09-events-and-deletion.md, section 1): the first occurrence is
+ * POSTed as `<object>.<hex nanoseconds>` with count 1; a repeat of the same event (same object,
+ * type, reason and message) PATCHes count and lastTimestamp of that Event.
  * Writes go through the work queue (retried with backoff); repeats that pile up while a write is
  * pending are folded into one write carrying the latest count.
  */
 import { ApiError, isNotFound, type ControllerPort, type CoreEvent, type KubeObject } from "../kube/controller-port";
-import { rfc3339, type Clock } from "./clock";
+import { rfc3339, type Clock } from "../core/clock";
 import type { WorkQueue } from "./work-queue";
 
 export const EVENT_SOURCE = "lodestone-controller";
@@ -31,7 +32,7 @@ export class EventRecorder {
     private readonly clock: Clock,
     private readonly queue: WorkQueue,
   ) {
-    this.nanos = new UniqueNanos(() => clock.now());
+    this.nanos = new UniqueNanos(() => clock.wallNow());
   }
 
   /** Records an event about a namespaced object (a Service). */
@@ -42,12 +43,12 @@ export class EventRecorder {
     const known = series;
     if (known) {
       known.event.count += 1;
-      known.event.lastTimestamp = rfc3339(this.clock.now());
+      known.event.lastTimestamp = rfc3339(this.clock.wallNow());
       // Most recently used last, so eviction drops the oldest series.
       this.series.delete(key);
       this.series.set(key, known);
     } else {
-      const event = firstOccurrence(involvedObject, `${involvedObject.name}.${this.nanos.next().toString(16)}`, { type, reason, message, component: EVENT_SOURCE }, this.clock.now());
+      const event = firstOccurrence(involvedObject, `${involvedObject.name}.${this.nanos.next().toString(16)}`, { type, reason, message, component: EVENT_SOURCE }, this.clock.wallNow());
       series = { event, created: false };
       this.series.set(key, series);
       // Forgetting a series only ends aggregation for it: its queued write holds the series itself.

@@ -6,9 +6,10 @@
  */
 import { Registry } from "prom-client";
 import type { ControllerPort } from "../kube/controller-port";
-import { systemClock, type Clock } from "./clock";
+import { realClock, type Clock } from "../core/clock";
 import { ControllerMetrics } from "./metrics";
 import { Reconciler } from "./reconciler";
+import type { Logger } from "../observability/log";
 
 export interface ControllerOptions {
   /** The Lodestone namespace (metallb.io objects, ConfigurationState). */
@@ -21,7 +22,8 @@ export interface ControllerOptions {
   registry?: Registry;
   /** Retry backoff of failed writes. */
   backoff?: { baseDelayMs?: number; maxDelayMs?: number };
-  log?: (message: string) => void;
+  /** Default: the process logger, component "controller". */
+  log?: Logger;
 }
 
 export interface RunningController {
@@ -39,7 +41,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
     namespace: opts.namespace,
     ...(opts.lbClass !== undefined ? { lbClass: opts.lbClass } : {}),
     port: opts.port,
-    clock: opts.clock ?? systemClock,
+    clock: opts.clock ?? realClock,
     metrics: new ControllerMetrics(registry),
     queue: { ...opts.backoff },
     ...(opts.log ? { log: opts.log } : {}),

@@ -1,5 +1,5 @@
 /**
- * The controller's Prometheus metrics, with MetalLB's names (reference metallb.md 5) so existing
+ * The controller's Prometheus metrics, with MetalLB's names (https://metallb.universe.tf/prometheus-metrics/) so existing
  * dashboards and alerts keep working. Registered in the registry the caller passes.
  */
 import { Counter, Gauge, type Registry } from "prom-client";

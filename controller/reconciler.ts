@@ -33,7 +33,7 @@ import {
   type WatchPhase,
   type ServiceStatusPatch,
 } from "../kube/controller-port";
-import type { Clock } from "./clock";
+import type { Clock } from "../core/clock";
 import { CONFIGURATION_STATE_LABELS, CONFIGURATION_STATE_NAME, configurationStatus } from "./config-state";
 import { EventRecorder } from "./event-recorder";
 import type { ControllerMetrics } from "./metrics";
@@ -43,6 +43,7 @@ import { WorkQueue, type WorkQueueOptions } from "./work-queue";
 import { announcedCondition, type AnnouncedText } from "../core/announce/announced-condition";
 import { computeDesired, readService } from "../core/announce";
 import { ANNOUNCED_INPUTS, AnnouncedInputs, isAnnouncedInput } from "./announced-inputs";
+import { logger, type Logger } from "../observability/log";
 
 export interface ReconcilerOptions {
   namespace: string;
@@ -51,7 +52,8 @@ export interface ReconcilerOptions {
   clock: Clock;
   metrics: ControllerMetrics;
   queue?: Omit<WorkQueueOptions, "clock" | "onError">;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "controller". */
+  log?: Logger;
 }
 
 /** How often a write re-reads and re-applies after 409s before it backs off like any other error. */
@@ -89,13 +91,16 @@ export class Reconciler {
   private buffered: (() => void)[] | undefined = [];
   private stopped = false;
 
+  private readonly log: Logger;
+
   constructor(private readonly opts: ReconcilerOptions) {
+    const log = (this.log = opts.log ?? logger("controller"));
     this.queue = new WorkQueue({
       ...opts.queue,
       clock: opts.clock,
       onError: (key, error, failures, delay) => {
         opts.metrics.updateErrors.inc();
-        opts.log?.(`write ${key} failed (${failures}x), retrying in ${delay} ms: ${error instanceof Error ? error.message : String(error)}`);
+        log.warn({ key, failures, retryInMs: delay }, `write ${key} failed (${failures}x), retrying in ${delay} ms: ${error instanceof Error ? error.message : String(error)}`);
       },
     });
     this.events = new EventRecorder(opts.port, opts.clock, this.queue);
@@ -107,11 +112,11 @@ export class Reconciler {
     this.watches = await Promise.all(resources.map(r => port.watch(r, namespace, (phase, obj) => this.deliver(() => this.onEvent(r, phase, obj)))));
     const lists = await Promise.all(resources.map(async r => [r, await port.list(r, namespace)] as const));
     this.ipMode = await port.servesIngressIPMode().catch((e: unknown) => {
-      this.opts.log?.(`cannot read the API server's OpenAPI, not writing status.loadBalancer.ingress[].ipMode: ${e instanceof Error ? e.message : String(e)}`);
+      this.log.warn(`cannot read the API server's OpenAPI, not writing status.loadBalancer.ingress[].ipMode: ${e instanceof Error ? e.message : String(e)}`);
       return false;
     });
     this.serviceCIDRs = await port.listServiceCIDRs().catch((e: unknown) => {
-      this.opts.log?.(`cannot read ServiceCIDRs, falling back to the kubernetes Service's ClusterIP: ${e instanceof Error ? e.message : String(e)}`);
+      this.log.warn(`cannot read ServiceCIDRs, falling back to the kubernetes Service's ClusterIP: ${e instanceof Error ? e.message : String(e)}`);
       return [];
     });
     for (const [resource, items] of lists) {
@@ -148,7 +153,7 @@ export class Reconciler {
       apply();
     } catch (e) {
       this.opts.metrics.updateErrors.inc();
-      this.opts.log?.(`handling a watch event failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.log.error({ err: e }, "handling a watch event failed");
     }
   }
 
@@ -208,10 +213,10 @@ export class Reconciler {
     this.configFingerprint = fingerprint;
     const parsed = parseConfig({ namespace: this.opts.namespace, objects, clusterReserved });
     const valid = parsed.config !== undefined && parsed.problems.length === 0;
-    this.writeConfigurationState(configurationStatus(parsed.problems, this.configState, this.opts.clock.now()));
+    this.writeConfigurationState(configurationStatus(parsed.problems, this.configState, this.opts.clock.wallNow()));
     this.opts.metrics.configStale.set(valid ? 0 : 1);
     if (!valid || !parsed.config) {
-      this.opts.log?.(`configuration invalid, ${this.config ? "keeping the last valid one" : "waiting for a valid one"}`);
+      this.log.warn(`configuration invalid, ${this.config ? "keeping the last valid one" : "waiting for a valid one"}`);
       if (!this.config) {
         this.invalidProblems = parsed.problems;
         for (const key of this.services.keys()) this.showConfigurationError(key, parsed.problems);
@@ -374,7 +379,7 @@ export class Reconciler {
       const desired = this.desiredFor(key);
       if (!desired) return;
       const ref = { namespace: svc.metadata?.namespace ?? "default", name: svc.metadata?.name ?? "" };
-      const plan = planServiceWrite(svc, desired, clock.now(), desired.state === "allocated" ? this.announcedFor(key, svc, desired) : undefined, { ipMode: this.ipMode });
+      const plan = planServiceWrite(svc, desired, clock.wallNow(), desired.state === "allocated" ? this.announcedFor(key, svc, desired) : undefined, { ipMode: this.ipMode });
       try {
         if (plan.status) {
           svc = this.wrote(key, svc, await port.patchServiceStatus(ref, svc.metadata?.resourceVersion ?? "", plan.status));
@@ -404,7 +409,7 @@ export class Reconciler {
     const ingress = (stored.status as { loadBalancer?: { ingress?: { ipMode?: unknown }[] } } | undefined)?.loadBalancer?.ingress ?? [];
     if (ingress.length > 0 && ingress.every(e => e.ipMode === "VIP")) return;
     this.ipMode = false;
-    this.opts.log?.("the API server dropped status.loadBalancer.ingress[].ipMode (feature gate LoadBalancerIPMode off?): not writing it any more");
+    this.log.warn("the API server dropped status.loadBalancer.ingress[].ipMode (feature gate LoadBalancerIPMode off?): not writing it any more");
   }
 
   /** The Announced condition's text: who the speakers say announces the Service, or why nobody may. */

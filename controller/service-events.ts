@@ -1,5 +1,6 @@
 /**
- * Which Events an allocation result raises on its Service (reference metallb.md 2.7), as a pure
+ * Which Events an allocation result raises on its Service (the reasons and types MetalLB's controller
+ * raises: https://github.com/metallb/metallb/blob/main/controller/service.go), as a pure
  * function of the result and the outcome the Service showed before. Events mark changes: a result
  * that repeats the previous outcome raises nothing, so watch noise does not spam `kubectl describe`.
  */

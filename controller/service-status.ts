@@ -9,7 +9,7 @@ import type { FailureReason } from "../core/allocation/failures";
 import { ANNOUNCED_CONDITION, type AnnouncedText } from "../core/announce/announced-condition";
 import { ANNOTATIONS, DEPRECATED_ANNOTATIONS } from "../core/allocation/service-request";
 import type { Condition, KubeObject, ServiceStatusPatch } from "../kube/controller-port";
-import { rfc3339 } from "./clock";
+import { rfc3339 } from "../core/clock";
 
 export const CONDITION_TYPE = "lodestone.dev/IPAllocated";
 
@@ -20,7 +20,7 @@ export type ServiceOutcome =
 
 /**
  * Why a Service has no IP while no valid configuration has ever loaded: the condition reason is the
- * one ConfigurationState uses for the same problem (reference metallb.md 1.9).
+ * one ConfigurationState uses for the same problem (https://github.com/metallb/metallb/blob/main/api/v1beta1/configurationstate_types.go).
  */
 export const CONFIGURATION_ERROR = "ConfigurationError";
 

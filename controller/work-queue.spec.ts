@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "./clock";
+import { FakeClock } from "../core/clock";
 import { WorkQueue } from "./work-queue";
 
 function setup(concurrency = 4) {

@@ -4,7 +4,7 @@
  * the newest state when they run, so intermediate states are skipped), and a failed task is retried
  * after base * 2^(failures-1) ms, capped, on the injected clock. A success resets the key's backoff.
  */
-import type { Clock } from "./clock";
+import type { Clock, TimerHandle } from "../core/clock";
 
 export type Task = () => Promise<void>;
 
@@ -26,7 +26,7 @@ export class WorkQueue {
   private readonly ready: string[] = [];
   private readonly readySet = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
-  private readonly waiting = new Map<string, () => void>();
+  private readonly waiting = new Map<string, TimerHandle>();
   private readonly failures = new Map<string, number>();
   private settledWaiters: (() => void)[] = [];
   private stopped = false;
@@ -68,7 +68,7 @@ export class WorkQueue {
   /** Drops queued work and retry timers, and waits for running tasks to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const cancel of this.waiting.values()) cancel();
+    for (const timer of this.waiting.values()) timer.cancel();
     this.waiting.clear();
     this.ready.length = 0;
     this.readySet.clear();
@@ -123,12 +123,12 @@ export class WorkQueue {
     this.opts.onError?.(key, error, failures, delay);
     this.waiting.set(
       key,
-      this.opts.clock.setTimer(delay, () => {
+      this.opts.clock.setTimeout(() => {
         this.waiting.delete(key);
         if (this.stopped) return;
         this.makeReady(key);
         this.pump();
-      }),
+      }, delay),
     );
   }
 

@@ -1,23 +1,29 @@
 /**
- * The clock every L2 state machine runs on. Production uses the real timers; tests use FakeClock and
- * move time by hand, so a 5 s announcement burst or a 250 ms liveness timeout runs in microseconds
- * and never depends on how loaded the test machine is.
+ * The one clock of every Lodestone process, injected wherever time is read or waited on: the L2,
+ * BGP and BFD state machines, the watch supervisor, the controller's retries and timestamps, the
+ * speaker's relists and status writers. Production uses the real timers; tests use FakeClock and
+ * move time by hand, so a 5 s announcement burst, a 250 ms liveness timeout or a 400 ms retry
+ * backoff runs in microseconds and never depends on how loaded the test machine is.
  */
 export interface TimerHandle {
   cancel(): void;
 }
 
 export interface Clock {
-  /** Milliseconds on a monotonic scale (only differences mean anything). */
+  /** Milliseconds on a monotonic scale (only differences mean anything): timeouts, intervals, ages. */
   now(): number;
+  /** Milliseconds since the Unix epoch: timestamps written for people and the API (Events, conditions). */
+  wallNow(): number;
+  /** Runs fn once after ms (0 or less: as soon as possible). */
   setTimeout(fn: () => void, ms: number): TimerHandle;
 }
 
 export const realClock: Clock = {
   now: () => performance.now(),
+  wallNow: () => Date.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
-    // A pending burst or liveness timer must not keep a finished process alive.
+    // A pending burst, retry or liveness timer must not keep a finished process alive.
     t.unref();
     return { cancel: () => clearTimeout(t) };
   },
@@ -30,18 +36,28 @@ interface PendingTimer {
   cancelled: boolean;
 }
 
-/** A manual clock: timers fire, in time order, only inside advance(). */
+/** Where a FakeClock's wall time starts unless told: a fixed date, so timestamps in tests are exact. */
+export const FAKE_WALL_START = Date.UTC(2026, 10, 22, 1, 0, 0);
+
+/** A manual clock: timers fire, in time order, only inside advance(). Wall time moves with monotonic time. */
 export class FakeClock implements Clock {
   private current: number;
   private timers: PendingTimer[] = [];
   private nextOrder = 0;
+  private readonly wallOffset: number;
 
-  constructor(start = 0) {
+  /** `start`: the first monotonic reading; `wallStart`: the first wall reading. */
+  constructor(start = 0, wallStart = FAKE_WALL_START) {
     this.current = start;
+    this.wallOffset = wallStart - start;
   }
 
   now(): number {
     return this.current;
+  }
+
+  wallNow(): number {
+    return this.current + this.wallOffset;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
@@ -76,4 +92,15 @@ export class FakeClock implements Clock {
   pendingCount(): number {
     return this.timers.filter(t => !t.cancelled).length;
   }
+
+  /** Delays of the waiting timers from now, soonest first. */
+  pending(): number[] {
+    return this.timers
+      .filter(t => !t.cancelled)
+      .map(t => t.at - this.current)
+      .sort((a, b) => a - b);
+  }
 }
+
+/** RFC 3339 with seconds precision, as metav1.Time serialises. */
+export const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");

@@ -5,7 +5,7 @@
  */
 import { buildCRD, type CustomResourceDefinition } from "./build";
 import { kindSources } from "./source";
-import { GROUP, storageVersion, type KindSource } from "./source/kind";
+import { GROUP, type KindSource } from "./source/kind";
 
 export type { CustomResourceDefinition, CRDVersion, JsonObject } from "./build";
 export { GROUP } from "./source/kind";
@@ -23,19 +23,6 @@ function sourceFor(kind: string): KindSource {
 export function crdFor(kind: string): CustomResourceDefinition {
   const index = kindSources.indexOf(sourceFor(kind));
   return allCRDs[index] as CustomResourceDefinition;
-}
-
-export interface GroupVersionKind {
-  group: string;
-  version: string;
-  kind: string;
-  plural: string;
-}
-
-/** Group, storage (preferred) version, kind and plural, as kubernetes-fluent-client's kindOverride takes them. */
-export function gvkFor(kind: string): GroupVersionKind {
-  const k = sourceFor(kind);
-  return { group: GROUP, version: storageVersion(k).name, kind: k.kind, plural: k.plural };
 }
 
 /** The kind whose CRD serves `apiVersion` (`metallb.io/v1beta1`), or undefined when none does. */

@@ -9,6 +9,7 @@ import { installWithRetry, type InstallOptions } from "./install";
 import { KfcDeployPort } from "./kfc-deploy-port";
 import { speakerImage } from "./names";
 import { speakerPodSettings, type SpeakerPodSettings } from "./speaker-pod-settings";
+import { logger, type Logger } from "../observability/log";
 
 /** True in Pepr's watcher Deployment (`PEPR_WATCH_MODE=true`); false in admission pods and `PEPR_MODE=dev`. */
 export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -20,12 +21,12 @@ export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolea
  * once, as soon as the metallb.io kinds are served (start the allocator there).
  */
 export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const log = (message: string) => console.log(message);
+  const log = logger("install");
   return installWithRetry(new KfcDeployPort(), { ...installOptionsFromEnv(env, log), log, ...(onCRDsEstablished ? { onCRDsEstablished } : {}) });
 }
 
 /** What the watcher installs, from its env (the settings an installer put there, manifests.ts controllerSettings). */
-export function installOptionsFromEnv(env: NodeJS.ProcessEnv, log: (message: string) => void): InstallOptions {
+export function installOptionsFromEnv(env: NodeJS.ProcessEnv, log: Logger): InstallOptions {
   return {
     namespace: lodestoneNamespace(env),
     image: speakerImage(env),
@@ -40,16 +41,16 @@ export function installOptionsFromEnv(env: NodeJS.ProcessEnv, log: (message: str
  * LODESTONE_PARTITION_POLICY for the speaker DaemonSet. A value the speakers would refuse is not handed on
  * (every speaker would stop at start-up, and layer 2 with them): it is logged, and the speakers keep their default.
  */
-export function speakerPartitionPolicy(env: NodeJS.ProcessEnv, log: (message: string) => void): { partitionPolicy?: PartitionPolicy } {
+export function speakerPartitionPolicy(env: NodeJS.ProcessEnv, log: Logger): { partitionPolicy?: PartitionPolicy } {
   const { policy, error } = partitionPolicySetting(env);
-  if (error) log(`${error}; the speakers keep their default (availability)`);
+  if (error) log.warn(`${error}; the speakers keep their default (availability)`);
   return policy ? { partitionPolicy: policy } : {};
 }
 
 /** The speaker pods' nodeSelector, tolerations and resources; a refused one is logged, and its default kept. */
-export function speakerPod(env: NodeJS.ProcessEnv, log: (message: string) => void): SpeakerPodSettings {
+export function speakerPod(env: NodeJS.ProcessEnv, log: Logger): SpeakerPodSettings {
   const { errors, ...settings } = speakerPodSettings(env);
-  for (const error of errors) log(`${error}; the speakers keep their default`);
+  for (const error of errors) log.warn(`${error}; the speakers keep their default`);
   return settings;
 }
 

@@ -34,6 +34,7 @@ import { DEFAULT_SPEAKER_IMAGE, HEARTBEAT_SECRET_NAME } from "./names";
 import { moduleStandIn, peprBuildYaml, peprDeploy } from "../test/deploy/pepr-build";
 import { prepare } from "./prerequisites";
 import { RecordingDeployPort } from "../test/deploy/testing";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const deployed = vi.hoisted(() => {
   // Pepr's logger, read when it is loaded: one line per applied object otherwise. Pepr's build also writes
@@ -69,8 +70,8 @@ const io = (out: string[], err: string[]) => ({ out: (l: string) => out.push(l),
 /** The watcher's start: install() with the options its env names (index.ts installOptionsFromEnv). */
 async function watcherStarts(port: RecordingDeployPort): Promise<void> {
   const env = Object.fromEntries((containersOf(port.objects.get(WATCHER))[0]?.env ?? []).flatMap(e => (e.value === undefined ? [] : [[e.name, e.value]])));
-  const logs: string[] = [];
-  await install(port, { ...installOptionsFromEnv(env, l => logs.push(l)), sleep: async () => {} });
+  const { log, messages: logs } = recordingLogger();
+  await install(port, { ...installOptionsFromEnv(env, log), sleep: async () => {} });
   expect(logs).toEqual([]);
 }
 

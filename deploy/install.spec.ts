@@ -3,6 +3,7 @@ import { ApiError } from "../kube/controller-port";
 import { install, installPlan, installWithRetry } from "./install";
 import { peprRegistration, RecordingDeployPort } from "../test/deploy/testing";
 import { isInClusterWatcher } from "./index";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const crdNames = [
@@ -91,8 +92,8 @@ describe("install", () => {
   it("without its Role (a bare pepr deploy) says how to make it and installs the rest", async () => {
     const port = clusterAfterPeprDeploy();
     port.failOnce.set(SECRET, new ApiError(403, `POST /api/v1/namespaces/metallb-system/secrets: secrets is forbidden`));
-    const logs: string[] = [];
-    const done = await install(port, { ...opts, log: m => void logs.push(m) });
+    const { log, messages: logs } = recordingLogger();
+    const done = await install(port, { ...opts, log });
     expect(logs).toEqual([
       "lodestone install: the heartbeat Secret and the speakers' Secret Role were not made (POST /api/v1/namespaces/metallb-system/secrets: secrets is forbidden): the Role lodestone-controller is missing; run npx lodestone prepare -n metallb-system (docs/install.md)",
     ]);
@@ -140,8 +141,8 @@ describe("installWithRetry", () => {
     const port = clusterAfterPeprDeploy();
     port.failOnce.set("/apis/apps/v1/namespaces/metallb-system/daemonsets/lodestone-speaker", "daemonsets.apps is forbidden");
     const slept: number[] = [];
-    const logs: string[] = [];
-    const done = await installWithRetry(port, { ...opts, sleep: async ms => void slept.push(ms), log: m => void logs.push(m) });
+    const { log, messages: logs } = recordingLogger();
+    const done = await installWithRetry(port, { ...opts, sleep: async ms => void slept.push(ms), log });
     expect(slept).toEqual([1000]);
     expect(logs).toEqual(["lodestone install: daemonsets.apps is forbidden; retrying in 1000 ms", "lodestone install: 22 steps done (2 webhook registrations split)"]);
     expect(done).toHaveLength(22);

@@ -17,6 +17,7 @@ import { speakerDaemonSet } from "./speaker-daemonset";
 import type { SpeakerPodSettings } from "./speaker-pod-settings";
 import { speakerIdentity } from "./speaker-rbac";
 import { webhookSplitPatches } from "./webhook-split";
+import { logger, type Logger } from "../observability/log";
 
 export interface InstallOptions extends SpeakerPodSettings {
   /** The Lodestone namespace (configuration and speaker). */
@@ -36,7 +37,8 @@ export interface InstallOptions extends SpeakerPodSettings {
   sleep?: (ms: number) => Promise<void>;
   /** The heartbeat key, when the Secret is created (default: 32 random bytes). */
   newKey?: () => Buffer;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "install". */
+  log?: Logger;
   /**
    * Called once the CRDs are Established, before the speaker and webhook steps: what needs the
    * metallb.io kinds served (the allocator) starts here, so a failing speaker step cannot hold it back.
@@ -103,7 +105,7 @@ export async function install(port: DeployPort, opts: InstallOptions): Promise<s
   // Not an error to retry: the registration stays as `pepr deploy` made it (fail closed for every kind),
   // which admits everything it should; the split is an improvement, never worth losing admission for.
   for (const refusal of patches.refused) {
-    opts.log?.(`lodestone install: webhook split refused, registration kept as it is: ${refusal}`);
+    (opts.log ?? logger("install")).warn(`lodestone install: webhook split refused, registration kept as it is: ${refusal}`);
     done.push(`kept ${refusal}`);
   }
   if (patches.validating) {
@@ -126,11 +128,11 @@ async function speakerSecrets(port: DeployPort, opts: InstallOptions, done: stri
   try {
     const r = await ensureSpeakerSecrets(port, opts.namespace, opts.newKey);
     done.push(...r.lines);
-    if (r.secretProblem !== undefined) opts.log?.(`lodestone install: ${r.secretProblem}`);
+    if (r.secretProblem !== undefined) (opts.log ?? logger("install")).warn(`lodestone install: ${r.secretProblem}`);
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 403)) throw e;
     const why = `the heartbeat Secret and the speakers' Secret Role were not made (${e.message}): the Role ${CONTROLLER_ROLE} is missing; run npx lodestone prepare -n ${opts.namespace} (docs/install.md)`;
-    opts.log?.(`lodestone install: ${why}`);
+    (opts.log ?? logger("install")).warn(`lodestone install: ${why}`);
     done.push(`kept ${why}`);
   }
 }
@@ -138,7 +140,7 @@ async function speakerSecrets(port: DeployPort, opts: InstallOptions, done: stri
 /** `install` until it succeeds, waiting 1 s, 2 s, 4 s ... up to `maxDelayMs` between attempts. */
 export async function installWithRetry(port: DeployPort, opts: InstallOptions & { maxDelayMs?: number }): Promise<string[]> {
   const sleep = opts.sleep ?? defaultSleep;
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? logger("install");
   let notified = false;
   const onCRDsEstablished = () => {
     if (notified) return;
@@ -148,11 +150,11 @@ export async function installWithRetry(port: DeployPort, opts: InstallOptions & 
   for (let attempt = 0; ; attempt++) {
     try {
       const done = await install(port, { ...opts, onCRDsEstablished });
-      log(`lodestone install: ${done.length} steps done (${done.filter(d => d.startsWith("split")).length} webhook registrations split)`);
+      log.info(`lodestone install: ${done.length} steps done (${done.filter(d => d.startsWith("split")).length} webhook registrations split)`);
       return done;
     } catch (e) {
       const delay = Math.min(1000 * 2 ** attempt, opts.maxDelayMs ?? 30_000);
-      log(`lodestone install: ${e instanceof Error ? e.message : String(e)}; retrying in ${delay} ms`);
+      log.warn(`lodestone install: ${e instanceof Error ? e.message : String(e)}; retrying in ${delay} ms`);
       await sleep(delay);
     }
   }

@@ -5,6 +5,7 @@ import { speakerMetricsTLS, speakerPartitionPolicy } from "./index";
 import { DEFAULT_SPEAKER_IMAGE, speakerImage } from "./names";
 import { speakerDaemonSet } from "./speaker-daemonset";
 import { speakerIdentity } from "./speaker-rbac";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const ds = speakerDaemonSet({ namespace: "metallb-system", image: "registry.example/lodestone/speaker:1.2.3" });
 const pod = ds.spec.template.spec;
@@ -86,8 +87,7 @@ describe("speaker DaemonSet", () => {
   });
 
   it("takes the policy from the controller's LODESTONE_PARTITION_POLICY, and never hands on one the speakers would refuse", () => {
-    const logged: string[] = [];
-    const log = (m: string) => logged.push(m);
+    const { log, messages: logged } = recordingLogger();
     expect(speakerPartitionPolicy({ LODESTONE_PARTITION_POLICY: "majority" }, log)).toEqual({ partitionPolicy: "majority" });
     expect(speakerPartitionPolicy({ LODESTONE_PARTITION_POLICY: "availability" }, log)).toEqual({ partitionPolicy: "availability" });
     expect(speakerPartitionPolicy({}, log)).toEqual({});

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test Lodestone has, in the order that fails fastest: generated files, types, lint, the
+# Every test Lodestone has, in the order that fails fastest: generated files, commit subjects, types, lint, the
 # bundles, unit tests (on this machine's Node and on the image's Node 24 LTS), then (as root) the
 # network-namespace tests, the end-to-end suite and the lab.
 #
@@ -32,6 +32,7 @@ suite() {
 skip() { printf 'skip\t%s\n' "$1" >> build/steps.tsv; }
 
 check "generated files match their source" npx tsx hack/gen/main.ts --check
+check "commit subjects of at most 72 characters" npx tsx hack/check-commit-subjects.ts
 check "type check" npx tsc --noEmit
 check "lint" npx eslint .
 check "bundles (npm run build)" node hack/build.mjs

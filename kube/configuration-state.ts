@@ -1,5 +1,6 @@
 /**
- * Writing a ConfigurationState (reference metallb.md 1.9): the controller and every speaker each
+ * Writing a ConfigurationState (https://github.com/metallb/metallb/blob/main/api/v1beta1/configurationstate_types.go):
+ * the controller and every speaker each
  * own one object, which may not exist yet. The status is a subresource, ignored on create, so the
  * write is: patch the status; on 404 create the object (a 409 means another writer created it
  * meanwhile, which is fine) and patch the status again.

@@ -33,6 +33,7 @@ import { configKinds, statusKinds } from "./kinds";
 import { servesIngressIPMode } from "./ingress-ip-mode";
 import { SERVICE_CIDR_PATH } from "./service-range";
 import { WatchSupervisor } from "./watch-supervisor";
+import type { Logger } from "../observability/log";
 
 function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
   const namespaced = !isListedClusterWide(resource);
@@ -51,7 +52,7 @@ export class KfcControllerPort implements ControllerPort {
   private readonly connection = new ApiConnection(kubeConfigSettings());
   readonly watches: WatchSupervisor;
 
-  constructor(opts: { log?: (message: string) => void } = {}) {
+  constructor(opts: { log?: Logger } = {}) {
     this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
     this.watches.onPathReturn(() => {
       this.connection.resetConnections();

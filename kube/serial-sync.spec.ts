@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { SerialSync, type SyncTimer } from "./serial-sync";
+import type { Clock, TimerHandle } from "../core/clock";
+import { SerialSync } from "./serial-sync";
 
 /** A timer the test fires by hand. */
-class ManualTimer implements SyncTimer {
+class ManualTimer implements Clock {
   readonly pending: { ms: number; fn: () => void; cancelled: boolean }[] = [];
-  setTimer(ms: number, fn: () => void): () => void {
+  now = (): number => 0;
+  wallNow = (): number => 0;
+  setTimeout(fn: () => void, ms: number): TimerHandle {
     const t = { ms, fn, cancelled: false };
     this.pending.push(t);
-    return () => void (t.cancelled = true);
+    return { cancel: () => void (t.cancelled = true) };
   }
   fire(): void {
     const due = this.pending.splice(0).filter(t => !t.cancelled);
@@ -39,7 +42,7 @@ const flush = async (): Promise<void> => {
 describe("SerialSync", () => {
   it("runs one sync at a time and folds every kick during a run into exactly one more", async () => {
     const g = gatedSync();
-    const s = new SerialSync({ sync: g.sync, timer: new ManualTimer(), retryMs: 1000, onError: () => {} });
+    const s = new SerialSync({ sync: g.sync, clock: new ManualTimer(), retryMs: 1000, onError: () => {} });
     s.kick();
     s.kick();
     s.kick();
@@ -57,7 +60,7 @@ describe("SerialSync", () => {
     const g = gatedSync();
     const timer = new ManualTimer();
     const errors: string[] = [];
-    const s = new SerialSync({ sync: g.sync, timer, retryMs: 250, onError: e => errors.push(String(e)) });
+    const s = new SerialSync({ sync: g.sync, clock: timer, retryMs: 250, onError: e => errors.push(String(e)) });
     s.kick();
     await flush();
     g.runs[0]?.fail(new Error("connect ECONNREFUSED"));
@@ -76,7 +79,7 @@ describe("SerialSync", () => {
   it("starts nothing after stop and cancels a waiting retry", async () => {
     const g = gatedSync();
     const timer = new ManualTimer();
-    const s = new SerialSync({ sync: g.sync, timer, retryMs: 250, onError: () => {} });
+    const s = new SerialSync({ sync: g.sync, clock: timer, retryMs: 250, onError: () => {} });
     s.kick();
     await flush();
     g.runs[0]?.fail(new Error("down"));

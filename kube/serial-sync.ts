@@ -4,15 +4,12 @@
  * `retryMs` on the timer. Each sync computes what differs from what exists, so retrying the whole
  * sync is the recovery. The speaker's status writers (layer 2 and BGP) each drive one.
  */
-
-/** Schedules `fn` after `ms`; returns a cancel function (real timers, or a test's manual clock). */
-export interface SyncTimer {
-  setTimer(ms: number, fn: () => void): () => void;
-}
+import type { Clock, TimerHandle } from "../core/clock";
 
 export interface SerialSyncOptions {
   sync: () => Promise<void>;
-  timer: SyncTimer;
+  /** Schedules the retries (the real clock, or a test's manual one). */
+  clock: Clock;
   retryMs: number;
   /** Told about each failed sync (before the retry is scheduled). */
   onError: (e: unknown) => void;
@@ -21,7 +18,7 @@ export interface SerialSyncOptions {
 export class SerialSync {
   private running: Promise<void> | undefined;
   private dirty = false;
-  private retry: (() => void) | undefined;
+  private retry: TimerHandle | undefined;
   private stoppedFlag = false;
 
   constructor(private readonly opts: SerialSyncOptions) {}
@@ -57,7 +54,7 @@ export class SerialSync {
   /** No sync starts after this; a waiting retry is cancelled (a running sync finishes). */
   stop(): void {
     this.stoppedFlag = true;
-    this.retry?.();
+    this.retry?.cancel();
   }
 
   private async drain(): Promise<void> {
@@ -69,10 +66,10 @@ export class SerialSync {
       } catch (e) {
         this.opts.onError(e);
         if (!this.retry) {
-          this.retry = this.opts.timer.setTimer(this.opts.retryMs, () => {
+          this.retry = this.opts.clock.setTimeout(() => {
             this.retry = undefined;
             this.kick();
-          });
+          }, this.opts.retryMs);
         }
         return;
       }

@@ -1,6 +1,7 @@
 /**
- * The per-Service status objects one speaker keeps (ServiceL2Status, ServiceBGPStatus; reference
- * metallb.md 1.8): exactly one object per Service this node announces, created on first need,
+ * The per-Service status objects one speaker keeps (ServiceL2Status, ServiceBGPStatus, as MetalLB
+ * defines them: https://github.com/metallb/metallb/blob/main/api/v1beta1/servicel2status_types.go
+ * and servicebgpstatus_types.go beside it): exactly one object per Service this node announces, created on first need,
  * rewritten only when what it says changes, deleted when the node stops announcing. On its first
  * sync a writer adopts what a previous run of the node left (found by the node label), deleting
  * duplicates, so a restart neither orphans nor recreates objects.

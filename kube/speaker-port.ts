@@ -1,6 +1,7 @@
 /**
  * The narrow Kubernetes port of the speaker: what it lists and watches to decide what to announce,
- * and what it writes to show it (reference metallb.md 1.8, 1.9, 2.7). Two implementations:
+ * and what it writes to show it (ServiceL2Status, ServiceBGPStatus, ConfigurationState and Events,
+ * as MetalLB's speaker does: https://metallb.universe.tf/apis/). Two implementations:
  * plain REST (speaker/rest-speaker-port.ts) and an in-memory recording fake
  * (fake-speaker-port.ts) for tests.
  *

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { recordingLogger } from "../test/observability/recording-logger";
 import { FakeClock } from "../core/clock";
 import type { KubeObject, WatchPhase } from "./controller-port";
 import { WatchStatusError, WatchSupervisor, type ListResult, type WatchSource, type WatchStreamHandlers, type WatchSupervisorOptions } from "./watch-supervisor";
@@ -73,8 +74,9 @@ const flush = async (): Promise<void> => {
 function bench(opts: Partial<WatchSupervisorOptions> = {}) {
   const clock = new FakeClock();
   const probe = new FakeProbe();
-  const logs: string[] = [];
-  const sup = new WatchSupervisor({ clock, probe: probe.probe, log: m => logs.push(m), ...opts });
+  const recorded = recordingLogger();
+  const logs = recorded.messages;
+  const sup = new WatchSupervisor({ clock, probe: probe.probe, log: recorded.log, ...opts });
   const source = new FakeSource(clock);
   const events: string[] = [];
   const currents: boolean[] = [];
@@ -255,8 +257,8 @@ describe("WatchSupervisor", () => {
   it("an ERROR other than 410 relists after the backoff; a handler that throws does not end the watch", async () => {
     const clock = new FakeClock();
     const probe = new FakeProbe();
-    const logs: string[] = [];
-    const sup = new WatchSupervisor({ clock, probe: probe.probe, log: m => logs.push(m) });
+    const { log, messages: logs } = recordingLogger();
+    const sup = new WatchSupervisor({ clock, probe: probe.probe, log });
     const source = new FakeSource(clock, "IPAddressPool");
     const seen: string[] = [];
     sup.watch(source, (phase, o) => {

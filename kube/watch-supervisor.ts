@@ -25,6 +25,7 @@
  *   and is streaming (or stopped streaming less than `staleAfterMs` ago: a normal reconnect).
  */
 import type { Clock, TimerHandle } from "../core/clock";
+import { logger, type Logger } from "../observability/log";
 import { keyOf, type KubeObject, type WatchPhase } from "./controller-port";
 
 /** One line of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR (a Status object). */
@@ -71,7 +72,8 @@ export class WatchStatusError extends Error {
 export interface WatchSupervisorOptions {
   clock: Clock;
   probe: ApiProbe;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "watch". */
+  log?: Logger;
   /** How often timeouts, idleness and staleness are checked (default 250 ms). */
   tickMs?: number;
   /** Probe when nothing was heard from the API server for this long (default 1000 ms). */
@@ -109,7 +111,7 @@ export class WatchSupervisor {
   private readonly watches = new Set<ResourceWatch>();
   private readonly listeners = new Set<(current: boolean) => void>();
   private readonly returnListeners = new Set<() => void>();
-  private readonly log: (message: string) => void;
+  private readonly log: Logger;
   private lastContact: number;
   private lastProbeStart = -Infinity;
   private probeFailing = false;
@@ -121,7 +123,7 @@ export class WatchSupervisor {
   pathRestarts = 0;
 
   constructor(private readonly opts: WatchSupervisorOptions) {
-    this.log = opts.log ?? (() => {});
+    this.log = opts.log ?? logger("watch");
     this.settings = {
       tickMs: opts.tickMs ?? 250,
       probeIntervalMs: opts.probeIntervalMs ?? 1000,
@@ -190,7 +192,7 @@ export class WatchSupervisor {
     }
     if (silence >= this.settings.restartAfterSilenceMs && this.watches.size > 0) {
       this.pathRestarts++;
-      this.log(`API server answered again after ${Math.round(silence)} ms of silence: restarting ${this.watches.size} watches`);
+      this.log.info(`API server answered again after ${Math.round(silence)} ms of silence: restarting ${this.watches.size} watches`);
       // A stream that lived through the silence has been of no use since the last contact before it.
       for (const w of this.watches) w.interrupt("restart", now - silence);
       for (const l of [...this.returnListeners]) l();
@@ -209,9 +211,9 @@ export class WatchSupervisor {
     this.current = current;
     if (!current) {
       const behind = [...this.watches].filter(w => !w.listed || w.notStreamingSince !== undefined).map(w => w.source.name);
-      this.log(`view of the cluster not current: ${heard ? "" : `API server silent for ${Math.round(now - this.lastContact)} ms; `}watches down: ${behind.join(", ") || "none"}`);
+      this.log.warn(`view of the cluster not current: ${heard ? "" : `API server silent for ${Math.round(now - this.lastContact)} ms; `}watches down: ${behind.join(", ") || "none"}`);
     } else {
-      this.log("view of the cluster current again");
+      this.log.info("view of the cluster current again");
     }
     for (const l of [...this.listeners]) l(current);
   }
@@ -252,7 +254,7 @@ export class WatchSupervisor {
         // A probe sent into the outage may time out after the API server was heard again: old news.
         if (this.stopped || this.probeFailing || this.lastContact > startedAt) return;
         this.probeFailing = true;
-        this.log(`API server not answering: ${errorText(e)}`);
+        this.log.warn(`API server not answering: ${errorText(e)}`);
       },
     );
   }
@@ -280,7 +282,7 @@ class ResourceWatch {
     private readonly sup: WatchSupervisor,
     readonly source: WatchSource,
     private readonly handler: WatchEventHandler,
-    private readonly log: (message: string) => void,
+    private readonly log: Logger,
   ) {
     this.ready = new Promise(resolve => (this.resolveReady = resolve));
     this.notStreamingSince = sup.clock.now();
@@ -313,7 +315,7 @@ class ResourceWatch {
 
   checkIdle(now: number, idleMs: number): void {
     if (this.state === "streaming" && now - this.lastLineAt > idleMs) {
-      this.log(`watch ${this.source.name}: nothing for ${Math.round(now - this.lastLineAt)} ms, restarting it`);
+      this.log.warn(`watch ${this.source.name}: nothing for ${Math.round(now - this.lastLineAt)} ms, restarting it`);
       this.interrupt("idle");
     }
   }
@@ -381,7 +383,7 @@ class ResourceWatch {
         if (failure instanceof WatchStatusError) this.needList = true;
         const delay = Math.min(s.backoffInitialMs * 2 ** this.attempt, s.backoffMaxMs);
         this.attempt++;
-        if (this.attempt === 1 || this.attempt % 30 === 0) this.log(`watch ${this.source.name} failed (${this.attempt}x), retrying in ${delay} ms (at most ${s.backoffMaxMs} ms apart): ${errorText(failure)}`);
+        if (this.attempt === 1 || this.attempt % 30 === 0) this.log.warn(`watch ${this.source.name} failed (${this.attempt}x), retrying in ${delay} ms (at most ${s.backoffMaxMs} ms apart): ${errorText(failure)}`);
         await this.sleep(delay);
       }
     }
@@ -474,7 +476,7 @@ class ResourceWatch {
     try {
       this.handler(phase, object);
     } catch (e) {
-      this.log(`watch ${this.source.name}: handling ${phase} ${keyOf(object)} failed: ${errorText(e)}`);
+      this.log.error(`watch ${this.source.name}: handling ${phase} ${keyOf(object)} failed: ${errorText(e)}`);
     }
   }
 }

@@ -45,7 +45,6 @@ export const DROP = 0;
 export const ETH_P_ARP = 0x0806;
 export const ETH_P_IP = 0x0800;
 export const ETH_P_IPV6 = 0x86dd;
-export const ETH_P_ALL = 0x0003;
 
 export const ICMPV6_NEIGHBOR_SOLICITATION = 135;
 export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;

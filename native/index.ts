@@ -10,9 +10,10 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as dgram from "node:dgram";
+import { Socket as DgramSocket } from "node:dgram";
 import type * as net from "node:net";
 import { ttlSocketFilter, type BpfInsn } from "./bpf";
-import { parseMac } from "./mac";
+import { macToBytes, parseMac } from "../protocols/l2/ethernet";
 
 /** The addon's raw exports; everything else in this file adds types and checks. */
 interface NativeBinding {
@@ -126,7 +127,7 @@ function macBuffer(mac: Uint8Array | string): Buffer {
   if (typeof mac === "string") {
     const parsed = parseMac(mac);
     if (parsed === undefined) throw new TypeError(`not a MAC address: ${JSON.stringify(mac)}`);
-    return parsed;
+    return macToBytes(parsed);
   }
   if (mac.length !== 6) throw new TypeError(`a MAC address has 6 bytes, not ${mac.length}`);
   return Buffer.from(mac);
@@ -350,17 +351,19 @@ export function closeFd(fd: number): void {
 }
 
 /** The fd under a listening net.Server, a connected net.Socket or a bound dgram.Socket (Node keeps it
- * on an internal handle). Throws when the socket has no fd yet (not listening / not bound). */
+ * on an internal handle; it has no public API for it). Throws when the socket has no fd yet (not
+ * listening / not bound). A dgram.Socket's `_handle` getter is deprecated (DEP0112, a warning on first
+ * use), so for those the handle is read from the state object dgram keeps under a private symbol. */
 export function socketFd(socket: net.Server | net.Socket | dgram.Socket): number {
-  const withHandle = socket as unknown as { _handle?: { fd?: unknown } };
-  let fd: unknown = withHandle._handle?.fd;
-  if (fd === undefined) {
-    // dgram keeps its handle in a state object under a private symbol.
+  let fd: unknown;
+  if (socket instanceof DgramSocket) {
     for (const symbol of Object.getOwnPropertySymbols(socket)) {
       if (symbol.description !== "state symbol") continue;
       const state = (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[symbol];
       fd = state?.handle?.fd;
     }
+  } else {
+    fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
   }
   if (typeof fd !== "number" || fd < 0) throw new Error("socket has no file descriptor yet (not listening, bound or connected)");
   return fd;

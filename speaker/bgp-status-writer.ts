@@ -19,21 +19,23 @@ import { bgpStatusKind, ServiceStatusObjects } from "../kube/service-status-obje
 import type { BgpSessionEntry, BgpStatusBody, SpeakerPort } from "../kube/speaker-port";
 import { EVENT_NODE_ASSIGNED } from "./announce-status";
 import { bgpNodeAssignedMessage, mergeSessions, peerStatus, sessionEntry } from "./bgp-status";
-import type { CacheTimer } from "./cluster-cache";
+import type { Clock, TimerHandle } from "../core/clock";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { ServiceEvents } from "./status-writer";
+import { logger, type Logger } from "../observability/log";
 
 export interface BgpStatusWriterOptions {
   port: SpeakerPort;
   node: string;
   namespace: string;
   now: () => number;
-  timer: CacheTimer;
+  clock: Clock;
   retryMs?: number;
   /** Quiet time before session changes are written. */
   debounceMs?: number;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
   /** metallb_speaker_announced{protocol="bgp"}: set from the desired state, as MetalLB does. */
   metrics?: SpeakerMetrics;
 }
@@ -49,7 +51,7 @@ export class BgpStatusWriter {
   private readonly serviceEvents: ServiceEvents;
   private readonly assigned = new Set<string>();
   private readonly syncs: SerialSync;
-  private debounce: (() => void) | undefined;
+  private debounce: TimerHandle | undefined;
   /** service -> the IPs last reported in metallb_speaker_announced. */
   private readonly announcedIps = new Map<string, readonly string[]>();
 
@@ -59,9 +61,9 @@ export class BgpStatusWriter {
     this.serviceEvents = new ServiceEvents(opts.now, "bgp");
     this.syncs = new SerialSync({
       sync: () => this.sync(),
-      timer: opts.timer,
+      clock: opts.clock,
       retryMs: opts.retryMs ?? 1000,
-      onError: e => opts.log?.(`BGP status write failed, retrying: ${String(e)}`),
+      onError: e => (opts.log ?? logger("speaker")).warn(`BGP status write failed, retrying: ${String(e)}`),
     });
   }
 
@@ -87,10 +89,10 @@ export class BgpStatusWriter {
   onSessions(status: readonly PeerSessionStatus[]): void {
     this.sessions = new Map(status.map(s => [s.peer, sessionEntry(s)]));
     if (this.debounce || this.syncs.stopped) return;
-    this.debounce = this.opts.timer.setTimer(this.opts.debounceMs ?? 200, () => {
+    this.debounce = this.opts.clock.setTimeout(() => {
       this.debounce = undefined;
       this.syncs.kick();
-    });
+    }, this.opts.debounceMs ?? 200);
   }
 
   /** Re-reads this node's ServiceBGPStatus objects and rewrites its session entries (it may have been marked dead meanwhile). */
@@ -106,7 +108,7 @@ export class BgpStatusWriter {
 
   stop(): void {
     this.syncs.stop();
-    this.debounce?.();
+    this.debounce?.cancel();
   }
 
   private async sync(): Promise<void> {

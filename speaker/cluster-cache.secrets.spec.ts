@@ -3,6 +3,7 @@ import { firstValueFrom, filter } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
 import { ClusterCache, type Snapshot } from "./cluster-cache";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const NS = "metallb-system";
 const secret = (name: string) => ({ metadata: { name, namespace: NS }, type: "kubernetes.io/basic-auth", data: { password: "cHc=" } });
@@ -18,7 +19,7 @@ let cache: ClusterCache | undefined;
 afterEach(() => cache?.stop());
 
 function start(port: FakeSpeakerPort, logs: string[] = []): Promise<void> {
-  cache = new ClusterCache({ port, namespace: NS, relistDelayMs: 5, log: m => logs.push(m) });
+  cache = new ClusterCache({ port, namespace: NS, relistDelayMs: 5, log: recordingLogger("trace", logs).log });
   return cache.start();
 }
 

@@ -13,22 +13,13 @@
  * A Secret the speaker may not read (403) is logged and retried; it never holds the rest back.
  */
 import { BehaviorSubject, type Observable } from "rxjs";
+import { realClock, type Clock } from "../core/clock";
 import { HEARTBEAT_SECRET_NAME } from "../protocols/l2/heartbeat-keys";
 import { keyOf, type KubeObject, type Watch } from "../kube/controller-port";
 import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../kube/speaker-port";
+import { logger, type Logger } from "../observability/log";
 
 export type Snapshot = Readonly<Record<SpeakerResource, readonly KubeObject[]>>;
-
-export interface CacheTimer {
-  setTimer(ms: number, fn: () => void): () => void;
-}
-
-const realTimer: CacheTimer = {
-  setTimer: (ms, fn) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-};
 
 export interface ClusterCacheOptions {
   port: SpeakerPort;
@@ -36,8 +27,9 @@ export interface ClusterCacheOptions {
   /** First relist delay after an error; doubles up to maxRelistDelayMs. */
   relistDelayMs?: number;
   maxRelistDelayMs?: number;
-  timer?: CacheTimer;
-  log?: (message: string) => void;
+  clock?: Clock;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
   /** Resources to watch (all of SPEAKER_RESOURCES by default). */
   resources?: readonly SpeakerResource[];
 }
@@ -52,13 +44,21 @@ export class ClusterCache {
   private readonly subject = new BehaviorSubject<Snapshot | undefined>(undefined);
   private stopped = false;
   private readonly resources: readonly SpeakerResource[];
-  private readonly timer: CacheTimer;
+  private readonly clock: Clock;
+  private readonly log: Logger;
   /** Relists done after an error (for metrics and tests). */
   resyncs = 0;
 
   constructor(private readonly opts: ClusterCacheOptions) {
     this.resources = opts.resources ?? SPEAKER_RESOURCES;
-    this.timer = opts.timer ?? realTimer;
+    this.clock = opts.clock ?? realClock;
+    this.log = opts.log ?? logger("speaker");
+  }
+
+  /** Runs fn after ms on the clock; returns its canceller. */
+  private after(ms: number, fn: () => void): () => void {
+    const timer = this.clock.setTimeout(fn, ms);
+    return () => timer.cancel();
   }
 
   /** Snapshots, the first once every resource has been listed. */
@@ -124,11 +124,11 @@ export class ClusterCache {
       const watch = await this.opts.port.watch("Secret", this.opts.namespace, {
         event: (phase, object) => this.onEvent("Secret", phase, object),
         error: error => {
-          this.opts.log?.(`watch Secret ${key} failed, keeping the last known state: ${error.message}`);
+          this.log.warn(`watch Secret ${key} failed, keeping the last known state: ${error.message}`);
           if (this.secretWatches.get(name) === entry) {
             entry.watch?.stop();
             entry.watch = undefined;
-            entry.cancel = this.timer.setTimer(this.opts.relistDelayMs ?? 1000, () => void this.readSecret(name, this.opts.relistDelayMs ?? 1000));
+            entry.cancel = this.after(this.opts.relistDelayMs ?? 1000, () => void this.readSecret(name, this.opts.relistDelayMs ?? 1000));
           }
         },
       }, name);
@@ -136,9 +136,9 @@ export class ClusterCache {
       else entry.watch = watch;
       this.publish();
     } catch (e) {
-      this.opts.log?.(`reading Secret ${key} failed, retrying in ${delay} ms: ${String(e)}`);
+      this.log.warn(`reading Secret ${key} failed, retrying in ${delay} ms: ${String(e)}`);
       if (this.secretWatches.get(name) === entry && !this.stopped) {
-        entry.cancel = this.timer.setTimer(delay, () => void this.readSecret(name, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000)));
+        entry.cancel = this.after(delay, () => void this.readSecret(name, Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000)));
       }
     }
   }
@@ -157,8 +157,8 @@ export class ClusterCache {
         else this.watches.push(watch);
         return;
       } catch (e) {
-        this.opts.log?.(`list/watch ${resource} failed, retrying in ${delay} ms: ${String(e)}`);
-        await new Promise<void>(resolve => this.timer.setTimer(delay, resolve));
+        this.log.warn(`list/watch ${resource} failed, retrying in ${delay} ms: ${String(e)}`);
+        await new Promise<void>(resolve => this.after(delay, resolve));
         delay = Math.min(delay * 2, this.opts.maxRelistDelayMs ?? 30_000);
       }
     }
@@ -175,20 +175,20 @@ export class ClusterCache {
 
   private onError(resource: SpeakerResource, error: Error): void {
     if (this.stopped || this.pendingRelist.has(resource)) return;
-    this.opts.log?.(`watch ${resource} failed, keeping the last known state: ${error.message}`);
+    this.log.warn(`watch ${resource} failed, keeping the last known state: ${error.message}`);
     this.scheduleRelist(resource, this.opts.relistDelayMs ?? 1000);
   }
 
   private scheduleRelist(resource: SpeakerResource, delay: number): void {
     if (resource === "Secret") return;
-    const cancel = this.timer.setTimer(delay, () => {
+    const cancel = this.after(delay, () => {
       this.opts.port.list(resource, this.opts.namespace).then(
         items => {
           this.pendingRelist.delete(resource);
           if (this.stopped) return;
           this.maps.set(resource, byKey(items));
           this.resyncs++;
-          this.opts.log?.(`relisted ${resource} (${items.length} objects)`);
+          this.log.info(`relisted ${resource} (${items.length} objects)`);
           this.publish();
           if (resource === "BGPPeer" && this.resources.includes("Secret")) void this.syncSecretNames();
         },

@@ -1,8 +1,8 @@
 /**
- * What the speaker needs from the L2 data plane (speaker/l2: interfaces, packet
- * sockets, responder, heartbeats, election loop). Declared here so the speaker can be built and
- * tested before the data plane lands; `startL2DataPlane` returns an object of this shape (its
- * `setServices`, `beginHandover` and `stop` match; the rest is the wiring the lead joins).
+ * What the speaker needs from the L2 data plane (speaker/l2: interfaces, packet sockets, responder,
+ * heartbeats, election loop), declared by its consumer: the speaker is tested against a fake of it
+ * (test/speaker/fake-l2-data-plane.ts), and speaker/l2-adapter.ts adapts the running data plane
+ * (`startL2DataPlane`) to it.
  */
 import type { HeartbeatPeer } from "./l2/heartbeat-udp";
 import type { AnnouncedService } from "../core/election/announcements";

@@ -10,6 +10,7 @@ import { encodeHeartbeat } from "../protocols/l2/heartbeat";
 import { parseSpeakerArgs } from "./args";
 import type { L2DataPlaneEvent } from "./data-plane";
 import { adaptL2DataPlane, speakerL2Options, statusEvents } from "./l2-adapter";
+import { recordingLogger } from "../test/observability/recording-logger";
 
 const svc = (name: string, ips: string[], interfaces: string[] = []): AnnouncedService => ({
   name,
@@ -64,7 +65,7 @@ describe("adaptL2DataPlane: the heartbeat Secret", () => {
       onStatus: () => () => {},
       setHeartbeatKeys: (k: readonly Buffer[]) => void keys.push(k.map(b => b.toString("base64"))),
     } as unknown as RealL2DataPlane;
-    return { plane: adaptL2DataPlane(real, m => void logs.push(m)), keys, logs };
+    return { plane: adaptL2DataPlane(real, recordingLogger("trace", logs).log), keys, logs };
   }
 
   it("hands every reading of the Secret to the data plane's key ring, current key first", () => {
@@ -211,7 +212,7 @@ describe("the --partition-policy flag reaches the data plane's Membership", () =
     expect(s.real.ownedIPs()).toEqual([]);
     const next = s.nextEvent();
     const sender = dgram.createSocket("udp4");
-    const hb = encodeHeartbeat({ node: "node-b", incarnation: 1n, sequence: 1, sentAtMs: Date.now(), leaving: false, acks: [] }, KEY);
+    const hb = encodeHeartbeat({ node: "node-b", incarnation: 1n, sequence: 1, sentAtMs: s.clock.wallNow(), leaving: false, acks: [] }, KEY);
     await new Promise<void>((resolve, reject) => sender.send(hb, s.real.heartbeatPort(), "127.0.0.1", e => (e ? reject(e) : resolve())));
     sender.close();
     expect(await next).toEqual(announcing);

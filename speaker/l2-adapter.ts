@@ -16,6 +16,7 @@ import { heartbeatKeysFromSecret } from "../protocols/l2/heartbeat-keys";
 import type { HeartbeatPeer } from "./l2/heartbeat-udp";
 import type { SpeakerArgs } from "./args";
 import type { L2DataPlane, L2DataPlaneEvent } from "./data-plane";
+import { logger, type Logger } from "../observability/log";
 
 export type SpeakerL2Args = Pick<SpeakerArgs, "node" | "heartbeatPort" | "bindAddress" | "partitionPolicy">;
 
@@ -83,7 +84,7 @@ export function statusEvents(
 }
 
 /** Wraps a running data plane; a changed heartbeat Secret is handed to its key ring (rotation: ADR 0002 §2a). */
-export function adaptL2DataPlane(plane: RealL2DataPlane, log: (message: string) => void = () => {}): L2DataPlane {
+export function adaptL2DataPlane(plane: RealL2DataPlane, log: Logger = logger("l2")): L2DataPlane {
   let services: readonly AnnouncedService[] = [];
   let last: readonly IPStatus[] = [];
   const listeners = new Set<(e: L2DataPlaneEvent) => void>();
@@ -106,7 +107,7 @@ export function adaptL2DataPlane(plane: RealL2DataPlane, log: (message: string) 
     setHeartbeatSecret(secret) {
       if (!secret) return; // A deleted Secret leaves the keys in use: heartbeats must not stop.
       const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
-      if (!keys.ok) return void log(`heartbeat Secret: ${keys.message}; keeping the keys in use`);
+      if (!keys.ok) return void log.warn(`heartbeat Secret: ${keys.message}; keeping the keys in use`);
       plane.setHeartbeatKeys(keys.keys);
     },
     async beginHandover() {

@@ -22,8 +22,15 @@ import { parseSpeakerArgs } from "./args";
 import { RestSpeakerPort } from "./rest-speaker-port";
 import { adaptL2DataPlane, speakerL2Options } from "./l2-adapter";
 import { startSpeaker } from "./speaker";
+import { logger } from "../observability/log";
 
-const log = (message: string): void => console.log(`${new Date().toISOString()} speaker: ${message}`);
+const log = logger("speaker");
+
+/** The data planes log through a leveled function with fields; each gets a logger of its own. */
+function leveled(component: string): (level: "debug" | "info" | "warn" | "error", message: string, fields?: Readonly<Record<string, unknown>>) => void {
+  const target = logger(component);
+  return (level, message, fields) => target[level](fields ?? {}, message);
+}
 
 /** The heartbeat keys, waiting (and saying why) until the Secret exists and is usable. */
 async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<readonly Buffer[]> {
@@ -33,15 +40,15 @@ async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<read
       if (secret) {
         const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
         if (keys.ok) return keys.keys;
-        log(`Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}`);
+        log.warn(`Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}`);
       } else {
-        log(
+        log.warn(
           `waiting for Secret ${namespace}/${HEARTBEAT_SECRET_NAME} (heartbeat key); create it once with: ` +
             `kubectl -n ${namespace} create secret generic ${HEARTBEAT_SECRET_NAME} --from-literal=secretkey="$(openssl rand -hex 32)"`,
         );
       }
     } catch (e) {
-      log(`reading Secret ${namespace}/${HEARTBEAT_SECRET_NAME} failed: ${String(e)}`);
+      log.warn(`reading Secret ${namespace}/${HEARTBEAT_SECRET_NAME} failed: ${String(e)}`);
     }
     await new Promise(r => setTimeout(r, 2000));
   }
@@ -49,14 +56,14 @@ async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<read
 
 async function main(): Promise<void> {
   // A library promise nobody awaits (a watch's internal relist, say) must not take announcements down.
-  process.on("unhandledRejection", reason => log(`unhandled rejection: ${JSON.stringify(reason) ?? String(reason)}`));
+  process.on("unhandledRejection", reason => log.error({ err: reason }, "unhandled rejection"));
   const parsed = parseSpeakerArgs(process.argv.slice(2), process.env);
   if (!parsed.ok) {
     console.error(`speaker: ${parsed.error}`);
     process.exit(2);
   }
   const args = parsed.args;
-  const port = new RestSpeakerPort({ log });
+  const port = new RestSpeakerPort({ log: logger("watch") });
   const registry = new Registry();
   // The event-loop delay histogram samples every 50 ms instead of prom-client's 10 ms: the 10 ms
   // timer alone cost an idle speaker about 0.25 % of a core (docs/benchmarks.md, memory and idle CPU).
@@ -66,13 +73,13 @@ async function main(): Promise<void> {
     speakerL2Options(args, keys, {
       metrics: new PromL2Metrics(registry),
       heartbeatObserver: new PromHeartbeatMetrics(registry),
-      log: (level, message, fields) => log(`[l2 ${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
+      log: leveled("l2"),
     }),
   );
   const bgp = startBgpDataPlane({
     nodeName: args.node,
     registry,
-    log: (level, message, fields) => log(`[bgp ${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`),
+    log: leveled("bgp"),
   });
   const speaker = await startSpeaker({
     node: args.node,
@@ -82,27 +89,27 @@ async function main(): Promise<void> {
     heartbeatPort: args.heartbeatPort,
     ...(args.staticPeers ? { staticPeers: args.staticPeers } : {}),
     port,
-    dataPlane: adaptL2DataPlane(plane, log),
+    dataPlane: adaptL2DataPlane(plane, logger("l2")),
     bgp,
     registry,
     log,
   });
   const secure = secureMetricsFromEnv(process.env, () => port.request);
   const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure, () => speaker.readiness()) : undefined;
-  log(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
+  log.info(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
 
   let leaving = false;
   const leave = (signal: string): void => {
     if (leaving) return;
     leaving = true;
-    log(`${signal}: handing over`);
+    log.info(`${signal}: handing over`);
     speaker.shutdown().then(
       () => {
         void server?.close();
         process.exit(0);
       },
       (e: unknown) => {
-        log(`shutdown failed: ${String(e)}`);
+        log.error({ err: e }, "shutdown failed");
         process.exit(1);
       },
     );
@@ -112,6 +119,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`speaker: ${String(e)}`);
+  log.fatal({ err: e }, "cannot start");
   process.exit(1);
 });

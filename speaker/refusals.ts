@@ -12,6 +12,7 @@ import { firstOccurrence, involvedObjectOf, UniqueNanos } from "../controller/ev
 import type { KubeObject } from "../kube/controller-port";
 import type { SpeakerPort } from "../kube/speaker-port";
 import type { SpeakerMetrics } from "./metrics";
+import type { Logger } from "../observability/log";
 
 export const EVENT_ANNOUNCEMENT_REFUSED = "AnnouncementRefused";
 const EVENT_SOURCE = "lodestone-speaker";
@@ -21,7 +22,7 @@ export interface RefusalOptions {
   metrics: SpeakerMetrics;
   node: string;
   now: () => number;
-  log: (message: string) => void;
+  log: Logger;
 }
 
 export class RefusalReporter {
@@ -44,7 +45,7 @@ export class RefusalReporter {
       now.set(v.service, text);
       if (this.reported.get(v.service) === text) continue;
       this.opts.metrics.refused(refusal.reason);
-      this.opts.log(`refusing to announce ${v.service} (${v.ips.join(", ")}) on node ${this.opts.node}: ${refusal.reason}: ${refusal.message}`);
+      this.opts.log.warn(`refusing to announce ${v.service} (${v.ips.join(", ")}) on node ${this.opts.node}: ${refusal.reason}: ${refusal.message}`);
       const raw = serviceObjects.get(v.service);
       if (raw) this.emit(raw, `not announced from node ${this.opts.node}: ${refusal.message}`);
     }
@@ -61,7 +62,7 @@ export class RefusalReporter {
     const involved = involvedObjectOf(raw);
     const event = firstOccurrence(involved, `${involved.name}.${this.nanos.next().toString(16)}`, { type: "Warning", reason: EVENT_ANNOUNCEMENT_REFUSED, message, component: EVENT_SOURCE }, this.opts.now());
     this.pending = this.pending.then(() =>
-      this.opts.port.createEvent(event).catch((e: unknown) => this.opts.log(`writing the ${EVENT_ANNOUNCEMENT_REFUSED} event failed: ${String(e)}`)),
+      this.opts.port.createEvent(event).catch((e: unknown) => this.opts.log.warn(`writing the ${EVENT_ANNOUNCEMENT_REFUSED} event failed: ${String(e)}`)),
     );
   }
 }

@@ -18,6 +18,7 @@ import { WatchSupervisor } from "../kube/watch-supervisor";
 import { realClock } from "../core/clock";
 import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../kube/speaker-port";
 import { slimObject } from "./slim-object";
+import type { Logger } from "../observability/log";
 
 /** The per-Service status kinds a speaker writes, one object per Service and node. */
 type PerServiceStatusKind = "ServiceL2Status" | "ServiceBGPStatus";
@@ -68,7 +69,7 @@ export class RestSpeakerPort implements SpeakerPort {
   readonly request: ApiRequest;
   readonly watches: WatchSupervisor;
 
-  constructor(opts: { log?: (message: string) => void; connection?: KubeConnection } = {}) {
+  constructor(opts: { log?: Logger; connection?: KubeConnection } = {}) {
     const connection = opts.connection ?? kubeConnection();
     this.client = new RestClient(connection);
     this.request = this.client.request;

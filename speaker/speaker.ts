@@ -22,8 +22,9 @@ import type { BgpDataPlane } from "./bgp";
 import type { Config } from "../core/config/types";
 import type { ConfigurationStateStatus } from "../kube/controller-port";
 import type { SpeakerPort } from "../kube/speaker-port";
+import { realClock, type Clock } from "../core/clock";
 import { BgpStatusWriter } from "./bgp-status-writer";
-import { ClusterCache, type CacheTimer, type Snapshot } from "./cluster-cache";
+import { ClusterCache, type Snapshot } from "./cluster-cache";
 import type { L2DataPlane } from "./data-plane";
 import { SpeakerMetrics } from "./metrics";
 import { RefusalReporter } from "./refusals";
@@ -31,6 +32,7 @@ import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker
 import { StaleStatusJanitor } from "./stale-status";
 import { signature } from "./state-streams";
 import { StatusWriter } from "./status-writer";
+import { logger, type Logger } from "../observability/log";
 
 export interface SpeakerOptions extends SpeakerSettings {
   port: SpeakerPort;
@@ -47,8 +49,10 @@ export interface SpeakerOptions extends SpeakerSettings {
   /** Delay before retrying failed status writes. */
   retryMs?: number;
   now?: () => number;
-  timer?: CacheTimer;
-  log?: (message: string) => void;
+  /** Relists, retries and debounces run on it; wall time comes from it unless `now` is given. */
+  clock?: Clock;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
 }
 
 export interface RunningSpeaker {
@@ -76,16 +80,11 @@ export { signature };
 export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker> {
   const registry = opts.registry ?? new Registry();
   const metrics = new SpeakerMetrics(registry);
-  const now = opts.now ?? Date.now;
-  const timer: CacheTimer = opts.timer ?? {
-    setTimer: (ms, fn) => {
-      const t = setTimeout(fn, ms);
-      return () => clearTimeout(t);
-    },
-  };
-  const log = opts.log ?? (() => {});
-  const cache = new ClusterCache({ port: opts.port, namespace: opts.namespace, relistDelayMs: opts.relistDelayMs ?? 1000, timer, log });
-  const writer = new StatusWriter({ port: opts.port, node: opts.node, namespace: opts.namespace, now, timer, metrics, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
+  const clock = opts.clock ?? realClock;
+  const now = opts.now ?? (() => clock.wallNow());
+  const log = opts.log ?? logger("speaker");
+  const cache = new ClusterCache({ port: opts.port, namespace: opts.namespace, relistDelayMs: opts.relistDelayMs ?? 1000, clock, log });
+  const writer = new StatusWriter({ port: opts.port, node: opts.node, namespace: opts.namespace, now, clock, metrics, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
   const unsubscribeDataPlane = opts.dataPlane.onEvent(e => writer.onDataPlaneEvent(e));
   const bgp = opts.bgp;
   const bgpWriter = bgp
@@ -94,7 +93,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
         node: opts.node,
         namespace: opts.namespace,
         now,
-        timer,
+        clock,
         log,
         metrics,
         ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
@@ -103,7 +102,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     : undefined;
   // Who is alive, from the heartbeats: survivors clean up after the dead (stale-status.ts), and a node
   // that hears peers again re-checks its own objects (it may have been taken for dead meanwhile).
-  const janitor = new StaleStatusJanitor({ port: opts.port, node: opts.node, namespace: opts.namespace, now, timer, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
+  const janitor = new StaleStatusJanitor({ port: opts.port, node: opts.node, namespace: opts.namespace, now, clock, log, ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}) });
   let heard = new Set<string>();
   let cancelLateResync: (() => void) | undefined;
   const resyncOwn = (): void => {
@@ -119,7 +118,8 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     resyncOwn();
     // Once more a little later: a survivor's clean-up that was already on its way may land after the first.
     cancelLateResync?.();
-    cancelLateResync = timer.setTimer(RESYNC_AGAIN_MS, resyncOwn);
+    const late = clock.setTimeout(resyncOwn, RESYNC_AGAIN_MS);
+    cancelLateResync = () => late.cancel();
   });
 
   const refusals = new RefusalReporter({ port: opts.port, metrics, node: opts.node, now, log });
@@ -148,7 +148,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     configWrite = configWrite.then(() =>
       opts.port.writeConfigurationState(ref, CONFIG_STATE_LABELS(opts.node), status).then(
         () => void (configState = status),
-        (e: unknown) => log(`writing ConfigurationState failed: ${String(e)}`),
+        (e: unknown) => log.warn(`writing ConfigurationState failed: ${String(e)}`),
       ),
     );
   };

@@ -15,11 +15,12 @@
  * whenever the expected set shrinks. A failed pass is retried.
  */
 import { mergeSessions, peerStatus } from "./bgp-status";
-import type { CacheTimer } from "./cluster-cache";
+import type { Clock } from "../core/clock";
 import { ConflictError, type KubeObject } from "../kube/controller-port";
 import { SerialSync } from "../kube/serial-sync";
 import type { BgpSessionEntry, SpeakerPort } from "../kube/speaker-port";
 import type { SpeakerState } from "./speaker-state";
+import { logger, type Logger } from "../observability/log";
 
 /** What the L2 data plane's Membership says (liveness.ts). */
 export interface MembershipView {
@@ -35,9 +36,10 @@ export interface StaleStatusOptions {
   namespace: string;
   /** Wall clock (ms) for the marks' since and message. */
   now: () => number;
-  timer: CacheTimer;
+  clock: Clock;
   retryMs?: number;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -81,9 +83,9 @@ export class StaleStatusJanitor {
   constructor(private readonly opts: StaleStatusOptions) {
     this.syncs = new SerialSync({
       sync: () => this.sync(),
-      timer: opts.timer,
+      clock: opts.clock,
       retryMs: opts.retryMs ?? 1000,
-      onError: e => opts.log?.(`cleaning up after dead speakers failed, retrying: ${String(e)}`),
+      onError: e => (opts.log ?? logger("speaker")).warn(`cleaning up after dead speakers failed, retrying: ${String(e)}`),
     });
   }
 
@@ -176,7 +178,7 @@ export class StaleStatusJanitor {
     let marked = 0;
     for (const peer of this.bgpPeers) if (await this.markSession(peer, node, since)) marked++;
     if (l2.length + bgp.length + marked > 0) {
-      log?.(`speaker on node ${node} not heard since ${since}: removed its ${l2.length} ServiceL2Status and ${bgp.length} ServiceBGPStatus, marked ${marked} BGP session(s) Idle`);
+      (log ?? logger("speaker")).info(`speaker on node ${node} not heard since ${since}: removed its ${l2.length} ServiceL2Status and ${bgp.length} ServiceBGPStatus, marked ${marked} BGP session(s) Idle`);
     }
   }
 

@@ -16,10 +16,11 @@ import { l2StatusKind, ServiceStatusObjects } from "../kube/service-status-objec
 import type { L2StatusBody, SpeakerPort } from "../kube/speaker-port";
 import { firstOccurrence, involvedObjectOf, UniqueNanos, type EventType } from "../controller/event-recorder";
 import { EVENT_ANNOUNCE_FAILED, EVENT_NODE_ASSIGNED, interfaceMissingMessage, nodeAssignedMessage, type L2Part } from "./announce-status";
-import type { CacheTimer } from "./cluster-cache";
+import type { Clock } from "../core/clock";
 import type { L2DataPlaneEvent } from "./data-plane";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
+import { logger, type Logger } from "../observability/log";
 
 export const EVENT_SOURCE = "lodestone-speaker";
 
@@ -28,10 +29,11 @@ export interface StatusWriterOptions {
   node: string;
   namespace: string;
   now: () => number;
-  timer: CacheTimer;
+  clock: Clock;
   metrics: SpeakerMetrics;
   retryMs?: number;
-  log?: (message: string) => void;
+  /** Default: the process logger, component "speaker". */
+  log?: Logger;
 }
 
 interface PendingEvent {
@@ -79,10 +81,10 @@ export class StatusWriter {
     this.serviceEvents = new ServiceEvents(opts.now);
     this.syncs = new SerialSync({
       sync: () => this.sync(),
-      timer: opts.timer,
+      clock: opts.clock,
       retryMs: opts.retryMs ?? 1000,
       onError: e => {
-        opts.log?.(`status write failed, retrying: ${String(e)}`);
+        (opts.log ?? logger("speaker")).warn(`status write failed, retrying: ${String(e)}`);
         opts.metrics.updateError();
       },
     });

@@ -1,7 +1,8 @@
 /**
  * Drives the Pepr bindings of the Webhooks capability with AdmissionRequests shaped exactly as
- * kube-apiserver sends them (reference/kube-api/08-admission.md, sections 2a, 3a, 4a and 8a).
+ * kube-apiserver sends them (hack/kube-apiserver/recordings/08-admission.md, sections 2a, 3a, 4a and 8a).
  */
+import "../../test/quiet-pepr";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { PeprMutateRequest, PeprValidateRequest } from "pepr";
 import type { KubernetesObject } from "kubernetes-fluent-client";

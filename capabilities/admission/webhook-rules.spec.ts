@@ -1,3 +1,4 @@
+import "../../test/quiet-pepr";
 import { describe, expect, it } from "vitest";
 import { Webhooks } from "./index";
 import { WEBHOOK_RULES, type WebhookRule } from "./webhook-rules";

@@ -14,7 +14,6 @@ export {
 export { messages, type AllocationFailure, type FailureReason } from "./failures";
 export { capInt64, INT64_MAX, type PoolCounters } from "./pool-state";
 export { poolAdmits, candidatePools } from "./pool-order";
-export { selectorMatches } from "./label-selector";
 export {
   ANNOTATIONS,
   DEPRECATED_ANNOTATIONS,

@@ -1,5 +1,6 @@
 /**
- * Which pools may serve a Service and in which order (serviceAllocation, MetalLB section 1.2).
+ * Which pools may serve a Service and in which order (serviceAllocation, as MetalLB documents it:
+ * https://metallb.universe.tf/configuration/_advanced_ipaddresspool_configuration/).
  *
  * A pool without serviceAllocation admits every Service. A pool with one admits a Service when the
  * Service's namespace is in the pool's namespace set (the `namespaces` list merged with the
@@ -12,7 +13,7 @@
  * them by pool name so that the same inputs always give the same IP.
  */
 import type { Pool } from "../config/types";
-import { selectorMatches } from "./label-selector";
+import { matchesSelector } from "../config/selector";
 
 export interface ServiceIdentity {
   namespace: string;
@@ -30,10 +31,10 @@ export function poolAdmits(
   if (sa.namespaces.length || sa.namespaceSelectors.length) {
     const inSet =
       sa.namespaces.includes(service.namespace) ||
-      (namespaceLabels !== undefined && sa.namespaceSelectors.some(s => selectorMatches(s, namespaceLabels)));
+      (namespaceLabels !== undefined && sa.namespaceSelectors.some(s => matchesSelector(s, namespaceLabels)));
     if (!inSet) return false;
   }
-  return sa.serviceSelectors.length === 0 || sa.serviceSelectors.some(s => selectorMatches(s, service.labels));
+  return sa.serviceSelectors.length === 0 || sa.serviceSelectors.some(s => matchesSelector(s, service.labels));
 }
 
 const rank = (pool: Pool): number => {

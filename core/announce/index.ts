@@ -1,5 +1,5 @@
 /**
- * What this node announces, and how (shared by the L2 speaker and, later, the BGP speaker).
+ * What this node announces, and how (shared by the L2 and the BGP speaker).
  *
  *   inputs.ts   Services, EndpointSlices, Nodes from plain JSON -> SpeakerService, EndpointSliceView, ElectionNode
  *   endpoints.ts  which endpoints count: ready ones, else serving (terminating) ones, or all with publishNotReadyAddresses

@@ -59,6 +59,7 @@ export interface LivenessOptions {
    * would move those IPs when they are.
    */
   readonly coldStartGraceMs?: number;
+  /** Wall time for the heartbeats' skew check; default the clock's wallNow(). */
   readonly wallNow?: () => number;
   /** Told each received datagram's fate and the peer counts (PromHeartbeatMetrics). */
   readonly observer?: Pick<HeartbeatObserver, "accepted" | "refused" | "peers">;
@@ -125,7 +126,7 @@ export class Membership {
     this.coldStartGraceMs = Math.max(options.coldStartGraceMs ?? DEFAULT_COLD_START_GRACE_MS, this.timeoutMs);
     this.maxSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.policy = options.partitionPolicy ?? "availability";
-    this.wallNow = options.wallNow ?? Date.now;
+    this.wallNow = options.wallNow ?? (() => clock.wallNow());
     this.observer = options.observer;
     this.lastSignature = this.signature();
   }

@@ -49,9 +49,6 @@ export interface SourceSchema {
   extension?: boolean;
 }
 
-/** The keys of SourceSchema that exist only in the source. */
-export const sourceOnlyKeys = ["tsName", "tsDoc", "tsShared", "docDefault", "extension"] as const;
-
 type Extra = Partial<Omit<SourceSchema, "type" | "description" | "properties" | "items">>;
 
 export function str(description: string, extra: Extra = {}): SourceSchema {

@@ -1,5 +1,6 @@
 /**
- * Every admission refusal of reference/metallb.md 3.2 (and MetalLB's `webhookstests`), through the
+ * Every admission refusal of MetalLB's webhooks (https://github.com/metallb/metallb/blob/main/api/v1beta1/*_webhook.go, and its e2e
+ * `webhookstests`), through the
  * real kubectl, with the exact message a user reads. Checks that CEL rules in the CRDs cover are in
  * crds/*.spec.ts instead: on a real API server those answer before any webhook is called.
  */

@@ -28,6 +28,7 @@ import type { SpeakerResource } from "../../kube/speaker-port";
 import { formatIP, parseIP, type IPAddress } from "../../core/net/ip";
 import { FakeL2DataPlane } from "../../test/speaker/fake-l2-data-plane";
 import { startSpeaker } from "../../speaker/speaker";
+import { createLogger } from "../../observability/log";
 
 export interface SoakNodeConfig {
   readonly node: string;
@@ -153,7 +154,7 @@ const bgp = startBgpDataPlane({
   ...(config.bfd === "thread" ? { bfd: isolatedBfd({ isolation: "thread", log: (level, message, fields) => log(level, message, fields) }) } : {}),
 });
 bgp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
-const started = startSpeaker({ node: config.node, namespace: NS, port, dataPlane: new FakeL2DataPlane(), bgp, registry, relistDelayMs: 1, log: m => process.stderr.write(`speaker: ${m}\n`) });
+const started = startSpeaker({ node: config.node, namespace: NS, port, dataPlane: new FakeL2DataPlane(), bgp, registry, relistDelayMs: 1, log: createLogger({ destination: { write: line => void process.stderr.write(`speaker: ${line}`) } }) });
 let relists = 0;
 let relistMsMax = 0;
 

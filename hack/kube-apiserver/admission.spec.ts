@@ -1,5 +1,5 @@
 /**
- * Admission webhooks end to end (08-admission.md): a local HTTPS webhook (its own CA, checked through
+ * Admission webhooks end to end (recordings/08-admission.md): a local HTTPS webhook (its own CA, checked through
  * caBundle) that mutates with a JSONPatch and allows, denies or warns according to an annotation.
  */
 import { createServer, type Server } from "node:https";

@@ -1,5 +1,5 @@
 /**
- * Admission webhooks (08-admission.md): match Mutating/ValidatingWebhookConfigurations against a request,
+ * Admission webhooks (recordings/08-admission.md): match Mutating/ValidatingWebhookConfigurations against a request,
  * call each webhook with an AdmissionReview v1 over HTTPS (caBundle-verified), apply JSONPatch mutations,
  * and turn denials, failures and warnings into exactly what the real server answers.
  */

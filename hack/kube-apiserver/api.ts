@@ -1,7 +1,7 @@
 /**
  * Request routing and the read paths (discovery, get, list, watch). Writes live in writes.ts.
  * Paths: /version, /api, /api/v1, /apis, /apis/<g>, /apis/<g>/<v>, and resource paths below a served
- * group-version; anything else is the plain-text mux 404 (01-discovery.md 7b).
+ * group-version; anything else is the plain-text mux 404 (recordings/01-discovery.md 7b).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ResourceType } from "./resource";

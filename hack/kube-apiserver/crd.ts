@@ -1,5 +1,5 @@
 /**
- * CustomResourceDefinitions (07-crd.md): the apiextensions.k8s.io resource itself, and turning an
+ * CustomResourceDefinitions (recordings/07-crd.md): the apiextensions.k8s.io resource itself, and turning an
  * established CRD into a served ResourceType (versions, scope, status subresource, schema, printer columns).
  */
 import { createHash } from "node:crypto";

@@ -1,4 +1,4 @@
-/** Discovery documents (01-discovery.md): /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>. */
+/** Discovery documents (recordings/01-discovery.md): /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>. */
 import type { ResourceType } from "./resource";
 import type { Json, JsonObject } from "./status";
 

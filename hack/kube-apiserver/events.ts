@@ -1,6 +1,6 @@
 /**
- * core/v1 and events.k8s.io/v1 Events: one storage, two views (09-events-and-deletion.md 1-3),
- * their validation, field selectors and `kubectl get events` columns (06-table.md 4).
+ * core/v1 and events.k8s.io/v1 Events: one storage, two views (recordings/09-events-and-deletion.md 1-3),
+ * their validation, field selectors and `kubectl get events` columns (recordings/06-table.md 4).
  */
 import { builtin } from "./builtins";
 import { getPath, isObject, obj, str } from "./json";

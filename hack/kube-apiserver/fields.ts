@@ -1,5 +1,5 @@
 /**
- * managedFields bookkeeping and server-side apply (03-patch.md 4, 04-status.md 6).
+ * managedFields bookkeeping and server-side apply (recordings/03-patch.md 4, recordings/04-status.md 6).
  *
  * A field set is a set of paths; each path is a list of FieldsV1 segments (`f:spec`, `k:{"port":80,"protocol":"TCP"}`,
  * `v:"x"`, and `.` for "the node itself"). Sets are converted to and from the nested FieldsV1 JSON the API shows.

@@ -1,7 +1,7 @@
 /**
  * Nodes keep the status given on create, as on the real server (the kubelet registers a Node with its
  * addresses in one POST; nodeStrategy does not reset status, unlike Services or Pods). Follows
- * 10-leases-and-endpointslices.md section 2 for the Node shape.
+ * recordings/10-leases-and-endpointslices.md section 2 for the Node shape.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./testkit";

@@ -1,5 +1,5 @@
 /**
- * Just enough OpenAPI v3 for kubectl (01-discovery.md 9): the /openapi/v3 index and one document per served
+ * Just enough OpenAPI v3 for kubectl (recordings/01-discovery.md 9): the /openapi/v3 index and one document per served
  * group-version whose PATCH operations carry `x-kubernetes-group-version-kind` and the `fieldValidation`
  * query parameter. kubectl checks those before sending `fieldValidation=Strict`; without a strategic-merge
  * request body it computes client-side apply patches from its compiled-in types. No schemas are served,

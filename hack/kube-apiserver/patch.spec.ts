@@ -1,4 +1,4 @@
-/** Patch engines (03-patch.md): recorded orderings plus properties over arbitrary JSON. */
+/** Patch engines (recordings/03-patch.md): recorded orderings plus properties over arbitrary JSON. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from "./patch";

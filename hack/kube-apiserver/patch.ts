@@ -1,5 +1,5 @@
 /**
- * The three non-apply PATCH flavours (03-patch.md): RFC 7386 merge patch, RFC 6902 JSON patch and
+ * The three non-apply PATCH flavours (recordings/03-patch.md): RFC 7386 merge patch, RFC 6902 JSON patch and
  * Kubernetes' strategic merge patch (lists merged by key, `$patch`, `$setElementOrder`, `$retainKeys`,
  * `$deleteFromPrimitiveList`). Pure functions over JSON values.
  */

@@ -1,5 +1,5 @@
 /**
- * Table-driven checks against the recordings in /work/shared/reference/kube-api (file and section named
+ * Table-driven checks against the recordings in hack/kube-apiserver/recordings/ (file and section named
  * in each case). Cases run in order against one server, as the recordings were made.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Structural-schema handling for custom resources (07-crd.md 4-5): defaulting, pruning of unknown fields
+ * Structural-schema handling for custom resources (recordings/07-crd.md 4-5): defaulting, pruning of unknown fields
  * (reported as `unknown field "path"`), and validation with the apiserver's error wording
  * (`spec.addresses in body must be of type array: "string"`). Also the simple CEL transition rule
  * `self == oldSelf`; other `x-kubernetes-validations` rules are not evaluated.
@@ -40,7 +40,11 @@ export function applyDefaults(value: Json, schema: JsonObject | undefined): Json
   return value;
 }
 
-/** Removes fields the schema does not declare; returns their paths for `unknown field` warnings. */
+/**
+ * Removes fields the schema does not declare; returns their paths for `unknown field` warnings,
+ * sorted, as the API server reports them (recordings/07-crd.md 5e: `bogusTop`, `spec.bogus`),
+ * whatever the order of the fields in the body.
+ */
 export function prune(value: Json, schema: JsonObject | undefined, path = "", root = true): string[] {
   const unknown: string[] = [];
   if (!schema || schema["x-kubernetes-preserve-unknown-fields"] === true) return unknown;
@@ -60,7 +64,7 @@ export function prune(value: Json, schema: JsonObject | undefined, path = "", ro
     const items = schemaObj(schema.items);
     value.forEach((x, i) => unknown.push(...prune(x, items, `${path}[${i}]`, false)));
   }
-  return unknown;
+  return root ? unknown.sort() : unknown;
 }
 
 /** Validates against a structural schema; causes come in schema property order, as recorded. */

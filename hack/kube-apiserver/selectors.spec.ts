@@ -1,4 +1,4 @@
-/** Label/field selector parsing (02-crud.md 3a/3e) with property tests: any input parses or fails cleanly. */
+/** Label/field selector parsing (recordings/02-crud.md 3a/3e) with property tests: any input parses or fails cleanly. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors";
@@ -16,6 +16,8 @@ describe("label selectors", () => {
     ["!app", { app: "x" }, false],
     ["kubernetes.io/service-name=eps-svc", { "kubernetes.io/service-name": "eps-svc" }, true],
     ["n>3", { n: "4" }, true],
+    ["a=in,b notin (in,notin)", { a: "in", b: "x" }, true],
+    ["a=in,b notin (in,notin)", { a: "in", b: "notin" }, false],
     ["", { anything: "x" }, true],
   ];
   for (const [sel, labels, want] of cases) {

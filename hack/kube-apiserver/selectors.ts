@@ -1,7 +1,7 @@
 /**
  * Label and field selectors as kube-apiserver parses them (labels.Parse / fields.ParseSelector).
  * Error messages follow the recorded ones, e.g. "unable to parse requirement: found '=', expected: identifier"
- * (02-crud.md 3e).
+ * (recordings/02-crud.md 3e).
  */
 
 export type LabelOp = "=" | "!=" | "in" | "notin" | "exists" | "!" | "gt" | "lt";
@@ -52,6 +52,9 @@ function lex(input: string): Tok[] {
 
 export class SelectorError extends Error {}
 
+/** Where a value is expected, `in` and `notin` are plain words, as in labels.Parse (its Values context). */
+const isValue = (t: Tok): boolean => t.kind === "id" || t.kind === "in" || t.kind === "notin";
+
 /** Parses a label selector string; throws SelectorError with the apiserver's wording. */
 export function parseLabelSelector(input: string): LabelRequirement[] {
   const toks = lex(input);
@@ -84,7 +87,7 @@ export function parseLabelSelector(input: string): LabelRequirement[] {
       if (opTok.kind === "=" || opTok.kind === "==" || opTok.kind === "!=") {
         const v = peek();
         let value = "";
-        if (v.kind === "id") value = next().text;
+        if (isValue(v)) value = next().text;
         else if (v.kind !== "," && v.kind !== "eos") fail(v, "identifier");
         reqs.push({ key, op: opTok.kind === "!=" ? "!=" : "=", values: [value] });
       } else if (opTok.kind === "in" || opTok.kind === "notin") {
@@ -93,7 +96,7 @@ export function parseLabelSelector(input: string): LabelRequirement[] {
         const values: string[] = [];
         for (;;) {
           const v = next();
-          if (v.kind === "id") values.push(v.text);
+          if (isValue(v)) values.push(v.text);
           else if (v.kind === ")" && values.length === 0) break;
           else fail(v, "identifier");
           const sep = next();

@@ -1,6 +1,6 @@
 /**
- * Service strategy: defaults, ClusterIP/NodePort allocation, the validation errors recorded in 02-crud.md 7,
- * status validation (04-status.md 2h) and the `kubectl get svc` columns (06-table.md 1).
+ * Service strategy: defaults, ClusterIP/NodePort allocation, the validation errors recorded in recordings/02-crud.md 7,
+ * status validation (recordings/04-status.md 2h) and the `kubectl get svc` columns (recordings/06-table.md 1).
  */
 import { isIP } from "node:net";
 import type { CreateContext, ResourceType } from "./resource";

@@ -1,6 +1,6 @@
 /**
  * Kubernetes `Status` error bodies, shaped as a real kube-apiserver v1.26 sends them
- * (see /work/shared/reference/kube-api/02-crud.md sections 5-10 and 03-patch.md).
+ * (see recordings/02-crud.md sections 5-10 and recordings/03-patch.md).
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

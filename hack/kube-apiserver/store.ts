@@ -1,7 +1,7 @@
 /**
  * The in-memory object store: one global resourceVersion counter (as etcd's revision), objects by
  * storage key and namespace/name, and a bounded per-resource event history so watches can resume from
- * a recent resourceVersion and older ones get `410 Expired` (05-watch.md 5).
+ * a recent resourceVersion and older ones get `410 Expired` (recordings/05-watch.md 5).
  */
 import { getPath } from "./json";
 import type { JsonObject } from "./status";

@@ -1,4 +1,4 @@
-/** Server-side printing: meta.k8s.io/v1 Table responses (06-table.md). */
+/** Server-side printing: meta.k8s.io/v1 Table responses (recordings/06-table.md). */
 import type { ResourceType } from "./resource";
 import { isObject } from "./json";
 import type { Json, JsonObject } from "./status";

@@ -1,4 +1,4 @@
-/** Watch edge cases from 05-watch.md on a server with a tiny event window and a short bookmark interval. */
+/** Watch edge cases from recordings/05-watch.md on a server with a tiny event window and a short bookmark interval. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, watchLines, type TestServer } from "./testkit";
 

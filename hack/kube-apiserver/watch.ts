@@ -1,8 +1,8 @@
 /**
- * Watch streams (05-watch.md): newline-delimited WatchEvents over a chunked 200 response; replay from a
+ * Watch streams (recordings/05-watch.md): newline-delimited WatchEvents over a chunked 200 response; replay from a
  * resourceVersion, `410 Expired` as an in-stream ERROR event, BOOKMARKs only when something newer than the
  * watch's start happened, selector-aware ADDED/DELETED when objects move in or out of a selector, and
- * Table watches whose first event alone carries columnDefinitions (06-table.md 6).
+ * Table watches whose first event alone carries columnDefinitions (recordings/06-table.md 6).
  */
 import type { ServerResponse } from "node:http";
 import type { ResourceType } from "./resource";

@@ -9,7 +9,7 @@
  * Checked, as Go does for a chain of one: a bundle certificate whose subject is the leaf's issuer and
  * whose key signed the leaf; the leaf's validity period; the DNS name the server was dialled by
  * (`<service>.<namespace>.svc`, or the URL's host). Messages are those of Go 1.19 (crypto/x509 verify.go),
- * which builds kube-apiserver v1.26.0 (01-discovery.md, /version).
+ * which builds kube-apiserver v1.26.0 (recordings/01-discovery.md, /version).
  */
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";

@@ -36,7 +36,7 @@ interface WriteContext {
 
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/** Allocated values the real server leaves out of the writer's managedFields entry (02-crud.md 1). */
+/** Allocated values the real server leaves out of the writer's managedFields entry (recordings/02-crud.md 1). */
 const SEP = String.fromCharCode(1);
 const ALLOCATED = new RegExp(`^f:spec${SEP}(f:clusterIP|f:clusterIPs|f:ipFamilies|f:ipFamilyPolicy|f:ports${SEP}k:[^${SEP}]*${SEP}f:nodePort)$`);
 
@@ -364,7 +364,7 @@ export class Writes {
     sendJson(res, 200, out, c.warnings);
   }
 
-  /** Type errors a Go decoder would hit after a patch (03-patch.md 1c): a 422 on `patch`. */
+  /** Type errors a Go decoder would hit after a patch (recordings/03-patch.md 1c): a 422 on `patch`. */
   private checkDecodable(o: JsonObject, t: ResourceType): void {
     const ports = getPath(o, ["spec", "ports"]);
     if (t.kind === "Service" && ports !== undefined && ports !== null && !Array.isArray(ports)) {

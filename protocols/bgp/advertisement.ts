@@ -1,7 +1,8 @@
 /**
- * The path attributes MetalLB's native speaker puts on a service route (metallb.md 4.3): ORIGIN
- * IGP; AS_PATH empty towards an internal peer and [our AS] towards an external one; LOCAL_PREF
- * only towards an internal peer (where RFC 4271 requires it); the advertisement's communities,
+ * The path attributes MetalLB's native speaker puts on a service route (encodePathAttrs in
+ * https://github.com/metallb/metallb/blob/main/internal/bgp/native/messages.go): ORIGIN IGP;
+ * AS_PATH empty towards an internal peer and [our AS] towards an external one; LOCAL_PREF only
+ * towards an internal peer (where RFC 4271 requires it); the advertisement's communities,
  * standard and large, de-duplicated and sorted so that equal advertisements encode identically
  * (and so share UPDATEs).
  */

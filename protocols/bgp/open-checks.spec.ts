@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Capability } from "./codec/capabilities";
 import { decodeBgpMessage } from "./codec/message";
-import { notificationFor, encodeNotification } from "./codec/notification";
+import { encodeMessage, MessageType } from "./codec/header";
+import { encodeNotificationBody, notificationFor } from "./codec/notification";
 import { encodeOpen, type OpenMessage } from "./codec/open";
 import { buildOpen, checkPeerOpen, isInternal, negotiate, type PeerSettings } from "./open-checks";
 
@@ -25,7 +26,7 @@ const open = (asn: number, extra: Partial<OpenMessage> = {}): OpenMessage => ({
 /** The NOTIFICATION we would send for `o`, as wire bytes (hex), or "accepted". */
 const verdict = (o: OpenMessage, s: PeerSettings): string => {
   const e = checkPeerOpen(o, s);
-  return e ? encodeNotification(notificationFor(e)).toString("hex") : "accepted";
+  return e ? encodeMessage(MessageType.Notification, encodeNotificationBody(notificationFor(e))).toString("hex") : "accepted";
 };
 
 describe("our OPEN", () => {

@@ -43,9 +43,6 @@ export const prefixId = (p: Cidr): PrefixKey =>
         Number(p.base) | 0
       : Number(p.base) * 64 + p.prefix + 2 ** 40; // other lengths: above any 32-bit integer
 
-/** A string map key for a prefix (kept for callers with string-keyed maps; prefixId is cheaper). */
-export const prefixKey = (p: Cidr): string => `${p.family === "IPv4" ? 4 : 6}/${p.base}/${p.prefix}`;
-
 /** An IPv6 route through an IPv4 next hop carries it as ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
 const mpNextHop = (nh: IPAddress): IPAddress => (nh.family === "IPv6" ? nh : { family: "IPv6", value: 0xffff00000000n | nh.value });
 

@@ -22,6 +22,7 @@ export interface BeaconOptions {
   /** Leaving peers this node has taken over from (Membership.leavingPeers after re-election). */
   readonly acks: () => Iterable<string>;
   readonly intervalMs?: number;
+  /** Wall time stamped on each heartbeat; default the clock's wallNow(). */
   readonly wallNow?: () => number;
 }
 
@@ -56,7 +57,7 @@ export class Beacon {
         node: this.options.self,
         incarnation: this.options.incarnation,
         sequence: this.sequence,
-        sentAtMs: (this.options.wallNow ?? Date.now)(),
+        sentAtMs: this.options.wallNow ? this.options.wallNow() : this.clock.wallNow(),
         leaving: this.leaving,
         ...(this.options.standby?.() ? { standby: true } : {}),
         ...(this.options.blind?.() ? { blind: true } : {}),

@@ -8,6 +8,24 @@ describe("MAC text", () => {
     expect(parseMac("02-00-00-aa-bb-01")).toBe("02:00:00:aa:bb:01");
     expect(parseMac("02:00:00:aa:bb")).toBeUndefined();
     expect(parseMac("02:00:00:aa:bb:0g")).toBeUndefined();
+    expect(macToBytes(parseMac("02:00:5E:10:00:01")!)).toEqual(Buffer.from([2, 0, 0x5e, 0x10, 0, 1]));
+    expect(macToBytes(parseMac("33-33-ff-00-02-00")!)).toEqual(Buffer.from([0x33, 0x33, 0xff, 0, 2, 0]));
+  });
+
+  it("refuses anything else, mixed separators included", () => {
+    for (const text of ["", "02:00:5e:10:00", "02:00:5e:10:00:01:02", "2:00:5e:10:00:01", "02:00-5e:10:00:01", "0g:00:5e:10:00:01", " 02:00:5e:10:00:01"]) {
+      expect(parseMac(text), text).toBeUndefined();
+      expect(() => macToBytes(text), text).toThrow(`not a MAC address: ${JSON.stringify(text)}`);
+    }
+  });
+
+  it("never throws and only accepts 17-character texts (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 24 }), text => {
+        const parsed = parseMac(text);
+        if (parsed !== undefined) expect(text.length).toBe(17);
+      }),
+    );
   });
 
   it("converts to bytes exactly, refusing non-MACs", () => {

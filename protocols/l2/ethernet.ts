@@ -4,7 +4,6 @@
  */
 import { drop, type Dropped } from "./drop";
 
-export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -16,12 +15,15 @@ export const ETHERNET_MIN_FRAME = 60;
 export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 export const ZERO_MAC = "00:00:00:00:00:00";
 
-const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$|^[0-9a-f]{2}(-[0-9a-f]{2}){5}$/;
 
-/** Normalises "02:00:00:AA:bb:01" or "02-00-00-aa-bb-01" to lowercase colon form; undefined if not a MAC. */
+/**
+ * Normalises "02:00:00:AA:bb:01" or "02-00-00-aa-bb-01" (one separator throughout) to lowercase
+ * colon form; undefined if not a MAC. The one MAC parser: the native addon's binding uses it too.
+ */
 export function parseMac(text: string): string | undefined {
-  const normal = text.toLowerCase().replaceAll("-", ":");
-  return MAC_TEXT.test(normal) ? normal : undefined;
+  const lower = text.toLowerCase();
+  return MAC_TEXT.test(lower) ? lower.replaceAll("-", ":") : undefined;
 }
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
@@ -37,11 +39,13 @@ export function macToBytes(mac: string): Buffer {
   // Hot path (every reply): a straight character scan instead of regex + split + parseInt.
   const out = Buffer.allocUnsafe(6);
   let ok = mac.length === 17;
+  const separator = mac.charCodeAt(2);
+  ok &&= separator === 58 || separator === 45;
   for (let i = 0; ok && i < 6; i++) {
     const hi = hexDigit(mac.charCodeAt(i * 3));
     const lo = hexDigit(mac.charCodeAt(i * 3 + 1));
-    const sep = i < 5 ? mac.charCodeAt(i * 3 + 2) : 58;
-    ok = hi >= 0 && lo >= 0 && (sep === 58 || sep === 45);
+    const sep = i < 5 ? mac.charCodeAt(i * 3 + 2) : separator;
+    ok = hi >= 0 && lo >= 0 && sep === separator;
     out[i] = (hi << 4) | lo;
   }
   if (!ok) throw new Error(`not a MAC address: ${JSON.stringify(mac)}`);

@@ -15,6 +15,7 @@ import {
   ipv6ToBytes,
   multicastMac,
   NO_SOURCE_OPTION,
+  solicitedNodeMac,
   solicitedNodeMulticast,
   type NeighborSolicitation,
 } from "./ndp";
@@ -45,6 +46,7 @@ describe("helpers", () => {
     expect(solicitedNodeMulticast("2001:db8::abcd:1234:5678")).toBe("ff02::1:ff34:5678");
     expect(multicastMac("ff02::1:ff34:5678")).toBe("33:33:ff:34:56:78");
     expect(multicastMac("ff02::1")).toBe("33:33:00:00:00:01");
+    expect(solicitedNodeMac("2001:db8::abcd:200")).toBe("33:33:ff:cd:02:00");
   });
 
   it("formats addresses exactly as formatIP does (RFC 5952)", () => {

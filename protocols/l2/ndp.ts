@@ -22,7 +22,6 @@ const ND_HOP_LIMIT = 255;
 
 export const ALL_NODES_IPV6 = "ff02::1";
 export const ALL_NODES_MAC = "33:33:00:00:00:01";
-export const UNSPECIFIED_IPV6 = "::";
 
 /** IPv6 text to 16 bytes. IPv4-mapped addresses stay IPv6 here (unlike parseIP): on the wire they are. */
 export function ipv6ToBytes(ip: string): Buffer {

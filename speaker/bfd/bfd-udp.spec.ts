@@ -4,8 +4,13 @@
  * TTL 255 never arrive on the single-hop socket, nor packets below a peer's minimumTtl on the
  * multihop one (loopback does not decrement the TTL, so the sender's TTL is what arrives).
  */
+import { execFile } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../hack/netns/bed";
 import { bfdSockets, DEFAULT_MULTIHOP_MIN_TTL } from "./bfd-udp";
 import { EventQueue } from "../../test/bgp/dataplane/routers";
 
@@ -142,5 +147,28 @@ describe("bfdSockets", () => {
     expect(errors).toEqual(["no addon", "no addon"]);
     session.close();
     peer.close();
+  });
+
+  // Every BGP speaker with BFD opens these sockets: reading their fds once printed DEP0112
+  // (dgram's Socket.prototype._handle) into its log. --throw-deprecation turns any warning into a crash.
+  it("opens single-hop and multihop sockets, filters attached, without a deprecation warning", async () => {
+    const script = `
+      const { bfdSockets } = require("./speaker/bfd/bfd-udp.ts");
+      (async () => {
+        const open = bfdSockets({ port: ${PORT + 20}, peerPort: ${PORT + 21}, multihopPort: ${PORT + 22}, multihopPeerPort: ${PORT + 23},
+          onFilterError: e => console.log("filter-error " + e.message) });
+        const single = await open("127.0.0.1", "127.0.0.2", () => undefined);
+        const multi = await open("127.0.0.1", "127.0.0.3", () => undefined, { multihop: true });
+        single.close();
+        multi.close();
+        console.log("closed");
+      })();`;
+    const tsx = pathToFileURL(createRequire(join(REPO_ROOT, "package.json")).resolve("tsx")).href;
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>(resolve => {
+      const child = execFile(process.execPath, ["--throw-deprecation", "--import", tsx, "-e", script], { cwd: REPO_ROOT }, (_error, stdout, stderr) =>
+        resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+    expect(run).toEqual({ code: 0, stdout: "closed\n", stderr: "" });
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The UDP edge of single-hop BFD (RFC 5881): control packets arrive on port 3784 and leave from
  * a source port in 49152-65535 with TTL 255. Node cannot read a received packet's TTL, so the
- * GTSM check on arrival (TTL must be 255) needs the native addon's socket filter; see
- * linux-and-tooling.md.
+ * GTSM check on arrival (TTL must be 255) needs the native addon's socket filter
+ * (native/index.ts attachTtlFilter).
  */
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";

@@ -1,6 +1,7 @@
 /**
- * Opening the TCP connection to a peer. TCP MD5 (RFC 2385) needs a socket option Node cannot set;
- * it will come from the native addon, which hands over a connected fd (see linux-and-tooling.md).
+ * Opening a plain TCP connection to a peer. A session with an MD5 key (RFC 2385) needs a socket
+ * option Node cannot set: the data plane dials those through the native addon instead
+ * (dataplane/dial.ts, native/index.ts openMd5Socket).
  */
 import { connect, type Socket } from "node:net";
 

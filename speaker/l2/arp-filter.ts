@@ -9,11 +9,16 @@
  * general ARP filter is used and the responder does the selection.
  */
 import { ACCEPT, BPF_MAXINSNS, DROP, ETH_P_ARP, ETH_P_IPV6, ICMPV6_NEIGHBOR_SOLICITATION, arpFilter, assemble, jeq, label, ldb, ldh, ldw, ndpFilter, ret, type AsmStep, type BpfInsn } from "../../native/bpf";
+import { ipv4ToNumber } from "../../protocols/l2/arp";
 import { ipv6ToBytes } from "../../protocols/l2/ndp";
 
 export const MAX_FILTERED_IPS = 200;
 
-const ipv4Number = (ip: string): number => ip.split(".").reduce((acc, part) => acc * 256 + Number(part), 0);
+function ipv4Number(ip: string): number {
+  const n = ipv4ToNumber(ip);
+  if (n === undefined) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  return n;
+}
 
 export function ownedArpFilter(ips: readonly string[]): BpfInsn[] {
   const v4 = [...new Set(ips.filter(ip => !ip.includes(":")))].sort();

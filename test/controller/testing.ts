@@ -8,7 +8,7 @@ import { Registry } from "prom-client";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../kube/controller-port";
 import { FakeControllerPort, type FakeResource } from "../kube/fake-controller-port";
-import { FakeClock } from "../../controller/clock";
+import { FakeClock } from "../../core/clock";
 import { startController, type RunningController } from "../../controller/main";
 
 export const NS = "metallb-system";

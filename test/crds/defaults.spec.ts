@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyDefaults, prune } from "./defaults";
 import { crdFor } from "../../crds/index";
+import { applyDefaults as defaultInPlace, prune as pruneInPlace } from "../../hack/kube-apiserver/schema";
+import type { Json, JsonObject } from "../../hack/kube-apiserver/status";
+
+// The local API server's defaulting and pruning (in place, as it decodes a write), on copies.
+const applyDefaults = (schema: unknown, value: unknown): unknown => defaultInPlace(structuredClone(value) as Json, schema as JsonObject);
+function prune(schema: unknown, value: unknown): { value: unknown; removed: string[] } {
+  const copy = structuredClone(value) as Json;
+  return { value: copy, removed: pruneInPlace(copy, schema as JsonObject) };
+}
 
 const schemaOf = (kind: string, version?: string) => {
   const crd = crdFor(kind);
@@ -11,7 +19,7 @@ const schemaOf = (kind: string, version?: string) => {
 };
 
 describe("applyDefaults", () => {
-  it("fills in a pool's defaults as the recorded API server did (07-crd.md 4)", () => {
+  it("fills in a pool's defaults as the recorded API server did (hack/kube-apiserver/recordings/07-crd.md 4)", () => {
     const sent = { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "pool-a" }, spec: { addresses: ["192.168.10.0/24"] } };
     expect(applyDefaults(schemaOf("IPAddressPool"), sent)).toEqual({ ...sent, spec: { addresses: ["192.168.10.0/24"], autoAssign: true, avoidBuggyIPs: false } });
   });
@@ -37,7 +45,7 @@ describe("applyDefaults", () => {
 });
 
 describe("prune", () => {
-  it("drops unknown fields and names them as the recorded API server warned (07-crd.md 5e)", () => {
+  it("drops unknown fields and names them as the recorded API server warned (hack/kube-apiserver/recordings/07-crd.md 5e)", () => {
     const sent = { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "unknown-field", labels: { a: "b" } }, spec: { addresses: ["10.1.0.0/30"], bogus: 1 }, bogusTop: true };
     expect(prune(schemaOf("IPAddressPool"), sent)).toEqual({
       value: { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "unknown-field", labels: { a: "b" } }, spec: { addresses: ["10.1.0.0/30"] } },

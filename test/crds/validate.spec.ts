@@ -163,7 +163,7 @@ describe("validateObject", () => {
     for (const o of objects) expect(validateObject(o)).toEqual([]);
   });
 
-  // The four 422 answers recorded from a real API server (reference kube-api/07-crd.md, section 5).
+  // The four 422 answers recorded from a real API server (hack/kube-apiserver/recordings/07-crd.md, section 5).
   it("reports the recorded API server errors for IPAddressPool, field for field", () => {
     const pool = (spec?: unknown) => ({ apiVersion: v1beta1, kind: "IPAddressPool", metadata: { name: "bad" }, ...(spec === undefined ? {} : { spec }) });
     expect(validateObject(pool({ autoAssign: true }))).toEqual([err("spec.addresses", "FieldValueRequired", "Required value")]);

@@ -1,10 +1,10 @@
 /**
  * Checks a metallb.io object against its CRD schema the way the API server's schema validation does,
- * and reports problems with the API server's field paths, reasons and messages (reference kube-api
- * 07-crd.md section 5): `spec.addresses[1]`, FieldValueTypeInvalid, `Invalid value: "integer": ...`.
+ * and reports problems with the API server's field paths, reasons and messages (recorded in
+ * hack/kube-apiserver/recordings/07-crd.md section 5): `spec.addresses[1]`, FieldValueTypeInvalid, `Invalid value: "integer": ...`.
  *
  * CEL rules run through their TypeScript equivalents (test/crds/cel.ts). Pruning and defaulting, which the
- * server does first, are in test/crds/defaults.ts. For tests, the offline validator and the local API
+ * server does first, are the local API server's (hack/kube-apiserver/schema.ts). For tests, the offline validator and the local API
  * server; the admission webhooks enforce the semantic rules on top.
  */
 import type { ErrorObject } from "ajv";

@@ -17,7 +17,7 @@ import { createSocket } from "node:dgram";
 import net from "node:net";
 import { ETH_P_ARP, arpFilter, ndpFilter, type BpfInsn } from "../../native/bpf";
 import { PacketSocket, attachTtlFilter, openMd5Socket, setMd5Key, setSocketTtl, socketFd } from "../../native/index";
-import { parseMac } from "../../native/mac";
+import { macToBytes, parseMac } from "../../protocols/l2/ethernet";
 import { arpFrame, readArp } from "./frames";
 
 const say = (line: string): void => {
@@ -29,7 +29,7 @@ const commands = (handle: (words: string[]) => void): void => {
 const ownMac = (ifname: string): Buffer => {
   const mac = parseMac(readFileSync(`/sys/class/net/${ifname}/address`, "utf8").trim());
   if (mac === undefined) throw new Error(`no MAC for ${ifname}`);
-  return mac;
+  return macToBytes(mac);
 };
 
 const [mode = "", ...args] = process.argv.slice(2);

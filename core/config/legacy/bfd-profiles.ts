@@ -1,5 +1,5 @@
 /** Legacy `bfd-profiles` (v0.12) to BFDProfile resources: same names, same fields, same ranges. */
-import { quote } from "./quote";
+import { q } from "../problems";
 import { join, type Reader } from "./fields";
 import { objectNameProblem } from "./names";
 import { resource, setIfPresent, type ConvertedObject } from "./resources";
@@ -33,7 +33,7 @@ export function convertBfdProfiles(r: Reader, node: LegacyNode | undefined, name
     if (name === "") return r.report(join(path, "name"), "missing bfd profile name");
     names.add(name);
     const seen = firstIndex.get(name);
-    if (seen !== undefined) return r.report(join(path, "name"), `duplicate bfd profile name ${quote(name)} (first defined at bfd-profiles[${seen}])`);
+    if (seen !== undefined) return r.report(join(path, "name"), `duplicate bfd profile name ${q(name)} (first defined at bfd-profiles[${seen}])`);
     firstIndex.set(name, i);
     const nameProblem = objectNameProblem(name);
     if (nameProblem) return r.report(join(path, "name"), nameProblem);

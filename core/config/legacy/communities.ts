@@ -9,7 +9,7 @@
  * BGPAdvertisement such a string means the value, not the alias, so there the resolved value is
  * written instead and the alias is left out of the Community resource.
  */
-import { quote } from "./quote";
+import { q } from "../problems";
 import type { Problem } from "./fields";
 
 export const COMMUNITY_OBJECT_NAME = "legacy-communities";
@@ -17,10 +17,10 @@ export const COMMUNITY_OBJECT_NAME = "legacy-communities";
 /** The 32-bit value of `AA:NN`, or why the text is not one. */
 export function parseLegacyCommunity(text: string): { ok: true; value: number } | { ok: false; reason: string } {
   const parts = text.split(":");
-  if (parts.length !== 2) return { ok: false, reason: `invalid community ${quote(text)}: want AA:NN, two numbers from 0 to 65535` };
+  if (parts.length !== 2) return { ok: false, reason: `invalid community ${q(text)}: want AA:NN, two numbers from 0 to 65535` };
   const [high, low] = parts.map(p => (/^\d{1,5}$/.test(p) ? Number(p) : NaN));
   if (high === undefined || low === undefined || !(high <= 0xffff) || !(low <= 0xffff)) {
-    return { ok: false, reason: `invalid community ${quote(text)}: want AA:NN, two numbers from 0 to 65535` };
+    return { ok: false, reason: `invalid community ${q(text)}: want AA:NN, two numbers from 0 to 65535` };
   }
   return { ok: true, value: high * 0x10000 + low };
 }

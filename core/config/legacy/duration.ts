@@ -3,7 +3,7 @@
  * metav1.Duration still uses, so a text valid here is valid in a BGPPeer). Nanoseconds as a bigint,
  * so nothing rounds.
  */
-import { quote } from "./quote";
+import { q } from "../problems";
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n,
   us: 1_000n,
@@ -36,7 +36,7 @@ export function parseGoDuration(text: string): DurationResult {
     if (!m || (whole === "" && frac === "")) return { ok: false, reason: "not a duration (want e.g. 90s, 1m30s)" };
     if (unit === "") return { ok: false, reason: "missing unit (ns, us, ms, s, m or h)" };
     const scale = UNIT_NS[unit];
-    if (scale === undefined) return { ok: false, reason: `unknown unit ${quote(unit)} (want ns, us, ms, s, m or h)` };
+    if (scale === undefined) return { ok: false, reason: `unknown unit ${q(unit)} (want ns, us, ms, s, m or h)` };
     let part = BigInt(whole === "" ? "0" : whole) * scale;
     if (frac !== "") part += (BigInt(frac) * scale) / 10n ** BigInt(frac.length);
     total += part;

@@ -7,15 +7,15 @@
  * rewritten. Names the converter makes up itself (advertisements beyond the first, peers) are
  * derived from stable inputs and made unique per kind.
  */
-import { quote } from "./quote";
+import { q } from "../problems";
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Undefined when `name` is a valid object name, else why not. */
 export function objectNameProblem(name: string): string | undefined {
-  if (name.length > 253) return `${quote(name)} is longer than 253 characters, the limit for a Kubernetes object name`;
+  if (name.length > 253) return `${q(name)} is longer than 253 characters, the limit for a Kubernetes object name`;
   if (!DNS1123_SUBDOMAIN.test(name)) {
-    return `${quote(name)} cannot be a Kubernetes object name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)`;
+    return `${q(name)} cannot be a Kubernetes object name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)`;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  * Legacy peers had no names; each BGPPeer is named after its address (`peer-192.0.2.1`), which stays
  * the same when peers are reordered, with -2, -3... for further sessions to the same address.
  */
-import { quote } from "./quote";
+import { q } from "../problems";
 import { formatIP, parseIP } from "../../net/ip";
 import { formatNs, parseGoDuration, wholeSeconds } from "./duration";
 import { join, type Reader } from "./fields";
@@ -56,11 +56,11 @@ export function convertPeers(r: Reader, node: LegacyNode | undefined, namespace:
       r.report(at("ebgp-multihop"), "invalid ebgp-multihop parameter set for an ibgp peer");
     }
     const peerIP = parseIP(address);
-    if (!peerIP) r.report(at("peer-address"), `invalid peer IP ${quote(address)}`);
+    if (!peerIP) r.report(at("peer-address"), `invalid peer IP ${q(address)}`);
     const sourceIP = source === undefined || source === "" ? undefined : parseIP(source);
-    if (source !== undefined && source !== "" && !sourceIP) r.report(at("source-address"), `invalid source IP ${quote(source)}`);
+    if (source !== undefined && source !== "" && !sourceIP) r.report(at("source-address"), `invalid source IP ${q(source)}`);
     const routerIP = routerID === undefined || routerID === "" ? undefined : parseIP(routerID);
-    if (routerID !== undefined && routerID !== "" && !routerIP) r.report(at("router-id"), `invalid router ID ${quote(routerID)}`);
+    if (routerID !== undefined && routerID !== "" && !routerIP) r.report(at("router-id"), `invalid router ID ${q(routerID)}`);
     if (port !== undefined && port > CRD_MAX_PORT) {
       r.report(at("peer-port"), `port ${port} cannot be converted: a metallb.io BGPPeer accepts ports 1 to ${CRD_MAX_PORT}`);
     }
@@ -69,21 +69,21 @@ export function convertPeers(r: Reader, node: LegacyNode | undefined, namespace:
     if (holdText !== undefined && holdText !== "") {
       const hold = parseGoDuration(holdText);
       const rounded = hold.ok ? wholeSeconds(hold.ns) : 0n;
-      if (!hold.ok) r.report(at("hold-time"), `invalid hold time ${quote(holdText)}: ${hold.reason}`);
-      else if (rounded !== 0n && rounded < 3n) r.report(at("hold-time"), `invalid hold time ${quote(holdText)}: must be 0 or >=3s`);
+      if (!hold.ok) r.report(at("hold-time"), `invalid hold time ${q(holdText)}: ${hold.reason}`);
+      else if (rounded !== 0n && rounded < 3n) r.report(at("hold-time"), `invalid hold time ${q(holdText)}: must be 0 or >=3s`);
       holdNs = rounded * NS_PER_S;
     }
     let keepaliveNs = holdNs / 3n;
     if (keepaliveText !== undefined && keepaliveText !== "") {
       const keepalive = parseGoDuration(keepaliveText);
-      if (!keepalive.ok) r.report(at("keepalive-time"), `invalid keepalive time ${quote(keepaliveText)}: ${keepalive.reason}`);
-      else if (keepalive.ns < 0n) r.report(at("keepalive-time"), `invalid keepalive time ${quote(keepaliveText)}: must not be negative`);
+      if (!keepalive.ok) r.report(at("keepalive-time"), `invalid keepalive time ${q(keepaliveText)}: ${keepalive.reason}`);
+      else if (keepalive.ns < 0n) r.report(at("keepalive-time"), `invalid keepalive time ${q(keepaliveText)}: must not be negative`);
       else if (keepalive.ns > holdNs) {
-        r.report(at("keepalive-time"), `invalid keepalive time ${quote(keepaliveText)}: longer than the hold time ${formatNs(holdNs)}`);
+        r.report(at("keepalive-time"), `invalid keepalive time ${q(keepaliveText)}: longer than the hold time ${formatNs(holdNs)}`);
       } else keepaliveNs = keepalive.ns;
     }
     if (bfdProfile !== undefined && bfdProfile !== "" && !bfdProfiles.has(bfdProfile)) {
-      r.report(at("bfd-profile"), `peer references bfd profile ${quote(bfdProfile)}, which is not defined in bfd-profiles`);
+      r.report(at("bfd-profile"), `peer references bfd profile ${q(bfdProfile)}, which is not defined in bfd-profiles`);
     }
     if (r.problems.length > before || !peerIP) return;
 

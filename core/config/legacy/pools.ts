@@ -6,7 +6,7 @@
  * `<pool>-2`, `<pool>-3`...), or, with no entries, one plain BGPAdvertisement, which is what MetalLB
  * announced for such a pool (aggregation 32/128, no LOCAL_PREF, no communities).
  */
-import { quote } from "./quote";
+import { q } from "../problems";
 import { formatCidr, rangesOverlap, type IPRange } from "../../net/ip";
 import { parsePoolAddress, shortestPrefix } from "./addresses";
 import { looksLikeCommunityValue, parseLegacyCommunity, type CommunityAlias } from "./communities";
@@ -60,7 +60,7 @@ export function convertPools(r: Reader, node: LegacyNode | undefined, namespace:
     if (name === "") r.report(at("name"), "missing pool name");
     else {
       const first = poolNames.get(name);
-      if (first !== undefined) r.report(at("name"), `duplicate definition of pool ${quote(name)} (first at address-pools[${first}])`);
+      if (first !== undefined) r.report(at("name"), `duplicate definition of pool ${q(name)} (first at address-pools[${first}])`);
       else poolNames.set(name, i);
       const nameProblem = objectNameProblem(name);
       if (nameProblem) r.report(at("name"), nameProblem);
@@ -73,7 +73,7 @@ export function convertPools(r: Reader, node: LegacyNode | undefined, namespace:
       const result = parsePoolAddress(text);
       if (!result.ok) return r.report(addrPath, result.reason);
       const clash = placed.find(p => rangesOverlap(p.range, result.range));
-      if (clash) r.report(addrPath, `${quote(text)} overlaps ${quote(clash.text)} of pool ${quote(clash.pool)} (${clash.path})`);
+      if (clash) r.report(addrPath, `${q(text)} overlaps ${q(clash.text)} of pool ${q(clash.pool)} (${clash.path})`);
       placed.push({ range: result.range, text, pool: name, path: addrPath });
       const widest = shortestPrefix(result.cidrs);
       const example = result.cidrs.find(c => c.prefix === widest);
@@ -82,7 +82,7 @@ export function convertPools(r: Reader, node: LegacyNode | undefined, namespace:
 
     let protocolOk = false;
     if (protocol === "") r.report(at("protocol"), "address pool is missing the protocol field");
-    else if (protocol !== "layer2" && protocol !== "bgp") r.report(at("protocol"), `unknown protocol ${quote(protocol)} (want bgp or layer2)`);
+    else if (protocol !== "layer2" && protocol !== "bgp") r.report(at("protocol"), `unknown protocol ${q(protocol)} (want bgp or layer2)`);
     else protocolOk = true;
     if (protocol === "layer2" && adNodes.length > 0) {
       r.report(at("bgp-advertisements"), "cannot have bgp-advertisements configuration element in a layer2 address pool");
@@ -131,7 +131,7 @@ function readAdvertisements(
     for (const a of addresses) {
       const [key, length] = a.family === "IPv4" ? ["aggregation-length", aggregationLength ?? 32] : ["aggregation-length-v6", aggregationLengthV6 ?? 128];
       if (length < a.shortestPrefix) {
-        r.report(at(key), `invalid aggregation length ${length}: prefix ${a.example} of ${quote(a.text)} in this pool is more specific than the aggregation length`);
+        r.report(at(key), `invalid aggregation length ${length}: prefix ${a.example} of ${q(a.text)} in this pool is more specific than the aggregation length`);
       }
     }
 
@@ -143,7 +143,7 @@ function readAdvertisements(
       const parsed = alias ? { ok: true as const, value: alias.value } : parseLegacyCommunity(text);
       if (!parsed.ok) return r.report(cPath, parsed.reason);
       const dup = values.get(parsed.value);
-      if (dup !== undefined) return r.report(cPath, `duplicate community ${quote(text)} (the same value as communities[${dup}])`);
+      if (dup !== undefined) return r.report(cPath, `duplicate community ${q(text)} (the same value as communities[${dup}])`);
       values.set(parsed.value, j);
       // See communities.ts: an alias is kept by name unless its name would read as a value.
       communities.push(alias && looksLikeCommunityValue(alias.name) ? alias.text : text);

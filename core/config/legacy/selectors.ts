@@ -2,7 +2,7 @@
  * Legacy `node-selectors` (`match-labels`, `match-expressions`) to metav1.LabelSelector, with the
  * checks Kubernetes' LabelSelectorAsSelector made when MetalLB built the selector.
  */
-import { quote } from "./quote";
+import { q } from "../problems";
 import { isValidLabelKey, isValidLabelValue } from "../selector";
 import { join, type Reader } from "./fields";
 import type { LegacyNode } from "./tree";
@@ -16,11 +16,11 @@ const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
 const NAME_RULE = "want at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
 function labelKeyProblem(key: string): string | undefined {
-  return isValidLabelKey(key) ? undefined : `invalid label key ${quote(key)}: ${NAME_RULE}, after an optional DNS subdomain prefix and '/'`;
+  return isValidLabelKey(key) ? undefined : `invalid label key ${q(key)}: ${NAME_RULE}, after an optional DNS subdomain prefix and '/'`;
 }
 
 function labelValueProblem(value: string): string | undefined {
-  return isValidLabelValue(value) ? undefined : `invalid label value ${quote(value)}: ${NAME_RULE}`;
+  return isValidLabelValue(value) ? undefined : `invalid label value ${q(value)}: ${NAME_RULE}`;
 }
 
 export function readNodeSelectors(r: Reader, node: LegacyNode | undefined, path: string): LabelSelectorObject[] | undefined {
@@ -54,7 +54,7 @@ export function readNodeSelectors(r: Reader, node: LegacyNode | undefined, path:
         const keyProblem = labelKeyProblem(key);
         if (keyProblem) r.report(join(ePath, "key"), keyProblem);
         if (!OPERATORS.includes(operator)) {
-          r.report(join(ePath, "operator"), `invalid operator ${quote(operator)} (want ${OPERATORS.join(", ")})`);
+          r.report(join(ePath, "operator"), `invalid operator ${q(operator)} (want ${OPERATORS.join(", ")})`);
         } else if ((operator === "In" || operator === "NotIn") && values.length === 0) {
           r.report(join(ePath, "values"), `operator ${operator} needs at least one value`);
         } else if ((operator === "Exists" || operator === "DoesNotExist") && values.length > 0) {

@@ -72,8 +72,6 @@ export const RouteRefreshSubcode = {
 /** RFC 7606 section 2: the approaches, from most to least severe. */
 export type ErrorAction = "session-reset" | "treat-as-withdraw" | "attribute-discard";
 
-const severity: Record<ErrorAction, number> = { "session-reset": 3, "treat-as-withdraw": 2, "attribute-discard": 1 };
-
 export interface BgpError {
   readonly code: number;
   readonly subcode: number;
@@ -92,6 +90,3 @@ export function bgpError(code: number, subcode: number, message: string, data: B
 
 export const ok = <T>(value: T): Decoded<T> => ({ ok: true, value });
 export const fail = <T>(error: BgpError): Decoded<T> => ({ ok: false, error });
-
-/** Whether `a` calls for a stronger reaction than `b` (RFC 7606: the most severe error wins). */
-export const moreSevere = (a: ErrorAction, b: ErrorAction): boolean => severity[a] > severity[b];

@@ -1,6 +1,5 @@
 /** NOTIFICATION message body (RFC 4271 section 4.5): code, subcode, data. */
 import { bgpError, ErrorCode, fail, HeaderSubcode, ok, type BgpError, type Decoded } from "./errors";
-import { encodeMessage, MessageType } from "./header";
 
 export interface NotificationMessage {
   readonly code: number;
@@ -9,8 +8,6 @@ export interface NotificationMessage {
 }
 
 export const encodeNotificationBody = (n: NotificationMessage): Buffer => Buffer.concat([Buffer.from([n.code, n.subcode]), n.data]);
-
-export const encodeNotification = (n: NotificationMessage): Buffer => encodeMessage(MessageType.Notification, encodeNotificationBody(n));
 
 /** The NOTIFICATION that reports a decode error or a failed check to the peer. */
 export const notificationFor = (e: BgpError): NotificationMessage => ({ code: e.code, subcode: e.subcode, data: e.data });

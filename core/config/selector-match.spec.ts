@@ -1,7 +1,8 @@
+/** matchesSelector over one label set: every operator, matchLabels and both together (the allocator's serviceAllocation selectors use it). */
 import { describe, expect, it } from "vitest";
-import { selectorMatches } from "./label-selector";
+import { matchesSelector } from "./selector";
 
-describe("selectorMatches", () => {
+describe("matchesSelector", () => {
   const labels = { tier: "gold", team: "a" };
   it.each([
     [{ matchLabels: {}, matchExpressions: [] }, true],
@@ -17,6 +18,6 @@ describe("selectorMatches", () => {
     [{ matchLabels: {}, matchExpressions: [{ key: "zone", operator: "DoesNotExist" as const, values: [] }] }, true],
     [{ matchLabels: { tier: "gold" }, matchExpressions: [{ key: "team", operator: "DoesNotExist" as const, values: [] }] }, false],
   ])("%j -> %s", (selector, expected) => {
-    expect(selectorMatches(selector, labels)).toBe(expected);
+    expect(matchesSelector(selector, labels)).toBe(expected);
   });
 });
