@@ -111,9 +111,6 @@ const speakerPortCalls: Record<keyof SpeakerPort, Need[]> = {
   replaceBgpPeerStatus: needs("metallb.io", ["bgppeers/status"], ["patch"]),
   createEvent: needs("", ["events"], ["create"]),
   writeConfigurationState: [...needs("metallb.io", ["configurationstates"], ["create"]), ...needs("metallb.io", ["configurationstates/status"], ["patch"])],
-  // GET /openapi/v3 and /openapi/v2: non-resource URLs that the default ClusterRole system:discovery grants
-  // to every authenticated user, so no rule of ours is needed.
-  servesIngressIPMode: [],
 };
 
 /** The webhooks judge a candidate with the configuration already there and the Service range (existing-config.ts). */
