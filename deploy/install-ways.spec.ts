@@ -30,7 +30,9 @@ import { helmTemplate, runHelmAsync, withChartAsync } from "../test/deploy/helm"
 import { startTestServer } from "../hack/kube-apiserver/testkit";
 import { installOptionsFromEnv } from "./index";
 import { install } from "./install";
-import { DEFAULT_SPEAKER_IMAGE, HEARTBEAT_SECRET_NAME } from "./names";
+import { uninstall } from "./uninstall";
+import { allCRDs } from "../crds";
+import { DEFAULT_SPEAKER_IMAGE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME } from "./names";
 import { moduleStandIn, peprBuildYaml, peprDeploy } from "../test/deploy/pepr-build";
 import { prepare } from "./prerequisites";
 import { RecordingDeployPort } from "../test/deploy/testing";
@@ -185,6 +187,24 @@ describe("the four ways to install", () => {
     const reference = results.get("npx lodestone manifests")!;
     expect(reference.size).toBe(36);
     for (const [way, objects] of results) expect(differences(reference, objects), way).toEqual([]);
+  });
+
+  it("are undone by lodestone uninstall, which keeps only the CRDs, the namespaces and the heartbeat key", async () => {
+    const kept = [
+      `/api/v1/namespaces/${NS}`,
+      MEMBERLIST,
+      "/api/v1/namespaces/pepr-system",
+      ...allCRDs.map(c => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c.metadata.name}`),
+    ].sort();
+    for (const [way, port] of ways) {
+      await watcherStarts(port);
+      // Pepr's runtime makes the module's stores when it starts (node_modules/pepr/src/lib/controller/index.ts).
+      for (const name of [`${PEPR_MODULE_NAME}-store`, `${PEPR_MODULE_NAME}-schedule`]) await port.apply({ apiVersion: "pepr.dev/v1", kind: "PeprStore", metadata: { name, namespace: "pepr-system" } });
+      const lines = await uninstall(port, NS);
+      expect(lines.filter(l => l.endsWith(" not found")), way).toEqual([]);
+      // Pepr's store CRD is shared by every Pepr module: pepr deploy applies it, uninstall keeps it.
+      expect([...port.objects.keys()].filter(p => p !== PEPR_STORE_CRD).sort(), way).toEqual(kept);
+    }
   });
 
   it("manifests and helm print what the watcher applies: its start changes no printed object", async () => {
