@@ -1,44 +1,46 @@
 /**
- * `lodestone install [-f MANIFEST] [-n NAMESPACE] [--timeout SECONDS]`: one command for everything,
+ * `lodestone install [-f MANIFEST] [-n NAMESPACE] [--timeout SECONDS] [SETTINGS]`: one command for everything,
  * nothing typed before it. In order: `lodestone prepare` (namespace, heartbeat Secret when absent,
  * the speakers' Secret access); server-side apply of the controller's manifest, the Pepr module as
  * `npx pepr@1.1.4 build` writes it (its objects, field manager `lodestone`); then it waits until the
  * controller's Deployments and the speaker DaemonSet (which the controller applies, with the CRDs,
- * when it starts) are rolled out, and prints `lodestone status`.
+ * when it starts) are rolled out, and prints `lodestone status`. SETTINGS (install-settings.ts) go into
+ * the controller's env, from which its watcher applies the speaker DaemonSet.
  *
- * Exit codes: 0 installed and ready; 1 the cluster cannot be written, the manifest is missing or not
- * ready in time (what is not, one line each); 2 usage error.
+ * Exit codes: 0 installed and ready; 1 the cluster cannot be written, the manifest is missing, a
+ * setting is refused, or not ready in time (what is not, one line each); 2 usage error.
  */
 import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { DeployPort, Manifest } from "../deploy/deploy-port";
 import { withControllerEnv } from "../deploy/manifests";
-import { speakerImage } from "../deploy/names";
 import { prepare } from "../deploy/prerequisites";
 import { notReady } from "../deploy/rollout";
 import { describeApiError } from "./api-error";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
+import { installSettings, SETTINGS_FLAGS, SETTINGS_USAGE } from "./install-settings";
 import { yamlObjects } from "./input";
 import type { CommandIO } from "./main";
 import { apiServerOf } from "./status";
 
 export const DEFAULT_MANIFEST = "dist/pepr-module-lodestone.yaml";
 
-export const INSTALL_USAGE = `usage: lodestone install [-f MANIFEST] [-n NAMESPACE] [--speaker-image IMAGE] [--timeout SECONDS]
+export const INSTALL_USAGE = `usage: lodestone install [-f MANIFEST] [-n NAMESPACE] [--timeout SECONDS] [--speaker-image IMAGE] [--lb-class CLASS] [--partition-policy POLICY]
+         [--speaker-node-selector K=V]... [--speaker-tolerations JSON|FILE] [--speaker-resources JSON|FILE] [--speaker-metrics-tls-secret NAME]
   installs Lodestone in the cluster named by KUBECONFIG: lodestone prepare, then server-side apply of
   the controller's manifest, then waits for the controller and the speakers and prints lodestone status
-  -f, --filename MANIFEST  the Pepr module's manifest (default ${DEFAULT_MANIFEST}: npx pepr@1.1.4 build)
-  -n, --namespace NS       the Lodestone namespace (default metallb-system)
-      --speaker-image IMAGE the speaker's image (default: LODESTONE_SPEAKER_IMAGE, else this release's)
-      --timeout SECONDS    how long to wait for the rollout (default 300; 0: do not wait)
-  -h, --help               this help
-exit 0 installed and ready, 1 not (the reason), 2 usage error`;
+  -f, --filename MANIFEST          the Pepr module's manifest (default ${DEFAULT_MANIFEST}: npx pepr@1.1.4 build)
+  -n, --namespace NS               the Lodestone namespace (default metallb-system)
+      --timeout SECONDS            how long to wait for the rollout (default 300; 0: do not wait)
+${SETTINGS_USAGE}
+  -h, --help                       this help
+exit 0 installed and ready, 1 not (the reason, or a setting refused), 2 usage error`;
 
 export const INSTALL_FLAGS: Record<string, FlagSpec> = {
   filename: { type: "string", short: "f" },
   namespace: { type: "string", short: "n" },
-  "speaker-image": { type: "string" },
   timeout: { type: "string" },
+  ...SETTINGS_FLAGS,
 };
 
 export interface InstallDeps {
@@ -68,6 +70,11 @@ export async function installCommand(args: string[], io: CommandIO, deps: Instal
     io.err(INSTALL_USAGE);
     return 2;
   }
+  const settings = await installSettings(values, deps.env ?? process.env, deps.readText);
+  if ("error" in settings) {
+    io.err(`lodestone install: ${settings.error}`);
+    return 1;
+  }
   const api = apiServerOf(deps.loadKubeConfig);
   if ("problem" in api) {
     io.err(`lodestone install: ${api.problem}`);
@@ -93,9 +100,8 @@ export async function installCommand(args: string[], io: CommandIO, deps: Instal
       io.err(`lodestone install: ${prepared.secretProblem}`);
       return 1;
     }
-    // The watcher applies the speaker DaemonSet with the image and namespace its env names.
-    const image = lastString(values["speaker-image"]) ?? speakerImage(deps.env ?? process.env);
-    for (const m of objects.map(o => withControllerEnv(o, { namespace, image }))) {
+    // The watcher applies the speaker DaemonSet with the settings its env names.
+    for (const m of objects.map(o => withControllerEnv(o, { namespace, ...settings }))) {
       await port.apply(m);
       io.out(`${printed(m)} applied`);
     }

@@ -86,7 +86,7 @@ describe("lodestone manifests", () => {
     expect(await run(["--partition-policy", "majorty"])).toEqual({
       code: 1,
       out: "",
-      err: ['lodestone manifests: --partition-policy: LODESTONE_PARTITION_POLICY needs availability or majority, got "majorty"'],
+      err: ['lodestone manifests: --partition-policy needs availability or majority, got "majorty"'],
     });
   });
 });

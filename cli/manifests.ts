@@ -1,7 +1,6 @@
 /**
- * `lodestone manifests [-f MANIFEST] [-n NAMESPACE] [--speaker-image IMAGE] [--lb-class CLASS]
- * [--partition-policy POLICY]`: prints, as one multi-document YAML, every object an install makes
- * (deploy/manifests.ts), for `kubectl apply --server-side -f` or GitOps.
+ * `lodestone manifests [-f MANIFEST] [-n NAMESPACE] [SETTINGS]`: prints, as one multi-document YAML, every object an install makes
+ * (deploy/manifests.ts), for `kubectl apply --server-side -f` or GitOps. SETTINGS: install-settings.ts.
  *
  * Exit codes: 0 printed; 1 the Pepr manifest is missing or unreadable, or a setting is refused; 2 usage error.
  */
@@ -9,30 +8,26 @@ import { readFile } from "node:fs/promises";
 import { stringify } from "yaml";
 import type { Manifest } from "../deploy/deploy-port";
 import { installManifests } from "../deploy/manifests";
-import { speakerImage } from "../deploy/names";
-import { partitionPolicySetting } from "../kube/settings";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import { DEFAULT_MANIFEST } from "./install";
+import { installSettings, SETTINGS_FLAGS, SETTINGS_USAGE } from "./install-settings";
 import { yamlObjects } from "./input";
 import type { CommandIO } from "./main";
 
 export const MANIFESTS_USAGE = `usage: lodestone manifests [-f MANIFEST] [-n NAMESPACE] [--speaker-image IMAGE] [--lb-class CLASS] [--partition-policy POLICY]
+         [--speaker-node-selector K=V]... [--speaker-tolerations JSON|FILE] [--speaker-resources JSON|FILE] [--speaker-metrics-tls-secret NAME]
   prints every object an install makes, as one YAML (lodestone manifests > lodestone.yaml), for
   kubectl apply --server-side -f lodestone.yaml or GitOps; the heartbeat key is made in the cluster
-  -f, --filename MANIFEST    the Pepr module's manifest (default ${DEFAULT_MANIFEST}: npx pepr@1.1.4 build)
-  -n, --namespace NS         the Lodestone namespace (default metallb-system)
-      --speaker-image IMAGE  the speaker's image (default: LODESTONE_SPEAKER_IMAGE, else this release's)
-      --lb-class CLASS       serve only Services of this loadBalancerClass
-      --partition-policy P   availability or majority (docs/adr/0002-l2-election-and-liveness.md)
-  -h, --help                 this help
+  -f, --filename MANIFEST          the Pepr module's manifest (default ${DEFAULT_MANIFEST}: npx pepr@1.1.4 build)
+  -n, --namespace NS               the Lodestone namespace (default metallb-system)
+${SETTINGS_USAGE}
+  -h, --help                       this help
 exit 0 printed, 1 the manifest is missing or a setting is refused, 2 usage error`;
 
 export const MANIFESTS_FLAGS: Record<string, FlagSpec> = {
   filename: { type: "string", short: "f" },
   namespace: { type: "string", short: "n" },
-  "speaker-image": { type: "string" },
-  "lb-class": { type: "string" },
-  "partition-policy": { type: "string" },
+  ...SETTINGS_FLAGS,
 };
 
 export interface ManifestsDeps {
@@ -47,10 +42,9 @@ export async function manifestsCommand(args: string[], io: CommandIO, deps: Mani
   const values = flagsOrExit("manifests", MANIFESTS_USAGE, readFlags(args, MANIFESTS_FLAGS), io);
   if (typeof values === "number") return values;
   const manifestPath = lastString(values["filename"]) ?? DEFAULT_MANIFEST;
-  const policyText = lastString(values["partition-policy"]);
-  const policy = partitionPolicySetting(policyText === undefined ? {} : { LODESTONE_PARTITION_POLICY: policyText });
-  if (policy.error) {
-    io.err(`lodestone manifests: --partition-policy: ${policy.error}`);
+  const settings = await installSettings(values, deps.env, deps.readText);
+  if ("error" in settings) {
+    io.err(`lodestone manifests: ${settings.error}`);
     return 1;
   }
   let pepr: Manifest[];
@@ -62,13 +56,7 @@ export async function manifestsCommand(args: string[], io: CommandIO, deps: Mani
     io.err(`lodestone manifests: ${code === "ENOENT" ? `${manifestPath} not found: build it with npx pepr@1.1.4 build (docs/install.md)` : err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  const lbClass = lastString(values["lb-class"]);
-  const objects = installManifests(pepr, {
-    namespace: lastString(values["namespace"]) ?? "metallb-system",
-    image: lastString(values["speaker-image"]) ?? speakerImage(deps.env),
-    ...(lbClass ? { lbClass } : {}),
-    ...(policy.policy ? { partitionPolicy: policy.policy } : {}),
-  });
+  const objects = installManifests(pepr, { namespace: lastString(values["namespace"]) ?? "metallb-system", ...settings });
   io.out(objects.map(o => stringify(o, { lineWidth: 0 }).trimEnd()).join("\n---\n"));
   return 0;
 }

@@ -24,7 +24,7 @@ describe("docs/install.md", () => {
   it("lists every value of charts/lodestone/values.yaml", () => {
     const values = parse(readFileSync(join(__dirname, "..", "charts", "lodestone", "values.yaml"), "utf8")) as Record<string, unknown>;
     const leaves = Object.entries(values).flatMap(([k, v]) => (typeof v === "object" && v !== null && !Array.isArray(v) && !["nodeSelector", "resources"].includes(k) ? Object.keys(v).map(sub => `${k}.${sub}`) : [k]));
-    expect(leaves.length).toBe(10);
+    expect(leaves.length).toBe(11);
     for (const value of leaves) expect(doc).toContain(`\`${value}\``);
   });
 

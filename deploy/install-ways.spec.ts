@@ -30,7 +30,9 @@ import { helmTemplate, runHelmAsync, withChartAsync } from "../test/deploy/helm"
 import { startTestServer } from "../hack/kube-apiserver/testkit";
 import { installOptionsFromEnv } from "./index";
 import { install } from "./install";
-import { DEFAULT_SPEAKER_IMAGE, HEARTBEAT_SECRET_NAME } from "./names";
+import { uninstall } from "./uninstall";
+import { allCRDs } from "../crds";
+import { DEFAULT_SPEAKER_IMAGE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME } from "./names";
 import { moduleStandIn, peprBuildYaml, peprDeploy } from "../test/deploy/pepr-build";
 import { prepare } from "./prerequisites";
 import { RecordingDeployPort } from "../test/deploy/testing";
@@ -188,6 +190,24 @@ describe("the four ways to install", () => {
     for (const [way, objects] of results) expect(differences(reference, objects), way).toEqual([]);
   });
 
+  it("are undone by lodestone uninstall, which keeps only the CRDs, the namespaces and the heartbeat key", async () => {
+    const kept = [
+      `/api/v1/namespaces/${NS}`,
+      MEMBERLIST,
+      "/api/v1/namespaces/pepr-system",
+      ...allCRDs.map(c => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c.metadata.name}`),
+    ].sort();
+    for (const [way, port] of ways) {
+      await watcherStarts(port);
+      // Pepr's runtime makes the module's stores when it starts (node_modules/pepr/src/lib/controller/index.ts).
+      for (const name of [`${PEPR_MODULE_NAME}-store`, `${PEPR_MODULE_NAME}-schedule`]) await port.apply({ apiVersion: "pepr.dev/v1", kind: "PeprStore", metadata: { name, namespace: "pepr-system" } });
+      const lines = await uninstall(port, NS);
+      expect(lines.filter(l => l.endsWith(" not found")), way).toEqual([]);
+      // Pepr's store CRD is shared by every Pepr module: pepr deploy applies it, uninstall keeps it.
+      expect([...port.objects.keys()].filter(p => p !== PEPR_STORE_CRD).sort(), way).toEqual(kept);
+    }
+  });
+
   it("manifests and helm print what the watcher applies: its start changes no printed object", async () => {
     for (const way of ["npx lodestone manifests", "helm template"]) {
       const port = await applied(parsed(way === "helm template" ? helmTemplate(peprYaml).stdout : await printedManifests(peprYaml)));
@@ -205,6 +225,84 @@ describe("the four ways to install", () => {
     const manifests = await applied(parsed(await printedManifests(peprYaml, flags)));
     const helm = await applied(parsed(helmTemplate(peprYaml, values).stdout));
     expect(differences(normalised(manifests), normalised(helm))).toEqual([]);
+  });
+  it("manifests' flags and the chart's values give the same objects", async () => {
+    const flags = ["--speaker-image", "registry.example/speaker:2", "--lb-class", "example.com/lb", "--partition-policy", "majority"];
+    const values = ["--set", "images.speaker=registry.example/speaker:2,loadBalancerClass=example.com/lb,partitionPolicy=majority"];
+    const manifests = await applied(parsed(await printedManifests(peprYaml, flags)));
+    const helm = await applied(parsed(helmTemplate(peprYaml, values).stdout));
+    expect(differences(normalised(manifests), normalised(helm))).toEqual([]);
+  });
+
+  describe("the speaker pods' settings: install's and manifests' flags and the chart's values", () => {
+    const flags = [
+      "--speaker-node-selector", "lb.example.com/speaker=yes",
+      "--speaker-node-selector", "lb.example.com/rack=r1",
+      "--speaker-tolerations", '[{"key":"lb.example.com/dedicated","operator":"Exists","effect":"NoSchedule"}]',
+      "--speaker-resources", '{"requests":{"cpu":"100m"},"limits":{"memory":null,"cpu":"1"}}',
+      "--speaker-metrics-tls-secret", "speaker-metrics-tls",
+    ];
+    const values = [
+      "--set-json", 'speaker.nodeSelector={"lb.example.com/speaker":"yes","lb.example.com/rack":"r1"}',
+      "--set-json", 'speaker.tolerations=[{"key":"lb.example.com/dedicated","operator":"Exists","effect":"NoSchedule"}]',
+      "--set-json", 'speaker.resources={"requests":{"cpu":"100m"},"limits":{"memory":null,"cpu":"1"}}',
+      "--set", "speaker.metricsTLSSecret=speaker-metrics-tls",
+    ];
+    const DAEMONSET = `/apis/apps/v1/namespaces/${NS}/daemonsets/lodestone-speaker`;
+    type PodSpec = { nodeSelector: unknown; tolerations: unknown; volumes: unknown[]; containers: { env: { name: string; value?: string }[]; resources: unknown; volumeMounts: unknown[]; livenessProbe: { httpGet: { scheme?: string } } }[] };
+    const podOf = (port: RecordingDeployPort) => (port.objects.get(DAEMONSET) as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+
+    it("give the same objects, which the watcher keeps", async () => {
+      const manifests = await applied(parsed(await printedManifests(peprYaml, flags)));
+      const rendered = helmTemplate(peprYaml, values);
+      expect(rendered.stderr).toBe("");
+      const helm = await applied(parsed(rendered.stdout));
+      expect(differences(normalised(manifests), normalised(helm))).toEqual([]);
+
+      const pod = podOf(helm);
+      expect(pod.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "lb.example.com/speaker": "yes", "lb.example.com/rack": "r1" });
+      expect(pod.tolerations).toEqual([{ key: "lb.example.com/dedicated", operator: "Exists", effect: "NoSchedule" }]);
+      expect(pod.containers[0]?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1" } });
+      expect(pod.containers[0]?.env).toContainEqual({ name: "LODESTONE_METRICS_TLS_DIR", value: "/etc/lodestone/metrics-tls" });
+      expect(pod.containers[0]?.volumeMounts).toContainEqual({ name: "metrics-tls", mountPath: "/etc/lodestone/metrics-tls", readOnly: true });
+      expect(pod.volumes).toContainEqual({ name: "metrics-tls", secret: { secretName: "speaker-metrics-tls" } });
+      expect(pod.containers[0]?.livenessProbe.httpGet.scheme).toBe("HTTPS");
+
+      for (const port of [manifests, helm]) {
+        const before = normalised(port);
+        await watcherStarts(port);
+        expect(normalised(port).get(DAEMONSET)).toEqual(before.get(DAEMONSET));
+      }
+      expect(differences(normalised(manifests), normalised(helm))).toEqual([]);
+    });
+
+    it("install's flags leave the objects of the chart's values once the watcher has started", async () => {
+      const port = new RecordingDeployPort();
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await installCommand(["--timeout", "0", ...flags], io(out, err), {
+        loadKubeConfig: kubeconfig,
+        port: async () => port,
+        readText: async () => peprYaml,
+        sleep: async () => {},
+        now: () => 0,
+        status: async () => 0,
+        env: {},
+      });
+      expect({ code, err }).toEqual({ code: 0, err: [] });
+      const helm = await applied(parsed(helmTemplate(peprYaml, values).stdout));
+      await prepare(helm, NS);
+      for (const p of [port, helm]) await watcherStarts(p);
+      expect(differences(normalised(helm), normalised(port))).toEqual([]);
+      expect(podOf(port).volumes).toContainEqual({ name: "metrics-tls", secret: { secretName: "speaker-metrics-tls" } });
+    });
+
+    it("default to what the chart's default values render: settings equal to the defaults add nothing", async () => {
+      const same = ["--speaker-node-selector", "kubernetes.io/os=linux", "--speaker-resources", "{}"];
+      const manifests = await applied(parsed(await printedManifests(peprYaml, same)));
+      const helm = await applied(parsed(helmTemplate(peprYaml).stdout));
+      expect(differences(normalised(manifests), normalised(helm))).toEqual([]);
+    });
   });
 
   it("renders the chart's values into the objects, and the watcher keeps them", async () => {

@@ -34,6 +34,7 @@ const speakerSecretPaths = [
   `GET ${SECRET}`,
   `CREATE ${SECRET}`,
   "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker-secrets",
+  "GET /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
   "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
 ];
 
@@ -95,7 +96,7 @@ describe("install", () => {
     const { log, messages: logs } = recordingLogger();
     const done = await install(port, { ...opts, log });
     expect(logs).toEqual([
-      "lodestone install: the heartbeat Secret and the speakers' Secret Role were not made (POST /api/v1/namespaces/metallb-system/secrets: secrets is forbidden): the Role lodestone-controller is missing; run npx lodestone prepare -n metallb-system (docs/install.md)",
+      "lodestone install: the heartbeat Secret and the speakers' Secret Role were not made (POST /api/v1/namespaces/metallb-system/secrets: secrets is forbidden): the Role lodestone-controller is missing or older than this release; run npx lodestone prepare -n metallb-system (docs/install.md)",
     ]);
     expect(port.calls).toContain("APPLY /apis/apps/v1/namespaces/metallb-system/daemonsets/lodestone-speaker");
     expect(done.at(-1)).toBe("split MutatingWebhookConfiguration pepr-lodestone");

@@ -131,7 +131,7 @@ async function speakerSecrets(port: DeployPort, opts: InstallOptions, done: stri
     if (r.secretProblem !== undefined) (opts.log ?? logger("install")).warn(`lodestone install: ${r.secretProblem}`);
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 403)) throw e;
-    const why = `the heartbeat Secret and the speakers' Secret Role were not made (${e.message}): the Role ${CONTROLLER_ROLE} is missing; run npx lodestone prepare -n ${opts.namespace} (docs/install.md)`;
+    const why = `the heartbeat Secret and the speakers' Secret Role were not made (${e.message}): the Role ${CONTROLLER_ROLE} is missing or older than this release; run npx lodestone prepare -n ${opts.namespace} (docs/install.md)`;
     (opts.log ?? logger("install")).warn(`lodestone install: ${why}`);
     done.push(`kept ${why}`);
   }

@@ -14,28 +14,38 @@ import type { Manifest } from "./deploy-port";
 import { installPlan } from "./install";
 import { PEPR_MODULE_NAME } from "./names";
 import { secretsAccess } from "./prerequisites";
-import { SPEAKER_POD_ENV, type SpeakerPodSettings } from "./speaker-pod-settings";
+import { DEFAULT_SPEAKER_POD, SPEAKER_POD_ENV, sortedJson, type SpeakerPodSettings } from "./speaker-pod-settings";
 
 export interface ManifestOptions extends SpeakerPodSettings {
   namespace: string;
   image: string;
   lbClass?: string;
   partitionPolicy?: PartitionPolicy;
+  /** A kubernetes.io/tls Secret in the namespace: the speakers serve secure metrics with it (docs/metrics.md). */
+  metricsTLSSecret?: string;
 }
 
 type Env = { name: string; value?: string }[];
 
-/** The controller's settings, in the order they are put into its containers' env (charts/lodestone does the same). */
+/**
+ * The controller's settings, in the order they are put into its containers' env (charts/lodestone does the
+ * same). A speaker pod setting equal to its default is left out (the watcher uses the default when unset),
+ * and written with sorted keys, as the chart's toJson writes it.
+ */
 export function controllerSettings(opts: ManifestOptions): Record<string, string | undefined> {
-  const json = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v));
+  const json = <K extends keyof SpeakerPodSettings>(field: K) => {
+    const v = opts[field];
+    return v === undefined || sortedJson(v) === sortedJson(DEFAULT_SPEAKER_POD[field]) ? undefined : sortedJson(v);
+  };
   return {
     LODESTONE_NAMESPACE: opts.namespace,
     LODESTONE_SPEAKER_IMAGE: opts.image,
     LODESTONE_LB_CLASS: opts.lbClass,
     LODESTONE_PARTITION_POLICY: opts.partitionPolicy,
-    [SPEAKER_POD_ENV.nodeSelector]: json(opts.nodeSelector),
-    [SPEAKER_POD_ENV.tolerations]: json(opts.tolerations),
-    [SPEAKER_POD_ENV.resources]: json(opts.resources),
+    [SPEAKER_POD_ENV.nodeSelector]: json("nodeSelector"),
+    [SPEAKER_POD_ENV.tolerations]: json("tolerations"),
+    [SPEAKER_POD_ENV.resources]: json("resources"),
+    LODESTONE_SPEAKER_METRICS_TLS_SECRET: opts.metricsTLSSecret || undefined,
   };
 }
 

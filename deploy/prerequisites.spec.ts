@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { heartbeatKeysFromSecret } from "../protocols/l2/heartbeat-keys";
+import { ApiError } from "../kube/controller-port";
+import type { Manifest, ManifestRef } from "./deploy-port";
 import { ensureSpeakerSecrets, prepare } from "./prerequisites";
 import { installerCommands } from "./rbac";
 import { RecordingDeployPort } from "../test/deploy/testing";
@@ -18,6 +20,7 @@ describe("prepare (what the installer creates once)", () => {
       `GET ${SECRET}`,
       `CREATE ${SECRET}`,
       "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker-secrets",
+      "GET /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
       "CREATE /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets",
     ]);
     expect(r).toEqual({
@@ -112,5 +115,68 @@ describe("prepare (what the installer creates once)", () => {
     expect(r.lines[3]).toBe("secret/memberlist kept (it exists: unusable, see below)");
     expect(r.secretProblem).toBe("Secret metallb-system/memberlist: Secret has no data.secretkey: the speakers will not start; delete it and run this again to create a new one");
     expect(port.calls.filter(c => c.endsWith(SECRET) && !c.startsWith("GET"))).toEqual([]);
+  });
+});
+
+const ROLE = "/apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/roles/lodestone-speaker-secrets";
+const BINDING = "/apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings/lodestone-speaker-secrets";
+
+/**
+ * The API server's RBAC as the controller meets it: creating a RoleBinding whose Role grants a Secret name the
+ * controller does not hold (it holds memberlist) is refused before the store is asked whether it exists
+ * (pkg/registry/rbac/rolebinding/policybased/storage.go); reading a RoleBinding needs the get the controller's
+ * Role grants since this change (`canGetBindings: false`: one made before).
+ */
+class RbacCheckingPort extends RecordingDeployPort {
+  constructor(readonly canGetBindings: boolean) {
+    super();
+  }
+  override async create(m: Manifest): Promise<boolean> {
+    if (m.kind === "RoleBinding") {
+      const role = this.objects.get(ROLE) as { rules: { resourceNames?: string[] }[] } | undefined;
+      const names = role?.rules.flatMap(r => r.resourceNames ?? ["*"]) ?? [];
+      if (names.some(n => n !== "memberlist")) {
+        this.calls.push(`CREATE ${BINDING} refused`);
+        throw new ApiError(403, `POST /apis/rbac.authorization.k8s.io/v1/namespaces/metallb-system/rolebindings (Forbidden): rolebindings.rbac.authorization.k8s.io "lodestone-speaker-secrets" is forbidden: user "system:serviceaccount:pepr-system:pepr-lodestone" is attempting to grant RBAC permissions not currently held`);
+      }
+    }
+    return super.create(m);
+  }
+  override async get(ref: ManifestRef): Promise<Record<string, unknown> | undefined> {
+    if (ref.kind === "RoleBinding" && !this.canGetBindings) {
+      this.calls.push(`GET ${BINDING} refused`);
+      throw new ApiError(403, "GET (Forbidden): cannot get resource rolebindings");
+    }
+    return super.get(ref);
+  }
+}
+
+describe("the watcher's ensureSpeakerSecrets once an admin has granted the speakers a passwordSecret", () => {
+  const installed = async (canGetBindings: boolean) => {
+    const port = new RbacCheckingPort(canGetBindings);
+    await ensureSpeakerSecrets(port, "metallb-system", () => KEY);
+    // rbac.ts passwordSecretGrant: the Role now names a Secret the controller cannot read.
+    (port.objects.get(ROLE) as { rules: { resourceNames: string[] }[] }).rules[0]!.resourceNames.push("bgp-password");
+    port.calls.length = 0;
+    return port;
+  };
+
+  it("reads the existing RoleBinding and keeps it, with no refused create to log", async () => {
+    const port = await installed(true);
+    const r = await ensureSpeakerSecrets(port, "metallb-system", () => KEY);
+    expect(r.lines.slice(-2)).toEqual(["role.rbac.authorization.k8s.io/lodestone-speaker-secrets kept (it exists)", "rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets kept (it exists)"]);
+    expect(port.calls.filter(c => c.includes("rolebindings"))).toEqual([`GET ${BINDING}`]);
+  });
+
+  it("without the read (a controller Role made before it), creates as before: the refusal is the caller's to report", async () => {
+    const port = await installed(false);
+    await expect(ensureSpeakerSecrets(port, "metallb-system", () => KEY)).rejects.toThrow(/is attempting to grant RBAC permissions not currently held/);
+    expect(port.calls.filter(c => c.includes("rolebindings"))).toEqual([`GET ${BINDING} refused`, `CREATE ${BINDING} refused`]);
+  });
+
+  it("still creates a missing RoleBinding", async () => {
+    const port = new RbacCheckingPort(true);
+    const r = await ensureSpeakerSecrets(port, "metallb-system", () => KEY);
+    expect(r.lines.at(-1)).toBe("rolebinding.rbac.authorization.k8s.io/lodestone-speaker-secrets created");
   });
 });

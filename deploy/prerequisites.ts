@@ -17,7 +17,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { CURRENT_KEY_FIELD, heartbeatKeysFromSecret } from "../protocols/l2/heartbeat-keys";
-import type { DeployPort, Manifest } from "./deploy-port";
+import { ApiError } from "../kube/controller-port";
+import { refOf, type DeployPort, type Manifest } from "./deploy-port";
 import { CONTROLLER_ROLE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
 import { controllerNamespaceRules, controllerSecretRules, speakerInstallerRules } from "./rbac";
 
@@ -108,8 +109,26 @@ export async function ensureSpeakerSecrets(port: DeployPort, namespace: string, 
     if (!keys.ok) secretProblem = `Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}: the speakers will not start; delete it and run this again to create a new one`;
     lines.push(`secret/${HEARTBEAT_SECRET_NAME} kept (it exists: ${keys.ok ? "its key is reused, not rotated" : "unusable, see below"})`);
   }
-  for (const m of speakerSecretsAccess(namespace)) lines.push(`${printed(m)} ${(await port.create(m)) ? "created" : "kept (it exists)"}`);
+  for (const m of speakerSecretsAccess(namespace)) lines.push(`${printed(m)} ${(await createWhenAbsent(port, m)) ? "created" : "kept (it exists)"}`);
   return secretProblem === undefined ? { lines } : { lines, secretProblem };
+}
+
+/**
+ * Creates `m` unless it exists. The RoleBinding is read first: creating one is refused (403) before its
+ * existence is looked at when its Role grants more than the controller holds (the API server's escalation
+ * check, https://kubernetes.io/docs/reference/access-authn-authz/rbac/#restrictions-on-role-binding-creation-or-update),
+ * which is the case once an admin has added passwordSecret names to the Role (rbac.ts passwordSecretGrant).
+ * A controller Role made before it could read the binding (403 on the read) gets the create, as before.
+ */
+async function createWhenAbsent(port: DeployPort, m: Manifest): Promise<boolean> {
+  if (m.kind === "RoleBinding") {
+    try {
+      if ((await port.get(refOf(m))) !== undefined) return false;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 403)) throw e;
+    }
+  }
+  return port.create(m);
 }
 
 /** `lodestone prepare`: the namespace and the controller's Role and RoleBinding, then ensureSpeakerSecrets. */

@@ -132,12 +132,13 @@ function startupCalls(namespace: string): Need[] {
   });
   const established = plan.crds.flatMap(c => needs("apiextensions.k8s.io", ["customresourcedefinitions"], ["get"], c.metadata.name));
   const split = needs("admissionregistration.k8s.io", ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"], ["get", "patch"], PEPR_MODULE_NAME);
-  // prerequisites.ts ensureSpeakerSecrets: creates (POST: no name to authorize) and one read by name,
+  // prerequisites.ts ensureSpeakerSecrets: creates (POST: no name to authorize) and two reads by name,
   // and what it puts into the speakers' Secret Role (the escalation check).
   const speakerSecrets = [
     ...needs("", ["secrets"], ["create"]),
     ...needs("", ["secrets"], ["get"], "memberlist"),
     ...needs("rbac.authorization.k8s.io", ["roles", "rolebindings"], ["create"]),
+    ...needs("rbac.authorization.k8s.io", ["rolebindings"], ["get"], "lodestone-speaker-secrets"),
     ...speakerInstallerRules.map(r => r.rule).flatMap(atoms),
   ];
   return [...applied, ...established, ...split, ...speakerSecrets];
@@ -317,6 +318,7 @@ describe("RBAC table", () => {
         '"" secrets: create',
         '"" secrets [memberlist]: get,list,watch',
         "rbac.authorization.k8s.io roles,rolebindings: create",
+        "rbac.authorization.k8s.io rolebindings [lodestone-speaker-secrets]: get",
       ],
       speakerClusterRole: [
         '"" services: list,watch',

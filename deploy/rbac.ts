@@ -103,6 +103,12 @@ export const controllerSecretRules: readonly ReasonedRule[] = [
     rule: rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], ["create"]),
     why: `creates the speakers' Role and RoleBinding \`${SPEAKER_SECRETS_ROLE}\` when absent (a create cannot be pinned to a name; the escalation check still limits the Role to rules the controller holds)`,
   },
+  {
+    rule: rule(["rbac.authorization.k8s.io"], ["rolebindings"], ["get"], [SPEAKER_SECRETS_ROLE]),
+    why:
+      `whether the RoleBinding \`${SPEAKER_SECRETS_ROLE}\` exists, before creating it: the API server refuses (403) the create of an existing one ` +
+      "when its Role grants more than the controller holds (passwordSecret names added by an admin), before it would answer 409",
+  },
 ];
 
 /** Names of the CRDs the controller applies: Lodestone's and Pepr's store. */

@@ -45,7 +45,8 @@ const isToleration = (v: unknown): v is Toleration =>
 const isResources = (v: unknown): v is Resources =>
   isObject(v) && Object.keys(v).every(k => k === "requests" || k === "limits") && Object.values(v).every(stringMap);
 
-const SHAPES: { [K in keyof SpeakerPodSettings]-?: { valid: (v: unknown) => boolean; wants: string } } = {
+/** What each setting must look like, and how to say so. */
+export const SPEAKER_POD_SHAPES: { [K in keyof SpeakerPodSettings]-?: { valid: (v: unknown) => boolean; wants: string } } = {
   nodeSelector: { valid: stringMap, wants: 'a JSON object of label values, e.g. {"kubernetes.io/os":"linux"}' },
   tolerations: { valid: v => Array.isArray(v) && v.every(isToleration), wants: "a JSON array of tolerations (key, operator, value, effect, tolerationSeconds)" },
   resources: { valid: isResources, wants: 'a JSON object with requests and/or limits of quantities as strings, e.g. {"limits":{"memory":"448Mi"}}' },
@@ -68,11 +69,28 @@ export function speakerPodSettings(env: NodeJS.ProcessEnv): SpeakerPodSettings &
       out.errors.push(`${name}: not JSON (${(e as Error).message})`);
       continue;
     }
-    if (!SHAPES[field].valid(parsed)) {
-      out.errors.push(`${name} needs ${SHAPES[field].wants}, got ${text}`);
+    if (!SPEAKER_POD_SHAPES[field].valid(parsed)) {
+      out.errors.push(`${name} needs ${SPEAKER_POD_SHAPES[field].wants}, got ${text}`);
       continue;
     }
     (out as unknown as Record<string, unknown>)[field] = parsed;
   }
   return out;
+}
+
+/** The defaults, by setting. */
+export const DEFAULT_SPEAKER_POD: Required<SpeakerPodSettings> = {
+  nodeSelector: DEFAULT_SPEAKER_NODE_SELECTOR,
+  tolerations: DEFAULT_SPEAKER_TOLERATIONS,
+  resources: DEFAULT_SPEAKER_RESOURCES,
+};
+
+/**
+ * JSON with every object's keys sorted, as Go's encoding/json writes maps (Helm's toJson): the chart and
+ * the CLI then write the same env value for the same setting.
+ */
+export function sortedJson(v: unknown): string {
+  const sorted = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(sorted) : typeof x === "object" && x !== null ? Object.fromEntries(Object.keys(x).sort().map(k => [k, sorted((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(sorted(v));
 }

@@ -6,7 +6,7 @@
  * controller is gone.
  *
  * The Pepr module's objects are the ones Pepr's own destroyModule lists
- * (node_modules/pepr/src/lib/assets/destroy.ts), but object by object: `pepr-system` is shared by
+ * (node_modules/pepr/src/lib/assets/destroy.ts, its store Role's name corrected), but object by object: `pepr-system` is shared by
  * every Pepr module, and so is the PeprStore CRD. The webhook registrations go first, so that no
  * admission request is sent to a controller that is going away (they fail closed for metallb.io).
  */
@@ -40,7 +40,9 @@ export function uninstallRefs(namespace: string): ManifestRef[] {
     pepr("pepr.dev/v1", "PeprStore", `${m}-store`),
     pepr("pepr.dev/v1", "PeprStore", `${m}-schedule`),
     pepr(RBAC, "RoleBinding", `${m}-store`),
-    pepr(RBAC, "Role", m),
+    // The store's Role is `<name>-store` (node_modules/pepr/src/lib/assets/rbac.ts storeRole); Pepr's own
+    // destroyModule deletes a Role `<name>`, which no build makes, and leaves this one behind.
+    pepr(RBAC, "Role", `${m}-store`),
     pepr("v1", "ServiceAccount", m),
     { apiVersion: RBAC, kind: "ClusterRoleBinding", name: m },
     { apiVersion: RBAC, kind: "ClusterRole", name: m },

@@ -37,7 +37,7 @@ function lodestone(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectlOk(["get", ...args, "-o", "json"])) as T;
-type DaemonSet = { metadata: { generation: number }; spec: { template: { spec: { containers: { image: string }[] } } } };
+type DaemonSet = { metadata: { generation: number }; spec: { template: { spec: { containers: { image: string }[]; nodeSelector?: Record<string, string>; volumes?: { name: string; secret?: { secretName?: string } }[] } } } };
 type Deployment = { metadata: { generation: number }; spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
 const watcherEnv = async (name: string) => (await json<Deployment>(["deployment", WATCHER, "-n", PEPR_NAMESPACE])).spec.template.spec.containers[0]?.env?.find(e => e.name === name)?.value;
 
@@ -83,10 +83,11 @@ describe.runIf(isLocalArtifact())("install, upgrade and uninstall on the local a
     await kubectlOk(["wait", "validatingwebhookconfiguration/pepr-lodestone", "--for=jsonpath={.webhooks[1].name}=services.lodestone.dev", "--timeout=60s"]);
   }, 180_000);
 
-  it("upgrades when run again with another image: the DaemonSet's template changes, the heartbeat key does not", async () => {
+  it("upgrades when run again with another image and pod settings: the DaemonSet's template changes, the heartbeat key does not", async () => {
     const key = (await json<{ data: Record<string, string> }>(["secret", "memberlist", "-n", NS])).data;
     const before = await json<DaemonSet>(["daemonset", "lodestone-speaker", "-n", NS]);
-    const r = await lodestone(["install", "-f", MANIFEST, "--timeout", "0", "--speaker-image", IMAGE_2]);
+    const settings = ["--speaker-node-selector", "lb.example.com/speaker=yes", "--speaker-metrics-tls-secret", "speaker-metrics-tls"];
+    const r = await lodestone(["install", "-f", MANIFEST, "--timeout", "0", "--speaker-image", IMAGE_2, ...settings]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain("secret/memberlist kept (it exists: its key is reused, not rotated)");
@@ -95,6 +96,9 @@ describe.runIf(isLocalArtifact())("install, upgrade and uninstall on the local a
     const after = await json<DaemonSet>(["daemonset", "lodestone-speaker", "-n", NS]);
     expect(before.spec.template.spec.containers[0]?.image).toBe(IMAGE_1);
     expect(after.metadata.generation).toBe(before.metadata.generation + 1);
+    // The watcher applied them from its env (the pod settings' flags, cli/install-settings.ts).
+    expect(after.spec.template.spec.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "lb.example.com/speaker": "yes" });
+    expect(after.spec.template.spec.volumes?.find(v => v.name === "metrics-tls")?.secret?.secretName).toBe("speaker-metrics-tls");
     expect((await json<{ data: Record<string, string> }>(["secret", "memberlist", "-n", NS])).data).toEqual(key);
   }, 180_000);
 
@@ -118,6 +122,7 @@ describe.runIf(isLocalArtifact())("install, upgrade and uninstall on the local a
     await gone(["daemonset", "lodestone-speaker", "-n", NS]);
     await gone(["role", "lodestone-speaker-secrets", "-n", NS]);
     await gone(["clusterrole", "lodestone-speaker"]);
+    await gone(["role", `${ADMISSION}-store`, "-n", PEPR_NAMESPACE]);
 
     for (const crd of CRDS) await kubectlOk(["get", "crd", `${crd}.metallb.io`]);
     await kubectlOk(["get", "namespace", NS]);

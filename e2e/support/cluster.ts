@@ -20,6 +20,8 @@ export function kubectl(args: string[], input?: string): Promise<Run> {
     child.stderr.on("data", d => (stderr += d));
     child.on("error", reject);
     child.on("close", code => resolve({ code: code ?? -1, stdout, stderr }));
+    // A kubectl that does not read stdin may exit before the write lands (EPIPE): its exit code says how it went.
+    child.stdin.on("error", () => {});
     child.stdin.end(input ?? "");
   });
 }

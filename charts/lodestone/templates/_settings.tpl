@@ -25,6 +25,10 @@
 - name: LODESTONE_SPEAKER_RESOURCES
   value: {{ toJson .Values.speaker.resources | quote }}
 {{- end }}
+{{- if .Values.speaker.metricsTLSSecret }}
+- name: LODESTONE_SPEAKER_METRICS_TLS_SECRET
+  value: {{ .Values.speaker.metricsTLSSecret | quote }}
+{{- end }}
 {{- end }}
 
 {{- /* Every env name controllerSettings owns: withControllerEnv drops these from Pepr's env first. */ -}}
@@ -36,6 +40,7 @@
 - LODESTONE_SPEAKER_NODE_SELECTOR
 - LODESTONE_SPEAKER_TOLERATIONS
 - LODESTONE_SPEAKER_RESOURCES
+- LODESTONE_SPEAKER_METRICS_TLS_SECRET
 {{- end }}
 
 {{- /* Values the speakers would refuse fail the render, as lodestone manifests refuses them. */ -}}
