@@ -11,7 +11,7 @@ import { isIPv4 } from "node:net";
 import type { Clock } from "../../core/clock";
 import { BfdSession, reportToClient, type BfdSettings, type SendEcho } from "../../protocols/bfd/session";
 import { BfdState, type BfdStateCode } from "../../protocols/bfd/packet";
-import type { BfdTransport } from "./udp";
+import type { BfdTransport } from "./bfd-udp";
 import type { EchoTransport, OpenEchoTransport } from "./bfd-echo";
 import type { BfdCounters } from "./bfd-metrics";
 import type { BfdPath, OpenBfdTransport } from "./bfd-udp";

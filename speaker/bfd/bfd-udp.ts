@@ -1,15 +1,14 @@
 /**
  * UDP for the data plane's BFD sessions: single hop (RFC 5881) and multihop (RFC 5883, for
- * ebgpMultiHop peers). Unlike ../../bfd/udp.ts (one session, one receiving socket), a node may run
- * BFD with several peers from the same address, and only one socket can usefully receive on
- * (address, port): so there is one receiving socket per local address and kind (3784 single hop,
+ * ebgpMultiHop peers). A node may run BFD with several peers from the same address, and only one
+ * socket can usefully receive on (address, port): so there is one receiving socket per local address and kind (3784 single hop,
  * 4784 multihop), packets go to the session of the peer that sent them, and each session sends from
  * its own socket (a source port of its own, TTL 255).
  *
  * TTL checks on arrival. Node cannot read a datagram's TTL, so socket filters from the native addon
  * drop the packets before they reach us: single hop, GTSM (RFC 5881 5): TTL 255 exactly; multihop,
  * each peer's BFDProfile minimumTtl (default 254, as FRR's bfdd), one program for the whole socket
- * that looks at the source address first (../../bfd/peer-ttl-filter.ts), re-attached as sessions come
+ * that looks at the source address first (protocols/bfd/peer-ttl-filter.ts), re-attached as sessions come
  * and go.
  */
 import { createSocket, type Socket } from "node:dgram";
@@ -17,7 +16,12 @@ import { ttlSocketFilter, type BpfInsn } from "../../native/bpf";
 import { attachFilter, attachTtlFilter, openUdpSocket, socketFd } from "../../native/index";
 import { MULTI_HOP_PORT, SINGLE_HOP_PORT } from "../../protocols/bfd/packet";
 import { peerTtlFilter } from "../../protocols/bfd/peer-ttl-filter";
-import type { BfdTransport } from "./udp";
+
+/** What a BFD session sends through. */
+export interface BfdTransport {
+  send(packet: Buffer): void;
+  close(): void;
+}
 
 /** How a BFD session reaches its peer. */
 export interface BfdPath {

@@ -10,7 +10,7 @@ import type { BFDProfile, BGPPeer, Config } from "../../core/config/types";
 import { FakeClock } from "../../core/clock";
 import { BfdState, decodeControl, encodeControl, type BfdStateCode, type ControlPacket } from "../../protocols/bfd/packet";
 import { BfdSession } from "../../protocols/bfd/session";
-import type { BfdTransport } from "../bfd/udp";
+import type { BfdTransport } from "../bfd/bfd-udp";
 import type { BfdPath } from "../bfd/bfd-udp";
 import type { BfdControl, BfdSessionSpec } from "../bfd/bfd-control";
 import { formatCidr, formatIP } from "../../core/net/ip";

@@ -15,7 +15,8 @@ import { bfdSockets } from "../../speaker/bfd/bfd-udp";
 import { realClock } from "../../core/clock";
 import { stateName } from "../../protocols/bfd/packet";
 import { BfdSession } from "../../protocols/bfd/session";
-import { openSingleHop, type BfdTransport } from "../../speaker/bfd/udp";
+import type { BfdTransport } from "../../speaker/bfd/bfd-udp";
+import { openSingleHop } from "./single-hop-udp";
 
 interface Options {
   readonly multihop?: boolean;

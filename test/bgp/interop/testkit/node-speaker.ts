@@ -18,7 +18,7 @@ import { realClock } from "../../../../core/clock";
 import { formatCidr, parseIP, type Cidr, type IPAddress } from "../../../../core/net/ip";
 import { stateName } from "../../../../protocols/bfd/packet";
 import { BfdSession } from "../../../../protocols/bfd/session";
-import { openSingleHop } from "../../../../speaker/bfd/udp";
+import { openSingleHop } from "../../../bfd/single-hop-udp";
 import { dialTcp } from "../../../../speaker/bgp/tcp-connect";
 import { BgpSession } from "../../../../protocols/bgp/session";
 import type { Route } from "../../../../protocols/bgp/update-packer";

@@ -1,4 +1,6 @@
 /**
+ * Test-only: one single-hop BFD session on sockets of its own, for the BFD test speaker and the interop
+ * testkit (the speaker's data plane shares sockets between sessions: speaker/bfd/bfd-udp.ts).
  * The UDP edge of single-hop BFD (RFC 5881): control packets arrive on port 3784 and leave from
  * a source port in 49152-65535 with TTL 255. Node cannot read a received packet's TTL, so the
  * GTSM check on arrival (TTL must be 255) needs the native addon's socket filter
@@ -7,11 +9,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import { SINGLE_HOP_PORT } from "../../protocols/bfd/packet";
-
-export interface BfdTransport {
-  send(packet: Buffer): void;
-  close(): void;
-}
+import type { BfdTransport } from "../../speaker/bfd/bfd-udp";
 
 export interface SingleHopOptions {
   readonly localAddress: string;
