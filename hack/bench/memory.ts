@@ -26,12 +26,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
 import { ApiError } from "../../kube/controller-port";
 import { kubeConnection } from "../../kube/rest/kube-connection";
 import { RestClient } from "../../kube/rest/rest-client";
 import { BirdRouter } from "../../test/bgp/interop/routers/bird";
 import { finalEnv, speakerNodeFlags } from "../dockerfile";
+import { buildController, nodeLts, peprEnv } from "./controller-bundle";
 import { Cleanup } from "../lab/cleanup";
 import { createBed, logTo, startControlPlane } from "../lab/infra";
 import { heartbeatSecret, nodeObject } from "../lab/objects";
@@ -117,35 +117,6 @@ async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Prom
       while (next < items.length) await fn(items[next++] as T);
     }),
   );
-}
-
-/** The controller bundled as `pepr build` bundles a module: pepr and its dependencies stay in node_modules. */
-async function buildController(): Promise<string> {
-  const peprPkg = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", "pepr", "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  const outfile = join(REPO_ROOT, "build", "bench", "controller.cjs");
-  await build({
-    entryPoints: [join(REPO_ROOT, "hack", "local-controller", "main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    external: [...Object.keys(peprPkg.dependencies), "pepr", "@kubernetes/client-node"],
-    keepNames: true,
-    minify: true,
-    outfile,
-    logLevel: "warning",
-  });
-  return outfile;
-}
-
-function peprEnv(): Record<string, string> {
-  return (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { pepr: { env?: Record<string, string> } }).pepr.env ?? {};
-}
-
-function nodeLts(): string {
-  const r = spawnSync("bash", [join(REPO_ROOT, "hack", "node-lts.sh")], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`hack/node-lts.sh failed: ${r.stderr}`);
-  return r.stdout.trim();
 }
 
 function serviceObject(i: number): object {
