@@ -6,7 +6,9 @@
  * is reached in minutes on a shared machine: allocation needs the controller only.
  *
  *   1. idle: an IPAddressPool (198.18.0.0/17) and an L2Advertisement, no Service; RSS 20 s after start.
- *   2. --services (default 10,000) LoadBalancer Services; RSS 15 s after every one has its IP.
+ *   2. --services (default 10,000) LoadBalancer Services with one EndpointSlice each on one of three
+ *      Nodes, as bench:memory makes them; RSS 15 s after every Service has its IP. Unlike
+ *      bench:memory, no speaker writes ServiceL2Statuses (which the controller watches too).
  *
  * Last line: one JSON object (controller_rss_idle_mib, controller_rss_10k_mib, the peak, the machine).
  *
@@ -21,6 +23,7 @@ import { kubeConnection } from "../../kube/rest/kube-connection";
 import { RestClient } from "../../kube/rest/rest-client";
 import { startApiServer } from "../kube-apiserver/server";
 import { logTo } from "../lab/infra";
+import { nodeObject } from "../lab/objects";
 import { REPO_ROOT, Spawned } from "../netns";
 import { buildController, nodeLts, peprEnv } from "./controller-bundle";
 
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
       }
     };
     await api("POST", "/api/v1/namespaces", "application/json", { apiVersion: "v1", kind: "Namespace", metadata: { name: APP_NS } });
+    const nodes = [1, 2, 3].map(n => ({ name: `node${n}`, ipv4: `192.0.2.${10 + n}`, ipv6: `2001:db8::${10 + n}` }));
+    for (const n of nodes) await api("POST", "/api/v1/nodes", "application/json", nodeObject(n));
 
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const controller = new Spawned([node24, bundle, "--port", String(port), "--state", join(dir, "controller")], {
@@ -110,6 +115,15 @@ async function main(): Promise<void> {
       Array.from({ length: 16 }, async () => {
         while (next < SERVICES) {
           const i = next++;
+          const node = nodes[i % nodes.length] ?? nodes[0]!;
+          await create(`/apis/discovery.k8s.io/v1/namespaces/${APP_NS}/endpointslices`, {
+            apiVersion: "discovery.k8s.io/v1",
+            kind: "EndpointSlice",
+            metadata: { name: `s${i}-bench`, namespace: APP_NS, labels: { "kubernetes.io/service-name": `s${i}` } },
+            addressType: "IPv4",
+            endpoints: [{ addresses: [node.ipv4], conditions: { ready: true, serving: true, terminating: false }, nodeName: node.name }],
+            ports: [{ port: 8080, protocol: "TCP" }],
+          });
           await create(`/api/v1/namespaces/${APP_NS}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: APP_NS }, spec: { type: "LoadBalancer", allocateLoadBalancerNodePorts: false, ports: [{ port: 80, protocol: "TCP", targetPort: 8080 }], selector: { app: `s${i}` } } });
           if (i % 1000 === 999) log(`  ${i + 1} created, controller ${statusMiB(controller.pid, "VmRSS")} MiB`);
         }
