@@ -5,6 +5,11 @@
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
+// Node 22.1+ keeps V8's compiled code of the bundle on disk (in NODE_COMPILE_CACHE, else the OS's temp
+// folder) so that the next run skips compiling it: `validate` starts 10 to 30 ms sooner
+// (docs/benchmarks.md). Public API: https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
+const nodeModule = require("node:module");
+if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache();
 
 const bundle = path.join(__dirname, "..", "build", "cli", "run.mjs");
 if (!existsSync(bundle)) {

@@ -34,6 +34,7 @@ import { servesIngressIPMode } from "./ingress-ip-mode";
 import { SERVICE_CIDR_PATH } from "./service-range";
 import { WatchSupervisor } from "./watch-supervisor";
 import type { Logger } from "../observability/log";
+import { withoutBookkeeping } from "./without-bookkeeping";
 
 function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
   const namespaced = !isListedClusterWide(resource);
@@ -63,7 +64,7 @@ export class KfcControllerPort implements ControllerPort {
   async list(resource: WatchedResource, namespace: string): Promise<KubeObject[]> {
     const { model, namespaced } = modelOf(resource);
     const list = namespaced ? await K8s(model).InNamespace(namespace).Get() : await K8s(model).Get();
-    return list.items as KubeObject[];
+    return (list.items as KubeObject[]).map(withoutBookkeeping);
   }
 
   async watch(resource: WatchedResource, namespace: string, handler: WatchHandler): Promise<Watch> {
@@ -71,7 +72,7 @@ export class KfcControllerPort implements ControllerPort {
     const source = this.connection.source(resource, collectionPath(model, namespaced ? namespace : undefined));
     // Ready once the watch's own first list is in: the stream resumes from that list's
     // resourceVersion, so nothing after it is missed.
-    const watch = this.watches.watch(source, handler);
+    const watch = this.watches.watch(source, (phase, object) => handler(phase, withoutBookkeeping(object)));
     await watch.ready;
     return { stop: () => watch.stop() };
   }
@@ -96,7 +97,7 @@ export class KfcControllerPort implements ControllerPort {
 
   async getService(ref: ObjectRef): Promise<KubeObject | undefined> {
     try {
-      return await this.request<KubeObject>("GET", servicePath(ref));
+      return withoutBookkeeping(await this.request<KubeObject>("GET", servicePath(ref)));
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -105,11 +106,11 @@ export class KfcControllerPort implements ControllerPort {
 
   patchServiceStatus(ref: ObjectRef, resourceVersion: string, patch: ServiceStatusPatch): Promise<KubeObject> {
     const body = { metadata: { resourceVersion }, status: { loadBalancer: { ingress: patch.ingress }, conditions: patch.conditions } };
-    return this.request<KubeObject>("PATCH", `${servicePath(ref)}/status`, MERGE_PATCH, body);
+    return this.request<KubeObject>("PATCH", `${servicePath(ref)}/status`, MERGE_PATCH, body).then(withoutBookkeeping);
   }
 
   patchServiceAnnotations(ref: ObjectRef, resourceVersion: string, annotations: Record<string, string | null>): Promise<KubeObject> {
-    return this.request<KubeObject>("PATCH", servicePath(ref), MERGE_PATCH, { metadata: { resourceVersion, annotations } });
+    return this.request<KubeObject>("PATCH", servicePath(ref), MERGE_PATCH, { metadata: { resourceVersion, annotations } }).then(withoutBookkeeping);
   }
 
   async createEvent(event: CoreEvent): Promise<void> {
