@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LAST_APPLIED, slimObject } from "./slim-object";
+import { LAST_APPLIED } from "../kube/without-bookkeeping";
+import { slimObject } from "./slim-object";
 
 const managedFields = [{ manager: "kubectl", operation: "Apply", fieldsV1: { "f:spec": {} } }];
 

@@ -2,8 +2,8 @@
  * What the speaker keeps of a watched object: only the fields it reads, cut at the watch edge so
  * that its copy of the cluster holds no more than it uses (the speaker runs on every node).
  *
- * Every kind loses metadata.managedFields (server-side apply's bookkeeping, often larger than the
- * object) and kubectl's last-applied-configuration annotation (a second copy of the object). Nodes
+ * Every kind loses metadata.managedFields and kubectl's last-applied-configuration annotation
+ * (kube/without-bookkeeping.ts, as in the controller). Nodes
  * keep their conditions and addresses (not the image list a kubelet reports, kilobytes per node);
  * speaker Pods keep their node and IPs (core/announce/inputs.ts readNode, speaker-state.ts
  * peersFromPods); EndpointSlice endpoints keep their conditions and node (readEndpointSlice), not
@@ -11,8 +11,7 @@
  * the metallb.io kinds are kept whole.
  */
 import type { KubeObject, SpeakerResource } from "../kube/speaker-port";
-
-export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+import { withoutBookkeeping } from "../kube/without-bookkeeping";
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
@@ -26,21 +25,8 @@ function pick(from: unknown, fields: readonly string[]): Json | undefined {
   return out;
 }
 
-function slimMetadata(metadata: unknown): Json | undefined {
-  const m = obj(metadata);
-  if (m === undefined) return undefined;
-  const { managedFields: _managed, ...rest } = m;
-  const annotations = obj(m["annotations"]);
-  if (annotations !== undefined && LAST_APPLIED in annotations) {
-    const { [LAST_APPLIED]: _applied, ...kept } = annotations;
-    rest["annotations"] = kept;
-  }
-  return rest;
-}
-
 export function slimObject(resource: SpeakerResource, object: KubeObject): KubeObject {
-  const metadata = slimMetadata(object.metadata);
-  const base = { ...object, ...(metadata !== undefined ? { metadata } : {}) } as KubeObject & Json;
+  const base = withoutBookkeeping(object) as KubeObject & Json;
   switch (resource) {
     case "Node":
       return { ...pick(base, ["apiVersion", "kind", "metadata", "spec"]), status: pick(base["status"], ["conditions", "addresses"]) ?? {} } as KubeObject;
