@@ -71,7 +71,7 @@ describe("docs/reference/configuration.md", () => {
 
 describe("the examples in the CRD source", () => {
   it("are valid objects of their kind, and appear in the reference", async () => {
-    const { validateObject } = await import("../test/crds/validate");
+    const { validateObject } = await import("../test/crds/validate-object");
     const { stringify } = await import("yaml");
     const userKinds = kindSources.filter((k) => k.examples.length > 0).map((k) => k.kind);
     expect(userKinds).toEqual(["IPAddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer", "BFDProfile", "Community"]);

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { BGPPeer, BGPPeerV1beta1, BGPPeerV1beta2Spec, IPAddressPool, IPAddressPoolSpec, LabelSelector, L2AdvertisementSpec } from "./types";
-import { validateObject } from "../test/crds/validate";
+import { validateObject } from "../test/crds/validate-object";
 
 // These tests are checked by `tsc --noEmit` as much as by vitest: a generated type that drifts from
 // the shapes below stops the type check.

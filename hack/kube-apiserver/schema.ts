@@ -1,9 +1,13 @@
 /**
  * Structural-schema handling for custom resources (recordings/07-crd.md 4-5): defaulting, pruning of unknown fields
  * (reported as `unknown field "path"`), and validation with the apiserver's error wording
- * (`spec.addresses in body must be of type array: "string"`). Also the simple CEL transition rule
- * `self == oldSelf`; other `x-kubernetes-validations` rules are not evaluated.
+ * (`spec.addresses in body must be of type array: "string"`), map keys dotted into the path
+ * (`matchLabels.app.kubernetes.io/name`) and `format: date-time` checked (recordings/11-schema-errors.md).
+ * The one schema validator of the repository: the local API server and the tests (test/crds/) use it.
+ * `x-kubernetes-validations` rules run through their TypeScript equivalents (test/crds/cel.ts); a rule
+ * without one is not evaluated.
  */
+import { celRuleEvaluator, CelError, isTransitionRule } from "../../test/crds/cel";
 import { deepEqual, isObject } from "./json";
 import type { Json, JsonObject, StatusCause } from "./status";
 import { goValue } from "./status";
@@ -14,6 +18,30 @@ const typeName = (v: Json): string =>
 const joinPath = (base: string, key: string): string => (base ? `${base}.${key}` : key);
 
 const schemaObj = (s: Json | undefined): JsonObject | undefined => (isObject(s) ? s : undefined);
+
+/** Own keys only: a map key such as `constructor` is not a declared property. */
+const declares = (props: JsonObject, key: string): boolean => Object.hasOwn(props, key);
+
+/** A full date as Go's time.Parse("2006-01-02") reads it: four-digit year, real month and day. */
+function isFullDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * RFC 3339 date-time, by the grammar of kube-openapi's strfmt IsDateTime (the check the API server runs
+ * for `format: date-time`, https://github.com/kubernetes/kube-openapi/blob/master/pkg/validation/strfmt/time.go):
+ * lower-cased, split at "t", a full date before it, `hh:mm:ss[.frac](z|+hh:mm)` after it.
+ */
+export function isDateTime(text: string): boolean {
+  if (text.length < 4) return false;
+  const parts = text.toLowerCase().split("t");
+  if (parts.length < 2 || !isFullDate(parts[0] as string)) return false;
+  const m = /^([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))$/.exec(parts[1] as string);
+  return m !== null && (m[1] as string) <= "23" && (m[2] as string) <= "59" && (m[3] as string) <= "59";
+}
 
 /** Fills `default`s of absent properties, recursively (as the apiserver does when decoding). */
 export function applyDefaults(value: Json, schema: JsonObject | undefined): Json {
@@ -30,7 +58,7 @@ export function applyDefaults(value: Json, schema: JsonObject | undefined): Json
       }
     }
     const addl = schemaObj(schema.additionalProperties);
-    if (addl) for (const k of Object.keys(value)) if (!props || !(k in props)) value[k] = applyDefaults(value[k] as Json, addl);
+    if (addl) for (const k of Object.keys(value)) if (!props || !declares(props, k)) value[k] = applyDefaults(value[k] as Json, addl);
     return value;
   }
   if (Array.isArray(value)) {
@@ -53,7 +81,7 @@ export function prune(value: Json, schema: JsonObject | undefined, path = "", ro
     const addl = schema.additionalProperties;
     for (const k of Object.keys(value)) {
       if (root && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
-      const p = schemaObj(props[k]) ?? (isObject(addl) ? addl : undefined);
+      const p = (declares(props, k) ? schemaObj(props[k]) : undefined) ?? (isObject(addl) ? addl : undefined);
       if (p) unknown.push(...prune(value[k] as Json, p, joinPath(path, k), false));
       else if (addl !== true) {
         unknown.push(joinPath(path, k));
@@ -94,6 +122,7 @@ export function validateSchema(value: Json, schema: JsonObject | undefined, old:
     });
   }
   if (typeof value === "string") {
+    if (schema.format === "date-time" && !isDateTime(value)) causes.push(inv(path, value, `${path} in body must be of type date-time: ${goValue(value)}`));
     if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value)) {
       causes.push(inv(path, value, `${path} in body should match '${schema.pattern}'`));
     }
@@ -116,7 +145,7 @@ export function validateSchema(value: Json, schema: JsonObject | undefined, old:
       causes.push({ reason: "FieldValueTooMany", message: `Too many: ${value.length}: must have at most ${schema.maxItems} items`, field: path });
     }
     const items = schemaObj(schema.items);
-    value.forEach((x, i) => causes.push(...validateSchema(x, items, undefined, `${path}[${i}]`, false)));
+    value.forEach((x, i) => causes.push(...validateSchema(x, items, oldItem(schema, x, old), `${path}[${i}]`, false)));
   }
   if (isObject(value)) {
     const props = schemaObj(schema.properties) ?? {};
@@ -129,23 +158,51 @@ export function validateSchema(value: Json, schema: JsonObject | undefined, old:
       causes.push(...validateSchema(child, schemaObj(ps), isObject(old) ? old[k] : undefined, joinPath(path, k), false));
     }
     const addl = schemaObj(schema.additionalProperties);
-    if (addl) for (const k of Object.keys(value)) if (!(k in props)) causes.push(...validateSchema(value[k] as Json, addl, undefined, joinPath(path, k), false));
+    if (addl) {
+      for (const k of Object.keys(value)) {
+        if (!declares(props, k)) causes.push(...validateSchema(value[k] as Json, addl, isObject(old) ? old[k] : undefined, joinPath(path, k), false));
+      }
+    }
   }
-  causes.push(...transitionRules(value, schema, old, path));
+  causes.push(...ruleViolations(value, schema, old, path));
   return causes;
 }
 
-function transitionRules(value: Json, schema: JsonObject, old: Json | undefined, path: string): StatusCause[] {
+/** The old element of a list of type map with the same keys as `item` (CEL transition rules compare with it). */
+function oldItem(schema: JsonObject, item: Json, old: Json | undefined): Json | undefined {
+  const keys = schema["x-kubernetes-list-map-keys"];
+  if (schema["x-kubernetes-list-type"] !== "map" || !Array.isArray(keys) || !isObject(item) || !Array.isArray(old)) return undefined;
+  return old.find((o) => isObject(o) && keys.every((k) => typeof k === "string" && deepEqual(o[k] as Json, item[k] as Json)));
+}
+
+/**
+ * The `x-kubernetes-validations` rules `value` breaks, shown as the API server shows a CEL failure:
+ * `Invalid value: "<schema type>": <message>`. Transition rules run only on update, where an old value exists.
+ */
+function ruleViolations(value: Json, schema: JsonObject, old: Json | undefined, path: string): StatusCause[] {
   const rules = schema["x-kubernetes-validations"];
-  if (!Array.isArray(rules) || old === undefined) return [];
+  if (!Array.isArray(rules)) return [];
   const causes: StatusCause[] = [];
   for (const r of rules) {
     if (!isObject(r) || typeof r.rule !== "string") continue;
-    const rule = r.rule.replace(/\s+/g, " ").trim();
-    if (rule !== "self == oldSelf" && rule !== "oldSelf == self") continue;
-    if (!deepEqual(value, old)) {
-      causes.push({ reason: "FieldValueInvalid", message: `Invalid value: "${typeName(value)}": ${typeof r.message === "string" ? r.message : `failed rule: ${r.rule}`}`, field: path });
+    if (isTransitionRule(r.rule) && old === undefined) continue;
+    let evaluate: ReturnType<typeof celRuleEvaluator>;
+    try {
+      evaluate = celRuleEvaluator(r.rule);
+    } catch {
+      continue; // no TypeScript equivalent: not evaluated (see the module comment)
     }
+    let why = typeof r.message === "string" ? r.message : `failed rule: ${r.rule}`;
+    let ok: boolean;
+    try {
+      ok = evaluate(value, old);
+    } catch (e) {
+      if (!(e instanceof CelError)) throw e;
+      ok = false;
+      why = `${why} (${e.message})`;
+    }
+    const shownType = typeof schema.type === "string" ? schema.type : typeName(value);
+    if (!ok) causes.push({ reason: "FieldValueInvalid", message: `Invalid value: "${shownType}": ${why}`, field: path });
   }
   return causes;
 }

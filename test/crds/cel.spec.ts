@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { celRuleEvaluator, parseGoDuration } from "./cel";
 import { allCRDs } from "../../crds/index";
-import { validateObject } from "./validate";
+import { validateObject } from "./validate-object";
 
 function rulesOf(node: unknown): string[] {
   if (node === null || typeof node !== "object") return [];

@@ -4,10 +4,9 @@
  * There is no CEL interpreter in our dependencies, and our CRDs use only five rules, so each rule text
  * maps to a hand-written equivalent here. A rule added to crds/source/ without an equivalent makes
  * `celRuleEvaluator` throw and the test that walks every CRD fail, so the two cannot silently diverge.
- * Used by validateObject (tests, offline validation, the local API server); the real API server runs
- * the CEL itself.
+ * Used by the schema validator of the local API server and the tests (hack/kube-apiserver/schema.ts);
+ * the real API server runs the CEL itself.
  */
-import type { JsonObject } from "../../crds/build";
 
 /** Nanoseconds per unit of a Go duration string (time.ParseDuration, which CEL's duration() follows). */
 const unitNanos: Record<string, bigint> = { ns: 1n, us: 1_000n, "µs": 1_000n, "μs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
@@ -43,7 +42,8 @@ export function parseGoDuration(text: string): bigint | undefined {
   return sign * total;
 }
 
-class CelError extends Error {}
+/** A rule that cannot be evaluated (an unparsable duration): the rule counts as broken, with this reason. */
+export class CelError extends Error {}
 
 function duration(v: unknown): bigint {
   const d = typeof v === "string" ? parseGoDuration(v) : undefined;
@@ -89,57 +89,3 @@ export function celRuleEvaluator(rule: string): Evaluator {
 }
 
 export const isTransitionRule = (rule: string) => /\boldSelf\b/.test(rule);
-
-export interface RuleViolation {
-  field: string;
-  /** The schema type of the field, which the API server shows as the "value" of a CEL failure. */
-  type: string;
-  message: string;
-}
-
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-const typeMatches = (schema: JsonObject, v: unknown) =>
-  schema.type === "object" ? isObject(v) : schema.type === "array" ? Array.isArray(v) : schema.type === "string" ? typeof v === "string" : schema.type === "boolean" ? typeof v === "boolean" : typeof v === "number";
-
-/**
- * Every rule of `schema` that `value` breaks. Transition rules run only where an old value exists at the
- * same place (update); list elements are matched old-to-new only in lists of type map, by their keys.
- * A rule that cannot be evaluated (an unparsable duration) counts as broken, with the reason.
- */
-export function celViolations(schema: JsonObject, value: unknown, oldValue: unknown, path = ""): RuleViolation[] {
-  if (value === undefined || !typeMatches(schema, value)) return [];
-  const out: RuleViolation[] = [];
-  for (const r of (schema["x-kubernetes-validations"] as { rule: string; message: string }[] | undefined) ?? []) {
-    if (isTransitionRule(r.rule) && oldValue === undefined) continue;
-    let ok: boolean;
-    let why = r.message;
-    try {
-      ok = celRuleEvaluator(r.rule)(value, oldValue);
-    } catch (e) {
-      if (!(e instanceof CelError)) throw e;
-      ok = false;
-      why = `${r.message} (${e.message})`;
-    }
-    if (!ok) out.push({ field: path, type: String(schema.type), message: why });
-  }
-  const properties = schema.properties as Record<string, JsonObject> | undefined;
-  const additional = schema.additionalProperties as JsonObject | undefined;
-  if (isObject(value)) {
-    const old = isObject(oldValue) ? oldValue : {};
-    for (const [key, v] of Object.entries(value)) {
-      const child = properties ? properties[key] : additional;
-      if (child) out.push(...celViolations(child, v, old[key], join(path, key)));
-    }
-  }
-  const items = schema.items as JsonObject | undefined;
-  if (Array.isArray(value) && items) {
-    const keys = schema["x-kubernetes-list-type"] === "map" ? ((schema["x-kubernetes-list-map-keys"] as string[] | undefined) ?? []) : undefined;
-    const olds = Array.isArray(oldValue) ? oldValue : [];
-    value.forEach((v, i) => {
-      const old = keys && isObject(v) ? olds.find((o) => isObject(o) && keys.every((k) => deepEqual(o[k], v[k]))) : undefined;
-      out.push(...celViolations(items, v, old, `${path}[${i}]`));
-    });
-  }
-  return out;
-}

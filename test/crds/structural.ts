@@ -8,8 +8,8 @@
  * It checks more than it needs for our own CRDs on purpose: a CRD the local API server would accept
  * but a real one would refuse should fail here first.
  */
-import { schemaErrors } from "./validate";
-import type { JsonObject } from "../../crds/build";
+import { validateSchema } from "../../hack/kube-apiserver/schema";
+import type { Json, JsonObject } from "../../hack/kube-apiserver/status";
 
 export interface CRDProblem {
   /** Where, as a path into the CRD: `spec.versions[0].schema.openAPIV3Schema.properties.spec.default`. */
@@ -141,7 +141,7 @@ function checkDefault(s: Node, path: string, out: CRDProblem[]): void {
   // Keys reported above as forbidden would only make the default check itself fail.
   const checkable = Object.fromEntries(Object.entries(s).filter(([k]) => !forbiddenKeys.includes(k))) as JsonObject;
   try {
-    for (const e of schemaErrors(checkable, s.default, "default")) {
+    for (const e of validateSchema(s.default as Json, checkable, undefined, "default", false)) {
       out.push({ path: `${path}.default`, message: `${e.field}: ${e.message}` });
     }
   } catch (err) {
