@@ -148,7 +148,7 @@ export class ClusterCache {
     for (;;) {
       if (this.stopped) return;
       try {
-        this.maps.set(resource, byKey(await this.opts.port.list(resource, this.opts.namespace)));
+        this.maps.set(resource, byKey(await this.opts.port.list(resource, this.opts.namespace), this.maps.get(resource)));
         const watch = await this.opts.port.watch(resource, this.opts.namespace, {
           event: (phase, object) => this.onEvent(resource, phase, object),
           error: error => this.onError(resource, error),
@@ -186,7 +186,7 @@ export class ClusterCache {
         items => {
           this.pendingRelist.delete(resource);
           if (this.stopped) return;
-          this.maps.set(resource, byKey(items));
+          this.maps.set(resource, byKey(items, this.maps.get(resource)));
           this.resyncs++;
           this.log.info(`relisted ${resource} (${items.length} objects)`);
           this.publish();
@@ -221,6 +221,19 @@ export class ClusterCache {
   }
 }
 
-function byKey(items: readonly KubeObject[]): Map<string, KubeObject> {
-  return new Map(items.map(o => [keyOf(o), o]));
+/**
+ * The listed objects by key. An object whose resourceVersion is the one already held (the API server
+ * changes it on every write) keeps the object held, so that what the speaker derived from it is
+ * reused (speaker/speaker-state.ts, SpeakerStateMemo): a relist of 10,000 unchanged Services then
+ * costs their parse, not their recomputation.
+ */
+function byKey(items: readonly KubeObject[], previous?: ReadonlyMap<string, KubeObject>): Map<string, KubeObject> {
+  const out = new Map<string, KubeObject>();
+  for (const o of items) {
+    const key = keyOf(o);
+    const held = previous?.get(key);
+    const version = o.metadata?.resourceVersion;
+    out.set(key, held && version && held.metadata?.resourceVersion === version && held.metadata?.uid === o.metadata?.uid ? held : o);
+  }
+  return out;
 }

@@ -28,9 +28,9 @@ import { ClusterCache, type Snapshot } from "./cluster-cache";
 import type { L2DataPlane } from "./data-plane";
 import { SpeakerMetrics } from "./metrics";
 import { RefusalReporter } from "./refusals";
-import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker-state";
+import { speakerState, SpeakerStateMemo, type SpeakerSettings, type SpeakerState } from "./speaker-state";
 import { StaleStatusJanitor } from "./stale-status";
-import { signature } from "./state-streams";
+import { sameEntries, signature } from "./state-streams";
 import { StatusWriter } from "./status-writer";
 import { logger, type Logger } from "../observability/log";
 
@@ -76,6 +76,7 @@ const RESYNC_AGAIN_MS = 3000;
 const CONFIG_STATE_LABELS = (node: string): Record<string, string> => ({ "metallb.io/component-type": "speaker", "metallb.io/node-name": node });
 
 export { signature };
+
 
 export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker> {
   const registry = opts.registry ?? new Registry();
@@ -125,11 +126,12 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   const refusals = new RefusalReporter({ port: opts.port, metrics, node: opts.node, now, log });
   let lastValid: Config | undefined;
   let latest: SpeakerState | undefined;
+  const memo = new SpeakerStateMemo();
   const states = cache.snapshots.pipe(
     filter((s): s is Snapshot => s !== undefined),
     debounceTime(opts.debounceMs ?? 10),
     map(snapshot => {
-      const state = speakerState(snapshot, opts, lastValid);
+      const state = speakerState(snapshot, opts, lastValid, memo);
       lastValid = state.config;
       latest = state;
       metrics.update();
@@ -159,7 +161,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     states.pipe(distinctUntilChanged((a, b) => signature(a.problems) === signature(b.problems))).subscribe(writeConfigState),
     states.subscribe(state => writer.update(state)),
     states
-      .pipe(distinctUntilChanged((a, b) => signature(a.desired.verdicts) === signature(b.desired.verdicts)))
+      .pipe(distinctUntilChanged((a, b) => sameEntries(a.desired.verdicts, b.desired.verdicts)))
       .subscribe(s => refusals.update(s.desired.verdicts, s.serviceObjects)),
     states.subscribe(state => janitor.update(state)),
   ];

@@ -13,7 +13,7 @@ import { K8s } from "kubernetes-fluent-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type RunningApiServer } from "../kube-apiserver/server";
 import { Spawned } from "../netns/process";
-import { IPAddressPoolKind } from "../../capabilities/k8s/kinds";
+import { IPAddressPoolKind } from "../../kube/kinds";
 
 const NS = "metallb-system";
 let dir: string;

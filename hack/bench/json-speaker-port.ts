@@ -1,0 +1,70 @@
+/**
+ * An in-memory SpeakerPort that costs what HTTP costs the speaker: every list arrives as JSON text and
+ * is parsed (as the API client parses a response body); every other call serialises its arguments and
+ * completes in a later turn of the event loop, as an HTTP request does (an in-memory fake that answers
+ * in the same microtask would run thousands of writes back to back, which no API server allows).
+ */
+import type { KubeObject } from "../../kube/controller-port";
+import { FakeSpeakerPort } from "../../test/kube/fake-speaker-port";
+import type { SpeakerResource } from "../../kube/speaker-port";
+import { formatIP, parseIP, type IPAddress } from "../../core/net/ip";
+
+/** Calls that are one HTTP request each to a real API server. */
+const REQUESTS = [
+  "listL2Statuses",
+  "createL2Status",
+  "updateL2Status",
+  "deleteL2Status",
+  "listBgpStatuses",
+  "createBgpStatus",
+  "updateBgpStatus",
+  "deleteBgpStatus",
+  "getBgpPeer",
+  "replaceBgpPeerStatus",
+  "createEvent",
+  "writeConfigurationState",
+] as const;
+
+/** One event-loop turn: the least a network round trip takes. */
+const roundTrip = () => new Promise<void>(resolve => setImmediate(resolve));
+
+export class JsonSpeakerPort extends FakeSpeakerPort {
+  constructor() {
+    super();
+    const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of REQUESTS) {
+      const call = (self[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
+      self[name] = async (...args: unknown[]) => {
+        JSON.parse(JSON.stringify(args));
+        await roundTrip();
+        return call(...args);
+      };
+    }
+  }
+
+  override async list(resource: SpeakerResource, namespace?: string, name?: string): Promise<KubeObject[]> {
+    await roundTrip();
+    const text = JSON.stringify({ kind: `${resource}List`, items: await super.list(resource, namespace, name) });
+    return (JSON.parse(text) as { items: KubeObject[] }).items;
+  }
+}
+
+/** Service `i` of a soak: LoadBalancer with one ingress IP, `firstIp` + i. */
+export function soakService(i: number, firstIp: string): KubeObject {
+  const base = (parseIP(firstIp) as IPAddress).value;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: `svc-${i}`, namespace: "soak", uid: `uid-${i}`, resourceVersion: String(i + 10), generation: 1, annotations: { "metallb.io/ip-allocated-from-pool": "soak" } },
+    spec: { type: "LoadBalancer", clusterIP: "10.0.0.5", ports: [{ port: 80, protocol: "TCP" }] },
+    status: { loadBalancer: { ingress: [{ ip: formatIP({ family: "IPv4", value: base + BigInt(i) }) }] } },
+  };
+}
+
+/** The EndpointSlice of soak Service `i`: one ready endpoint on `node`. */
+export function soakSlice(i: number, node: string): KubeObject {
+  return {
+    metadata: { name: `svc-${i}-abcde`, namespace: "soak", labels: { "kubernetes.io/service-name": `svc-${i}` } },
+    endpoints: [{ addresses: ["10.1.0.1"], conditions: { ready: true, serving: true, terminating: false }, nodeName: node }],
+  };
+}
