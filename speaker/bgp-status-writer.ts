@@ -72,23 +72,28 @@ export class BgpStatusWriter {
 
   update(state: SpeakerState): void {
     this.state = state;
-    this.setAnnouncedMetric(state);
     this.syncs.kick();
   }
 
-  private setAnnouncedMetric(state: SpeakerState): void {
+  /** metallb_speaker_announced from the desired state, at the start of each sync (in slices). */
+  private async setAnnouncedMetric(state: SpeakerState, slice: TimeSlice): Promise<void> {
     const metrics = this.opts.metrics;
     if (!metrics) return;
-    const now = new Map(state.desired.bgp.map(a => [a.service, a.ips]));
-    for (const [service, previous] of this.announcedIps) {
-      if (!now.has(service)) metrics.setAnnounced(service, "bgp", this.opts.node, [], previous);
+    const now = new Map<string, readonly string[]>();
+    for (const a of state.desired.bgp) now.set(a.service, a.ips);
+    for (const [service, previous] of [...this.announcedIps]) {
+      await slice.yield();
+      if (now.has(service)) continue;
+      metrics.setAnnounced(service, "bgp", this.opts.node, [], previous);
+      this.announcedIps.delete(service);
     }
     for (const [service, ips] of now) {
+      await slice.yield();
       const previous = this.announcedIps.get(service);
-      if (previous === undefined || !sameStrings(previous, ips)) metrics.setAnnounced(service, "bgp", this.opts.node, ips, previous ?? []);
+      if (previous !== undefined && sameStrings(previous, ips)) continue;
+      metrics.setAnnounced(service, "bgp", this.opts.node, ips, previous ?? []);
+      this.announcedIps.set(service, ips);
     }
-    this.announcedIps.clear();
-    for (const [service, ips] of now) this.announcedIps.set(service, ips);
   }
 
   /** The data plane's full session status (onStatusChange). */
@@ -122,6 +127,7 @@ export class BgpStatusWriter {
     if (!state) return;
     const { port, node } = this.opts;
     const slice = new TimeSlice();
+    await this.setAnnouncedMetric(state, slice);
     await this.objects.adopt();
     const peersOf = servicePeers(state.desired.bgp);
 

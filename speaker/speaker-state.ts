@@ -121,6 +121,36 @@ function memoized<T>(cache: WeakMap<object, T | null> | undefined, raw: KubeObje
 const endpointsText = (e: Endpoints): string => `${e.any ? 1 : 0}${[...e.nodes].sort().join(",")}`;
 
 export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, lastValid: Config | undefined, memo?: SpeakerStateMemo): SpeakerState {
+  const steps = speakerStateSteps(snapshot, settings, lastValid, memo);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * speakerState in steps for the speaker's main thread: `pause` is awaited between steps (a
+ * TimeSlice's yield), so a state of 10,000 Services never holds the thread in one piece.
+ */
+export async function speakerStateSliced(
+  snapshot: Snapshot,
+  settings: SpeakerSettings,
+  lastValid: Config | undefined,
+  memo: SpeakerStateMemo,
+  pause: () => Promise<void>,
+): Promise<SpeakerState> {
+  const steps = speakerStateSteps(snapshot, settings, lastValid, memo);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** Services handled between two steps. */
+const STEP = 256;
+
+function* speakerStateSteps(snapshot: Snapshot, settings: SpeakerSettings, lastValid: Config | undefined, memo?: SpeakerStateMemo): Generator<void, SpeakerState> {
   const secrets = new Map<string, SecretInput>();
   let heartbeatSecret: { data?: Record<string, string> } | undefined;
   for (const s of snapshot.Secret) {
@@ -149,7 +179,9 @@ export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, last
   const config = parsed.config ?? lastValid;
   const services = new Map<string, SpeakerService>();
   const serviceObjects = new Map<string, KubeObject>();
+  let n = 0;
   for (const raw of snapshot.Service) {
+    if (++n % STEP === 0) yield;
     const s = memoized(memo?.services, raw, r => readService(r, settings.lbClass));
     if (!s) continue;
     services.set(s.key, s);
@@ -165,16 +197,25 @@ export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, last
       memo.desired.clear();
     }
     const slicesOf = slicesByService(slices);
-    const decisions = [...services.values()].sort(byServiceKey).map(service => {
+    yield;
+    const decisions: ServiceDesired[] = [];
+    for (const service of [...services.values()].sort(byServiceKey)) {
+      if (++n % STEP === 0) yield;
       const eps = serviceEndpoints(service, slicesOf.get(service.key));
-      if (!memo) return desiredFor(ctx, service, eps);
+      if (!memo) {
+        decisions.push(desiredFor(ctx, service, eps));
+        continue;
+      }
       const text = endpointsText(eps);
       const kept = memo.desired.get(service.key);
-      if (kept && kept.service === service && kept.endpoints === text) return kept.decision;
+      if (kept && kept.service === service && kept.endpoints === text) {
+        decisions.push(kept.decision);
+        continue;
+      }
       const decision = desiredFor(ctx, service, eps);
       memo.desired.set(service.key, { service, endpoints: text, decision });
-      return decision;
-    });
+      decisions.push(decision);
+    }
     if (memo) for (const key of memo.desired.keys()) if (!services.has(key)) memo.desired.delete(key);
     desired = assembleDesired(decisions);
   }
