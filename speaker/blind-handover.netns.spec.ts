@@ -98,7 +98,7 @@ beforeAll(async () => {
   await controller.waitForLine(/webhooks at /, 90_000);
   const peers = [node1, node2].map(h => `${h.ns.role}=${h.ipv4}`).join(",");
   for (const h of [node1, node2]) {
-    speakers.push(h.ns.runNode("speaker/main.ts", ["--metrics-port", "7472"], { ...env, NODE_NAME: h.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: h.ipv4, LODESTONE_SPEAKER_PEERS: peers }));
+    speakers.push(h.ns.runNode("speaker/main.ts", ["--metrics-port", "7472"], { ...env, LOG_LEVEL: "info", NODE_NAME: h.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: h.ipv4, LODESTONE_SPEAKER_PEERS: peers }));
   }
   await Promise.all(speakers.map(s => s.waitForLine(/running on node /, 90_000)));
   await K8s(IPAddressPoolKind).Apply({ metadata: { name: "lan", namespace: NS }, spec: { addresses: [`${POOL[0]}-${POOL[POOL.length - 1]}`] } } as never, { force: true });
