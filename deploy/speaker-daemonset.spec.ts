@@ -44,7 +44,7 @@ describe("speaker DaemonSet", () => {
     ]);
   });
 
-  it("holds NET_RAW and no other capability, cannot escalate, and has a read-only root filesystem", () => {
+  it("holds NET_RAW and SYS_NICE (the BFD process's real-time priority) and no other capability, cannot escalate, and has a read-only root filesystem", () => {
     expect(container.securityContext).toEqual({
       runAsUser: 0,
       runAsGroup: 0,
@@ -52,7 +52,7 @@ describe("speaker DaemonSet", () => {
       privileged: false,
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
-      capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
+      capabilities: { drop: ["ALL"], add: ["NET_RAW", "SYS_NICE"] },
     });
     expect(pod.securityContext).toEqual({ seccompProfile: { type: "RuntimeDefault" } });
     // The only writable path is a small in-memory /tmp (diagnostics on request).

@@ -3,8 +3,11 @@
  * and nothing else a root process could normally do.
  *
  * Security decisions (docs/install.md repeats them for operators):
- * - Capabilities: drop ALL, add NET_RAW only. NET_RAW is for the AF_PACKET sockets of the ARP/NDP
- *   responders. NET_ADMIN is not needed: interfaces and addresses are only read over netlink, the
+ * - Capabilities: drop ALL, add NET_RAW and SYS_NICE. NET_RAW is for the AF_PACKET sockets of the ARP/NDP
+ *   responders. SYS_NICE lets the BFD process put its own thread in SCHED_RR (speaker/bfd/bfd-isolated-main.ts,
+ *   native setThreadRealtime, docs/adr/0007): on a node whose cores are busy, BFD at 100 ms x 3 otherwise
+ *   waits behind every other runnable thread and flaps (docs/benchmarks.md, BFD soak). It reaches only
+ *   the processes of the pod's own PID namespace (no hostPID). NET_ADMIN is not needed: interfaces and addresses are only read over netlink, the
  *   addon joins multicast/allmulti through PACKET_ADD_MEMBERSHIP on its own socket (no capability
  *   check), TCP MD5 keys and TTL filters are per-socket options, and no VIP is ever added to an
  *   interface. Nothing binds below 1024 (BGP only dials out; BFD 3784, heartbeats 7946, metrics 7472),
@@ -12,7 +15,7 @@
  * - runAsUser 0, not runAsNonRoot: Kubernetes puts added capabilities into the permitted and effective
  *   sets only for uid 0. A non-root process would get NET_RAW only through file capabilities on the
  *   node binary, which no_new_privs (allowPrivilegeEscalation: false) blocks. Root here holds no
- *   capability but NET_RAW (so no DAC_OVERRIDE, CHOWN, SETUID...), cannot escalate, and sees a
+ *   capability but NET_RAW and SYS_NICE (so no DAC_OVERRIDE, CHOWN, SETUID...), cannot escalate, and sees a
  *   read-only root filesystem.
  * - No CPU limit by default, on purpose: CFS throttling delays ARP replies and heartbeats, and a late
  *   heartbeat is a failover. Memory is limited; CPU is requested (speaker-pod-settings.ts).
@@ -110,7 +113,7 @@ export function speakerDaemonSet(opts: SpeakerDaemonSetOptions) {
                 privileged: false,
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
+                capabilities: { drop: ["ALL"], add: ["NET_RAW", "SYS_NICE"] },
               },
               // The root filesystem is read-only; a small /tmp for diagnostics (heap snapshots, reports) on request.
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(tls ? [{ name: "metrics-tls", mountPath: METRICS_TLS_DIR, readOnly: true }] : [])],

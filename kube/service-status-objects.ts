@@ -71,9 +71,10 @@ export class ServiceStatusObjects<Body> {
     }
   }
 
-  /** Deletes the object of every Service `keep` rejects. */
-  async removeAllBut(keep: (service: string) => boolean): Promise<void> {
+  /** Deletes the object of every Service `keep` rejects; `pause` lets a long pass give way (speaker/time-slice.ts). */
+  async removeAllBut(keep: (service: string) => boolean, pause?: () => Promise<void>): Promise<void> {
     for (const [service, existing] of [...this.objects]) {
+      await pause?.();
       if (keep(service)) continue;
       await this.kind.remove(this.namespace, existing.name);
       this.objects.delete(service);

@@ -118,7 +118,7 @@ beforeAll(async () => {
   const env = { ...process.env, KUBECONFIG: api.kubeconfig, LOG_LEVEL: "warn" };
   controller = node.ns.runNode("hack/local-controller/main.ts", ["--port", String(WEBHOOK_PORT), "--state", join(dir, "controller"), "--metrics-port", "0"], env);
   await controller.waitForLine(/webhooks at /, 90_000);
-  speaker = node.ns.runNode("speaker/main.ts", ["--metrics-port", String(METRICS_PORT)], { ...env, NODE_NAME: node.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: node.ipv4, LODESTONE_METRICS_HOST: "0.0.0.0" });
+  speaker = node.ns.runNode("speaker/main.ts", ["--metrics-port", String(METRICS_PORT)], { ...env, LOG_LEVEL: "info", NODE_NAME: node.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: node.ipv4, LODESTONE_METRICS_HOST: "0.0.0.0" });
   await speaker.waitForLine(/running on node /, 90_000);
   await K8s(IPAddressPoolKind).Apply({ metadata: { name: "lan", namespace: NS }, spec: { addresses: ["192.0.2.200-192.0.2.230"] } } as never, { force: true });
   await K8s(L2AdvertisementKind).Apply({ metadata: { name: "l2", namespace: NS }, spec: {} } as never, { force: true });

@@ -22,6 +22,7 @@ import { bgpNodeAssignedMessage, mergeSessions, peerStatus, sessionEntry } from 
 import type { Clock, TimerHandle } from "../core/clock";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
+import { TimeSlice } from "./time-slice";
 import { ServiceEvents } from "./status-writer";
 import { logger, type Logger } from "../observability/log";
 
@@ -41,6 +42,8 @@ export interface BgpStatusWriterOptions {
 }
 
 const MAX_CONFLICT_RETRIES = 5;
+
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 
 export class BgpStatusWriter {
   private state: SpeakerState | undefined;
@@ -69,20 +72,28 @@ export class BgpStatusWriter {
 
   update(state: SpeakerState): void {
     this.state = state;
-    this.setAnnouncedMetric(state);
     this.syncs.kick();
   }
 
-  private setAnnouncedMetric(state: SpeakerState): void {
+  /** metallb_speaker_announced from the desired state, at the start of each sync (in slices). */
+  private async setAnnouncedMetric(state: SpeakerState, slice: TimeSlice): Promise<void> {
     const metrics = this.opts.metrics;
     if (!metrics) return;
-    const now = new Map(state.desired.bgp.map(a => [a.service, a.ips]));
-    for (const [service, previous] of this.announcedIps) {
-      if (!now.has(service)) metrics.setAnnounced(service, "bgp", this.opts.node, [], previous);
+    const now = new Map<string, readonly string[]>();
+    for (const a of state.desired.bgp) now.set(a.service, a.ips);
+    for (const [service, previous] of [...this.announcedIps]) {
+      await slice.yield();
+      if (now.has(service)) continue;
+      metrics.setAnnounced(service, "bgp", this.opts.node, [], previous);
+      this.announcedIps.delete(service);
     }
-    for (const [service, ips] of now) metrics.setAnnounced(service, "bgp", this.opts.node, ips, this.announcedIps.get(service) ?? []);
-    this.announcedIps.clear();
-    for (const [service, ips] of now) this.announcedIps.set(service, ips);
+    for (const [service, ips] of now) {
+      await slice.yield();
+      const previous = this.announcedIps.get(service);
+      if (previous !== undefined && sameStrings(previous, ips)) continue;
+      metrics.setAnnounced(service, "bgp", this.opts.node, ips, previous ?? []);
+      this.announcedIps.set(service, ips);
+    }
   }
 
   /** The data plane's full session status (onStatusChange). */
@@ -115,10 +126,13 @@ export class BgpStatusWriter {
     const state = this.state;
     if (!state) return;
     const { port, node } = this.opts;
+    const slice = new TimeSlice();
+    await this.setAnnouncedMetric(state, slice);
     await this.objects.adopt();
     const peersOf = servicePeers(state.desired.bgp);
 
     for (const [service, peers] of peersOf) {
+      await slice.yield();
       const s = state.services.get(service);
       const raw = state.serviceObjects.get(service);
       if (!s) continue;
@@ -129,7 +143,7 @@ export class BgpStatusWriter {
       await this.objects.ensure(service, { node, serviceName: s.name, serviceNamespace: s.namespace, peers });
     }
     for (const service of [...this.assigned]) if (!peersOf.has(service)) this.assigned.delete(service);
-    await this.objects.removeAllBut(service => peersOf.has(service) && state.services.has(service));
+    await this.objects.removeAllBut(service => peersOf.has(service) && state.services.has(service), () => slice.yield());
 
     for (const peer of new Set([...this.sessions.keys(), ...this.writtenSessions.keys()])) {
       const entry = this.sessions.get(peer);

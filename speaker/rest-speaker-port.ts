@@ -10,7 +10,7 @@
 import { eventsPath, metallbPath } from "../kube/api-paths";
 import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "../kube/api-request";
 import { writeConfigurationState } from "../kube/configuration-state";
-import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../kube/controller-port";
+import { ApiError, isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../kube/controller-port";
 import { ApiConnection } from "../kube/api-connection";
 import { connectionSettings, kubeConnection, type KubeConnection } from "../kube/rest/kube-connection";
 import { RestClient } from "../kube/rest/rest-client";
@@ -58,7 +58,7 @@ function allOf(resource: SpeakerResource, namespace: string): string {
 interface ListBody {
   apiVersion?: string;
   kind?: string;
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; continue?: string };
   items?: KubeObject[];
 }
 
@@ -68,8 +68,11 @@ export class RestSpeakerPort implements SpeakerPort {
   /** Plain calls with the port's connection (the metrics server's TokenReviews go through it too). */
   readonly request: ApiRequest;
   readonly watches: WatchSupervisor;
+  /** Objects per list page (0: one request). */
+  private readonly listPageSize: number;
 
-  constructor(opts: { log?: Logger; connection?: KubeConnection } = {}) {
+  constructor(opts: { log?: Logger; connection?: KubeConnection; listPageSize?: number } = {}) {
+    this.listPageSize = opts.listPageSize ?? 500;
     const connection = opts.connection ?? kubeConnection();
     this.client = new RestClient(connection);
     this.request = this.client.request;
@@ -81,13 +84,36 @@ export class RestSpeakerPort implements SpeakerPort {
     });
   }
 
+  /**
+   * Lists in pages of `listPageSize` (limit and continue, as kubectl and client-go's pager do): at
+   * 10,000 Services one body is megabytes of JSON, parsed in one piece on the thread that sends the
+   * heartbeats and BGP keepalives; pages are parsed one per event-loop turn. A continue token that
+   * expired meanwhile (410) restarts the list once, in one piece.
+   */
   async list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]> {
     const path = collectionPath(resource, namespace, name);
-    const body = await this.request<ListBody>("GET", path);
-    // List items carry no apiVersion and kind (the list does): put them back, parseConfig reads them.
-    const apiVersion = body.apiVersion;
-    const kind = body.kind?.replace(/List$/, "");
-    return (body.items ?? []).map(item => slimObject(resource, { ...(apiVersion ? { apiVersion } : {}), ...(kind ? { kind } : {}), ...item }));
+    const paged = name === undefined && this.listPageSize > 0;
+    const out: KubeObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = paged ? `${path}${path.includes("?") ? "&" : "?"}limit=${this.listPageSize}${token ? `&continue=${seg(token)}` : ""}` : path;
+      let body: ListBody;
+      try {
+        body = await this.request<ListBody>("GET", page);
+      } catch (e) {
+        if (!(token && e instanceof ApiError && e.status === 410)) throw e;
+        out.length = 0;
+        body = await this.request<ListBody>("GET", path);
+        token = undefined;
+      }
+      // List items carry no apiVersion and kind (the list does): put them back, parseConfig reads them.
+      const apiVersion = body.apiVersion;
+      const kind = body.kind?.replace(/List$/, "");
+      for (const item of body.items ?? []) out.push(slimObject(resource, { ...(apiVersion ? { apiVersion } : {}), ...(kind ? { kind } : {}), ...item }));
+      token = paged ? body.metadata?.continue || undefined : undefined;
+      if (token) await new Promise<void>(resolve => setImmediate(resolve));
+    } while (token);
+    return out;
   }
 
   async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {

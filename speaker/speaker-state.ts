@@ -7,8 +7,10 @@
  * An invalid configuration does not stop announcing: as MetalLB does, the speaker keeps the last
  * configuration that parsed and reports the problems (reference 3.6).
  */
-import { computeDesired, readEndpointSlice, readNode, readService, type DesiredState, type EndpointSliceView, type SpeakerService } from "../core/announce";
-import { parseConfig } from "../core/config/parse";
+import { readEndpointSlice, readNode, readService, type DesiredState, type EndpointSliceView, type SpeakerService } from "../core/announce";
+import { assembleDesired, byServiceKey, desiredFor, serviceEndpoints, slicesByService, type DesiredContext, type ServiceDesired } from "../core/announce/desired";
+import type { Endpoints } from "../core/announce/endpoints";
+import { parseConfig, type ParseResult } from "../core/config/parse";
 import type { SecretInput } from "../core/config/peers";
 import type { Config, ConfigProblem } from "../core/config/types";
 import type { KubeObject } from "../kube/controller-port";
@@ -90,7 +92,65 @@ export function peersFromPods(pods: readonly KubeObject[], self: string, port = 
   return [...out.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
 }
 
-export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, lastValid: Config | undefined): SpeakerState {
+/**
+ * What speakerState keeps from one call to the next so that a snapshot in which few objects changed
+ * costs little: at 10,000 Services a full recompute holds the main thread for hundreds of
+ * milliseconds (docs/benchmarks.md), and the heartbeats and BGP keepalives share that thread.
+ * Objects are recognised by identity: the cluster cache keeps an object's identity while its
+ * resourceVersion stays the same, across relists too (speaker/cluster-cache.ts). Every answer is the
+ * one a fresh computation would give.
+ */
+export class SpeakerStateMemo {
+  readonly services = new WeakMap<object, SpeakerService | null>();
+  readonly slices = new WeakMap<object, EndpointSliceView | null>();
+  nodes: { text: string; views: ElectionNode[] } | undefined;
+  parse: { text: string; result: ParseResult } | undefined;
+  context: DesiredContext | undefined;
+  readonly desired = new Map<string, { service: SpeakerService; endpoints: string; decision: ServiceDesired }>();
+}
+
+function memoized<T>(cache: WeakMap<object, T | null> | undefined, raw: KubeObject, read: (raw: KubeObject) => T | undefined): T | undefined {
+  if (!cache) return read(raw);
+  const hit = cache.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
+  const value = read(raw);
+  cache.set(raw, value ?? null);
+  return value;
+}
+
+const endpointsText = (e: Endpoints): string => `${e.any ? 1 : 0}${[...e.nodes].sort().join(",")}`;
+
+export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, lastValid: Config | undefined, memo?: SpeakerStateMemo): SpeakerState {
+  const steps = speakerStateSteps(snapshot, settings, lastValid, memo);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * speakerState in steps for the speaker's main thread: `pause` is awaited between steps (a
+ * TimeSlice's yield), so a state of 10,000 Services never holds the thread in one piece.
+ */
+export async function speakerStateSliced(
+  snapshot: Snapshot,
+  settings: SpeakerSettings,
+  lastValid: Config | undefined,
+  memo: SpeakerStateMemo,
+  pause: () => Promise<void>,
+): Promise<SpeakerState> {
+  const steps = speakerStateSteps(snapshot, settings, lastValid, memo);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** Services handled between two steps. */
+const STEP = 256;
+
+function* speakerStateSteps(snapshot: Snapshot, settings: SpeakerSettings, lastValid: Config | undefined, memo?: SpeakerStateMemo): Generator<void, SpeakerState> {
   const secrets = new Map<string, SecretInput>();
   let heartbeatSecret: { data?: Record<string, string> } | undefined;
   for (const s of snapshot.Secret) {
@@ -100,26 +160,65 @@ export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, last
     secrets.set(name, { ...(type ? { type } : {}), ...(data ? { data } : {}) });
     if (name === HEARTBEAT_SECRET_NAME) heartbeatSecret = data ? { data } : {};
   }
-  const nodes = snapshot.Node.map(readNode).filter((n): n is ElectionNode => n !== undefined);
-  const parsed = parseConfig({
-    namespace: settings.namespace,
-    objects: [...snapshot.IPAddressPool, ...snapshot.L2Advertisement, ...snapshot.BGPAdvertisement, ...snapshot.BGPPeer, ...snapshot.BFDProfile, ...snapshot.Community],
-    secrets,
-    nodes,
-  });
+  // Nodes and the configuration are few objects, compared by what they say: a kubelet rewrites its
+  // Node's status every few minutes without changing anything the election reads.
+  let nodes = snapshot.Node.map(readNode).filter((n): n is ElectionNode => n !== undefined);
+  if (memo) {
+    const text = JSON.stringify(nodes);
+    if (memo.nodes?.text === text) nodes = memo.nodes.views;
+    else memo.nodes = { text, views: nodes };
+  }
+  const objects = [...snapshot.IPAddressPool, ...snapshot.L2Advertisement, ...snapshot.BGPAdvertisement, ...snapshot.BGPPeer, ...snapshot.BFDProfile, ...snapshot.Community];
+  let parsed: ParseResult;
+  const parseText = memo ? JSON.stringify([settings.namespace, objects, [...secrets], nodes]) : "";
+  if (memo?.parse && memo.parse.text === parseText) parsed = memo.parse.result;
+  else {
+    parsed = parseConfig({ namespace: settings.namespace, objects, secrets, nodes });
+    if (memo) memo.parse = { text: parseText, result: parsed };
+  }
   const config = parsed.config ?? lastValid;
   const services = new Map<string, SpeakerService>();
   const serviceObjects = new Map<string, KubeObject>();
+  let n = 0;
   for (const raw of snapshot.Service) {
-    const s = readService(raw, settings.lbClass);
+    if (++n % STEP === 0) yield;
+    const s = memoized(memo?.services, raw, r => readService(r, settings.lbClass));
     if (!s) continue;
     services.set(s.key, s);
     serviceObjects.set(s.key, raw);
   }
-  const slices = snapshot.EndpointSlice.map(readEndpointSlice).filter((e): e is EndpointSliceView => e !== undefined && services.has(e.serviceKey));
-  const desired = config
-    ? computeDesired({ config, services: [...services.values()], endpointSlices: slices, nodes, node: settings.node, ...(settings.ignoreExcludeLB ? { ignoreExcludeLB: true } : {}) })
-    : EMPTY;
+  const slices = snapshot.EndpointSlice.map(raw => memoized(memo?.slices, raw, readEndpointSlice)).filter((e): e is EndpointSliceView => e !== undefined && services.has(e.serviceKey));
+  let desired: DesiredState = EMPTY;
+  if (config) {
+    const sameContext = memo?.context && memo.context.config === config && memo.context.nodes === nodes;
+    const ctx: DesiredContext = sameContext && memo?.context ? memo.context : { config, nodes, node: settings.node, ...(settings.ignoreExcludeLB ? { ignoreExcludeLB: true } : {}) };
+    if (memo && !sameContext) {
+      memo.context = ctx;
+      memo.desired.clear();
+    }
+    const slicesOf = slicesByService(slices);
+    yield;
+    const decisions: ServiceDesired[] = [];
+    for (const service of [...services.values()].sort(byServiceKey)) {
+      if (++n % STEP === 0) yield;
+      const eps = serviceEndpoints(service, slicesOf.get(service.key));
+      if (!memo) {
+        decisions.push(desiredFor(ctx, service, eps));
+        continue;
+      }
+      const text = endpointsText(eps);
+      const kept = memo.desired.get(service.key);
+      if (kept && kept.service === service && kept.endpoints === text) {
+        decisions.push(kept.decision);
+        continue;
+      }
+      const decision = desiredFor(ctx, service, eps);
+      memo.desired.set(service.key, { service, endpoints: text, decision });
+      decisions.push(decision);
+    }
+    if (memo) for (const key of memo.desired.keys()) if (!services.has(key)) memo.desired.delete(key);
+    desired = assembleDesired(decisions);
+  }
   const peers = settings.staticPeers ? settings.staticPeers.filter(p => p.node !== settings.node) : peersFromPods(snapshot.SpeakerPod, settings.node, settings.heartbeatPort);
   return {
     ...(config ? { config } : {}),

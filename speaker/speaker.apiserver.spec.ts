@@ -138,4 +138,25 @@ describe("speaker on its REST port against the local API server", () => {
       "speaker on node node-b not heard since 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
     );
   });
+
+  it("lists in pages (limit and continue) and gets every object, in the API server's order", async () => {
+    for (let i = 0; i < 5; i++) {
+      await K8s(kind.Service).Apply({ metadata: { name: `paged-${i}`, namespace: "shop" }, spec: { type: "ClusterIP", ports: [{ port: 80, protocol: "TCP" }] } }, { force: true });
+    }
+    const whole = (await new RestSpeakerPort({ listPageSize: 0 }).list("Service", NS)).map(o => `${o.metadata?.namespace}/${o.metadata?.name}`);
+    const paths: string[] = [];
+    const paged = new RestSpeakerPort({ listPageSize: 2 });
+    const request = paged.request;
+    (paged as unknown as { request: typeof request }).request = ((method: string, path: string, ...rest: never[]) => {
+      paths.push(path);
+      return request(method as never, path, ...rest);
+    }) as typeof request;
+    const pages = await paged.list("Service", NS);
+    expect(pages.map(o => `${o.metadata?.namespace}/${o.metadata?.name}`)).toEqual(whole);
+    expect(whole).toEqual(expect.arrayContaining(["shop/paged-0", "shop/paged-4"]));
+    expect(paths.length).toBe(Math.ceil(whole.length / 2));
+    expect(paths[0]).toBe("/api/v1/services?limit=2");
+    expect(paths[1]).toMatch(/^\/api\/v1\/services\?limit=2&continue=[^&]+$/);
+    expect(pages.every(o => o.kind === "Service" && o.apiVersion === "v1")).toBe(true);
+  });
 });

@@ -14,7 +14,7 @@
  * instead (core/election/liveness.ts), and readiness() says not ready until it sees again.
  */
 import { Registry } from "prom-client";
-import { debounceTime, distinctUntilChanged, filter, map, share, type Observable, type Subscription } from "rxjs";
+import { debounceTime, distinctUntilChanged, filter, Subject, type Observable, type Subscription } from "rxjs";
 import { bindBgp } from "../capabilities/bgp";
 import { bindL2Announcer } from "../capabilities/l2-announcer";
 import { configurationStatus } from "../controller/config-state";
@@ -28,11 +28,12 @@ import { ClusterCache, type Snapshot } from "./cluster-cache";
 import type { L2DataPlane } from "./data-plane";
 import { SpeakerMetrics } from "./metrics";
 import { RefusalReporter } from "./refusals";
-import { speakerState, type SpeakerSettings, type SpeakerState } from "./speaker-state";
+import { speakerStateSliced, SpeakerStateMemo, type SpeakerSettings, type SpeakerState } from "./speaker-state";
 import { StaleStatusJanitor } from "./stale-status";
-import { signature } from "./state-streams";
+import { sameEntries, signature } from "./state-streams";
 import { StatusWriter } from "./status-writer";
 import { logger, type Logger } from "../observability/log";
+import { TimeSlice } from "./time-slice";
 
 export interface SpeakerOptions extends SpeakerSettings {
   port: SpeakerPort;
@@ -76,6 +77,7 @@ const RESYNC_AGAIN_MS = 3000;
 const CONFIG_STATE_LABELS = (node: string): Record<string, string> => ({ "metallb.io/component-type": "speaker", "metallb.io/node-name": node });
 
 export { signature };
+
 
 export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker> {
   const registry = opts.registry ?? new Registry();
@@ -125,19 +127,45 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   const refusals = new RefusalReporter({ port: opts.port, metrics, node: opts.node, now, log });
   let lastValid: Config | undefined;
   let latest: SpeakerState | undefined;
-  const states = cache.snapshots.pipe(
-    filter((s): s is Snapshot => s !== undefined),
-    debounceTime(opts.debounceMs ?? 10),
-    map(snapshot => {
-      const state = speakerState(snapshot, opts, lastValid);
-      lastValid = state.config;
-      latest = state;
-      metrics.update();
-      metrics.config(state.config !== undefined, state.stale);
-      return state;
-    }),
-    share(),
-  );
+  const memo = new SpeakerStateMemo();
+  // One state computed at a time, in steps that give the event loop a turn every 10 ms (at 10,000
+  // Services a state is hundreds of milliseconds of work); snapshots that arrive meanwhile are
+  // coalesced: the next state is computed from the latest.
+  const stateSubject = new Subject<SpeakerState>();
+  const states: Observable<SpeakerState> = stateSubject.asObservable();
+  let pendingSnapshot: Snapshot | undefined;
+  let computing = false;
+  let halted = false;
+  const computeStates = async (): Promise<void> => {
+    computing = true;
+    try {
+      while (pendingSnapshot && !halted) {
+        const snapshot = pendingSnapshot;
+        pendingSnapshot = undefined;
+        const slice = new TimeSlice();
+        const state = await speakerStateSliced(snapshot, opts, lastValid, memo, () => slice.yield());
+        if (halted) return;
+        lastValid = state.config;
+        latest = state;
+        metrics.update();
+        metrics.config(state.config !== undefined, state.stale);
+        stateSubject.next(state);
+      }
+    } catch (e) {
+      log.error(`computing the desired state failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    } finally {
+      computing = false;
+    }
+  };
+  const snapshotSubscription = cache.snapshots
+    .pipe(
+      filter((s): s is Snapshot => s !== undefined),
+      debounceTime(opts.debounceMs ?? 10),
+    )
+    .subscribe(snapshot => {
+      pendingSnapshot = snapshot;
+      if (!computing) void computeStates();
+    });
 
   let configState: ConfigurationStateStatus | undefined;
   let configWrite: Promise<void> = Promise.resolve();
@@ -159,7 +187,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     states.pipe(distinctUntilChanged((a, b) => signature(a.problems) === signature(b.problems))).subscribe(writeConfigState),
     states.subscribe(state => writer.update(state)),
     states
-      .pipe(distinctUntilChanged((a, b) => signature(a.desired.verdicts) === signature(b.desired.verdicts)))
+      .pipe(distinctUntilChanged((a, b) => sameEntries(a.desired.verdicts, b.desired.verdicts)))
       .subscribe(s => refusals.update(s.desired.verdicts, s.serviceObjects)),
     states.subscribe(state => janitor.update(state)),
   ];
@@ -179,7 +207,10 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
+    halted = true;
+    snapshotSubscription.unsubscribe();
     for (const s of subscriptions) s.unsubscribe();
+    stateSubject.complete();
     unsubscribeView();
     unsubscribeDataPlane();
     unsubscribeMembership();

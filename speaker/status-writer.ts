@@ -21,6 +21,7 @@ import type { L2DataPlaneEvent } from "./data-plane";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { logger, type Logger } from "../observability/log";
+import { TimeSlice } from "./time-slice";
 
 export const EVENT_SOURCE = "lodestone-speaker";
 
@@ -136,22 +137,33 @@ export class StatusWriter {
     const state = this.state;
     if (!state) return;
     const { port, node } = this.opts;
+    const slice = new TimeSlice();
     await this.objects.adopt();
 
+    // Taken in batches (shift() per event is quadratic at 10,000 Services); an event whose write
+    // fails goes back in front of what arrived meanwhile.
     while (this.events.length) {
-      const e = this.events[0];
-      if (!e) break;
-      const svc = state.serviceObjects.get(e.service);
-      if (svc) await port.createEvent(this.serviceEvents.make(svc, e.type, e.reason, e.message));
-      this.events.shift();
+      const batch = this.events.splice(0);
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i] as PendingEvent;
+        const svc = state.serviceObjects.get(e.service);
+        try {
+          if (svc) await port.createEvent(this.serviceEvents.make(svc, e.type, e.reason, e.message));
+        } catch (err) {
+          this.events.unshift(...batch.slice(i));
+          throw err;
+        }
+        await slice.yield();
+      }
     }
 
     // ServiceL2Status: exactly one per Service this node announces.
     for (const [service, part] of this.parts) {
+      await slice.yield();
       const s = state.services.get(service);
       if (part.state !== "announcing" || !s) continue;
       await this.objects.ensure(service, { node, serviceName: s.name, serviceNamespace: s.namespace, interfaces: part.interfaces.map(name => ({ name })) });
     }
-    await this.objects.removeAllBut(service => this.parts.get(service)?.state === "announcing" && state.services.has(service));
+    await this.objects.removeAllBut(service => this.parts.get(service)?.state === "announcing" && state.services.has(service), () => slice.yield());
   }
 }

@@ -19,7 +19,7 @@ import { bgpNodeView } from "../../speaker/bgp-node";
 import type { BgpStatusWriter } from "../../speaker/bgp-status-writer";
 import type { Snapshot } from "../../speaker/cluster-cache";
 import type { SpeakerState } from "../../speaker/speaker-state";
-import { distinctPart, signature } from "../../speaker/state-streams";
+import { distinctList, signature } from "../../speaker/state-streams";
 
 export interface BgpStreams {
   /** The cluster cache's snapshots (undefined until listed). */
@@ -46,7 +46,7 @@ export function bindBgp({ snapshots, states, node }: BgpStreams, bgp: BgpDataPla
         filter((c): c is Config => c !== undefined),
       )
       .subscribe(c => bgp.setConfig(c)),
-    distinctPart(states, s => s.desired.bgp).subscribe(announcements => bgp.setAnnouncements(announcements)),
+    distinctList(states, s => s.desired.bgp).subscribe(announcements => bgp.setAnnouncements(announcements)),
     states.subscribe(state => writer.update(state)),
   ];
 }

@@ -10,11 +10,11 @@
 import type { Observable, Subscription } from "rxjs";
 import type { L2DataPlane } from "../../speaker/data-plane";
 import type { SpeakerState } from "../../speaker/speaker-state";
-import { distinctPart } from "../../speaker/state-streams";
+import { distinctList, distinctPart } from "../../speaker/state-streams";
 
 export function bindL2Announcer(states: Observable<SpeakerState>, dataPlane: Pick<L2DataPlane, "setServices" | "setPeers" | "setHeartbeatSecret">): Subscription[] {
   return [
-    distinctPart(states, s => s.desired.l2).subscribe(l2 => dataPlane.setServices(l2)),
+    distinctList(states, s => s.desired.l2).subscribe(l2 => dataPlane.setServices(l2)),
     distinctPart(states, s => s.peers).subscribe(peers => dataPlane.setPeers(peers)),
     distinctPart(states, s => s.heartbeatSecret).subscribe(secret => dataPlane.setHeartbeatSecret(secret)),
   ];

@@ -130,7 +130,8 @@ function ipsRefused(pool: Pool, service: SpeakerService): NotAnnounced | undefin
 const appliesTo = (ad: L2Advertisement | BGPAdvertisement, pool: Pool, service: SpeakerService): boolean =>
   ad.pools.includes(pool.name) && matchesAny(ad.serviceSelectors, service.labels);
 
-function slicesByService(slices: readonly EndpointSliceView[]): Map<string, EndpointSliceView[]> {
+/** The EndpointSlices of each Service, by `namespace/name`. */
+export function slicesByService(slices: readonly EndpointSliceView[]): Map<string, EndpointSliceView[]> {
   const out = new Map<string, EndpointSliceView[]>();
   for (const slice of slices) {
     const list = out.get(slice.serviceKey);
@@ -140,60 +141,89 @@ function slicesByService(slices: readonly EndpointSliceView[]): Map<string, Endp
   return out;
 }
 
-export function computeDesired(input: AnnounceInput): DesiredState {
-  const slices = slicesByService(input.endpointSlices);
-  const self = input.nodes.find(n => n.name === input.node);
+/** What computeDesired decides for one Service: its verdict, and its L2 entry / BGP announcement when it has one. */
+export interface ServiceDesired {
+  readonly verdict: ServiceVerdict;
+  readonly l2?: AnnouncedService;
+  readonly bgp?: BGPAnnouncement;
+}
+
+/** What every Service's decision shares: the configuration, the nodes, this node. */
+export type DesiredContext = Omit<AnnounceInput, "services" | "endpointSlices">;
+
+/** The endpoints that count for one Service, from its slices (countingEndpoints). */
+export const serviceEndpoints = (service: SpeakerService, slices: readonly EndpointSliceView[] | undefined): Endpoints =>
+  countingEndpoints(slices ?? [], service.publishNotReadyAddresses === true);
+
+/**
+ * One Service's decision. It depends on nothing but the context, the Service and its endpoints, so a
+ * caller that keeps the previous answers (speaker/speaker-state.ts) recomputes only the Services that changed.
+ */
+export function desiredFor(ctx: DesiredContext, service: SpeakerService, eps: Endpoints): ServiceDesired {
+  const pool = poolOf(ctx.config, service);
+  if (!pool) return { verdict: { service: service.key, ips: service.ips, notAnnounced: { reason: "NoPool", message: `ingress IP ${service.ips[0] ?? ""} is not in any IPAddressPool` } } };
+  const base = { service: service.key, ips: service.ips, pool: pool.name };
+  const refused = ipsRefused(pool, service);
+  if (refused) return { verdict: { ...base, notAnnounced: refused } };
+  const l2Ads = ctx.config.l2Advertisements.filter(ad => appliesTo(ad, pool, service));
+  const bgpAds = ctx.config.bgpAdvertisements.filter(ad => appliesTo(ad, pool, service));
+  if (l2Ads.length === 0 && bgpAds.length === 0) {
+    const notAnnounced: NotAnnounced = { reason: "NoAdvertisement", message: `no L2Advertisement or BGPAdvertisement of pool ${pool.name} applies to this service` };
+    return { verdict: { ...base, notAnnounced } };
+  }
+  const l2 = l2Ads.length ? layer2(ctx, service, l2Ads, eps) : undefined;
+  const self = ctx.nodes.find(n => n.name === ctx.node);
+  const bgp = bgpAds.length ? bgpFor(ctx, self, service, bgpAds, eps) : undefined;
+  const l2Verdict = l2?.verdict;
+  const bgpVerdict = bgp?.verdict;
+  const verdict: ServiceVerdict = { ...base, ...(l2Verdict ? { l2: l2Verdict } : {}), ...(bgpVerdict ? { bgp: bgpVerdict } : {}) };
+  const entries = { ...(l2?.entry ? { l2: l2.entry } : {}), ...(bgp?.entry ? { bgp: bgp.entry } : {}) };
+  // With both protocols the Service is unannounced only when L2 cannot and BGP has no endpoint.
+  const l2Fails = l2Verdict === undefined || "reason" in l2Verdict;
+  const bgpFails = bgpVerdict === undefined || (!bgpVerdict.advertises && (bgpVerdict.reason === "noEndpoints"));
+  if (l2Fails && bgpFails) {
+    const notAnnounced: NotAnnounced = l2Verdict && "reason" in l2Verdict ? l2Verdict : { reason: "NoReadyEndpoint", message: "the service has no ready endpoint" };
+    return { verdict: { ...verdict, notAnnounced }, ...entries };
+  }
+  return { verdict, ...entries };
+}
+
+/** Sorted by Service key, as DesiredState is. */
+export const byServiceKey = (a: SpeakerService, b: SpeakerService): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The desired state from the decisions of each Service, given in Service-key order. */
+export function assembleDesired(decisions: Iterable<ServiceDesired>): DesiredState {
   const l2: AnnouncedService[] = [];
   const bgp: BGPAnnouncement[] = [];
   const verdicts: ServiceVerdict[] = [];
-  const services = [...input.services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const service of services) {
-    const eps = countingEndpoints(slices.get(service.key) ?? [], service.publishNotReadyAddresses === true);
-    const pool = poolOf(input.config, service);
-    if (!pool) {
-      verdicts.push({ service: service.key, ips: service.ips, notAnnounced: { reason: "NoPool", message: `ingress IP ${service.ips[0] ?? ""} is not in any IPAddressPool` } });
-      continue;
-    }
-    const base = { service: service.key, ips: service.ips, pool: pool.name };
-    const refused = ipsRefused(pool, service);
-    if (refused) {
-      verdicts.push({ ...base, notAnnounced: refused });
-      continue;
-    }
-    const l2Ads = input.config.l2Advertisements.filter(ad => appliesTo(ad, pool, service));
-    const bgpAds = input.config.bgpAdvertisements.filter(ad => appliesTo(ad, pool, service));
-    if (l2Ads.length === 0 && bgpAds.length === 0) {
-      const notAnnounced: NotAnnounced = { reason: "NoAdvertisement", message: `no L2Advertisement or BGPAdvertisement of pool ${pool.name} applies to this service` };
-      verdicts.push({ ...base, notAnnounced });
-      continue;
-    }
-    const l2Verdict = l2Ads.length ? layer2(input, service, l2Ads, eps, l2) : undefined;
-    const bgpVerdict = bgpAds.length ? bgpFor(input, self, service, bgpAds, eps, bgp) : undefined;
-    const verdict: ServiceVerdict = { ...base, ...(l2Verdict ? { l2: l2Verdict } : {}), ...(bgpVerdict ? { bgp: bgpVerdict } : {}) };
-    // With both protocols the Service is unannounced only when L2 cannot and BGP has no endpoint.
-    const l2Fails = l2Verdict === undefined || "reason" in l2Verdict;
-    const bgpFails = bgpVerdict === undefined || (!bgpVerdict.advertises && (bgpVerdict.reason === "noEndpoints"));
-    if (l2Fails && bgpFails) {
-      const notAnnounced: NotAnnounced = l2Verdict && "reason" in l2Verdict ? l2Verdict : { reason: "NoReadyEndpoint", message: "the service has no ready endpoint" };
-      verdicts.push({ ...verdict, notAnnounced });
-    } else verdicts.push(verdict);
+  for (const d of decisions) {
+    verdicts.push(d.verdict);
+    if (d.l2) l2.push(d.l2);
+    if (d.bgp) bgp.push(d.bgp);
   }
   return { l2, bgp, verdicts };
 }
 
+export function computeDesired(input: AnnounceInput): DesiredState {
+  const slices = slicesByService(input.endpointSlices);
+  const services = [...input.services].sort(byServiceKey);
+  return assembleDesired(services.map(service => desiredFor(input, service, serviceEndpoints(service, slices.get(service.key)))));
+}
+
 function layer2(
-  input: AnnounceInput,
+  input: DesiredContext,
   service: SpeakerService,
   ads: readonly L2Advertisement[],
   eps: Endpoints,
-  out: AnnouncedService[],
-): { candidates: readonly string[] } | NotAnnounced {
+): { verdict: { candidates: readonly string[] } | NotAnnounced; entry?: AnnouncedService } {
   if (service.sharingKey !== "") {
     const bySelector = ads.find(ad => ad.serviceSelectors.length > 0);
     if (bySelector) {
       return {
-        reason: "SharedIPWithServiceSelector",
-        message: `the service shares its IP (allow-shared-ip) and L2Advertisement ${bySelector.name} selects services by label`,
+        verdict: {
+          reason: "SharedIPWithServiceSelector",
+          message: `the service shares its IP (allow-shared-ip) and L2Advertisement ${bySelector.name} selects services by label`,
+        },
       };
     }
   }
@@ -212,18 +242,20 @@ function layer2(
   // Liveness aside (every node assumed to run a speaker): can anyone announce at all?
   const firstIP = service.ips[0] ?? "";
   const result = elect({ ...election, firstIP, liveSpeakers: new Set(input.nodes.map(n => n.name)) });
-  if (result.pending === "no-ready-endpoint") return { reason: "NoReadyEndpoint", message: "the service has no ready endpoint" };
+  if (result.pending === "no-ready-endpoint") return { verdict: { reason: "NoReadyEndpoint", message: "the service has no ready endpoint" } };
   if (result.ordered.length === 0) {
     const why = result.excluded.map(e => `${e.node} (${EXCLUSION_TEXT[e.reason]})`).join(", ");
-    return { reason: "NoEligibleNode", message: `no node may announce the service: ${why || "the cluster has no nodes"}` };
+    return { verdict: { reason: "NoEligibleNode", message: `no node may announce the service: ${why || "the cluster has no nodes"}` } };
   }
   const gratuitousIntervalMs = gratuitousIntervalFor(input, ads);
-  out.push({ name: service.key, ips: service.ips, interfaces: interfacesFor(input, ads), election, ...(gratuitousIntervalMs === undefined ? {} : { gratuitousIntervalMs }) });
-  return { candidates: result.ordered };
+  return {
+    verdict: { candidates: result.ordered },
+    entry: { name: service.key, ips: service.ips, interfaces: interfacesFor(input, ads), election, ...(gratuitousIntervalMs === undefined ? {} : { gratuitousIntervalMs }) },
+  };
 }
 
 /** Union of the interfaces of the advertisements that select this node; empty (= all) if one of them lists none. */
-function interfacesFor(input: AnnounceInput, ads: readonly L2Advertisement[]): string[] {
+function interfacesFor(input: DesiredContext, ads: readonly L2Advertisement[]): string[] {
   const self = input.nodes.find(n => n.name === input.node);
   const mine = ads.filter(ad => self !== undefined && matchesAny(ad.nodeSelectors, self.labels));
   if (mine.length === 0 || mine.some(ad => ad.interfaces.length === 0)) return [];
@@ -231,21 +263,20 @@ function interfacesFor(input: AnnounceInput, ads: readonly L2Advertisement[]): s
 }
 
 /** The shortest periodic gratuitous interval among the advertisements that select this node, if any sets one. */
-function gratuitousIntervalFor(input: AnnounceInput, ads: readonly L2Advertisement[]): number | undefined {
+function gratuitousIntervalFor(input: DesiredContext, ads: readonly L2Advertisement[]): number | undefined {
   const self = input.nodes.find(n => n.name === input.node);
   const periods = ads.filter(ad => self !== undefined && matchesAny(ad.nodeSelectors, self.labels)).flatMap(ad => (ad.gratuitousIntervalMs === undefined ? [] : [ad.gratuitousIntervalMs]));
   return periods.length === 0 ? undefined : Math.min(...periods);
 }
 
 function bgpFor(
-  input: AnnounceInput,
+  input: DesiredContext,
   self: ElectionNode | undefined,
   service: SpeakerService,
   ads: readonly BGPAdvertisement[],
   eps: Endpoints,
-  out: BGPAnnouncement[],
-): { advertises: true } | { advertises: false; reason: BGPNodeReason } {
-  const no = (reason: BGPNodeReason): { advertises: false; reason: BGPNodeReason } => ({ advertises: false, reason });
+): { verdict: { advertises: true } | { advertises: false; reason: BGPNodeReason }; entry?: BGPAnnouncement } {
+  const no = (reason: BGPNodeReason) => ({ verdict: { advertises: false as const, reason } });
   if (!eps.any) return no("noEndpoints");
   if (service.externalTrafficPolicy === "Local" && !eps.nodes.has(input.node)) return no("noLocalEndpoints");
   if (!self) return no("nodeSelector");
@@ -267,12 +298,14 @@ function bgpFor(
       for (const p of peers) route.peers.add(p);
     }
   }
-  out.push({
-    service: service.key,
-    ips: service.ips,
-    routes: [...routes].map(([prefix, r]) => ({ prefix, localPref: r.localPref, communities: r.communities, peers: [...r.peers].sort() })),
-  });
-  return { advertises: true };
+  return {
+    verdict: { advertises: true },
+    entry: {
+      service: service.key,
+      ips: service.ips,
+      routes: [...routes].map(([prefix, r]) => ({ prefix, localPref: r.localPref, communities: r.communities, peers: [...r.peers].sort() })),
+    },
+  };
 }
 
 function aggregate(ip: IPAddress, length: number): string {

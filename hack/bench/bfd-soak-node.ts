@@ -23,12 +23,10 @@ import { startBgpDataPlane } from "../../speaker/bgp";
 import { isolatedBfd } from "../../speaker/bfd/bfd-isolated";
 import { bfdSockets } from "../../speaker/bfd/bfd-udp";
 import type { KubeObject } from "../../kube/controller-port";
-import { FakeSpeakerPort } from "../../test/kube/fake-speaker-port";
-import type { SpeakerResource } from "../../kube/speaker-port";
-import { formatIP, parseIP, type IPAddress } from "../../core/net/ip";
 import { FakeL2DataPlane } from "../../test/speaker/fake-l2-data-plane";
 import { startSpeaker } from "../../speaker/speaker";
 import { createLogger } from "../../observability/log";
+import { JsonSpeakerPort, soakService, soakSlice } from "./json-speaker-port";
 
 export interface SoakNodeConfig {
   readonly node: string;
@@ -46,67 +44,10 @@ export interface SoakNodeConfig {
 const NS = "metallb-system";
 const config = JSON.parse(process.argv[2] ?? "{}") as SoakNodeConfig;
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const base = (parseIP(config.firstIp) as IPAddress).value;
-
-/** Calls that are one HTTP request each to a real API server. */
-const REQUESTS = [
-  "listL2Statuses",
-  "createL2Status",
-  "updateL2Status",
-  "deleteL2Status",
-  "listBgpStatuses",
-  "createBgpStatus",
-  "updateBgpStatus",
-  "deleteBgpStatus",
-  "getBgpPeer",
-  "replaceBgpPeerStatus",
-  "setServiceCondition",
-  "createEvent",
-  "writeConfigurationState",
-] as const;
-
-/** One event-loop turn: the least a network round trip takes. */
-const roundTrip = () => new Promise<void>(resolve => setImmediate(resolve));
-
-/**
- * The API as the speaker's client sees it: every list arrives as text and is parsed; every other call
- * serialises its arguments and completes in a later turn of the event loop, as an HTTP request does
- * (an in-memory fake that answers in the same microtask would run thousands of writes back to back,
- * which no API server allows).
- */
-class JsonSpeakerPort extends FakeSpeakerPort {
-  constructor() {
-    super();
-    const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    for (const name of REQUESTS) {
-      const call = (self[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
-      self[name] = async (...args: unknown[]) => {
-        JSON.parse(JSON.stringify(args));
-        await roundTrip();
-        return call(...args);
-      };
-    }
-  }
-
-  override async list(resource: SpeakerResource): Promise<KubeObject[]> {
-    await roundTrip();
-    const text = JSON.stringify({ kind: `${resource}List`, items: await super.list(resource) });
-    return (JSON.parse(text) as { items: KubeObject[] }).items;
-  }
-}
 
 const port = new JsonSpeakerPort();
-const service = (i: number): KubeObject => ({
-  apiVersion: "v1",
-  kind: "Service",
-  metadata: { name: `svc-${i}`, namespace: "soak", uid: `uid-${i}`, resourceVersion: String(i + 10), generation: 1, annotations: { "metallb.io/ip-allocated-from-pool": "soak" } },
-  spec: { type: "LoadBalancer", clusterIP: "10.0.0.5", ports: [{ port: 80, protocol: "TCP" }] },
-  status: { loadBalancer: { ingress: [{ ip: formatIP({ family: "IPv4", value: base + BigInt(i) }) }] } },
-});
-const slice = (i: number): KubeObject => ({
-  metadata: { name: `svc-${i}-abcde`, namespace: "soak", labels: { "kubernetes.io/service-name": `svc-${i}` } },
-  endpoints: [{ addresses: ["10.1.0.1"], conditions: { ready: true, serving: true, terminating: false }, nodeName: config.node }],
-});
+const service = (i: number): KubeObject => soakService(i, config.firstIp);
+const slice = (i: number): KubeObject => soakSlice(i, config.node);
 
 port.apply("IPAddressPool", { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "soak", namespace: NS }, spec: { addresses: [`${config.firstIp}/15`] } });
 port.apply("BGPAdvertisement", { apiVersion: "metallb.io/v1beta1", kind: "BGPAdvertisement", metadata: { name: "all", namespace: NS }, spec: {} });

@@ -6,6 +6,7 @@
  *   KUBECONFIG=... npm run controller -- [--port 3443] [--state .lab/controller] [--host 127.0.0.1] [--metrics-port 0]
  */
 import { randomBytes } from "node:crypto";
+import { request } from "node:https";
 import { parseArgs } from "node:util";
 import { ensureServingCert } from "./tls";
 import { bootstrapCluster, registerWebhooks } from "./bootstrap";
@@ -21,6 +22,35 @@ const { values } = parseArgs({
     "metrics-port": { type: "string", default: "0" },
   },
 });
+
+/** Whether the webhook server answers GET /healthz with 200 (checked against our own CA). */
+function healthy(host: string, port: number, ca: string): Promise<boolean> {
+  return new Promise(resolve => {
+    const req = request({ host, port, path: "/healthz", ca, timeout: 1000 }, res => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+/**
+ * Pepr binds /healthz and its admission routes together, and only once its store has loaded: 0 to 3 s
+ * after start (a random jitter), plus the store's round trips (node_modules/pepr/dist/lib.js,
+ * Controller constructor, StoreController). Until then its Express app answers `Cannot POST
+ * /validate/<path>`, and a webhook registered then fails every metallb.io object (failurePolicy
+ * Fail). In a cluster the pod's readiness probe on /healthz keeps the Service's endpoints empty
+ * meanwhile; out of cluster the webhooks are registered only after this.
+ */
+async function untilServing(host: string, port: number, ca: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await healthy(host, port, ca))) {
+    if (Date.now() > deadline) throw new Error(`the webhook server on ${host}:${port} did not answer /healthz within ${timeoutMs} ms`);
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
 
 async function run(): Promise<void> {
   if (!process.env.KUBECONFIG) {
@@ -48,6 +78,7 @@ async function run(): Promise<void> {
 
   await bootstrapCluster(lodestoneNamespace());
   await import("../../pepr");
+  await untilServing(values.host!, port, cert.caPem);
   await registerWebhooks("lodestone", {
     baseUrl: `https://${values.host}:${port}`,
     apiPath,
