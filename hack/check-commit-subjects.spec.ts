@@ -59,7 +59,27 @@ describe("check-commit-subjects", () => {
     expect(check(dir, "0123456")).toEqual({
       status: 1,
       stdout: "",
-      stderr: `check-commit-subjects: base commit 0123456 is not in the history of ${dir} (a shallow clone? git fetch --unshallow)\n`,
+      stderr: `check-commit-subjects: base commit 0123456 is not in the history of ${dir}\n`,
+    });
+  });
+
+  it("judges every commit a shallow clone has when it does not reach the base", () => {
+    const { dir, hashes } = repoWith(["base", long, "short", "last"]);
+    const shallow = mkdtempSync(join(tmpdir(), "lodestone-subjects-shallow-"));
+    dirs.push(shallow);
+    execFileSync("git", ["clone", "--quiet", "--depth", "2", `file://${dir}`, shallow]);
+    expect(check(shallow, hashes[0]!)).toEqual({
+      status: 0,
+      stdout: `commit subjects in this shallow clone (${hashes[0]} not reached): 2 checked, 0 longer than 72 characters\n`,
+      stderr: "",
+    });
+    const deeper = mkdtempSync(join(tmpdir(), "lodestone-subjects-shallow-"));
+    dirs.push(deeper);
+    execFileSync("git", ["clone", "--quiet", "--depth", "3", `file://${dir}`, deeper]);
+    expect(check(deeper, hashes[0]!)).toEqual({
+      status: 1,
+      stdout: `commit subjects in this shallow clone (${hashes[0]} not reached): 3 checked, 1 longer than 72 characters\n`,
+      stderr: `${hashes[1]}: subject is 73 characters (at most 72): ${long}\n`,
     });
   });
 });

@@ -2,7 +2,8 @@
  * Fails when a commit made after BASE has a subject longer than 72 characters, the limit git's own
  * documentation and most projects keep so `git log --oneline` and shortlogs fit a terminal (git
  * help commit: "less than 50 characters" is the advice, 72 the usual hard line). Commits up to BASE
- * are history and are not judged. Run by hack/test-all.sh.
+ * are history and are not judged. Run by hack/test-all.sh. In a shallow clone that does not reach
+ * BASE (CI may clone with a depth), every commit the clone has is judged instead, and the line says so.
  *
  *   npx tsx hack/check-commit-subjects.ts [--base REV] [--repo DIR]
  */
@@ -21,21 +22,27 @@ interface Commit {
 const longSubjects = (commits: readonly Commit[], max = MAX_SUBJECT): Commit[] =>
   commits.filter(c => [...c.subject].length > max);
 
-/** The commits after `base` up to HEAD in `repo`; throws a clear error when `base` is unknown there. */
-function commitsAfter(repo: string, base: string): Commit[] {
+/**
+ * The commits after `base` up to HEAD in `repo`, or, in a shallow clone that does not reach `base`,
+ * all the commits it has (`range` says which); throws a clear error when `base` is unknown otherwise.
+ */
+function commitsAfter(repo: string, base: string): { commits: Commit[]; range: string } {
   const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  let range = `${base}..HEAD`;
   try {
     git("rev-parse", "--verify", "--quiet", `${base}^{commit}`);
   } catch {
-    throw new Error(`base commit ${base} is not in the history of ${repo} (a shallow clone? git fetch --unshallow)`);
+    if (git("rev-parse", "--is-shallow-repository").trim() !== "true") throw new Error(`base commit ${base} is not in the history of ${repo}`);
+    range = "HEAD";
   }
-  return git("log", "--format=%h%x09%s", `${base}..HEAD`)
+  const commits = git("log", "--format=%h%x09%s", range)
     .split("\n")
     .filter(line => line !== "")
     .map(line => {
       const tab = line.indexOf("\t");
       return { hash: line.slice(0, tab), subject: line.slice(tab + 1) };
     });
+  return { commits, range };
 }
 
 function main(args: string[]): number {
@@ -46,15 +53,17 @@ function main(args: string[]): number {
   const base = option("--base") ?? BASE;
   const repo = option("--repo") ?? process.cwd();
   let commits: Commit[];
+  let range: string;
   try {
-    commits = commitsAfter(repo, base);
+    ({ commits, range } = commitsAfter(repo, base));
   } catch (error) {
     console.error(`check-commit-subjects: ${(error as Error).message}`);
     return 1;
   }
   const long = longSubjects(commits);
   for (const c of long) console.error(`${c.hash}: subject is ${[...c.subject].length} characters (at most ${MAX_SUBJECT}): ${c.subject}`);
-  console.log(`commit subjects after ${base}: ${commits.length} checked, ${long.length} longer than ${MAX_SUBJECT} characters`);
+  const scope = range === "HEAD" ? `in this shallow clone (${base} not reached)` : `after ${base}`;
+  console.log(`commit subjects ${scope}: ${commits.length} checked, ${long.length} longer than ${MAX_SUBJECT} characters`);
   return long.length > 0 ? 1 : 0;
 }
 
