@@ -109,9 +109,11 @@ describe("BFD in a process of its own against FRR, with the speaker's main threa
     const dropped = await bgpDropped(threaded.ipv4);
     const bfdDown = (await downEvents()).get(threaded.ipv4);
     const configured = agent.waitForNewLine(/^configured$/);
+    // Waited for from before the edit: the session can be Established again before `configured` is read.
+    const established = agent.waitForNewLine(/"state":"Established"/, 20_000);
     agent.send(JSON.stringify({ op: "config", peers: [{ ...peer, holdTimeS: 30 }], bfdProfiles: [profile] }));
     await configured;
-    await agent.waitForNewLine(/"state":"Established"/, 20_000);
+    await established;
     await eventually(async () => ((await bgpUptimeMs(threaded.ipv4)) > 0 ? true : undefined), "FRR to see the session again", { timeoutMs: 20_000 });
     // The second reset of the real cluster came 0.3 s after the first, from BFD; give it 2 s to show.
     await new Promise(r => setTimeout(r, 2_000));
