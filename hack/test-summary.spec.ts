@@ -25,13 +25,23 @@ function summarize(files: Record<string, string>, args: (dir: string) => string[
   return { status: run.status, stdout: run.stdout };
 }
 
-const report = (passed: number, failed: number, files: { status: string; tests: string[] }[] = []) =>
+type SpecFile = { name?: string; status: string; message?: string; tests: string[] };
+const report = (passed: number, failed: number, files: SpecFile[] = []) =>
   JSON.stringify({
     numPassedTests: passed,
     numFailedTests: failed,
     numPendingTests: 0,
     numTodoTests: 0,
-    testResults: files.map(f => ({ status: f.status, assertionResults: f.tests.map(status => ({ status })) })),
+    testResults: files.map(f => ({
+      name: f.name,
+      status: f.status,
+      message: f.message,
+      assertionResults: f.tests.map((status, i) => ({
+        status,
+        fullName: `suite test ${i}`,
+        failureMessages: status === "failed" ? [`\x1b[31mAssertionError: expected ${i} to be 7\x1b[39m\n    at spec.ts:1:1`] : [],
+      })),
+    })),
   });
 
 describe("test-summary", () => {
@@ -44,19 +54,27 @@ describe("test-summary", () => {
     const run = summarize(
       {
         "steps.tsv": "fail\ttype check\npass\tlint\nfail\tunit tests on Node 24 LTS (no report written)\n",
-        "unit.json": report(10, 2, [{ status: "failed", tests: ["passed", "failed", "failed"] }]),
+        "unit.json": report(10, 2, [{ name: join(process.cwd(), "core/x.spec.ts"), status: "failed", tests: ["passed", "failed", "failed"] }]),
       },
       d => ["--steps", join(d, "steps.tsv"), join(d, "unit.json")],
     );
     expect(run).toEqual({
       status: 1,
-      stdout: "FAILED: type check\nFAILED: unit tests on Node 24 LTS (no report written)\ntests: 11 passed, 4 failed\n",
+      stdout: [
+        "FAILED: type check",
+        "FAILED: unit tests on Node 24 LTS (no report written)",
+        "FAILED: core/x.spec.ts > suite test 1: AssertionError: expected 1 to be 7",
+        "FAILED: core/x.spec.ts > suite test 2: AssertionError: expected 2 to be 7",
+        "tests: 11 passed, 4 failed",
+        "",
+      ].join("\n"),
     });
   });
 
   it("counts a spec file that failed to load once, though none of its tests failed", () => {
-    const run = summarize({ "unit.json": report(5, 0, [{ status: "failed", tests: [] }, { status: "passed", tests: ["passed"] }]) }, d => [join(d, "unit.json")]);
-    expect(run).toEqual({ status: 1, stdout: "tests: 5 passed, 1 failed\n" });
+    const broken = { name: join(process.cwd(), "speaker/y.spec.ts"), status: "failed", message: "Error: Cannot find module './z'\nRequire stack:", tests: [] };
+    const run = summarize({ "unit.json": report(5, 0, [broken, { status: "passed", tests: ["passed"] }]) }, d => [join(d, "unit.json")]);
+    expect(run).toEqual({ status: 1, stdout: "FAILED: speaker/y.spec.ts (did not run): Error: Cannot find module './z'\ntests: 5 passed, 1 failed\n" });
   });
 
   it("names each skipped suite with its reason above the closing line", () => {
