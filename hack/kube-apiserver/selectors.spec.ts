@@ -18,6 +18,9 @@ describe("label selectors", () => {
     ["n>3", { n: "4" }, true],
     ["a=in,b notin (in,notin)", { a: "in", b: "x" }, true],
     ["a=in,b notin (in,notin)", { a: "in", b: "notin" }, false],
+    ["in=a,notin", { in: "a", notin: "" }, true],
+    ["!in", { in: "a" }, false],
+    ["notin in (in)", { notin: "in" }, true],
     ["", { anything: "x" }, true],
   ];
   for (const [sel, labels, want] of cases) {

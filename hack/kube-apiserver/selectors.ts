@@ -52,7 +52,7 @@ function lex(input: string): Tok[] {
 
 export class SelectorError extends Error {}
 
-/** Where a value is expected, `in` and `notin` are plain words, as in labels.Parse (its Values context). */
+/** Where a key or value is expected, `in` and `notin` are plain words, as in labels.Parse (its Values context). */
 const isValue = (t: Tok): boolean => t.kind === "id" || t.kind === "in" || t.kind === "notin";
 
 /** Parses a label selector string; throws SelectorError with the apiserver's wording. */
@@ -73,7 +73,8 @@ export function parseLabelSelector(input: string): LabelRequirement[] {
       negate = true;
       t = next();
     }
-    if (t.kind !== "id") fail(t, "identifier");
+    // The key is read in the Values context too (labels.Parse's parseKeyAndInferOperator): `in=a` is a key.
+    if (!isValue(t)) fail(t, "identifier");
     const key = t.text;
     validateLabelKey(key);
     const after = peek();
