@@ -135,7 +135,7 @@ describe("speaker on its REST port against the local API server", () => {
     expect(status.established).toBe("1/2");
     expect(status.summary).toBe("node-a=Established,node-b=Idle");
     expect(status.sessions.find(e => e.node === "node-b")?.lastError).toBe(
-      "speaker on node node-b not heard since 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
+      "speaker on node node-b found silent at 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
     );
   });
 
