@@ -75,7 +75,7 @@ describe("lodestone status report", () => {
           metadata: { name: "router" },
           status: {
             sessions: [
-              { node: "node-1", state: "Idle", since, prefixesAdvertised: 0, lastError: `speaker on node node-1 not heard since ${since} (node down, or its speaker stopped or cut off); marked by the surviving speakers` },
+              { node: "node-1", state: "Idle", since, prefixesAdvertised: 0, lastError: `speaker on node node-1 found silent at ${since} (node down, or its speaker stopped or cut off); marked by the surviving speakers` },
               { node: "node-2", state: "Established", since, prefixesAdvertised: 2 },
             ],
           },
@@ -92,7 +92,7 @@ describe("lodestone status report", () => {
     expect(report.slice(8)).toEqual([
       "BGP SESSIONS",
       "PEER    NODE    STATE        SINCE                 PREFIXES  LAST ERROR",
-      `router  node-1  Idle         ${since}  0         speaker on node node-1 not heard since ${since} (node down, or its speaker stopped or cut off); marked by the surviving speakers`,
+      `router  node-1  Idle         ${since}  0         speaker on node node-1 found silent at ${since} (node down, or its speaker stopped or cut off); marked by the surviving speakers`,
       `router  node-2  Established  ${since}  2`,
     ]);
   });

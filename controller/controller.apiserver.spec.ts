@@ -5,50 +5,15 @@
  * ConfigurationState read back over HTTPS; then a speaker's ServiceL2Status turns into the
  * Service's Announced condition.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
-import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
-import { bootstrapCluster } from "../hack/local-controller/bootstrap";
+import { describe, expect, it } from "vitest";
 import { KfcControllerPort } from "../kube/kfc-controller-port";
 import { RestSpeakerPort } from "../speaker/rest-speaker-port";
 import { ConfigurationStateKind, IPAddressPoolKind } from "../kube/kinds";
-import { startController, type RunningController } from "./main";
 import { exampleObjects, NS } from "../test/controller/testing";
+import { eventually, localApiServerBed } from "../test/controller/local-apiserver-bed";
 
-let dir: string;
-let api: RunningApiServer;
-let controller: RunningController | undefined;
-const savedKubeconfig = process.env.KUBECONFIG;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "lodestone-controller-"));
-  api = await startApiServer({ dir });
-  process.env.KUBECONFIG = api.kubeconfig;
-  await bootstrapCluster(NS);
-}, 60_000);
-
-afterAll(async () => {
-  await controller?.stop();
-  await api?.stop();
-  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = savedKubeconfig;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** Re-reads until check passes (the controller works asynchronously over the watch). */
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
+const bed = localApiServerBed({ tmpPrefix: "lodestone-controller-" });
 
 describe("controller on kubernetes-fluent-client against the local API server", () => {
   it("allocates nginxlb's requested IP and writes status, annotation, condition, Event, pool counters and ConfigurationState", async () => {
@@ -56,7 +21,7 @@ describe("controller on kubernetes-fluent-client against the local API server", 
     await K8s(IPAddressPoolKind).Apply(poolObj as never, { force: true });
     // The recorded 1.26 server has no ingress ipMode: the controller must not write it there.
     expect(await new KfcControllerPort().servesIngressIPMode()).toBe(false);
-    controller = await startController({ namespace: NS, port: new KfcControllerPort(), registry: new Registry() });
+    await bed.startController();
 
     const [svc] = exampleObjects("lb-service.yaml");
     await K8s(kind.Service).Apply({ ...(svc as object), metadata: { name: "nginxlb", namespace: "default" } } as never, { force: true });

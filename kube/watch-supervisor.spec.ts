@@ -93,6 +93,44 @@ function bench(opts: Partial<WatchSupervisorOptions> = {}) {
 }
 
 describe("WatchSupervisor", () => {
+  it("a watch added to a current view (a Secret the config now names) keeps the view current while it lists; one that does not list in staleAfterMs makes it not current", async () => {
+    const b = bench();
+    await flush();
+    b.source.lists[0]?.resolve({ items: [], resourceVersion: "7" });
+    await b.w.ready;
+    await flush();
+    b.source.lastStream().handlers.onOpen();
+    expect(b.sup.isCurrent()).toBe(true);
+    const logsBefore = b.logs.length;
+    /** Time passing with the API server answering every probe. */
+    const heard = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 250) {
+        await b.advance(250);
+        b.probe.answerAll();
+        await flush();
+      }
+    };
+
+    const secret = new FakeSource(b.clock, "Secret");
+    const added = b.sup.watch(secret, () => undefined);
+    await flush();
+    expect(b.sup.isCurrent()).toBe(true);
+    await heard(1_000);
+    secret.lists[0]?.resolve({ items: [], resourceVersion: "8" });
+    await added.ready;
+    await flush();
+    secret.lastStream().handlers.onOpen();
+    await heard(5_000);
+    expect([b.sup.isCurrent(), b.currents, b.logs.slice(logsBefore)]).toEqual([true, [true], []]);
+
+    const silent = new FakeSource(b.clock, "ConfigMap");
+    b.sup.watch(silent, () => undefined);
+    await heard(3_000);
+    expect(b.sup.isCurrent()).toBe(true);
+    await heard(500);
+    expect([b.sup.isCurrent(), b.currents, b.logs.slice(logsBefore)]).toEqual([false, [true, false], ["view of the cluster not current: watches down: ConfigMap"]]);
+  });
+
   it("lists, delivers the list as ADDED, then streams from the list's resourceVersion; the view is current once streaming", async () => {
     const b = bench();
     await flush();

@@ -22,7 +22,9 @@
  *   `restartAfterSilenceMs` or more of silence, every stream is restarted at once, since a stream that
  *   lived through the outage may be half dead (its retransmissions backed off for tens of seconds).
  * - The view is current while the API server was heard within `staleAfterMs` and every watch has listed
- *   and is streaming (or stopped streaming less than `staleAfterMs` ago: a normal reconnect).
+ *   and is streaming (or stopped streaming less than `staleAfterMs` ago: a normal reconnect). A watch
+ *   added while the view is current (the speaker's Secret watches follow its BGPPeers) has as long to
+ *   list: until then the view it joins is no less current than it was.
  */
 import type { Clock, TimerHandle } from "../core/clock";
 import { logger, type Logger } from "../observability/log";
@@ -147,7 +149,7 @@ export class WatchSupervisor {
   /** Lists and watches `source`, delivering every change to `handler`, until stopped. */
   watch(source: WatchSource, handler: WatchEventHandler): SupervisedWatch {
     if (this.stopped) throw new Error("watch supervisor stopped");
-    const w = new ResourceWatch(this, source, handler, this.log);
+    const w = new ResourceWatch(this, source, handler, this.log, this.current);
     this.watches.add(w);
     this.tick ??= this.opts.clock.setTimeout(() => this.onTick(), this.settings.tickMs);
     w.start();
@@ -205,12 +207,13 @@ export class WatchSupervisor {
     const now = this.opts.clock.now();
     const s = this.settings;
     const heard = now - this.lastContact <= s.staleAfterMs;
-    const watchesOk = this.watches.size > 0 && [...this.watches].every(w => w.listed && (w.notStreamingSince === undefined || now - w.notStreamingSince <= s.staleAfterMs));
+    const late = (w: ResourceWatch): boolean => w.notStreamingSince !== undefined && now - w.notStreamingSince > s.staleAfterMs;
+    const watchesOk = this.watches.size > 0 && [...this.watches].every(w => (w.listed || w.joinedCurrentView) && !late(w));
     const current = heard && watchesOk;
     if (current === this.current) return;
     this.current = current;
     if (!current) {
-      const behind = [...this.watches].filter(w => !w.listed || w.notStreamingSince !== undefined).map(w => w.source.name);
+      const behind = [...this.watches].filter(w => (!w.listed && !w.joinedCurrentView) || late(w)).map(w => w.source.name);
       this.log.warn(`view of the cluster not current: ${heard ? "" : `API server silent for ${Math.round(now - this.lastContact)} ms; `}watches down: ${behind.join(", ") || "none"}`);
     } else {
       this.log.info("view of the cluster current again");
@@ -283,6 +286,8 @@ class ResourceWatch {
     readonly source: WatchSource,
     private readonly handler: WatchEventHandler,
     private readonly log: Logger,
+    /** Started while the view was current: its first list has `staleAfterMs`, as a reconnect has. */
+    readonly joinedCurrentView: boolean,
   ) {
     this.ready = new Promise(resolve => (this.resolveReady = resolve));
     this.notStreamingSince = sup.clock.now();

@@ -97,6 +97,37 @@ static int bind_to_device(int fd, const char *device) {
   return 0;
 }
 
+/* A non-blocking, close-on-exec socket of `type`, bound to `device` first when one is given (before
+ * any bind: an address of a VRF's interface is only bindable by a socket already in that VRF).
+ * Returns the fd, or -1 with a JS error thrown that names `call` (or SO_BINDTODEVICE and the device). */
+static int device_socket(napi_env env, int family, int type, const char *device, const char *call) {
+  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, call, "");
+    return -1;
+  }
+  int err = bind_to_device(fd, device);
+  if (err != 0) {
+    close(fd);
+    throw_errno(env, err, "setsockopt(SO_BINDTODEVICE)", device);
+    return -1;
+  }
+  return fd;
+}
+
+/* Binds fd to `address` (text, as parse_address reads it) and `port` (0: any); on failure closes fd,
+ * throws an error naming `shown` (the address as the caller gave it) and returns false. */
+static bool bind_local(napi_env env, int fd, int family, const char *address, int port, const char *shown) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  int err = parse_address(address, family, &ss, &len, port);
+  if (err == 0 && bind(fd, (struct sockaddr *)&ss, len) < 0) err = errno;
+  if (err == 0) return true;
+  close(fd);
+  throw_errno(env, err, "bind", shown);
+  return false;
+}
+
 /* Reads opts.device ("" when absent); false when it is there but not a link name. */
 static bool get_device(napi_env env, napi_value opts, char *device, size_t size) {
   napi_value v;
@@ -126,34 +157,19 @@ napi_value tcp_socket(napi_env env, napi_callback_info info) {
   }
   if (!get_device(env, argv[1], device, sizeof device)) THROW_TYPE(env, "device must be a link name of at most 15 bytes");
   int family = fam == 4 ? AF_INET : AF_INET6;
-  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    throw_errno(env, errno, "socket(AF_INET)", "");
-    return NULL;
-  }
-  int err = bind_to_device(fd, device);
-  if (err != 0) {
-    close(fd);
-    throw_errno(env, err, "setsockopt(SO_BINDTODEVICE)", device);
-    return NULL;
-  }
-  err = set_ttls(fd, family, ttl, min_ttl);
+  int fd = device_socket(env, family, SOCK_STREAM, device, "socket(AF_INET)");
+  if (fd < 0) return NULL;
+  int err = set_ttls(fd, family, ttl, min_ttl);
   if (err != 0) {
     close(fd);
     throw_errno(env, err, min_ttl >= 0 ? "setsockopt(IP_TTL/IP_MINTTL)" : "setsockopt(IP_TTL)", "");
     return NULL;
   }
   if (address[0] != '\0' || port > 0) {
-    struct sockaddr_storage ss;
-    socklen_t len;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    err = parse_address(address[0] != '\0' ? address : (family == AF_INET ? "0.0.0.0" : "::"), family, &ss, &len,
-                        port > 0 ? (int)port : 0);
-    if (err == 0 && bind(fd, (struct sockaddr *)&ss, len) < 0) err = errno;
-    if (err != 0) {
-      close(fd);
-      throw_errno(env, err, "bind", address);
+    const char *any = family == AF_INET ? "0.0.0.0" : "::";
+    if (!bind_local(env, fd, family, address[0] != '\0' ? address : any, port > 0 ? (int)port : 0, address)) {
       return NULL;
     }
   }
@@ -181,28 +197,11 @@ napi_value udp_socket(napi_env env, napi_callback_info info) {
   CHECK_NAPI(env, napi_get_named_property(env, argv[1], "reuseAddr", &reuse));
   if (!is_nullish(env, reuse)) CHECK_NAPI(env, napi_get_value_bool(env, reuse, &reuse_addr));
   int family = fam == 4 ? AF_INET : AF_INET6;
-  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    throw_errno(env, errno, "socket(SOCK_DGRAM)", "");
-    return NULL;
-  }
-  int err = bind_to_device(fd, device);
-  if (err != 0) {
-    close(fd);
-    throw_errno(env, err, "setsockopt(SO_BINDTODEVICE)", device);
-    return NULL;
-  }
+  int fd = device_socket(env, family, SOCK_DGRAM, device, "socket(SOCK_DGRAM)");
+  if (fd < 0) return NULL;
   int one = 1;
   if (reuse_addr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_storage ss;
-  socklen_t len;
-  err = parse_address(address, family, &ss, &len, port > 0 ? (int)port : 0);
-  if (err == 0 && bind(fd, (struct sockaddr *)&ss, len) < 0) err = errno;
-  if (err != 0) {
-    close(fd);
-    throw_errno(env, err, "bind", address);
-    return NULL;
-  }
+  if (!bind_local(env, fd, family, address, port > 0 ? (int)port : 0, address)) return NULL;
   napi_create_int32(env, fd, &result);
   return result;
 }

@@ -10,47 +10,20 @@
  *
  * Each case prints one JSON line with what it measured.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { IPAddressPoolKind, L2AdvertisementKind, ServiceL2StatusKind } from "../kube/kinds";
-import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
-import { bootstrapCluster } from "../hack/local-controller/bootstrap";
-import { endpointSliceObject, heartbeatSecret, nodeObject } from "../hack/lab/objects";
-import { ApiBridge } from "../hack/netns/api-bridge";
-import { Bed, ROUTER_IPV4, Spawned, type Host } from "../hack/netns";
+import { ServiceL2StatusKind } from "../kube/kinds";
+import { endpointSliceObject } from "../hack/lab/objects";
+import type { ApiBridge } from "../hack/netns/api-bridge";
+import { ROUTER_IPV4, type Bed, type Host, type Spawned } from "../hack/netns";
+import { APP_NS, ingressIP, labNode, METRICS_PORT, NS, startBridgedCluster, until, type BridgedCluster } from "../test/speaker/bridged-cluster";
 
-const NS = "metallb-system";
-const APP_NS = "shop";
-const WEBHOOK_PORT = 3481;
-const METRICS_PORT = 7472;
-
-let dir: string;
+let cluster: BridgedCluster | undefined;
 let bed: Bed;
 let node: Host;
-let api: RunningApiServer;
 let bridge: ApiBridge;
-let webhookHost: Spawned;
 let controller: Spawned;
 let speaker: Spawned;
-const savedKubeconfig = process.env.KUBECONFIG;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise(r => setTimeout(r, everyMs));
-  }
-}
-
-async function ingressIP(name: string): Promise<string | undefined> {
-  const svc = await K8s(kind.Service).InNamespace(APP_NS).Get(name);
-  return svc.status?.loadBalancer?.ingress?.[0]?.ip ?? undefined;
-}
 
 async function announcedBy(name: string): Promise<string | undefined> {
   const list = await K8s(ServiceL2StatusKind).InNamespace(NS).WithLabel("metallb.io/service-name", name).Get();
@@ -75,8 +48,7 @@ async function readiness(): Promise<number> {
 /** A LoadBalancer Service and its EndpointSlice (one ready endpoint on the node), as the kubelet and the endpoint controller would have it. */
 async function createService(name: string): Promise<void> {
   await K8s(kind.Service).Apply({ metadata: { name, namespace: APP_NS }, spec: { type: "LoadBalancer", ports: [{ port: 80, protocol: "TCP" }], selector: { app: name } } }, { force: true });
-  const labNode = { name: node.ns.role, ipv4: node.ipv4, ipv6: node.ipv6 };
-  await K8s(kind.EndpointSlice as GenericClass).Apply(endpointSliceObject(APP_NS, name, [{ port: 80 }], [labNode]) as never, { force: true });
+  await K8s(kind.EndpointSlice as GenericClass).Apply(endpointSliceObject(APP_NS, name, [{ port: 80 }], [labNode(node)]) as never, { force: true });
 }
 
 type Fault = "link-down" | "drop" | "refused";
@@ -100,43 +72,22 @@ async function restore(fault: Fault): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "lodestone-outage-"));
-  bed = await Bed.create({ nodes: 1 });
-  node = bed.nodes[0] as Host;
-  api = await startApiServer({ dir: join(dir, "apiserver") });
-  process.env.KUBECONFIG = api.kubeconfig;
-  await bootstrapCluster(NS);
-  await K8s(kind.Namespace).Apply({ metadata: { name: APP_NS } }, { force: true });
-  await K8s(kind.Node).Apply(nodeObject({ name: node.ns.role, ipv4: node.ipv4, ipv6: node.ipv6 }) as never, { force: true });
-  await K8s(kind.Secret).Apply(heartbeatSecret(NS, Buffer.from("0123456789abcdef0123456789abcdef")) as never, { force: true });
-  bridge = await ApiBridge.start(bed, api.url, dir);
-  // Webhooks: the API server calls 127.0.0.1:WEBHOOK_PORT in the host namespace; a unix socket carries
-  // that into the node namespace without crossing eth0, so admission keeps working during the outages.
-  const webhookSocket = join(dir, "webhook.sock");
-  webhookHost = new Spawned(["socat", `TCP-LISTEN:${WEBHOOK_PORT},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${webhookSocket}`]);
-  node.ns.spawn(["socat", `UNIX-LISTEN:${webhookSocket},fork,mode=600`, `TCP:127.0.0.1:${WEBHOOK_PORT}`]);
-  const env = { ...process.env, KUBECONFIG: api.kubeconfig, LOG_LEVEL: "warn" };
-  controller = node.ns.runNode("hack/local-controller/main.ts", ["--port", String(WEBHOOK_PORT), "--state", join(dir, "controller"), "--metrics-port", "0"], env);
-  await controller.waitForLine(/webhooks at /, 90_000);
-  speaker = node.ns.runNode("speaker/main.ts", ["--metrics-port", String(METRICS_PORT)], { ...env, LOG_LEVEL: "info", NODE_NAME: node.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: node.ipv4, LODESTONE_METRICS_HOST: "0.0.0.0" });
-  await speaker.waitForLine(/running on node /, 90_000);
-  await K8s(IPAddressPoolKind).Apply({ metadata: { name: "lan", namespace: NS }, spec: { addresses: ["192.0.2.200-192.0.2.230"] } } as never, { force: true });
-  await K8s(L2AdvertisementKind).Apply({ metadata: { name: "l2", namespace: NS }, spec: {} } as never, { force: true });
+  cluster = await startBridgedCluster({
+    nodes: 1,
+    tmpPrefix: "lodestone-outage-",
+    webhookPort: 3481,
+    controllerNode: 0,
+    poolRange: "192.0.2.200-192.0.2.230",
+    speakerEnv: () => ({ LODESTONE_METRICS_HOST: "0.0.0.0" }),
+  });
+  ({ bed, bridge, controller } = cluster);
+  [node] = cluster.nodes as [Host];
+  [speaker] = cluster.speakers as [Spawned];
   await createService("before");
   await until("Service before announced", 30_000, () => announcedBy("before"));
 }, 180_000);
 
-afterAll(async () => {
-  await speaker?.kill();
-  await controller?.kill();
-  await webhookHost?.kill(500);
-  await bridge?.close();
-  await bed?.destroy();
-  await api?.stop();
-  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = savedKubeconfig;
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => cluster?.stop(), 60_000);
 
 describe("API outages seen from a node namespace", () => {
   const cases: [Fault, number][] = [

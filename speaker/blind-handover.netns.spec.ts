@@ -7,46 +7,21 @@
  *
  * Prints one JSON line with what it measured.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IPAddressPoolKind, L2AdvertisementKind } from "../kube/kinds";
 import { electedOwner } from "../core/election/election";
-import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/server";
-import { endpointSliceObject, heartbeatSecret, nodeObject } from "../hack/lab/objects";
-import { bootstrapCluster } from "../hack/local-controller/bootstrap";
-import { ApiBridge } from "../hack/netns/api-bridge";
-import { Bed, Spawned, type Host } from "../hack/netns";
+import { endpointSliceObject } from "../hack/lab/objects";
+import type { Bed, Host, Spawned } from "../hack/netns";
+import { APP_NS, ingressIP, labNode, startBridgedCluster, until, type BridgedCluster } from "../test/speaker/bridged-cluster";
 
-const NS = "metallb-system";
-const APP_NS = "shop";
-const WEBHOOK_PORT = 3482;
 const POOL = Array.from({ length: 30 }, (_, i) => `192.0.2.${200 + i}`);
 
-let dir: string;
+let cluster: BridgedCluster | undefined;
 let bed: Bed;
 let node1: Host;
 let node2: Host;
-let api: RunningApiServer;
-let bridge: ApiBridge;
-let webhookHost: Spawned;
-const speakers: Spawned[] = [];
+let speakers: readonly Spawned[];
 let controller: Spawned;
-const savedKubeconfig = process.env.KUBECONFIG;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise(r => setTimeout(r, everyMs));
-  }
-}
-
-const labNode = (h: Host) => ({ name: h.ns.role, ipv4: h.ipv4, ipv6: h.ipv6 });
 
 async function createService(name: string, ip: string): Promise<void> {
   await K8s(kind.Service).Apply(
@@ -54,11 +29,6 @@ async function createService(name: string, ip: string): Promise<void> {
     { force: true },
   );
   await K8s(kind.EndpointSlice as GenericClass).Apply(endpointSliceObject(APP_NS, name, [{ port: 80 }], [labNode(node1), labNode(node2)]) as never, { force: true });
-}
-
-async function ingressIP(name: string): Promise<string | undefined> {
-  const svc = await K8s(kind.Service).InNamespace(APP_NS).Get(name);
-  return svc.status?.loadBalancer?.ingress?.[0]?.ip ?? undefined;
 }
 
 /** The MAC that answers ARP for `ip` on the bridge (asked from the router namespace), if any. */
@@ -80,42 +50,20 @@ function ipWonBy(winner: string): string {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "lodestone-blind-"));
-  bed = await Bed.create({ nodes: 2 });
-  [node1, node2] = bed.nodes as [Host, Host];
-  api = await startApiServer({ dir: join(dir, "apiserver") });
-  process.env.KUBECONFIG = api.kubeconfig;
-  await bootstrapCluster(NS);
-  await K8s(kind.Namespace).Apply({ metadata: { name: APP_NS } }, { force: true });
-  for (const h of [node1, node2]) await K8s(kind.Node).Apply(nodeObject(labNode(h)) as never, { force: true });
-  await K8s(kind.Secret).Apply(heartbeatSecret(NS, Buffer.from("0123456789abcdef0123456789abcdef")) as never, { force: true });
-  bridge = await ApiBridge.start(bed, api.url, dir);
-  const webhookSocket = join(dir, "webhook.sock");
-  webhookHost = new Spawned(["socat", `TCP-LISTEN:${WEBHOOK_PORT},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${webhookSocket}`]);
-  node2.ns.spawn(["socat", `UNIX-LISTEN:${webhookSocket},fork,mode=600`, `TCP:127.0.0.1:${WEBHOOK_PORT}`]);
-  const env = { ...process.env, KUBECONFIG: api.kubeconfig, LOG_LEVEL: "warn" };
-  controller = node2.ns.runNode("hack/local-controller/main.ts", ["--port", String(WEBHOOK_PORT), "--state", join(dir, "controller"), "--metrics-port", "0"], env);
-  await controller.waitForLine(/webhooks at /, 90_000);
-  const peers = [node1, node2].map(h => `${h.ns.role}=${h.ipv4}`).join(",");
-  for (const h of [node1, node2]) {
-    speakers.push(h.ns.runNode("speaker/main.ts", ["--metrics-port", "7472"], { ...env, LOG_LEVEL: "info", NODE_NAME: h.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: h.ipv4, LODESTONE_SPEAKER_PEERS: peers }));
-  }
-  await Promise.all(speakers.map(s => s.waitForLine(/running on node /, 90_000)));
-  await K8s(IPAddressPoolKind).Apply({ metadata: { name: "lan", namespace: NS }, spec: { addresses: [`${POOL[0]}-${POOL[POOL.length - 1]}`] } } as never, { force: true });
-  await K8s(L2AdvertisementKind).Apply({ metadata: { name: "l2", namespace: NS }, spec: {} } as never, { force: true });
+  cluster = await startBridgedCluster({
+    nodes: 2,
+    tmpPrefix: "lodestone-blind-",
+    webhookPort: 3482,
+    // node2's path to the API server is not cut.
+    controllerNode: 1,
+    poolRange: `${POOL[0]}-${POOL[POOL.length - 1]}`,
+    speakerEnv: nodes => ({ LODESTONE_SPEAKER_PEERS: nodes.map(h => `${h.ns.role}=${h.ipv4}`).join(",") }),
+  });
+  ({ bed, speakers, controller } = cluster);
+  [node1, node2] = cluster.nodes as [Host, Host];
 }, 180_000);
 
-afterAll(async () => {
-  for (const s of speakers) await s.kill();
-  await controller?.kill();
-  await webhookHost?.kill(500);
-  await bridge?.close();
-  await bed?.destroy();
-  await api?.stop();
-  if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = savedKubeconfig;
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => cluster?.stop(), 60_000);
 
 describe("a node back from a 6 s link outage", () => {
   it("does not black-hole a Service created right after: another node answers within 2 s of the allocation, then the owner takes it", async () => {

@@ -15,6 +15,7 @@ import { startApiServer, type RunningApiServer } from "../hack/kube-apiserver/se
 import { bootstrapCluster } from "../hack/local-controller/bootstrap";
 import { BGPPeerKind, ConfigurationStateKind, IPAddressPoolKind, L2AdvertisementKind, ServiceBGPStatusKind, ServiceL2StatusKind } from "../kube/kinds";
 import { FakeL2DataPlane } from "../test/speaker/fake-l2-data-plane";
+import { recordingLogger } from "../test/observability/recording-logger";
 import { RestSpeakerPort } from "./rest-speaker-port";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
 
@@ -69,9 +70,12 @@ describe("speaker on its REST port against the local API server", () => {
     );
 
     const dp = new FakeL2DataPlane();
-    speaker = await startSpeaker({ node: "node-a", namespace: NS, port: new RestSpeakerPort(), dataPlane: dp, debounceMs: 20 });
+    const watchLog = recordingLogger("info");
+    speaker = await startSpeaker({ node: "node-a", namespace: NS, port: new RestSpeakerPort({ log: watchLog.log }), dataPlane: dp, debounceMs: 20 });
     await firstValueFrom(speaker.states.pipe(filter(s => s.desired.l2.length === 1)));
     expect(dp.services.map(s => [s.name, s.ips, s.interfaces])).toEqual([["shop/web", ["192.0.2.10"], ["eth0"]]]);
+    // The Secret watch started once the other kinds have listed joins a current view: no warning.
+    expect(watchLog.messages.filter(m => m.includes("not current"))).toEqual([]);
 
     dp.emit({ type: "announcing", service: "shop/web", ips: ["192.0.2.10"], interfaces: ["eth0"] });
     await speaker.settled();
@@ -135,7 +139,7 @@ describe("speaker on its REST port against the local API server", () => {
     expect(status.established).toBe("1/2");
     expect(status.summary).toBe("node-a=Established,node-b=Idle");
     expect(status.sessions.find(e => e.node === "node-b")?.lastError).toBe(
-      "speaker on node node-b not heard since 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
+      "speaker on node node-b found silent at 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
     );
   });
 

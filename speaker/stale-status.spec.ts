@@ -1,6 +1,8 @@
 import { firstValueFrom } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/controller-port";
+import type { Logger } from "../observability/log";
+import { recordingLogger } from "../test/observability/recording-logger";
 import { FakeSpeakerPort } from "../test/kube/fake-speaker-port";
 import { FakeL2DataPlane } from "../test/speaker/fake-l2-data-plane";
 import { startSpeaker, type RunningSpeaker } from "./speaker";
@@ -38,9 +40,9 @@ afterEach(() => {
   running = [];
 });
 
-async function start(node: string, port: FakeSpeakerPort, dp: FakeL2DataPlane): Promise<RunningSpeaker> {
+async function start(node: string, port: FakeSpeakerPort, dp: FakeL2DataPlane, log?: Logger): Promise<RunningSpeaker> {
   const peers = ALL.map((n, i) => ({ node: n, address: `192.0.2.${11 + i}`, port: 7946 }));
-  const s = await startSpeaker({ node, namespace: NS, port, dataPlane: dp, staticPeers: peers, debounceMs: 1, relistDelayMs: 2, retryMs: 2, now: () => NOW });
+  const s = await startSpeaker({ node, namespace: NS, port, dataPlane: dp, staticPeers: peers, debounceMs: 1, relistDelayMs: 2, retryMs: 2, now: () => NOW, ...(log ? { log } : {}) });
   running.push(s);
   await firstValueFrom(s.states);
   await s.settled();
@@ -80,7 +82,8 @@ describe("status objects and sessions never name a speaker that no longer announ
     const bgp = await port.createBgpStatus(NS, { node: "node-b", serviceName: "web", serviceNamespace: "shop", peers: ["r1"] });
     const mine = await port.createL2Status(NS, { node: "node-c", serviceName: "other", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
     const dp = new FakeL2DataPlane();
-    const speaker = await start("node-a", port, dp);
+    const { log, messages: logged } = recordingLogger("info");
+    const speaker = await start("node-a", port, dp, log);
     dp.emitMembership({ live: ALL, canAnnounce: true });
     await speaker.settled();
     expect([...port.l2Statuses.keys()].sort()).toEqual([l2, mine].sort());
@@ -96,7 +99,7 @@ describe("status objects and sessions never name a speaker that no longer announ
           node: "node-b",
           state: "Idle",
           since: "2026-11-22T01:00:00Z",
-          lastError: "speaker on node node-b not heard since 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
+          lastError: "speaker on node node-b found silent at 2026-11-22T01:00:00Z (node down, or its speaker stopped or cut off); marked by the surviving speakers",
           prefixesAdvertised: 0,
         },
         entry("node-c"),
@@ -104,6 +107,10 @@ describe("status objects and sessions never name a speaker that no longer announ
       established: "2/3",
       summary: "node-a=Established,node-b=Idle,node-c=Established",
     });
+    // The time is when node-a found node-b silent (its clock: NOW), and the line says so.
+    expect(logged.filter(l => l.includes("node-b"))).toEqual([
+      "speaker on node node-b found silent at 2026-11-22T01:00:00Z: removed its 1 ServiceL2Status and 1 ServiceBGPStatus, marked 1 BGP session(s) Idle",
+    ]);
     // Once per death: further membership changes or states write nothing more.
     const writes = port.writes.length;
     dp.emitMembership({ live: ["node-a", "node-c"], canAnnounce: true });

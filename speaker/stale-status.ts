@@ -47,8 +47,13 @@ const MAX_CONFLICT_RETRIES = 5;
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
-export const staleSessionError = (node: string, since: string): string =>
-  `speaker on node ${node} not heard since ${since} (node down, or its speaker stopped or cut off); marked by the surviving speakers`;
+/**
+ * `foundSilentAt` is when this survivor saw the node's heartbeats stop (or its speaker gone), not
+ * when the node was last heard: that was up to the heartbeat timeout earlier, and only the heartbeat
+ * transport knows it.
+ */
+export const staleSessionError = (node: string, foundSilentAt: string): string =>
+  `speaker on node ${node} found silent at ${foundSilentAt} (node down, or its speaker stopped or cut off); marked by the surviving speakers`;
 
 /** Whether this node is the survivor that acts: past its grace, hearing at least half of the speakers, and first of them by name. */
 export function actsForSurvivors(self: string, expected: readonly string[], view: MembershipView): boolean {
@@ -178,7 +183,7 @@ export class StaleStatusJanitor {
     let marked = 0;
     for (const peer of this.bgpPeers) if (await this.markSession(peer, node, since)) marked++;
     if (l2.length + bgp.length + marked > 0) {
-      (log ?? logger("speaker")).info(`speaker on node ${node} not heard since ${since}: removed its ${l2.length} ServiceL2Status and ${bgp.length} ServiceBGPStatus, marked ${marked} BGP session(s) Idle`);
+      (log ?? logger("speaker")).info(`speaker on node ${node} found silent at ${since}: removed its ${l2.length} ServiceL2Status and ${bgp.length} ServiceBGPStatus, marked ${marked} BGP session(s) Idle`);
     }
   }
 

@@ -18,7 +18,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ApiError } from "../../kube/controller-port";
 import { kubeConnection } from "../../kube/rest/kube-connection";
 import { RestClient } from "../../kube/rest/rest-client";
 import { startApiServer } from "../kube-apiserver/server";
@@ -26,6 +25,7 @@ import { logTo } from "../lab/infra";
 import { nodeObject } from "../lab/objects";
 import { REPO_ROOT, Spawned } from "../netns";
 import { buildController, nodeLts, peprEnv } from "./controller-bundle";
+import { postRetrying } from "./post-retrying";
 
 const { values: flags } = parseArgs({
   options: {
@@ -72,19 +72,7 @@ async function main(): Promise<void> {
     const plane = await startApiServer({ dir: join(dir, "apiserver") });
     stops.push(() => plane.stop());
     const api = new RestClient(kubeConnection({ env: { KUBECONFIG: plane.kubeconfig }, readFile: p => readFileSync(p, "utf8") })).request;
-    const create = async (path: string, body: object): Promise<void> => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await api("POST", path, "application/json", body);
-          return;
-        } catch (e) {
-          const status = e instanceof ApiError ? e.status : 0;
-          if (status === 409 && attempt > 1) return;
-          if ((status !== 0 && status < 500) || attempt >= 5) throw e;
-          await sleep(200 * attempt);
-        }
-      }
-    };
+    const create = postRetrying(api);
     await api("POST", "/api/v1/namespaces", "application/json", { apiVersion: "v1", kind: "Namespace", metadata: { name: APP_NS } });
     const nodes = [1, 2, 3].map(n => ({ name: `node${n}`, ipv4: `192.0.2.${10 + n}`, ipv6: `2001:db8::${10 + n}` }));
     for (const n of nodes) await api("POST", "/api/v1/nodes", "application/json", nodeObject(n));

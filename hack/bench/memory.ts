@@ -27,12 +27,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ApiError } from "../../kube/controller-port";
 import { kubeConnection } from "../../kube/rest/kube-connection";
 import { RestClient } from "../../kube/rest/rest-client";
 import { BirdRouter } from "../../test/bgp/interop/routers/bird";
 import { finalEnv, speakerNodeFlags } from "../dockerfile";
 import { buildController, nodeLts, peprEnv } from "./controller-bundle";
+import { postRetrying } from "./post-retrying";
 import { Cleanup } from "../lab/cleanup";
 import { createBed, logTo, startControlPlane } from "../lab/infra";
 import { heartbeatSecret, nodeObject } from "../lab/objects";
@@ -169,20 +169,7 @@ async function main(): Promise<void> {
     const plane = await startControlPlane(bed, dir, cleanup, note);
     const client = new RestClient(kubeConnection({ env: { KUBECONFIG: plane.kubeconfig }, readFile: p => readFileSync(p, "utf8") }));
     const api = client.request;
-    /** POST, again after a transport error or a 5xx (a reset keep-alive connection); 409 then means it was created. */
-    const create = async (path: string, body: object): Promise<void> => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await api("POST", path, "application/json", body);
-          return;
-        } catch (e) {
-          const status = e instanceof ApiError ? e.status : 0;
-          if (status === 409 && attempt > 1) return;
-          if ((status !== 0 && status < 500) || attempt >= 5) throw e;
-          await sleep(200 * attempt);
-        }
-      }
-    };
+    const create = postRetrying(api);
     const nodes = bed.nodes.map(h => ({ name: h.ns.role, ipv4: h.ipv4, ipv6: h.ipv6 }));
     for (const n of nodes) await api("POST", "/api/v1/nodes", "application/json", nodeObject(n));
     for (const name of [NS, APP_NS]) await api("POST", "/api/v1/namespaces", "application/json", { apiVersion: "v1", kind: "Namespace", metadata: { name } });

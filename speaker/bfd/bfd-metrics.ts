@@ -5,7 +5,8 @@
  * peer and vrf (the BGPPeer's VRF, "default" outside one). Counters live per peer for the life of the process, so replacing a
  * session (a BFDProfile edit) never makes a counter go backwards; values are read at scrape time.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { scrapeTimeCounter, scrapeTimeGauge } from "../../observability/scrape-time-metrics";
 
 export interface BfdCounters {
   controlPacketInput: number;
@@ -35,26 +36,19 @@ const counters: [name: string, help: string, pick: (c: BfdCounters) => number][]
 ];
 
 export function registerBfdMetrics(registry: Registry, source: BfdMetricsSource): void {
-  new Gauge({
+  const labelNames = ["peer", "vrf"] as const;
+  scrapeTimeGauge(registry, {
     name: "metallb_bfd_session_up",
     help: "BFD session state (1 is up, 0 is down)",
-    labelNames: ["peer", "vrf"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [peer, up, vrf] of source.sessions()) this.set({ peer, vrf: vrf ?? "default" }, up ? 1 : 0);
-    },
+    labelNames,
+    read: () => Array.from(source.sessions(), ([peer, up, vrf]) => [{ peer, vrf: vrf ?? "default" }, up ? 1 : 0] as const),
   });
   for (const [name, help, pick] of counters) {
-    new Counter({
+    scrapeTimeCounter(registry, {
       name,
       help,
-      labelNames: ["peer", "vrf"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [peer, c, vrf] of source.counters()) this.inc({ peer, vrf: vrf ?? "default" }, pick(c));
-      },
+      labelNames,
+      read: () => Array.from(source.counters(), ([peer, c, vrf]) => [{ peer, vrf: vrf ?? "default" }, pick(c)] as const),
     });
   }
 }

@@ -4,7 +4,8 @@
  * _pending_prefixes_total (label peer), and the per-message counters MetalLB's FRR mode exports
  * (label peer, vrf: the BGPPeer's VRF, "default" outside one). Values are read from the sessions at scrape time.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { scrapeTimeCounter, scrapeTimeGauge } from "../../observability/scrape-time-metrics";
 import type { BgpSession, SessionStats } from "../../protocols/bgp/session";
 
 export interface NamedSession {
@@ -31,40 +32,16 @@ const messageCounters: [name: string, help: string, pick: (s: SessionStats) => n
 ];
 
 export function registerBgpMetrics(registry: Registry, sessions: () => Iterable<NamedSession>): void {
-  const gauge = (name: string, help: string, value: (s: BgpSession) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["peer"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const { peer, session } of sessions()) this.set({ peer }, value(session));
-      },
-    });
+  /** One series a session, labelled by peer, or by peer and VRF as MetalLB's FRR mode does. */
+  const byPeer = (value: (s: BgpSession) => number) => () => Array.from(sessions(), ({ peer, session }) => [{ peer }, value(session)] as const);
+  const byPeerAndVrf = (value: (s: BgpSession) => number) => () =>
+    Array.from(sessions(), ({ peer, vrf, session }) => [{ peer, vrf: vrf ?? "default" }, value(session)] as const);
+  const gauge = (name: string, help: string, value: (s: BgpSession) => number) => scrapeTimeGauge(registry, { name, help, labelNames: ["peer"], read: byPeer(value) });
   gauge("metallb_bgp_session_up", "BGP session state (1 is up, 0 is down)", s => (s.state === "Established" ? 1 : 0));
   gauge("metallb_bgp_announced_prefixes_total", "Number of prefixes currently being advertised on the BGP session", s => s.announcedCount);
   gauge("metallb_bgp_pending_prefixes_total", "Number of prefixes that should be advertised on the BGP session", s => s.advertised.length);
-  new Counter({
-    name: "metallb_bgp_updates_total",
-    help: "Number of BGP UPDATE messages sent",
-    labelNames: ["peer"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { peer, session } of sessions()) this.inc({ peer }, session.stats.updatesSent);
-    },
-  });
+  scrapeTimeCounter(registry, { name: "metallb_bgp_updates_total", help: "Number of BGP UPDATE messages sent", labelNames: ["peer"], read: byPeer(s => s.stats.updatesSent) });
   for (const [name, help, pick] of messageCounters) {
-    new Counter({
-      name,
-      help,
-      labelNames: ["peer", "vrf"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const { peer, vrf, session } of sessions()) this.inc({ peer, vrf: vrf ?? "default" }, pick(session.stats));
-      },
-    });
+    scrapeTimeCounter(registry, { name, help, labelNames: ["peer", "vrf"], read: byPeerAndVrf(s => pick(s.stats)) });
   }
 }

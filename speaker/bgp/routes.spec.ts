@@ -4,28 +4,9 @@ import type { BGPAnnouncement, BGPRoute } from "../../core/announce/desired";
 import { formatCidr, formatIP } from "../../core/net/ip";
 import { prefixId, type Route } from "../../protocols/bgp/update-packer";
 import { diffRoutes, routesForSession, servicePeers } from "./routes";
-import type { BgpSessionSpec } from "./sessions";
+import { bgpSessionSpec } from "../../test/bgp/dataplane/peers";
 
-const spec = (over: Partial<BgpSessionSpec> = {}): BgpSessionSpec => ({
-  peerAddress: "192.0.2.1",
-  peerPort: 179,
-  family: "IPv4",
-  localAddress: "192.0.2.11",
-  myAsn: 64512,
-  peerAsn: 64500,
-  dynamicAsn: undefined,
-  dualStack: false,
-  otherNextHop: undefined,
-  routerId: 1,
-  holdTimeS: 90,
-  keepaliveTimeS: 30,
-  connectTimeS: undefined,
-  md5Key: undefined,
-  ttl: 1,
-  gracefulRestart: false,
-  bfdMultihop: false,
-  ...over,
-});
+const spec = bgpSessionSpec;
 const route = (prefix: string, over: Partial<BGPRoute> = {}): BGPRoute => ({ prefix, localPref: 0, communities: [], peers: ["tor"], ...over });
 const ann = (service: string, routes: BGPRoute[]): BGPAnnouncement => ({ service, ips: [], routes });
 

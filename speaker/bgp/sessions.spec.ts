@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BFDProfile, BGPPeer } from "../../core/config/types";
 import { desiredSession, desiredSessions, diffSessions, routerIdFromName, type DesiredSession, type NodeView } from "./sessions";
-import { bgpPeer as peer } from "../../test/bgp/dataplane/peers";
+import { bgpPeer as peer, bgpSessionSpec } from "../../test/bgp/dataplane/peers";
 
 
 const fast: BFDProfile = { name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3, echoIntervalMs: 50, echoMode: false, passiveMode: false };
@@ -14,25 +14,7 @@ describe("desiredSession", () => {
   it("derives every setting of a plain eBGP peer (MetalLB's defaults)", () => {
     expect(desiredSession(peer(), profiles, node)).toEqual({
       key: "tor",
-      bgp: {
-        peerAddress: "192.0.2.1",
-        peerPort: 179,
-        family: "IPv4",
-        localAddress: "192.0.2.11",
-        myAsn: 64512,
-        peerAsn: 64500,
-        dynamicAsn: undefined,
-        dualStack: false,
-        otherNextHop: undefined,
-        routerId: v4("192.0.2.11"),
-        holdTimeS: 90,
-        keepaliveTimeS: 30,
-        connectTimeS: undefined,
-        md5Key: undefined,
-        ttl: 1,
-        gracefulRestart: false,
-        bfdMultihop: false,
-      },
+      bgp: bgpSessionSpec(),
       bfd: undefined,
       problem: undefined,
     });

@@ -17,7 +17,7 @@ import { chooseLinkPeer, encodeRouterAdvertisement, encodeRouterSolicitation } f
 import { peerSettings } from "./peer-session";
 import { routesForSession } from "./routes";
 import { desiredSession, type BgpSessionSpec, type NodeLink, type NodeView } from "./sessions";
-import { bgpPeer as peer } from "../../test/bgp/dataplane/peers";
+import { bgpPeer as peer, bgpSessionSpec } from "../../test/bgp/dataplane/peers";
 
 const links: NodeLink[] = [
   { index: 1, name: "lo", master: undefined, addresses: ["127.0.0.1", "::1"] },
@@ -39,26 +39,7 @@ describe("unnumbered sessions", () => {
   it("derive from the interface: our link-local address, IPv6 transport, TTL 1, no peer address yet", () => {
     expect(desiredSession(peer({ peerAddress: "", interface: "eth1" }), profiles, node)).toEqual({
       key: "tor",
-      bgp: {
-        peerAddress: "",
-        peerPort: 179,
-        family: "IPv6",
-        localAddress: "fe80::a",
-        myAsn: 64512,
-        peerAsn: 64500,
-        dynamicAsn: undefined,
-        dualStack: false,
-        otherNextHop: undefined,
-        routerId: v4("192.0.2.11"),
-        holdTimeS: 90,
-        keepaliveTimeS: 30,
-        connectTimeS: undefined,
-        md5Key: undefined,
-        ttl: 1,
-        gracefulRestart: false,
-        bfdMultihop: false,
-        interface: "eth1",
-      },
+      bgp: bgpSessionSpec({ peerAddress: "", family: "IPv6", localAddress: "fe80::a", interface: "eth1" }),
       bfd: undefined,
       problem: undefined,
     });

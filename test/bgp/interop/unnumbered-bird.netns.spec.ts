@@ -9,33 +9,16 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bed, type Host, type Spawned } from "../../../hack/netns";
+import type { Bed, Host, Spawned } from "../../../hack/netns";
 import type { BGPRoute } from "../../../core/announce/desired";
-import type { BGPPeer } from "../../../core/config/types";
 import type { AgentConfig } from "../dataplane/agent";
 import { eventually, scratchDir } from "./routers/poll";
+import { createUnnumberedLinkBed, NODE_AS, ROUTER_AS, ROUTER_LINK, unnumberedPeer } from "./testkit/unnumbered-link";
 
-const ROUTER_AS = 64500;
-const NODE_AS = 64512;
 const VIP4 = "198.51.100.30";
-const ROUTER_LINK = "unn";
-const NODE_LINK = "eth1";
 const AGENT = "test/bgp/dataplane/agent.ts";
 
-const peer: BGPPeer = {
-  name: "tor",
-  myASN: NODE_AS,
-  peerASN: ROUTER_AS,
-  peerAddress: "",
-  interface: NODE_LINK,
-  peerPort: 179,
-  holdTimeS: 9,
-  keepaliveTimeS: 3,
-  connectTimeS: 120,
-  nodeSelectors: [],
-  ebgpMultiHop: false,
-  enableGracefulRestart: false,
-};
+const peer = unnumberedPeer();
 
 function birdConf(nodeLinkLocal: string): string {
   return `${[
@@ -64,16 +47,7 @@ describe("BGP unnumbered against BIRD 2 (RFC 8950)", () => {
   const birdc = async (...args: string[]) => (await bed.router.exec(["birdc", "-s", join(dir.path, "bird.ctl"), ...args])).stdout;
 
   beforeAll(async () => {
-    bed = await Bed.create({ nodes: 1 });
-    node = bed.nodes[0] as Host;
-    await bed.router.ip([`link add ${ROUTER_LINK} type veth peer name ${NODE_LINK} netns ${node.ns.name}`, `link set ${ROUTER_LINK} up`]);
-    await node.ns.ip([`link set ${NODE_LINK} up`, `addr add ${VIP4}/32 dev lo`]);
-    // The router's ping arrives on eth1 from its br0 address, and the reply leaves by eth0 (the bed's bridge).
-    await node.ns.exec(["sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0", `net.ipv4.conf.${NODE_LINK}.rp_filter=0`]);
-    nodeLinkLocal = await eventually(async () => {
-      const { stdout } = await node.ns.exec(["ip", "-6", "-json", "addr", "show", "dev", NODE_LINK, "scope", "link"]);
-      return (JSON.parse(stdout) as { addr_info: { local: string }[] }[])[0]?.addr_info[0]?.local;
-    }, "the node's link-local address");
+    ({ bed, node, nodeLinkLocal } = await createUnnumberedLinkBed([VIP4]));
     dir = scratchDir("bird-unnumbered");
     writeFileSync(join(dir.path, "bird.conf"), birdConf(nodeLinkLocal));
     bed.router.spawn(["bird", "-f", "-c", join(dir.path, "bird.conf"), "-s", join(dir.path, "bird.ctl")]);

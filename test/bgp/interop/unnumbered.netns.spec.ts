@@ -9,37 +9,20 @@
  * the bed builds and removes the namespaces and the extra veth.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Bed, type Host, type Spawned } from "../../../hack/netns";
+import type { Bed, Host, Spawned } from "../../../hack/netns";
 import type { BGPRoute } from "../../../core/announce/desired";
-import type { BFDProfile, BGPPeer } from "../../../core/config/types";
+import type { BFDProfile } from "../../../core/config/types";
 import type { PeerSessionStatus } from "../../../speaker/bgp/peer-session";
 import type { AgentConfig } from "../dataplane/agent";
 import { FrrRouter } from "./routers/frr";
 import { eventually } from "./routers/poll";
+import { createUnnumberedLinkBed, NODE_AS, NODE_LINK, ROUTER_AS, ROUTER_LINK, unnumberedPeer } from "./testkit/unnumbered-link";
 
-const ROUTER_AS = 64500;
-const NODE_AS = 64512;
 const VIP4 = "198.51.100.10";
 const VIP6 = "2001:db8:5::10";
-const ROUTER_LINK = "unn";
-const NODE_LINK = "eth1";
 const AGENT = "test/bgp/dataplane/agent.ts";
 
-const peer: BGPPeer = {
-  name: "tor",
-  myASN: NODE_AS,
-  peerASN: ROUTER_AS,
-  peerAddress: "",
-  interface: NODE_LINK,
-  peerPort: 179,
-  holdTimeS: 9,
-  keepaliveTimeS: 3,
-  connectTimeS: 120,
-  nodeSelectors: [],
-  ebgpMultiHop: false,
-  enableGracefulRestart: false,
-  bfdProfile: "fast",
-};
+const peer = unnumberedPeer({ bfdProfile: "fast" });
 const profile: BFDProfile = { name: "fast", receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3, echoIntervalMs: 50, echoMode: false, passiveMode: false };
 const route = (prefix: string): BGPRoute => ({ prefix, localPref: 0, communities: [], peers: ["tor"] });
 const statusOf = (line: string): PeerSessionStatus[] => JSON.parse(line.slice("status ".length)) as PeerSessionStatus[];
@@ -51,21 +34,8 @@ describe("BGP unnumbered against FRR (RFC 8950)", () => {
   let agent: Spawned;
   let nodeLinkLocal: string;
 
-  const linkLocalOf = async (ns: Host["ns"], ifname: string) => {
-    const { stdout } = await ns.exec(["ip", "-6", "-json", "addr", "show", "dev", ifname, "scope", "link"]);
-    const [link] = JSON.parse(stdout) as { addr_info: { local: string }[] }[];
-    return link?.addr_info[0]?.local ?? "";
-  };
-
   beforeAll(async () => {
-    bed = await Bed.create({ nodes: 1 });
-    node = bed.nodes[0] as Host;
-    // The unnumbered link: a veth with no address configured, so only the kernel's link-local ones.
-    await bed.router.ip([`link add ${ROUTER_LINK} type veth peer name ${NODE_LINK} netns ${node.ns.name}`, `link set ${ROUTER_LINK} up`]);
-    await node.ns.ip([`link set ${NODE_LINK} up`, `addr add ${VIP4}/32 dev lo`, `addr add ${VIP6}/128 dev lo`]);
-    // The router's ping arrives on eth1 from its br0 address, and the reply leaves by eth0 (the bed's bridge).
-    await node.ns.exec(["sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0", `net.ipv4.conf.${NODE_LINK}.rp_filter=0`]);
-    nodeLinkLocal = await eventually(async () => (await linkLocalOf(node.ns, NODE_LINK)) || undefined, "the node's link-local address");
+    ({ bed, node, nodeLinkLocal } = await createUnnumberedLinkBed([VIP4, VIP6]));
     frr = await FrrRouter.start(bed.router, {
       asn: ROUTER_AS,
       routerId: "192.0.2.1",
