@@ -26,7 +26,7 @@ export const DEFAULT_SPEAKER_TOLERATIONS: Toleration[] = [
 ];
 
 /**
- * docs/benchmarks.md (memory): the request covers 1,000 Services (79 to 83 MiB), the limit more than
+ * docs/benchmarks.md (memory): the request covers 1,000 Services (78 to 83 MiB), the limit more than
  * twice 10,000 (189 MiB) and above the peak of a start with 10,000 (292 MiB). No CPU
  * limit, on purpose: CFS throttling delays ARP replies and heartbeats, and a late heartbeat is a failover.
  */

@@ -11,7 +11,7 @@
  * test/native/arp-flood.c on eth0p (to 198.18.0.5).
  *
  *   npx tsx hack/bench/speaker-memory.ts [--services 1000] [--settle 30] [--arp]
- *     [--set "--max-semi-space-size=1 --lite-mode MALLOC_MMAP_THRESHOLD_=65536"]...   (default: the Dockerfile's)
+ *     [--set="--max-semi-space-size=1 --lite-mode MALLOC_MMAP_THRESHOLD_=65536"]...  (default: the Dockerfile's)
  *
  * A set is node flags and KEY=VALUE environment settings; without --set, the image's ENTRYPOINT and ENV.
  * Last line: one JSON array, one object per set.
