@@ -57,8 +57,8 @@ describe("Dockerfile", () => {
     expect(argv[0]).toBe("/nodejs/bin/node");
     expect(argv.at(-1)).toBe("main.cjs");
     expect(speakerNodeFlags(instructions)).toEqual(argv.slice(1, -1));
-    expect(speakerNodeFlags(instructions)).toEqual(["--max-semi-space-size=1", "--heap-growing-percent=25"]);
-    expect(finalEnv(instructions)).toEqual({ MALLOC_ARENA_MAX: "2" });
+    expect(speakerNodeFlags(instructions)).toEqual(["--max-semi-space-size=1", "--heap-growing-percent=25", "--lite-mode"]);
+    expect(finalEnv(instructions)).toEqual({ MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "65536" });
   });
 
   it("carries the OCI labels of source, version and revision, the version defaulting to package.json's", () => {

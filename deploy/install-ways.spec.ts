@@ -190,6 +190,18 @@ describe("the four ways to install", () => {
     for (const [way, objects] of results) expect(differences(reference, objects), way).toEqual([]);
   });
 
+  it("run the controller's module process with the memory settings of package.json pepr.env", () => {
+    // docs/benchmarks.md (memory): a 1 MiB young generation, two malloc arenas, big blocks returned when freed.
+    const settings = { NODE_OPTIONS: "--max-semi-space-size=1", MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "65536" };
+    for (const [way, port] of ways) {
+      for (const name of ["pepr-lodestone", "pepr-lodestone-watcher"]) {
+        const env = containersOf(port.objects.get(`/apis/apps/v1/namespaces/pepr-system/deployments/${name}`))[0]?.env ?? [];
+        const values = Object.fromEntries(env.filter(e => e.name in settings).map(e => [e.name, e.value]));
+        expect(values, `${way}: ${name}`).toEqual(settings);
+      }
+    }
+  });
+
   it("are undone by lodestone uninstall, which keeps only the CRDs, the namespaces and the heartbeat key", async () => {
     const kept = [
       `/api/v1/namespaces/${NS}`,

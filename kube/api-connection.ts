@@ -15,6 +15,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { KubeObject } from "./controller-port";
 import { WatchStatusError, type ListResult, type WatchLine, type WatchSource, type WatchStreamHandlers } from "./watch-supervisor";
+import { responseText } from "./response-text";
 
 /** What a watch asks the server for: it ends the stream after this, and the supervisor resumes it. */
 export const WATCH_TIMEOUT_SECONDS = 60;
@@ -122,7 +123,13 @@ export class ApiConnection {
       const send = url.protocol === "https:" ? https.request : http.request;
       const req = send(url, { method: "GET", agent, headers: { ...headers, Accept: "application/json" } }, res => {
         signal.removeEventListener("abort", onAbort);
-        signal.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), { once: true });
+        const onResAbort = (): void => void res.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        signal.addEventListener("abort", onResAbort, { once: true });
+        // The supervisor keeps one signal for a list and the watch after it: a listener left on it kept
+        // the response, and through its listeners the whole list body (megabytes at 10,000 Services).
+        const drop = (): void => signal.removeEventListener("abort", onResAbort);
+        res.once("end", drop);
+        res.once("close", drop);
         resolve(res);
       });
       const onAbort = (): void => {
@@ -157,21 +164,8 @@ export class ApiConnection {
   }
 }
 
-function readBody(res: http.IncomingMessage, signal: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let ended = false;
-    res.on("data", (c: Buffer) => chunks.push(c));
-    res.on("end", () => {
-      ended = true;
-      resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-    res.on("error", reject);
-    res.on("close", () => {
-      if (!ended) reject(signal.aborted ? signal.reason : new Error("the connection closed"));
-    });
-  });
-}
+const readBody = (res: http.IncomingMessage, signal: AbortSignal): Promise<string> =>
+  responseText(res, () => (signal.aborted ? signal.reason : new Error("the connection closed")));
 
 /** The failure of a request, with the server's Status message when it sent one. */
 function statusError(what: string, status: number, body: string): WatchStatusError {

@@ -16,7 +16,8 @@
  *      Node 24 LTS and on the machine's Node.
  *   5. The payload of the image's final stage: what it copies onto the base (build/speaker/).
  *
- * RSS figures are the largest of the three speakers, in MiB (VmRSS); the peak (VmHWM) is printed too.
+ * RSS figures are the largest of the three speakers, in MiB (VmRSS, with the processes a speaker forks,
+ * as its container counts them); the peak (VmHWM) is printed too.
  * Last line: one JSON object.
  *
  *   npm run bench:memory [-- --services 10000] [-- --idle-cpu-seconds 60]
@@ -72,8 +73,17 @@ function procStatus(pid: number, field: "VmRSS" | "VmHWM"): number {
   if (!m) throw new Error(`no ${field} for pid ${pid}`);
   return Number(m[1]);
 }
-const rssMiB = (pid: number): number => procStatus(pid, "VmRSS") / 1024;
-const hwmMiB = (pid: number): number => procStatus(pid, "VmHWM") / 1024;
+/** A process's children (the BFD process a speaker forks), from /proc/<pid>/task/<pid>/children. */
+const children = (pid: number): number[] => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+};
+/** RSS of a process with its children, as its container's memory counts them. */
+const rssMiB = (pid: number): number => [pid, ...children(pid)].reduce((sum, p) => sum + procStatus(p, "VmRSS"), 0) / 1024;
+const hwmMiB = (pid: number): number => [pid, ...children(pid)].reduce((sum, p) => sum + procStatus(p, "VmHWM"), 0) / 1024;
 /** RSS of a process by mapping kind (the node binary and libraries, brk heap, anonymous), from /proc/<pid>/smaps. */
 function rssByMapping(pid: number): string {
   const sums = new Map<string, number>();
@@ -195,7 +205,8 @@ async function main(): Promise<void> {
     // The speakers, as the image runs them.
     const peers = bed.nodes.map(n => `${n.ns.role}=${n.ipv4}`).join(",");
     const speakers = bed.nodes.map(host => {
-      const env = { ...process.env, KUBECONFIG: plane.kubeconfig, NODE_NAME: host.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: host.ipv4, LODESTONE_SPEAKER_PEERS: peers, ...finalEnv(), ...extraEnv };
+      // The image's environment and the DaemonSet's, not this shell's (NODE_EXTRA_CA_CERTS alone loads a CA bundle).
+      const env = { PATH: process.env.PATH ?? "", KUBECONFIG: plane.kubeconfig, NODE_NAME: host.ns.role, LODESTONE_NAMESPACE: NS, POD_IP: host.ipv4, LODESTONE_SPEAKER_PEERS: peers, ...finalEnv(), ...extraEnv };
       const s = host.ns.spawn([node24, ...flagsOfImage, "main.cjs"], { cwd: join(REPO_ROOT, "build", "speaker"), env });
       logTo(s, join(dir, `speaker-${host.ns.role}.log`));
       return s;

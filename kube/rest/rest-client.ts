@@ -8,6 +8,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { ApiError } from "../controller-port";
 import { apiError, jsonWithInt64, type ApiRequest, type HttpMethod } from "../api-request";
+import { responseText } from "../response-text";
 import { tlsOptions, type KubeConnection } from "./kube-connection";
 
 /** A plain call gives up after this long without an answer (a dead link drops packets silently). */
@@ -42,7 +43,7 @@ export class RestClient {
   readonly request: ApiRequest = async <T = unknown>(method: HttpMethod, path: string, contentType?: string, body?: unknown): Promise<T> => {
     const payload = body === undefined ? undefined : jsonWithInt64(body);
     const res = await this.send(this.agent, method, path, { ...(contentType ? { "Content-Type": contentType } : {}) }, payload, REQUEST_TIMEOUT_MS);
-    const text = await readAll(res);
+    const text = await responseText(res);
     let data: unknown = text;
     try {
       data = text === "" ? undefined : JSON.parse(text);
@@ -102,11 +103,3 @@ export class RestClient {
   }
 }
 
-function readAll(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on("data", (c: Buffer) => chunks.push(c));
-    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    res.on("error", reject);
-  });
-}
