@@ -22,7 +22,8 @@ const STATS_EVERY_MS = 1000;
 if (!process.send) throw new Error("heartbeat-isolated-main.ts runs as a child process (see heartbeat-isolated.ts)");
 process.on("disconnect", () => process.exit(0));
 const post = (m: FromHeartbeatRunner): void => {
-  if (process.connected) process.send?.(m);
+  // A speaker gone meanwhile is the disconnect handler's (EPIPE is no reason to throw).
+  if (process.connected) process.send?.(m, undefined, undefined, () => undefined);
 };
 const data = JSON.parse(process.argv[2] ?? "{}") as HeartbeatProcessData;
 if (data.priority !== undefined) post({ op: "priority", ...raisePriority(data.priority) });

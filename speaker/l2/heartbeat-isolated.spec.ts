@@ -23,8 +23,8 @@ afterEach(async () => {
   await Promise.all(links.splice(0).map(l => l.close()));
 });
 
-function counting(): HeartbeatObserver & { counts: Record<string, number> } {
-  const counts: Record<string, number> = { sent: 0, accepted: 0 };
+function counting(): HeartbeatObserver & { counts: { sent: number; accepted: number } } {
+  const counts = { sent: 0, accepted: 0 };
   return {
     counts,
     sent: () => void counts.sent++,
@@ -88,7 +88,7 @@ it("runs the heartbeats in a process of their own: peers heard, counted, kept th
   // The counts arrive once a second: sent to one peer every 75 ms, and B's accepted.
   await new Promise<void>(resolve => {
     const t = setInterval(() => {
-      if (observer.counts.sent! >= 10 && observer.counts.accepted! >= 10) {
+      if (observer.counts.sent >= 10 && observer.counts.accepted >= 10) {
         clearInterval(t);
         resolve();
       }

@@ -120,13 +120,18 @@ export function isolatedHeartbeat(options: IsolatedHeartbeatOptions = {}): Heart
         child = c;
         ready = false;
         lastStats = undefined;
-        c.unref();
-        (c.channel as { unref?: () => void } | undefined)?.unref?.();
+        // Until it is ready the runner holds the speaker's event loop (its start awaits it); then the
+        // data plane's own sockets and watches do, and the runner must not keep a stopping speaker.
+        const unref = (): void => {
+          c.unref();
+          (c.channel as { unref?: () => void } | undefined)?.unref?.();
+        };
         let failure: string | undefined;
         c.on("message", raw => {
           const m = raw as FromHeartbeatRunner;
           switch (m.op) {
             case "ready":
+              unref();
               ready = true;
               port = m.port;
               mirror.update(m.snapshot);
