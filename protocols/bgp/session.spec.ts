@@ -126,6 +126,7 @@ describe("BgpSession", () => {
     A.start();
     await Promise.all([once(A, "established"), once(B, "established")]);
     const received = A.stats.keepalivesReceived;
+    const receivedB = B.stats.keepalivesReceived;
     // B sent its KEEPALIVEs on time (at 3 s and 6 s); A's main thread was blocked for the whole
     // 9 s hold time and wakes with them unread: its hold timer fires first, in the same run.
     clockB.advance(6000);
@@ -135,6 +136,8 @@ describe("BgpSession", () => {
     await new Promise(r => setImmediate(r));
     await new Promise(r => setImmediate(r));
     expect(A.stats.keepalivesReceived).toBe(received + 2);
+    // A's own KEEPALIVEs (due at 3, 6 and 9 s) all went out as its loop ran again, before any hold decision.
+    expect(B.stats.keepalivesReceived).toBe(receivedB + 3);
     expect(downs).toEqual([]);
     expect([A.state, B.state]).toEqual(["Established", "Established"]);
 
