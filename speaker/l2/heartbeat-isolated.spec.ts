@@ -2,15 +2,15 @@
  * The heartbeats in the timing process (heartbeat-isolated.ts), over its IPC seam: two runners on
  * loopback addresses hear each other, the speaker side's MembershipMirror follows, the observer gets
  * the datagram counts, a main thread held for 600 ms (longer than the 250 ms timeout) loses nobody, and
- * a runner that goes is timed out by the other.
+ * a runner that goes is timed out by the other; a runner killed is started again and heard again.
  */
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, expect, it } from "vitest";
 import type { HeartbeatObserver, MembershipSnapshot } from "../../core/election/liveness";
 import { membershipSnapshot } from "../../core/election/liveness";
 import type { HeartbeatLink } from "./heartbeat-control";
 import { isolatedHeartbeat } from "./heartbeat-isolated";
-import { newIncarnation } from "./heartbeat-runner";
 
 const KEY = randomBytes(32).toString("hex");
 const PORT = 41000 + Math.floor(Math.random() * 8000);
@@ -36,7 +36,7 @@ function counting(): HeartbeatObserver & { counts: { sent: number; accepted: num
 }
 
 async function start(node: string, address: string, observer?: HeartbeatObserver): Promise<HeartbeatLink> {
-  const link = await isolatedHeartbeat({ priority: null })({ nodeName: node, keys: [KEY], bindAddress: address, port: PORT, coldStartGraceMs: 300, incarnation: newIncarnation() }, observer);
+  const link = await isolatedHeartbeat({ priority: null })({ nodeName: node, keys: [KEY], bindAddress: address, port: PORT, coldStartGraceMs: 300 }, observer);
   links.push(link);
   link.setPeers(PEERS);
   link.start();
@@ -106,4 +106,36 @@ it("runs the heartbeats in a process of their own: peers heard, counted, kept th
   // A's runner goes: B times it out.
   await a.close();
   expect(await until(b, s => !s.live.includes("node-a"))).toMatchObject({ live: ["node-b"] });
+}, 30_000);
+
+/** The PID of the heartbeat process this test process forked for `node` (read from /proc). */
+function runnerPid(node: string): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (ppid === process.pid && cmdline.includes("heartbeat-isolated-main") && cmdline.includes(`"nodeName":"${node}"`)) return Number(entry);
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  throw new Error(`no heartbeat process for ${node}`);
+}
+
+it("starts a killed heartbeat process again: announcing nothing meanwhile, heard again after", async () => {
+  const [a, b] = await Promise.all([start("node-a", "127.0.0.1"), start("node-b", "127.0.0.2")]);
+  const both = { live: ["node-a", "node-b"], standby: [], leaving: [], ackedMe: [], canAnnounce: true };
+  await until(a, s => s.canAnnounce && s.standby.length === 0);
+  await until(b, s => s.canAnnounce && s.standby.length === 0);
+  const alone = until(a, s => !s.canAnnounce);
+  const gone = until(b, s => !s.live.includes("node-a"));
+  process.kill(runnerPid("node-a"), "SIGKILL");
+  // The speaker side knows nothing now: alone, announcing nothing; B times A out.
+  expect(await alone).toEqual({ live: ["node-a"], standby: [], leaving: [], ackedMe: [], canAnnounce: false });
+  expect(await gone).toMatchObject({ live: ["node-b"] });
+  // A new runner (a new incarnation, its sequence from 1 again) is heard, and hears B.
+  expect(await until(b, s => s.live.includes("node-a") && s.standby.length === 0)).toEqual(both);
+  expect(await until(a, s => s.canAnnounce)).toEqual(both);
 }, 30_000);

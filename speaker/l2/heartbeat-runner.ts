@@ -30,13 +30,14 @@ export interface HeartbeatRunnerData {
   readonly timeoutMs?: number;
   readonly coldStartGraceMs?: number;
   readonly partitionPolicy?: PartitionPolicy;
-  /** Identifies this run of the speaker (kept across restarts of the timing process, so peers see no replay). */
-  readonly incarnation: string;
 }
 
-/** A new incarnation: grows across restarts (wall clock in ms, plus randomness against two starts in one ms). */
-export function newIncarnation(): string {
-  return (BigInt(Date.now()) * 1024n + BigInt(randomBytes(2).readUInt16BE(0) % 1024)).toString();
+/**
+ * A new incarnation for each runner: grows across restarts (wall clock in ms, plus randomness against two
+ * starts in one ms), so the heartbeats of a runner started again (its sequence from 1) are not replays.
+ */
+function newIncarnation(): bigint {
+  return BigInt(Date.now()) * 1024n + BigInt(randomBytes(2).readUInt16BE(0) % 1024);
 }
 
 export class HeartbeatRunner {
@@ -74,7 +75,7 @@ export class HeartbeatRunner {
     let runner: HeartbeatRunner | undefined;
     const beacon = new Beacon(clock, {
       self: data.nodeName,
-      incarnation: BigInt(data.incarnation),
+      incarnation: newIncarnation(),
       key: () => keys.signingKey(),
       send: packet => transport.send(packet),
       acks: () => runner?.acks ?? [],

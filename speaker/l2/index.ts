@@ -20,7 +20,6 @@ import { checkKey } from "../../protocols/l2/heartbeat";
 import type { HeartbeatObserver } from "./heartbeat-metrics";
 import { inProcessHeartbeat, type HeartbeatControl } from "./heartbeat-control";
 import { isolatedHeartbeat } from "./heartbeat-isolated";
-import { newIncarnation } from "./heartbeat-runner";
 import type { PartitionPolicy } from "../../core/election/liveness";
 import { CountingL2Metrics, type L2Metrics } from "../../protocols/l2/metrics";
 import { OwnershipTable } from "../../core/election/ownership";
@@ -164,7 +163,6 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
       ...(hb.timeoutMs !== undefined ? { timeoutMs: hb.timeoutMs } : {}),
       ...(hb.coldStartGraceMs !== undefined ? { coldStartGraceMs: hb.coldStartGraceMs } : {}),
       ...(hb.partitionPolicy !== undefined ? { partitionPolicy: hb.partitionPolicy } : {}),
-      incarnation: newIncarnation(),
     },
     observer,
   );
