@@ -1,18 +1,19 @@
 /**
- * What ships holds no test code (docs/adr/0011-layout.md): the three bundles `npm run build` makes
- * (the speaker, the BFD runner it forks, the CLI) read no module under test/, no spec, testkit or
+ * What ships holds no test code (docs/adr/0011-layout.md): the bundles `npm run build` makes
+ * (the speaker, the BFD and heartbeat runners it forks, the CLI) read no module under test/, no spec, testkit or
  * testdata, and none of the test-only packages. From esbuild's metafile of the real build options.
  */
 import { build, type BuildOptions } from "esbuild";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bfdRunnerBuild, cliBuild, speakerBuild } from "./build.mjs";
+import { bfdRunnerBuild, cliBuild, heartbeatRunnerBuild, speakerBuild } from "./build.mjs";
 
 const out = join(tmpdir(), "lodestone-bundles-spec");
 const bundles: [string, BuildOptions][] = [
   ["speaker", speakerBuild(join(out, "speaker"))],
   ["BFD runner", bfdRunnerBuild(join(out, "speaker"))],
+  ["heartbeat runner", heartbeatRunnerBuild(join(out, "speaker"))],
   ["CLI", cliBuild(join(out, "cli"))],
 ];
 const TEST_ONLY_PACKAGES = ["ajv", "fast-check", "vitest", "@vitest", "tsx", "esbuild", "typescript"];

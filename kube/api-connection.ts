@@ -13,7 +13,7 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import type { KubeObject } from "./controller-port";
+import { listInPages, type ListPage } from "./list-pages";
 import { WatchStatusError, type ListResult, type WatchLine, type WatchSource, type WatchStreamHandlers } from "./watch-supervisor";
 import { responseText } from "./response-text";
 
@@ -38,7 +38,15 @@ export class ApiConnection {
   private settingsCache: Settings | undefined;
   private agent: http.Agent | undefined;
 
-  constructor(private readonly connection: ConnectionSettings) {}
+  /**
+   * `listPageSize`: objects per list page (0: one request). Lists and the relists after a reconnect
+   * or a 410 come in pages (list-pages.ts), so that no single body of a 10,000-Service relist is
+   * parsed in one piece.
+   */
+  constructor(
+    private readonly connection: ConnectionSettings,
+    private readonly listPageSize = 500,
+  ) {}
 
   /**
    * Closes every idle pooled socket so the next requests connect afresh: after the path to the API
@@ -67,11 +75,13 @@ export class ApiConnection {
   }
 
   async list(path: string, signal: AbortSignal): Promise<ListResult> {
-    const res = await this.get(path, signal);
-    const body = await readBody(res, signal);
-    if (res.statusCode !== 200) throw statusError(`GET ${path}`, res.statusCode ?? 0, body);
-    const list = JSON.parse(body) as { items?: KubeObject[] | null; metadata?: { resourceVersion?: string } };
-    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "" };
+    const list = await listInPages(path, this.listPageSize, async page => {
+      const res = await this.get(page, signal);
+      const body = await readBody(res, signal);
+      if (res.statusCode !== 200) throw statusError(`GET ${page}`, res.statusCode ?? 0, body);
+      return JSON.parse(body) as ListPage;
+    });
+    return { items: list.items, resourceVersion: list.resourceVersion };
   }
 
   async watch(path: string, resourceVersion: string, signal: AbortSignal, handlers: WatchStreamHandlers): Promise<void> {

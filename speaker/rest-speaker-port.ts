@@ -10,8 +10,9 @@
 import { eventsPath, metallbPath } from "../kube/api-paths";
 import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "../kube/api-request";
 import { writeConfigurationState } from "../kube/configuration-state";
-import { ApiError, isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../kube/controller-port";
+import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../kube/controller-port";
 import { ApiConnection } from "../kube/api-connection";
+import { listInPages, type ListPage } from "../kube/list-pages";
 import { connectionSettings, kubeConnection, type KubeConnection } from "../kube/rest/kube-connection";
 import { RestClient } from "../kube/rest/rest-client";
 import { WatchSupervisor } from "../kube/watch-supervisor";
@@ -55,13 +56,6 @@ function allOf(resource: SpeakerResource, namespace: string): string {
   }
 }
 
-interface ListBody {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: KubeObject[];
-}
-
 export class RestSpeakerPort implements SpeakerPort {
   private readonly client: RestClient;
   private readonly connection: ApiConnection;
@@ -84,36 +78,14 @@ export class RestSpeakerPort implements SpeakerPort {
     });
   }
 
-  /**
-   * Lists in pages of `listPageSize` (limit and continue, as kubectl and client-go's pager do): at
-   * 10,000 Services one body is megabytes of JSON, parsed in one piece on the thread that sends the
-   * heartbeats and BGP keepalives; pages are parsed one per event-loop turn. A continue token that
-   * expired meanwhile (410) restarts the list once, in one piece.
-   */
+  /** Lists in pages of `listPageSize` (kube/list-pages.ts). */
   async list(resource: SpeakerResource, namespace: string, name?: string): Promise<KubeObject[]> {
     const path = collectionPath(resource, namespace, name);
-    const paged = name === undefined && this.listPageSize > 0;
-    const out: KubeObject[] = [];
-    let token: string | undefined;
-    do {
-      const page = paged ? `${path}${path.includes("?") ? "&" : "?"}limit=${this.listPageSize}${token ? `&continue=${seg(token)}` : ""}` : path;
-      let body: ListBody;
-      try {
-        body = await this.request<ListBody>("GET", page);
-      } catch (e) {
-        if (!(token && e instanceof ApiError && e.status === 410)) throw e;
-        out.length = 0;
-        body = await this.request<ListBody>("GET", path);
-        token = undefined;
-      }
-      // List items carry no apiVersion and kind (the list does): put them back, parseConfig reads them.
-      const apiVersion = body.apiVersion;
-      const kind = body.kind?.replace(/List$/, "");
-      for (const item of body.items ?? []) out.push(slimObject(resource, { ...(apiVersion ? { apiVersion } : {}), ...(kind ? { kind } : {}), ...item }));
-      token = paged ? body.metadata?.continue || undefined : undefined;
-      if (token) await new Promise<void>(resolve => setImmediate(resolve));
-    } while (token);
-    return out;
+    const list = await listInPages(path, name === undefined ? this.listPageSize : 0, page => this.request<ListPage>("GET", page));
+    // List items carry no apiVersion and kind (the list does): put them back, parseConfig reads them.
+    const apiVersion = list.apiVersion;
+    const kind = list.kind?.replace(/List$/, "");
+    return list.items.map(item => slimObject(resource, { ...(apiVersion ? { apiVersion } : {}), ...(kind ? { kind } : {}), ...item }));
   }
 
   async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {

@@ -10,7 +10,7 @@ import type { Announcer } from "../../protocols/l2/announcer";
 import type { Clock } from "../clock";
 import { elect, nextOwnerWithout, type ElectionInput } from "./election";
 import { Handover } from "./handover";
-import type { Membership } from "./liveness";
+import type { MembershipView } from "./liveness";
 import type { OwnershipTable } from "./ownership";
 
 export interface AnnouncedService {
@@ -38,7 +38,7 @@ export class L2Announcements {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly membership: Membership,
+    private readonly membership: MembershipView,
     private readonly ownership: OwnershipTable,
     private readonly announcer: Announcer,
     /** Told when what our heartbeat says changes (the leavers to ack, our standby flag), so it can go out at once. */

@@ -91,7 +91,36 @@ interface PeerState {
   expiry: TimerHandle;
 }
 
-export class Membership {
+/**
+ * What the election (announcements.ts) reads of the membership: Membership itself, or a mirror of one
+ * that runs in the timing process (membership-mirror.ts).
+ */
+export interface MembershipView {
+  readonly self: string;
+  liveSpeakers(): Set<string>;
+  standbyPeers(): Set<string>;
+  leavingPeers(): Set<string>;
+  ackedMe(): Set<string>;
+  canAnnounce(): boolean;
+  isBlind(): boolean;
+  onChange(listener: () => void): () => void;
+}
+
+/** A Membership's state as plain data (it crosses the IPC channel to the speaker). */
+export interface MembershipSnapshot {
+  readonly live: readonly string[];
+  readonly standby: readonly string[];
+  readonly leaving: readonly string[];
+  readonly ackedMe: readonly string[];
+  readonly canAnnounce: boolean;
+}
+
+export function membershipSnapshot(m: MembershipView): MembershipSnapshot {
+  const list = (s: Set<string>): string[] => [...s].sort();
+  return { live: list(m.liveSpeakers()), standby: list(m.standbyPeers()), leaving: list(m.leavingPeers()), ackedMe: list(m.ackedMe()), canAnnounce: m.canAnnounce() };
+}
+
+export class Membership implements MembershipView {
   readonly self: string;
   private readonly timeoutMs: number;
   private readonly maxSkewMs: number;

@@ -30,6 +30,8 @@ export interface ApiServerOptions {
    * v1.26, which does not know the field and drops it as unknown.
    */
   loadBalancerIPMode?: boolean;
+  /** Called with each request's method and URL as it arrives (tests assert which requests a client sends). */
+  onRequest?: (method: string, url: string) => void;
 }
 
 export interface RunningApiServer {
@@ -79,6 +81,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
   let api: Api | undefined;
   const server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
+    opts.onRequest?.(req.method ?? "GET", req.url ?? "/");
     if (!api) {
       res.writeHead(503);
       res.end();

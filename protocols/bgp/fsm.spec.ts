@@ -11,10 +11,11 @@ const peerCaps: Capability[] = [{ type: "multiprotocol", afi: 1, safi: 1 }, { ty
 const peerOpen = (o: Partial<OpenMessage> = {}): OpenMessage => ({ version: 4, myAs: 64513, holdTimeS: 30, bgpId: 0xc0000202, capabilities: peerCaps, ...o });
 
 /** An FSM on a fake clock that records what it does, with the time (in seconds) of each action. */
-function harness(s: PeerSettings = settings) {
+function harness(s: PeerSettings = settings, afterPoll: (fn: () => void) => void = fn => fn()) {
   const clock = new FakeClock();
   const log: { t: number; a: FsmAction }[] = [];
-  const fsm = new FsmRunner(s, clock, a => log.push({ t: clock.now() / 1000, a }));
+  // afterPoll: the runner's wait for the socket to be read before a hold expiry; no socket here, so at once unless a test says.
+  const fsm = new FsmRunner(s, clock, a => log.push({ t: clock.now() / 1000, a }), afterPoll);
   const send = (e: FsmEvent) => fsm.handle(e);
   const since = (n: number) => log.slice(n).map(x => x.a);
   const sent = () => log.flatMap(x => (x.a.type === "send" ? [x.a.message] : []));
@@ -69,6 +70,24 @@ describe("FSM", () => {
     ]);
     h.clock.advance(1000);
     expect(h.log.at(-2)).toEqual({ t: 31, a: { type: "connect" } });
+  });
+
+  it("lets a hold expiry wait for the socket to be read: a KEEPALIVE read then keeps the session, none drops it", () => {
+    const polls: (() => void)[] = [];
+    const h = harness(settings, fn => polls.push(fn));
+    h.establish();
+    // The loop was late: the hold timer fires with the peer's KEEPALIVE still unread.
+    h.clock.advance(30_000);
+    expect(h.fsm.state.name).toBe("Established");
+    expect(polls).toHaveLength(1);
+    h.send({ type: "KeepAliveMsg" }); // the poll phase reads it
+    polls.shift()?.();
+    expect(h.fsm.state.name).toBe("Established");
+    // Nothing from the peer for the next 30 s: after the poll, the session goes.
+    h.clock.advance(30_000);
+    polls.shift()?.();
+    expect(h.fsm.state.name).toBe("Idle");
+    expect(h.sent().at(-1)).toEqual({ type: "notification", notification: { code: 4, subcode: 0, data: Buffer.alloc(0) } });
   });
 
   it("keeps the session while the peer's messages restart the hold timer", () => {

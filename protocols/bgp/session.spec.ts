@@ -33,9 +33,8 @@ function duplexPair(): [Duplex, Duplex] {
 const settingsA: PeerSettings = { myAsn: 64512, peerAsn: 64513, routerId: 0xc0000201, holdTimeS: 90, families: ["IPv4", "IPv6"] };
 const settingsB: PeerSettings = { myAsn: 64513, peerAsn: 64512, routerId: 0xc0000202, holdTimeS: 9, families: ["IPv4", "IPv6"], gracefulRestart: { restartTimeS: 120 } };
 
-/** Two sessions wired to each other: A dials, B's dial waits for A's. */
-function pair(a = settingsA, b = settingsB) {
-  const clock = new FakeClock();
+/** Two sessions wired to each other: A dials, B's dial waits for A's. Each may have a clock of its own. */
+function pair(a = settingsA, b = settingsB, clock = new FakeClock(), clockB = clock) {
   let waiting: ((d: Duplex) => void) | undefined;
   const A = new BgpSession({
     settings: a,
@@ -46,7 +45,7 @@ function pair(a = settingsA, b = settingsB) {
       return x;
     },
   });
-  const B = new BgpSession({ settings: b, clock, connect: () => new Promise<Duplex>(resolve => (waiting = resolve)) });
+  const B = new BgpSession({ settings: b, clock: clockB, connect: () => new Promise<Duplex>(resolve => (waiting = resolve)) });
   return { A, B, clock };
 }
 
@@ -116,6 +115,37 @@ describe("BgpSession", () => {
     expect([A.state, B.state]).toEqual(["Established", "Established"]);
     expect(A.stats.keepalivesSent).toBe(1 + 20);
     A.stop();
+    B.stop();
+  });
+
+  it("does not drop the peer when its KEEPALIVEs sit unread after a late event loop, and still does when it is silent", async () => {
+    const clockA = new FakeClock();
+    const clockB = new FakeClock();
+    const { A, B } = pair(settingsA, settingsB, clockA, clockB);
+    B.start();
+    A.start();
+    await Promise.all([once(A, "established"), once(B, "established")]);
+    const received = A.stats.keepalivesReceived;
+    const receivedB = B.stats.keepalivesReceived;
+    // B sent its KEEPALIVEs on time (at 3 s and 6 s); A's main thread was blocked for the whole
+    // 9 s hold time and wakes with them unread: its hold timer fires first, in the same run.
+    clockB.advance(6000);
+    clockA.advance(9000);
+    const downs: string[] = [];
+    A.on("down", reason => downs.push(reason));
+    await new Promise(r => setImmediate(r));
+    await new Promise(r => setImmediate(r));
+    expect(A.stats.keepalivesReceived).toBe(received + 2);
+    // A's own KEEPALIVEs (due at 3, 6 and 9 s) all went out as its loop ran again, before any hold decision.
+    expect(B.stats.keepalivesReceived).toBe(receivedB + 3);
+    expect(downs).toEqual([]);
+    expect([A.state, B.state]).toEqual(["Established", "Established"]);
+
+    // B is silent now (its clock stands still): A's hold timer expires for real.
+    const down = once(A, "down");
+    clockA.advance(9000);
+    expect((await down)[0]).toBe("hold timer expired");
+    expect(A.state).toBe("Idle");
     B.stop();
   });
 

@@ -9,14 +9,13 @@
  * As a process, it ends at once when the speaker goes (the IPC channel closes): no AdminDown then, so
  * the router detects the loss as the failure it is and withdraws the node's routes.
  */
-import { setPriority } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { setThreadRealtime } from "../../native/index";
+import { raisePriority } from "../runner-priority";
 import { realClock } from "../../core/clock";
 import { runBfdSession, type SessionCounters } from "./bfd-control";
 import { bfdEchoSockets } from "./bfd-echo";
-import type { BfdRunnerData, BfdRunnerPriority, FromBfdRunner, ToBfdRunner } from "./bfd-isolated";
+import type { BfdRunnerData, FromBfdRunner, ToBfdRunner } from "./bfd-isolated";
 import { bfdSockets } from "./bfd-udp";
 
 const COUNTERS_EVERY_MS = 1000;
@@ -53,24 +52,6 @@ function channel(): { channel: Channel; data: BfdRunnerData } {
     },
     data: JSON.parse(process.argv[2] ?? "{}") as BfdRunnerData,
   };
-}
-
-/** SCHED_RR for this thread, else a lower nice value for this thread (pid 0: the calling thread, setpriority(2)). */
-function raisePriority(p: BfdRunnerPriority): { raised: boolean; how: string } {
-  const errors: string[] = [];
-  try {
-    setThreadRealtime(p.realtime);
-    return { raised: true, how: `SCHED_RR ${p.realtime}` };
-  } catch (error) {
-    errors.push(error instanceof Error ? error.message : String(error));
-  }
-  try {
-    setPriority(0, p.nice);
-    return { raised: true, how: `nice ${p.nice}` };
-  } catch (error) {
-    errors.push(error instanceof Error ? error.message : String(error));
-  }
-  return { raised: false, how: errors.join("; ") };
 }
 
 const { channel: speaker, data } = channel();

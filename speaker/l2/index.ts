@@ -2,25 +2,25 @@
  * The L2 data plane of one node: the pure L2 core (core/election, protocols/l2) wired to real sockets.
  *
  *   netlink (interfaces.ts)  -> usable interfaces -> InterfacePorts (ports.ts): AF_PACKET sockets + Responders
- *   UDP heartbeats           -> Membership (liveness) -> L2Announcements: election -> OwnershipTable
+ *   UDP heartbeats (timing process, heartbeat-isolated.ts) -> Membership -> L2Announcements: election -> OwnershipTable
  *   OwnershipTable changes   -> solicited-node memberships, status events; Announcer -> gratuitous bursts
  *
  * The speaker (Kubernetes watches) and the test agent (agent.ts, a JSON file) call startL2DataPlane
  * and feed it services and peers. Nothing here throws on a received frame or datagram.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { ETH_P_ARP, ETH_P_IPV6 } from "../../native/bpf";
 import { PacketSocket } from "../../native/index";
 import { Announcer } from "../../protocols/l2/announcer";
 import type { AnnouncedService } from "../../core/election/announcements";
 import { L2Announcements } from "../../core/election/announcements";
-import { Beacon } from "../../protocols/l2/beacon";
 import { realClock, type Clock } from "../../core/clock";
 import { HeartbeatKeyRing, type KeyRingOptions } from "../../protocols/l2/heartbeat-keys";
 import { checkKey } from "../../protocols/l2/heartbeat";
 import type { HeartbeatObserver } from "./heartbeat-metrics";
-import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "./heartbeat-udp";
-import { Membership, type PartitionPolicy } from "../../core/election/liveness";
+import { inProcessHeartbeat, type HeartbeatControl } from "./heartbeat-control";
+import { isolatedHeartbeat } from "./heartbeat-isolated";
+import type { PartitionPolicy } from "../../core/election/liveness";
 import { CountingL2Metrics, type L2Metrics } from "../../protocols/l2/metrics";
 import { OwnershipTable } from "../../core/election/ownership";
 import { ownedArpFilter, ownedNdpFilter } from "./arp-filter";
@@ -62,7 +62,13 @@ export interface L2DataPlaneOptions {
   };
   /** Interface names never used (default: MetalLB's excludel2 list). */
   readonly excludeInterfaces?: readonly RegExp[];
+  /** A fake clock for tests: the heartbeats then run in-process on it (a clock cannot cross to another process). */
   readonly clock?: Clock;
+  /**
+   * Where the heartbeats run (heartbeat-control.ts). Default: the timing process (isolatedHeartbeat), or
+   * in-process on `clock` when a clock is given.
+   */
+  readonly heartbeats?: HeartbeatControl;
   readonly metrics?: L2Metrics;
   /** Told of every heartbeat sent, accepted or refused, and of the peer counts (PromHeartbeatMetrics). */
   readonly heartbeatObserver?: HeartbeatObserver;
@@ -135,8 +141,10 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
   const metrics = opts.metrics ?? new CountingL2Metrics();
   const log: L2Log = opts.log ?? (() => {});
   const hb = opts.heartbeat;
-  const port = hb.port ?? DEFAULT_HEARTBEAT_PORT;
-  const keys = new HeartbeatKeyRing(clock, hb.previousKey ? [hb.key, hb.previousKey] : [hb.key], hb.keyRotation);
+  const startKeys = hb.previousKey ? [hb.key, hb.previousKey] : [hb.key];
+  // The signing and accepted keys are the runner's; this ring, fed the same, only names them (fingerprints).
+  const keys = new HeartbeatKeyRing(clock, startKeys, hb.keyRotation);
+  const heartbeats = opts.heartbeats ?? (opts.clock ? inProcessHeartbeat(opts.clock) : isolatedHeartbeat({ log: (level, message, fields) => log(level, message, fields) }));
 
   const ownership = new ObservedOwnership();
   const ports = new InterfacePorts(opts.openSocket ?? openNativeSocket, ownership, metrics, {
@@ -144,7 +152,21 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     onConnError: (ifname, protocol, kind, error) => log("debug", "packet socket error", { ifname, protocol, kind, error: error.message }),
   });
   const observer = opts.heartbeatObserver;
-  const membership = new Membership(clock, { self: opts.nodeName, timeoutMs: hb.timeoutMs, coldStartGraceMs: hb.coldStartGraceMs, partitionPolicy: hb.partitionPolicy, observer });
+  const link = await heartbeats(
+    {
+      nodeName: opts.nodeName,
+      keys: startKeys.map(k => k.toString("hex")),
+      ...(hb.keyRotation ? { keyRotation: hb.keyRotation } : {}),
+      ...(hb.port !== undefined ? { port: hb.port } : {}),
+      bindAddress: hb.bindAddress,
+      ...(hb.intervalMs !== undefined ? { intervalMs: hb.intervalMs } : {}),
+      ...(hb.timeoutMs !== undefined ? { timeoutMs: hb.timeoutMs } : {}),
+      ...(hb.coldStartGraceMs !== undefined ? { coldStartGraceMs: hb.coldStartGraceMs } : {}),
+      ...(hb.partitionPolicy !== undefined ? { partitionPolicy: hb.partitionPolicy } : {}),
+    },
+    observer,
+  );
+  const membership = link.membership;
   const announcer = new Announcer(clock, ip => ports.sendGratuitous(ip));
 
   let services: readonly AnnouncedService[] = [];
@@ -178,34 +200,10 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     queueStatus();
   };
 
-  const transport = await UdpHeartbeatTransport.open({
-    bindAddress: hb.bindAddress,
-    port,
-    keys: () => keys.acceptedKeys(),
-    onHeartbeat: heartbeat => membership.receive(heartbeat),
-    onReject: reason => membership.rejected(reason),
-    onSent: () => observer?.sent(),
-    onSendError: () => observer?.sendFailed(),
-  });
-  const setPeers = (peers: readonly L2Peer[]): void => {
-    const others = peers.filter(p => p.node !== opts.nodeName);
-    transport.setPeers(others.map(p => ({ node: p.node, address: p.address, port })));
-    membership.setExpectedPeers(others.map(p => p.node));
-  };
+  const setPeers = (peers: readonly L2Peer[]): void => link.setPeers(peers);
 
   let announcements: L2Announcements | undefined;
-  const beacon = new Beacon(clock, {
-    self: opts.nodeName,
-    // Grows across restarts (wall clock in ms, plus randomness against two starts in one ms).
-    incarnation: BigInt(Date.now()) * 1024n + BigInt(randomBytes(2).readUInt16BE(0) % 1024),
-    key: () => keys.signingKey(),
-    send: packet => transport.send(packet),
-    acks: () => announcements?.acksToSend() ?? [],
-    standby: () => !membership.canAnnounce(),
-    blind: () => membership.isBlind(),
-    intervalMs: hb.intervalMs,
-  });
-  announcements = new L2Announcements(membership, ownership, announcer, () => beacon.sendNow());
+  announcements = new L2Announcements(membership, ownership, announcer, () => link.heartbeatChanged(announcements?.acksToSend() ?? []));
   if (hb.peers) setPeers(hb.peers);
 
   const applySnapshot = (links: LinkSnapshot[]): void => {
@@ -231,11 +229,10 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
       ? await opts.watchInterfaces(applySnapshot)
       : await InterfaceWatcher.open(applySnapshot, error => log("warn", "netlink dump failed", { error: error.message }));
   } catch (error) {
-    await transport.close();
-    membership.close();
+    await link.close();
     throw error;
   }
-  beacon.start();
+  link.start();
 
   let stopped = false;
   const plane: L2DataPlane = {
@@ -249,29 +246,27 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     setViewCurrent(current) {
       if (current === !membership.isBlind()) return;
       log(current ? "info" : "warn", current ? "view of the cluster current again: candidate for elections" : "view of the cluster not current: announcing nothing, peers answer");
-      membership.setViewCurrent(current);
-      beacon.sendNow();
+      link.setViewCurrent(current);
     },
     setHeartbeatKeys(next) {
       for (const k of next) checkKey(k);
       keys.update(next);
+      link.setKeys(next.map(k => k.toString("hex")));
     },
     async beginHandover() {
       if (!announcements) return "acked";
-      beacon.startLeaving();
+      link.startLeaving();
       const handover = announcements.beginHandover(clock);
       return handover.finished;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      beacon.stop();
       announcements?.close();
       announcer.stopAll();
-      membership.close();
       watcher.close();
       ports.close();
-      await transport.close();
+      await link.close();
     },
     onStatus(listener) {
       statusListeners.add(listener);
@@ -283,10 +278,10 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     status: () => lastStatus,
     ownedIPs: () => ownership.ips().sort(),
     liveSpeakers: () => [...membership.liveSpeakers()].sort(),
-    heartbeatRejects: () => Object.fromEntries([...membership.rejects].sort()),
+    heartbeatRejects: () => link.rejects(),
     heartbeatKeyFingerprints: () => ({ signing: keyFingerprint(keys.signingKey()), accepted: keys.acceptedKeys().map(keyFingerprint) }),
     interfaces: () => ports.interfaces(),
-    heartbeatPort: () => transport.localPort(),
+    heartbeatPort: () => link.port(),
   };
   return plane;
 }

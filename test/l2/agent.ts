@@ -11,6 +11,9 @@
  *   status [{service, ip, interfaces, problems}]   every change of what this node announces
  *   stats {...}                                    in answer to "stats" on stdin
  *   keys ok | keys error MESSAGE                   in answer to "keys HEX[,HEX]" (a rotated heartbeat Secret)
+ *   membership {"live","canAnnounce"}             every change of the live speakers or of whether this node may announce
+ *   blocked MS                                     after "block MS": the main thread was held MS ms by a busy loop
+ *                                                  (as a relist or GC holds a busy speaker's)
  *   handover acked|timeout, stopped                on SIGTERM (graceful handover, then exit 0)
  * Logs go to stderr as JSON lines.
  */
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
     metrics,
     log: logLine,
   });
+  plane.onMembership(view => out(`membership ${JSON.stringify(view)}`));
   plane.onStatus(status => {
     out(`status ${JSON.stringify(status)}`);
     logLine("info", "announcing", { ips: status.map(s => s.ip) });
@@ -75,6 +79,15 @@ async function main(): Promise<void> {
       const keys = parseKeysCommand(command);
       if (keys.ok) plane.setHeartbeatKeys(keys.value);
       out(keys.ok ? "keys ok" : `keys error ${keys.error}`);
+    }
+    const block = /^block (\d+)$/.exec(command);
+    if (block) {
+      const ms = Number(block[1]);
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        // nothing: the main thread is held
+      }
+      out(`blocked ${ms}`);
     }
     if (command === "stats") {
       const obj = (m: Map<string, number>): Record<string, number> => Object.fromEntries([...m].sort());
