@@ -6,7 +6,7 @@
  * Two implementations: inProcessHeartbeat (below: HeartbeatRunner on the calling thread and its clock,
  * for tests on a fake clock) and isolatedHeartbeat (./heartbeat-isolated.ts: the same runner in the
  * timing process, so nothing the speaker's main thread does delays a heartbeat or a peer's timeout;
- * docs/adr/0012-heartbeats-in-the-timing-process.md).
+ * docs/adr/0012-heartbeats-in-a-process-of-their-own.md).
  */
 import type { Clock } from "../../core/clock";
 import type { HeartbeatObserver, MembershipView } from "../../core/election/liveness";

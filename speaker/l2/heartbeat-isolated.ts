@@ -1,5 +1,5 @@
 /**
- * The layer 2 heartbeats in the timing process (docs/adr/0012-heartbeats-in-the-timing-process.md):
+ * The layer 2 heartbeats in the timing process (docs/adr/0012-heartbeats-in-a-process-of-their-own.md):
  * ./heartbeat-isolated-main.ts owns the UDP socket, the 75 ms beacon, the HMAC check and the peers'
  * 250 ms timeouts; the speaker sends it plain data (peers, keys, whether its view is current, the acks
  * its election decided) and keeps a MembershipMirror of what it hears back. A main thread held by a
