@@ -27,6 +27,8 @@ export interface DeployPort {
   get(ref: ManifestRef): Promise<Record<string, unknown> | undefined>;
   /** JSON merge patch. */
   mergePatch(ref: ManifestRef, patch: Record<string, unknown>): Promise<void>;
+  /** The objects of a kind in a namespace; empty when there are none or the kind is not served (404: no CRD yet). */
+  list(ref: Omit<ManifestRef, "name">): Promise<Record<string, unknown>[]>;
 }
 
 /** Plural resource of each kind the start-up routine touches, by apiVersion and kind. */
@@ -38,6 +40,7 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   "apps/v1/Deployment": { plural: "deployments", namespaced: true },
   "pepr.dev/v1/PeprStore": { plural: "peprstores", namespaced: true },
   "apps/v1/DaemonSet": { plural: "daemonsets", namespaced: true },
+  "metallb.io/v1beta2/BGPPeer": { plural: "bgppeers", namespaced: true },
   "rbac.authorization.k8s.io/v1/ClusterRole": { plural: "clusterroles", namespaced: false },
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": { plural: "clusterrolebindings", namespaced: false },
   "rbac.authorization.k8s.io/v1/Role": { plural: "roles", namespaced: true },

@@ -59,6 +59,16 @@ export class KfcDeployPort implements DeployPort {
     await this.request("PATCH", `${objectPath(ref)}?fieldManager=${FIELD_MANAGER}`, MERGE, patch);
   }
 
+  async list(ref: Omit<ManifestRef, "name">): Promise<Record<string, unknown>[]> {
+    try {
+      const found = await this.request<{ items?: Record<string, unknown>[] }>("GET", collectionPath({ ...ref, name: "_" }));
+      return found.items ?? [];
+    } catch (e) {
+      if (e instanceof NotFoundError) return [];
+      throw e;
+    }
+  }
+
   private async request<T = unknown>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, contentType?: string, body?: unknown): Promise<T> {
     const { opts, serverUrl } = await k8sCfg(FetchMethods.GET);
     const headers = { ...(opts.headers as Record<string, string>), ...(contentType ? { "Content-Type": contentType } : {}) };

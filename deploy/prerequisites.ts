@@ -6,11 +6,13 @@
  * RoleBinding `lodestone-speaker-secrets` that let the speakers read the Secrets they need.
  *
  * - `ensureSpeakerSecrets` creates the Secret and the speakers' Role and RoleBinding, each only when
- *   absent. The controller's watcher runs it at every start (install.ts); `prepare` runs it too.
+ *   absent. The controller's watcher runs it at every start (install.ts); `prepare` runs it too, and
+ *   converges an existing speakers' Role to the installer's rules (speaker-secrets-role.ts: an install
+ *   before c5d87fa let the speakers read every Secret; the watcher cannot read Roles).
  * - `prepare` (`npx lodestone prepare`, and `lodestone install`) first applies the namespace and the
  *   controller's Role and RoleBinding. It replaces the kubectl commands of rbac.ts installerCommands.
  *
- * Creates, never applies: the key is never rotated (an existing Secret, MetalLB's own `memberlist` or
+ * Creates, never applies (but that Role, in `prepare`): the key is never rotated (an existing Secret, MetalLB's own `memberlist` or
  * one from an earlier run, is kept as it is and only said to be unusable when the speakers would refuse
  * it), and the passwordSecret names an admin added to the speakers' Role (rbac.ts passwordSecretGrant)
  * are kept.
@@ -21,6 +23,7 @@ import { ApiError } from "../kube/controller-port";
 import { refOf, type DeployPort, type Manifest } from "./deploy-port";
 import { CONTROLLER_ROLE, HEARTBEAT_SECRET_NAME, PEPR_MODULE_NAME, SPEAKER_LABELS, SPEAKER_NAME, SPEAKER_SECRETS_ROLE } from "./names";
 import { controllerNamespaceRules, controllerSecretRules, speakerInstallerRules } from "./rbac";
+import { convergedSpeakerSecretsRules, grantsEverySecret } from "./speaker-secrets-role";
 
 const RBAC = "rbac.authorization.k8s.io/v1";
 
@@ -93,7 +96,12 @@ export interface PrepareResult {
  * The heartbeat Secret, then the speakers' Role and RoleBinding, each created only when absent (an
  * existing Secret is checked). What the controller's watcher runs at start, and `prepare` after its own.
  */
-export async function ensureSpeakerSecrets(port: DeployPort, namespace: string, newKey: () => Buffer = () => randomBytes(32)): Promise<PrepareResult> {
+export async function ensureSpeakerSecrets(
+  port: DeployPort,
+  namespace: string,
+  newKey: () => Buffer = () => randomBytes(32),
+  role: "create" | "converge" = "create",
+): Promise<PrepareResult> {
   const lines: string[] = [];
   const ref = { apiVersion: "v1", kind: "Secret", name: HEARTBEAT_SECRET_NAME, namespace };
   let existing = await port.get(ref);
@@ -109,8 +117,37 @@ export async function ensureSpeakerSecrets(port: DeployPort, namespace: string, 
     if (!keys.ok) secretProblem = `Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}: the speakers will not start; delete it and run this again to create a new one`;
     lines.push(`secret/${HEARTBEAT_SECRET_NAME} kept (it exists: ${keys.ok ? "its key is reused, not rotated" : "unusable, see below"})`);
   }
-  for (const m of speakerSecretsAccess(namespace)) lines.push(`${printed(m)} ${(await createWhenAbsent(port, m)) ? "created" : "kept (it exists)"}`);
+  for (const m of speakerSecretsAccess(namespace)) {
+    if (await createWhenAbsent(port, m)) lines.push(`${printed(m)} created`);
+    else lines.push(`${printed(m)} ${m.kind === "Role" && role === "converge" ? await convergeRole(port, m) : "kept (it exists)"}`);
+  }
   return secretProblem === undefined ? { lines } : { lines, secretProblem };
+}
+
+/**
+ * An existing speakers' Role converged to the installer's rules (speaker-secrets-role.ts): the Role of an
+ * install before c5d87fa let the speakers read every Secret of the namespace. Server-side
+ * apply with force: `rules` is an atomic list, so the applied rules replace the old ones whole.
+ */
+async function convergeRole(port: DeployPort, m: Manifest): Promise<string> {
+  const existing = await port.get(refOf(m));
+  if (existing === undefined) return "kept (it exists)";
+  const namespace = m.metadata.namespace ?? "";
+  const peers = grantsEverySecret(existing["rules"]) ? await port.list({ apiVersion: BGPPEER_API_VERSION, kind: "BGPPeer", namespace }) : [];
+  const converged = convergedSpeakerSecretsRules(existing["rules"], passwordSecretsOf(peers, namespace), namespace);
+  if (converged.change === undefined) return "kept (it exists)";
+  await port.apply({ ...m, rules: converged.rules });
+  return converged.change;
+}
+
+const BGPPEER_API_VERSION = "metallb.io/v1beta2";
+
+/** The passwordSecret names of BGPPeers, those in `namespace` (where the speakers read them). */
+function passwordSecretsOf(peers: Record<string, unknown>[], namespace: string): string[] {
+  return peers.flatMap(p => {
+    const ref = (p["spec"] as { passwordSecret?: { name?: unknown; namespace?: unknown } } | undefined)?.passwordSecret;
+    return typeof ref?.name === "string" && ref.name !== "" && (ref.namespace === undefined || ref.namespace === "" || ref.namespace === namespace) ? [ref.name] : [];
+  });
 }
 
 /**
@@ -138,6 +175,6 @@ export async function prepare(port: DeployPort, namespace: string, newKey: () =>
     await port.apply(m);
     lines.push(`${printed(m)} applied`);
   }
-  const rest = await ensureSpeakerSecrets(port, namespace, newKey);
+  const rest = await ensureSpeakerSecrets(port, namespace, newKey, "converge");
   return { ...rest, lines: [...lines, ...rest.lines] };
 }

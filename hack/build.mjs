@@ -64,6 +64,9 @@ const common = {
   logLevel: "warning",
   // native/index.ts falls back to import.meta.url only when __dirname is missing (it is not in CommonJS).
   logOverride: { "empty-import-meta": "silent" },
+  // tr46 (whatwg-url, under the Kubernetes clients) requires "punycode": Node's own module, deprecated
+  // (DEP0040), whose use prints a DeprecationWarning on stderr from Node 21 on. The npm package instead.
+  alias: { punycode: "punycode/" },
 };
 
 /** The speaker bundle's esbuild options (also used by deploy/dockerfile.spec.ts). */

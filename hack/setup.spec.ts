@@ -2,9 +2,9 @@
  * hack/setup.sh installs, by name, only packages that exist in both distributions README promises
  * (Debian 12 and Ubuntu 24.04), and names the commands the tests run.
  *
- * PACKAGES holds, for each name, where it is in each distribution. Debian 12's column is checked on a
- * Debian 12 machine (apt-cache policy, below); Ubuntu 24.04's is from its archive's package lists
- * (packages.ubuntu.com, noble) and is not checked by a machine here: there is no Ubuntu image to run.
+ * PACKAGES holds, for each name, where it is in each distribution: checked on a Debian 12 or Ubuntu 24.04
+ * machine (apt-cache policy, below; CI's is Debian 12), and Ubuntu's column was read from noble's
+ * dists/noble/{main,universe}/binary-amd64/Packages.gz on archive.ubuntu.com.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -30,7 +30,7 @@ const PACKAGES: Record<string, { debian12: string; ubuntu2404: string }> = {
   make: { debian12: "main", ubuntu2404: "main" },
   "g++": { debian12: "main", ubuntu2404: "main" },
   python3: { debian12: "main", ubuntu2404: "main" },
-  frr: { debian12: "main", ubuntu2404: "universe" },
+  frr: { debian12: "main", ubuntu2404: "main" },
   bird2: { debian12: "main", ubuntu2404: "universe" },
   gobgpd: { debian12: "main", ubuntu2404: "universe" },
   exabgp: { debian12: "main", ubuntu2404: "universe" },
@@ -53,7 +53,20 @@ function bashArray(name: string): string[] {
 const aptInstalled = (): string[] =>
   [...setup.matchAll(/apt-get install -y -qq --no-install-recommends ([^>|&\n]+)/g)].flatMap(m => m[1]!.trim().split(/\s+/)).filter(w => !w.startsWith('"$'));
 
-const isDebian12 = (): boolean => existsSync("/etc/os-release") && /^ID=debian$/m.test(readFileSync("/etc/os-release", "utf8")) && /^VERSION_ID="12"$/m.test(readFileSync("/etc/os-release", "utf8"));
+/** This machine's column of PACKAGES, from /etc/os-release; undefined on any other system. */
+function thisDistribution(): "debian12" | "ubuntu2404" | undefined {
+  const release = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
+  if (/^ID=debian$/m.test(release) && /^VERSION_ID="12"$/m.test(release)) return "debian12";
+  if (/^ID=ubuntu$/m.test(release) && /^VERSION_ID="24\.04"$/m.test(release)) return "ubuntu2404";
+  return undefined;
+}
+
+/** apt-cache policy's candidate version of each name ("(none)" when apt's lists do not have it). */
+function candidates(names: string[]): Map<string, string> {
+  // One apt-cache run for all (each run reads the whole cache): `name:` then `  Candidate: version`.
+  const policy = spawnSync("apt-cache", ["policy", ...names], { encoding: "utf8" }).stdout;
+  return new Map([...policy.matchAll(/^(\S+):\n(?:\s+Installed: .*\n)?\s+Candidate: (.*)$/gm)].map(m => [m[1]!, m[2]!]));
+}
 
 describe("hack/setup.sh", () => {
   const names = [...bashArray("packages"), ...aptInstalled()];
@@ -61,8 +74,9 @@ describe("hack/setup.sh", () => {
   it("installs only packages named alike in Debian 12 and Ubuntu 24.04 (kubernetes-client only where apt has it)", () => {
     expect(names).toContain("gobgpd");
     expect(names.filter(n => n !== "kubernetes-client" && !(n in PACKAGES))).toEqual([]);
-    // Ubuntu 24.04 has no kubernetes-client: its install and download are guarded by apt-cache show.
-    expect(setup).toContain("has_kubernetes_client() { apt_update; apt-cache show kubernetes-client >/dev/null 2>&1; }");
+    // Ubuntu 24.04 has no kubernetes-client to install: its install and download are guarded by apt-cache
+    // madison (versions apt can install; apt-cache show exits 0 there for the name without one).
+    expect(setup).toContain('has_kubernetes_client() { apt_update; [ -n "$(apt-cache madison kubernetes-client 2>/dev/null)" ]; }');
     const lines = setup.split("\n");
     const uses = lines.flatMap((l, i) => (/apt-get (install|download) .*kubernetes-client/.test(l) ? [i] : []));
     expect(uses).toHaveLength(2);
@@ -87,13 +101,13 @@ describe("hack/setup.sh", () => {
     for (const [command, pkg] of Object.entries(provider)) expect(names, `${command} comes from ${pkg}`).toContain(pkg);
   });
 
-  // Debian 12's column, on a Debian 12 machine (CI's); elsewhere there is no Debian 12 list to read.
-  it.runIf(isDebian12())("finds every name in this Debian 12 machine's package lists", () => {
-    // One apt-cache run for all (each run reads the whole cache): `name:` then `  Candidate: version`.
-    const policy = spawnSync("apt-cache", ["policy", ...Object.keys(PACKAGES)], { encoding: "utf8" }).stdout;
-    const candidates = new Map([...policy.matchAll(/^(\S+):\n(?:\s+Installed: .*\n)?\s+Candidate: (.*)$/gm)].map(m => [m[1]!, m[2]!]));
-    const missing = Object.keys(PACKAGES).filter(name => (candidates.get(name) ?? "(none)") === "(none)");
+  // On a Debian 12 (CI's) or Ubuntu 24.04 machine; elsewhere there is no such list to read.
+  it.runIf(thisDistribution() !== undefined)("finds every name in this Debian 12 or Ubuntu 24.04 machine's package lists", () => {
+    const found = candidates([...Object.keys(PACKAGES), "kubernetes-client"]);
+    const missing = Object.keys(PACKAGES).filter(name => (found.get(name) ?? "(none)") === "(none)");
     expect(missing, "not in apt's lists (run apt-get update?)").toEqual([]);
+    // setup.sh takes kubectl 1.20 from Debian's kubernetes-client, and from npm where there is none.
+    expect(found.get("kubernetes-client") ?? "(none)", "kubernetes-client").toMatch(thisDistribution() === "debian12" ? /^1\.20\./ : /^\(none\)$/);
   }, 60_000);
 
   it("is valid bash", () => {

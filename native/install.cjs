@@ -28,3 +28,14 @@ if (result.status !== 0) {
   );
   process.exit(result.status ?? 1);
 }
+// Built is not loadable: a node-gyp made for another Node links the addon to that Node's libnode (Debian's
+// and Ubuntu's node-gyp add -lnode), and the addon then crashes in this one on load (SIGSEGV).
+const addon = path.join(__dirname, "build", "Release", "lodestone_native.node");
+const load = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(addon)})`], { stdio: "inherit" });
+if (load.status !== 0) {
+  console.error(
+    `lodestone: the native addon was built but does not load in ${process.execPath} ${process.version} (${load.signal ?? `exit ${load.status}`}); ` +
+      `it was built with ${bundled ?? "the node-gyp on PATH"}: build it with the npm of this Node (hack/setup.sh installs one)`,
+  );
+  process.exit(1);
+}

@@ -1,5 +1,6 @@
 /**
- * `npx lodestone install`, again with another speaker image (the upgrade), and `npx lodestone uninstall`,
+ * `npx lodestone install`, again with another speaker image (the upgrade), over the speakers' Role of an
+ * install from 3a89434 (it narrows it), and `npx lodestone uninstall`,
  * on the installed artifact (`npx tsx e2e/run.ts --artifact`, docs/adr/0008): the commands as a user
  * runs them (bin/lodestone.js), Pepr's pods run as the kubelet would run them (e2e/support/pod.ts), and
  * replaced when their Deployment's template changed or the Deployment is gone (artifact.ts rolloutPod,
@@ -55,6 +56,11 @@ kind: IPAddressPool
 metadata: {name: lifecycle, namespace: ${NS}}
 spec: {addresses: ["203.0.113.240-203.0.113.241"], serviceAllocation: {namespaces: [lifecycle]}}
 `;
+const WIDE_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: lodestone-speaker-secrets, namespace: ${NS}}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [list, watch]}]
+`;
 const SERVICE = `apiVersion: v1
 kind: Service
 metadata: {name: kept, namespace: lifecycle}
@@ -100,6 +106,19 @@ describe.runIf(isLocalArtifact())("install, upgrade and uninstall on the local a
     expect(after.spec.template.spec.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "lb.example.com/speaker": "yes" });
     expect(after.spec.template.spec.volumes?.find(v => v.name === "metrics-tls")?.secret?.secretName).toBe("speaker-metrics-tls");
     expect((await json<{ data: Record<string, string> }>(["secret", "memberlist", "-n", NS])).data).toEqual(key);
+  }, 180_000);
+
+  it("narrows the speakers' Role of an install from 3a89434, which let them read every Secret", async () => {
+    // The Role 3a89434's docs/install.md had typed (`kubectl create role lodestone-speaker-secrets
+    // --verb=list,watch --resource=secrets`, which sends protobuf: the local API server reads JSON and YAML).
+    await kubectlOk(["delete", "role", "lodestone-speaker-secrets", "-n", NS]);
+    expect((await applyYaml(WIDE_ROLE)).code).toBe(0);
+    const r = await lodestone(["install", "-f", MANIFEST, "--timeout", "0", "--speaker-image", IMAGE_2]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`role.rbac.authorization.k8s.io/lodestone-speaker-secrets narrowed: it let the speakers read every Secret of ${NS}; now only memberlist`);
+    const role = await json<{ rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[] }>(["role", "lodestone-speaker-secrets", "-n", NS]);
+    expect(role.rules.map(rule => ({ ...rule, resourceNames: rule.resourceNames?.slice(0, 1) }))).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"], resourceNames: ["memberlist"] }]);
   }, 180_000);
 
   it("uninstalls what install made and keeps the users' objects and the Services' IPs", async () => {

@@ -97,6 +97,14 @@ describe("writePod", () => {
         "'LOG_LEVEL=info' 'LODESTONE_WEBHOOK_PORT=40000' 'LODESTONE_METRICS_PORT=0' '/usr/bin/node' '/app/node_modules/pepr/dist/controller.js' " +
         "'b1796c6d16205a477d939ef1cf57086d10a6e91bf09c962726a81870c01aafb2'",
     );
+    // What the overlay of / does not show (a tmpfs /tmp, another file system) is bound in at the same path.
+    const outer = readFileSync(join(dir, "outer.sh"), "utf8").trim().split("\n");
+    expect(outer.slice(-4)).toEqual([
+      `mkdir -p "$NS/root"${shq(dir)} && mount --bind ${shq(dir)} "$NS/root"${shq(dir)}`,
+      `mkdir -p "$NS/root"'/repo/node_modules' && mount --bind '/repo/node_modules' "$NS/root"'/repo/node_modules'`,
+      `mkdir -p "$NS/root"'/usr/bin' && mount --bind '/usr/bin' "$NS/root"'/usr/bin'`,
+      `exec chroot "$NS/root" /bin/sh ${shq(join(dir, "inner.sh"))}`,
+    ]);
   });
 
   it("quotes for the shell", () => {

@@ -22,7 +22,7 @@
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** What the Pepr controller image is: its entrypoint, working directory and user (ghcr.io/defenseunicorns/pepr/controller). */
 export const PEPR_IMAGE = { entrypoint: "node", workdir: "/app", uid: 65532, gid: 65532 } as const;
@@ -151,6 +151,10 @@ export function writePod(dir: string, plan: ContainerPlan, files: PodFiles): str
     'mkdir "$NS/upper" "$NS/work" "$NS/root"',
     'mount -t overlay overlay -o "lowerdir=/,upperdir=$NS/upper,workdir=$NS/work" "$NS/root"',
     'for d in proc dev sys; do mount --rbind "/$d" "$NS/root/$d"; done',
+    // The overlay shows only the root file system: what the pod reads from others (a tmpfs /tmp, as on
+    // Debian 13 or Fedora; a separate /home or /usr/local) is bound in at the same path. Not recursive:
+    // the pod's directory holds $NS itself.
+    ...[dir, files.nodeModules, dirname(files.nodePath)].map(p => `mkdir -p "$NS/root"${shq(p)} && mount --bind ${shq(p)} "$NS/root"${shq(p)}`),
     `exec chroot "$NS/root" /bin/sh ${shq(join(dir, "inner.sh"))}`,
   ];
   writeFileSync(join(dir, "inner.sh"), `${inner.join("\n")}\n`, { mode: 0o755 });

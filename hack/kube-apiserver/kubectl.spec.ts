@@ -1,6 +1,6 @@
 /**
- * Drives the real kubectl (/usr/bin/kubectl, v1.32) against the test server: apply (client-side and
- * --server-side), get (EXTERNAL-IP and CRD printer columns), describe with events, edit via KUBE_EDITOR,
+ * Drives the real kubectl on PATH (1.32 here; hack/setup.sh installs 1.33 where there is none) against the
+ * test server: apply (client-side and --server-side), get (EXTERNAL-IP and CRD printer columns), describe with events, edit via KUBE_EDITOR,
  * patch (merge/json/strategic, --subresource=status), delete, wait --for=condition and --for=delete.
  */
 import { execFile } from "node:child_process";
@@ -20,7 +20,7 @@ let srv: TestServer;
 function kubectl(args: string[], input?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
-      "/usr/bin/kubectl",
+      "kubectl",
       args,
       { env: { ...process.env, KUBECONFIG: srv.kubeconfig, HOME: srv.dir, ...env }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
@@ -90,7 +90,7 @@ spec:
   addresses: ["192.0.2.0/28"]
 `;
 
-describe("kubectl v1.32 against the test apiserver", () => {
+describe("kubectl on PATH against the test apiserver", () => {
   beforeAll(async () => {
     srv = await startTestServer();
   });

@@ -12,7 +12,7 @@ let srv: TestServer;
 
 function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile("/usr/bin/kubectl", args, { env: { ...process.env, KUBECONFIG: srv.kubeconfig, HOME: srv.dir }, timeout: 30_000 }, (err, stdout, stderr) =>
+    const child = execFile("kubectl", args, { env: { ...process.env, KUBECONFIG: srv.kubeconfig, HOME: srv.dir }, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (input !== undefined) child.stdin?.end(input);

@@ -2,7 +2,7 @@
  * Test helpers for deploy: Pepr's webhook registration as the API server returns it, and
  * a recording DeployPort.
  */
-import { objectPath, refOf, type DeployPort, type Manifest, type ManifestRef } from "../../deploy/deploy-port";
+import { collectionPath, objectPath, refOf, type DeployPort, type Manifest, type ManifestRef } from "../../deploy/deploy-port";
 
 export const CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t";
 export const API_PATH = "42fa0f5b99bc00450b59a3e6d0e29e4ec380b49f7cf5cc2889912fd63e29f8a2";
@@ -102,6 +102,12 @@ export class RecordingDeployPort implements DeployPort {
     const path = objectPath(ref);
     this.calls.push(`DELETE ${path}`);
     return this.objects.delete(path);
+  }
+
+  async list(ref: Omit<ManifestRef, "name">): Promise<Record<string, unknown>[]> {
+    const collection = collectionPath({ ...ref, name: "_" });
+    this.calls.push(`LIST ${collection}`);
+    return [...this.objects].filter(([path]) => path.startsWith(`${collection}/`)).map(([, o]) => structuredClone(o));
   }
 
   async mergePatch(ref: ManifestRef, patch: Record<string, unknown>): Promise<void> {
