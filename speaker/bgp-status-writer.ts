@@ -23,6 +23,7 @@ import type { Clock, TimerHandle } from "../core/clock";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { TimeSlice } from "./time-slice";
+import { OwnStatusWatch } from "./own-status-watch";
 import { ServiceEvents } from "./status-writer";
 import { logger, type Logger } from "../observability/log";
 
@@ -54,6 +55,7 @@ export class BgpStatusWriter {
   private readonly serviceEvents: ServiceEvents;
   private readonly assigned = new Set<string>();
   private readonly syncs: SerialSync;
+  private readonly ownWatch: OwnStatusWatch;
   private debounce: TimerHandle | undefined;
   /** service -> the IPs last reported in metallb_speaker_announced. */
   private readonly announcedIps = new Map<string, readonly string[]>();
@@ -68,6 +70,12 @@ export class BgpStatusWriter {
       retryMs: opts.retryMs ?? 1000,
       onError: e => (opts.log ?? logger("speaker")).warn(`BGP status write failed, retrying: ${String(e)}`),
     });
+    this.ownWatch = new OwnStatusWatch(this.objects, "ServiceBGPStatus", () => this.syncs.kick(), opts.clock, opts.retryMs ?? 1000, opts.log ?? logger("speaker"));
+  }
+
+  /** Watches this node's ServiceBGPStatus objects, so that what someone else deletes or rewrites is written back. */
+  start(): Promise<void> {
+    return this.ownWatch.start();
   }
 
   update(state: SpeakerState): void {
@@ -118,6 +126,7 @@ export class BgpStatusWriter {
   }
 
   stop(): void {
+    this.ownWatch.stop();
     this.syncs.stop();
     this.debounce?.cancel();
   }

@@ -194,6 +194,8 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   if (bgp && bgpWriter) subscriptions.push(...bindBgp({ snapshots: cache.snapshots, states, node: opts.node }, bgp, bgpWriter));
 
   await cache.start();
+  // Its own status objects watched once the cluster is: what a survivor or a user removes comes back.
+  await Promise.all([writer.start(), bgpWriter?.start()]);
 
   let viewCurrent = opts.port.isViewCurrent();
   const applyView = (current: boolean): void => {
