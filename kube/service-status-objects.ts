@@ -49,7 +49,10 @@ export class ServiceStatusObjects<Body> {
     for (const o of await this.kind.list(this.namespace, this.node)) {
       const service = serviceOf(o);
       const name = o.metadata?.name ?? "";
-      if (this.objects.has(service)) await this.kind.remove(this.namespace, name);
+      const held = this.objects.get(service);
+      // Held already under this name: written by a sync that was running when forget() was called.
+      if (held?.name === name) held.fingerprint = this.kind.storedFingerprint(o);
+      else if (held) await this.kind.remove(this.namespace, name);
       else this.objects.set(service, { name, fingerprint: this.kind.storedFingerprint(o) });
     }
     this.adopted = true;
