@@ -9,7 +9,7 @@
  * One class serves both kinds; a StatusObjectKind says how to reach the kind through the port and
  * which part of its status decides whether a rewrite is due.
  */
-import type { KubeObject, Watch, WatchPhase } from "./controller-port";
+import { isNotFound, type KubeObject, type Watch, type WatchPhase } from "./controller-port";
 import { L2_STATUS_LABELS, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerWatchHandler } from "./speaker-port";
 
 export interface StatusObjectKind<Body> {
@@ -122,8 +122,17 @@ export class ServiceStatusObjects<Body> {
       if (this.deletedUnheld.delete(name)) name = await this.kind.create(this.namespace, body);
       this.objects.set(service, { name, fingerprint });
     } else if (existing.fingerprint !== fingerprint) {
-      await this.kind.update(this.namespace, existing.name, body);
+      // Recorded before the write: the watch's MODIFIED for it may come first, and must read as ours.
+      const before = existing.fingerprint;
       existing.fingerprint = fingerprint;
+      try {
+        await this.kind.update(this.namespace, existing.name, body);
+      } catch (e) {
+        if (existing.fingerprint === fingerprint) existing.fingerprint = before;
+        // Gone meanwhile (deleted by someone else): the retry creates it again.
+        if (isNotFound(e) && this.objects.get(service) === existing) this.objects.delete(service);
+        throw e;
+      }
     }
   }
 
