@@ -107,6 +107,27 @@ describe("speaker with the BGP data plane", () => {
     expect(port.writes.filter(w => w.op === "deleteBgpStatus")).toEqual([{ op: "deleteBgpStatus", name: "bgp-00000" }]);
   });
 
+  it("writes the ServiceBGPStatus back, once, when another client deletes it or rewrites its peers", async () => {
+    const port = new FakeSpeakerPort();
+    const bgp = new FakeBgpDataPlane();
+    seed(port);
+    await start(port, bgp);
+    const body = { node: "node-a", serviceName: "web", serviceNamespace: "shop", peers: ["r1", "r2"] };
+    port.writes.length = 0;
+    await port.deleteBgpStatus(NS, "bgp-00000");
+    await running?.settled();
+    const [name = ""] = [...port.bgpStatuses.keys()];
+    await port.updateBgpStatus(NS, name, { ...body, peers: ["r9"] });
+    await running?.settled();
+    expect(port.writes.map(w => [w.op, "name" in w ? w.name : ""])).toEqual([
+      ["deleteBgpStatus", "bgp-00000"],
+      ["createBgpStatus", name],
+      ["updateBgpStatus", name],
+      ["updateBgpStatus", name],
+    ]);
+    expect([...port.bgpStatuses.values()].map(s => s.status)).toEqual([body]);
+  });
+
   it("withdraws while this node is NetworkUnavailable or labelled exclude-from-external-load-balancers, and advertises again after", async () => {
     const port = new FakeSpeakerPort();
     const bgp = new FakeBgpDataPlane();
