@@ -13,7 +13,7 @@
  */
 import type { PeerSessionStatus } from "./bgp";
 import { servicePeers } from "./bgp/routes";
-import { ConflictError } from "../kube/controller-port";
+import { ConflictError, type KubeObject } from "../kube/controller-port";
 import { SerialSync } from "../kube/serial-sync";
 import { bgpStatusKind, ServiceStatusObjects } from "../kube/service-status-objects";
 import type { BgpSessionEntry, BgpStatusBody, SpeakerPort } from "../kube/speaker-port";
@@ -112,6 +112,24 @@ export class BgpStatusWriter {
       this.debounce = undefined;
       this.syncs.kick();
     }, this.opts.debounceMs ?? 200);
+  }
+
+  /**
+   * The BGPPeers as the cluster has them: where this node's entry is not what it last wrote (a
+   * survivor marked it Idle after taking this node for dead, someone edited it), it is written again.
+   * Its own write, seen back, matches and asks for nothing.
+   */
+  onPeerObjects(peers: readonly KubeObject[]): void {
+    let due = false;
+    for (const p of peers) {
+      const name = p.metadata?.name ?? "";
+      const text = this.writtenSessions.get(name);
+      if (text === undefined || p.metadata?.namespace !== this.opts.namespace) continue;
+      if (mergeSessions(p, this.opts.node, JSON.parse(text) as BgpSessionEntry) === undefined) continue;
+      this.writtenSessions.delete(name);
+      due = true;
+    }
+    if (due) this.syncs.kick();
   }
 
   /** Re-reads this node's ServiceBGPStatus objects and rewrites its session entries (it may have been marked dead meanwhile). */
