@@ -112,13 +112,17 @@ describe("a node's own status objects, through the API", () => {
   const dpA = new FakeL2DataPlane();
   const dpB = new FakeL2DataPlane();
   const logA = recordingLogger("info");
+  const bgpB = new FakeBgpDataPlane();
+  const SESSION_B = { node: "node-b", state: "Established" as const, since: "2026-11-22T01:00:01Z", prefixesAdvertised: 1 };
 
   beforeAll(async () => {
     a = await start("node-a", dpA, undefined, logA.log);
-    b = await start("node-b", dpB, new FakeBgpDataPlane());
+    b = await start("node-b", dpB, bgpB);
     dpA.emitMembership({ live: ALL, canAnnounce: true });
     dpB.emitMembership({ live: ALL, canAnnounce: true });
     dpB.emit({ type: "announcing", service: "shop/web", ips: ["192.0.2.10"], interfaces: ["eth0"] });
+    bgpB.report([{ peer: "r1", peerAddress: "198.51.100.1", ...SESSION_B }]);
+    clock.advance(100); // the session report's debounce
     await b.settled();
     // Long after start-up: the re-reads that follow hearing peers again are done.
     clock.advance(60_000);
@@ -135,7 +139,7 @@ describe("a node's own status objects, through the API", () => {
     dpA.emitMembership({ live: ["node-a", "node-c"], canAnnounce: true });
     await a.settled();
     expect(logA.messages.filter(m => m.includes("found silent"))).toEqual([
-      expect.stringMatching(/^speaker on node node-b found silent at \S+: removed its 1 ServiceL2Status and 1 ServiceBGPStatus, marked 0 BGP session\(s\) Idle$/),
+      expect.stringMatching(/^speaker on node node-b found silent at \S+: removed its 1 ServiceL2Status and 1 ServiceBGPStatus, marked 1 BGP session\(s\) Idle$/),
     ]);
     // node-a hears node-b again a moment later.
     dpA.emitMembership({ live: ALL, canAnnounce: true });
@@ -146,6 +150,11 @@ describe("a node's own status objects, through the API", () => {
       ["ServiceL2Status", L2_B],
       ["ServiceBGPStatus", BGP_B],
     ]);
+    // Its session entry, marked Idle by node-a meanwhile, is its own again.
+    const start = Date.now();
+    const sessions = async () => ((await K8s(BGPPeerKind).InNamespace(NS).Get("r1")).status as { sessions?: unknown[] } | undefined)?.sessions;
+    while (!isDeepStrictEqual(await sessions(), [SESSION_B]) && Date.now() - start < WRITTEN_BACK_WITHIN_MS) await new Promise(r => setTimeout(r, 50));
+    expect(await sessions()).toEqual([SESSION_B]);
   });
 
   it("deleted or rewritten by another client, they come back within seconds", async () => {
