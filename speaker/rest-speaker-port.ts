@@ -183,7 +183,8 @@ export class RestSpeakerPort implements SpeakerPort {
    */
   private async watchStatuses(kindName: PerServiceStatusKind, namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch> {
     const source = this.connection.source(`${kindName} of ${node}`, statusesPath(kindName, namespace, node));
-    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj));
+    // Not part of the view of the cluster: the speaker decides nothing from these (a failing one must not make it stand by).
+    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { partOfView: false });
     await watch.ready;
     return { stop: () => watch.stop() };
   }
