@@ -66,9 +66,9 @@ export const speakerClusterRules: readonly ReasonedRule[] = [
 export const speakerNamespaceRules: readonly ReasonedRule[] = [
   { rule: rule([METALLB], CONFIG_RESOURCES, ["list", "watch"]), why: "the configuration: pools, advertisements, peers, BFD profiles, communities" },
   { rule: rule([""], ["pods"], ["list", "watch"]), why: `the other speakers' pods (labels ${Object.entries(SPEAKER_SELECTOR).map(([k, v]) => `${k}=${v}`).join(", ")}): their addresses are the heartbeat peers` },
-  { rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list"]), why: "ServiceL2Status: one per Service this node announces, removed when it stops" },
+  { rule: rule([METALLB], ["servicel2statuses"], ["create", "delete", "list", "watch"]), why: "ServiceL2Status: one per Service this node announces, removed when it stops, written back when someone else removes it" },
   { rule: rule([METALLB], ["servicel2statuses/status"], ["patch"]), why: "its status (node, service, interfaces)" },
-  { rule: rule([METALLB], ["servicebgpstatuses"], ["create", "delete", "list"]), why: "ServiceBGPStatus: one per Service this node advertises by BGP, removed when it stops" },
+  { rule: rule([METALLB], ["servicebgpstatuses"], ["create", "delete", "list", "watch"]), why: "ServiceBGPStatus: one per Service this node advertises by BGP, removed when it stops, written back when someone else removes it" },
   { rule: rule([METALLB], ["servicebgpstatuses/status"], ["patch"]), why: "its status (node, service, peers)" },
   { rule: rule([METALLB], ["bgppeers/status"], ["patch"]), why: "this node's entry of each BGPPeer's status.sessions (state, since, last error, prefixes)" },
   { rule: rule([METALLB], ["configurationstates"], ["create"]), why: "ConfigurationState `speaker-<node>`, made once per node" },

@@ -159,9 +159,9 @@ describe("speaker identity", () => {
     expect(id.role.rules.map(r => `${r.apiGroups[0]}/${r.resources.join(",")}: ${r.verbs.join(",")}`)).toEqual([
       "metallb.io/ipaddresspools,l2advertisements,bgpadvertisements,bgppeers,bfdprofiles,communities: list,watch",
       "/pods: list,watch",
-      "metallb.io/servicel2statuses: create,delete,list",
+      "metallb.io/servicel2statuses: create,delete,list,watch",
       "metallb.io/servicel2statuses/status: patch",
-      "metallb.io/servicebgpstatuses: create,delete,list",
+      "metallb.io/servicebgpstatuses: create,delete,list,watch",
       "metallb.io/servicebgpstatuses/status: patch",
       "metallb.io/bgppeers/status: patch",
       "metallb.io/configurationstates: create",

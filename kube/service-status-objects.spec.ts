@@ -51,6 +51,77 @@ describe("ServiceStatusObjects", () => {
     ]);
   });
 
+  it("an object created by a sync running when forget() was called is kept on the next adoption, not deleted as its own duplicate", async () => {
+    const port = new FakeSpeakerPort();
+    const objects = new ServiceStatusObjects(l2StatusKind(port), NS, "node-a");
+    await objects.adopt();
+    const creating = objects.ensure("shop/web", l2("shop/web", ["eth0"]));
+    // The node hears its peers again while the create is on its way (speaker.ts resyncOwn).
+    objects.forget();
+    await creating;
+    await objects.adopt();
+    await objects.ensure("shop/web", l2("shop/web", ["eth0"]));
+    expect(port.writes.map(w => [w.op, "name" in w ? w.name : ""])).toEqual([["createL2Status", "l2-00000"]]);
+    expect([...port.l2Statuses.keys()]).toEqual(["l2-00000"]);
+  });
+
+  it("watching its own objects: one deleted or rewritten by someone else asks for a sync, which writes it back once", async () => {
+    const port = new FakeSpeakerPort();
+    const objects = new ServiceStatusObjects(l2StatusKind(port), NS, "node-a");
+    let changes = 0;
+    const watch = await objects.watch(() => changes++);
+    await objects.adopt();
+    await objects.ensure("shop/web", l2("shop/web", ["eth0"]));
+    await objects.ensure("shop/db", l2("shop/db", ["eth0"]));
+    // Its own writes and another node's objects ask for nothing.
+    await port.createL2Status(NS, l2("shop/web", ["eth0"], "node-b"));
+    expect(changes).toBe(0);
+    port.writes.length = 0;
+    await port.deleteL2Status(NS, "l2-00000");
+    await port.updateL2Status(NS, "l2-00001", l2("shop/db", ["eth9"]));
+    expect(changes).toBe(2);
+    await objects.ensure("shop/web", l2("shop/web", ["eth0"]));
+    await objects.ensure("shop/db", l2("shop/db", ["eth0"]));
+    await objects.ensure("shop/web", l2("shop/web", ["eth0"]));
+    await objects.ensure("shop/db", l2("shop/db", ["eth0"]));
+    expect(port.writes.map(w => [w.op, "name" in w ? w.name : ""])).toEqual([
+      ["deleteL2Status", "l2-00000"],
+      ["updateL2Status", "l2-00001"],
+      ["createL2Status", "l2-00003"],
+      ["updateL2Status", "l2-00001"],
+    ]);
+    expect([...port.l2Statuses.values()].filter(o => o.status.node === "node-a").map(o => [o.name, o.status.interfaces])).toEqual([
+      ["l2-00001", [{ name: "eth0" }]],
+      ["l2-00003", [{ name: "eth0" }]],
+    ]);
+    // A watch error (events may be missed): the next sync reads them all again.
+    port.disconnect();
+    port.reconnect();
+    expect(changes).toBe(3);
+    port.writes.length = 0;
+    await objects.adopt();
+    await objects.ensure("shop/web", l2("shop/web", ["eth0"]));
+    expect(port.writes).toEqual([]);
+    watch.stop();
+  });
+
+  it("an object deleted before its create returned (its DELETED seen first) is created again", async () => {
+    const port = new FakeSpeakerPort();
+    const objects = new ServiceStatusObjects(l2StatusKind(port), NS, "node-a");
+    await objects.watch(() => undefined);
+    await objects.adopt();
+    const create = port.createL2Status.bind(port);
+    let first = true;
+    port.createL2Status = async (ns, body) => {
+      const name = await create(ns, body);
+      if (first) await port.deleteL2Status(ns, name);
+      first = false;
+      return name;
+    };
+    await objects.ensure("shop/web", l2("shop/web", ["eth0"]));
+    expect([...port.l2Statuses.keys()]).toEqual(["l2-00001"]);
+  });
+
   it("reads a malformed stored status as a fingerprint that differs, so the object is rewritten", async () => {
     const port = new FakeSpeakerPort();
     const stored = { metadata: { name: "x" }, status: { interfaces: [{ name: 7 }, "eth0", { name: "eth1" }], peers: ["a", 3, "b"] } };

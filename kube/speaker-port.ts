@@ -92,6 +92,11 @@ export interface SpeakerPort {
   updateL2Status(namespace: string, name: string, status: L2StatusBody): Promise<void>;
   /** Deletes a ServiceL2Status; a missing one is not an error. */
   deleteL2Status(namespace: string, name: string): Promise<void>;
+  /**
+   * Watches one node's ServiceL2Status objects (label metallb.io/node): whoever else deletes or
+   * rewrites them (a survivor after a false death, a user), the node hears it and writes them back.
+   */
+  watchL2Statuses(namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch>;
   /** The ServiceBGPStatus objects of one node (label metallb.io/node) in `namespace`; every node's without `node`. */
   listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]>;
   /** Creates a ServiceBGPStatus (generateName `bgp-`, the three labels) and writes its status; returns its name. */
@@ -99,6 +104,8 @@ export interface SpeakerPort {
   updateBgpStatus(namespace: string, name: string, status: BgpStatusBody): Promise<void>;
   /** Deletes a ServiceBGPStatus; a missing one is not an error. */
   deleteBgpStatus(namespace: string, name: string): Promise<void>;
+  /** Watches one node's ServiceBGPStatus objects (label metallb.io/node), as watchL2Statuses. */
+  watchBgpStatuses(namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch>;
   /** One BGPPeer as the API server has it now (with resourceVersion); undefined when missing. */
   getBgpPeer(namespace: string, name: string): Promise<KubeObject | undefined>;
   /**

@@ -131,6 +131,25 @@ describe("WatchSupervisor", () => {
     expect([b.sup.isCurrent(), b.currents, b.logs.slice(logsBefore)]).toEqual([false, [true, false], ["view of the cluster not current: watches down: ConfigMap"]]);
   });
 
+  it("a watch outside the view (partOfView: false) that never lists (403: no grant) leaves the view current", async () => {
+    const b = bench();
+    await flush();
+    b.source.lists[0]?.resolve({ items: [], resourceVersion: "7" });
+    await b.w.ready;
+    await flush();
+    b.source.lastStream().handlers.onOpen();
+    const own = new FakeSource(b.clock, "ServiceL2Status of node-a");
+    b.sup.watch(own, () => undefined, { partOfView: false });
+    for (let t = 0; t < 10_000; t += 250) {
+      for (const l of own.lists) if (!l.signal.aborted) l.reject(new WatchStatusError(403, "servicel2statuses.metallb.io is forbidden"));
+      await b.advance(250);
+      b.probe.answerAll();
+      await flush();
+    }
+    expect(own.lists.length).toBeGreaterThan(3);
+    expect([b.sup.isCurrent(), b.currents]).toEqual([true, [true]]);
+  });
+
   it("lists, delivers the list as ADDED, then streams from the list's resourceVersion; the view is current once streaming", async () => {
     const b = bench();
     await flush();

@@ -146,10 +146,14 @@ export class WatchSupervisor {
     return this.opts.clock;
   }
 
-  /** Lists and watches `source`, delivering every change to `handler`, until stopped. */
-  watch(source: WatchSource, handler: WatchEventHandler): SupervisedWatch {
+  /**
+   * Lists and watches `source`, delivering every change to `handler`, until stopped. With
+   * `partOfView: false` the watch is kept alive the same way but does not count in isCurrent(): what
+   * it follows (a speaker's own status objects) is not what the process decides from.
+   */
+  watch(source: WatchSource, handler: WatchEventHandler, opts: { partOfView?: boolean } = {}): SupervisedWatch {
     if (this.stopped) throw new Error("watch supervisor stopped");
-    const w = new ResourceWatch(this, source, handler, this.log, this.current);
+    const w = new ResourceWatch(this, source, handler, this.log, this.current, opts.partOfView ?? true);
     this.watches.add(w);
     this.tick ??= this.opts.clock.setTimeout(() => this.onTick(), this.settings.tickMs);
     w.start();
@@ -208,12 +212,13 @@ export class WatchSupervisor {
     const s = this.settings;
     const heard = now - this.lastContact <= s.staleAfterMs;
     const late = (w: ResourceWatch): boolean => w.notStreamingSince !== undefined && now - w.notStreamingSince > s.staleAfterMs;
-    const watchesOk = this.watches.size > 0 && [...this.watches].every(w => (w.listed || w.joinedCurrentView) && !late(w));
+    const inView = [...this.watches].filter(w => w.partOfView);
+    const watchesOk = inView.length > 0 && inView.every(w => (w.listed || w.joinedCurrentView) && !late(w));
     const current = heard && watchesOk;
     if (current === this.current) return;
     this.current = current;
     if (!current) {
-      const behind = [...this.watches].filter(w => (!w.listed && !w.joinedCurrentView) || late(w)).map(w => w.source.name);
+      const behind = inView.filter(w => (!w.listed && !w.joinedCurrentView) || late(w)).map(w => w.source.name);
       this.log.warn(`view of the cluster not current: ${heard ? "" : `API server silent for ${Math.round(now - this.lastContact)} ms; `}watches down: ${behind.join(", ") || "none"}`);
     } else {
       this.log.info("view of the cluster current again");
@@ -288,6 +293,8 @@ class ResourceWatch {
     private readonly log: Logger,
     /** Started while the view was current: its first list has `staleAfterMs`, as a reconnect has. */
     readonly joinedCurrentView: boolean,
+    /** Counts in isCurrent(). */
+    readonly partOfView: boolean,
   ) {
     this.ready = new Promise(resolve => (this.resolveReady = resolve));
     this.notStreamingSince = sup.clock.now();

@@ -107,6 +107,27 @@ describe("speaker with the BGP data plane", () => {
     expect(port.writes.filter(w => w.op === "deleteBgpStatus")).toEqual([{ op: "deleteBgpStatus", name: "bgp-00000" }]);
   });
 
+  it("writes the ServiceBGPStatus back, once, when another client deletes it or rewrites its peers", async () => {
+    const port = new FakeSpeakerPort();
+    const bgp = new FakeBgpDataPlane();
+    seed(port);
+    await start(port, bgp);
+    const body = { node: "node-a", serviceName: "web", serviceNamespace: "shop", peers: ["r1", "r2"] };
+    port.writes.length = 0;
+    await port.deleteBgpStatus(NS, "bgp-00000");
+    await running?.settled();
+    const [name = ""] = [...port.bgpStatuses.keys()];
+    await port.updateBgpStatus(NS, name, { ...body, peers: ["r9"] });
+    await running?.settled();
+    expect(port.writes.map(w => [w.op, "name" in w ? w.name : ""])).toEqual([
+      ["deleteBgpStatus", "bgp-00000"],
+      ["createBgpStatus", name],
+      ["updateBgpStatus", name],
+      ["updateBgpStatus", name],
+    ]);
+    expect([...port.bgpStatuses.values()].map(s => s.status)).toEqual([body]);
+  });
+
   it("withdraws while this node is NetworkUnavailable or labelled exclude-from-external-load-balancers, and advertises again after", async () => {
     const port = new FakeSpeakerPort();
     const bgp = new FakeBgpDataPlane();
@@ -160,6 +181,28 @@ describe("speaker with the BGP data plane", () => {
     await until(port, () => port.writes.filter(w => w.op === "replaceBgpPeerStatus").length === 3);
     expect(await sessionsOf("r2")).toEqual([]);
     expect(await sessionsOf("r1")).toEqual([{ node: "node-a", state: "Established", since: "2026-11-22T01:00:01Z", prefixesAdvertised: 1 }, NODE_B_ENTRY]);
+  });
+
+  it("writes its session entry back when someone else changes it (a survivor that took this node for dead), and only then", async () => {
+    const port = new FakeSpeakerPort();
+    const bgp = new FakeBgpDataPlane();
+    seed(port);
+    await start(port, bgp);
+    const mine = { node: "node-a", state: "Established" as const, since: "2026-11-22T01:00:01Z", prefixesAdvertised: 1 };
+    bgp.report([{ peer: "r1", peerAddress: "198.51.100.1", ...mine }]);
+    await until(port, () => port.writes.filter(w => w.op === "replaceBgpPeerStatus").length === 1);
+    await running?.settled();
+    // node-b marks node-a's entry Idle (node-a's heartbeats came late; its own view never changed).
+    const idle = { node: "node-a", state: "Idle" as const, since: "2026-11-22T01:00:05Z", lastError: "marked by the surviving speakers", prefixesAdvertised: 0 };
+    const peer = await port.getBgpPeer(NS, "r1");
+    await port.replaceBgpPeerStatus(NS, "r1", peer?.metadata?.resourceVersion ?? "", { sessions: [idle, NODE_B_ENTRY as never], established: "0/2", summary: "node-a=Idle,node-b=Active" });
+    await until(port, () => port.writes.filter(w => w.op === "replaceBgpPeerStatus").length === 3);
+    await running?.settled();
+    expect(((await port.getBgpPeer(NS, "r1"))?.status as { sessions?: unknown }).sessions).toEqual([mine, NODE_B_ENTRY]);
+    // Its own write seen back asks for nothing more.
+    await new Promise(r => setTimeout(r, 20));
+    await running?.settled();
+    expect(port.writes.filter(w => w.op === "replaceBgpPeerStatus")).toHaveLength(3);
   });
 
   it("stops the BGP data plane on shutdown", async () => {

@@ -13,7 +13,7 @@
  */
 import type { PeerSessionStatus } from "./bgp";
 import { servicePeers } from "./bgp/routes";
-import { ConflictError } from "../kube/controller-port";
+import { ConflictError, type KubeObject } from "../kube/controller-port";
 import { SerialSync } from "../kube/serial-sync";
 import { bgpStatusKind, ServiceStatusObjects } from "../kube/service-status-objects";
 import type { BgpSessionEntry, BgpStatusBody, SpeakerPort } from "../kube/speaker-port";
@@ -23,6 +23,7 @@ import type { Clock, TimerHandle } from "../core/clock";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { TimeSlice } from "./time-slice";
+import { OwnStatusWatch } from "./own-status-watch";
 import { ServiceEvents } from "./status-writer";
 import { logger, type Logger } from "../observability/log";
 
@@ -54,6 +55,7 @@ export class BgpStatusWriter {
   private readonly serviceEvents: ServiceEvents;
   private readonly assigned = new Set<string>();
   private readonly syncs: SerialSync;
+  private readonly ownWatch: OwnStatusWatch;
   private debounce: TimerHandle | undefined;
   /** service -> the IPs last reported in metallb_speaker_announced. */
   private readonly announcedIps = new Map<string, readonly string[]>();
@@ -68,6 +70,12 @@ export class BgpStatusWriter {
       retryMs: opts.retryMs ?? 1000,
       onError: e => (opts.log ?? logger("speaker")).warn(`BGP status write failed, retrying: ${String(e)}`),
     });
+    this.ownWatch = new OwnStatusWatch(this.objects, "ServiceBGPStatus", () => this.syncs.kick(), opts.clock, opts.retryMs ?? 1000, opts.log ?? logger("speaker"));
+  }
+
+  /** Watches this node's ServiceBGPStatus objects, so that what someone else deletes or rewrites is written back. */
+  start(): Promise<void> {
+    return this.ownWatch.start();
   }
 
   update(state: SpeakerState): void {
@@ -106,6 +114,24 @@ export class BgpStatusWriter {
     }, this.opts.debounceMs ?? 200);
   }
 
+  /**
+   * The BGPPeers as the cluster has them: where this node's entry is not what it last wrote (a
+   * survivor marked it Idle after taking this node for dead, someone edited it), it is written again.
+   * Its own write, seen back, matches and asks for nothing.
+   */
+  onPeerObjects(peers: readonly KubeObject[]): void {
+    let due = false;
+    for (const p of peers) {
+      const name = p.metadata?.name ?? "";
+      const text = this.writtenSessions.get(name);
+      if (text === undefined || p.metadata?.namespace !== this.opts.namespace) continue;
+      if (mergeSessions(p, this.opts.node, JSON.parse(text) as BgpSessionEntry) === undefined) continue;
+      this.writtenSessions.delete(name);
+      due = true;
+    }
+    if (due) this.syncs.kick();
+  }
+
   /** Re-reads this node's ServiceBGPStatus objects and rewrites its session entries (it may have been marked dead meanwhile). */
   resync(): void {
     this.objects.forget();
@@ -118,6 +144,7 @@ export class BgpStatusWriter {
   }
 
   stop(): void {
+    this.ownWatch.stop();
     this.syncs.stop();
     this.debounce?.cancel();
   }

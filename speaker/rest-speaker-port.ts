@@ -56,6 +56,12 @@ function allOf(resource: SpeakerResource, namespace: string): string {
   }
 }
 
+/** The collection of one node's objects of a per-Service status kind (label metallb.io/node), or every node's. */
+function statusesPath(kindName: PerServiceStatusKind, namespace: string, node: string | undefined): string {
+  const query = node === undefined ? "" : `?labelSelector=${seg(`${L2_STATUS_LABELS.node}=${node}`)}`;
+  return `${metallbPath(kindName, namespace)}${query}`;
+}
+
 export class RestSpeakerPort implements SpeakerPort {
   private readonly client: RestClient;
   private readonly connection: ApiConnection;
@@ -120,6 +126,14 @@ export class RestSpeakerPort implements SpeakerPort {
     return this.deleteStatus("ServiceL2Status", namespace, name);
   }
 
+  watchL2Statuses(namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch> {
+    return this.watchStatuses("ServiceL2Status", namespace, node, handler);
+  }
+
+  watchBgpStatuses(namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch> {
+    return this.watchStatuses("ServiceBGPStatus", namespace, node, handler);
+  }
+
   listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]> {
     return this.listStatuses("ServiceBGPStatus", namespace, node);
   }
@@ -158,9 +172,21 @@ export class RestSpeakerPort implements SpeakerPort {
 
   /** One node's objects of the kind (label metallb.io/node), or every node's. */
   private async listStatuses(kindName: PerServiceStatusKind, namespace: string, node: string | undefined): Promise<KubeObject[]> {
-    const query = node === undefined ? "" : `?labelSelector=${encodeURIComponent(`${L2_STATUS_LABELS.node}=${node}`)}`;
-    const list = await this.request<{ items?: KubeObject[] }>("GET", `${metallbPath(kindName, namespace)}${query}`);
+    const list = await this.request<{ items?: KubeObject[] }>("GET", statusesPath(kindName, namespace, node));
     return list.items ?? [];
+  }
+
+  /**
+   * Under the supervisor like every other watch: it survives any network fault and replays, as
+   * DELETED, what was removed meanwhile. The objects are not slimmed (they are small and the writer
+   * reads their labels and status).
+   */
+  private async watchStatuses(kindName: PerServiceStatusKind, namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch> {
+    const source = this.connection.source(`${kindName} of ${node}`, statusesPath(kindName, namespace, node));
+    // Not part of the view of the cluster: the speaker decides nothing from these (a failing one must not make it stand by).
+    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { partOfView: false });
+    await watch.ready;
+    return { stop: () => watch.stop() };
   }
 
   private async createStatus(kindName: PerServiceStatusKind, namespace: string, status: L2StatusBody | BgpStatusBody): Promise<string> {

@@ -194,6 +194,9 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   if (bgp && bgpWriter) subscriptions.push(...bindBgp({ snapshots: cache.snapshots, states, node: opts.node }, bgp, bgpWriter));
 
   await cache.start();
+  // Its own status objects watched once the cluster is: what a survivor or a user removes comes back.
+  // Not awaited here (the caller may wait for the first state, computed meanwhile); settled() waits.
+  const watchingOwn = Promise.all([writer.start(), bgpWriter?.start()]);
 
   let viewCurrent = opts.port.isViewCurrent();
   const applyView = (current: boolean): void => {
@@ -227,6 +230,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
     states,
     current: () => latest,
     settled: async () => {
+      await watchingOwn;
       await configWrite;
       await refusals.settled();
       await writer.settled();

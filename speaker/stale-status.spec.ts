@@ -142,6 +142,86 @@ describe("status objects and sessions never name a speaker that no longer announ
     expect(port.writes.filter(w => w.op === "replaceBgpPeerStatus")).toEqual([]);
   });
 
+  it("false death: node-b heard its peers all along (only its heartbeats came late); what node-a removed comes back, and stays", async () => {
+    const port = new FakeSpeakerPort();
+    seed(port);
+    const dpA = new FakeL2DataPlane();
+    const a = await start("node-a", port, dpA);
+    dpA.emitMembership({ live: ALL, canAnnounce: true });
+    const dpB = new FakeL2DataPlane();
+    const b = await start("node-b", port, dpB);
+    dpB.emitMembership({ live: ALL, canAnnounce: true });
+    dpB.emit({ type: "announcing", service: "shop/web", ips: ["192.0.2.10"], interfaces: ["eth0"] });
+    await b.settled();
+    const [first] = [...port.l2Statuses.keys()];
+    // node-b's main thread is busy: node-a misses its heartbeats and takes it for dead; node-b's own view never changes.
+    dpA.emitMembership({ live: ["node-a", "node-c"], canAnnounce: true });
+    await a.settled();
+    await b.settled();
+    // node-a heard again a moment later.
+    dpA.emitMembership({ live: ALL, canAnnounce: true });
+    await a.settled();
+    await b.settled();
+    expect(port.writes.filter(w => w.op.endsWith("L2Status")).map(w => w.op)).toEqual(["createL2Status", "deleteL2Status", "createL2Status"]);
+    expect(port.l2Statuses.has(first ?? "")).toBe(false);
+    expect([...port.l2Statuses.values()].map(s => s.status)).toEqual([{ node: "node-b", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] }]);
+  });
+
+  it("whoever else deletes or rewrites a node's ServiceL2Status (kubectl delete, an uninstall), the node writes it back once", async () => {
+    const port = new FakeSpeakerPort();
+    seed(port);
+    const dp = new FakeL2DataPlane();
+    const speaker = await start("node-b", port, dp);
+    dp.emitMembership({ live: ALL, canAnnounce: true });
+    dp.emit({ type: "announcing", service: "shop/web", ips: ["192.0.2.10"], interfaces: ["eth0"] });
+    await speaker.settled();
+    const [first = ""] = [...port.l2Statuses.keys()];
+    const body = { node: "node-b", serviceName: "web", serviceNamespace: "shop", interfaces: [{ name: "eth0" }] };
+    port.writes.length = 0;
+    await port.deleteL2Status(NS, first);
+    await speaker.settled();
+    const [second = ""] = [...port.l2Statuses.keys()];
+    await port.updateL2Status(NS, second, { ...body, interfaces: [{ name: "wrong0" }] });
+    await speaker.settled();
+    expect(port.writes.map(w => [w.op, "name" in w ? w.name : ""])).toEqual([
+      ["deleteL2Status", first],
+      ["createL2Status", second],
+      ["updateL2Status", second],
+      ["updateL2Status", second],
+    ]);
+    expect([...port.l2Statuses.values()].map(s => s.status)).toEqual([body]);
+    // Nothing more: no rewrite without a change.
+    const writes = port.writes.length;
+    port.apply("Service", { ...service, metadata: { ...service.metadata, resourceVersion: "8" } });
+    await new Promise(r => setTimeout(r, 20));
+    await speaker.settled();
+    expect(port.writes.length).toBe(writes);
+  });
+
+  it("the survivor stops removing a node's objects as soon as it hears that node again (it does not fight the rewrite)", async () => {
+    const port = new FakeSpeakerPort();
+    seed(port);
+    for (const name of ["a", "b", "c"]) await port.createL2Status(NS, { node: "node-b", serviceName: name, serviceNamespace: "shop", interfaces: [{ name: "eth0" }] });
+    const { log, messages: lines } = recordingLogger("info");
+    const dp = new FakeL2DataPlane();
+    const a = await start("node-a", port, dp, log);
+    dp.emitMembership({ live: ALL, canAnnounce: true });
+    await a.settled();
+    // node-b is heard again right after the survivor's first delete.
+    const remove = port.deleteL2Status.bind(port);
+    port.deleteL2Status = async (ns, name) => {
+      await remove(ns, name);
+      dp.emitMembership({ live: ALL, canAnnounce: true });
+    };
+    dp.emitMembership({ live: ["node-a", "node-c"], canAnnounce: true });
+    await a.settled();
+    expect([...port.l2Statuses.values()].map(s => s.status.serviceName)).toEqual(["b", "c"]);
+    expect(port.writes.filter(w => w.op === "replaceBgpPeerStatus")).toEqual([]);
+    expect(lines.filter(l => l.includes("node-b"))).toEqual([
+      "speaker on node node-b found silent at 2026-11-22T01:00:00Z: removed its 1 ServiceL2Status and 0 ServiceBGPStatus, marked 0 BGP session(s) Idle; stopped, node node-b is heard again",
+    ]);
+  });
+
   it("speaker restart: the survivor cleans up while it is gone; the new run starts from nothing and writes its own", async () => {
     const port = new FakeSpeakerPort();
     seed(port);

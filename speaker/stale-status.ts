@@ -174,17 +174,41 @@ export class StaleStatusJanitor {
     for (const node of [...gone].sort()) await this.clean(node, this.stamp());
   }
 
+  /** Whether `node` is heard again: its state is its own to write from then on, even mid-pass. */
+  private heard(node: string): boolean {
+    return this.view.live.includes(node);
+  }
+
   private async clean(node: string, since: string): Promise<void> {
     const { port, namespace, log } = this.opts;
-    const l2 = await port.listL2Statuses(namespace, node);
-    for (const o of l2) await port.deleteL2Status(namespace, o.metadata?.name ?? "");
-    const bgp = await port.listBgpStatuses(namespace, node);
-    for (const o of bgp) await port.deleteBgpStatus(namespace, o.metadata?.name ?? "");
+    // A pass of hundreds of deletes takes seconds on a busy node; a node heard again meanwhile (a
+    // false death) is rewriting the same objects: stop, do not fight it.
+    let l2 = 0;
+    let bgp = 0;
     let marked = 0;
-    for (const peer of this.bgpPeers) if (await this.markSession(peer, node, since)) marked++;
-    if (l2.length + bgp.length + marked > 0) {
-      (log ?? logger("speaker")).info(`speaker on node ${node} found silent at ${since}: removed its ${l2.length} ServiceL2Status and ${bgp.length} ServiceBGPStatus, marked ${marked} BGP session(s) Idle`);
+    const report = (how: string): void => {
+      if (l2 + bgp + marked > 0) (log ?? logger("speaker")).info(`speaker on node ${node} found silent at ${since}: removed its ${l2} ServiceL2Status and ${bgp} ServiceBGPStatus, marked ${marked} BGP session(s) Idle${how}`);
+    };
+    const heardAgain = (): boolean => {
+      if (!this.heard(node)) return false;
+      report(`; stopped, node ${node} is heard again`);
+      return true;
+    };
+    for (const o of await port.listL2Statuses(namespace, node)) {
+      if (heardAgain()) return;
+      await port.deleteL2Status(namespace, o.metadata?.name ?? "");
+      l2++;
     }
+    for (const o of await port.listBgpStatuses(namespace, node)) {
+      if (heardAgain()) return;
+      await port.deleteBgpStatus(namespace, o.metadata?.name ?? "");
+      bgp++;
+    }
+    for (const peer of this.bgpPeers) {
+      if (heardAgain()) return;
+      if (await this.markSession(peer, node, since)) marked++;
+    }
+    report("");
   }
 
   /** Marks the dead node's entry of one BGPPeer Idle (read, merge, write guarded by resourceVersion; again on 409). */

@@ -22,6 +22,7 @@ import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { logger, type Logger } from "../observability/log";
 import { TimeSlice } from "./time-slice";
+import { OwnStatusWatch } from "./own-status-watch";
 
 export const EVENT_SOURCE = "lodestone-speaker";
 
@@ -76,6 +77,7 @@ export class StatusWriter {
   private readonly serviceEvents: ServiceEvents;
   private readonly events: PendingEvent[] = [];
   private readonly syncs: SerialSync;
+  private readonly ownWatch: OwnStatusWatch;
 
   constructor(private readonly opts: StatusWriterOptions) {
     this.objects = new ServiceStatusObjects(l2StatusKind(opts.port), opts.namespace, opts.node);
@@ -89,6 +91,12 @@ export class StatusWriter {
         opts.metrics.updateError();
       },
     });
+    this.ownWatch = new OwnStatusWatch(this.objects, "ServiceL2Status", () => this.syncs.kick(), opts.clock, opts.retryMs ?? 1000, opts.log ?? logger("speaker"));
+  }
+
+  /** Watches this node's ServiceL2Status objects, so that what someone else deletes or rewrites is written back. */
+  start(): Promise<void> {
+    return this.ownWatch.start();
   }
 
   update(state: SpeakerState): void {
@@ -130,6 +138,7 @@ export class StatusWriter {
   }
 
   stop(): void {
+    this.ownWatch.stop();
     this.syncs.stop();
   }
 

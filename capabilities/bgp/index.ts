@@ -9,6 +9,8 @@
  *   the BGP announcements of this node (desired.bgp)         -> bgp.setAnnouncements
  *   every state                                              -> BGPPeer status writer (which peers to report)
  *   the data plane's session changes                         -> BGPPeer status writer (status.sessions)
+ *   the BGPPeers as the cluster has them (when one changes)  -> BGPPeer status writer (rewrites this node's
+ *                                                               entry if someone else changed it)
  *
  * Node first, then config, then announcements: the plane opens sessions only with both of the first two.
  */
@@ -28,7 +30,7 @@ export interface BgpStreams {
   readonly node: string;
 }
 
-export function bindBgp({ snapshots, states, node }: BgpStreams, bgp: BgpDataPlane, writer: Pick<BgpStatusWriter, "update" | "onSessions">): Subscription[] {
+export function bindBgp({ snapshots, states, node }: BgpStreams, bgp: BgpDataPlane, writer: Pick<BgpStatusWriter, "update" | "onSessions" | "onPeerObjects">): Subscription[] {
   return [
     new Subscription(bgp.onStatusChange(status => writer.onSessions(status))),
     snapshots
@@ -48,5 +50,6 @@ export function bindBgp({ snapshots, states, node }: BgpStreams, bgp: BgpDataPla
       .subscribe(c => bgp.setConfig(c)),
     distinctList(states, s => s.desired.bgp).subscribe(announcements => bgp.setAnnouncements(announcements)),
     states.subscribe(state => writer.update(state)),
+    distinctList(snapshots.pipe(filter((s): s is Snapshot => s !== undefined)), s => s.BGPPeer).subscribe(peers => writer.onPeerObjects(peers)),
   ];
 }

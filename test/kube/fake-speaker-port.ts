@@ -22,9 +22,9 @@ interface StatusKindInfo {
   generateName: string;
   resource: string;
   plural: string;
+  /** Who watches the kind: one node's objects each. */
+  watchers: Set<{ namespace: string; node: string; handler: SpeakerWatchHandler }>;
 }
-const L2_KIND: StatusKindInfo = { generateName: "l2-", resource: "servicel2status", plural: "servicel2statuses" };
-const BGP_KIND: StatusKindInfo = { generateName: "bgp-", resource: "servicebgpstatus", plural: "servicebgpstatuses" };
 
 export type SpeakerWrite =
   | { op: "createBgpStatus"; name: string; status: BgpStatusBody }
@@ -38,6 +38,8 @@ export type SpeakerWrite =
   | { op: "writeConfigurationState"; name: string; status: ConfigurationStateStatus };
 
 export class FakeSpeakerPort implements SpeakerPort {
+  private readonly l2Kind: StatusKindInfo = { generateName: "l2-", resource: "servicel2status", plural: "servicel2statuses", watchers: new Set() };
+  private readonly bgpKind: StatusKindInfo = { generateName: "bgp-", resource: "servicebgpstatus", plural: "servicebgpstatuses", watchers: new Set() };
   private readonly objects = new Map<SpeakerResource, Map<string, KubeObject>>();
   private readonly watchers = new Map<SpeakerResource, Set<SpeakerWatchHandler>>();
   readonly l2Statuses = new Map<string, StoredL2Status>();
@@ -80,6 +82,7 @@ export class FakeSpeakerPort implements SpeakerPort {
   disconnect(): void {
     this.unreachable = true;
     for (const set of this.watchers.values()) for (const w of set) w.error(new Error("connect ECONNREFUSED"));
+    for (const kind of [this.l2Kind, this.bgpKind]) for (const w of kind.watchers) w.handler.error(new Error("connect ECONNREFUSED"));
   }
 
   reconnect(): void {
@@ -154,52 +157,81 @@ export class FakeSpeakerPort implements SpeakerPort {
   }
 
   async listL2Statuses(namespace: string, node?: string): Promise<KubeObject[]> {
-    return this.listStatuses(L2_KIND, this.l2Statuses, namespace, node);
+    return this.listStatuses(this.l2Kind, this.l2Statuses, namespace, node);
   }
 
   async createL2Status(namespace: string, status: L2StatusBody): Promise<string> {
-    const name = this.createStatus(L2_KIND, this.l2Statuses, namespace, status);
+    const name = this.createStatus(this.l2Kind, this.l2Statuses, namespace, status);
     this.wrote({ op: "createL2Status", name, status: structuredClone(status) });
     return name;
   }
 
   async updateL2Status(_namespace: string, name: string, status: L2StatusBody): Promise<void> {
-    this.updateStatus(L2_KIND, this.l2Statuses, name, status);
+    this.updateStatus(this.l2Kind, this.l2Statuses, name, status);
     this.wrote({ op: "updateL2Status", name, status: structuredClone(status) });
   }
 
   async deleteL2Status(_namespace: string, name: string): Promise<void> {
     this.check("delete servicel2status");
-    this.l2Statuses.delete(name);
+    this.deleteStatus(this.l2Kind, this.l2Statuses, name);
     this.wrote({ op: "deleteL2Status", name });
   }
 
   async listBgpStatuses(namespace: string, node?: string): Promise<KubeObject[]> {
-    return this.listStatuses(BGP_KIND, this.bgpStatuses, namespace, node);
+    return this.listStatuses(this.bgpKind, this.bgpStatuses, namespace, node);
   }
 
   async createBgpStatus(namespace: string, status: BgpStatusBody): Promise<string> {
-    const name = this.createStatus(BGP_KIND, this.bgpStatuses, namespace, status);
+    const name = this.createStatus(this.bgpKind, this.bgpStatuses, namespace, status);
     this.wrote({ op: "createBgpStatus", name, status: structuredClone(status) });
     return name;
   }
 
   async updateBgpStatus(_namespace: string, name: string, status: BgpStatusBody): Promise<void> {
-    this.updateStatus(BGP_KIND, this.bgpStatuses, name, status);
+    this.updateStatus(this.bgpKind, this.bgpStatuses, name, status);
     this.wrote({ op: "updateBgpStatus", name, status: structuredClone(status) });
   }
 
   async deleteBgpStatus(_namespace: string, name: string): Promise<void> {
     this.check("delete servicebgpstatus");
-    this.bgpStatuses.delete(name);
+    this.deleteStatus(this.bgpKind, this.bgpStatuses, name);
     this.wrote({ op: "deleteBgpStatus", name });
+  }
+
+  async watchL2Statuses(namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch> {
+    return this.watchStatuses(this.l2Kind, namespace, node, handler);
+  }
+
+  async watchBgpStatuses(namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch> {
+    return this.watchStatuses(this.bgpKind, namespace, node, handler);
+  }
+
+  /** Watchers of the kind (one node's objects each), for tests. */
+  statusWatcherCount(kind: "l2" | "bgp"): number {
+    return (kind === "l2" ? this.l2Kind : this.bgpKind).watchers.size;
+  }
+
+  private watchStatuses(kind: StatusKindInfo, namespace: string, node: string, handler: SpeakerWatchHandler): Watch {
+    this.check(`watch ${kind.plural}`);
+    const w = { namespace, node, handler };
+    kind.watchers.add(w);
+    return { stop: () => kind.watchers.delete(w) };
+  }
+
+  private notify<Body>(kind: StatusKindInfo, phase: "ADDED" | "MODIFIED" | "DELETED", s: StoredStatus<Body>): void {
+    for (const w of [...kind.watchers]) if (w.namespace === s.namespace && w.node === s.labels[L2_STATUS_LABELS.node]) w.handler.event(phase, statusObject(s));
+  }
+
+  private deleteStatus<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, name: string): void {
+    const s = store.get(name);
+    if (!s) return;
+    store.delete(name);
+    this.notify(kind, "DELETED", s);
   }
 
   private listStatuses<Body>(kind: StatusKindInfo, store: Map<string, StoredStatus<Body>>, namespace: string, node: string | undefined): KubeObject[] {
     this.check(`list ${kind.plural}`);
-    return [...store.values()]
-      .filter(s => s.namespace === namespace && (node === undefined || s.labels[L2_STATUS_LABELS.node] === node))
-      .map(s => ({ metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) }));
+    return [...store.values()].filter(s => s.namespace === namespace && (node === undefined || s.labels[L2_STATUS_LABELS.node] === node)).map(statusObject);
   }
 
   /** Stores a new object under a generated name (one counter for both kinds) and returns the name. */
@@ -207,7 +239,9 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.check(`create ${kind.resource}`);
     const name = `${kind.generateName}${(this.nextName++).toString(36).padStart(5, "0")}`;
     const labels = { [L2_STATUS_LABELS.node]: status.node, [L2_STATUS_LABELS.serviceName]: status.serviceName, [L2_STATUS_LABELS.serviceNamespace]: status.serviceNamespace };
-    store.set(name, { name, namespace, labels, status: structuredClone(status) });
+    const stored = { name, namespace, labels, status: structuredClone(status) };
+    store.set(name, stored);
+    this.notify(kind, "ADDED", stored);
     return name;
   }
 
@@ -216,6 +250,7 @@ export class FakeSpeakerPort implements SpeakerPort {
     const s = store.get(name);
     if (!s) throw new ApiError(404, `${kind.plural}.metallb.io "${name}" not found`);
     s.status = structuredClone(status);
+    this.notify(kind, "MODIFIED", s);
   }
 
   async getBgpPeer(namespace: string, name: string): Promise<KubeObject | undefined> {
@@ -251,4 +286,9 @@ export class FakeSpeakerPort implements SpeakerPort {
     this.configurationStates.set(ref.name, { labels: { ...labels }, status: structuredClone(status) });
     this.wrote({ op: "writeConfigurationState", name: ref.name, status: structuredClone(status) });
   }
+}
+
+/** A stored status object as the API server returns it. */
+function statusObject<Body>(s: StoredStatus<Body>): KubeObject {
+  return { metadata: { name: s.name, namespace: s.namespace, labels: { ...s.labels } }, status: structuredClone(s.status) as KubeObject["status"] };
 }
