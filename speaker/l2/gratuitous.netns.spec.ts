@@ -3,11 +3,14 @@
  * the data plane, the client namespace's br0 joining them) with two services, one with a periodic
  * interval of 1 s (lodestone.dev/gratuitous-interval, carried as gratuitousIntervalMs) and one
  * without. A packet capture in the client namespace records every ARP frame and Neighbor
- * Advertisement; the test waits on its output lines, never on time.
+ * Advertisement; the test waits on its output lines, never on time. The frames must follow the
+ * announcer's schedule exactly; a node may restart it only as often as its agent saw a lost peer
+ * return (test/l2/announce-schedule.ts), which is what happened on a loaded CI machine.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spawned } from "../../hack/netns/process";
 import { gratuitousFrames } from "../../protocols/l2/announcer";
+import { matchSchedule, refreshesAfterAnnouncing, type ScheduleMatch } from "../../test/l2/announce-schedule";
 import { L2Bed, NODE_NAMES, VIP4, VIP6, waitForLineWhere } from "../../test/l2/l2-bed";
 
 /** The service without a period. */
@@ -32,6 +35,10 @@ const captured = (): Captured[] =>
   });
 /** Capture times of the frames equal, byte for byte, to `frame`. */
 const timesOf = (frame: Buffer): number[] => captured().filter(c => c.hex === frame.toString("hex")).map(c => c.ms);
+/** The refreshes `node` could have made to `ip` (a peer it had lost came back: heartbeats late on a loaded machine). */
+const refreshes = (node: string, ip: string): number => refreshesAfterAnnouncing(l2.agent(node).stdoutLines, ip);
+const problemOf = (match: ScheduleMatch | { problem: string }): string => ("problem" in match ? match.problem : "");
+const membershipOf = (node: string): string => `${node}'s agent: ${l2.agent(node).stdoutLines.filter(l => l.startsWith("membership ") || l.startsWith("status ")).join(" | ")}`;
 
 beforeAll(async () => {
   l2 = await L2Bed.create([VIP4, VIP6, QUIET4]);
@@ -59,17 +66,14 @@ afterAll(async () => {
 describe("periodic gratuitous announcements on the wire", () => {
   it("IPv4: the owner's exact ARP request and reply, in the burst and then once per configured interval", () => {
     const [request, reply] = gratuitousFrames(VIP4, l2.host(owner).mac) as [Buffer, Buffer];
-    const requests = timesOf(request).slice(0, 12);
-    const replies = timesOf(reply).slice(0, 12);
-    expect(requests).toHaveLength(12);
-    expect(replies).toHaveLength(12);
-    const t0 = requests[0] as number;
-    // Burst at 0, 1.1, 2.2, 3.3, 4.4 s; periodic at 5 .. 11 s (1 .. 4 s fall inside the burst and are skipped).
-    const expected = [0, 1100, 2200, 3300, 4400, 5000, 6000, 7000, 8000, 9000, 10_000, 11_000];
-    for (const [i, at] of expected.entries()) {
-      expect(Math.abs((requests[i] as number) - t0 - at), `request ${i} at ${(requests[i] as number) - t0} ms, scheduled ${at} ms`).toBeLessThan(SLACK_MS);
-      expect(Math.abs((replies[i] as number) - (requests[i] as number))).toBeLessThan(SLACK_MS);
-    }
+    const requests = timesOf(request);
+    const replies = timesOf(reply);
+    expect(requests.length).toBeGreaterThanOrEqual(12);
+    // Burst at 0, 1.1, 2.2, 3.3, 4.4 s; periodic at 5, 6, 7 ... s (1 .. 4 s fall inside the burst and are skipped).
+    expect(problemOf(matchSchedule(requests, PERIOD_MS, refreshes(owner, VIP4), SLACK_MS)), membershipOf(owner)).toBe("");
+    // Each request's reply follows it (the newest request's reply may still be on its way to the capture).
+    expect(replies.length).toBeGreaterThanOrEqual(requests.length - 1);
+    for (const [i, at] of replies.entries()) expect(Math.abs(at - (requests[i] as number))).toBeLessThan(SLACK_MS);
     // Only the owner sends them.
     for (const n of NODE_NAMES.filter(n => n !== owner)) expect(timesOf(gratuitousFrames(VIP4, l2.host(n).mac)[0] as Buffer)).toEqual([]);
   });
@@ -78,22 +82,20 @@ describe("periodic gratuitous announcements on the wire", () => {
     const [na] = gratuitousFrames(VIP6, l2.host(owner).mac) as [Buffer];
     const times = timesOf(na);
     expect(times.length).toBeGreaterThanOrEqual(11);
-    const t0 = times[0] as number;
-    const periodic = times.slice(5, 11).map(t => t - t0);
-    for (const [i, at] of [5000, 6000, 7000, 8000, 9000, 10_000].entries()) {
-      expect(Math.abs((periodic[i] as number) - at), `NA ${i + 5} at ${periodic[i]} ms, scheduled ${at} ms`).toBeLessThan(SLACK_MS);
-    }
+    expect(problemOf(matchSchedule(times, PERIOD_MS, refreshes(owner, VIP6), SLACK_MS)), membershipOf(owner)).toBe("");
   });
 
   it("off: the service without an interval gets its takeover burst (5 rounds) and nothing after it", () => {
     const [request, reply] = gratuitousFrames(QUIET4, l2.host(quietOwner).mac) as [Buffer, Buffer];
     const requests = timesOf(request);
-    const t0 = requests[0] as number;
-    expect(requests).toHaveLength(5);
-    expect(timesOf(reply)).toHaveLength(5);
-    expect((requests[4] as number) - t0).toBeLessThan(4400 + SLACK_MS);
+    const match = matchSchedule(requests, undefined, refreshes(quietOwner, QUIET4), SLACK_MS);
+    expect(problemOf(match), membershipOf(quietOwner)).toBe("");
+    // A burst of five from each start (the takeover, then each refresh), and nothing after the last.
+    const starts = "starts" in match ? match.starts : [];
+    expect(requests).toHaveLength(5 * starts.length);
+    expect(timesOf(reply)).toHaveLength(requests.length);
     // The capture ran on for several intervals after that burst ended.
     const last = captured().at(-1)?.ms ?? 0;
-    expect(last - t0).toBeGreaterThan(8000);
+    expect(last - (starts.at(-1) as number)).toBeGreaterThan(8000);
   });
 });
