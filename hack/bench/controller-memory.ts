@@ -26,6 +26,7 @@ import { nodeObject } from "../lab/objects";
 import { REPO_ROOT, Spawned } from "../netns";
 import { buildController, nodeLts, peprEnv } from "./controller-bundle";
 import { postRetrying } from "./post-retrying";
+import { statusKiB } from "./process-memory";
 
 const { values: flags } = parseArgs({
   options: {
@@ -45,11 +46,7 @@ const log = (line: string): void => void process.stderr.write(`${new Date().toIS
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms));
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 /** VmRSS / VmHWM of a process, in MiB. */
-function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (!m) throw new Error(`/proc/${pid}/status has no ${field}`);
-  return round1(Number(m[1]) / 1024);
-}
+const statusMiB = (pid: number, field: "VmRSS" | "VmHWM"): number => round1(statusKiB(pid, field) / 1024);
 const load = (): string => os.loadavg().map(l => l.toFixed(1)).join(" ");
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 2000): Promise<T> {

@@ -16,8 +16,10 @@
  *      Node 24 LTS and on the machine's Node.
  *   5. The payload of the image's final stage: what it copies onto the base (build/speaker/).
  *
- * RSS figures are the largest of the three speakers, in MiB (VmRSS, with the processes a speaker forks,
- * as its container counts them); the peak (VmHWM) is printed too.
+ * RSS figures are the largest of the three speakers, in MiB: the resident pages of the speaker and the
+ * runners it forks, each physical page once, as its container's memory cgroup charges them
+ * (process-memory.ts familyMiB; the plain VmRSS sum is logged beside it). The peaks are VmHWM summed
+ * over the family (an upper bound). Idle CPU includes the runners.
  * Last line: one JSON object.
  *
  *   npm run bench:memory [-- --services 10000] [-- --idle-cpu-seconds 60]
@@ -38,6 +40,7 @@ import { Cleanup } from "../lab/cleanup";
 import { createBed, logTo, startControlPlane } from "../lab/infra";
 import { heartbeatSecret, nodeObject } from "../lab/objects";
 import { REPO_ROOT, Spawned, type Bed } from "../netns";
+import { children, cpuSeconds, familyMiB, hwmSumMiB as hwmMiB, rssByMapping, rssSumMiB } from "./process-memory";
 
 const { values: flags } = parseArgs({
   options: {
@@ -67,47 +70,10 @@ const MiB = 1024 * 1024;
 const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms));
 
-/** A /proc/<pid>/status field in KiB. */
-function procStatus(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (!m) throw new Error(`no ${field} for pid ${pid}`);
-  return Number(m[1]);
-}
-/** A process's children (the BFD process a speaker forks), from /proc/<pid>/task/<pid>/children. */
-const children = (pid: number): number[] => {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-};
-/** RSS of a process with its children, as its container's memory counts them. */
-const rssMiB = (pid: number): number => [pid, ...children(pid)].reduce((sum, p) => sum + procStatus(p, "VmRSS"), 0) / 1024;
-const hwmMiB = (pid: number): number => [pid, ...children(pid)].reduce((sum, p) => sum + procStatus(p, "VmHWM"), 0) / 1024;
-/** RSS of a process by mapping kind (the node binary and libraries, brk heap, anonymous), from /proc/<pid>/smaps. */
-function rssByMapping(pid: number): string {
-  const sums = new Map<string, number>();
-  let name = "";
-  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (head) {
-      const path = head[1] ?? "";
-      name = path === "" ? "anon" : path.startsWith("[") ? path : path.split("/").pop() ?? path;
-      continue;
-    }
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) sums.set(name, (sums.get(name) ?? 0) + Number(rss[1]));
-  }
-  const threads = readdirSync(`/proc/${pid}/task`).length;
-  return `${[...sums].filter(([, kb]) => kb >= 1024).sort((a, b) => b[1] - a[1]).map(([n, kb]) => `${n}=${(kb / 1024).toFixed(1)}`).join(" ")}; ${threads} threads`;
-}
-
-/** CPU time (user + system) of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  const ticks = Number(spawnSync("getconf", ["CLK_TCK"]).stdout.toString().trim()) || 100;
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
-}
+/** A speaker's memory as its container is charged (with the runners it forks, each page once). */
+const rssMiB = familyMiB;
+/** CPU time of a process and the runners it forks, in seconds. */
+const familyCpuSeconds = (pid: number): number => [pid, ...children(pid)].reduce((sum, p) => sum + cpuSeconds(p), 0);
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 2000): Promise<T> {
@@ -228,13 +194,13 @@ async function main(): Promise<void> {
     await sleep(20_000);
     result.speaker_rss_idle_mib = speakerMax(rssMiB);
     result.controller_rss_idle_mib = round1(rssMiB(controller.pid));
-    log(`idle: speakers ${speakers.map(s => round1(rssMiB(s.pid))).join(", ")} MiB, controller ${result.controller_rss_idle_mib} MiB; CPU over ${IDLE_CPU_S} s...`);
+    log(`idle: speakers ${speakers.map(s => `${round1(rssMiB(s.pid))} (VmRSS summed ${round1(rssSumMiB(s.pid))})`).join(", ")} MiB, controller ${result.controller_rss_idle_mib} MiB; CPU over ${IDLE_CPU_S} s...`);
     log(`  node1: ${await heapOfNode1()}`);
-    const cpu0 = speakers.map(s => cpuSeconds(s.pid));
+    const cpu0 = speakers.map(s => familyCpuSeconds(s.pid));
     const t0 = performance.now();
     await sleep(IDLE_CPU_S * 1000);
     const wall = (performance.now() - t0) / 1000;
-    const cpuPct = speakers.map((s, i) => ((cpuSeconds(s.pid) - (cpu0[i] ?? 0)) / wall) * 100);
+    const cpuPct = speakers.map((s, i) => ((familyCpuSeconds(s.pid) - (cpu0[i] ?? 0)) / wall) * 100);
     result.speaker_cpu_idle_pct = Math.round((cpuPct.reduce((a, b) => a + b, 0) / cpuPct.length) * 100) / 100;
     log(`idle CPU per speaker: ${cpuPct.map(p => p.toFixed(2)).join(", ")} % of a core`);
 

@@ -29,6 +29,7 @@ import { startApiServer } from "../kube-apiserver/server";
 import { heartbeatSecret, nodeObject } from "../lab/objects";
 import { REPO_ROOT, Spawned } from "../netns";
 import { nodeLts } from "./controller-bundle";
+import { cpuSeconds, familyMiB, rssByMapping, statusKiB } from "./process-memory";
 
 const { values: flags } = parseArgs({
   options: {
@@ -66,22 +67,6 @@ function outside(): number {
   } finally {
     ip("netns", "del", ns);
   }
-}
-
-function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
-  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
-}
-
-function byMapping(pid: number): Record<string, number> {
-  const sums = new Map<string, number>();
-  let name = "";
-  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (head) name = (head[1] || "anon").split("/").pop() ?? "anon";
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) sums.set(name, (sums.get(name) ?? 0) + Number(rss[1]));
-  }
-  return Object.fromEntries([...sums].filter(([, kb]) => kb >= 1024).sort((a, b) => b[1] - a[1]).map(([n, kb]) => [n, Math.round(kb / 102.4) / 10]));
 }
 
 async function inside(): Promise<void> {
@@ -126,12 +111,13 @@ async function inside(): Promise<void> {
         const metrics = await fetch("http://192.0.2.11:7472/metrics").then(r => r.text()).catch(() => "");
         const metric = (name: string): number => Math.round((Number(new RegExp(`^${name} (\\S+)`, "m").exec(metrics)?.[1]) / MiB) * 10) / 10;
         const statuses = await api<{ items?: unknown[] }>("GET", `/apis/metallb.io/v1beta1/namespaces/${NS}/servicel2statuses`).then(l => l.items?.length ?? 0);
-        const stat = readFileSync(`/proc/${speaker.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
         const result: Record<string, unknown> = {
           set, services, statuses, running_after_s: Math.round(runningS * 10) / 10,
+          // The speaker with the runners it forks, each page once (as its container is charged), and its own VmRSS.
+          family_mib: Math.round(familyMiB(speaker.pid) * 10) / 10,
           rss_mib: Math.round(statusKiB(speaker.pid, "VmRSS") / 102.4) / 10, peak_mib: Math.round(statusKiB(speaker.pid, "VmHWM") / 102.4) / 10,
           heap_used_mib: metric("nodejs_heap_size_used_bytes"), heap_total_mib: metric("nodejs_heap_size_total_bytes"), external_mib: metric("nodejs_external_memory_bytes"),
-          cpu_s: (Number(stat[11]) + Number(stat[12])) / 100, by_mapping_mib: byMapping(speaker.pid),
+          cpu_s: Math.round(cpuSeconds(speaker.pid) * 100) / 100, by_mapping: rssByMapping(speaker.pid),
         };
         if (flags.arp) {
           for (const args of [["latency", "5000"], ["throughput", "3000", "64"]]) {
