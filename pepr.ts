@@ -6,6 +6,7 @@ import { PeprModule } from "pepr";
 import cfg from "./package.json";
 import { Webhooks } from "./capabilities/admission";
 import { ControllerCapability } from "./capabilities/controller/index";
+import { boundHeapGrowth } from "./controller/heap-growth";
 import { startController } from "./controller/main";
 import { installOnStartup, isInClusterWatcher } from "./deploy";
 import { KfcControllerPort } from "./kube/kfc-controller-port";
@@ -19,6 +20,8 @@ import { logger } from "./observability/log";
 export const capabilities = [Webhooks, ControllerCapability];
 
 const mode = process.env.PEPR_MODE;
+// Admission and watcher pods alike: V8 collects before garbage doubles the heap (controller/heap-growth.ts).
+if (mode !== "build") boundHeapGrowth();
 const module = new PeprModule(cfg, capabilities, { deferStart: true });
 // `pepr build` loads this file only to read the bindings (PEPR_MODE=build): nothing may start then.
 // LODESTONE_WEBHOOK_HOST / LODESTONE_METRICS_HOST: listen on that address only (unset: every interface).
