@@ -9,9 +9,9 @@
  * As a process, it ends at once when the speaker goes (the IPC channel closes): no AdminDown then, so
  * the router detects the loss as the failure it is and withdraws the node's routes.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import { raisePriority } from "../runner-priority";
+import { watchLateness } from "../timing-runner";
 import { realClock } from "../../core/clock";
 import { runBfdSession, type SessionCounters } from "./bfd-control";
 import { bfdEchoSockets } from "./bfd-echo";
@@ -66,12 +66,7 @@ interface Running {
 }
 const running = new Map<number, Running>();
 
-const delay = monitorEventLoopDelay({ resolution: 10 });
-delay.enable();
-const counters = setInterval(() => {
-  const lateMs = Math.round(delay.max / 1e6);
-  delay.reset();
-  if (lateMs > LATE_MS) speaker.post({ op: "late", ms: lateMs });
+const stopReports = watchLateness(LATE_MS, COUNTERS_EVERY_MS, n => speaker.post(n), () => {
   for (const [id, r] of running) {
     const c = r.counts;
     const total = c.controlPacketInput + c.controlPacketOutput + c.echoPacketInput + c.echoPacketOutput;
@@ -79,8 +74,7 @@ const counters = setInterval(() => {
     r.reported = total;
     speaker.post({ op: "counters", id, input: c.controlPacketInput, output: c.controlPacketOutput, echoInput: c.echoPacketInput, echoOutput: c.echoPacketOutput });
   }
-}, COUNTERS_EVERY_MS);
-counters.unref();
+});
 
 speaker.onMessage(m => {
   switch (m.op) {
@@ -101,8 +95,7 @@ speaker.onMessage(m => {
     case "shutdown":
       for (const r of running.values()) r.close();
       running.clear();
-      clearInterval(counters);
-      delay.disable();
+      stopReports();
       speaker.close();
       break;
   }

@@ -15,16 +15,14 @@
  * Should the process or thread die, the sessions are reported failed, a new one starts and they are
  * opened again there.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { BfdStateCode } from "../../protocols/bfd/packet";
 import type { BfdCounters } from "./bfd-metrics";
 import { ListenedLink, type BfdControl, type BfdSessionSpec } from "./bfd-control";
 import type { BfdSocketOptions } from "./bfd-udp";
+import { forkRunner, logRunnerNotice, runnerEnded, runnerEntry, unrefRunner, type RunnerNotice } from "../timing-runner";
 
 /** Speaker to BFD runner. */
 export type ToBfdRunner =
@@ -41,10 +39,8 @@ export type FromBfdRunner =
   /** Echo cannot work fully on an interface: no AF_PACKET socket (no addon, no CAP_NET_RAW; sessions keep to control packets), or no IPv4 forwarding. */
   | { readonly op: "echo-error"; readonly message: string }
   | { readonly op: "filter-error"; readonly message: string }
-  /** The runner's event loop ran this late at least once in the last second (past LATE_MS): the CPU is short. */
-  | { readonly op: "late"; readonly ms: number }
-  /** How the runner is scheduled: "SCHED_RR 10", "nice -10", or why neither could be had. */
-  | { readonly op: "priority"; readonly raised: boolean; readonly how: string };
+  /** Late past LATE_MS; how it is scheduled ("SCHED_RR 10", "nice -10", or why neither could be had). */
+  | RunnerNotice;
 
 /**
  * How the BFD runner raises itself above the rest of the node: SCHED_RR at `realtime` (as keepalived
@@ -75,14 +71,7 @@ export interface IsolatedBfdOptions extends Omit<BfdRunnerData, "priority"> {
 const RESTART_BACKOFF_MS = 1000;
 
 const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
-const requireHere = createRequire(join(here, "bfd-isolated.ts"));
-/**
- * The runner's entry: in the speaker bundle (hack/build.mjs) a plain-JavaScript bundle beside it,
- * forked without tsx (the image has none, docs/adr/0010); from the sources, the TypeScript file under tsx.
- */
-const BUNDLED_ENTRY = join(here, "bfd-runner.cjs");
-const bundled = existsSync(BUNDLED_ENTRY);
-const ENTRY = bundled ? BUNDLED_ENTRY : join(here, "bfd-isolated-main.ts");
+const ENTRY = runnerEntry(here, "bfd-runner.cjs", "bfd-isolated-main.ts");
 
 /** The two ways a runner is reached, behind one face. */
 interface Runner {
@@ -92,8 +81,8 @@ interface Runner {
 
 function startRunner(isolation: "process" | "thread", data: BfdRunnerData, onMessage: (m: FromBfdRunner) => void): Runner {
   if (isolation === "thread") {
-    const source = bundled ? `require(${JSON.stringify(ENTRY)});` : `require(${JSON.stringify(requireHere.resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(ENTRY)});`;
-    const worker = new Worker(source, { eval: true, workerData: data });
+    const tsx = ENTRY.bundled ? "" : `require(${JSON.stringify(ENTRY.resolve("tsx/cjs/api"))}).register(); `;
+    const worker = new Worker(`${tsx}require(${JSON.stringify(ENTRY.path)});`, { eval: true, workerData: data });
     // The sessions' owners keep the process alive; an idle BFD thread must not.
     worker.unref();
     worker.on("message", onMessage);
@@ -103,22 +92,14 @@ function startRunner(isolation: "process" | "thread", data: BfdRunnerData, onMes
     });
     return { send: m => worker.postMessage(m), ended };
   }
-  const child: ChildProcess = fork(ENTRY, [JSON.stringify(data)], {
-    execArgv: bundled ? process.execArgv : ["--require", requireHere.resolve("tsx/cjs")],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  child.unref();
-  (child.channel as { unref?: () => void } | undefined)?.unref?.();
+  const child = forkRunner(ENTRY, data);
+  unrefRunner(child);
   child.on("message", m => onMessage(m as FromBfdRunner));
-  const ended = new Promise<string>(resolve => {
-    child.on("error", error => resolve(String(error)));
-    child.on("exit", (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`));
-  });
   return {
     send: m => {
       if (child.connected) child.send(m);
     },
-    ended,
+    ended: runnerEnded(child),
   };
 }
 
@@ -159,11 +140,8 @@ export function isolatedBfd(options: IsolatedBfdOptions = {}): BfdControl {
         log("warn", `BFD echo: ${m.message}`, {});
         return;
       case "late":
-        log("warn", `${what} ran ${m.ms} ms late: the node's CPUs are oversubscribed, BFD may flap`, {});
-        return;
       case "priority":
-        if (m.raised) log("info", `${what} scheduled with ${m.how}`, {});
-        else log("warn", `${what} runs at the usual priority: a busy node may delay it (CAP_SYS_NICE lets it raise itself)`, { error: m.how });
+        logRunnerNotice(log, what, m, "BFD may flap");
         return;
     }
     const s = sessions.get(m.id);

@@ -8,10 +8,10 @@
  * It ends at once when the speaker goes (the IPC channel closes): its heartbeats stop, as they would
  * with the speaker, and the peers take over.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { realClock } from "../../core/clock";
 import { membershipSnapshot, type HeartbeatObserver, type HeartbeatRefusal } from "../../core/election/liveness";
 import { raisePriority } from "../runner-priority";
+import { watchLateness } from "../timing-runner";
 import type { FromHeartbeatRunner, HeartbeatProcessData, ToHeartbeatRunner } from "./heartbeat-isolated";
 import { HeartbeatRunner } from "./heartbeat-runner";
 
@@ -49,17 +49,11 @@ async function main(): Promise<void> {
   const membership = runner.membership;
   membership.onChange(() => post({ op: "membership", snapshot: membershipSnapshot(membership) }));
 
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  const stats = setInterval(() => {
-    const lateMs = Math.round(delay.max / 1e6);
-    delay.reset();
-    if (lateMs > LATE_MS) post({ op: "late", ms: lateMs });
+  const stopReports = watchLateness(LATE_MS, STATS_EVERY_MS, post, () => {
     if (!changed) return;
     changed = false;
     post({ op: "stats", ...counts, refused: { ...counts.refused }, rejects: Object.fromEntries([...membership.rejects].sort()), stalls: membership.stalls });
-  }, STATS_EVERY_MS);
-  stats.unref();
+  });
 
   process.on("message", raw => {
     const m = raw as ToHeartbeatRunner;
@@ -80,8 +74,7 @@ async function main(): Promise<void> {
         runner.startLeaving();
         break;
       case "shutdown":
-        clearInterval(stats);
-        delay.disable();
+        stopReports();
         void runner.close().then(() => {
           process.removeAllListeners("disconnect");
           if (process.connected) process.disconnect();

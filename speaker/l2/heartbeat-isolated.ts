@@ -9,15 +9,14 @@
  * under tsx from the sources and a bundle beside the speaker's in the image. Should it die, this node
  * announces nothing (its peers stop hearing it and take over) until a new one runs, at most once a second.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HeartbeatObserver, HeartbeatRefusal, MembershipSnapshot } from "../../core/election/liveness";
 import { MembershipMirror } from "../../core/election/membership-mirror";
 import { BFD_RUNNER_PRIORITY } from "../bfd/bfd-isolated";
 import type { RunnerPriority } from "../runner-priority";
+import { forkRunner, logRunnerNotice, runnerEntry, unrefRunner, type RunnerNotice } from "../timing-runner";
 import type { HeartbeatControl, HeartbeatLink } from "./heartbeat-control";
 import type { HeartbeatRunnerData, HeartbeatRunnerPeer } from "./heartbeat-runner";
 
@@ -47,8 +46,7 @@ export type FromHeartbeatRunner =
       readonly rejects: Record<string, number>;
       readonly stalls: number;
     }
-  | { readonly op: "late"; readonly ms: number }
-  | { readonly op: "priority"; readonly raised: boolean; readonly how: string };
+  | RunnerNotice;
 
 export interface HeartbeatProcessData extends HeartbeatRunnerData {
   readonly priority?: RunnerPriority;
@@ -64,11 +62,7 @@ const RESTART_BACKOFF_MS = 1000;
 const SHUTDOWN_WAIT_MS = 2000;
 
 const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
-const requireHere = createRequire(join(here, "heartbeat-isolated.ts"));
-/** In the speaker bundle (hack/build.mjs): a plain-JavaScript bundle beside it; from the sources, this TypeScript file under tsx. */
-const BUNDLED_ENTRY = join(here, "heartbeat-runner.cjs");
-const bundled = existsSync(BUNDLED_ENTRY);
-const ENTRY = bundled ? BUNDLED_ENTRY : join(here, "heartbeat-isolated-main.ts");
+const ENTRY = runnerEntry(here, "heartbeat-runner.cjs", "heartbeat-isolated-main.ts");
 
 type Stats = Extract<FromHeartbeatRunner, { op: "stats" }>;
 
@@ -113,25 +107,18 @@ export function isolatedHeartbeat(options: IsolatedHeartbeatOptions = {}): Heart
       const spawn = (): void => {
         const startedAt = Date.now();
         const processData: HeartbeatProcessData = { ...data, keys, ...(priority ? { priority } : {}) };
-        const c = fork(ENTRY, [JSON.stringify(processData)], {
-          execArgv: bundled ? process.execArgv : ["--require", requireHere.resolve("tsx/cjs")],
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
-        });
+        const c = forkRunner(ENTRY, processData);
         child = c;
         ready = false;
         lastStats = undefined;
-        // Until it is ready the runner holds the speaker's event loop (its start awaits it); then the
-        // data plane's own sockets and watches do, and the runner must not keep a stopping speaker.
-        const unref = (): void => {
-          c.unref();
-          (c.channel as { unref?: () => void } | undefined)?.unref?.();
-        };
         let failure: string | undefined;
         c.on("message", raw => {
           const m = raw as FromHeartbeatRunner;
           switch (m.op) {
             case "ready":
-              unref();
+              // Until it is ready the runner holds the speaker's event loop (its start awaits it); then the
+              // data plane's own sockets and watches do, and the runner must not keep a stopping speaker.
+              unrefRunner(c);
               ready = true;
               port = m.port;
               mirror.update(m.snapshot);
@@ -156,11 +143,8 @@ export function isolatedHeartbeat(options: IsolatedHeartbeatOptions = {}): Heart
               rejects = m.rejects;
               break;
             case "late":
-              log("warn", `heartbeat process ran ${m.ms} ms late: the node's CPUs are oversubscribed, peers may time this node out`);
-              break;
             case "priority":
-              if (m.raised) log("info", `heartbeat process scheduled with ${m.how}`);
-              else log("warn", "heartbeat process runs at the usual priority: a busy node may delay it (CAP_SYS_NICE lets it raise itself)", { error: m.how });
+              logRunnerNotice(log, "heartbeat process", m, "peers may time this node out");
               break;
           }
         });

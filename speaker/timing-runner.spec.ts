@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { forkRunner, logRunnerNotice, runnerEnded, runnerEntry, watchLateness, type RunnerNotice } from "./timing-runner";
+
+describe("runnerEntry", () => {
+  it("takes the bundle beside the code when it is there, else the TypeScript source", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lodestone-runner-"));
+    expect(runnerEntry(dir, "x-runner.cjs", "x-main.ts")).toMatchObject({ path: join(dir, "x-main.ts"), bundled: false });
+    writeFileSync(join(dir, "x-runner.cjs"), "");
+    expect(runnerEntry(dir, "x-runner.cjs", "x-main.ts")).toMatchObject({ path: join(dir, "x-runner.cjs"), bundled: true });
+  });
+});
+
+describe("forkRunner and runnerEnded", () => {
+  it("forks the bundle with its data as the one argument and says how it ended", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lodestone-runner-"));
+    writeFileSync(join(dir, "x-runner.cjs"), "process.send(JSON.parse(process.argv[2])); process.exitCode = 3; process.disconnect();");
+    const child = forkRunner(runnerEntry(dir, "x-runner.cjs", "x-main.ts"), { hello: "runner" });
+    const said = new Promise(resolve => child.once("message", resolve));
+    const ended = runnerEnded(child);
+    expect(await said).toEqual({ hello: "runner" });
+    expect(await ended).toBe("exit code 3");
+  });
+
+  it("a runner killed by a signal", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lodestone-runner-"));
+    writeFileSync(join(dir, "x-runner.cjs"), "process.send('up'); setInterval(() => {}, 1000);");
+    const child = forkRunner(runnerEntry(dir, "x-runner.cjs", "x-main.ts"), {});
+    await new Promise(resolve => child.once("message", resolve));
+    const ended = runnerEnded(child);
+    child.kill("SIGKILL");
+    expect(await ended).toBe("killed by SIGKILL");
+  });
+});
+
+describe("logRunnerNotice", () => {
+  it("says what lateness risks and how the runner is scheduled", () => {
+    const lines: unknown[][] = [];
+    const log = (...args: unknown[]): void => void lines.push(args);
+    logRunnerNotice(log, "BFD process", { op: "late", ms: 140 }, "BFD may flap");
+    logRunnerNotice(log, "heartbeat process", { op: "priority", raised: true, how: "SCHED_RR 10" }, "");
+    logRunnerNotice(log, "heartbeat process", { op: "priority", raised: false, how: "EPERM" }, "");
+    expect(lines).toEqual([
+      ["warn", "BFD process ran 140 ms late: the node's CPUs are oversubscribed, BFD may flap", {}],
+      ["info", "heartbeat process scheduled with SCHED_RR 10", {}],
+      ["warn", "heartbeat process runs at the usual priority: a busy node may delay it (CAP_SYS_NICE lets it raise itself)", { error: "EPERM" }],
+    ]);
+  });
+});
+
+describe("watchLateness", () => {
+  it("reports a loop held past the threshold, once per period, then the runner's own report", async () => {
+    const notices: RunnerNotice[] = [];
+    let reports = 0;
+    let stop = (): void => undefined;
+    await new Promise<void>(resolve => {
+      stop = watchLateness(50, 300, n => notices.push(n), () => {
+        reports++;
+        // The loop held 200 ms in the middle of the second period.
+        if (reports === 1) {
+          setTimeout(() => {
+            const until = Date.now() + 200;
+            while (Date.now() < until);
+          }, 50);
+        } else resolve();
+      });
+    });
+    stop();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.op).toBe("late");
+    expect((notices[0] as { ms: number }).ms).toBeGreaterThanOrEqual(150);
+  });
+});
