@@ -10,14 +10,14 @@
  * the ServiceL2Statuses it wrote. With --arp, also ARP reply latency and throughput from
  * test/native/arp-flood.c on eth0p (to 198.18.0.5).
  *
- *   npx tsx hack/bench/speaker-memory.ts [--services 1000] [--settle 30] [--arp]
+ *   npx tsx hack/bench/speaker-memory.ts [--services 1000] [--settle 30] [--arp] [--snapshot DIR]
  *     [--set="--max-semi-space-size=1 --lite-mode MALLOC_MMAP_THRESHOLD_=65536"]...  (default: the Dockerfile's)
  *
  * A set is node flags and KEY=VALUE environment settings; without --set, the image's ENTRYPOINT and ENV.
  * Last line: one JSON array, one object per set.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +36,8 @@ const { values: flags } = parseArgs({
     services: { type: "string", default: "1000" },
     settle: { type: "string", default: "30" },
     arp: { type: "boolean", default: false },
+    /** Also write a heap snapshot of the settled speaker to this folder (adds --heapsnapshot-signal=SIGUSR2). */
+    snapshot: { type: "string" },
     set: { type: "string", multiple: true },
     /** Set by the re-run inside the namespace. */
     inside: { type: "boolean", default: false },
@@ -69,6 +71,27 @@ function outside(): number {
   }
 }
 
+/** Signals the speaker to write a heap snapshot (into its working folder), waits for it, moves it to `into`. */
+async function heapSnapshot(speaker: Spawned, into: string): Promise<string> {
+  const cwd = join(REPO_ROOT, "build", "speaker");
+  const before = new Set(readdirSync(cwd));
+  process.kill(speaker.pid, "SIGUSR2");
+  for (let waited = 0; waited < 120_000; waited += 500) {
+    await sleep(500);
+    const file = readdirSync(cwd).find(f => f.endsWith(".heapsnapshot") && !before.has(f));
+    // V8 writes the file as it goes: done once its size stops changing.
+    if (file && statSync(join(cwd, file)).size > 0) {
+      const size = statSync(join(cwd, file)).size;
+      await sleep(1000);
+      if (statSync(join(cwd, file)).size !== size) continue;
+      mkdirSync(into, { recursive: true });
+      renameSync(join(cwd, file), join(into, file));
+      return join(into, file);
+    }
+  }
+  throw new Error("no heap snapshot within 120 s");
+}
+
 async function inside(): Promise<void> {
   const services = Number(flags.services);
   const dir = mkdtempSync(join(tmpdir(), "lodestone-speaker-memory-"));
@@ -96,7 +119,7 @@ async function inside(): Promise<void> {
     const sets = flags.set ?? [[...speakerNodeFlags(), ...Object.entries(finalEnv()).map(([k, v]) => `${k}=${v}`)].join(" ")];
     for (const set of sets) {
       const words = set.split(" ").filter(Boolean);
-      const nodeFlags = words.filter(w => w.startsWith("-"));
+      const nodeFlags = [...words.filter(w => w.startsWith("-")), ...(flags.snapshot ? ["--heapsnapshot-signal=SIGUSR2"] : [])];
       const env = Object.fromEntries(words.filter(w => !w.startsWith("-")).map(w => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
       const speaker = new Spawned([nodeLts(), ...nodeFlags, "main.cjs"], {
         cwd: join(REPO_ROOT, "build", "speaker"),
@@ -119,6 +142,7 @@ async function inside(): Promise<void> {
           heap_used_mib: metric("nodejs_heap_size_used_bytes"), heap_total_mib: metric("nodejs_heap_size_total_bytes"), external_mib: metric("nodejs_external_memory_bytes"),
           cpu_s: Math.round(cpuSeconds(speaker.pid) * 100) / 100, by_mapping: rssByMapping(speaker.pid),
         };
+        if (flags.snapshot) result.snapshot = await heapSnapshot(speaker, flags.snapshot);
         if (flags.arp) {
           for (const args of [["latency", "5000"], ["throughput", "3000", "64"]]) {
             const flood = new Spawned([arpFlood, "eth0p", "198.18.0.5", ...args]);
