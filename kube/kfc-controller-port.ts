@@ -72,7 +72,7 @@ export class KfcControllerPort implements ControllerPort {
     const source = this.connection.source(resource, collectionPath(model, namespaced ? namespace : undefined));
     // Ready once the watch's own first list is in: the stream resumes from that list's
     // resourceVersion, so nothing after it is missed.
-    const watch = this.watches.watch(source, (phase, object) => handler(phase, withoutBookkeeping(object)));
+    const watch = this.watches.watch(source, (phase, object) => handler(phase, object), { keep: withoutBookkeeping });
     await watch.ready;
     return { stop: () => watch.stop() };
   }

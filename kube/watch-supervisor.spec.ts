@@ -208,6 +208,35 @@ describe("WatchSupervisor", () => {
     expect(b.source.lastStream().rv).toBe("100");
   });
 
+  it("keep: the watch remembers and delivers only what keep kept, one copy shared with the handler", async () => {
+    const clock = new FakeClock();
+    const sup = new WatchSupervisor({ clock, probe: new FakeProbe().probe, log: recordingLogger().log });
+    const source = new FakeSource(clock);
+    const delivered: [WatchPhase, KubeObject][] = [];
+    const full = (name: string, rv: string): KubeObject => ({ ...svc(name, rv), spec: { ports: [{ port: 80 }] }, metadata: { name, namespace: "shop", resourceVersion: rv, managedFields: [{ manager: "kubectl" }] } }) as KubeObject;
+    const keep = (o: KubeObject): KubeObject => ({ kind: o.kind, metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, resourceVersion: o.metadata?.resourceVersion } }) as KubeObject;
+    sup.watch(source, (phase, o) => delivered.push([phase, o]), { keep });
+    await flush();
+    source.lists[0]?.resolve({ items: [full("a", "5"), full("b", "6")], resourceVersion: "7" });
+    await flush();
+    const s = source.lastStream();
+    s.handlers.onOpen();
+    s.handlers.onLine({ type: "MODIFIED", object: full("a", "8") });
+    s.handlers.onLine({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old" } as KubeObject });
+    await flush();
+    source.lists[1]?.resolve({ items: [full("a", "8")], resourceVersion: "9" });
+    await flush();
+    expect(delivered.map(([phase, o]) => [phase, o])).toEqual([
+      ["ADDED", { kind: "Service", metadata: { name: "a", namespace: "shop", resourceVersion: "5" } }],
+      ["ADDED", { kind: "Service", metadata: { name: "b", namespace: "shop", resourceVersion: "6" } }],
+      ["MODIFIED", { kind: "Service", metadata: { name: "a", namespace: "shop", resourceVersion: "8" } }],
+      ["DELETED", { kind: "Service", metadata: { name: "b", namespace: "shop", resourceVersion: "6" } }],
+    ]);
+    // The deletion replayed after the relist is the very object the handler was given when b was added.
+    expect(delivered[3]?.[1]).toBe(delivered[1]?.[1]);
+    sup.stop();
+  });
+
   it("a path that drops packets: silent streams are noticed by the probe, the view goes stale, and every stream restarts from its resourceVersion at the first answer", async () => {
     const b = bench();
     await flush();

@@ -150,10 +150,15 @@ export class WatchSupervisor {
    * Lists and watches `source`, delivering every change to `handler`, until stopped. With
    * `partOfView: false` the watch is kept alive the same way but does not count in isCurrent(): what
    * it follows (a speaker's own status objects) is not what the process decides from.
+   *
+   * `keep` cuts each object as it arrives, before the watch remembers it (to diff a relist and to
+   * replay a deletion) and delivers it: the watch and its handler then share one copy of the
+   * cut object, not the full object beside the handler's cut copy. It must keep metadata's
+   * namespace, name and resourceVersion.
    */
-  watch(source: WatchSource, handler: WatchEventHandler, opts: { partOfView?: boolean } = {}): SupervisedWatch {
+  watch(source: WatchSource, handler: WatchEventHandler, opts: { partOfView?: boolean; keep?: (object: KubeObject) => KubeObject } = {}): SupervisedWatch {
     if (this.stopped) throw new Error("watch supervisor stopped");
-    const w = new ResourceWatch(this, source, handler, this.log, this.current, opts.partOfView ?? true);
+    const w = new ResourceWatch(this, source, handler, this.log, this.current, opts.partOfView ?? true, opts.keep ?? (o => o));
     this.watches.add(w);
     this.tick ??= this.opts.clock.setTimeout(() => this.onTick(), this.settings.tickMs);
     w.start();
@@ -295,6 +300,8 @@ class ResourceWatch {
     readonly joinedCurrentView: boolean,
     /** Counts in isCurrent(). */
     readonly partOfView: boolean,
+    /** What is kept of each object (WatchSupervisor.watch). */
+    private readonly keep: (object: KubeObject) => KubeObject,
   ) {
     this.ready = new Promise(resolve => (this.resolveReady = resolve));
     this.notStreamingSince = sup.clock.now();
@@ -345,17 +352,8 @@ class ResourceWatch {
       let openedAt: number | undefined;
       try {
         if (this.needList) {
-          this.state = "listing";
-          const timeout = this.sup.clock.setTimeout(() => ac.abort(new Error(`list not answered within ${s.listTimeoutMs} ms`)), s.listTimeoutMs);
-          let result: ListResult;
-          try {
-            result = await this.source.list(ac.signal);
-          } finally {
-            timeout.cancel();
-          }
+          await this.list(ac);
           if (this.stopped) return;
-          this.applyList(result);
-          this.sup.contact();
         }
         this.state = "connecting";
         const connectTimeout = this.sup.clock.setTimeout(() => ac.abort(new Error(`watch not answered within ${s.connectTimeoutMs} ms`)), s.connectTimeoutMs);
@@ -401,6 +399,27 @@ class ResourceWatch {
     }
   }
 
+  /**
+   * Lists and applies the list. A method of its own so that the list, full objects as they came, is
+   * garbage once applied: held in a variable of run(), it stayed alive in that async function's
+   * frame for as long as the watch after it ran (seen in a speaker's heap snapshot: every Service
+   * and EndpointSlice kept twice, managedFields and all).
+   */
+  private async list(ac: AbortController): Promise<void> {
+    const s = this.sup.settings;
+    this.state = "listing";
+    const timeout = this.sup.clock.setTimeout(() => ac.abort(new Error(`list not answered within ${s.listTimeoutMs} ms`)), s.listTimeoutMs);
+    let result: ListResult;
+    try {
+      result = await this.source.list(ac.signal);
+    } finally {
+      timeout.cancel();
+    }
+    if (this.stopped) return;
+    this.applyList(result);
+    this.sup.contact();
+  }
+
   /** Read through a method: TypeScript would keep the narrowing of the assignment before the awaits. */
   private interruption(): Interrupt | WatchStatusError | undefined {
     return this.interrupted;
@@ -430,16 +449,20 @@ class ResourceWatch {
     const rv = line.object.metadata?.resourceVersion;
     switch (line.type) {
       case "ADDED":
-      case "MODIFIED":
-        this.cache.set(keyOf(line.object), line.object);
+      case "MODIFIED": {
+        const kept = this.keep(line.object);
+        this.cache.set(keyOf(kept), kept);
         if (rv) this.resourceVersion = rv;
-        this.deliver(line.type, line.object);
+        this.deliver(line.type, kept);
         return;
-      case "DELETED":
-        this.cache.delete(keyOf(line.object));
+      }
+      case "DELETED": {
+        const kept = this.keep(line.object);
+        this.cache.delete(keyOf(kept));
         if (rv) this.resourceVersion = rv;
-        this.deliver("DELETED", line.object);
+        this.deliver("DELETED", kept);
         return;
+      }
       case "BOOKMARK":
         if (rv) this.resourceVersion = rv;
         return;
@@ -462,7 +485,8 @@ class ResourceWatch {
   /** Replaces what was seen by a fresh list, telling the handler what changed meanwhile. */
   private applyList(result: ListResult): void {
     const seen = new Set<string>();
-    for (const item of result.items) {
+    for (const listed of result.items) {
+      const item = this.keep(listed);
       const key = keyOf(item);
       seen.add(key);
       const before = this.cache.get(key);

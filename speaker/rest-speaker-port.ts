@@ -19,6 +19,7 @@ import { WatchSupervisor } from "../kube/watch-supervisor";
 import { realClock } from "../core/clock";
 import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../kube/speaker-port";
 import { slimObject } from "./slim-object";
+import { withoutBookkeeping } from "../kube/without-bookkeeping";
 import type { Logger } from "../observability/log";
 
 /** The per-Service status kinds a speaker writes, one object per Service and node. */
@@ -96,7 +97,7 @@ export class RestSpeakerPort implements SpeakerPort {
 
   async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {
     const source = this.connection.source(resource, collectionPath(resource, namespace, name));
-    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, slimObject(resource, obj)));
+    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { keep: obj => slimObject(resource, obj) });
     // Ready once the watch's own first list is in: the stream resumes from that list's resourceVersion.
     await watch.ready;
     return { stop: () => watch.stop() };
@@ -178,13 +179,13 @@ export class RestSpeakerPort implements SpeakerPort {
 
   /**
    * Under the supervisor like every other watch: it survives any network fault and replays, as
-   * DELETED, what was removed meanwhile. The objects are not slimmed (they are small and the writer
-   * reads their labels and status).
+   * DELETED, what was removed meanwhile. The objects keep everything but Kubernetes' bookkeeping
+   * (the writer reads their labels and status).
    */
   private async watchStatuses(kindName: PerServiceStatusKind, namespace: string, node: string, handler: SpeakerWatchHandler): Promise<Watch> {
     const source = this.connection.source(`${kindName} of ${node}`, statusesPath(kindName, namespace, node));
     // Not part of the view of the cluster: the speaker decides nothing from these (a failing one must not make it stand by).
-    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { partOfView: false });
+    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { partOfView: false, keep: withoutBookkeeping });
     await watch.ready;
     return { stop: () => watch.stop() };
   }
