@@ -149,11 +149,21 @@ export class ClusterCache {
     for (;;) {
       if (this.stopped) return;
       try {
-        this.maps.set(resource, byKey(await this.opts.port.list(resource, this.opts.namespace), this.maps.get(resource)));
+        // The watch lists first and delivers that list as ADDED before it is ready: one list, and one
+        // copy of each object, shared with the watch (a list of our own before it was a second copy
+        // of every Service). Taken in whole once ready, not object by object (each would publish).
+        const initial = new Map<string, KubeObject>();
+        let filling = true;
         const watch = await this.opts.port.watch(resource, this.opts.namespace, {
-          event: (phase, object) => this.onEvent(resource, phase, object),
+          event: (phase, object) => {
+            if (!filling) this.onEvent(resource, phase, object);
+            else if (phase === "DELETED") initial.delete(keyOf(object));
+            else initial.set(keyOf(object), object);
+          },
           error: error => this.onError(resource, error),
         });
+        filling = false;
+        this.maps.set(resource, byKey([...initial.values()], this.maps.get(resource)));
         if (this.stopped) watch.stop();
         else this.watches.push(watch);
         return;

@@ -130,6 +130,8 @@ export class FakeSpeakerPort implements SpeakerPort {
     const scoped: SpeakerWatchHandler =
       name === undefined ? handler : { event: (phase, object) => (object.metadata?.name === name ? handler.event(phase, object) : undefined), error: e => handler.error(e) };
     set.add(scoped);
+    // As the real port: the watch's own first list, delivered as ADDED before it is ready.
+    for (const o of this.store(resource).values()) scoped.event("ADDED", structuredClone(o));
     return { stop: () => set.delete(scoped) };
   }
 
