@@ -102,5 +102,39 @@ export class FakeClock implements Clock {
   }
 }
 
+/**
+ * A clock that notes how late its timers fire: what a timing process (the BFD and heartbeat runners)
+ * reports when its CPU is short. It watches the timers that matter, when they matter, with no
+ * wake-ups of its own (a 10 ms event-loop probe cost a runner 0.4 % of a core at idle).
+ */
+export class LatenessClock implements Clock {
+  private maxLateMs = 0;
+
+  constructor(private readonly inner: Clock) {}
+
+  now(): number {
+    return this.inner.now();
+  }
+
+  wallNow(): number {
+    return this.inner.wallNow();
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const due = this.inner.now() + Math.max(0, ms);
+    return this.inner.setTimeout(() => {
+      this.maxLateMs = Math.max(this.maxLateMs, this.inner.now() - due);
+      fn();
+    }, ms);
+  }
+
+  /** How late the latest timer fired since the last call (0 if none was late), in ms; starts over. */
+  takeMaxLateMs(): number {
+    const late = this.maxLateMs;
+    this.maxLateMs = 0;
+    return late;
+  }
+}
+
 /** RFC 3339 with seconds precision, as metav1.Time serialises. */
 export const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { forkRunner, logRunnerNotice, runnerEnded, runnerEntry, watchLateness, type RunnerNotice } from "./timing-runner";
+import { FakeClock, LatenessClock } from "../core/clock";
+import { forkRunner, logRunnerNotice, reportLateness, runnerEnded, runnerEntry, type RunnerNotice } from "./timing-runner";
 
 describe("runnerEntry", () => {
   it("takes the bundle beside the code when it is there, else the TypeScript source", () => {
@@ -50,26 +51,30 @@ describe("logRunnerNotice", () => {
   });
 });
 
-describe("watchLateness", () => {
-  it("reports a loop held past the threshold, once per period, then the runner's own report", async () => {
+describe("reportLateness", () => {
+  it("posts how late the runner's timers fired, past the threshold, once per period, then the runner's own report", async () => {
+    const fake = new FakeClock();
+    const clock = new LatenessClock(fake);
     const notices: RunnerNotice[] = [];
-    let reports = 0;
+    const reports: number[] = [];
     let stop = (): void => undefined;
     await new Promise<void>(resolve => {
-      stop = watchLateness(50, 300, n => notices.push(n), () => {
-        reports++;
-        // The loop held 200 ms in the middle of the second period.
-        if (reports === 1) {
-          setTimeout(() => {
-            const until = Date.now() + 200;
-            while (Date.now() < until);
-          }, 50);
-        } else resolve();
+      stop = reportLateness(clock, 50, 20, n => notices.push(n), () => {
+        reports.push(notices.length);
+        // Period 1: a timer 30 ms late (under the threshold); period 2: one 140 ms late; then done.
+        if (reports.length === 1) {
+          clock.setTimeout(() => undefined, 10);
+          fake.stall(40);
+          fake.advance(0);
+        } else if (reports.length === 2) {
+          clock.setTimeout(() => undefined, 10);
+          fake.stall(150);
+          fake.advance(0);
+        } else if (reports.length === 4) resolve();
       });
     });
     stop();
-    expect(notices).toHaveLength(1);
-    expect(notices[0]?.op).toBe("late");
-    expect((notices[0] as { ms: number }).ms).toBeGreaterThanOrEqual(150);
+    expect(notices).toEqual([{ op: "late", ms: 140 }]);
+    expect(reports).toEqual([0, 0, 1, 1]);
   });
 });

@@ -12,7 +12,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { LatenessClock } from "../core/clock";
 
 export interface RunnerEntry {
   /** The file to fork or to load in a worker. */
@@ -70,21 +70,16 @@ export function logRunnerNotice(log: Log, what: string, notice: RunnerNotice, ri
 }
 
 /**
- * In a runner: measures how late its event loop runs and, once every `everyMs`, posts a `late` notice
- * when it was more than `lateMs` late, then calls `then` (a runner's own periodic report). Returns stop.
+ * In a runner: once every `everyMs`, posts a `late` notice when one of `clock`'s timers fired more
+ * than `lateMs` late since the last time, then calls `then` (a runner's own periodic report).
+ * Returns stop.
  */
-export function watchLateness(lateMs: number, everyMs: number, post: (notice: RunnerNotice) => void, then: () => void = () => undefined): () => void {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
+export function reportLateness(clock: LatenessClock, lateMs: number, everyMs: number, post: (notice: RunnerNotice) => void, then: () => void = () => undefined): () => void {
   const timer = setInterval(() => {
-    const ms = Math.round(delay.max / 1e6);
-    delay.reset();
+    const ms = Math.round(clock.takeMaxLateMs());
     if (ms > lateMs) post({ op: "late", ms });
     then();
   }, everyMs);
   timer.unref();
-  return () => {
-    clearInterval(timer);
-    delay.disable();
-  };
+  return () => clearInterval(timer);
 }

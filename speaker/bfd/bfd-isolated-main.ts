@@ -11,8 +11,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { raisePriority } from "../runner-priority";
-import { watchLateness } from "../timing-runner";
-import { realClock } from "../../core/clock";
+import { reportLateness } from "../timing-runner";
+import { LatenessClock, realClock } from "../../core/clock";
 import { runBfdSession, type SessionCounters } from "./bfd-control";
 import { bfdEchoSockets } from "./bfd-echo";
 import type { BfdRunnerData, FromBfdRunner, ToBfdRunner } from "./bfd-isolated";
@@ -21,6 +21,8 @@ import { bfdSockets } from "./bfd-udp";
 const COUNTERS_EVERY_MS = 1000;
 /** Lateness worth a warning: a third of the shortest usual detection time (100 ms x 3). */
 const LATE_MS = 100;
+/** Every session's transmit and detection timers, watched for lateness. */
+const clock = new LatenessClock(realClock);
 
 interface Channel {
   post(m: FromBfdRunner): void;
@@ -66,7 +68,7 @@ interface Running {
 }
 const running = new Map<number, Running>();
 
-const stopReports = watchLateness(LATE_MS, COUNTERS_EVERY_MS, n => speaker.post(n), () => {
+const stopReports = reportLateness(clock, LATE_MS, COUNTERS_EVERY_MS, n => speaker.post(n), () => {
   for (const [id, r] of running) {
     const c = r.counts;
     const total = c.controlPacketInput + c.controlPacketOutput + c.echoPacketInput + c.echoPacketOutput;
@@ -81,7 +83,7 @@ speaker.onMessage(m => {
     case "open": {
       running.get(m.id)?.close();
       const counts: SessionCounters = { controlPacketInput: 0, controlPacketOutput: 0, echoPacketInput: 0, echoPacketOutput: 0 };
-      const session = runBfdSession(m.spec, realClock, openBfd, counts, {
+      const session = runBfdSession(m.spec, clock, openBfd, counts, {
         state: (to, from, diag, peer) => speaker.post({ op: "state", id: m.id, to, from, diag, peer }),
         failed: message => speaker.post({ op: "failed", id: m.id, message }),
       }, openEcho);

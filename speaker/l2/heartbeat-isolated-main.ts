@@ -8,16 +8,18 @@
  * It ends at once when the speaker goes (the IPC channel closes): its heartbeats stop, as they would
  * with the speaker, and the peers take over.
  */
-import { realClock } from "../../core/clock";
+import { LatenessClock, realClock } from "../../core/clock";
 import { membershipSnapshot, type HeartbeatObserver, type HeartbeatRefusal } from "../../core/election/liveness";
 import { raisePriority } from "../runner-priority";
-import { watchLateness } from "../timing-runner";
+import { reportLateness } from "../timing-runner";
 import type { FromHeartbeatRunner, HeartbeatProcessData, ToHeartbeatRunner } from "./heartbeat-isolated";
 import { HeartbeatRunner } from "./heartbeat-runner";
 
 /** Lateness worth a warning: a fifth of the 250 ms timeout. */
 const LATE_MS = 50;
 const STATS_EVERY_MS = 1000;
+/** The beacon's and the peers' timers, watched for lateness. */
+const clock = new LatenessClock(realClock);
 
 if (!process.send) throw new Error("heartbeat-isolated-main.ts runs as a child process (see heartbeat-isolated.ts)");
 process.on("disconnect", () => process.exit(0));
@@ -41,7 +43,7 @@ const observer: HeartbeatObserver = {
 async function main(): Promise<void> {
   let runner: HeartbeatRunner;
   try {
-    runner = await HeartbeatRunner.start(realClock, data, observer);
+    runner = await HeartbeatRunner.start(clock, data, observer);
   } catch (error) {
     post({ op: "error", message: error instanceof Error ? error.message : String(error) });
     process.exit(1);
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   const membership = runner.membership;
   membership.onChange(() => post({ op: "membership", snapshot: membershipSnapshot(membership) }));
 
-  const stopReports = watchLateness(LATE_MS, STATS_EVERY_MS, post, () => {
+  const stopReports = reportLateness(clock, LATE_MS, STATS_EVERY_MS, post, () => {
     if (!changed) return;
     changed = false;
     post({ op: "stats", ...counts, refused: { ...counts.refused }, rejects: Object.fromEntries([...membership.rejects].sort()), stalls: membership.stalls });
