@@ -142,6 +142,8 @@ async function inside(): Promise<void> {
           heap_used_mib: metric("nodejs_heap_size_used_bytes"), heap_total_mib: metric("nodejs_heap_size_total_bytes"), external_mib: metric("nodejs_external_memory_bytes"),
           cpu_s: Math.round(cpuSeconds(speaker.pid) * 100) / 100, by_mapping: rssByMapping(speaker.pid),
         };
+        // Not settled: say where the speaker is, from its own log.
+        if (statuses < services) log(`only ${statuses} of ${services} statuses; the speaker's last lines:\n${[...speaker.stdoutLines.slice(-12), speaker.stderr.slice(-1500)].join("\n")}`);
         if (flags.snapshot) result.snapshot = await heapSnapshot(speaker, flags.snapshot);
         if (flags.arp) {
           for (const args of [["latency", "5000"], ["throughput", "3000", "64"]]) {

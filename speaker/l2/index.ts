@@ -194,9 +194,20 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     statusQueued = true;
     queueMicrotask(publishStatus);
   };
-  // Filters and memberships follow ownership at once (a question may already be on its way); status batches.
-  ownership.onChange = () => {
+  // Filters and memberships follow ownership before the event loop reads another frame (a microtask:
+  // a question may already be on its way), once per change of the whole table: a state that brings
+  // 10,000 IPs changes it 10,000 times, and a sync per change (sort, filter program, setsockopt)
+  // held the main thread 42 s. Status batches the same way.
+  let ownedQueued = false;
+  const syncOwned = (): void => {
+    ownedQueued = false;
     ports.syncOwned();
+  };
+  ownership.onChange = () => {
+    if (!ownedQueued) {
+      ownedQueued = true;
+      queueMicrotask(syncOwned);
+    }
     queueStatus();
   };
 
