@@ -26,8 +26,8 @@ export const DEFAULT_SPEAKER_TOLERATIONS: Toleration[] = [
 ];
 
 /**
- * docs/benchmarks.md (memory): the request covers 1,000 Services (78 to 83 MiB), the limit more than
- * twice 10,000 (189 MiB) and above the peak of a start with 10,000 (292 MiB). No CPU
+ * docs/benchmarks.md (memory, third pass): the request covers 1,000 Services (86 MiB with the heartbeat
+ * runner), the limit more than twice 10,000 (150 MiB, peak 149). No CPU
  * limit, on purpose: CFS throttling delays ARP replies and heartbeats, and a late heartbeat is a failover.
  */
 export const DEFAULT_SPEAKER_RESOURCES: Resources = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "448Mi" } };
