@@ -92,14 +92,20 @@ function bench(opts: Partial<WatchSupervisorOptions> = {}) {
   return { clock, probe, logs, sup, source, events, currents, w, advance };
 }
 
+/** A bench whose watch has listed nothing (resourceVersion 7) and is streaming. */
+async function streamingBench(): Promise<ReturnType<typeof bench>> {
+  const b = bench();
+  await flush();
+  b.source.lists[0]?.resolve({ items: [], resourceVersion: "7" });
+  await b.w.ready;
+  await flush();
+  b.source.lastStream().handlers.onOpen();
+  return b;
+}
+
 describe("WatchSupervisor", () => {
   it("a watch added to a current view (a Secret the config now names) keeps the view current while it lists; one that does not list in staleAfterMs makes it not current", async () => {
-    const b = bench();
-    await flush();
-    b.source.lists[0]?.resolve({ items: [], resourceVersion: "7" });
-    await b.w.ready;
-    await flush();
-    b.source.lastStream().handlers.onOpen();
+    const b = await streamingBench();
     expect(b.sup.isCurrent()).toBe(true);
     const logsBefore = b.logs.length;
     /** Time passing with the API server answering every probe. */
@@ -132,12 +138,7 @@ describe("WatchSupervisor", () => {
   });
 
   it("a watch outside the view (partOfView: false) that never lists (403: no grant) leaves the view current", async () => {
-    const b = bench();
-    await flush();
-    b.source.lists[0]?.resolve({ items: [], resourceVersion: "7" });
-    await b.w.ready;
-    await flush();
-    b.source.lastStream().handlers.onOpen();
+    const b = await streamingBench();
     const own = new FakeSource(b.clock, "ServiceL2Status of node-a");
     b.sup.watch(own, () => undefined, { partOfView: false });
     for (let t = 0; t < 10_000; t += 250) {

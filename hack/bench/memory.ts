@@ -40,7 +40,7 @@ import { Cleanup } from "../lab/cleanup";
 import { createBed, logTo, startControlPlane } from "../lab/infra";
 import { heartbeatSecret, nodeObject } from "../lab/objects";
 import { REPO_ROOT, Spawned, type Bed } from "../netns";
-import { children, cpuSeconds, familyMiB, hwmSumMiB as hwmMiB, rssByMapping, rssSumMiB } from "./process-memory";
+import { familyCpuSeconds, familyMiB, hwmSumMiB, rssByMapping, rssSumMiB } from "./process-memory";
 
 const { values: flags } = parseArgs({
   options: {
@@ -70,10 +70,6 @@ const MiB = 1024 * 1024;
 const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms));
 
-/** A speaker's memory as its container is charged (with the runners it forks, each page once). */
-const rssMiB = familyMiB;
-/** CPU time of a process and the runners it forks, in seconds. */
-const familyCpuSeconds = (pid: number): number => [pid, ...children(pid)].reduce((sum, p) => sum + cpuSeconds(p), 0);
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 2000): Promise<T> {
@@ -192,9 +188,9 @@ async function main(): Promise<void> {
 
     // 1. Idle.
     await sleep(20_000);
-    result.speaker_rss_idle_mib = speakerMax(rssMiB);
-    result.controller_rss_idle_mib = round1(rssMiB(controller.pid));
-    log(`idle: speakers ${speakers.map(s => `${round1(rssMiB(s.pid))} (VmRSS summed ${round1(rssSumMiB(s.pid))})`).join(", ")} MiB, controller ${result.controller_rss_idle_mib} MiB; CPU over ${IDLE_CPU_S} s...`);
+    result.speaker_rss_idle_mib = speakerMax(familyMiB);
+    result.controller_rss_idle_mib = round1(familyMiB(controller.pid));
+    log(`idle: speakers ${speakers.map(s => `${round1(familyMiB(s.pid))} (VmRSS summed ${round1(rssSumMiB(s.pid))})`).join(", ")} MiB, controller ${result.controller_rss_idle_mib} MiB; CPU over ${IDLE_CPU_S} s...`);
     log(`  node1: ${await heapOfNode1()}`);
     const cpu0 = speakers.map(s => familyCpuSeconds(s.pid));
     const t0 = performance.now();
@@ -233,17 +229,17 @@ async function main(): Promise<void> {
       created = target;
       log(`created ${created} Services in ${Math.round((performance.now() - t) / 1000)} s`);
       await announced(created);
-      result[`speaker_rss_${key}_mib`] = speakerMax(rssMiB);
-      if (key === "10k") result.controller_rss_10k_mib = round1(rssMiB(controller.pid));
-      log(`${created} Services: speakers ${speakers.map(s => round1(rssMiB(s.pid))).join(", ")} MiB (peak ${speakerMax(hwmMiB)}), controller ${round1(rssMiB(controller.pid))} MiB (peak ${round1(hwmMiB(controller.pid))})`);
+      result[`speaker_rss_${key}_mib`] = speakerMax(familyMiB);
+      if (key === "10k") result.controller_rss_10k_mib = round1(familyMiB(controller.pid));
+      log(`${created} Services: speakers ${speakers.map(s => round1(familyMiB(s.pid))).join(", ")} MiB (peak ${speakerMax(hwmSumMiB)}), controller ${round1(familyMiB(controller.pid))} MiB (peak ${round1(hwmSumMiB(controller.pid))})`);
       log(`  node1: ${await heapOfNode1()}`);
       if (flags.snapshot) {
         process.kill(speakers[0]?.pid ?? 0, "SIGUSR2");
         await sleep(15_000);
       }
     }
-    result.speaker_rss_peak_l2_mib = speakerMax(hwmMiB);
-    result.controller_rss_peak_mib = round1(hwmMiB(controller.pid));
+    result.speaker_rss_peak_l2_mib = speakerMax(hwmSumMiB);
+    result.controller_rss_peak_mib = round1(hwmSumMiB(controller.pid));
 
     // 3. BGP: the same Services as prefixes to BIRD.
     if (!flags["skip-bgp"]) {
@@ -264,14 +260,14 @@ async function main(): Promise<void> {
       });
       log(`BGP: ${created} prefixes from each node in BIRD ${Math.round((performance.now() - t) / 1000)} s after the BGPPeer`);
       await sleep(15_000);
-      result.speaker_bgp_rss_10k_mib = speakerMax(rssMiB);
-      log(`BGP: speakers ${speakers.map(s => round1(rssMiB(s.pid))).join(", ")} MiB (peak ${speakerMax(hwmMiB)})`);
+      result.speaker_bgp_rss_10k_mib = speakerMax(familyMiB);
+      log(`BGP: speakers ${speakers.map(s => round1(familyMiB(s.pid))).join(", ")} MiB (peak ${speakerMax(hwmSumMiB)})`);
       log(`  node1: ${await heapOfNode1()}`);
       if (flags.snapshot) {
         process.kill(speakers[0]?.pid ?? 0, "SIGUSR2");
         await sleep(15_000);
       }
-      result.speaker_rss_peak_mib = speakerMax(hwmMiB);
+      result.speaker_rss_peak_mib = speakerMax(hwmSumMiB);
     }
   } finally {
     await cleanup.run(30_000);

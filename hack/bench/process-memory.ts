@@ -102,10 +102,15 @@ export function rssByMapping(pid: number): string {
   return `${[...sums].filter(([, kb]) => kb >= 1024).sort((a, b) => b[1] - a[1]).map(([n, kb]) => `${n}=${(kb / 1024).toFixed(1)}`).join(" ")}; ${threads} threads`;
 }
 
-const ticksPerSecond = (): number => Number(spawnSync("getconf", ["CLK_TCK"]).stdout.toString().trim()) || 100;
+let ticks: number | undefined;
+/** Clock ticks per second of /proc/<pid>/stat's times, asked once. */
+const ticksPerSecond = (): number => (ticks ??= Number(spawnSync("getconf", ["CLK_TCK"]).stdout.toString().trim()) || 100);
 
 /** CPU time (user + system) of a process, in seconds. */
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
+
+/** CPU time of a process and its children (the runners a speaker forks), in seconds. */
+export const familyCpuSeconds = (pid: number): number => family(pid).reduce((sum, p) => sum + cpuSeconds(p), 0);

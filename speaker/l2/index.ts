@@ -134,6 +134,19 @@ class ObservedOwnership extends OwnershipTable {
 /** Names a key in logs and stats without revealing it. */
 export const keyFingerprint = (key: Buffer): string => createHash("sha256").update(key).digest("hex").slice(0, 8);
 
+/** Runs `fn` in a microtask, once however often it is asked for before that microtask runs. */
+function onceInMicrotask(fn: () => void): () => void {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      fn();
+    });
+  };
+}
+
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2DataPlane> {
@@ -173,9 +186,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
   let lastStatus: readonly IPStatus[] = [];
   let lastStatusKey = "";
   const statusListeners = new Set<(s: readonly IPStatus[]) => void>();
-  let statusQueued = false;
   const publishStatus = (): void => {
-    statusQueued = false;
     const next = announcementStatus(services, new Set(ownership.ips()), ports.interfaces());
     const key = JSON.stringify(next);
     if (key === lastStatusKey) return;
@@ -189,25 +200,14 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
       }
     }
   };
-  const queueStatus = (): void => {
-    if (statusQueued) return;
-    statusQueued = true;
-    queueMicrotask(publishStatus);
-  };
+  const queueStatus = onceInMicrotask(publishStatus);
   // Filters and memberships follow ownership before the event loop reads another frame (a microtask:
   // a question may already be on its way), once per change of the whole table: a state that brings
   // 10,000 IPs changes it 10,000 times, and a sync per change (sort, filter program, setsockopt)
   // held the main thread 42 s. Status batches the same way.
-  let ownedQueued = false;
-  const syncOwned = (): void => {
-    ownedQueued = false;
-    ports.syncOwned();
-  };
+  const queueSyncOwned = onceInMicrotask(() => ports.syncOwned());
   ownership.onChange = () => {
-    if (!ownedQueued) {
-      ownedQueued = true;
-      queueMicrotask(syncOwned);
-    }
+    queueSyncOwned();
     queueStatus();
   };
 
