@@ -4,9 +4,8 @@
  * entry points ahead of time with esbuild, so that nothing compiles TypeScript at run time
  * (docs/adr/0010-production-code-is-bundled-ahead-of-time.md).
  *
- *   build/speaker/main.cjs         the speaker, one CommonJS file, with bfd-runner.cjs and
- *                                  heartbeat-runner.cjs, the BFD and heartbeat processes
- *                                  it forks; next to them the two native
+ *   build/speaker/main.cjs         the speaker, one CommonJS file, with bfd-runner.cjs, the
+ *                                  BFD process it forks; next to them the two native
  *   build/speaker/*.node           addons it loads at run time (ours and netlink's prebuilt one)
  *   build/cli/run.mjs + chunks     the `lodestone` command (bin/lodestone.js imports it); ES modules
  *                                  split per subcommand, so `validate` never loads the Kubernetes client
@@ -86,20 +85,11 @@ export const bfdRunnerBuild = (out = join(root, "build", "speaker")) => ({
   format: "cjs",
 });
 
-/** The heartbeat runner the speaker forks (speaker/l2/heartbeat-isolated.ts looks for it beside the bundle). */
-export const heartbeatRunnerBuild = (out = join(root, "build", "speaker")) => ({
-  ...common,
-  entryPoints: ["speaker/l2/heartbeat-isolated-main.ts"],
-  outfile: join(out, "heartbeat-runner.cjs"),
-  format: "cjs",
-});
-
 async function speaker() {
   const out = join(root, "build", "speaker");
   rmSync(out, { recursive: true, force: true });
   await build(speakerBuild(out));
   await build(bfdRunnerBuild(out));
-  await build(heartbeatRunnerBuild(out));
   mkdirSync(out, { recursive: true });
   copyFileSync(netlinkAddon(), join(out, "netlink.node"));
   // Ours is built by the install hook (native/install.cjs); without it the speaker says how to build it.

@@ -7,13 +7,12 @@ import { build, type BuildOptions } from "esbuild";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bfdRunnerBuild, cliBuild, heartbeatRunnerBuild, speakerBuild } from "./build.mjs";
+import { bfdRunnerBuild, cliBuild, speakerBuild } from "./build.mjs";
 
 const out = join(tmpdir(), "lodestone-bundles-spec");
 const bundles: [string, BuildOptions][] = [
   ["speaker", speakerBuild(join(out, "speaker"))],
   ["BFD runner", bfdRunnerBuild(join(out, "speaker"))],
-  ["heartbeat runner", heartbeatRunnerBuild(join(out, "speaker"))],
   ["CLI", cliBuild(join(out, "cli"))],
 ];
 const TEST_ONLY_PACKAGES = ["ajv", "fast-check", "vitest", "@vitest", "tsx", "esbuild", "typescript"];

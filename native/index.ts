@@ -34,6 +34,11 @@ interface NativeBinding {
   attachFilter(fd: number, program: readonly BpfInsn[]): void;
   closeFd(fd: number): void;
   setThreadRealtime(priority: number): void;
+  beaconStart(fd: number, intervalMs: number, realtimePriority: number): NativeHandle;
+  beaconSet(handle: NativeHandle, body: Buffer, key: Buffer, peers: readonly { address: string; port: number }[]): void;
+  beaconSendNow(handle: NativeHandle): void;
+  beaconStats(handle: NativeHandle): BeaconThreadStats;
+  beaconStop(handle: NativeHandle): void;
 }
 declare const nativeHandleBrand: unique symbol;
 type NativeHandle = { readonly [nativeHandleBrand]: true };
@@ -367,4 +372,53 @@ export function socketFd(socket: net.Server | net.Socket | dgram.Socket): number
   }
   if (typeof fd !== "number" || fd < 0) throw new Error("socket has no file descriptor yet (not listening, bound or connected)");
   return fd;
+}
+
+/** What the heartbeat's sending thread has done (native/beacon_thread.c). */
+export interface BeaconThreadStats {
+  /** Datagrams handed to the kernel, and refused by it, since the start. */
+  readonly sent: number;
+  readonly failed: number;
+  /** The sequence number of the last heartbeat sent. */
+  readonly sequence: number;
+  /** How late its timer fired at worst since the last reading. */
+  readonly maxLateMs: number;
+  /** How the thread runs: SCHED_RR, nice (-10), default (no CAP_SYS_NICE, or no priority asked), starting. */
+  readonly scheduling: "starting" | "SCHED_RR" | "nice" | "default";
+}
+
+/** The layer 2 heartbeat's sender: a thread of this process that sends a template every interval. */
+export interface BeaconThread {
+  /**
+   * A new template: `body` as encodeHeartbeatBody makes it (the thread fills in the sequence and the
+   * send time and appends the MAC under `key`), and the peers to send it to. The first one starts the sending.
+   */
+  set(body: Buffer, key: Buffer, peers: readonly { readonly address: string; readonly port: number }[]): void;
+  /** One more heartbeat now, from the calling thread (the schedule stays). */
+  sendNow(): void;
+  /** Totals; reading resets maxLateMs. */
+  stats(): BeaconThreadStats;
+  /** Stops and joins the thread (the socket stays open). */
+  stop(): void;
+}
+
+/**
+ * Starts the sending thread on the UDP socket `fd` (a bound dgram socket's, see socketFd), sending every
+ * `intervalMs` once a template is set; `realtimePriority` 1..99 puts the thread in SCHED_RR (else nice -10,
+ * else as it is, without CAP_SYS_NICE), 0 leaves it.
+ */
+export function startBeaconThread(fd: number, intervalMs: number, realtimePriority: number): BeaconThread {
+  const native = loadNative();
+  const handle = native.beaconStart(fd, intervalMs, realtimePriority);
+  let stopped = false;
+  return {
+    set: (body, key, peers) => native.beaconSet(handle, body, key, peers.map(p => ({ address: p.address, port: p.port }))),
+    sendNow: () => native.beaconSendNow(handle),
+    stats: () => native.beaconStats(handle),
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      native.beaconStop(handle);
+    },
+  };
 }

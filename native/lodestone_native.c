@@ -6,12 +6,15 @@
  *  - TCP sockets with an RFC 2385 MD5 key, TTL and GTSM minimum TTL (BGP), handed to JS as fds;
  *  - TCP and UDP sockets bound to a device (SO_BINDTODEVICE: a VRF) before they bind an address;
  *  - classic BPF filters on any socket fd (TTL 255 on BFD's UDP sockets);
- *  - real-time scheduling for the calling thread (the BFD worker thread).
+ *  - real-time scheduling for the calling thread (the BFD worker thread);
+ *  - the layer 2 heartbeat's sender, a thread of its own (beacon_thread.c).
  *
- * Plain C on N-API v8, no dependencies. Every failing system call throws an Error whose `code` is the
+ * Plain C on N-API v8, no dependencies but Node itself (the SHA-256 of the OpenSSL Node exports to addons,
+ * for the heartbeat's MAC). Every failing system call throws an Error whose `code` is the
  * errno name and whose message names the call (and the interface, for packet sockets). The JS side
  * (native/index.ts) owns all policy; this code only translates arguments and system calls. This file
- * registers the exports; common.c, packet_socket.c, inet_socket.c and thread.c hold them.
+ * registers the exports; common.c, packet_socket.c, inet_socket.c,
+ * thread.c and beacon_thread.c hold them.
  */
 #include "lodestone_native.h"
 
@@ -34,6 +37,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attachFilter", NULL, attach_filter_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreadRealtime", NULL, set_thread_realtime, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"beaconStart", NULL, beacon_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"beaconSet", NULL, beacon_set, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"beaconSendNow", NULL, beacon_send_now, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"beaconStats", NULL, beacon_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"beaconStop", NULL, beacon_stop_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -72,4 +72,11 @@ napi_value close_fd(napi_env env, napi_callback_info info);
 /* thread.c */
 napi_value set_thread_realtime(napi_env env, napi_callback_info info);
 
+/* beacon_thread.c */
+napi_value beacon_start(napi_env env, napi_callback_info info);
+napi_value beacon_set(napi_env env, napi_callback_info info);
+napi_value beacon_send_now(napi_env env, napi_callback_info info);
+napi_value beacon_stats(napi_env env, napi_callback_info info);
+napi_value beacon_stop_js(napi_env env, napi_callback_info info);
+
 #endif

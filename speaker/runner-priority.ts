@@ -1,5 +1,5 @@
 /**
- * How a timing process (the BFD runner, the heartbeat runner: docs/adr/0007, 0012) raises itself above
+ * How a timing process (the BFD runner: docs/adr/0007) raises itself above
  * the rest of the node: SCHED_RR for its thread, else a lower nice value for its thread (pid 0: the
  * calling thread, setpriority(2)). Both need CAP_SYS_NICE; without it the caller says so once.
  */

@@ -41,12 +41,12 @@ describe("logRunnerNotice", () => {
     const lines: unknown[][] = [];
     const log = (...args: unknown[]): void => void lines.push(args);
     logRunnerNotice(log, "BFD process", { op: "late", ms: 140 }, "BFD may flap");
-    logRunnerNotice(log, "heartbeat process", { op: "priority", raised: true, how: "SCHED_RR 10" }, "");
-    logRunnerNotice(log, "heartbeat process", { op: "priority", raised: false, how: "EPERM" }, "");
+    logRunnerNotice(log, "heartbeat thread", { op: "priority", raised: true, how: "SCHED_RR priority 10" }, "");
+    logRunnerNotice(log, "heartbeat thread", { op: "priority", raised: false, how: "no CAP_SYS_NICE" }, "");
     expect(lines).toEqual([
       ["warn", "BFD process ran 140 ms late: the node's CPUs are oversubscribed, BFD may flap", {}],
-      ["info", "heartbeat process scheduled with SCHED_RR 10", {}],
-      ["warn", "heartbeat process runs at the usual priority: a busy node may delay it (CAP_SYS_NICE lets it raise itself)", { error: "EPERM" }],
+      ["info", "heartbeat thread scheduled with SCHED_RR priority 10", {}],
+      ["warn", "heartbeat thread runs at the usual priority: a busy node may delay it (CAP_SYS_NICE lets it raise itself)", { error: "no CAP_SYS_NICE" }],
     ]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The speaker's timing processes (the BFD runner, docs/adr/0007; the heartbeat runner, docs/adr/0012):
+ * The speaker's timing process (the BFD runner, docs/adr/0007; the heartbeats were one until docs/adr/0013):
  * how the speaker forks one, how it learns that one ended, and what a runner says about its own
  * scheduling. Each runner's protocol (its messages and what a restart must resend) stays with it.
  *

@@ -92,8 +92,8 @@ interface PeerState {
 }
 
 /**
- * What the election (announcements.ts) reads of the membership: Membership itself, or a mirror of one
- * that runs in the timing process (membership-mirror.ts).
+ * What the election (announcements.ts) reads of the membership (the Membership; a narrower type, so
+ * the data plane cannot feed it).
  */
 export interface MembershipView {
   readonly self: string;

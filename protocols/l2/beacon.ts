@@ -1,10 +1,11 @@
 /**
- * Sends this speaker's heartbeat every `intervalMs` (default 75 ms) on an injected clock. The
+ * Sends this speaker's heartbeat every `intervalMs` (default 75 ms) on an injected clock (tests on a
+ * fake clock; the speaker itself sends from the addon's thread, speaker/l2/thread-beacon.ts). The
  * transport is a callback (the UDP edge fans the datagram out to every peer). `sendNow` exists for
  * the moments a peer should not wait a whole interval: starting to leave, and acking a leaver.
  */
 import type { Clock, TimerHandle } from "../../core/clock";
-import { checkKey, encodeHeartbeat } from "./heartbeat";
+import { checkKey, encodeHeartbeat, type Heartbeat } from "./heartbeat";
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 75;
 
@@ -26,7 +27,32 @@ export interface BeaconOptions {
   readonly wallNow?: () => number;
 }
 
-export class Beacon {
+/** What a beacon does, whoever keeps its time (Beacon: the clock's timers; ThreadBeacon: the addon's thread). */
+export interface HeartbeatBeacon {
+  start(): void;
+  sendNow(): void;
+  startLeaving(): void;
+  isLeaving(): boolean;
+  /** Something a heartbeat says may have changed (peers, keys, standby): a beacon that keeps a template refreshes it. */
+  changed(): void;
+  stop(): void;
+}
+
+/** The heartbeat `options` describe now, with this sequence number and send time. */
+export function beaconHeartbeat(options: BeaconOptions, leaving: boolean, sequence: number, sentAtMs: number): Heartbeat {
+  return {
+    node: options.self,
+    incarnation: options.incarnation,
+    sequence,
+    sentAtMs,
+    leaving,
+    ...(options.standby?.() ? { standby: true } : {}),
+    ...(options.blind?.() ? { blind: true } : {}),
+    acks: [...options.acks()],
+  };
+}
+
+export class Beacon implements HeartbeatBeacon {
   private sequence = 0;
   private leaving = false;
   private timer: TimerHandle | undefined;
@@ -52,20 +78,8 @@ export class Beacon {
 
   sendNow(): void {
     this.sequence = (this.sequence + 1) >>> 0;
-    const packet = encodeHeartbeat(
-      {
-        node: this.options.self,
-        incarnation: this.options.incarnation,
-        sequence: this.sequence,
-        sentAtMs: this.options.wallNow ? this.options.wallNow() : this.clock.wallNow(),
-        leaving: this.leaving,
-        ...(this.options.standby?.() ? { standby: true } : {}),
-        ...(this.options.blind?.() ? { blind: true } : {}),
-        acks: [...this.options.acks()],
-      },
-      this.options.key(),
-    );
-    this.options.send(packet);
+    const sentAtMs = this.options.wallNow ? this.options.wallNow() : this.clock.wallNow();
+    this.options.send(encodeHeartbeat(beaconHeartbeat(this.options, this.leaving, this.sequence, sentAtMs), this.options.key()));
   }
 
   /** Marks every later heartbeat as leaving and tells the peers at once. */
@@ -77,6 +91,9 @@ export class Beacon {
   isLeaving(): boolean {
     return this.leaving;
   }
+
+  /** Nothing to do: each send reads what the heartbeat says. */
+  changed(): void {}
 
   stop(): void {
     this.timer?.cancel();

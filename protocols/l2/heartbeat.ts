@@ -65,6 +65,15 @@ function nameBytes(name: string): Buffer {
 
 export function encodeHeartbeat(hb: Heartbeat, key: Buffer): Buffer {
   checkKey(key);
+  const body = encodeHeartbeatBody(hb);
+  return Buffer.concat([body, createHmac("sha256", key).update(body).digest()]);
+}
+
+/**
+ * Everything but the MAC. The heartbeat's sending thread (native/beacon_thread.c) takes this as its
+ * template: it writes the sequence at offset 14 and the send time at 18 before each send, then the MAC.
+ */
+export function encodeHeartbeatBody(hb: Heartbeat): Buffer {
   const head = Buffer.alloc(FIXED_LENGTH);
   MAGIC.copy(head, 0);
   head[4] = VERSION;
@@ -81,8 +90,7 @@ export function encodeHeartbeat(hb: Heartbeat, key: Buffer): Buffer {
     const b = nameBytes(a);
     parts.push(Buffer.from([b.length]), b);
   }
-  const body = Buffer.concat(parts);
-  return Buffer.concat([body, createHmac("sha256", key).update(body).digest()]);
+  return Buffer.concat(parts);
 }
 
 function authentic(body: Buffer, mac: Buffer, keys: readonly Buffer[]): boolean {

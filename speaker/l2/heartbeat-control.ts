@@ -3,14 +3,21 @@
  * plain data (peers, keys, whether its view is current, the acks its election decided) and reads the
  * membership back through a MembershipView; it never touches a heartbeat datagram or timer.
  *
- * Two implementations: inProcessHeartbeat (below: HeartbeatRunner on the calling thread and its clock,
- * for tests on a fake clock) and isolatedHeartbeat (./heartbeat-isolated.ts: the same runner in the
- * timing process, so nothing the speaker's main thread does delays a heartbeat or a peer's timeout;
- * docs/adr/0012-heartbeats-in-a-process-of-their-own.md).
+ * Three implementations:
+ *  - threadHeartbeat (below, the speaker's): HeartbeatRunner on the main thread, its beacon the addon's
+ *    sending thread (./thread-beacon.ts), so a main thread held by a relist, JSON or a GC does not
+ *    silence this node; a late expiry of a peer re-checks after the socket is read (liveness.ts,
+ *    STALL_TOLERANCE_MS). docs/adr/0013-heartbeats-from-a-thread-of-the-addon.md.
+ *  - inProcessHeartbeat (below): the same runner with its beacon on a clock, for tests on a fake clock.
+ *  - isolatedHeartbeat (./heartbeat-isolated.ts): the runner in a process of its own (docs/adr/0012),
+ *    the speaker's until ADR 0013, kept for comparison under load.
  */
-import type { Clock } from "../../core/clock";
+import { realClock, type Clock } from "../../core/clock";
 import type { HeartbeatObserver, MembershipView } from "../../core/election/liveness";
+import { BFD_RUNNER_PRIORITY } from "../bfd/bfd-isolated";
+import { logRunnerNotice } from "../timing-runner";
 import { HeartbeatRunner, type HeartbeatRunnerData, type HeartbeatRunnerPeer } from "./heartbeat-runner";
+import { ThreadBeacon } from "./thread-beacon";
 
 export interface HeartbeatLink {
   readonly membership: MembershipView;
@@ -35,21 +42,74 @@ export interface HeartbeatLink {
 /** Starts the heartbeats of one data plane; `observer` is told of every datagram sent, accepted or refused. */
 export type HeartbeatControl = (data: HeartbeatRunnerData, observer?: HeartbeatObserver) => Promise<HeartbeatLink>;
 
+function linkOf(runner: HeartbeatRunner, onClose: () => void = () => undefined): HeartbeatLink {
+  let closing: Promise<void> | undefined;
+  return {
+    membership: runner.membership,
+    start: () => runner.startBeacon(),
+    setPeers: peers => runner.setPeers(peers),
+    setViewCurrent: current => runner.setViewCurrent(current),
+    setKeys: keys => runner.setKeys(keys),
+    heartbeatChanged: acks => runner.heartbeatChanged(acks),
+    startLeaving: () => runner.startLeaving(),
+    port: () => runner.localPort(),
+    rejects: () => Object.fromEntries([...runner.membership.rejects].sort()),
+    close: () => {
+      if (!closing) {
+        onClose();
+        closing = runner.close();
+      }
+      return closing;
+    },
+  };
+}
+
 /** The heartbeats on the calling thread, on `clock` (tests on a fake clock). */
 export function inProcessHeartbeat(clock: Clock): HeartbeatControl {
+  return async (data, observer) => linkOf(await HeartbeatRunner.start(clock, data, observer));
+}
+
+export interface ThreadHeartbeatOptions {
+  /** SCHED_RR priority of the sending thread (default the BFD runner's, 10; 0: leave it). */
+  readonly realtimePriority?: number;
+  readonly log?: (level: "info" | "warn" | "error", message: string, fields?: Readonly<Record<string, unknown>>) => void;
+}
+
+/** Lateness of the sending thread worth a warning: a fifth of the peers' 250 ms timeout. */
+const LATE_MS = 50;
+/** How often the sending thread's totals reach the metrics and its template follows a key rotation. */
+const HOUSEKEEPING_MS = 1000;
+
+/** The heartbeats on the main thread, sent by the addon's thread (the speaker's). */
+export function threadHeartbeat(options: ThreadHeartbeatOptions = {}): HeartbeatControl {
+  const log = options.log ?? (() => undefined);
+  const priority = options.realtimePriority ?? BFD_RUNNER_PRIORITY.realtime;
   return async (data, observer) => {
-    const runner = await HeartbeatRunner.start(clock, data, observer);
-    return {
-      membership: runner.membership,
-      start: () => runner.startBeacon(),
-      setPeers: peers => runner.setPeers(peers),
-      setViewCurrent: current => runner.setViewCurrent(current),
-      setKeys: keys => runner.setKeys(keys),
-      heartbeatChanged: acks => runner.heartbeatChanged(acks),
-      startLeaving: () => runner.startLeaving(),
-      port: () => runner.localPort(),
-      rejects: () => Object.fromEntries([...runner.membership.rejects].sort()),
-      close: () => runner.close(),
-    };
+    let beacon: ThreadBeacon | undefined;
+    const runner = await HeartbeatRunner.start(realClock, data, observer, (beaconOptions, transport) => {
+      beacon = new ThreadBeacon(beaconOptions, { fd: () => transport.fd(), peers: () => transport.peerList() }, priority);
+      return beacon;
+    });
+    let reported = { sent: 0, failed: 0 };
+    let schedulingLogged = false;
+    const housekeeping = setInterval(() => {
+      runner.refresh();
+      const stats = beacon?.stats();
+      if (!stats) return;
+      for (let i = reported.sent; i < stats.sent; i++) observer?.sent();
+      for (let i = reported.failed; i < stats.failed; i++) observer?.sendFailed();
+      reported = { sent: stats.sent, failed: stats.failed };
+      if (!schedulingLogged && stats.scheduling !== "starting") {
+        schedulingLogged = true;
+        if (priority > 0) {
+          const raised = stats.scheduling !== "default";
+          const how = stats.scheduling === "SCHED_RR" ? `SCHED_RR priority ${priority}` : stats.scheduling === "nice" ? "nice -10" : "no CAP_SYS_NICE";
+          logRunnerNotice(log, "heartbeat thread", { op: "priority", raised, how }, "peers may time this node out");
+        }
+      }
+      if (stats.maxLateMs > LATE_MS) logRunnerNotice(log, "heartbeat thread", { op: "late", ms: Math.round(stats.maxLateMs) }, "peers may time this node out");
+    }, HOUSEKEEPING_MS);
+    housekeeping.unref();
+    return linkOf(runner, () => clearInterval(housekeeping));
   };
 }

@@ -1,15 +1,15 @@
 /**
- * Everything time-critical of the layer 2 heartbeat in one piece: the UDP socket (heartbeat-udp.ts),
- * the Beacon that sends every 75 ms, the HMAC check of what arrives, and the Membership that times
- * peers out after 250 ms. It runs in the timing process (heartbeat-isolated.ts, docs/adr/0012) so that
- * nothing the speaker's main thread does can hold a heartbeat back or let a peer's expire unread; tests
- * on a fake clock run it in-process (heartbeat-control.ts). Its inputs are plain data: peers, keys,
- * whether the speaker's view is current, the acks the election decided.
+ * The layer 2 heartbeat in one piece: the UDP socket (heartbeat-udp.ts), the beacon that sends every
+ * 75 ms, the HMAC check of what arrives, and the Membership that times peers out after 250 ms. In the
+ * speaker the beacon is the addon's sending thread (thread-beacon.ts, docs/adr/0013), so nothing its main
+ * thread does holds a heartbeat back, and a peer's expiry that fires late re-checks after the socket is
+ * read (liveness.ts); tests on a fake clock send from the clock's timers (heartbeat-control.ts). Its inputs
+ * are plain data: peers, keys, whether the speaker's view is current, the acks the election decided.
  */
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../../core/clock";
 import { Membership, type HeartbeatObserver, type PartitionPolicy } from "../../core/election/liveness";
-import { Beacon } from "../../protocols/l2/beacon";
+import { Beacon, type BeaconOptions, type HeartbeatBeacon } from "../../protocols/l2/beacon";
 import { checkKey } from "../../protocols/l2/heartbeat";
 import { HeartbeatKeyRing, type KeyRingOptions } from "../../protocols/l2/heartbeat-keys";
 import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "./heartbeat-udp";
@@ -40,18 +40,24 @@ function newIncarnation(): bigint {
   return BigInt(Date.now()) * 1024n + BigInt(randomBytes(2).readUInt16BE(0) % 1024);
 }
 
+/**
+ * Makes the beacon: `Beacon` on the runner's clock (the default; tests on a fake clock) or the addon's
+ * sending thread (thread-beacon.ts, the speaker). `transport` is the socket heartbeats arrive on.
+ */
+export type BeaconMaker = (options: BeaconOptions, transport: UdpHeartbeatTransport) => HeartbeatBeacon;
+
 export class HeartbeatRunner {
   private acks: readonly string[] = [];
 
   private constructor(
     readonly membership: Membership,
-    private readonly beacon: Beacon,
+    private readonly beacon: HeartbeatBeacon,
     private readonly transport: UdpHeartbeatTransport,
     private readonly keys: HeartbeatKeyRing,
     private readonly port: number,
   ) {}
 
-  static async start(clock: Clock, data: HeartbeatRunnerData, observer?: HeartbeatObserver): Promise<HeartbeatRunner> {
+  static async start(clock: Clock, data: HeartbeatRunnerData, observer?: HeartbeatObserver, makeBeacon?: BeaconMaker): Promise<HeartbeatRunner> {
     const keyBuffers = data.keys.map(k => Buffer.from(k, "hex"));
     for (const k of keyBuffers) checkKey(k);
     const keys = new HeartbeatKeyRing(clock, keyBuffers, data.keyRotation);
@@ -73,7 +79,7 @@ export class HeartbeatRunner {
       throw error;
     }
     let runner: HeartbeatRunner | undefined;
-    const beacon = new Beacon(clock, {
+    const options: BeaconOptions = {
       self: data.nodeName,
       incarnation: newIncarnation(),
       key: () => keys.signingKey(),
@@ -82,7 +88,10 @@ export class HeartbeatRunner {
       standby: () => !membership.canAnnounce(),
       blind: () => membership.isBlind(),
       ...(data.intervalMs !== undefined ? { intervalMs: data.intervalMs } : {}),
-    });
+    };
+    const beacon = makeBeacon ? makeBeacon(options, transport) : new Beacon(clock, options);
+    // Standby and blind come from the membership: a beacon that keeps a template hears of each change.
+    membership.onChange(() => beacon.changed());
     runner = new HeartbeatRunner(membership, beacon, transport, keys, port);
     return runner;
   }
@@ -96,6 +105,7 @@ export class HeartbeatRunner {
     const others = peers.filter(p => p.node !== this.membership.self);
     this.transport.setPeers(others.map(p => ({ node: p.node, address: p.address, port: this.port })));
     this.membership.setExpectedPeers(others.map(p => p.node));
+    this.beacon.changed();
   }
 
   setViewCurrent(current: boolean): void {
@@ -108,6 +118,12 @@ export class HeartbeatRunner {
     const buffers = keys.map(k => Buffer.from(k, "hex"));
     for (const k of buffers) checkKey(k);
     this.keys.update(buffers);
+    this.beacon.changed();
+  }
+
+  /** Time-driven changes of what the heartbeat says (the signing key's switch after a rotation): call now and then. */
+  refresh(): void {
+    this.beacon.changed();
   }
 
   /** The election changed what the heartbeat says (acks, or whether this node announces): send at once. */

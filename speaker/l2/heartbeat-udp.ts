@@ -4,6 +4,7 @@
  * the port MetalLB's memberlist used, so clusters' existing firewall rules keep working.
  */
 import dgram from "node:dgram";
+import { socketFd } from "../../native/index";
 import { decodeHeartbeat, type Heartbeat, type HeartbeatRejectReason } from "../../protocols/l2/heartbeat";
 
 export const DEFAULT_HEARTBEAT_PORT = 7946;
@@ -73,6 +74,16 @@ export class UdpHeartbeatTransport {
         this.options.onSendError?.(peer, error instanceof Error ? error : new Error(String(error)));
       }
     }
+  }
+
+  /** The peers heartbeats go to now. */
+  peerList(): readonly HeartbeatPeer[] {
+    return this.peers;
+  }
+
+  /** The socket's descriptor (the addon's sending thread sends on it, native/beacon_thread.c). */
+  fd(): number {
+    return socketFd(this.socket);
   }
 
   localPort(): number {

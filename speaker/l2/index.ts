@@ -2,7 +2,7 @@
  * The L2 data plane of one node: the pure L2 core (core/election, protocols/l2) wired to real sockets.
  *
  *   netlink (interfaces.ts)  -> usable interfaces -> InterfacePorts (ports.ts): AF_PACKET sockets + Responders
- *   UDP heartbeats (timing process, heartbeat-isolated.ts) -> Membership -> L2Announcements: election -> OwnershipTable
+ *   UDP heartbeats (heartbeat-control.ts; sent by the addon's thread) -> Membership -> L2Announcements: election -> OwnershipTable
  *   OwnershipTable changes   -> solicited-node memberships, status events; Announcer -> gratuitous bursts
  *
  * The speaker (Kubernetes watches) and the test agent (agent.ts, a JSON file) call startL2DataPlane
@@ -18,8 +18,7 @@ import { realClock, type Clock } from "../../core/clock";
 import { HeartbeatKeyRing, type KeyRingOptions } from "../../protocols/l2/heartbeat-keys";
 import { checkKey } from "../../protocols/l2/heartbeat";
 import type { HeartbeatObserver } from "./heartbeat-metrics";
-import { inProcessHeartbeat, type HeartbeatControl } from "./heartbeat-control";
-import { isolatedHeartbeat } from "./heartbeat-isolated";
+import { inProcessHeartbeat, threadHeartbeat, type HeartbeatControl } from "./heartbeat-control";
 import type { PartitionPolicy } from "../../core/election/liveness";
 import { CountingL2Metrics, type L2Metrics } from "../../protocols/l2/metrics";
 import { OwnershipTable } from "../../core/election/ownership";
@@ -65,8 +64,8 @@ export interface L2DataPlaneOptions {
   /** A fake clock for tests: the heartbeats then run in-process on it (a clock cannot cross to another process). */
   readonly clock?: Clock;
   /**
-   * Where the heartbeats run (heartbeat-control.ts). Default: the timing process (isolatedHeartbeat), or
-   * in-process on `clock` when a clock is given.
+   * Where the heartbeats run (heartbeat-control.ts). Default: on this thread, sent by the addon's thread
+   * (threadHeartbeat), or in-process on `clock` when a clock is given.
    */
   readonly heartbeats?: HeartbeatControl;
   readonly metrics?: L2Metrics;
@@ -157,7 +156,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
   const startKeys = hb.previousKey ? [hb.key, hb.previousKey] : [hb.key];
   // The signing and accepted keys are the runner's; this ring, fed the same, only names them (fingerprints).
   const keys = new HeartbeatKeyRing(clock, startKeys, hb.keyRotation);
-  const heartbeats = opts.heartbeats ?? (opts.clock ? inProcessHeartbeat(opts.clock) : isolatedHeartbeat({ log: (level, message, fields) => log(level, message, fields) }));
+  const heartbeats = opts.heartbeats ?? (opts.clock ? inProcessHeartbeat(opts.clock) : threadHeartbeat({ log: (level, message, fields) => log(level, message, fields) }));
 
   const ownership = new ObservedOwnership();
   const ports = new InterfacePorts(opts.openSocket ?? openNativeSocket, ownership, metrics, {

@@ -1,8 +1,8 @@
 /**
- * A busy speaker keeps its heartbeats (issue 12, item 5; docs/adr/0012), as root on the L2 bed: three
+ * A busy speaker keeps its heartbeats (issue 12, item 5; docs/adr/0012, 0013), as root on the L2 bed: three
  * node namespaces run one agent each (test/l2/agent.ts). The owner's main thread is held 600 ms by a busy
  * loop, more than twice the 250 ms heartbeat timeout, as a relist or a long GC holds a loaded speaker's.
- * Its heartbeats come from the timing process, so no node declares any other dead, the VIP does not move
+ * Its heartbeats come from the addon's sending thread (docs/adr/0013), so no node declares any other dead, the VIP does not move
  * and every probe of the client is answered.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
