@@ -146,6 +146,61 @@ describe("Membership", () => {
     expect(m.liveSpeakers().has("b")).toBe(false);
   });
 
+  it("takes the usual heartbeat without a new timer or a change: after a second of them, still dead one timeout after the last", () => {
+    const clock = new FakeClock();
+    let timers = 0;
+    const counting = { now: () => clock.now(), wallNow: () => clock.wallNow(), setTimeout: (fn: () => void, ms: number) => (timers++, clock.setTimeout(fn, ms)) };
+    const m = new Membership(counting, { self: "a", wallNow: () => SIM_WALL_START + clock.now() });
+    m.setExpectedPeers(["a", "b", "c"]);
+    m.receive(hb("b", 1));
+    m.receive(hb("c", 1));
+    let changes = 0;
+    m.onChange(() => changes++);
+    const timersBefore = timers;
+    for (let seq = 2; seq <= 14; seq++) {
+      clock.advance(75);
+      m.receive(hb("b", seq));
+      m.receive(hb("c", seq));
+    }
+    // 26 heartbeats in 975 ms: each peer's expiry timer re-armed when it fires (every 225 ms), not per heartbeat.
+    expect(timers - timersBefore).toBeLessThanOrEqual(10);
+    expect(changes).toBe(0);
+    // b says something new (standby): that is a change, at once.
+    m.receive(hb("b", 15, { standby: true }));
+    expect(changes).toBe(1);
+    expect([...m.standbyPeers()]).toEqual(["b"]);
+    // Both last heard at the same moment (c's 14th, b's 15th): both dead one timeout later, not a ms before.
+    clock.advance(249);
+    expect(m.liveSpeakers()).toEqual(new Set(["a", "b", "c"]));
+    clock.advance(1);
+    expect(m.liveSpeakers()).toEqual(new Set(["a"]));
+    expect(changes).toBe(3);
+  });
+
+  it("a stall in the middle of steady heartbeats: the late expiry re-checks, the queued heartbeat keeps the peer", () => {
+    const { clock, m } = membership();
+    m.receive(hb("b", 1));
+    m.receive(hb("c", 1));
+    for (let seq = 2; seq <= 5; seq++) {
+      clock.advance(75);
+      m.receive(hb("b", seq));
+      m.receive(hb("c", seq));
+    }
+    // Held 600 ms: every timer is overdue; the heartbeats queued meanwhile are read after the timers.
+    clock.stall(600);
+    clock.advance(0);
+    m.receive(hb("b", 6));
+    m.receive(hb("c", 6));
+    clock.advance(100);
+    expect(m.liveSpeakers()).toEqual(new Set(["a", "b", "c"]));
+    expect(m.stalls).toBe(2);
+    // Silent since: dead one timeout after those queued heartbeats (read at 900), not after the re-check.
+    clock.advance(149);
+    expect(m.liveSpeakers()).toEqual(new Set(["a", "b", "c"]));
+    clock.advance(1);
+    expect(m.liveSpeakers()).toEqual(new Set(["a"]));
+  });
+
   it("judges heartbeats: replays, stale clocks, strangers and itself are refused and counted", () => {
     const { clock, m } = membership();
     expect(m.receive(hb("b", 3))).toBe("accepted");

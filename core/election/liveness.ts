@@ -88,7 +88,17 @@ interface PeerState {
   standby: boolean;
   blind: boolean;
   acks: ReadonlySet<string>;
+  /** When its last heartbeat was taken (clock.now()): it expires timeoutMs after. */
+  heardAt: number;
   expiry: TimerHandle;
+}
+
+/** Whether a heartbeat says what `state` already holds (everything the election reads of a peer). */
+function saysTheSame(state: PeerState, hb: Heartbeat): boolean {
+  if (state.leaving !== hb.leaving || state.standby !== (hb.standby ?? false) || state.blind !== (hb.blind ?? false)) return false;
+  if (state.acks.size !== hb.acks.length) return false;
+  for (const a of hb.acks) if (!state.acks.has(a)) return false;
+  return true;
 }
 
 /**
@@ -183,8 +193,17 @@ export class Membership implements MembershipView {
       return verdict;
     }
     this.observer?.accepted();
-    this.peers.get(hb.node)?.expiry.cancel();
     this.departed.delete(hb.node);
+    const known = this.peers.get(hb.node);
+    // The usual heartbeat, 13 a second from each peer: nothing changes but its sequence and its time.
+    // Its expiry timer stays and, when it fires, runs on to timeoutMs after this heartbeat.
+    if (known && saysTheSame(known, hb)) {
+      known.incarnation = hb.incarnation;
+      known.sequence = hb.sequence;
+      known.heardAt = this.clock.now();
+      return verdict;
+    }
+    known?.expiry.cancel();
     this.peers.set(hb.node, {
       incarnation: hb.incarnation,
       sequence: hb.sequence,
@@ -192,6 +211,7 @@ export class Membership implements MembershipView {
       standby: hb.standby ?? false,
       blind: hb.blind ?? false,
       acks: new Set(hb.acks),
+      heardAt: this.clock.now(),
       expiry: this.expiryTimer(hb.node, this.timeoutMs),
     });
     this.checkAllHeard();
@@ -228,6 +248,12 @@ export class Membership implements MembershipView {
     if (lateMs > STALL_TOLERANCE_MS && !recheck) {
       this.stalls++;
       state.expiry = this.expiryTimer(node, STALL_RECHECK_MS, true);
+      return;
+    }
+    // Heard since the timer was set: due timeoutMs after that heartbeat (a re-check stays a re-check).
+    const left = state.heardAt + this.timeoutMs - this.clock.now();
+    if (left > 0) {
+      state.expiry = this.expiryTimer(node, left, recheck);
       return;
     }
     this.peers.delete(node);

@@ -25,6 +25,7 @@ import { bfdSockets } from "../../speaker/bfd/bfd-udp";
 import type { KubeObject } from "../../kube/controller-port";
 import { FakeL2DataPlane } from "../../test/speaker/fake-l2-data-plane";
 import { startSpeaker } from "../../speaker/speaker";
+import { threadHeartbeat } from "../../speaker/l2/heartbeat-control";
 import { createLogger } from "../../observability/log";
 import { JsonSpeakerPort, soakService, soakSlice } from "./json-speaker-port";
 
@@ -39,6 +40,8 @@ export interface SoakNodeConfig {
   readonly firstIp: string;
   /** Where BFD runs: a process of its own (default), a worker thread, or the main thread as before (controls). */
   readonly bfd?: "process" | "thread" | "main";
+  /** Also send layer 2 heartbeats (the speaker's: from the addon's thread) to the peer address, under this key (hex). */
+  readonly heartbeatKey?: string;
 }
 
 const NS = "metallb-system";
@@ -73,7 +76,7 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 const registry = new Registry();
 /** What the data plane said that the soak reports: how the BFD thread is scheduled, how often it was late, BGP downs. */
-const seen = { scheduling: "usual", lateWarnings: 0, lateMsMax: 0, bfdFailures: 0, peerAdminDown: 0, bgpDowns: new Set<string>() };
+const seen = { scheduling: "usual", lateWarnings: 0, lateMsMax: 0, bfdFailures: 0, peerAdminDown: 0, bgpDowns: new Set<string>(), heartbeatScheduling: "none", heartbeatLateWarnings: 0, heartbeatLateMsMax: 0 };
 function log(level: string, message: string, fields?: Readonly<Record<string, unknown>>): void {
   const scheduled = /^BFD (?:process|thread) scheduled with (.*)$/.exec(message);
   if (scheduled) seen.scheduling = scheduled[1] ?? "";
@@ -81,6 +84,13 @@ function log(level: string, message: string, fields?: Readonly<Record<string, un
   if (late) {
     seen.lateWarnings++;
     seen.lateMsMax = Math.max(seen.lateMsMax, Number(late[1]));
+  }
+  const hbScheduled = /^heartbeat thread (?:scheduled with (.*)|runs at the usual priority)/.exec(message);
+  if (hbScheduled) seen.heartbeatScheduling = hbScheduled[1] ?? "usual";
+  const hbLate = /^heartbeat thread ran (\d+) ms late/.exec(message);
+  if (hbLate) {
+    seen.heartbeatLateWarnings++;
+    seen.heartbeatLateMsMax = Math.max(seen.heartbeatLateMsMax, Number(hbLate[1]));
   }
   if (message === "BFD down: BGP session stopped") seen.bfdFailures++;
   if (message.startsWith("BFD down: the peer signaled AdminDown")) seen.peerAdminDown++;
@@ -98,6 +108,17 @@ bgp.onStatusChange(s => print(`status ${JSON.stringify(s)}`));
 const started = startSpeaker({ node: config.node, namespace: NS, port, dataPlane: new FakeL2DataPlane(), bgp, registry, relistDelayMs: 1, log: createLogger({ destination: { write: line => void process.stderr.write(`speaker: ${line}`) } }) });
 let relists = 0;
 let relistMsMax = 0;
+// The layer 2 heartbeats as the speaker sends them, to the router's receiver (heartbeat-gaps.ts).
+const heartbeats = config.heartbeatKey
+  ? threadHeartbeat({ log })({ nodeName: config.node, keys: [config.heartbeatKey], bindAddress: config.address }).then(link => {
+      link.setPeers([
+        { node: config.node, address: config.address },
+        { node: "router", address: config.peerAddress },
+      ]);
+      link.start();
+      return link;
+    })
+  : undefined;
 
 async function relist(): Promise<void> {
   const speaker = await started;
@@ -146,6 +167,9 @@ async function report(): Promise<void> {
       bfd_failures: seen.bfdFailures,
       bfd_peer_admin_down: seen.peerAdminDown,
       bgp_downs: [...seen.bgpDowns],
+      heartbeat_thread_scheduling: seen.heartbeatScheduling,
+      heartbeat_thread_late_warnings: seen.heartbeatLateWarnings,
+      heartbeat_thread_late_ms_max: seen.heartbeatLateMsMax,
       status: bgp.status(),
     })}`,
   );
@@ -161,7 +185,7 @@ createInterface({ input: process.stdin }).on("line", line => {
     setTimeout(() => process.exit(0), 200);
   }
 });
-started.then(
+Promise.all([started, heartbeats]).then(
   () => print("ready"),
   (e: unknown) => print(`error ${String(e)}`),
 );

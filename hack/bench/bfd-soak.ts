@@ -9,6 +9,9 @@
  * - two CPU hogs (busy loops in child processes, ended at the end of the run) compete for the cores.
  * It counts BFD flaps on both sides (FRR's session-down counter, our metallb_bfd_session_down_events)
  * and FRR's dropped BGP connections. The target is 0 of each.
+ * The node also sends layer 2 heartbeats as the speaker does (from the addon's thread, docs/adr/0013) to a
+ * receiver in the router namespace (heartbeat-gaps.ts) that measures the gaps between arrivals: a gap
+ * over 250 ms is a node its peers would have declared dead. The target is 0 of those too.
  *
  *   npx tsx hack/bench/bfd-soak.ts [--minutes 30] [--services 10000] [--relist-s 60] [--hogs 2] [--bfd process|thread|main]
  *
@@ -46,6 +49,7 @@ if (!["process", "thread", "main"].includes(BFD_WHERE)) throw new Error(`--bfd $
 const ROUTER_AS = 64500;
 const NODE_AS = 64512;
 const NODE_SCRIPT = "hack/bench/bfd-soak-node.ts";
+const HEARTBEAT_KEY = "6c6f646573746f6e652d736f616b2d6865617274626561742d6b65792d333262";
 
 const log = (s: string) => process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 
@@ -119,7 +123,10 @@ async function main(): Promise<void> {
       services: SERVICES,
       firstIp: "198.18.0.0",
       bfd: BFD_WHERE,
+      heartbeatKey: HEARTBEAT_KEY,
     };
+    const gaps = bed.router.runNode("hack/bench/heartbeat-gaps.ts", [ROUTER_IPV4, "7946", HEARTBEAT_KEY]);
+    await gaps.waitForLine(/^listening$/, 60_000);
     const speaker = node.ns.runNode(NODE_SCRIPT, [JSON.stringify(config)]);
     await speaker.waitForLine(/^ready$/, 120_000);
     await speaker.waitForLine(/"state":"Established".*"bfd":"Up"/, 120_000);
@@ -162,6 +169,9 @@ async function main(): Promise<void> {
     const report = JSON.parse((await reportLine).slice("report ".length)) as Record<string, unknown> & { status?: { state?: string; bfd?: string }[] };
     const frrAfter = await frrCounters();
     const stalls = await probe.result;
+    const gapsLine = gaps.waitForNewLine(/^gaps /, 30_000);
+    gaps.send("report");
+    const heartbeatGaps = JSON.parse((await gapsLine).slice("gaps ".length)) as { heartbeats: number; gap_ms_max: number; gaps_over_250ms: number[]; refused: number };
     if (stalls.at.length > 0) log(`machine stalls (probe woke > 100 ms late): ${stalls.at.map((t, i) => `${t} ${stalls.stalls[i]} ms`).join(", ")}`);
     const figures = {
       minutes: MINUTES,
@@ -182,6 +192,13 @@ async function main(): Promise<void> {
       ours_bfd_failures: report["bfd_failures"],
       ours_bfd_peer_admin_down: report["bfd_peer_admin_down"],
       ours_bgp_downs: report["bgp_downs"],
+      heartbeats_received: heartbeatGaps.heartbeats,
+      heartbeat_gap_ms_max: heartbeatGaps.gap_ms_max,
+      heartbeat_gaps_over_250ms: heartbeatGaps.gaps_over_250ms.length,
+      heartbeats_refused: heartbeatGaps.refused,
+      heartbeat_thread_scheduling: report["heartbeat_thread_scheduling"],
+      heartbeat_thread_late_warnings: report["heartbeat_thread_late_warnings"],
+      heartbeat_thread_late_ms_max: report["heartbeat_thread_late_ms_max"],
       machine_stalls_over_100ms: stalls.stalls.length,
       machine_stall_ms_max: Math.max(0, ...stalls.stalls),
       speaker_event_loop_delay_max_ms: report["event_loop_delay_max_ms"],

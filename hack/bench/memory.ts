@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     const heapOfNode1 = async (): Promise<string> => {
       const host = bed.nodes[0];
       if (!host) return "";
-      const text = (await host.ns.exec(["curl", "-s", "http://127.0.0.1:7472/metrics"]).catch(() => ({ stdout: "" }))).stdout;
+      const text = (await host.ns.exec(["curl", "-s", `http://${host.ipv4}:7472/metrics`]).catch(() => ({ stdout: "" }))).stdout;
       const metric = (re: RegExp): string => { const m = re.exec(text); return m ? `${(Number(m[1]) / MiB).toFixed(1)}` : "?"; };
       const spaces = [...text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="(\w+)"\} (\S+)/gm)].map(m => `${m[1]}=${(Number(m[2]) / MiB).toFixed(1)}`).join(" ");
       return `rss ${rssByMapping(speakers[0]?.pid ?? 0)}; heap used ${metric(/^nodejs_heap_size_used_bytes (\S+)/m)} of ${metric(/^nodejs_heap_size_total_bytes (\S+)/m)} MiB, external ${metric(/^nodejs_external_memory_bytes (\S+)/m)}; ${spaces}`;

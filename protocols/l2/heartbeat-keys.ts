@@ -64,6 +64,7 @@ export class HeartbeatKeyRing {
   private pending: { readonly key: Buffer; readonly since: number } | undefined;
   private retired: { readonly key: Buffer; readonly until: number }[] = [];
   private extra: readonly Buffer[];
+  private accepted: { readonly keys: readonly Buffer[]; readonly until: number } | undefined;
   private readonly switchAfterMs: number;
   private readonly retainOldMs: number;
 
@@ -85,6 +86,7 @@ export class HeartbeatKeyRing {
   update(keys: readonly Buffer[]): void {
     const [next, ...rest] = keys;
     if (next === undefined) return;
+    this.accepted = undefined;
     this.settle();
     this.extra = rest;
     if (this.pending?.key.equals(next)) return;
@@ -102,8 +104,12 @@ export class HeartbeatKeyRing {
     return this.signing;
   }
 
-  /** Every key a received heartbeat may be signed with now (signing key first). */
-  acceptedKeys(): Buffer[] {
+  /**
+   * Every key a received heartbeat may be signed with now (signing key first). Read for each datagram, so
+   * the list is kept until it can change: an update, the signing key's switch, a retired key's end.
+   */
+  acceptedKeys(): readonly Buffer[] {
+    if (this.accepted && this.clock.now() < this.accepted.until) return this.accepted.keys;
     this.settle();
     const out: Buffer[] = [];
     const add = (k: Buffer): void => void (out.some(o => o.equals(k)) || out.push(k));
@@ -111,6 +117,8 @@ export class HeartbeatKeyRing {
     if (this.pending) add(this.pending.key);
     for (const k of this.extra) add(k);
     for (const r of this.retired) add(r.key);
+    const until = Math.min(this.pending ? this.pending.since + this.switchAfterMs : Infinity, ...this.retired.map(r => r.until));
+    this.accepted = { keys: out, until };
     return out;
   }
 
