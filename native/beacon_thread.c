@@ -11,9 +11,8 @@
  * Why a thread and not JavaScript: a speaker whose main thread is held (a relist, JSON, a GC) longer
  * than the peers' 250 ms timeout would go silent and lose its IPs. This thread runs no JavaScript and
  * shares nothing with V8: after start it allocates nothing (the template, key, peers and datagram live
- * in its struct; SHA-256 runs on a context on its stack, OpenSSL's low-level calls that Node exports to
- * addons), so neither a collection nor malloc's locks nor the memory map's can hold it; it sleeps on a
- * monotonic deadline and can raise itself to SCHED_RR. The process it replaces cost 11 to 12 MiB and
+ * in its struct; the MAC is hmac.c's, on its stack), so neither a collection nor malloc's locks nor
+ * the memory map's can hold it; it sleeps on a monotonic deadline and can raise itself to SCHED_RR. The process it replaces cost 11 to 12 MiB and
  * about half a percent of a core per node.
  *
  *   beaconStart(fd, intervalMs, realtimePriority): handle   (the first beaconSet sends, then every interval)
@@ -22,10 +21,8 @@
  *   beaconStats(handle): {sent, failed, sequence, maxLateMs, scheduling}   (maxLateMs is reset by reading)
  *   beaconStop(handle)                                       (joins the thread; the fd stays open)
  */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include "lodestone_native.h"
 
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -36,10 +33,9 @@
 #define BEACON_MAX_BODY 1024
 #define BEACON_MAX_KEY 64
 #define BEACON_MAX_PEERS 64
-#define BEACON_MAC 32
+#define BEACON_MAC HMAC_SHA256_LENGTH
 #define SEQUENCE_AT 14
 #define SENT_AT 18
-#define HMAC_BLOCK 64
 
 typedef struct {
   pthread_t thread;
@@ -78,24 +74,6 @@ static int64_t now_ns(clockid_t clock) {
 static struct timespec to_timespec(int64_t ns) {
   struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
   return ts;
-}
-
-/* HMAC-SHA256 (RFC 2104) of data under key (at most one block), into mac; nothing on the heap. */
-static void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac) {
-  uint8_t pad[HMAC_BLOCK];
-  SHA256_CTX ctx;
-  memset(pad, 0x36, sizeof pad);
-  for (size_t i = 0; i < key_len; i++) pad[i] ^= key[i];
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, pad, sizeof pad);
-  SHA256_Update(&ctx, data, len);
-  SHA256_Final(mac, &ctx);
-  memset(pad, 0x5c, sizeof pad);
-  for (size_t i = 0; i < key_len; i++) pad[i] ^= key[i];
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, pad, sizeof pad);
-  SHA256_Update(&ctx, mac, BEACON_MAC);
-  SHA256_Final(mac, &ctx);
 }
 
 /* One heartbeat to every peer. Called with the lock held. */

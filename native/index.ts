@@ -39,6 +39,7 @@ interface NativeBinding {
   beaconSendNow(handle: NativeHandle): void;
   beaconStats(handle: NativeHandle): BeaconThreadStats;
   beaconStop(handle: NativeHandle): void;
+  hmacSha256Verify(body: Buffer, mac: Buffer, keys: readonly Buffer[]): boolean;
 }
 declare const nativeHandleBrand: unique symbol;
 type NativeHandle = { readonly [nativeHandleBrand]: true };
@@ -421,4 +422,9 @@ export function startBeaconThread(fd: number, intervalMs: number, realtimePriori
       native.beaconStop(handle);
     },
   };
+}
+
+/** Whether `mac` is HMAC-SHA256 of `body` under one of `keys` (native/hmac.c; protocols/l2/heartbeat.ts MacCheck). */
+export function hmacSha256Verify(body: Buffer, mac: Buffer, keys: readonly Buffer[]): boolean {
+  return loadNative().hmacSha256Verify(body, mac, keys);
 }

@@ -72,6 +72,11 @@ napi_value close_fd(napi_env env, napi_callback_info info);
 /* thread.c */
 napi_value set_thread_realtime(napi_env env, napi_callback_info info);
 
+/* hmac.c */
+#define HMAC_SHA256_LENGTH 32
+void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac);
+napi_value hmac_sha256_verify(napi_env env, napi_callback_info info);
+
 /* beacon_thread.c */
 napi_value beacon_start(napi_env env, napi_callback_info info);
 napi_value beacon_set(napi_env env, napi_callback_info info);

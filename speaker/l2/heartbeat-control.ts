@@ -18,6 +18,7 @@ import { BFD_RUNNER_PRIORITY } from "../bfd/bfd-isolated";
 import { logRunnerNotice } from "../timing-runner";
 import { HeartbeatRunner, type HeartbeatRunnerData, type HeartbeatRunnerPeer } from "./heartbeat-runner";
 import { ThreadBeacon } from "./thread-beacon";
+import { hmacSha256Verify } from "../../native/index";
 
 export interface HeartbeatLink {
   readonly membership: MembershipView;
@@ -66,7 +67,7 @@ function linkOf(runner: HeartbeatRunner, onClose: () => void = () => undefined):
 
 /** The heartbeats on the calling thread, on `clock` (tests on a fake clock). */
 export function inProcessHeartbeat(clock: Clock): HeartbeatControl {
-  return async (data, observer) => linkOf(await HeartbeatRunner.start(clock, data, observer));
+  return async (data, observer) => linkOf(await HeartbeatRunner.start(clock, data, observer ? { observer } : {}));
 }
 
 export interface ThreadHeartbeatOptions {
@@ -86,9 +87,13 @@ export function threadHeartbeat(options: ThreadHeartbeatOptions = {}): Heartbeat
   const priority = options.realtimePriority ?? BFD_RUNNER_PRIORITY.realtime;
   return async (data, observer) => {
     let beacon: ThreadBeacon | undefined;
-    const runner = await HeartbeatRunner.start(realClock, data, observer, (beaconOptions, transport) => {
-      beacon = new ThreadBeacon(beaconOptions, { fd: () => transport.fd(), peers: () => transport.peerList() }, priority);
-      return beacon;
+    const runner = await HeartbeatRunner.start(realClock, data, {
+      ...(observer ? { observer } : {}),
+      makeBeacon: (beaconOptions, transport) => {
+        beacon = new ThreadBeacon(beaconOptions, { fd: () => transport.fd(), peers: () => transport.peerList() }, priority);
+        return beacon;
+      },
+      checkMac: hmacSha256Verify,
     });
     let reported = { sent: 0, failed: 0 };
     let schedulingLogged = false;

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { Clock } from "../../core/clock";
 import { Membership, type HeartbeatObserver, type PartitionPolicy } from "../../core/election/liveness";
 import { Beacon, type BeaconOptions, type HeartbeatBeacon } from "../../protocols/l2/beacon";
-import { checkKey } from "../../protocols/l2/heartbeat";
+import { checkKey, type MacCheck } from "../../protocols/l2/heartbeat";
 import { HeartbeatKeyRing, type KeyRingOptions } from "../../protocols/l2/heartbeat-keys";
 import { DEFAULT_HEARTBEAT_PORT, UdpHeartbeatTransport } from "./heartbeat-udp";
 
@@ -46,6 +46,13 @@ function newIncarnation(): bigint {
  */
 export type BeaconMaker = (options: BeaconOptions, transport: UdpHeartbeatTransport) => HeartbeatBeacon;
 
+/** How a runner sends and checks (the defaults: the clock's Beacon, node:crypto's MAC check). */
+export interface RunnerParts {
+  readonly observer?: HeartbeatObserver;
+  readonly makeBeacon?: BeaconMaker;
+  readonly checkMac?: MacCheck;
+}
+
 export class HeartbeatRunner {
   private acks: readonly string[] = [];
 
@@ -57,7 +64,7 @@ export class HeartbeatRunner {
     private readonly port: number,
   ) {}
 
-  static async start(clock: Clock, data: HeartbeatRunnerData, observer?: HeartbeatObserver, makeBeacon?: BeaconMaker): Promise<HeartbeatRunner> {
+  static async start(clock: Clock, data: HeartbeatRunnerData, { observer, makeBeacon, checkMac }: RunnerParts = {}): Promise<HeartbeatRunner> {
     const keyBuffers = data.keys.map(k => Buffer.from(k, "hex"));
     for (const k of keyBuffers) checkKey(k);
     const keys = new HeartbeatKeyRing(clock, keyBuffers, data.keyRotation);
@@ -69,6 +76,7 @@ export class HeartbeatRunner {
         bindAddress: data.bindAddress,
         port,
         keys: () => keys.acceptedKeys(),
+        ...(checkMac ? { checkMac } : {}),
         onHeartbeat: heartbeat => membership.receive(heartbeat),
         onReject: reason => membership.rejected(reason),
         onSent: () => observer?.sent(),

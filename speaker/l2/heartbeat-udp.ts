@@ -5,7 +5,7 @@
  */
 import dgram from "node:dgram";
 import { socketFd } from "../../native/index";
-import { decodeHeartbeat, type Heartbeat, type HeartbeatRejectReason } from "../../protocols/l2/heartbeat";
+import { decodeHeartbeat, type Heartbeat, type HeartbeatRejectReason, type MacCheck } from "../../protocols/l2/heartbeat";
 
 export const DEFAULT_HEARTBEAT_PORT = 7946;
 
@@ -20,6 +20,8 @@ export interface UdpHeartbeatOptions {
   readonly port?: number;
   /** Keys accepted on receive (current first), read per datagram so a rotated Secret applies at once. */
   readonly keys: () => readonly Buffer[];
+  /** How MACs are checked (default node:crypto's; the speaker's is the addon's). */
+  readonly checkMac?: MacCheck;
   readonly onHeartbeat: (hb: Heartbeat, from: { address: string; port: number }) => void;
   readonly onReject?: (reason: HeartbeatRejectReason, from: { address: string; port: number }) => void;
   readonly onSendError?: (peer: HeartbeatPeer, error: Error) => void;
@@ -36,7 +38,7 @@ export class UdpHeartbeatTransport {
   ) {
     socket.on("message", (msg, rinfo) => {
       const from = { address: rinfo.address, port: rinfo.port };
-      const d = decodeHeartbeat(msg, options.keys());
+      const d = decodeHeartbeat(msg, options.keys(), options.checkMac);
       if (d.kind === "ok") options.onHeartbeat(d.heartbeat, from);
       else options.onReject?.(d.reason, from);
     });

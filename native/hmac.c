@@ -1,0 +1,66 @@
+/*
+ * HMAC-SHA256 (RFC 2104) for the heartbeat (protocols/l2/heartbeat.ts): the sending thread signs with it
+ * (beacon_thread.c) and the main thread checks what arrives with it (hmacSha256Verify), 13 times a second
+ * per peer, where node:crypto's createHmac costs tens of microseconds of interpreted JavaScript each.
+ * SHA-256 is the OpenSSL Node exports to addons (its low-level calls: a context on the stack, no heap),
+ * so the addon carries no crypto of its own.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "lodestone_native.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#define HMAC_BLOCK 64
+
+void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac) {
+  uint8_t pad[HMAC_BLOCK];
+  uint8_t hashed_key[HMAC_SHA256_LENGTH];
+  SHA256_CTX ctx;
+  if (key_len > HMAC_BLOCK) {
+    SHA256(key, key_len, hashed_key);
+    key = hashed_key;
+    key_len = sizeof hashed_key;
+  }
+  memset(pad, 0x36, sizeof pad);
+  for (size_t i = 0; i < key_len; i++) pad[i] ^= key[i];
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, sizeof pad);
+  SHA256_Update(&ctx, data, len);
+  SHA256_Final(mac, &ctx);
+  memset(pad, 0x5c, sizeof pad);
+  for (size_t i = 0; i < key_len; i++) pad[i] ^= key[i];
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, sizeof pad);
+  SHA256_Update(&ctx, mac, HMAC_SHA256_LENGTH);
+  SHA256_Final(mac, &ctx);
+}
+
+/* hmacSha256Verify(body, mac, keys): whether `mac` is HMAC-SHA256 of `body` under one of `keys` (compared in constant time). */
+napi_value hmac_sha256_verify(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  void *body, *mac;
+  size_t body_len, mac_len;
+  bool is_array = false;
+  uint32_t nkeys = 0;
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_buffer(env, argv[0], &body, &body_len)) THROW_TYPE(env, "body must be a Buffer");
+  if (!get_buffer(env, argv[1], &mac, &mac_len)) THROW_TYPE(env, "mac must be a Buffer");
+  if (napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array) THROW_TYPE(env, "keys must be an array of Buffers");
+  CHECK_NAPI(env, napi_get_array_length(env, argv[2], &nkeys));
+  bool ok = false;
+  for (uint32_t i = 0; i < nkeys && !ok; i++) {
+    napi_value k;
+    void *key;
+    size_t key_len;
+    uint8_t expected[HMAC_SHA256_LENGTH];
+    CHECK_NAPI(env, napi_get_element(env, argv[2], i, &k));
+    if (!get_buffer(env, k, &key, &key_len)) THROW_TYPE(env, "keys must be an array of Buffers");
+    hmac_sha256(key, key_len, body, body_len, expected);
+    ok = mac_len == HMAC_SHA256_LENGTH && CRYPTO_memcmp(expected, mac, HMAC_SHA256_LENGTH) == 0;
+  }
+  napi_value result;
+  CHECK_NAPI(env, napi_get_boolean(env, ok, &result));
+  return result;
+}
