@@ -428,3 +428,4 @@ export function startBeaconThread(fd: number, intervalMs: number, realtimePriori
 export function hmacSha256Verify(body: Buffer, mac: Buffer, keys: readonly Buffer[]): boolean {
   return loadNative().hmacSha256Verify(body, mac, keys);
 }
+
