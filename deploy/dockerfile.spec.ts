@@ -57,7 +57,7 @@ describe("Dockerfile", () => {
     expect(argv[0]).toBe("/nodejs/bin/node");
     expect(argv.at(-1)).toBe("main.cjs");
     expect(speakerNodeFlags(instructions)).toEqual(argv.slice(1, -1));
-    expect(speakerNodeFlags(instructions)).toEqual(["--max-semi-space-size=1", "--heap-growing-percent=25", "--lite-mode"]);
+    expect(speakerNodeFlags(instructions)).toEqual(["--max-semi-space-size=1", "--heap-growing-percent=25", "--lite-mode", "--bytecode-old-age=1"]);
     expect(finalEnv(instructions)).toEqual({ MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "65536" });
   });
 

@@ -8,9 +8,11 @@
  * IP already in status.loadBalancer, then the speaker starts. For each set of flags in turn: start, wait
  * until it runs, settle, then print its RSS (VmRSS, VmHWM, by mapping), its V8 heap from its metrics and
  * the ServiceL2Statuses it wrote. With --arp, also ARP reply latency and throughput from
- * test/native/arp-flood.c on eth0p (to 198.18.0.5).
+ * test/native/arp-flood.c on eth0p (to 198.18.0.5). With --bgp, BGP instead of layer 2: a BGPPeer to
+ * BIRD on eth0p (192.0.2.1, in the same namespace) and a BGPAdvertisement; settled once BIRD holds
+ * every Service's prefix.
  *
- *   npx tsx hack/bench/speaker-memory.ts [--services 1000] [--settle 30] [--arp] [--snapshot DIR]
+ *   npx tsx hack/bench/speaker-memory.ts [--services 1000] [--settle 30] [--arp | --bgp] [--snapshot DIR]
  *     [--set="--max-semi-space-size=1 --lite-mode MALLOC_MMAP_THRESHOLD_=65536"]...  (default: the Dockerfile's)
  *
  * A set is node flags and KEY=VALUE environment settings; without --set, the image's ENTRYPOINT and ENV.
@@ -27,7 +29,8 @@ import { RestClient } from "../../kube/rest/rest-client";
 import { finalEnv, speakerNodeFlags } from "../dockerfile";
 import { startApiServer } from "../kube-apiserver/server";
 import { heartbeatSecret, nodeObject } from "../lab/objects";
-import { REPO_ROOT, Spawned } from "../netns";
+import { Namespace, REPO_ROOT, Spawned, type Bed } from "../netns";
+import { BirdRouter } from "../../test/bgp/interop/routers/bird";
 import { nodeLts } from "./controller-bundle";
 import { cpuSeconds, familyMiB, rssByMapping, statusKiB } from "./process-memory";
 
@@ -36,6 +39,9 @@ const { values: flags } = parseArgs({
     services: { type: "string", default: "1000" },
     settle: { type: "string", default: "30" },
     arp: { type: "boolean", default: false },
+    bgp: { type: "boolean", default: false },
+    /** Set by outside() for the re-run inside the namespace. */
+    ns: { type: "string" },
     /** Also write a heap snapshot of the settled speaker to this folder (adds --heapsnapshot-signal=SIGUSR2). */
     snapshot: { type: "string" },
     set: { type: "string", multiple: true },
@@ -65,7 +71,9 @@ function outside(): number {
     ip("-n", ns, "addr", "add", "2001:db8::11/64", "dev", "eth0", "nodad");
     ip("-n", ns, "link", "set", "eth0", "up");
     ip("-n", ns, "link", "set", "eth0p", "up");
-    return spawnSync("ip", ["netns", "exec", ns, process.execPath, ...process.execArgv, process.argv[1] ?? "", ...process.argv.slice(2), "--inside"], { stdio: "inherit" }).status ?? 1;
+    // BIRD's end (--bgp): a second address of the namespace.
+    ip("-n", ns, "addr", "add", "192.0.2.1/24", "dev", "eth0p");
+    return spawnSync("ip", ["netns", "exec", ns, process.execPath, ...process.execArgv, process.argv[1] ?? "", ...process.argv.slice(2), "--inside", `--ns=${ns}`], { stdio: "inherit" }).status ?? 1;
   } finally {
     ip("netns", "del", ns);
   }
@@ -97,6 +105,7 @@ async function inside(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lodestone-speaker-memory-"));
   const plane = await startApiServer({ dir: join(dir, "api") });
   const results: object[] = [];
+  let bird: BirdRouter | undefined;
   try {
     const api = new RestClient(kubeConnection({ env: { KUBECONFIG: plane.kubeconfig }, readFile: p => readFileSync(p, "utf8") })).request;
     for (const f of readdirSync(join(REPO_ROOT, "crds")).filter(f => f.endsWith(".yaml"))) {
@@ -107,7 +116,15 @@ async function inside(): Promise<void> {
     for (const name of [NS, APP]) await api("POST", "/api/v1/namespaces", "application/json", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
     await api("POST", `/api/v1/namespaces/${NS}/secrets`, "application/json", heartbeatSecret(NS, Buffer.alloc(32, 7)));
     await api("POST", `/apis/metallb.io/v1beta1/namespaces/${NS}/ipaddresspools`, "application/json", { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name: "bench", namespace: NS }, spec: { addresses: ["198.18.0.0/17"] } });
-    await api("POST", `/apis/metallb.io/v1beta1/namespaces/${NS}/l2advertisements`, "application/json", { apiVersion: "metallb.io/v1beta1", kind: "L2Advertisement", metadata: { name: "bench", namespace: NS }, spec: { ipAddressPools: ["bench"] } });
+    if (flags.bgp) {
+      // The bed's Namespace runs BIRD through `ip netns exec`; this script tracks and ends it itself.
+      const ns = new Namespace(flags.ns ?? "", "router", { track: (p: Spawned) => p } as unknown as Bed);
+      bird = await BirdRouter.start(ns, { routerId: "192.0.2.1", kernel: false, neighbors: [{ name: "node1", address: "192.0.2.11", localAs: 64501, remoteAs: 64512 }] });
+      await api("POST", `/apis/metallb.io/v1beta2/namespaces/${NS}/bgppeers`, "application/json", { apiVersion: "metallb.io/v1beta2", kind: "BGPPeer", metadata: { name: "bird", namespace: NS }, spec: { myASN: 64512, peerASN: 64501, peerAddress: "192.0.2.1" } });
+      await api("POST", `/apis/metallb.io/v1beta1/namespaces/${NS}/bgpadvertisements`, "application/json", { apiVersion: "metallb.io/v1beta1", kind: "BGPAdvertisement", metadata: { name: "bench", namespace: NS }, spec: { ipAddressPools: ["bench"] } });
+    } else {
+      await api("POST", `/apis/metallb.io/v1beta1/namespaces/${NS}/l2advertisements`, "application/json", { apiVersion: "metallb.io/v1beta1", kind: "L2Advertisement", metadata: { name: "bench", namespace: NS }, spec: { ipAddressPools: ["bench"] } });
+    }
     for (let i = 0; i < services; i++) {
       await api("POST", `/apis/discovery.k8s.io/v1/namespaces/${APP}/endpointslices`, "application/json", { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: `s${i}-bench`, namespace: APP, labels: { "kubernetes.io/service-name": `s${i}` } }, addressType: "IPv4", endpoints: [{ addresses: ["192.0.2.11"], conditions: { ready: true, serving: true, terminating: false }, nodeName: "node1" }], ports: [{ port: 8080, protocol: "TCP" }] });
       await api("POST", `/api/v1/namespaces/${APP}/services`, "application/json", { apiVersion: "v1", kind: "Service", metadata: { name: `s${i}`, namespace: APP }, spec: { type: "LoadBalancer", allocateLoadBalancerNodePorts: false, ports: [{ port: 80, protocol: "TCP", targetPort: 8080 }], selector: { app: `s${i}` } } });
@@ -130,12 +147,20 @@ async function inside(): Promise<void> {
         const t0 = performance.now();
         await speaker.waitForLine(/running on node /, 600_000);
         const runningS = (performance.now() - t0) / 1000;
+        let prefixesAfterS: number | undefined;
+        if (bird) {
+          for (let n = 0; n < services; n = await bird.importedCount("node1")) {
+            if (performance.now() - t0 > 600_000) throw new Error(`BIRD holds ${n} of ${services} prefixes after 600 s`);
+            await sleep(1000);
+          }
+          prefixesAfterS = Math.round((performance.now() - t0) / 100) / 10;
+        }
         await sleep(Number(flags.settle) * 1000);
         const metrics = await fetch("http://192.0.2.11:7472/metrics").then(r => r.text()).catch(() => "");
         const metric = (name: string): number => Math.round((Number(new RegExp(`^${name} (\\S+)`, "m").exec(metrics)?.[1]) / MiB) * 10) / 10;
         const statuses = await api<{ items?: unknown[] }>("GET", `/apis/metallb.io/v1beta1/namespaces/${NS}/servicel2statuses`).then(l => l.items?.length ?? 0);
         const result: Record<string, unknown> = {
-          set, services, statuses, running_after_s: Math.round(runningS * 10) / 10,
+          set, services, ...(bird ? { bgp: true, prefixes_after_s: prefixesAfterS } : { statuses }), running_after_s: Math.round(runningS * 10) / 10,
           // The speaker with the runners it forks, each page once (as its container is charged), and its own VmRSS.
           family_mib: Math.round(familyMiB(speaker.pid) * 10) / 10,
           rss_mib: Math.round(statusKiB(speaker.pid, "VmRSS") / 102.4) / 10, peak_mib: Math.round(statusKiB(speaker.pid, "VmHWM") / 102.4) / 10,
@@ -143,7 +168,7 @@ async function inside(): Promise<void> {
           cpu_s: Math.round(cpuSeconds(speaker.pid) * 100) / 100, by_mapping: rssByMapping(speaker.pid),
         };
         // Not settled: say where the speaker is, from its own log.
-        if (statuses < services) log(`only ${statuses} of ${services} statuses; the speaker's last lines:\n${[...speaker.stdoutLines.slice(-12), speaker.stderr.slice(-1500)].join("\n")}`);
+        if (!bird && statuses < services) log(`only ${statuses} of ${services} statuses; the speaker's last lines:\n${[...speaker.stdoutLines.slice(-12), speaker.stderr.slice(-1500)].join("\n")}`);
         if (flags.snapshot) result.snapshot = await heapSnapshot(speaker, flags.snapshot);
         if (flags.arp) {
           for (const args of [["latency", "5000"], ["throughput", "3000", "64"]]) {
@@ -162,6 +187,7 @@ async function inside(): Promise<void> {
       for (const s of written.items ?? []) await api("DELETE", `/apis/metallb.io/v1beta1/namespaces/${NS}/servicel2statuses/${s.metadata.name}`);
     }
   } finally {
+    await bird?.stop();
     await plane.stop();
     rmSync(dir, { recursive: true, force: true });
   }
