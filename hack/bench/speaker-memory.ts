@@ -9,7 +9,7 @@
  * until it runs, settle, then print its RSS (VmRSS, VmHWM, by mapping), its V8 heap from its metrics and
  * the ServiceL2Statuses it wrote. With --arp, also ARP reply latency and throughput from
  * test/native/arp-flood.c on eth0p (to 198.18.0.5). With --bgp, BGP instead of layer 2: a BGPPeer to
- * BIRD on eth0p (192.0.2.1, in the same namespace) and a BGPAdvertisement; settled once BIRD holds
+ * BIRD on eth0p (192.0.2.1, moved to a namespace of its own) and a BGPAdvertisement; settled once BIRD holds
  * every Service's prefix.
  *
  *   npx tsx hack/bench/speaker-memory.ts [--services 1000] [--settle 30] [--arp | --bgp] [--snapshot DIR]
@@ -40,7 +40,7 @@ const { values: flags } = parseArgs({
     settle: { type: "string", default: "30" },
     arp: { type: "boolean", default: false },
     bgp: { type: "boolean", default: false },
-    /** Set by outside() for the re-run inside the namespace. */
+    /** Set by outside() for the re-run inside the namespace: BIRD's namespace (--bgp). */
     ns: { type: "string" },
     /** Also write a heap snapshot of the settled speaker to this folder (adds --heapsnapshot-signal=SIGUSR2). */
     snapshot: { type: "string" },
@@ -59,6 +59,7 @@ const log = (line: string): void => void process.stderr.write(`${new Date().toIS
 function outside(): number {
   if (process.getuid?.() !== 0) throw new Error("speaker-memory needs root (a network namespace)");
   const ns = `ls-spkmem-${process.pid}`;
+  const router = `ls-spkmem-${process.pid}-r`;
   const ip = (...args: string[]): void => {
     const r = spawnSync("ip", args, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
@@ -71,11 +72,18 @@ function outside(): number {
     ip("-n", ns, "addr", "add", "2001:db8::11/64", "dev", "eth0", "nodad");
     ip("-n", ns, "link", "set", "eth0", "up");
     ip("-n", ns, "link", "set", "eth0p", "up");
-    // BIRD's end (--bgp): a second address of the namespace.
-    ip("-n", ns, "addr", "add", "192.0.2.1/24", "dev", "eth0p");
-    return spawnSync("ip", ["netns", "exec", ns, process.execPath, ...process.execArgv, process.argv[1] ?? "", ...process.argv.slice(2), "--inside", `--ns=${ns}`], { stdio: "inherit" }).status ?? 1;
+    if (flags.bgp) {
+      // BIRD's end in a namespace of its own (BIRD takes no neighbor that is one of its own addresses).
+      ip("netns", "add", router);
+      ip("-n", ns, "link", "set", "eth0p", "netns", router);
+      ip("-n", router, "link", "set", "lo", "up");
+      ip("-n", router, "addr", "add", "192.0.2.1/24", "dev", "eth0p");
+      ip("-n", router, "link", "set", "eth0p", "up");
+    }
+    return spawnSync("ip", ["netns", "exec", ns, process.execPath, ...process.execArgv, process.argv[1] ?? "", ...process.argv.slice(2), "--inside", `--ns=${router}`], { stdio: "inherit" }).status ?? 1;
   } finally {
     ip("netns", "del", ns);
+    if (flags.bgp) ip("netns", "del", router);
   }
 }
 
