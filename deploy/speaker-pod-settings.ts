@@ -26,8 +26,8 @@ export const DEFAULT_SPEAKER_TOLERATIONS: Toleration[] = [
 ];
 
 /**
- * docs/benchmarks.md (memory, third pass): the request covers 1,000 Services (86 MiB with the heartbeat
- * runner), the limit more than twice 10,000 (150 MiB, peak 149). No CPU
+ * docs/benchmarks.md (memory, fourth pass): the request covers 1,000 Services (71 MiB) with room for a
+ * BFD process (12 MiB), the limit more than twice 10,000 (137 MiB, peak 151). No CPU
  * limit, on purpose: CFS throttling delays ARP replies and heartbeats, and a late heartbeat is a failover.
  */
 export const DEFAULT_SPEAKER_RESOURCES: Resources = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "448Mi" } };
