@@ -164,6 +164,14 @@ static beacon_t *get_beacon(napi_env env, napi_value v) {
   return data;
 }
 
+/* The beacon handle that is the call's one argument (NULL, with a TypeError thrown, when it is not). */
+static beacon_t *beacon_argument(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  return get_beacon(env, argv[0]);
+}
+
 napi_value beacon_start(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -295,10 +303,7 @@ napi_value beacon_set(napi_env env, napi_callback_info info) {
 }
 
 napi_value beacon_send_now(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  beacon_t *b = argc < 1 ? NULL : get_beacon(env, argv[0]);
+  beacon_t *b = beacon_argument(env, info);
   if (b == NULL) return NULL;
   pthread_mutex_lock(&b->lock);
   send_locked(b);
@@ -312,10 +317,7 @@ static bool set_number(napi_env env, napi_value obj, const char *name, double va
 }
 
 napi_value beacon_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  beacon_t *b = argc < 1 ? NULL : get_beacon(env, argv[0]);
+  beacon_t *b = beacon_argument(env, info);
   if (b == NULL) return NULL;
   napi_value out;
   CHECK_NAPI(env, napi_create_object(env, &out));
@@ -335,10 +337,7 @@ napi_value beacon_stats(napi_env env, napi_callback_info info) {
 }
 
 napi_value beacon_stop_js(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  beacon_t *b = argc < 1 ? NULL : get_beacon(env, argv[0]);
+  beacon_t *b = beacon_argument(env, info);
   if (b == NULL) return NULL;
   beacon_stop(b);
   return NULL;

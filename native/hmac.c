@@ -13,27 +13,32 @@
 
 #define HMAC_BLOCK 64
 
-void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac) {
-  uint8_t pad[HMAC_BLOCK];
-  uint8_t hashed_key[HMAC_SHA256_LENGTH];
+/* One of HMAC's two passes: SHA-256 of the key XOR'd into a block of `pad_byte`, then `data`. */
+static void keyed_pass(const uint8_t *key, size_t key_len, uint8_t pad_byte, const uint8_t *data, size_t len, uint8_t *out) {
+  uint8_t block[HMAC_BLOCK];
   SHA256_CTX ctx;
+  memset(block, pad_byte, sizeof block);
+  for (size_t i = 0; i < key_len; i++) block[i] ^= key[i];
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, block, sizeof block);
+  SHA256_Update(&ctx, data, len);
+  SHA256_Final(out, &ctx);
+}
+
+void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac) {
+  uint8_t hashed_key[HMAC_SHA256_LENGTH];
+  uint8_t inner[HMAC_SHA256_LENGTH];
   if (key_len > HMAC_BLOCK) {
-    SHA256(key, key_len, hashed_key);
+    /* A key longer than a block is hashed first (RFC 2104 section 2). */
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, key, key_len);
+    SHA256_Final(hashed_key, &ctx);
     key = hashed_key;
     key_len = sizeof hashed_key;
   }
-  memset(pad, 0x36, sizeof pad);
-  for (size_t i = 0; i < key_len; i++) pad[i] ^= key[i];
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, pad, sizeof pad);
-  SHA256_Update(&ctx, data, len);
-  SHA256_Final(mac, &ctx);
-  memset(pad, 0x5c, sizeof pad);
-  for (size_t i = 0; i < key_len; i++) pad[i] ^= key[i];
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, pad, sizeof pad);
-  SHA256_Update(&ctx, mac, HMAC_SHA256_LENGTH);
-  SHA256_Final(mac, &ctx);
+  keyed_pass(key, key_len, 0x36, data, len, inner);
+  keyed_pass(key, key_len, 0x5c, inner, sizeof inner, mac);
 }
 
 /* hmacSha256Verify(body, mac, keys): whether `mac` is HMAC-SHA256 of `body` under one of `keys` (compared in constant time). */
