@@ -103,7 +103,7 @@ export class FakeClock implements Clock {
 }
 
 /**
- * A clock that notes how late its timers fire: what a timing process (the BFD and heartbeat runners)
+ * A clock that notes how late its timers fire: what a timing process (the BFD runner)
  * reports when its CPU is short. It watches the timers that matter, when they matter, with no
  * wake-ups of its own (a 10 ms event-loop probe cost a runner 0.4 % of a core at idle).
  */

@@ -7,8 +7,8 @@
  *   responders. SYS_NICE lets the BFD process put its own thread in SCHED_RR (speaker/bfd/bfd-isolated-main.ts,
  *   native setThreadRealtime, docs/adr/0007), and the heartbeat's sending thread do the same
  *   (native/beacon_thread.c, docs/adr/0013): on a node whose cores are busy, BFD at 100 ms x 3 otherwise
- *   waits behind every other runnable thread and flaps (docs/benchmarks.md, BFD soak), and late heartbeats move IPs. It reaches only
- *   the processes of the pod's own PID namespace (no hostPID). NET_ADMIN is not needed: interfaces and addresses are only read over netlink, the
+ *   waits behind every other runnable thread and flaps (docs/benchmarks.md, BFD soak), and late
+ *   heartbeats move IPs. It reaches only the processes of the pod's own PID namespace (no hostPID). NET_ADMIN is not needed: interfaces and addresses are only read over netlink, the
  *   addon joins multicast/allmulti through PACKET_ADD_MEMBERSHIP on its own socket (no capability
  *   check), TCP MD5 keys and TTL filters are per-socket options, and no VIP is ever added to an
  *   interface. Nothing binds below 1024 (BGP only dials out; BFD 3784, heartbeats 7946, metrics 7472),

@@ -413,7 +413,7 @@ export function startBeaconThread(fd: number, intervalMs: number, realtimePriori
   const handle = native.beaconStart(fd, intervalMs, realtimePriority);
   let stopped = false;
   return {
-    set: (body, key, peers) => native.beaconSet(handle, body, key, peers.map(p => ({ address: p.address, port: p.port }))),
+    set: (body, key, peers) => native.beaconSet(handle, body, key, peers),
     sendNow: () => native.beaconSendNow(handle),
     stats: () => native.beaconStats(handle),
     stop: () => {
@@ -428,4 +428,3 @@ export function startBeaconThread(fd: number, intervalMs: number, realtimePriori
 export function hmacSha256Verify(body: Buffer, mac: Buffer, keys: readonly Buffer[]): boolean {
   return loadNative().hmacSha256Verify(body, mac, keys);
 }
-

@@ -116,7 +116,7 @@ export interface MembershipView {
   onChange(listener: () => void): () => void;
 }
 
-/** A Membership's state as plain data (it crosses the IPC channel to the speaker). */
+/** A Membership's state as plain data (what a test compares, sorted). */
 export interface MembershipSnapshot {
   readonly live: readonly string[];
   readonly standby: readonly string[];

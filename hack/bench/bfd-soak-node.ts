@@ -110,7 +110,7 @@ let relists = 0;
 let relistMsMax = 0;
 // The layer 2 heartbeats as the speaker sends them, to the router's receiver (heartbeat-gaps.ts).
 const heartbeats = config.heartbeatKey
-  ? threadHeartbeat({ log })({ nodeName: config.node, keys: [config.heartbeatKey], bindAddress: config.address }).then(link => {
+  ? threadHeartbeat({ log })({ nodeName: config.node, keys: [Buffer.from(config.heartbeatKey, "hex")], bindAddress: config.address }).then(link => {
       link.setPeers([
         { node: config.node, address: config.address },
         { node: "router", address: config.peerAddress },

@@ -1,34 +1,35 @@
 /**
- * How the L2 data plane runs its heartbeats, whatever process they live in. The data plane hands over
+ * How the L2 data plane runs its heartbeats, whoever keeps their time. The data plane hands over
  * plain data (peers, keys, whether its view is current, the acks its election decided) and reads the
  * membership back through a MembershipView; it never touches a heartbeat datagram or timer.
  *
- * Three implementations:
+ * Two implementations:
  *  - threadHeartbeat (below, the speaker's): HeartbeatRunner on the main thread, its beacon the addon's
  *    sending thread (./thread-beacon.ts), so a main thread held by a relist, JSON or a GC does not
  *    silence this node; a late expiry of a peer re-checks after the socket is read (liveness.ts,
  *    STALL_TOLERANCE_MS). docs/adr/0013-heartbeats-from-a-thread-of-the-addon.md.
  *  - inProcessHeartbeat (below): the same runner with its beacon on a clock, for tests on a fake clock.
- *  - isolatedHeartbeat (./heartbeat-isolated.ts): the runner in a process of its own (docs/adr/0012),
- *    the speaker's until ADR 0013, kept for comparison under load.
  */
 import { realClock, type Clock } from "../../core/clock";
 import type { HeartbeatObserver, MembershipView } from "../../core/election/liveness";
+import { hmacSha256Verify } from "../../native/index";
+import type { HeartbeatKeyRing } from "../../protocols/l2/heartbeat-keys";
 import { BFD_RUNNER_PRIORITY } from "../bfd/bfd-isolated";
 import { logRunnerNotice } from "../timing-runner";
 import { HeartbeatRunner, type HeartbeatRunnerData, type HeartbeatRunnerPeer } from "./heartbeat-runner";
 import { ThreadBeacon } from "./thread-beacon";
-import { hmacSha256Verify } from "../../native/index";
 
 export interface HeartbeatLink {
   readonly membership: MembershipView;
+  /** The keys signed and accepted with now (to name them in stats: fingerprints). */
+  readonly keys: Pick<HeartbeatKeyRing, "signingKey" | "acceptedKeys">;
   /** Starts sending (call once the membership has its listeners). */
   start(): void;
   setPeers(peers: readonly HeartbeatRunnerPeer[]): void;
   /** Whether the speaker's view of the cluster is current; not current: heartbeats say blind, nothing is announced. */
   setViewCurrent(current: boolean): void;
-  /** Keys as hex, current first (checked by the caller). */
-  setKeys(keys: readonly string[]): void;
+  /** Keys, current first (checked by the caller). */
+  setKeys(keys: readonly Buffer[]): void;
   /** The election changed what the heartbeat says (acks of leaving peers, standby): send at once. */
   heartbeatChanged(acks: readonly string[]): void;
   /** Heartbeats say leaving from now on (graceful handover). */
@@ -47,6 +48,7 @@ function linkOf(runner: HeartbeatRunner, onClose: () => void = () => undefined):
   let closing: Promise<void> | undefined;
   return {
     membership: runner.membership,
+    keys: runner.keys,
     start: () => runner.startBeacon(),
     setPeers: peers => runner.setPeers(peers),
     setViewCurrent: current => runner.setViewCurrent(current),

@@ -19,10 +19,10 @@ export interface HeartbeatRunnerPeer {
   readonly address: string;
 }
 
-/** What a runner starts with (plain data: it crosses to the timing process). Keys as hex. */
+/** What a runner starts with. Keys current first. */
 export interface HeartbeatRunnerData {
   readonly nodeName: string;
-  readonly keys: readonly string[];
+  readonly keys: readonly Buffer[];
   readonly keyRotation?: KeyRingOptions;
   readonly port?: number;
   readonly bindAddress: string;
@@ -60,14 +60,14 @@ export class HeartbeatRunner {
     readonly membership: Membership,
     private readonly beacon: HeartbeatBeacon,
     private readonly transport: UdpHeartbeatTransport,
-    private readonly keys: HeartbeatKeyRing,
+    /** The keys heartbeats are signed and accepted with (a rotation phases in through it). */
+    readonly keys: HeartbeatKeyRing,
     private readonly port: number,
   ) {}
 
   static async start(clock: Clock, data: HeartbeatRunnerData, { observer, makeBeacon, checkMac }: RunnerParts = {}): Promise<HeartbeatRunner> {
-    const keyBuffers = data.keys.map(k => Buffer.from(k, "hex"));
-    for (const k of keyBuffers) checkKey(k);
-    const keys = new HeartbeatKeyRing(clock, keyBuffers, data.keyRotation);
+    for (const k of data.keys) checkKey(k);
+    const keys = new HeartbeatKeyRing(clock, data.keys, data.keyRotation);
     const membership = new Membership(clock, { self: data.nodeName, timeoutMs: data.timeoutMs, coldStartGraceMs: data.coldStartGraceMs, partitionPolicy: data.partitionPolicy, observer });
     const port = data.port ?? DEFAULT_HEARTBEAT_PORT;
     let transport: UdpHeartbeatTransport;
@@ -122,10 +122,9 @@ export class HeartbeatRunner {
     this.beacon.sendNow();
   }
 
-  setKeys(keys: readonly string[]): void {
-    const buffers = keys.map(k => Buffer.from(k, "hex"));
-    for (const k of buffers) checkKey(k);
-    this.keys.update(buffers);
+  setKeys(keys: readonly Buffer[]): void {
+    for (const k of keys) checkKey(k);
+    this.keys.update(keys);
     this.beacon.changed();
   }
 

@@ -15,7 +15,7 @@ import { Announcer } from "../../protocols/l2/announcer";
 import type { AnnouncedService } from "../../core/election/announcements";
 import { L2Announcements } from "../../core/election/announcements";
 import { realClock, type Clock } from "../../core/clock";
-import { HeartbeatKeyRing, type KeyRingOptions } from "../../protocols/l2/heartbeat-keys";
+import type { KeyRingOptions } from "../../protocols/l2/heartbeat-keys";
 import { checkKey } from "../../protocols/l2/heartbeat";
 import type { HeartbeatObserver } from "./heartbeat-metrics";
 import { inProcessHeartbeat, threadHeartbeat, type HeartbeatControl } from "./heartbeat-control";
@@ -61,7 +61,7 @@ export interface L2DataPlaneOptions {
   };
   /** Interface names never used (default: MetalLB's excludel2 list). */
   readonly excludeInterfaces?: readonly RegExp[];
-  /** A fake clock for tests: the heartbeats then run in-process on it (a clock cannot cross to another process). */
+  /** A fake clock for tests: the heartbeats are then sent from its timers (the addon's thread keeps real time). */
   readonly clock?: Clock;
   /**
    * Where the heartbeats run (heartbeat-control.ts). Default: on this thread, sent by the addon's thread
@@ -154,8 +154,6 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
   const log: L2Log = opts.log ?? (() => {});
   const hb = opts.heartbeat;
   const startKeys = hb.previousKey ? [hb.key, hb.previousKey] : [hb.key];
-  // The signing and accepted keys are the runner's; this ring, fed the same, only names them (fingerprints).
-  const keys = new HeartbeatKeyRing(clock, startKeys, hb.keyRotation);
   const heartbeats = opts.heartbeats ?? (opts.clock ? inProcessHeartbeat(opts.clock) : threadHeartbeat({ log: (level, message, fields) => log(level, message, fields) }));
 
   const ownership = new ObservedOwnership();
@@ -167,7 +165,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
   const link = await heartbeats(
     {
       nodeName: opts.nodeName,
-      keys: startKeys.map(k => k.toString("hex")),
+      keys: startKeys,
       ...(hb.keyRotation ? { keyRotation: hb.keyRotation } : {}),
       ...(hb.port !== undefined ? { port: hb.port } : {}),
       bindAddress: hb.bindAddress,
@@ -260,8 +258,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     },
     setHeartbeatKeys(next) {
       for (const k of next) checkKey(k);
-      keys.update(next);
-      link.setKeys(next.map(k => k.toString("hex")));
+      link.setKeys(next);
     },
     async beginHandover() {
       if (!announcements) return "acked";
@@ -289,7 +286,7 @@ export async function startL2DataPlane(opts: L2DataPlaneOptions): Promise<L2Data
     ownedIPs: () => ownership.ips().sort(),
     liveSpeakers: () => [...membership.liveSpeakers()].sort(),
     heartbeatRejects: () => link.rejects(),
-    heartbeatKeyFingerprints: () => ({ signing: keyFingerprint(keys.signingKey()), accepted: keys.acceptedKeys().map(keyFingerprint) }),
+    heartbeatKeyFingerprints: () => ({ signing: keyFingerprint(link.keys.signingKey()), accepted: link.keys.acceptedKeys().map(keyFingerprint) }),
     interfaces: () => ports.interfaces(),
     heartbeatPort: () => link.port(),
   };

@@ -10,7 +10,7 @@ import type { HeartbeatObserver, MembershipSnapshot } from "../../core/election/
 import { membershipSnapshot } from "../../core/election/liveness";
 import { threadHeartbeat, type HeartbeatLink } from "./heartbeat-control";
 
-const KEY = randomBytes(32).toString("hex");
+const KEY = randomBytes(32);
 const PORT = 41000 + Math.floor(Math.random() * 8000);
 const PEERS = [
   { node: "node-a", address: "127.0.0.1" },
