@@ -6,7 +6,7 @@
  * - Capabilities: drop ALL, add NET_RAW and SYS_NICE. NET_RAW is for the AF_PACKET sockets of the ARP/NDP
  *   responders. SYS_NICE lets the BFD process put its own thread in SCHED_RR (speaker/bfd/bfd-isolated-main.ts,
  *   native setThreadRealtime, docs/adr/0007), and the heartbeat's sending thread do the same
- *   (native/beacon_thread.c, docs/adr/0013): on a node whose cores are busy, BFD at 100 ms x 3 otherwise
+ *   (native/heartbeat_thread.c, docs/adr/0013): on a node whose cores are busy, BFD at 100 ms x 3 otherwise
  *   waits behind every other runnable thread and flaps (docs/benchmarks.md, BFD soak), and late
  *   heartbeats move IPs. It reaches only the processes of the pod's own PID namespace (no hostPID). NET_ADMIN is not needed: interfaces and addresses are only read over netlink, the
  *   addon joins multicast/allmulti through PACKET_ADD_MEMBERSHIP on its own socket (no capability

@@ -1,6 +1,6 @@
 /*
  * HMAC-SHA256 (RFC 2104) for the heartbeat (protocols/l2/heartbeat.ts): the sending thread signs with it
- * (beacon_thread.c) and the main thread checks what arrives with it (hmacSha256Verify), 13 times a second
+ * (heartbeat_thread.c) and checks the repeats it takes; the main thread checks the rest with it (hmacSha256Verify), 13 times a second
  * per peer, where node:crypto's createHmac costs tens of microseconds of interpreted JavaScript each.
  * SHA-256 is the OpenSSL Node exports to addons (its low-level calls: a context on the stack, no heap),
  * so the addon carries no crypto of its own.

@@ -34,10 +34,15 @@ interface NativeBinding {
   attachFilter(fd: number, program: readonly BpfInsn[]): void;
   closeFd(fd: number): void;
   setThreadRealtime(priority: number): void;
-  beaconStart(fd: number, intervalMs: number, realtimePriority: number): NativeHandle;
+  beaconStart(bindAddress: string, port: number, intervalMs: number, realtimePriority: number, onQueued: () => void): NativeHandle;
   beaconSet(handle: NativeHandle, body: Buffer, key: Buffer, peers: readonly { address: string; port: number }[]): void;
   beaconSendNow(handle: NativeHandle): void;
-  beaconStats(handle: NativeHandle): BeaconThreadStats;
+  beaconListen(handle: NativeHandle, keys: readonly Buffer[], maxSkewMs: number): void;
+  beaconTake(handle: NativeHandle): Buffer[];
+  beaconLearn(handle: NativeHandle, datagram: Buffer): void;
+  beaconForget(handle: NativeHandle, node: string): void;
+  beaconHeard(handle: NativeHandle, node: string): [number, number] | undefined;
+  beaconStats(handle: NativeHandle): HeartbeatThreadStats;
   beaconStop(handle: NativeHandle): void;
   hmacSha256Verify(body: Buffer, mac: Buffer, keys: readonly Buffer[]): boolean;
 }
@@ -375,21 +380,30 @@ export function socketFd(socket: net.Server | net.Socket | dgram.Socket): number
   return fd;
 }
 
-/** What the heartbeat's sending thread has done (native/beacon_thread.c). */
-export interface BeaconThreadStats {
+/** What the heartbeat's thread has done (native/heartbeat_thread.c). */
+export interface HeartbeatThreadStats {
   /** Datagrams handed to the kernel, and refused by it, since the start. */
   readonly sent: number;
   readonly failed: number;
+  /** Peers' heartbeats taken as repeats (not handed to JavaScript), and datagrams dropped with the queue full. */
+  readonly repeats: number;
+  readonly dropped: number;
   /** The sequence number of the last heartbeat sent. */
   readonly sequence: number;
   /** How late its timer fired at worst since the last reading. */
   readonly maxLateMs: number;
   /** How the thread runs: SCHED_RR, nice (-10), default (no CAP_SYS_NICE, or no priority asked), starting. */
   readonly scheduling: "starting" | "SCHED_RR" | "nice" | "default";
+  /** The UDP port its socket is bound to. */
+  readonly port: number;
 }
 
-/** The layer 2 heartbeat's sender: a thread of this process that sends a template every interval. */
-export interface BeaconThread {
+/**
+ * The layer 2 heartbeat's socket and thread (native/heartbeat_thread.c): it sends a template every
+ * interval, and takes the peers' heartbeats that repeat the last one accepted from them; the rest it
+ * queues for the main thread.
+ */
+export interface HeartbeatThread {
   /**
    * A new template: `body` as encodeHeartbeatBody makes it (the thread fills in the sequence and the
    * send time and appends the MAC under `key`), and the peers to send it to. The first one starts the sending.
@@ -397,24 +411,49 @@ export interface BeaconThread {
   set(body: Buffer, key: Buffer, peers: readonly { readonly address: string; readonly port: number }[]): void;
   /** One more heartbeat now, from the calling thread (the schedule stays). */
   sendNow(): void;
+  /** The keys (at most 4) and the clock skew repeats are checked with; before the first call it takes none. */
+  listen(keys: readonly Buffer[], maxSkewMs: number): void;
+  /** The datagrams queued since the last call (onQueued says when there are some). */
+  take(): Buffer[];
+  /** The main thread accepted this heartbeat: its repeats are taken from now on. */
+  learn(datagram: Buffer): void;
+  /** The main thread no longer knows `node`: its heartbeats are all queued again. */
+  forget(node: string): void;
+  /** The sequence of the last repeat taken from `node` since it was learned, and how long ago (ms). */
+  heard(node: string): { readonly sequence: number; readonly msAgo: number } | undefined;
   /** Totals; reading resets maxLateMs. */
-  stats(): BeaconThreadStats;
-  /** Stops and joins the thread (the socket stays open). */
+  stats(): HeartbeatThreadStats;
+  /** Stops and joins the thread and closes its socket. */
   stop(): void;
 }
 
-/**
- * Starts the sending thread on the UDP socket `fd` (a bound dgram socket's, see socketFd), sending every
- * `intervalMs` once a template is set; `realtimePriority` 1..99 puts the thread in SCHED_RR (else nice -10,
- * else as it is, without CAP_SYS_NICE), 0 leaves it.
- */
-export function startBeaconThread(fd: number, intervalMs: number, realtimePriority: number): BeaconThread {
+export interface HeartbeatThreadOptions {
+  readonly bindAddress: string;
+  /** 0: any free port (stats().port says which). */
+  readonly port: number;
+  readonly intervalMs: number;
+  /** 1..99: SCHED_RR at that priority (else nice -10, else as it is without CAP_SYS_NICE); 0 leaves it. */
+  readonly realtimePriority: number;
+  /** Called on the main thread when datagrams wait to be taken. */
+  readonly onQueued: () => void;
+}
+
+/** Binds the heartbeat socket and starts its thread; sending starts with the first template. */
+export function startHeartbeatThread(options: HeartbeatThreadOptions): HeartbeatThread {
   const native = loadNative();
-  const handle = native.beaconStart(fd, intervalMs, realtimePriority);
+  const handle = native.beaconStart(options.bindAddress, options.port, options.intervalMs, options.realtimePriority, options.onQueued);
   let stopped = false;
   return {
     set: (body, key, peers) => native.beaconSet(handle, body, key, peers),
     sendNow: () => native.beaconSendNow(handle),
+    listen: (keys, maxSkewMs) => native.beaconListen(handle, keys, maxSkewMs),
+    take: () => native.beaconTake(handle),
+    learn: datagram => native.beaconLearn(handle, datagram),
+    forget: node => native.beaconForget(handle, node),
+    heard: node => {
+      const h = native.beaconHeard(handle, node);
+      return h ? { sequence: h[0], msAgo: h[1] } : undefined;
+    },
     stats: () => native.beaconStats(handle),
     stop: () => {
       if (stopped) return;

@@ -77,10 +77,15 @@ napi_value set_thread_realtime(napi_env env, napi_callback_info info);
 void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac);
 napi_value hmac_sha256_verify(napi_env env, napi_callback_info info);
 
-/* beacon_thread.c */
+/* heartbeat_thread.c */
 napi_value beacon_start(napi_env env, napi_callback_info info);
 napi_value beacon_set(napi_env env, napi_callback_info info);
 napi_value beacon_send_now(napi_env env, napi_callback_info info);
+napi_value beacon_listen(napi_env env, napi_callback_info info);
+napi_value beacon_take(napi_env env, napi_callback_info info);
+napi_value beacon_learn(napi_env env, napi_callback_info info);
+napi_value beacon_forget(napi_env env, napi_callback_info info);
+napi_value beacon_heard(napi_env env, napi_callback_info info);
 napi_value beacon_stats(napi_env env, napi_callback_info info);
 napi_value beacon_stop_js(napi_env env, napi_callback_info info);
 

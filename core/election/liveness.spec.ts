@@ -201,6 +201,39 @@ describe("Membership", () => {
     expect(m.liveSpeakers()).toEqual(new Set(["a"]));
   });
 
+  it("reads repeats taken elsewhere: alive one timeout after the last of them, replays judged by them, forgotten peers told", () => {
+    const { clock, m } = membership();
+    // What a heartbeat thread took of b's repeats since b's last accepted heartbeat (RepeatFilter).
+    const taken = new Map<string, { sequence: number; at: number }>();
+    const forgotten: string[] = [];
+    m.useRepeatFilter({
+      heard: node => {
+        const r = taken.get(node);
+        return r ? { sequence: r.sequence, msAgo: clock.now() - r.at } : undefined;
+      },
+      forget: node => void forgotten.push(node),
+    });
+    m.receive(hb("b", 1));
+    m.receive(hb("c", 1));
+    // b's repeats (sequences 2 to 9) reach the filter only, the last at 600 ms; c falls silent.
+    for (let t = 75, seq = 2; t <= 600; t += 75, seq++) {
+      clock.advance(75);
+      taken.set("b", { sequence: seq, at: clock.now() });
+    }
+    expect([...m.liveSpeakers()].sort()).toEqual(["a", "b"]);
+    expect(forgotten).toEqual(["c"]);
+    // A heartbeat from b older than the last repeat is a replay; a newer one is taken.
+    expect(m.receive(hb("b", 9))).toBe("replay");
+    expect(m.receive(hb("b", 10))).toBe("accepted");
+    taken.delete("b");
+    // Dead exactly one timeout after the last heartbeat (sequence 10, at 600 ms).
+    clock.advance(249);
+    expect(m.liveSpeakers().has("b")).toBe(true);
+    clock.advance(1);
+    expect(m.liveSpeakers().has("b")).toBe(false);
+    expect(forgotten).toEqual(["c", "b"]);
+  });
+
   it("judges heartbeats: replays, stale clocks, strangers and itself are refused and counted", () => {
     const { clock, m } = membership();
     expect(m.receive(hb("b", 3))).toBe("accepted");

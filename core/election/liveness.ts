@@ -81,6 +81,19 @@ const STALL_RECHECK_MS = 100;
 
 export type HeartbeatVerdict = "accepted" | "self" | "unknown-peer" | "stale" | "replay";
 
+/**
+ * A receiver that takes a peer's repeated heartbeats itself, without handing them over: ones that say
+ * exactly what the last one accepted from that peer said, with a higher sequence (the speaker's
+ * heartbeat thread, native/heartbeat_thread.c, told of each accepted heartbeat by the runner). The
+ * Membership reads it before judging a peer's heartbeat or its silence, and tells it of peers it forgets.
+ */
+export interface RepeatFilter {
+  /** The sequence of the last repeat taken from `node` since its last accepted heartbeat, and how long ago (ms). */
+  heard(node: string): { readonly sequence: number; readonly msAgo: number } | undefined;
+  /** `node` is no longer known: hand over all its heartbeats again (so that a return is judged here). */
+  forget(node: string): void;
+}
+
 interface PeerState {
   incarnation: bigint;
   sequence: number;
@@ -155,6 +168,7 @@ export class Membership implements MembershipView {
   readonly rejects = new Map<HeartbeatRejectReason, number>();
   /** Expiries postponed because our own event loop had stalled (see STALL_TOLERANCE_MS). */
   stalls = 0;
+  private repeats: RepeatFilter | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -170,6 +184,11 @@ export class Membership implements MembershipView {
     this.lastSignature = this.signature();
   }
 
+  /** Where repeats of accepted heartbeats are taken instead of reaching receive() (see RepeatFilter). */
+  useRepeatFilter(filter: RepeatFilter): void {
+    this.repeats = filter;
+  }
+
   /** The other nodes that run a speaker, from the API (self is ignored if present). The first call starts the start-up grace. */
   setExpectedPeers(names: Iterable<string>): void {
     this.expected = new Set([...names].filter(n => n !== this.self));
@@ -177,7 +196,7 @@ export class Membership implements MembershipView {
     for (const [name, state] of [...this.peers]) {
       if (!this.expected.has(name)) {
         state.expiry.cancel();
-        this.peers.delete(name);
+        this.forget(name);
       }
     }
     for (const d of [...this.departed]) if (!this.expected.has(d)) this.departed.delete(d);
@@ -230,6 +249,7 @@ export class Membership implements MembershipView {
     if (!this.expected.has(hb.node)) return "unknown-peer";
     if (Math.abs(this.wallNow() - hb.sentAtMs) > this.maxSkewMs) return "stale";
     const known = this.peers.get(hb.node);
+    if (known) this.catchUp(hb.node, known);
     // A dead peer is forgotten, so a restart with any incarnation is taken (within the skew bound).
     if (known && (hb.incarnation < known.incarnation || (hb.incarnation === known.incarnation && hb.sequence <= known.sequence))) {
       return "replay";
@@ -251,14 +271,28 @@ export class Membership implements MembershipView {
       return;
     }
     // Heard since the timer was set: due timeoutMs after that heartbeat (a re-check stays a re-check).
+    this.catchUp(node, state);
     const left = state.heardAt + this.timeoutMs - this.clock.now();
     if (left > 0) {
       state.expiry = this.expiryTimer(node, left, recheck);
       return;
     }
-    this.peers.delete(node);
+    this.forget(node);
     if (state.leaving) this.departed.add(node);
     this.changed();
+  }
+
+  /** Takes in the repeats of `node`'s last heartbeat taken elsewhere since (RepeatFilter). */
+  private catchUp(node: string, state: PeerState): void {
+    const repeat = this.repeats?.heard(node);
+    if (!repeat || repeat.sequence <= state.sequence) return;
+    state.sequence = repeat.sequence;
+    state.heardAt = Math.max(state.heardAt, this.clock.now() - repeat.msAgo);
+  }
+
+  private forget(node: string): void {
+    this.peers.delete(node);
+    this.repeats?.forget(node);
   }
 
   private checkAllHeard(): void {

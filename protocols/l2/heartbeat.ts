@@ -70,7 +70,7 @@ export function encodeHeartbeat(hb: Heartbeat, key: Buffer): Buffer {
 }
 
 /**
- * Everything but the MAC. The heartbeat's sending thread (native/beacon_thread.c) takes this as its
+ * Everything but the MAC. The heartbeat's sending thread (native/heartbeat_thread.c) takes this as its
  * template: it writes the sequence at offset 14 and the send time at 18 before each send, then the MAC.
  */
 export function encodeHeartbeatBody(hb: Heartbeat): Buffer {

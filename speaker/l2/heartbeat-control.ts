@@ -4,20 +4,19 @@
  * membership back through a MembershipView; it never touches a heartbeat datagram or timer.
  *
  * Two implementations:
- *  - threadHeartbeat (below, the speaker's): HeartbeatRunner on the main thread, its beacon the addon's
- *    sending thread (./thread-beacon.ts), so a main thread held by a relist, JSON or a GC does not
- *    silence this node; a late expiry of a peer re-checks after the socket is read (liveness.ts,
- *    STALL_TOLERANCE_MS). docs/adr/0013-heartbeats-from-a-thread-of-the-addon.md.
- *  - inProcessHeartbeat (below): the same runner with its beacon on a clock, for tests on a fake clock.
+ *  - threadHeartbeat (below, the speaker's): HeartbeatRunner on the main thread, its channel the addon's
+ *    heartbeat thread (./thread-channel.ts), which sends whatever the main thread is doing, so a main
+ *    thread held by a relist, JSON or a GC does not silence this node, and takes the peers' repeated
+ *    heartbeats itself. docs/adr/0013 and 0014.
+ *  - inProcessHeartbeat (below): the same runner on a UDP socket with its beacon on a clock, for tests on a fake clock.
  */
 import { realClock, type Clock } from "../../core/clock";
 import type { HeartbeatObserver, MembershipView } from "../../core/election/liveness";
-import { hmacSha256Verify } from "../../native/index";
 import type { HeartbeatKeyRing } from "../../protocols/l2/heartbeat-keys";
 import { BFD_RUNNER_PRIORITY } from "../bfd/bfd-isolated";
 import { logRunnerNotice } from "../timing-runner";
 import { HeartbeatRunner, type HeartbeatRunnerData, type HeartbeatRunnerPeer } from "./heartbeat-runner";
-import { ThreadBeacon } from "./thread-beacon";
+import { threadChannel, type ThreadChannel } from "./thread-channel";
 
 export interface HeartbeatLink {
   readonly membership: MembershipView;
@@ -80,32 +79,31 @@ export interface ThreadHeartbeatOptions {
 
 /** Lateness of the sending thread worth a warning: a fifth of the peers' 250 ms timeout. */
 const LATE_MS = 50;
-/** How often the sending thread's totals reach the metrics and its template follows a key rotation. */
+/** How often the thread's totals reach the metrics, and its template and keys follow a key rotation. */
 const HOUSEKEEPING_MS = 1000;
 
-/** The heartbeats on the main thread, sent by the addon's thread (the speaker's). */
+/** The heartbeats judged on the main thread, sent and their repeats taken by the addon's thread (the speaker's). */
 export function threadHeartbeat(options: ThreadHeartbeatOptions = {}): HeartbeatControl {
   const log = options.log ?? (() => undefined);
   const priority = options.realtimePriority ?? BFD_RUNNER_PRIORITY.realtime;
   return async (data, observer) => {
-    let beacon: ThreadBeacon | undefined;
+    let channel: ThreadChannel | undefined;
     const runner = await HeartbeatRunner.start(realClock, data, {
       ...(observer ? { observer } : {}),
-      makeBeacon: (beaconOptions, transport) => {
-        beacon = new ThreadBeacon(beaconOptions, { fd: () => transport.fd(), peers: () => transport.peerList() }, priority);
-        return beacon;
-      },
-      checkMac: hmacSha256Verify,
+      openChannel: threadChannel(priority, opened => void (channel = opened)),
     });
-    let reported = { sent: 0, failed: 0 };
+    let reported = { sent: 0, failed: 0, repeats: 0, dropped: 0 };
     let schedulingLogged = false;
     const housekeeping = setInterval(() => {
       runner.refresh();
-      const stats = beacon?.stats();
+      const stats = channel?.stats();
       if (!stats) return;
       for (let i = reported.sent; i < stats.sent; i++) observer?.sent();
       for (let i = reported.failed; i < stats.failed; i++) observer?.sendFailed();
-      reported = { sent: stats.sent, failed: stats.failed };
+      // Repeats are heartbeats accepted, by the thread instead of the Membership.
+      for (let i = reported.repeats; i < stats.repeats; i++) observer?.accepted();
+      const dropped = stats.dropped - reported.dropped;
+      reported = { sent: stats.sent, failed: stats.failed, repeats: stats.repeats, dropped: stats.dropped };
       if (!schedulingLogged && stats.scheduling !== "starting") {
         schedulingLogged = true;
         if (priority > 0) {
@@ -115,6 +113,8 @@ export function threadHeartbeat(options: ThreadHeartbeatOptions = {}): Heartbeat
         }
       }
       if (stats.maxLateMs > LATE_MS) logRunnerNotice(log, "heartbeat thread", { op: "late", ms: Math.round(stats.maxLateMs) }, "peers may time this node out");
+      // Only a flood fills the queue (64 datagrams between two turns of the main thread); heartbeats lost there count as lost datagrams.
+      if (dropped > 0) log("warn", `heartbeat thread dropped ${dropped} datagrams: more arrived than the main thread took (a flood on the heartbeat port?)`, {});
     }, HOUSEKEEPING_MS);
     housekeeping.unref();
     return linkOf(runner, () => clearInterval(housekeeping));

@@ -1,11 +1,11 @@
 /**
- * The thin socket edge of the heartbeat: one UDP socket per speaker, sending each heartbeat to
- * every peer by unicast and handing verified heartbeats to the Membership. Port 7946 by default:
+ * The thin socket edge of the heartbeat on node:dgram: one UDP socket, sending each heartbeat to every
+ * peer by unicast and handing verified heartbeats to the Membership (tests on a fake clock, and tools;
+ * the speaker's socket is its heartbeat thread's, native/heartbeat_thread.c). Port 7946 by default:
  * the port MetalLB's memberlist used, so clusters' existing firewall rules keep working.
  */
 import dgram from "node:dgram";
-import { socketFd } from "../../native/index";
-import { decodeHeartbeat, type Heartbeat, type HeartbeatRejectReason, type MacCheck } from "../../protocols/l2/heartbeat";
+import { decodeHeartbeat, type Heartbeat, type HeartbeatRejectReason } from "../../protocols/l2/heartbeat";
 
 export const DEFAULT_HEARTBEAT_PORT = 7946;
 
@@ -20,9 +20,8 @@ export interface UdpHeartbeatOptions {
   readonly port?: number;
   /** Keys accepted on receive (current first), read per datagram so a rotated Secret applies at once. */
   readonly keys: () => readonly Buffer[];
-  /** How MACs are checked (default node:crypto's; the speaker's is the addon's). */
-  readonly checkMac?: MacCheck;
-  readonly onHeartbeat: (hb: Heartbeat, from: { address: string; port: number }) => void;
+  /** A verified heartbeat; `datagram` is its bytes as they arrived. */
+  readonly onHeartbeat: (hb: Heartbeat, from: { address: string; port: number }, datagram: Buffer) => void;
   readonly onReject?: (reason: HeartbeatRejectReason, from: { address: string; port: number }) => void;
   readonly onSendError?: (peer: HeartbeatPeer, error: Error) => void;
   /** One datagram handed to the kernel for `peer` (counted by PromHeartbeatMetrics). */
@@ -38,8 +37,8 @@ export class UdpHeartbeatTransport {
   ) {
     socket.on("message", (msg, rinfo) => {
       const from = { address: rinfo.address, port: rinfo.port };
-      const d = decodeHeartbeat(msg, options.keys(), options.checkMac);
-      if (d.kind === "ok") options.onHeartbeat(d.heartbeat, from);
+      const d = decodeHeartbeat(msg, options.keys());
+      if (d.kind === "ok") options.onHeartbeat(d.heartbeat, from, msg);
       else options.onReject?.(d.reason, from);
     });
   }
@@ -81,11 +80,6 @@ export class UdpHeartbeatTransport {
   /** The peers heartbeats go to now. */
   peerList(): readonly HeartbeatPeer[] {
     return this.peers;
-  }
-
-  /** The socket's descriptor (the addon's sending thread sends on it, native/beacon_thread.c). */
-  fd(): number {
-    return socketFd(this.socket);
   }
 
   localPort(): number {
