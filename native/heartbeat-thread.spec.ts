@@ -227,3 +227,17 @@ it("refuses bad receive-side arguments with the field named", () => {
   expect(() => thread.forget("")).toThrow("node must be a name of 1..253 bytes");
   expect(() => thread.heard("x".repeat(254))).toThrow("node must be a name of 1..253 bytes");
 });
+
+it("queues 64 datagrams for a main thread that does not take them, and counts the rest as dropped", async () => {
+  const thread = startHeartbeatThread({ bindAddress: "127.0.0.1", port: 0, intervalMs: 75, realtimePriority: 0, onQueued: () => undefined });
+  stops.push(() => thread.stop());
+  const peer = await bound("127.0.0.2");
+  const sent = Array.from({ length: 70 }, (_, i) => Buffer.from(`datagram ${i}`));
+  for (const d of sent) peer.send(d, thread.stats().port, "127.0.0.1");
+  // Nothing tells the main thread of a drop (that is the point): its count is read until it is there.
+  const deadline = Date.now() + 5_000;
+  while (thread.stats().dropped < 6 && Date.now() < deadline) await new Promise(r => setTimeout(r, 10));
+  expect(thread.stats()).toMatchObject({ dropped: 6, repeats: 0 });
+  expect(thread.take().map(d => d.toString())).toEqual(sent.slice(0, 64).map(d => d.toString()));
+  expect(thread.take()).toEqual([]);
+});
