@@ -133,6 +133,7 @@ export class HeartbeatRunner {
             self: data.nodeName,
             incarnation: newIncarnation(),
             key: () => keys.signingKey(),
+            // Each channel sends its own way (udpChannel's Beacon through the socket, the thread by itself).
             send: () => undefined,
             acks: () => runner?.acks ?? [],
             standby: () => !membership.canAnnounce(),
@@ -142,7 +143,8 @@ export class HeartbeatRunner {
         },
         {
           onHeartbeat: (heartbeat, datagram) => {
-            if (membership.receive(heartbeat) === "accepted") runner?.channel.repeats?.learn(datagram);
+            // (Datagrams reach here only after the channel is open, so `channel` is set.)
+            if (membership.receive(heartbeat) === "accepted") channel.repeats?.learn(datagram);
           },
           onReject: reason => membership.rejected(reason),
         },

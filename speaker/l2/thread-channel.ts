@@ -30,7 +30,8 @@ export function threadChannel(realtimePriority: number, opened: (channel: Thread
     // Bound before it is started: a datagram queued at once waits for the `thread` below.
     const drain = (): void => {
       for (const datagram of thread.take()) {
-        const d = decodeHeartbeat(datagram, keys, hmacSha256Verify);
+        // Judged with the key ring's keys of this moment (the thread's follow them within a second).
+        const d = decodeHeartbeat(datagram, config.acceptedKeys(), hmacSha256Verify);
         if (d.kind === "ok") handlers.onHeartbeat(d.heartbeat, datagram);
         else handlers.onReject(d.reason);
       }
