@@ -121,6 +121,29 @@ it("sends the encoded heartbeat every interval to each peer, sequence by one, MA
   expect(thread.stats().sent).toBeGreaterThanOrEqual(2 * (sequence - 1));
 });
 
+it("sends at once when asked (leaving), not at the next tick", async () => {
+  const peer = await bound("127.0.0.2");
+  // An interval far longer than the test: only the first send and the asked one can arrive.
+  const { thread } = started("127.0.0.1", 60_000);
+  const beacon = new ThreadBeacon(
+    { self: "node-a", incarnation: 1n, key: () => KEY, send: () => undefined, acks: () => [], intervalMs: 60_000 },
+    thread,
+    () => [{ node: "b", address: "127.0.0.2", port: peer.address().port }],
+  );
+  const got: Buffer[] = [];
+  const one = receive(peer, 1);
+  peer.on("message", data => void got.push(data));
+  beacon.start();
+  await one;
+  const next = receive(peer, 1);
+  beacon.startLeaving();
+  await next;
+  const [first, second] = got;
+  if (!first || !second) throw new Error("two heartbeats expected");
+  expect([stamped(first).sequence, first[5]]).toEqual([1, 0]);
+  expect([stamped(second).sequence, second[5]]).toEqual([2, 0x01]);
+});
+
 it("stops: nothing is sent after stop()", async () => {
   const peer = await bound("127.0.0.2");
   const { thread } = started("127.0.0.1", 10);

@@ -4,7 +4,8 @@
  * protocols/l2/heartbeat.ts encodes for this moment (flags, acks, incarnation) with the signing key and
  * the peers; the thread fills in the sequence and the time and signs each send.
  *
- * The template changes when what a heartbeat says does: an explicit send (acks, view, leaving), new
+ * The template changes when what a heartbeat says does: an explicit send (acks, view, leaving: also sent
+ * at once, outside the thread's rhythm), new
  * peers, a membership change (standby), and the signing key's switch after a rotation (time-driven,
  * picked up by `changed()` once a second from heartbeat-control.ts). An unchanged template is not
  * handed over again. docs/adr/0013-heartbeats-from-a-thread-of-the-addon.md says why a thread.
@@ -21,7 +22,7 @@ export class ThreadBeacon implements HeartbeatBeacon {
 
   constructor(
     private readonly options: BeaconOptions,
-    private readonly thread: Pick<HeartbeatThread, "set">,
+    private readonly thread: Pick<HeartbeatThread, "set" | "sendNow">,
     private readonly peers: () => readonly HeartbeatPeer[],
   ) {
     checkKey(options.key());
@@ -46,8 +47,11 @@ export class ThreadBeacon implements HeartbeatBeacon {
     this.template = { body, key, peers };
   }
 
+  /** The template as it is now, sent at once (a leaver's peers, or one it acks, should not wait for the next tick). */
   sendNow(): void {
+    if (!this.started) return;
     this.changed();
+    this.thread.sendNow();
   }
 
   startLeaving(): void {
