@@ -154,6 +154,15 @@ it("stops: nothing is sent after stop()", async () => {
   await three;
   thread.stop();
   const last = thread.stats().sequence;
+  // After stop, asking for a send or a new template sends nothing (the socket is closed) and throws nothing;
+  // nor does a first template for a thread stopped before it had one.
+  const body = encodeHeartbeatBody({ node: "node-a", incarnation: 1n, sequence: 0, sentAtMs: 0, leaving: true, acks: [] });
+  thread.sendNow();
+  thread.set(body, KEY, [{ address: "127.0.0.2", port: peer.address().port }]);
+  const unarmed = started("127.0.0.1").thread;
+  unarmed.stop();
+  unarmed.set(body, KEY, [{ address: "127.0.0.2", port: peer.address().port }]);
+  unarmed.sendNow();
   await new Promise(r => setTimeout(r, 100));
   expect(last).toBeGreaterThanOrEqual(3);
   expect(got.map(p => stamped(p).sequence)).toEqual(Array.from({ length: last }, (_, i) => i + 1));

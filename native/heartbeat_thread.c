@@ -542,10 +542,11 @@ napi_value beacon_set(napi_env env, napi_callback_info info) {
   memcpy(b->peers, peers, sizeof peers[0] * npeers);
   memcpy(b->peer_lens, lens, sizeof lens[0] * npeers);
   b->npeers = (int)npeers;
-  bool first = !b->armed;
+  /* The first template starts the rhythm; after beaconStop the eventfd is closed (its number may be reused). */
+  bool wake = !b->armed && !b->stopping;
   b->armed = true;
   pthread_mutex_unlock(&b->lock);
-  if (first) wake_thread(b);
+  if (wake) wake_thread(b);
   return NULL;
 }
 
