@@ -20,10 +20,11 @@
  * than the peers' 250 ms timeout would go silent and lose its IPs; and a datagram that reaches
  * JavaScript costs the main thread far more than the datagram itself (libuv, a callback, the tick
  * queue: half of an idle speaker's CPU when every heartbeat went there). This thread runs no
- * JavaScript and shares nothing with V8: after start it allocates nothing (the template, keys, peers,
- * the peers' last heartbeats and the queue live in its struct; the MAC is hmac.c's, on its stack), so
- * neither a collection nor malloc's locks can hold it; it waits in ppoll on a monotonic deadline and
- * can raise itself to SCHED_RR.
+ * JavaScript and shares nothing with V8: sending and taking repeats allocate nothing (the template,
+ * keys, peers, the peers' last heartbeats and the queue live in its struct; the MAC is hmac.c's, on
+ * its stack), so neither a collection nor malloc's locks can hold them. Only waking the main thread
+ * for a queued datagram goes through N-API's threadsafe function (one call pending at most, which
+ * N-API queues itself). It waits in ppoll on a monotonic deadline and can raise itself to SCHED_RR.
  *
  *   beaconStart(bindAddress, port, intervalMs, realtimePriority, onQueued): handle
  *                                      (binds the socket; the first beaconSet sends, then every interval;
