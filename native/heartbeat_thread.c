@@ -42,7 +42,6 @@
  */
 #include "lodestone_native.h"
 
-#include <openssl/crypto.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -179,12 +178,10 @@ static bool names_a_node(const uint8_t *d, size_t body_len) {
   return body_len > NAME_AT + 1 && d[NAME_AT] >= 1 && (size_t)NAME_AT + 1 + d[NAME_AT] <= body_len;
 }
 
-/* Whether `mac` is HMAC-SHA256 of the body under one of the accepted keys (constant-time compare). */
+/* Whether `mac` is HMAC-SHA256 of the body under one of the accepted keys. */
 static bool mac_accepted(beacon_t *b, const uint8_t *body, size_t body_len, const uint8_t *mac) {
   for (int i = 0; i < b->naccept_keys; i++) {
-    uint8_t expected[BEACON_MAC];
-    hmac_sha256(b->accept_keys[i], b->accept_key_lens[i], body, body_len, expected);
-    if (CRYPTO_memcmp(expected, mac, BEACON_MAC) == 0) return true;
+    if (hmac_sha256_matches(b->accept_keys[i], b->accept_key_lens[i], body, body_len, mac)) return true;
   }
   return false;
 }
@@ -368,37 +365,6 @@ static void call_on_queued(napi_env env, napi_value js_callback, void *context, 
   napi_call_function(env, undefined, js_callback, 0, NULL, NULL);
 }
 
-/* Opens and binds the heartbeat's socket (close-on-exec, non-blocking); -1 with errno on failure. */
-static int open_socket(const char *address, uint16_t port, int *family) {
-  struct sockaddr_storage addr;
-  socklen_t len;
-  memset(&addr, 0, sizeof addr);
-  struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
-  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
-  if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    len = sizeof *v6;
-  } else {
-    errno = EINVAL;
-    return -1;
-  }
-  *family = addr.ss_family;
-  int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return -1;
-  if (bind(fd, (struct sockaddr *)&addr, len) < 0) {
-    int err = errno;
-    close(fd);
-    errno = err;
-    return -1;
-  }
-  return fd;
-}
-
 napi_value beacon_start(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -411,19 +377,24 @@ napi_value beacon_start(napi_env env, napi_callback_info info) {
   if (!get_int(env, argv[2], &interval_ms) || interval_ms < 1 || interval_ms > 60000) THROW_TYPE(env, "intervalMs must be 1..60000");
   if (!get_int(env, argv[3], &priority) || priority < 0 || priority > 99) THROW_TYPE(env, "priority must be 0..99 (0: leave it)");
   if (napi_typeof(env, argv[4], &callback_type) != napi_ok || callback_type != napi_function) THROW_TYPE(env, "onQueued must be a function");
+  /* The socket's family is the address's (inet_socket.c parses it, as for every socket of the addon). */
+  struct sockaddr_storage parsed;
+  socklen_t parsed_len;
+  int family = parse_address(address, AF_INET, &parsed, &parsed_len, 0) == 0    ? AF_INET
+               : parse_address(address, AF_INET6, &parsed, &parsed_len, 0) == 0 ? AF_INET6
+                                                                                : AF_UNSPEC;
+  if (family == AF_UNSPEC) THROW_TYPE(env, "bindAddress must be an IP address");
   beacon_t *b = calloc(1, sizeof *b);
   if (b == NULL) {
     throw_errno(env, ENOMEM, "beaconStart", "");
     return NULL;
   }
   char subject[INET6_ADDRSTRLEN + 16];
-  snprintf(subject, sizeof subject, strchr(address, ':') ? "[%s]:%d" : "%s:%d", address, (int)port);
-  b->fd = open_socket(address, (uint16_t)port, &b->family);
-  if (b->fd < 0) {
-    int err = errno;
+  snprintf(subject, sizeof subject, family == AF_INET6 ? "[%s]:%d" : "%s:%d", address, (int)port);
+  b->family = family;
+  b->fd = device_socket(env, family, SOCK_DGRAM, "", "socket(SOCK_DGRAM)");
+  if (b->fd < 0 || !bind_local(env, b->fd, family, address, (int)port, subject)) {
     free(b);
-    if (err == EINVAL) THROW_TYPE(env, "bindAddress must be an IP address");
-    throw_errno(env, err, "bind", subject);
     return NULL;
   }
   struct sockaddr_storage bound;
@@ -482,33 +453,8 @@ static bool read_peer(napi_env env, napi_value obj, int family, struct sockaddr_
     napi_throw_type_error(env, "EINVALIDARG", "a peer is {address, port} with port 1..65535");
     return false;
   }
-  memset(out, 0, sizeof *out);
-  if (family == AF_INET6) {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, address, &a->sin6_addr) == 1) {
-      *len = sizeof *a;
-      return true;
-    }
-    /* An IPv4 peer on an IPv6 socket: as a mapped address. */
-    struct in_addr v4;
-    if (inet_pton(AF_INET, address, &v4) == 1) {
-      a->sin6_addr.s6_addr[10] = 0xff;
-      a->sin6_addr.s6_addr[11] = 0xff;
-      memcpy(&a->sin6_addr.s6_addr[12], &v4, 4);
-      *len = sizeof *a;
-      return true;
-    }
-  } else {
-    struct sockaddr_in *a = (struct sockaddr_in *)out;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, address, &a->sin_addr) == 1) {
-      *len = sizeof *a;
-      return true;
-    }
-  }
+  /* An IPv4 peer on an IPv6 socket becomes a mapped address. */
+  if (parse_address(address, family, out, len, (int)port) == 0) return true;
   char msg[128];
   snprintf(msg, sizeof msg, "peer address %s is not an %s address", address, family == AF_INET6 ? "IPv6" : "IPv4");
   napi_throw_type_error(env, "EINVALIDARG", msg);
@@ -640,22 +586,27 @@ napi_value beacon_learn(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Reads a node name argument as the length byte and bytes a heartbeat carries; false (TypeError thrown) if it is not one. */
-static bool read_node(napi_env env, napi_value v, uint8_t name[256]) {
+/*
+ * The calls (handle, node): the beacon, and the node's name as a heartbeat carries it (length byte,
+ * then the bytes) in `name`; NULL, with an error thrown, when either is not one.
+ */
+static beacon_t *beacon_and_node(napi_env env, napi_callback_info info, uint8_t name[256]) {
+  napi_value argv[2];
   size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, (char *)name + 1, 255, &len) != napi_ok || len < 1 || len > 253) {
+  beacon_t *b = beacon_arguments(env, info, 2, argv);
+  if (b == NULL) return NULL;
+  if (napi_get_value_string_utf8(env, argv[1], (char *)name + 1, 255, &len) != napi_ok || len < 1 || len > 253) {
     napi_throw_type_error(env, "EINVALIDARG", "node must be a name of 1..253 bytes");
-    return false;
+    return NULL;
   }
   name[0] = (uint8_t)len;
-  return true;
+  return b;
 }
 
 napi_value beacon_forget(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
   uint8_t name[256];
-  beacon_t *b = beacon_arguments(env, info, 2, argv);
-  if (b == NULL || !read_node(env, argv[1], name)) return NULL;
+  beacon_t *b = beacon_and_node(env, info, name);
+  if (b == NULL) return NULL;
   pthread_mutex_lock(&b->lock);
   peer_slot_t *s = slot_of(b, name);
   if (s != NULL) s->known = false;
@@ -664,10 +615,9 @@ napi_value beacon_forget(napi_env env, napi_callback_info info) {
 }
 
 napi_value beacon_heard(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
   uint8_t name[256];
-  beacon_t *b = beacon_arguments(env, info, 2, argv);
-  if (b == NULL || !read_node(env, argv[1], name)) return NULL;
+  beacon_t *b = beacon_and_node(env, info, name);
+  if (b == NULL) return NULL;
   pthread_mutex_lock(&b->lock);
   peer_slot_t *s = slot_of(b, name);
   bool heard = s != NULL && s->heard_ns != 0;

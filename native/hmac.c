@@ -41,6 +41,13 @@ void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t
   keyed_pass(key, key_len, 0x5c, inner, sizeof inner, mac);
 }
 
+/* Whether `mac` (HMAC_SHA256_LENGTH bytes) is HMAC-SHA256 of `data` under `key`, compared in constant time. */
+bool hmac_sha256_matches(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, const uint8_t *mac) {
+  uint8_t expected[HMAC_SHA256_LENGTH];
+  hmac_sha256(key, key_len, data, len, expected);
+  return CRYPTO_memcmp(expected, mac, HMAC_SHA256_LENGTH) == 0;
+}
+
 /* hmacSha256Verify(body, mac, keys): whether `mac` is HMAC-SHA256 of `body` under one of `keys` (compared in constant time). */
 napi_value hmac_sha256_verify(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -59,11 +66,9 @@ napi_value hmac_sha256_verify(napi_env env, napi_callback_info info) {
     napi_value k;
     void *key;
     size_t key_len;
-    uint8_t expected[HMAC_SHA256_LENGTH];
     CHECK_NAPI(env, napi_get_element(env, argv[2], i, &k));
     if (!get_buffer(env, k, &key, &key_len)) THROW_TYPE(env, "keys must be an array of Buffers");
-    hmac_sha256(key, key_len, body, body_len, expected);
-    ok = mac_len == HMAC_SHA256_LENGTH && CRYPTO_memcmp(expected, mac, HMAC_SHA256_LENGTH) == 0;
+    ok = mac_len == HMAC_SHA256_LENGTH && hmac_sha256_matches(key, key_len, body, body_len, mac);
   }
   napi_value result;
   CHECK_NAPI(env, napi_get_boolean(env, ok, &result));

@@ -7,7 +7,7 @@
 
 /* Parses text into a sockaddr of `family` (IPv4 text becomes v4-mapped for AF_INET6 sockets, which
  * is how Linux keys IPv4 peers of a dual-stack socket). Returns 0 or EINVAL / EAFNOSUPPORT. */
-static int parse_address(const char *text, int family, struct sockaddr_storage *ss, socklen_t *len, int port) {
+int parse_address(const char *text, int family, struct sockaddr_storage *ss, socklen_t *len, int port) {
   struct in_addr v4;
   struct in6_addr v6;
   char plain[INET6_ADDRSTRLEN + 1];
@@ -100,7 +100,7 @@ static int bind_to_device(int fd, const char *device) {
 /* A non-blocking, close-on-exec socket of `type`, bound to `device` first when one is given (before
  * any bind: an address of a VRF's interface is only bindable by a socket already in that VRF).
  * Returns the fd, or -1 with a JS error thrown that names `call` (or SO_BINDTODEVICE and the device). */
-static int device_socket(napi_env env, int family, int type, const char *device, const char *call) {
+int device_socket(napi_env env, int family, int type, const char *device, const char *call) {
   int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     throw_errno(env, errno, call, "");
@@ -117,7 +117,7 @@ static int device_socket(napi_env env, int family, int type, const char *device,
 
 /* Binds fd to `address` (text, as parse_address reads it) and `port` (0: any); on failure closes fd,
  * throws an error naming `shown` (the address as the caller gave it) and returns false. */
-static bool bind_local(napi_env env, int fd, int family, const char *address, int port, const char *shown) {
+bool bind_local(napi_env env, int fd, int family, const char *address, int port, const char *shown) {
   struct sockaddr_storage ss;
   socklen_t len;
   int err = parse_address(address, family, &ss, &len, port);

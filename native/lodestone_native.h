@@ -62,6 +62,9 @@ napi_value packet_close_js(napi_env env, napi_callback_info info);
 napi_value packet_ignore_outgoing(napi_env env, napi_callback_info info);
 
 /* inet_socket.c */
+int parse_address(const char *text, int family, struct sockaddr_storage *ss, socklen_t *len, int port);
+int device_socket(napi_env env, int family, int type, const char *device, const char *call);
+bool bind_local(napi_env env, int fd, int family, const char *address, int port, const char *shown);
 napi_value tcp_socket(napi_env env, napi_callback_info info);
 napi_value udp_socket(napi_env env, napi_callback_info info);
 napi_value set_ttl_js(napi_env env, napi_callback_info info);
@@ -75,6 +78,7 @@ napi_value set_thread_realtime(napi_env env, napi_callback_info info);
 /* hmac.c */
 #define HMAC_SHA256_LENGTH 32
 void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac);
+bool hmac_sha256_matches(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, const uint8_t *mac);
 napi_value hmac_sha256_verify(napi_env env, napi_callback_info info);
 
 /* heartbeat_thread.c */
