@@ -26,7 +26,8 @@ export interface ThreadChannel extends HeartbeatChannel {
 export function threadChannel(realtimePriority: number, opened: (channel: ThreadChannel) => void = () => undefined): ChannelOpener {
   return async (config, handlers) => {
     let peers: readonly HeartbeatPeer[] = [];
-    let keys: readonly Buffer[] = [];
+    /** The key ring's accepted list the thread was last given (the ring keeps one list until it can change). */
+    let listened: readonly Buffer[] = [];
     // Bound before it is started: a datagram queued at once waits for the `thread` below.
     const drain = (): void => {
       for (const datagram of thread.take()) {
@@ -44,10 +45,10 @@ export function threadChannel(realtimePriority: number, opened: (channel: Thread
       onQueued: () => drain(),
     });
     const keysChanged = (): void => {
-      const now = config.acceptedKeys();
-      if (now === keys) return;
-      keys = now;
-      thread.listen(keys.slice(0, THREAD_KEYS), DEFAULT_MAX_CLOCK_SKEW_MS);
+      const accepted = config.acceptedKeys();
+      if (accepted === listened) return;
+      listened = accepted;
+      thread.listen(accepted.slice(0, THREAD_KEYS), DEFAULT_MAX_CLOCK_SKEW_MS);
     };
     keysChanged();
     let closed: Promise<void> | undefined;
