@@ -57,6 +57,17 @@ export type ConfigResource = (typeof CONFIG_RESOURCES)[number];
 export const isListedClusterWide = (resource: WatchedResource): boolean =>
   resource === "Service" || resource === "Namespace" || resource === "EndpointSlice" || resource === "Node";
 
+/**
+ * What a port's watch holds of each object between events. The reconciler keeps Services and the
+ * configuration whole, so the watch shares that copy; of the others it keeps a view (an
+ * EndpointSlice's endpoints, a Node's conditions, a speaker's report) or a Namespace's labels, so the
+ * watch keeps only their tombstones (kube/watch-supervisor.ts tombstoneOf), and a deletion found by
+ * a relist reaches the handler as that tombstone: namespace, name, uid, resourceVersion and labels.
+ */
+export function watchRemembers(resource: WatchedResource): "object" | "identity" {
+  return resource === "Service" || (CONFIG_RESOURCES as readonly WatchedResource[]).includes(resource) ? "object" : "identity";
+}
+
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED";
 
 export type WatchHandler = (phase: WatchPhase, object: KubeObject) => void;

@@ -27,6 +27,7 @@ import {
   type Watch,
   type WatchedResource,
   type WatchHandler,
+  watchRemembers,
 } from "./controller-port";
 import { KfcApi, JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./kfc-api";
 import { configKinds, statusKinds } from "./kinds";
@@ -35,6 +36,7 @@ import { SERVICE_CIDR_PATH } from "./service-range";
 import { WatchSupervisor } from "./watch-supervisor";
 import type { Logger } from "../observability/log";
 import { withoutBookkeeping } from "./without-bookkeeping";
+import { StringTable } from "./shared-strings";
 
 function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
   const namespaced = !isListedClusterWide(resource);
@@ -51,6 +53,8 @@ export class KfcControllerPort implements ControllerPort {
   private readonly api = new KfcApi();
   private readonly request = this.api.request;
   private readonly connection = new ApiConnection(kubeConfigSettings());
+  /** One copy of each short string value the watches keep (shared-strings.ts). */
+  private readonly strings = new StringTable();
   readonly watches: WatchSupervisor;
 
   constructor(opts: { log?: Logger } = {}) {
@@ -72,7 +76,7 @@ export class KfcControllerPort implements ControllerPort {
     const source = this.connection.source(resource, collectionPath(model, namespaced ? namespace : undefined));
     // Ready once the watch's own first list is in: the stream resumes from that list's
     // resourceVersion, so nothing after it is missed.
-    const watch = this.watches.watch(source, (phase, object) => handler(phase, object), { keep: withoutBookkeeping });
+    const watch = this.watches.watch(source, (phase, object) => handler(phase, object), { keep: o => this.strings.share(withoutBookkeeping(o)), remember: watchRemembers(resource) });
     await watch.ready;
     return { stop: () => watch.stop() };
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { recordingLogger } from "../test/observability/recording-logger";
 import { FakeClock } from "../core/clock";
 import type { KubeObject, WatchPhase } from "./controller-port";
-import { WatchStatusError, WatchSupervisor, type ListResult, type WatchSource, type WatchStreamHandlers, type WatchSupervisorOptions } from "./watch-supervisor";
+import { tombstoneOf, WatchStatusError, WatchSupervisor, type ListResult, type WatchSource, type WatchStreamHandlers, type WatchSupervisorOptions } from "./watch-supervisor";
 
 interface Pending<T> {
   resolve(value: T): void;
@@ -236,6 +236,50 @@ describe("WatchSupervisor", () => {
     // The deletion replayed after the relist is the very object the handler was given when b was added.
     expect(delivered[3]?.[1]).toBe(delivered[1]?.[1]);
     sup.stop();
+  });
+
+  it("remember identity: the watch holds tombstones only; a relist still diffs by resourceVersion and replays a deletion as the tombstone", async () => {
+    const clock = new FakeClock();
+    const sup = new WatchSupervisor({ clock, probe: new FakeProbe().probe, log: recordingLogger().log });
+    const source = new FakeSource(clock, "EndpointSlice");
+    const delivered: [WatchPhase, KubeObject][] = [];
+    const slice = (name: string, rv: string): KubeObject =>
+      ({
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name, namespace: "shop", uid: `uid-${name}`, resourceVersion: rv, generation: 1, labels: { "kubernetes.io/service-name": "web" }, annotations: { a: "b" } },
+        addressType: "IPv4",
+        endpoints: [{ addresses: ["192.0.2.10"], nodeName: "node1" }],
+      }) as KubeObject;
+    sup.watch(source, (phase, o) => delivered.push([phase, o]), { remember: "identity" });
+    await flush();
+    const a5 = slice("a", "5");
+    const b6 = slice("b", "6");
+    source.lists[0]?.resolve({ items: [a5, b6], resourceVersion: "7" });
+    await flush();
+    source.lastStream().handlers.onOpen();
+    source.lastStream().handlers.onLine({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old" } as KubeObject });
+    await flush();
+    // a unchanged (same resourceVersion), b gone, c new.
+    source.lists[1]?.resolve({ items: [slice("a", "5"), slice("c", "9")], resourceVersion: "10" });
+    await flush();
+    expect(delivered.map(([phase, o]) => `${phase} ${o.metadata?.name} ${o.metadata?.resourceVersion}`)).toEqual(["ADDED a 5", "ADDED b 6", "ADDED c 9", "DELETED b 6"]);
+    // The handler was given the objects as they came; the deletion a relist found is b's tombstone.
+    expect(delivered[1]?.[1]).toBe(b6);
+    expect(delivered[3]?.[1]).toEqual({
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { namespace: "shop", name: "b", uid: "uid-b", resourceVersion: "6", labels: { "kubernetes.io/service-name": "web" } },
+    });
+    sup.stop();
+  });
+
+  it("tombstoneOf keeps namespace, name, uid, resourceVersion and labels, and nothing it was not given", () => {
+    expect(tombstoneOf({ kind: "Node", metadata: { name: "node1", resourceVersion: "3", annotations: { x: "y" } }, status: { addresses: [] } } as KubeObject)).toEqual({
+      kind: "Node",
+      metadata: { name: "node1", resourceVersion: "3" },
+    });
+    expect(tombstoneOf({} as KubeObject)).toEqual({ metadata: {} });
   });
 
   it("a path that drops packets: silent streams are noticed by the probe, the view goes stale, and every stream restarts from its resourceVersion at the first answer", async () => {

@@ -56,6 +56,34 @@ export interface WatchSource {
   watch(resourceVersion: string, signal: AbortSignal, handlers: WatchStreamHandlers): Promise<void>;
 }
 
+export interface WatchOptions {
+  /** Counts in isCurrent() (default true). */
+  partOfView?: boolean;
+  /** Cuts each object as it arrives (default: kept as it came). */
+  keep?: (object: KubeObject) => KubeObject;
+  /** What the watch holds of each object between events: the kept object (default) or its tombstone. */
+  remember?: "object" | "identity";
+}
+
+/**
+ * What a watch that keeps no objects remembers of one: enough to diff a relist (namespace, name,
+ * resourceVersion) and to tell a handler which object a relist found deleted (its uid and labels,
+ * which say what it belonged to: an EndpointSlice's Service, a status object's Service).
+ */
+export function tombstoneOf(object: KubeObject): KubeObject {
+  const md = object.metadata ?? {};
+  const metadata: NonNullable<KubeObject["metadata"]> = {};
+  if (md.namespace !== undefined) metadata.namespace = md.namespace;
+  if (md.name !== undefined) metadata.name = md.name;
+  if (md.uid !== undefined) metadata.uid = md.uid;
+  if (md.resourceVersion !== undefined) metadata.resourceVersion = md.resourceVersion;
+  if (md.labels !== undefined) metadata.labels = md.labels;
+  const tombstone: KubeObject = { metadata };
+  if (object.apiVersion !== undefined) tombstone.apiVersion = object.apiVersion;
+  if (object.kind !== undefined) tombstone.kind = object.kind;
+  return tombstone;
+}
+
 /** A cheap request that succeeds when the API server is reachable. */
 export type ApiProbe = (signal: AbortSignal) => Promise<void>;
 
@@ -155,10 +183,18 @@ export class WatchSupervisor {
    * replay a deletion) and delivers it: the watch and its handler then share one copy of the
    * cut object, not the full object beside the handler's cut copy. It must keep metadata's
    * namespace, name and resourceVersion.
+   *
+   * `remember: "identity"` keeps only each object's tombstone (tombstoneOf) for the relist diff,
+   * for a handler that keeps its own view of the object rather than the object (the controller's
+   * EndpointSlices, Nodes and speakers' statuses): the object is then garbage once handled, where
+   * the watch would otherwise hold the only whole copy. A deletion found by a relist is delivered
+   * as the tombstone. The default, `"object"`, shares the kept object with a handler that holds it.
    */
-  watch(source: WatchSource, handler: WatchEventHandler, opts: { partOfView?: boolean; keep?: (object: KubeObject) => KubeObject } = {}): SupervisedWatch {
+  watch(source: WatchSource, handler: WatchEventHandler, opts: WatchOptions = {}): SupervisedWatch {
     if (this.stopped) throw new Error("watch supervisor stopped");
-    const w = new ResourceWatch(this, source, handler, this.log, this.current, opts.partOfView ?? true, opts.keep ?? (o => o));
+    const keep = opts.keep ?? ((o: KubeObject) => o);
+    const remember = opts.remember === "identity" ? tombstoneOf : (o: KubeObject) => o;
+    const w = new ResourceWatch(this, source, handler, this.log, this.current, opts.partOfView ?? true, keep, remember);
     this.watches.add(w);
     this.tick ??= this.opts.clock.setTimeout(() => this.onTick(), this.settings.tickMs);
     w.start();
@@ -302,6 +338,8 @@ class ResourceWatch {
     readonly partOfView: boolean,
     /** What is kept of each object (WatchSupervisor.watch). */
     private readonly keep: (object: KubeObject) => KubeObject,
+    /** What the watch itself holds of a kept object until the next change or relist. */
+    private readonly remember: (kept: KubeObject) => KubeObject,
   ) {
     this.ready = new Promise(resolve => (this.resolveReady = resolve));
     this.notStreamingSince = sup.clock.now();
@@ -451,7 +489,7 @@ class ResourceWatch {
       case "ADDED":
       case "MODIFIED": {
         const kept = this.keep(line.object);
-        this.cache.set(keyOf(kept), kept);
+        this.cache.set(keyOf(kept), this.remember(kept));
         if (rv) this.resourceVersion = rv;
         this.deliver(line.type, kept);
         return;
@@ -490,7 +528,7 @@ class ResourceWatch {
       const key = keyOf(item);
       seen.add(key);
       const before = this.cache.get(key);
-      this.cache.set(key, item);
+      this.cache.set(key, this.remember(item));
       if (!before) this.deliver("ADDED", item);
       else if (before.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.deliver("MODIFIED", item);
     }

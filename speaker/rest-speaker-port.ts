@@ -19,6 +19,7 @@ import { WatchSupervisor } from "../kube/watch-supervisor";
 import { realClock } from "../core/clock";
 import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../kube/speaker-port";
 import { slimObject } from "./slim-object";
+import { StringTable } from "../kube/shared-strings";
 import { withoutBookkeeping } from "../kube/without-bookkeeping";
 import type { Logger } from "../observability/log";
 
@@ -71,6 +72,8 @@ export class RestSpeakerPort implements SpeakerPort {
   readonly watches: WatchSupervisor;
   /** Objects per list page (0: one request). */
   private readonly listPageSize: number;
+  /** One copy of each short string value the watches keep (kube/shared-strings.ts). */
+  private readonly strings = new StringTable();
 
   constructor(opts: { log?: Logger; connection?: KubeConnection; listPageSize?: number } = {}) {
     this.listPageSize = opts.listPageSize ?? 500;
@@ -97,7 +100,9 @@ export class RestSpeakerPort implements SpeakerPort {
 
   async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {
     const source = this.connection.source(resource, collectionPath(resource, namespace, name));
-    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { keep: obj => slimObject(resource, obj) });
+    // Secrets' values are not shared: the table would keep a password after its Secret is gone.
+    const keep = resource === "Secret" ? (obj: KubeObject) => slimObject(resource, obj) : (obj: KubeObject) => this.strings.share(slimObject(resource, obj));
+    const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { keep });
     // Ready once the watch's own first list is in: the stream resumes from that list's resourceVersion.
     await watch.ready;
     return { stop: () => watch.stop() };

@@ -23,7 +23,9 @@ import {
   type WatchedResource,
   type WatchHandler,
   type WatchPhase,
+  watchRemembers,
 } from "../../kube/controller-port";
+import { tombstoneOf } from "../../kube/watch-supervisor";
 import { mergePatch } from "./merge-patch";
 
 export type FakeResource = WatchedResource | "Event" | "ConfigurationState";
@@ -92,7 +94,8 @@ export class FakeControllerPort implements ControllerPort {
     if (!old) throw new Error(`no ${resource} ${key}`);
     this.bucket(resource).delete(key);
     (old.metadata ??= {}).resourceVersion = String(++this.revision);
-    this.emit(resource, "DELETED", old);
+    // At worst (a deletion a relist found) the real port's handler gets the tombstone its watch kept.
+    this.emit(resource, "DELETED", resource !== "Event" && resource !== "ConfigurationState" && watchRemembers(resource) === "identity" ? tombstoneOf(old) : old);
   }
 
   get(resource: FakeResource, namespace: string, name: string): KubeObject | undefined {
