@@ -62,7 +62,7 @@ export const isListedClusterWide = (resource: WatchedResource): boolean =>
  * configuration whole, so the watch shares that copy; of the others it keeps a view (an
  * EndpointSlice's endpoints, a Node's conditions, a speaker's report) or a Namespace's labels, so the
  * watch keeps only their tombstones (kube/watch-supervisor.ts tombstoneOf), and a deletion found by
- * a relist reaches the handler as that tombstone: namespace, name, uid, resourceVersion and labels.
+ * a relist reaches the handler as that tombstone: namespace, name, resourceVersion and labels.
  */
 export function watchRemembers(resource: WatchedResource): "object" | "identity" {
   return resource === "Service" || (CONFIG_RESOURCES as readonly WatchedResource[]).includes(resource) ? "object" : "identity";

@@ -22,6 +22,19 @@ describe("StringTable", () => {
     expect(t.size).toBe(3);
   });
 
+  it("leaves alone the values that name one object or one Service's address", () => {
+    const t = new StringTable();
+    t.share({
+      metadata: { name: "a-long-service-name", uid: "0b0f4a53-6c55-4d2c-9d10-3f3d7bb3e0a1", resourceVersion: "1234567890" },
+      spec: { clusterIP: "10.96.100.200", clusterIPs: ["10.96.100.200"], loadBalancerIP: "198.51.100.10" },
+      status: { loadBalancer: { ingress: [{ ip: "198.51.100.10" }] } },
+    });
+    expect(t.size).toBe(0);
+    // The same keys holding something else than strings are walked as usual.
+    t.share({ name: { first: "a-long-first-name" } });
+    expect(t.size).toBe(1);
+  });
+
   it("leaves values shorter than 10 or longer than maxLength alone, and starts over when full", () => {
     const t = new StringTable(3, 12);
     t.share({ a: "1234567890123", b: "xxxxxxxxxx", c: "yyyyyyyyyy", d: "short" });

@@ -269,12 +269,12 @@ describe("WatchSupervisor", () => {
     expect(delivered[3]?.[1]).toEqual({
       apiVersion: "discovery.k8s.io/v1",
       kind: "EndpointSlice",
-      metadata: { namespace: "shop", name: "b", uid: "uid-b", resourceVersion: "6", labels: { "kubernetes.io/service-name": "web" } },
+      metadata: { namespace: "shop", name: "b", resourceVersion: "6", labels: { "kubernetes.io/service-name": "web" } },
     });
     sup.stop();
   });
 
-  it("tombstoneOf keeps namespace, name, uid, resourceVersion and labels, and nothing it was not given", () => {
+  it("tombstoneOf keeps namespace, name, resourceVersion and labels, and nothing it was not given", () => {
     expect(tombstoneOf({ kind: "Node", metadata: { name: "node1", resourceVersion: "3", annotations: { x: "y" } }, status: { addresses: [] } } as KubeObject)).toEqual({
       kind: "Node",
       metadata: { name: "node1", resourceVersion: "3" },

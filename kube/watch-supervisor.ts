@@ -67,15 +67,14 @@ export interface WatchOptions {
 
 /**
  * What a watch that keeps no objects remembers of one: enough to diff a relist (namespace, name,
- * resourceVersion) and to tell a handler which object a relist found deleted (its uid and labels,
- * which say what it belonged to: an EndpointSlice's Service, a status object's Service).
+ * resourceVersion) and to tell a handler which object a relist found deleted (its labels say what
+ * it belonged to: an EndpointSlice's Service, a status object's Service).
  */
 export function tombstoneOf(object: KubeObject): KubeObject {
   const md = object.metadata ?? {};
   const metadata: NonNullable<KubeObject["metadata"]> = {};
   if (md.namespace !== undefined) metadata.namespace = md.namespace;
   if (md.name !== undefined) metadata.name = md.name;
-  if (md.uid !== undefined) metadata.uid = md.uid;
   if (md.resourceVersion !== undefined) metadata.resourceVersion = md.resourceVersion;
   if (md.labels !== undefined) metadata.labels = md.labels;
   const tombstone: KubeObject = { metadata };

@@ -35,6 +35,19 @@ describe("parseServiceRequest", () => {
     expect(parse("a", { loadBalancerClass: "lodestone" }, "lodestone").handled).toBe(true);
   });
 
+  it("lowercases every port's protocol, whatever it is called (a name Object.prototype has too)", () => {
+    const service = makeService("ports");
+    (service.spec as Record<string, unknown>).ports = [{ port: 53, protocol: "UDP" }, { port: 80 }, { port: 1, protocol: "__proto__" }, { port: 2, protocol: "Sctp" }];
+    const r = parseServiceRequest(service);
+    if (!r.handled) throw new Error(r.message);
+    expect(r.request.ports).toEqual([
+      { protocol: "udp", port: 53 },
+      { protocol: "tcp", port: 80 },
+      { protocol: "__proto__", port: 1 },
+      { protocol: "sctp", port: 2 },
+    ]);
+  });
+
   it("reads the example Service nginxlb", () => {
     const r = req("nginxlb", { loadBalancerIP: "192.168.172.161", selector: { app: "nginx" } });
     expect(r.key).toBe("default/nginxlb");

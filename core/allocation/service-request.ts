@@ -83,6 +83,12 @@ const FAMILY_LISTS: Record<string, IPFamily[]> = {
 /** Shared empty list for the (common) Services without deprecated annotations; never mutated. */
 const NO_IPS: IPAddress[] = Object.freeze([]) as unknown as IPAddress[];
 const NONE: string[] = Object.freeze([]) as unknown as string[];
+/** One copy of each protocol's name for every Service's ports (toLowerCase makes a new string each time). */
+const LOWER_PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ["TCP", "tcp"],
+  ["UDP", "udp"],
+  ["SCTP", "sctp"],
+]);
 const shared = (families: IPFamily[]): IPFamily[] => FAMILY_LISTS[families.join(",")] ?? families;
 
 const stringMap = (v: unknown): Record<string, string> => {
@@ -117,7 +123,8 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
   }
   const namespace = str(metadata.namespace) || "default";
   const annotations = stringMap(metadata.annotations);
-  const deprecatedAnnotations = annotations === NO_LABELS ? NONE : DEPRECATED_KEYS.filter(k => k in annotations);
+  const deprecated = annotations === NO_LABELS ? NONE : DEPRECATED_KEYS.filter(k => k in annotations);
+  const deprecatedAnnotations = deprecated.length === 0 ? NONE : deprecated;
 
   const families = shared(serviceFamilies(spec));
   const familyPolicy = parsePolicy(spec.ipFamilyPolicy);
@@ -196,7 +203,8 @@ function parsePorts(v: unknown): ServicePort[] {
   for (const p of arr(v)) {
     const port = obj(p).port;
     if (typeof port !== "number" || !Number.isInteger(port)) continue;
-    out.push({ protocol: (str(obj(p).protocol) ?? "TCP").toLowerCase(), port });
+    const protocol = str(obj(p).protocol) ?? "TCP";
+    out.push({ protocol: LOWER_PROTOCOLS.get(protocol) ?? protocol.toLowerCase(), port });
   }
   return out;
 }
