@@ -34,6 +34,7 @@ interface NativeBinding {
   attachFilter(fd: number, program: readonly BpfInsn[]): void;
   closeFd(fd: number): void;
   setThreadRealtime(priority: number): void;
+  trimCHeap(): Promise<boolean>;
   beaconStart(bindAddress: string, port: number, intervalMs: number, realtimePriority: number, onQueued: () => void): NativeHandle;
   beaconSet(handle: NativeHandle, body: Buffer, key: Buffer, peers: readonly { address: string; port: number }[]): void;
   beaconSendNow(handle: NativeHandle): void;
@@ -343,6 +344,11 @@ export function setSocketTtl(fd: number, options: { readonly ttl?: number; reado
 /** Puts the calling thread (only) in SCHED_RR at `priority` (1..99); needs CAP_SYS_NICE. Children do not inherit it. */
 export function setThreadRealtime(priority: number): void {
   loadNative().setThreadRealtime(priority);
+}
+
+/** Gives the C heap's free pages back to the kernel (glibc malloc_trim(0) on libuv's thread pool, native/c_heap.c); true when some were. */
+export function trimCHeap(): Promise<boolean> {
+  return loadNative().trimCHeap();
 }
 
 /** Attaches a classic BPF program to any socket fd. */

@@ -7,14 +7,15 @@
  *  - TCP and UDP sockets bound to a device (SO_BINDTODEVICE: a VRF) before they bind an address;
  *  - classic BPF filters on any socket fd (TTL 255 on BFD's UDP sockets);
  *  - real-time scheduling for the calling thread (the BFD worker thread);
- *  - the layer 2 heartbeat's socket and thread (heartbeat_thread.c), and its MAC (hmac.c).
+ *  - the layer 2 heartbeat's socket and thread (heartbeat_thread.c), and its MAC (hmac.c);
+ *  - giving the C heap's free pages back to the kernel (c_heap.c).
  *
  * Plain C on N-API v8, no dependencies but Node itself (the SHA-256 of the OpenSSL Node exports to addons,
  * for the heartbeat's MAC). Every failing system call throws an Error whose `code` is the
  * errno name and whose message names the call (and the interface, for packet sockets). The JS side
  * (native/index.ts) owns all policy; this code only translates arguments and system calls. This file
  * registers the exports; common.c, packet_socket.c, inet_socket.c,
- * thread.c, heartbeat_thread.c and hmac.c hold them.
+ * thread.c, heartbeat_thread.c, hmac.c and c_heap.c hold them.
  */
 #include "lodestone_native.h"
 
@@ -48,6 +49,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"beaconStats", NULL, beacon_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"beaconStop", NULL, beacon_stop_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hmacSha256Verify", NULL, hmac_sha256_verify, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trimCHeap", NULL, trim_c_heap, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -80,6 +80,7 @@ napi_value set_thread_realtime(napi_env env, napi_callback_info info);
 void hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, uint8_t *mac);
 bool hmac_sha256_matches(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len, const uint8_t *mac);
 napi_value hmac_sha256_verify(napi_env env, napi_callback_info info);
+napi_value trim_c_heap(napi_env env, napi_callback_info info);
 
 /* heartbeat_thread.c */
 napi_value beacon_start(napi_env env, napi_callback_info info);

@@ -22,6 +22,8 @@ import { parseSpeakerArgs } from "./args";
 import { RestSpeakerPort } from "./rest-speaker-port";
 import { adaptL2DataPlane, speakerL2Options } from "./l2-adapter";
 import { startSpeaker } from "./speaker";
+import { trimWhenQuiet } from "./c-heap-trim";
+import { trimCHeap } from "../native/index";
 import { logger } from "../observability/log";
 
 const log = logger("speaker");
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
     registry,
     log,
   });
+  // After each burst of changes, the C heap's freed pages go back to the kernel (c-heap-trim.ts).
+  trimWhenQuiet(speaker.states, () => trimCHeap().catch((e: unknown) => log.warn({ err: e }, "trimming the C heap failed")));
   const secure = secureMetricsFromEnv(process.env, () => port.request);
   const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure, () => speaker.readiness()) : undefined;
   log.info(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
