@@ -29,6 +29,7 @@
 import type { Clock, TimerHandle } from "../core/clock";
 import { logger, type Logger } from "../observability/log";
 import { keyOf, type KubeObject, type WatchPhase } from "./controller-port";
+import { pickFields } from "./pick-fields";
 
 /** One line of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR (a Status object). */
 export interface WatchLine {
@@ -71,16 +72,8 @@ export interface WatchOptions {
  * it belonged to: an EndpointSlice's Service, a status object's Service).
  */
 export function tombstoneOf(object: KubeObject): KubeObject {
-  const md = object.metadata ?? {};
-  const metadata: NonNullable<KubeObject["metadata"]> = {};
-  if (md.namespace !== undefined) metadata.namespace = md.namespace;
-  if (md.name !== undefined) metadata.name = md.name;
-  if (md.resourceVersion !== undefined) metadata.resourceVersion = md.resourceVersion;
-  if (md.labels !== undefined) metadata.labels = md.labels;
-  const tombstone: KubeObject = { metadata };
-  if (object.apiVersion !== undefined) tombstone.apiVersion = object.apiVersion;
-  if (object.kind !== undefined) tombstone.kind = object.kind;
-  return tombstone;
+  const metadata = pickFields(object.metadata, ["namespace", "name", "resourceVersion", "labels"]) ?? {};
+  return { ...pickFields(object, ["apiVersion", "kind"]), metadata } as KubeObject;
 }
 
 /** A cheap request that succeeds when the API server is reachable. */

@@ -12,30 +12,21 @@
  */
 import type { KubeObject, SpeakerResource } from "../kube/speaker-port";
 import { withoutBookkeeping } from "../kube/without-bookkeeping";
+import { pickFields } from "../kube/pick-fields";
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
-
-/** `fields` of `from` that are present. */
-function pick(from: unknown, fields: readonly string[]): Json | undefined {
-  const o = obj(from);
-  if (o === undefined) return undefined;
-  const out: Json = {};
-  for (const f of fields) if (o[f] !== undefined) out[f] = o[f];
-  return out;
-}
 
 export function slimObject(resource: SpeakerResource, object: KubeObject): KubeObject {
   const base = withoutBookkeeping(object) as KubeObject & Json;
   switch (resource) {
     case "Node":
-      return { ...pick(base, ["apiVersion", "kind", "metadata", "spec"]), status: pick(base["status"], ["conditions", "addresses"]) ?? {} } as KubeObject;
+      return { ...pickFields(base, ["apiVersion", "kind", "metadata", "spec"]), status: pickFields(base["status"], ["conditions", "addresses"]) ?? {} } as KubeObject;
     case "EndpointSlice": {
-      const endpoints = Array.isArray(base["endpoints"]) ? base["endpoints"].map(e => pick(e, ["conditions", "nodeName"]) ?? {}) : undefined;
-      return { ...pick(base, ["apiVersion", "kind", "metadata", "addressType"]), ...(endpoints ? { endpoints } : {}) } as KubeObject;
+      const endpoints = Array.isArray(base["endpoints"]) ? base["endpoints"].map(e => pickFields(e, ["conditions", "nodeName"]) ?? {}) : undefined;
+      return { ...pickFields(base, ["apiVersion", "kind", "metadata", "addressType"]), ...(endpoints ? { endpoints } : {}) } as KubeObject;
     }
     case "SpeakerPod":
-      return { ...pick(base, ["apiVersion", "kind", "metadata"]), spec: pick(base["spec"], ["nodeName"]) ?? {}, status: pick(base["status"], ["phase", "podIP", "podIPs"]) ?? {} } as KubeObject;
+      return { ...pickFields(base, ["apiVersion", "kind", "metadata"]), spec: pickFields(base["spec"], ["nodeName"]) ?? {}, status: pickFields(base["status"], ["phase", "podIP", "podIPs"]) ?? {} } as KubeObject;
     default:
       return base;
   }
