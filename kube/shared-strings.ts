@@ -2,20 +2,21 @@
  * One copy of each short string value in the objects a process keeps from its watches.
  *
  * JSON.parse gives every string value of 10 characters or more a fresh copy (V8 internalizes keys
- * and values of up to 9 characters: `%DebugPrint` under `--allow-natives-syntax` shows which), so 10,000 Services hold 10,000 copies each of "LoadBalancer",
- * "SingleStack", their conditions' types, reasons and messages, and of the creation and transition
- * times that Services created in the same second share. Heap snapshots of the controller and the
+ * and values of up to 9 characters: `%DebugPrint` under `--allow-natives-syntax` shows which), so
+ * 10,000 Services hold 10,000 copies each of "LoadBalancer", "SingleStack", their conditions' types,
+ * reasons and messages, and of the creation and transition times that Services created in the same
+ * second share. Heap snapshots of the controller and the
  * speaker at thousands of Services showed these copies by the thousand (docs/benchmarks.md, the
  * controller at 10,000 Services). Sharing them at the watch edge, where each object is cut anyway
  * (kube/without-bookkeeping.ts, speaker/slim-object.ts), makes them one copy each.
  *
  * Values under keys that name one object or one Service (UNIQUE_KEYS: uid, name, resourceVersion,
  * the Service's addresses) are left alone: each would sit in the table once, for nothing (in a heap
- * snapshot at 10,000 Services such values made the table 1.75 MiB).
- * Values shorter than 10 characters are already shared and left alone. Values longer than
- * `maxLength` (certificates, last-applied JSON) are too: they are rarely repeated and the table would
- * pin them. The table is bounded: when it holds `maxEntries` values it
- * starts over, which only costs copies that are no longer shared.
+ * snapshot at 10,000 Services such values made the table 1.75 MiB). Values shorter than 10
+ * characters are already shared and left alone. Values longer than `maxLength` (certificates,
+ * last-applied JSON) are too: they are rarely repeated and the table would pin them. The table is
+ * bounded: when it holds `maxEntries` values it starts over, which only costs copies that are no
+ * longer shared.
  */
 /** Keys whose values (a string, or an array of strings) are one object's own. */
 const UNIQUE_KEYS: ReadonlySet<string> = new Set(["uid", "name", "resourceVersion", "generateName", "clusterIP", "clusterIPs", "loadBalancerIP", "ip", "podIP", "podIPs"]);

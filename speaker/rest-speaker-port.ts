@@ -101,7 +101,8 @@ export class RestSpeakerPort implements SpeakerPort {
   async watch(resource: SpeakerResource, namespace: string, handler: SpeakerWatchHandler, name?: string): Promise<Watch> {
     const source = this.connection.source(resource, collectionPath(resource, namespace, name));
     // Secrets' values are not shared: the table would keep a password after its Secret is gone.
-    const keep = resource === "Secret" ? (obj: KubeObject) => slimObject(resource, obj) : (obj: KubeObject) => this.strings.share(slimObject(resource, obj));
+    const share = resource !== "Secret";
+    const keep = (obj: KubeObject): KubeObject => (share ? this.strings.share(slimObject(resource, obj)) : slimObject(resource, obj));
     const watch = this.watches.watch(source, (phase, obj) => handler.event(phase, obj), { keep });
     // Ready once the watch's own first list is in: the stream resumes from that list's resourceVersion.
     await watch.ready;

@@ -123,7 +123,7 @@ export function parseServiceRequest(service: unknown, loadBalancerClass?: string
   }
   const namespace = str(metadata.namespace) || "default";
   const annotations = stringMap(metadata.annotations);
-  const deprecated = annotations === NO_LABELS ? NONE : DEPRECATED_KEYS.filter(k => k in annotations);
+  const deprecated = DEPRECATED_KEYS.filter(k => k in annotations);
   const deprecatedAnnotations = deprecated.length === 0 ? NONE : deprecated;
 
   const families = shared(serviceFamilies(spec));
