@@ -22,6 +22,7 @@ import { installSettings, SETTINGS_FLAGS, SETTINGS_USAGE } from "./install-setti
 import { yamlObjects } from "./input";
 import type { CommandIO } from "./main";
 import { apiServerOf } from "./status";
+import { cliDeployPort } from "./deploy-port";
 
 export const DEFAULT_MANIFEST = "dist/pepr-module-lodestone.yaml";
 
@@ -133,7 +134,7 @@ const defaultDeps: InstallDeps = {
     kc.loadFromDefault();
     return kc;
   },
-  port: async () => new (await import("../deploy/kfc-deploy-port")).KfcDeployPort(),
+  port: cliDeployPort,
   readText: path => readFile(path, "utf8"),
   sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
   now: () => Date.now(),

@@ -14,6 +14,7 @@ import { describeApiError } from "./api-error";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import type { CommandIO } from "./main";
 import { apiServerOf } from "./status";
+import { cliDeployPort } from "./deploy-port";
 
 export const PREPARE_USAGE = `usage: lodestone prepare [-n NAMESPACE]
   creates, in the cluster named by KUBECONFIG, what the controller is not allowed to: the namespace,
@@ -61,5 +62,5 @@ const defaultDeps: PrepareDeps = {
     kc.loadFromDefault();
     return kc;
   },
-  port: async () => new (await import("../deploy/kfc-deploy-port")).KfcDeployPort(),
+  port: cliDeployPort,
 };

@@ -11,6 +11,7 @@ import { describeApiError } from "./api-error";
 import { flagsOrExit, lastString, readFlags, type FlagSpec } from "./args";
 import type { CommandIO } from "./main";
 import { apiServerOf } from "./status";
+import { cliDeployPort } from "./deploy-port";
 
 export const UNINSTALL_USAGE = `usage: lodestone uninstall [-n NAMESPACE]
   removes, from the cluster named by KUBECONFIG, the controller (Pepr module lodestone), its webhooks,
@@ -52,5 +53,5 @@ const defaultDeps: UninstallDeps = {
     kc.loadFromDefault();
     return kc;
   },
-  port: async () => new (await import("../deploy/kfc-deploy-port")).KfcDeployPort(),
+  port: cliDeployPort,
 };

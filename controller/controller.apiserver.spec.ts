@@ -7,7 +7,7 @@
  */
 import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
 import { describe, expect, it } from "vitest";
-import { KfcControllerPort } from "../kube/kfc-controller-port";
+import { RestControllerPort } from "../kube/rest-controller-port";
 import { RestSpeakerPort } from "../speaker/rest-speaker-port";
 import { ConfigurationStateKind, IPAddressPoolKind } from "../kube/kinds";
 import { exampleObjects, NS } from "../test/controller/testing";
@@ -20,7 +20,7 @@ describe("controller on kubernetes-fluent-client against the local API server", 
     const [poolObj] = exampleObjects("lb-ippool.yaml");
     await K8s(IPAddressPoolKind).Apply(poolObj as never, { force: true });
     // The recorded 1.26 server has no ingress ipMode: the controller must not write it there.
-    expect(await new KfcControllerPort().servesIngressIPMode()).toBe(false);
+    expect(await new RestControllerPort().servesIngressIPMode()).toBe(false);
     await bed.startController();
 
     const [svc] = exampleObjects("lb-service.yaml");

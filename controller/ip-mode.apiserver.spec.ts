@@ -7,7 +7,7 @@
  */
 import { K8s, kind } from "kubernetes-fluent-client";
 import { describe, expect, it } from "vitest";
-import { KfcControllerPort } from "../kube/kfc-controller-port";
+import { RestControllerPort } from "../kube/rest-controller-port";
 import { IPAddressPoolKind } from "../kube/kinds";
 import { NS } from "../test/controller/testing";
 import { eventually, localApiServerBed } from "../test/controller/local-apiserver-bed";
@@ -16,7 +16,7 @@ const bed = localApiServerBed({ tmpPrefix: "lodestone-ipmode-", loadBalancerIPMo
 
 describe("controller against a server that serves ingress ipMode", () => {
   it("finds ipMode in the server's OpenAPI", async () => {
-    expect(await new KfcControllerPort().servesIngressIPMode()).toBe(true);
+    expect(await new RestControllerPort().servesIngressIPMode()).toBe(true);
   });
 
   it("gives a Service without nodePorts (allocateLoadBalancerNodePorts false) an IP, written with ipMode VIP", async () => {

@@ -1,6 +1,6 @@
 /**
  * The narrow Kubernetes port of the start-up routine: server-side apply, get and merge patch of the
- * few kinds it manages. kfc-deploy-port.ts implements it on kubernetes-fluent-client's connection;
+ * few kinds it manages. api-deploy-port.ts implements it on one ApiRequest (REST client or KFC connection);
  * tests use a recording fake.
  */
 

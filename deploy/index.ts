@@ -6,7 +6,8 @@
 import { loadBalancerClass, lodestoneNamespace, partitionPolicySetting } from "../kube/settings";
 import type { PartitionPolicy } from "../core/election/liveness";
 import { installWithRetry, type InstallOptions } from "./install";
-import { KfcDeployPort } from "./kfc-deploy-port";
+import { ApiDeployPort } from "./api-deploy-port";
+import type { ApiRequest } from "../kube/api-request";
 import { speakerImage } from "./names";
 import { speakerPodSettings, type SpeakerPodSettings } from "./speaker-pod-settings";
 import { logger, type Logger } from "../observability/log";
@@ -20,9 +21,9 @@ export function isInClusterWatcher(env: NodeJS.ProcessEnv = process.env): boolea
  * Installs Lodestone's cluster objects; resolves once every step succeeded. `onCRDsEstablished` runs
  * once, as soon as the metallb.io kinds are served (start the allocator there).
  */
-export function installOnStartup(onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export function installOnStartup(api: ApiRequest, onCRDsEstablished?: () => void, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const log = logger("install");
-  return installWithRetry(new KfcDeployPort(), { ...installOptionsFromEnv(env, log), log, ...(onCRDsEstablished ? { onCRDsEstablished } : {}) });
+  return installWithRetry(new ApiDeployPort(api), { ...installOptionsFromEnv(env, log), log, ...(onCRDsEstablished ? { onCRDsEstablished } : {}) });
 }
 
 /** What the watcher installs, from its env (the settings an installer put there, manifests.ts controllerSettings). */

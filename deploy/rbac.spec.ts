@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import pkg from "../package.json";
-import { KfcControllerPort } from "../kube/kfc-controller-port";
+import { RestControllerPort } from "../kube/rest-controller-port";
 import type { SpeakerPort } from "../kube/speaker-port";
 import { refOf, resourceOf } from "./deploy-port";
 import { installPlan } from "./install";
@@ -50,7 +50,7 @@ const atoms = (r: PolicyRule): Need[] =>
   r.apiGroups.flatMap(group => r.resources.flatMap(resource => r.verbs.flatMap(verb => (r.resourceNames ?? [ANY]).map(name => ({ group, resource, verb, name })))));
 
 /**
- * What the controller's code calls, per ControllerPort method (kfc-controller-port.ts). A watch in
+ * What the controller's code calls, per ControllerPort method (rest-controller-port.ts). A watch in
  * kubernetes-fluent-client lists first, so `watch` needs list too.
  */
 const controllerPortCalls: Record<string, Need[]> = {
@@ -209,7 +209,7 @@ describe("RBAC table", () => {
   });
 
   it("knows every call the controller port makes", () => {
-    const methods = Object.getOwnPropertyNames(KfcControllerPort.prototype).filter(m => m !== "constructor" && !["settings", "request"].includes(m));
+    const methods = Object.getOwnPropertyNames(RestControllerPort.prototype).filter(m => m !== "constructor" && !["settings", "request"].includes(m));
     expect(methods.sort()).toEqual(Object.keys(controllerPortCalls).sort());
   });
 

@@ -14,7 +14,8 @@ import { manifestsCommand } from "../cli/manifests";
 import { prepareCommand } from "../cli/prepare";
 import { allCRDs } from "../crds";
 import { startTestServer, type TestServer } from "../hack/kube-apiserver/testkit";
-import { KfcDeployPort } from "./kfc-deploy-port";
+import { ApiDeployPort } from "./api-deploy-port";
+import { KfcApi } from "../kube/kfc-api";
 import { convergedSpeakerSecretsRules, grantsEverySecret } from "./speaker-secrets-role";
 
 const NS = "metallb-system";
@@ -105,12 +106,12 @@ describe("an install over the Role of 3a89434, on the local API server", () => {
   it("npx lodestone prepare (the Pepr way's first command) narrows it, and a second run keeps it", async () => {
     const out: string[] = [];
     const err: string[] = [];
-    expect(await prepareCommand([], io(out, err), { loadKubeConfig: kubeconfig, port: async () => new KfcDeployPort() })).toBe(0);
+    expect(await prepareCommand([], io(out, err), { loadKubeConfig: kubeconfig, port: async () => new ApiDeployPort(new KfcApi().request) })).toBe(0);
     expect(err).toEqual([]);
     expect(out).toContain(NARROWED);
     await narrowed();
     const again: string[] = [];
-    expect(await prepareCommand([], io(again, err), { loadKubeConfig: kubeconfig, port: async () => new KfcDeployPort() })).toBe(0);
+    expect(await prepareCommand([], io(again, err), { loadKubeConfig: kubeconfig, port: async () => new ApiDeployPort(new KfcApi().request) })).toBe(0);
     expect(again).toContain("role.rbac.authorization.k8s.io/lodestone-speaker-secrets kept (it exists)");
     await narrowed();
   });
@@ -120,7 +121,7 @@ describe("an install over the Role of 3a89434, on the local API server", () => {
     const err: string[] = [];
     const code = await installCommand(["--timeout", "0"], io(out, err), {
       loadKubeConfig: kubeconfig,
-      port: async () => new KfcDeployPort(),
+      port: async () => new ApiDeployPort(new KfcApi().request),
       readText: async () => PEPR_YAML,
       sleep: async () => {},
       now: () => 0,

@@ -1,9 +1,7 @@
 /**
  * The HTTP side of the watch supervisor (watch-supervisor.ts): lists, watch streams and the
- * reachability probe, with the connection settings a ConnectionSettings gives: the controller's come
- * from @kubernetes/client-node's KubeConfig (kubeconfig-settings.ts: the same loadFromDefault
- * kubernetes-fluent-client uses), the speaker's from its own kubeconfig reader
- * (rest/kube-connection.ts), which loads no Kubernetes client library.
+ * reachability probe, with the connection settings a ConnectionSettings gives: the controller's and the
+ * speaker's from the kubeconfig reader rest/kube-connection.ts, which loads no Kubernetes client library.
  *
  * On node:http(s) rather than fetch so that every request can be cut at once by its AbortSignal and
  * its socket goes with it: a request over a path that drops packets would otherwise wait for the

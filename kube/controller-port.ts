@@ -1,7 +1,7 @@
 /**
  * The narrow Kubernetes port of the controller: everything the reconciler reads from and writes to
- * the API server, and nothing more. Two implementations: kubernetes-fluent-client
- * (kfc-controller-port.ts) and an in-memory recording fake for tests (fake-controller-port.ts).
+ * the API server, and nothing more. Two implementations: the REST client
+ * (rest-controller-port.ts, plain REST) and an in-memory recording fake for tests (fake-controller-port.ts).
  *
  * Objects cross the port as plain JSON (`KubeObject`): the reconciler never trusts their shape, it
  * reads them through parseConfig / parseServiceRequest.

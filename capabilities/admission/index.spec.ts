@@ -1,23 +1,26 @@
 /**
- * Drives the Pepr bindings of the Webhooks capability with AdmissionRequests shaped exactly as
- * kube-apiserver sends them (hack/kube-apiserver/recordings/08-admission.md, sections 2a, 3a, 4a and 8a).
+ * Drives the admission table as the module process serves it (core/admission/review.ts) with
+ * AdmissionRequests shaped exactly as kube-apiserver sends them (hack/kube-apiserver/recordings/08-admission.md,
+ * sections 2a, 3a, 4a and 8a).
  */
-import "../../test/quiet-pepr";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { PeprMutateRequest, PeprValidateRequest } from "pepr";
-import type { KubernetesObject } from "kubernetes-fluent-client";
 import type { ConfigObject } from "../../core/admission/config-admission";
+import { answerMutate, answerValidate, type AdmissionRequest } from "../../core/admission/review";
 import { reservedCidr, type ReservedRange } from "../../core/net/special";
+import type { ApiRequest } from "../../kube/api-request";
 
 const existing: ConfigObject[] = [];
 const clusterReserved: ReservedRange[] = [];
 vi.mock("../../kube/existing-config", () => ({ listConfigObjects: async () => existing, readClusterReserved: async () => clusterReserved }));
 
-const { Webhooks } = await import("./index");
+const { ADMISSION_BINDINGS } = await import("./index");
 
 type Operation = "CREATE" | "UPDATE" | "DELETE";
 
-function admissionRequest(operation: Operation, object: ConfigObject | null, oldObject: ConfigObject | null = null) {
+const noApi: ApiRequest = () => Promise.reject(new Error("the table's handlers read the cluster through existing-config only"));
+const context = { api: noApi, lodestoneNamespace: "metallb-system" };
+
+function admissionRequest(operation: Operation, object: ConfigObject | null, oldObject: ConfigObject | null = null): AdmissionRequest {
   const subject = (object ?? oldObject)!;
   const [group, version] = String(subject.apiVersion).includes("/") ? String(subject.apiVersion).split("/") : ["", String(subject.apiVersion)];
   const gvk = { group: group ?? "", version: version ?? "v1", kind: String(subject.kind) };
@@ -30,25 +33,18 @@ function admissionRequest(operation: Operation, object: ConfigObject | null, old
     namespace: subject.metadata?.namespace,
     operation,
     userInfo: { username: "admin-token", uid: "admin-token-uid", groups: ["system:masters", "system:authenticated"] },
-    object: object as KubernetesObject,
-    oldObject: (oldObject ?? undefined) as KubernetesObject | undefined,
+    object,
+    oldObject,
     dryRun: false,
     options: { kind: `${operation[0]}${operation.slice(1).toLowerCase()}Options`, apiVersion: "meta.k8s.io/v1" },
-  };
+  } as AdmissionRequest;
 }
 
-function bindingsFor(kind: string, operation: Operation) {
-  return Webhooks.bindings.filter(
-    b => b.kind.kind === kind && (b.event === operation || b.event === "CREATEORUPDATE" || b.event === "*") && (operation !== "DELETE" || b.event === "DELETE"),
-  );
-}
-
+/** What the validating webhook answers: allowed, its warnings, and the message when it refuses. */
 async function validate(operation: Operation, object: ConfigObject | null, oldObject: ConfigObject | null = null) {
-  const subject = (object ?? oldObject)!;
-  const bindings = bindingsFor(String(subject.kind), operation).filter(b => b.validateCallback);
-  expect(bindings.length).toBe(1);
-  const req = new PeprValidateRequest(admissionRequest(operation, object, oldObject) as never);
-  return bindings[0]!.validateCallback!(req as never);
+  const { response } = await answerValidate(ADMISSION_BINDINGS, admissionRequest(operation, object, oldObject), context);
+  expect(response.uid).toBe("0ceccc2f-4a22-4b19-81d4-48afa37e8781");
+  return { allowed: response.allowed, warnings: response.warnings ?? [], ...(response.allowed ? {} : { message: response.status?.message }) };
 }
 
 const pool = (name: string, addresses: string[], namespace = "metallb-system"): ConfigObject => ({
@@ -79,7 +75,7 @@ describe("config webhooks", () => {
       ["Community", "metallb.io/v1beta1", { communities: [] }],
     ] as const) {
       const res = await validate("CREATE", { apiVersion, kind, metadata: { name: "x", namespace: "default" }, spec });
-      expect(res).toMatchObject({ allowed: false, statusMessage: `${kind}/x: resource must be created in metallb-system namespace` });
+      expect(res).toMatchObject({ allowed: false, message: `${kind}/x: resource must be created in metallb-system namespace` });
     }
   });
 
@@ -87,14 +83,14 @@ describe("config webhooks", () => {
     existing.push(pool("first", ["192.0.2.0/28"]));
     const res = await validate("CREATE", pool("second", ["192.0.2.8/29"]));
     expect(res.allowed).toBe(false);
-    expect(res.statusMessage).toContain('CIDR "192.0.2.8/29" in pool "second" overlaps with already defined CIDR "192.0.2.0/28"');
+    expect(res.message).toContain('CIDR "192.0.2.8/29" in pool "second" overlaps with already defined CIDR "192.0.2.0/28"');
   });
 
   it("refuse a pool of special addresses only, and admit one that overlaps them with a warning", async () => {
     const refused = await validate("CREATE", pool("loopback", ["127.0.0.0/8"]));
     expect(refused).toMatchObject({
       allowed: false,
-      statusMessage: "IPAddressPool/loopback: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback): the pool could never serve a Service",
+      message: "IPAddressPool/loopback: spec.addresses: every address of the pool is one that is never handed out (127.0.0.0/8 loopback): the pool could never serve a Service",
     });
     const wide = await validate("CREATE", pool("wide", ["0.0.0.0/0"]));
     expect(wide.allowed).toBe(true);
@@ -112,7 +108,7 @@ describe("config webhooks", () => {
     });
     expect(await validate("CREATE", l2("500ms"))).toMatchObject({
       allowed: false,
-      statusMessage: 'L2Advertisement/aging: metadata.annotations[lodestone.dev/gratuitous-interval]: invalid interval "500ms": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none',
+      message: 'L2Advertisement/aging: metadata.annotations[lodestone.dev/gratuitous-interval]: invalid interval "500ms": must be a duration from 1s to 1h (such as 30s or 5m), or 0 for none',
     });
     expect(await validate("CREATE", l2("60s"))).toEqual({ allowed: true, warnings: [] });
   });
@@ -122,7 +118,7 @@ describe("config webhooks", () => {
     const res = await validate("CREATE", pool("services", ["10.96.0.0/24"]));
     expect(res).toMatchObject({
       allowed: false,
-      statusMessage:
+      message:
         "IPAddressPool/services: spec.addresses: every address of the pool is one that is never handed out (10.96.0.0/12 the cluster's Service range, ServiceCIDR kubernetes): the pool could never serve a Service",
     });
   });
@@ -159,7 +155,7 @@ describe("config webhooks", () => {
       spec: { myASN: 64500, peerASN: 64501, peerAddress: "192.0.2.1", bfdProfile: "fast" },
     });
     const res = await validate("DELETE", null, profile);
-    expect(res).toMatchObject({ allowed: false, statusMessage: "failed to delete BFDProfile fast, used by BGPPeer router" });
+    expect(res).toMatchObject({ allowed: false, message: "failed to delete BFDProfile fast, used by BGPPeer router" });
     existing.splice(1, 1);
     expect(await validate("DELETE", null, profile)).toEqual({ allowed: true, warnings: [] });
   });
@@ -173,14 +169,23 @@ describe("service webhooks", () => {
     spec: { type: "LoadBalancer", clusterIP: "10.96.0.10", clusterIPs: ["10.96.0.10"], ipFamilies: ["IPv4"], ports: [{ port: 80, protocol: "TCP" }], ...extra },
   });
 
-  it("copy deprecated annotations to their metallb.io keys (mutate)", async () => {
-    const [binding] = bindingsFor("Service", "CREATE").filter(b => b.mutateCallback);
-    const req = new PeprMutateRequest(admissionRequest("CREATE", service({ "metallb.universe.tf/address-pool": "lb-ip-pool" })) as never);
-    await binding!.mutateCallback!(req as never);
-    expect(req.Raw.metadata?.annotations).toEqual({
-      "metallb.universe.tf/address-pool": "lb-ip-pool",
-      "metallb.io/address-pool": "lb-ip-pool",
+  it("copy deprecated annotations to their metallb.io keys (mutate), as a JSON Patch", () => {
+    const { response } = answerMutate(ADMISSION_BINDINGS, admissionRequest("CREATE", service({ "metallb.universe.tf/address-pool": "lb-ip-pool" })));
+    expect(response).toEqual({
+      uid: "0ceccc2f-4a22-4b19-81d4-48afa37e8781",
+      allowed: true,
+      patchType: "JSONPatch",
+      patch: Buffer.from('[{"op":"add","path":"/metadata/annotations/metallb.io~1address-pool","value":"lb-ip-pool"}]').toString("base64"),
     });
+  });
+
+  it("patch nothing where nothing is deprecated, or the new key is already set", () => {
+    for (const annotations of [{}, { "metallb.io/address-pool": "a", "metallb.universe.tf/address-pool": "b" }] as Record<string, string>[]) {
+      expect(answerMutate(ADMISSION_BINDINGS, admissionRequest("UPDATE", service(annotations), service(annotations))).response).toEqual({
+        uid: "0ceccc2f-4a22-4b19-81d4-48afa37e8781",
+        allowed: true,
+      });
+    }
   });
 
   it("never refuse a Service, and warn about its annotations", async () => {
@@ -209,6 +214,6 @@ describe("BGPPeer updates", () => {
     existing.push(old);
     const res = await validate("UPDATE", { ...old, spec: { ...old.spec, enableGracefulRestart: true } }, old);
     expect(res.allowed).toBe(false);
-    expect(res.statusMessage).toMatch(/^BGPPeer\/router: spec\.enableGracefulRestart: /);
+    expect(res.message).toMatch(/^BGPPeer\/router: spec\.enableGracefulRestart: /);
   });
 });

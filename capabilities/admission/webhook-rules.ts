@@ -8,7 +8,7 @@
  * that splits the registration, so rules derived from its bindings were empty (issue 12, finding 1).
  * webhook-rules.spec.ts checks that the bindings of capabilities/admission give exactly these rules.
  */
-import { METALLB_GROUP, configKinds } from "../../kube/kinds";
+import { METALLB_GROUP, configKindTable } from "../../kube/metallb-kinds";
 
 export interface WebhookRule {
   apiGroups: string[];
@@ -36,7 +36,7 @@ const services = rule("", "v1", "services", CREATE_UPDATE);
 export const WEBHOOK_RULES: Readonly<Record<WebhookType, Readonly<Record<WebhookPart, readonly WebhookRule[]>>>> = {
   validate: {
     // Every configuration kind on CREATE and UPDATE; BFDProfile also on DELETE (refused while a BGPPeer names it).
-    config: configKinds.flatMap(k => [
+    config: configKindTable.flatMap(k => [
       rule(METALLB_GROUP, k.version, k.plural, CREATE_UPDATE),
       ...(k.kind === "BFDProfile" ? [rule(METALLB_GROUP, k.version, k.plural, ["DELETE"])] : []),
     ]),

@@ -37,12 +37,9 @@ function healthy(host: string, port: number, ca: string): Promise<boolean> {
 }
 
 /**
- * Pepr binds /healthz and its admission routes together, and only once its store has loaded: 0 to 3 s
- * after start (a random jitter), plus the store's round trips (node_modules/pepr/dist/lib.js,
- * Controller constructor, StoreController). Until then its Express app answers `Cannot POST
- * /validate/<path>`, and a webhook registered then fails every metallb.io object (failurePolicy
- * Fail). In a cluster the pod's readiness probe on /healthz keeps the Service's endpoints empty
- * meanwhile; out of cluster the webhooks are registered only after this.
+ * The webhooks are registered only once the module process answers /healthz: a webhook registered
+ * before its server listens fails every metallb.io object (failurePolicy Fail). In a cluster the pod's
+ * readiness probe on /healthz keeps the Service's endpoints empty meanwhile.
  */
 async function untilServing(host: string, port: number, ca: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,10 +1,10 @@
 /**
- * A small Kubernetes REST client on node:https, for the speaker: JSON requests, nothing else (its
- * watches run under the watch supervisor, over api-connection.ts). The speaker runs on every node;
- * kubernetes-fluent-client and @kubernetes/client-node cost it about 70 MiB of memory for the handful
- * of calls it makes (docs/benchmarks.md, memory).
+ * A small Kubernetes REST client on node:https, for the speaker and the controller: JSON requests,
+ * nothing else (their watches run under the watch supervisor, over api-connection.ts).
+ * kubernetes-fluent-client and @kubernetes/client-node cost a process about 70 MiB of memory for the
+ * handful of calls each makes (docs/benchmarks.md, memory; docs/adr/0015).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { ApiError } from "../controller-port";
 import { apiError, jsonWithInt64, type ApiRequest, type HttpMethod } from "../api-request";
@@ -26,8 +26,14 @@ export class RestClient {
   /** Plain calls, at most REQUEST_SOCKETS at a time. */
   private readonly agent: HttpAgent;
   private token: { value: string; at: number } | undefined;
+  /** Calls sent and not yet answered, for resetConnections(reason). */
+  private readonly inFlight = new Set<ClientRequest>();
 
-  constructor(private readonly connection: KubeConnection) {
+  /** `userAgent`: how the API server's audit log names this process. */
+  constructor(
+    private readonly connection: KubeConnection,
+    private readonly userAgent = "lodestone-speaker",
+  ) {
     this.agent = this.newAgent(REQUEST_SOCKETS);
   }
 
@@ -72,7 +78,7 @@ export class RestClient {
         agent,
         headers: {
           Accept: "application/json",
-          "User-Agent": "lodestone-speaker",
+          "User-Agent": this.userAgent,
           ...(token !== undefined ? { Authorization: `Bearer ${token}` } : {}),
           ...(body !== undefined ? { "Content-Length": String(Buffer.byteLength(body)) } : {}),
           ...headers,
@@ -80,7 +86,10 @@ export class RestClient {
       });
       // Inactivity on the socket, not total time: a watch is silent between events but gets bookmarks.
       req.setTimeout(idleMs, () => req.destroy(new Error(`${method} ${url.pathname}: no answer in ${idleMs / 1000} s`)));
+      this.inFlight.add(req);
+      req.on("close", () => this.inFlight.delete(req));
       req.on("response", res => {
+        this.inFlight.delete(req);
         res.on("aborted", () => res.destroy());
         resolve(res);
       });
@@ -91,11 +100,15 @@ export class RestClient {
 
   /**
    * Closes every idle pooled socket so the next calls connect afresh: after the path to the API server
-   * came back, an idle keep-alive socket may be dead without knowing it. Calls in flight end by their
-   * own inactivity timeout.
+   * came back, an idle keep-alive socket may be dead without knowing it. With a `reason`, the calls
+   * still waiting for an answer are cut too (each fails with an ApiError naming it, and its caller
+   * retries at once); without, they end by their own inactivity timeout.
    */
-  resetConnections(): void {
+  resetConnections(reason?: string): void {
     for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    if (reason === undefined) return;
+    for (const req of this.inFlight) req.destroy(new Error(reason));
+    this.inFlight.clear();
   }
 
   close(): void {

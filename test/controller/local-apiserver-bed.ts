@@ -12,7 +12,7 @@ import { afterAll, beforeAll } from "vitest";
 import { startApiServer, type ApiServerOptions, type RunningApiServer } from "../../hack/kube-apiserver/server";
 import { bootstrapCluster } from "../../hack/local-controller/bootstrap";
 import { startController, type RunningController } from "../../controller/main";
-import { KfcControllerPort } from "../../kube/kfc-controller-port";
+import { RestControllerPort } from "../../kube/rest-controller-port";
 import { NS } from "./testing";
 
 export interface LocalApiServerBed {
@@ -44,7 +44,7 @@ export function localApiServerBed(options: { readonly tmpPrefix: string } & Pick
 
   return {
     async startController() {
-      controller = await startController({ namespace: NS, port: new KfcControllerPort(), registry: new Registry() });
+      controller = await startController({ namespace: NS, port: new RestControllerPort(), registry: new Registry() });
       return controller;
     },
   };

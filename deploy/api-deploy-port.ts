@@ -1,25 +1,29 @@
 /**
- * DeployPort on kubernetes-fluent-client's connection settings (kubeconfig, or the in-cluster
- * ServiceAccount). KFC's own Apply always sends `fieldManager=pepr`; Lodestone's objects are applied
- * under `lodestone`, so the requests are built here with KFC's credentials and fetch.
+ * DeployPort on one ApiRequest: the module process's REST client (kube/rest) in the watcher, KFC's
+ * connection (kube/kfc-api.ts: kubeconfig with any auth plugin) in the `lodestone` command.
+ * Lodestone's objects are applied under the field manager `lodestone` (KFC's own Apply always sends
+ * `fieldManager=pepr`).
  */
-import { fetch } from "kubernetes-fluent-client";
-import { FetchMethods } from "kubernetes-fluent-client/dist/fluent/shared-types.js";
-import { k8sCfg } from "kubernetes-fluent-client/dist/fluent/utils.js";
-import { ApiError, NotFoundError } from "../kube/controller-port";
+import type { ApiRequest } from "../kube/api-request";
+import { ApiError, ConflictError, NotFoundError } from "../kube/controller-port";
 import { collectionPath, objectPath, refOf, type DeployPort, type Manifest, type ManifestRef } from "./deploy-port";
 import { FIELD_MANAGER } from "./names";
 
 const APPLY = "application/apply-patch+yaml";
 const MERGE = "application/merge-patch+json";
 
-function message(status: number, data: unknown, fallback: string): string {
-  return typeof data === "object" && data !== null && typeof (data as { message?: unknown }).message === "string"
-    ? `${fallback}: ${(data as { message: string }).message}`
-    : `${fallback}: ${status}`;
+/** The same error, its message starting with the call (`PATCH /apis/...`) when it does not already. */
+function naming(e: ApiError, method: string, path: string): ApiError {
+  if (e.message.startsWith(`${method} `)) return e;
+  const message = `${method} ${path.split("?")[0]}: ${e.message}`;
+  if (e instanceof NotFoundError) return new NotFoundError(message);
+  if (e instanceof ConflictError) return new ConflictError(message);
+  return new ApiError(e.status, message);
 }
 
-export class KfcDeployPort implements DeployPort {
+export class ApiDeployPort implements DeployPort {
+  constructor(private readonly api: ApiRequest) {}
+
   async apply(manifest: Manifest): Promise<void> {
     const query = `?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict`;
     await this.request("PATCH", `${objectPath(refOf(manifest))}${query}`, APPLY, manifest);
@@ -70,12 +74,10 @@ export class KfcDeployPort implements DeployPort {
   }
 
   private async request<T = unknown>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, contentType?: string, body?: unknown): Promise<T> {
-    const { opts, serverUrl } = await k8sCfg(FetchMethods.GET);
-    const headers = { ...(opts.headers as Record<string, string>), ...(contentType ? { "Content-Type": contentType } : {}) };
-    const resp = await fetch<T>(new URL(path, serverUrl), { ...opts, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    if (resp.ok) return resp.data;
-    const what = `${method} ${path.split("?")[0]}`;
-    if (resp.status === 404) throw new NotFoundError(message(404, resp.data, what));
-    throw new ApiError(resp.status, message(resp.status, resp.data, resp.statusText ? `${what} (${resp.statusText})` : what));
+    try {
+      return await this.api<T>(method, path, contentType, body);
+    } catch (e) {
+      throw e instanceof ApiError ? naming(e, method, path) : e;
+    }
   }
 }

@@ -1,21 +1,18 @@
 /**
- * The controller's Kubernetes port on kubernetes-fluent-client.
+ * The controller's Kubernetes port on plain REST (kube/rest): no Kubernetes client library in the
+ * process (docs/adr/0015: the controller's module process runs our code only, as the speaker does).
  *
- * Lists use `K8s(...).Get` directly (not Pepr's `When`, which never sees kube-system); watches run
- * under the process's WatchSupervisor (watch-supervisor.ts), which keeps them alive through any
- * network fault and replays what changed meanwhile. Writes that the fluent API cannot express - a merge patch carrying a
- * resourceVersion precondition, a strategic merge patch of an Event, int64 counters above 2^53 -
- * are sent with KFC's own connection settings (kubeconfig or in-cluster service account) and
- * fetch, so that authentication and TLS are the same as for every other call.
+ * Lists go in pages (kube/list-pages.ts); watches run under the process's WatchSupervisor
+ * (watch-supervisor.ts), which keeps them alive through any network fault and replays what changed
+ * meanwhile. Writes carry what the controller needs and a generic client hides: a merge patch with a
+ * resourceVersion precondition, a strategic merge patch of an Event, int64 counters above 2^53.
  */
-import { K8s, kind, type GenericClass } from "kubernetes-fluent-client";
 import { realClock } from "../core/clock";
 import { ApiConnection } from "./api-connection";
-import { collectionPath, kubeConfigSettings } from "./kubeconfig-settings";
-import { eventsPath, metallbPath, servicePath } from "./api-paths";
+import { eventsPath, metallbPath, servicePath, watchedCollectionPath } from "./api-paths";
+import { JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH, type ApiRequest } from "./api-request";
 import { writeConfigurationState } from "./configuration-state";
 import {
-  isListedClusterWide,
   isNotFound,
   type ConfigurationStateStatus,
   type ControllerPort,
@@ -29,51 +26,48 @@ import {
   type WatchHandler,
   watchRemembers,
 } from "./controller-port";
-import { KfcApi, JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./kfc-api";
-import { configKinds, statusKinds } from "./kinds";
 import { servesIngressIPMode } from "./ingress-ip-mode";
+import { listInPages, type ListPage } from "./list-pages";
+import { connectionSettings, kubeConnection, type KubeConnection } from "./rest/kube-connection";
+import { RestClient } from "./rest/rest-client";
 import { SERVICE_CIDR_PATH } from "./service-range";
 import { WatchSupervisor } from "./watch-supervisor";
 import type { Logger } from "../observability/log";
 import { withoutBookkeeping } from "./without-bookkeeping";
 import { StringTable } from "./shared-strings";
 
-function modelOf(resource: WatchedResource): { model: GenericClass; namespaced: boolean } {
-  const namespaced = !isListedClusterWide(resource);
-  if (resource === "Service") return { model: kind.Service as GenericClass, namespaced };
-  if (resource === "Namespace") return { model: kind.Namespace as GenericClass, namespaced };
-  if (resource === "EndpointSlice") return { model: kind.EndpointSlice as GenericClass, namespaced };
-  if (resource === "Node") return { model: kind.Node as GenericClass, namespaced };
-  const k = [...configKinds, ...statusKinds].find(c => c.kind === resource);
-  if (!k) throw new Error(`no model for ${resource}`);
-  return { model: k.model as GenericClass, namespaced };
-}
+/** Objects per list page: no 10,000-Service body is parsed in one piece. */
+const LIST_PAGE_SIZE = 500;
 
-export class KfcControllerPort implements ControllerPort {
-  private readonly api = new KfcApi();
-  private readonly request = this.api.request;
-  private readonly connection = new ApiConnection(kubeConfigSettings());
+export class RestControllerPort implements ControllerPort {
+  private readonly client: RestClient;
+  /** Plain calls with the port's connection (the metrics server's TokenReviews go through it too). */
+  readonly request: ApiRequest;
+  private readonly connection: ApiConnection;
   /** One copy of each short string value the watches keep (shared-strings.ts). */
   private readonly strings = new StringTable();
   readonly watches: WatchSupervisor;
 
-  constructor(opts: { log?: Logger } = {}) {
+  /** `connection`: where the API server is (default: KUBECONFIG's first file, else the Pod's service account). */
+  constructor(opts: { log?: Logger; connection?: KubeConnection } = {}) {
+    const connection = opts.connection ?? kubeConnection();
+    this.client = new RestClient(connection, "lodestone-controller");
+    this.request = this.client.request;
+    this.connection = new ApiConnection(connectionSettings(connection), LIST_PAGE_SIZE);
     this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
     this.watches.onPathReturn(() => {
       this.connection.resetConnections();
-      this.api.resetConnections("the API server came back after a silence: sent again on a fresh connection");
+      this.client.resetConnections("the API server came back after a silence: sent again on a fresh connection");
     });
   }
 
   async list(resource: WatchedResource, namespace: string): Promise<KubeObject[]> {
-    const { model, namespaced } = modelOf(resource);
-    const list = namespaced ? await K8s(model).InNamespace(namespace).Get() : await K8s(model).Get();
-    return (list.items as KubeObject[]).map(withoutBookkeeping);
+    const list = await listInPages(watchedCollectionPath(resource, namespace), LIST_PAGE_SIZE, page => this.request<ListPage>("GET", page));
+    return list.items.map(withoutBookkeeping);
   }
 
   async watch(resource: WatchedResource, namespace: string, handler: WatchHandler): Promise<Watch> {
-    const { model, namespaced } = modelOf(resource);
-    const source = this.connection.source(resource, collectionPath(model, namespaced ? namespace : undefined));
+    const source = this.connection.source(resource, watchedCollectionPath(resource, namespace));
     // Ready once the watch's own first list is in: the stream resumes from that list's
     // resourceVersion, so nothing after it is missed.
     const watch = this.watches.watch(source, (phase, object) => handler(phase, object), { keep: o => this.strings.share(withoutBookkeeping(o)), remember: watchRemembers(resource) });
