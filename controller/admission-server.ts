@@ -46,8 +46,9 @@ export function serveAdmission(opts: AdmissionServerOptions): Promise<AdmissionS
   async function review(webhook: WebhookKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const length = Number(req.headers["content-length"] ?? 0);
     if (length > MAX_REVIEW_BYTES) {
-      res.writeHead(413, TEXT).end(`an AdmissionReview of ${length} bytes is over ${MAX_REVIEW_BYTES}`);
-      req.destroy();
+      // The body is read and dropped (a reset would cut this answer short); the connection closes after it.
+      res.writeHead(413, { ...TEXT, Connection: "close" }).end(`an AdmissionReview of ${length} bytes is over ${MAX_REVIEW_BYTES}`);
+      req.resume();
       return;
     }
     let body: unknown;
