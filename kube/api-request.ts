@@ -1,6 +1,6 @@
 /**
  * One call to the Kubernetes API, independent of the client that sends it: the signature both
- * KfcApi (the controller, on kubernetes-fluent-client) and RestClient (the speaker, on node:https)
+ * RestClient (the controller and the speaker, on node:https) and KfcApi (the CLI, on kubernetes-fluent-client)
  * implement, the content types of the writes, and how a failed call becomes an ApiError.
  */
 import { ApiError, ConflictError, NotFoundError } from "./controller-port";

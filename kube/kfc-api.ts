@@ -1,9 +1,8 @@
 /**
- * Plain REST calls with kubernetes-fluent-client's connection settings (kubeconfig or in-cluster
- * service account), for the writes the fluent API cannot express: merge patches carrying a
- * resourceVersion precondition, strategic merge patches, generateName creates, status
- * subresources, int64 counters above 2^53. Authentication and TLS are those of every other KFC
- * call. Both the controller's and the speaker's port send through one KfcApi.
+ * Plain REST calls with kubernetes-fluent-client's connection settings, for the `lodestone` command:
+ * KFC reads any kubeconfig kubectl reads (exec and auth-provider plugins included), which the
+ * processes in the cluster, on kube/rest, have no need for. Authentication and TLS are those of
+ * every other KFC call.
  *
  * Every call has a timeout, and the calls in flight and the pooled connections can be dropped at once
  * (resetConnections: the watch supervisor does so when the API server answers again after a silence).
