@@ -38,7 +38,7 @@ describe("answerValidate", () => {
     expect(ctx.calls).toEqual(["create-update UPDATE", "delete DELETE"]);
   });
 
-  it("refuses with every refusal's message joined, code 422, and keeps every warning", async () => {
+  it("refuses as MetalLB's webhooks do (403 Forbidden), every refusal's message joined, and keeps every warning", async () => {
     const bindings = [
       binding({ validate: () => ({ allowed: false, message: 'CIDR "192.0.2.8/29" overlaps', warnings: ["w1"] }) }),
       binding({ validate: () => ({ allowed: true, warnings: ["w2"] }) }),
@@ -47,7 +47,7 @@ describe("answerValidate", () => {
     expect((await answerValidate(bindings, pool(), { calls: [] })).response).toEqual({
       uid: UID,
       allowed: false,
-      status: { code: 422, message: 'CIDR "192.0.2.8/29" overlaps; second' },
+      status: { code: 403, reason: "Forbidden", message: 'CIDR "192.0.2.8/29" overlaps; second' },
       warnings: ["w1", "w2"],
     });
   });
@@ -69,6 +69,7 @@ describe("answerValidate", () => {
       allowed: false,
       status: {
         code: 500,
+        reason: "InternalError",
         message:
           "Lodestone could not review IPAddressPool metallb-system/pool-a: GET /apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools: connect ECONNREFUSED",
       },

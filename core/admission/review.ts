@@ -3,12 +3,14 @@
  * answers become the response kube-apiserver reads. Pure (the bindings' handlers are injected); the
  * HTTPS edge is controller/admission-server.ts, the table of bindings capabilities/admission/index.ts.
  *
- * The response shapes are those Pepr's runtime gave (node_modules/pepr/src/lib/controller/index.util.ts
- * karForValidate, processors/mutate-processor.ts), so what kubectl prints did not change when the
- * module stopped running on it (docs/adr/0015), with two differences: a Service no longer gets Pepr's
- * `lodestone.pepr.dev/lodestone-webhooks` annotation on every write, and a handler that fails is named
- * with its reason instead of `Action failed with error: {}`. What kube-apiserver sends and accepts:
- * hack/kube-apiserver/recordings/08-admission.md.
+ * A refusal is what MetalLB's webhooks answer (controller-runtime's `admission.Denied`: code 403, reason
+ * Forbidden), so kubectl of any version prints `Error from server (Forbidden): ... denied the request:
+ * <message>`. Pepr's runtime answered 422 without a reason, which kubectl 1.24 shows as "The request is
+ * invalid", hiding the message (seen on a real v1.24 cluster). Otherwise the shapes are Pepr's
+ * (node_modules/pepr/src/lib/controller/index.util.ts karForValidate), but for two things: a Service no
+ * longer gets Pepr's `lodestone.pepr.dev/lodestone-webhooks` annotation on every write, and a handler that
+ * fails is named with its reason instead of `Action failed with error: {}`. What kube-apiserver sends and
+ * accepts: hack/kube-apiserver/recordings/08-admission.md.
  */
 
 export type AdmissionOperation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
@@ -59,7 +61,7 @@ export interface AdmissionBinding<Context> {
 export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
-  status?: { code: number; message: string };
+  status?: { code: number; reason?: "Forbidden" | "InternalError"; message: string };
   warnings?: string[];
   patchType?: "JSONPatch";
   /** base64 of the JSON Patch. */
@@ -95,7 +97,7 @@ function bindingsFor<C>(bindings: readonly AdmissionBinding<C>[], request: Admis
 
 /**
  * The answer of the validating webhook: allowed unless a binding refused (their messages joined by
- * "; ", code 422), every binding's warnings. A handler that throws refuses, naming the object and the
+ * "; ", code 403 Forbidden), every binding's warnings. A handler that throws refuses, naming the object and the
  * reason: the configuration webhook fails closed, and so does its handler.
  */
 export async function answerValidate<C>(bindings: readonly AdmissionBinding<C>[], request: AdmissionRequest, context: C): Promise<AdmissionReviewResponse> {
@@ -118,7 +120,11 @@ export async function answerValidate<C>(bindings: readonly AdmissionBinding<C>[]
   return review({
     uid: request.uid,
     allowed,
-    status: { code: allowed ? 200 : failed ? 500 : 422, message: refusals.join("; ") },
+    status: allowed
+      ? { code: 200, message: "" }
+      : failed
+        ? { code: 500, reason: "InternalError", message: refusals.join("; ") }
+        : { code: 403, reason: "Forbidden", message: refusals.join("; ") },
     ...(warnings.length > 0 ? { warnings } : {}),
   });
 }

@@ -67,7 +67,7 @@ spec: {addresses: ["198.51.100.165/32"]}
     const run = await applyYaml(inside);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n").at(-1)).toBe(
-      'Error from server: error when creating "STDIN": admission webhook "config.lodestone.dev" denied the request: ' +
+      'Error from server (Forbidden): error when creating "STDIN": admission webhook "config.lodestone.dev" denied the request: ' +
         'IPAddressPool/reg-inside: spec.addresses[0]: CIDR "198.51.100.165/32" in pool "reg-inside" overlaps with already defined CIDR "198.51.100.160/29"',
     );
     expect((await kubectl(["get", "ipaddresspool", "reg-inside", "-n", NS])).code).toBe(1);
