@@ -34,23 +34,27 @@ function leveled(component: string): (level: "debug" | "info" | "warn" | "error"
   return (level, message, fields) => target[level](fields ?? {}, message);
 }
 
-/** The heartbeat keys, waiting (and saying why) until the Secret exists and is usable. */
-async function heartbeatKeys(port: SpeakerPort, namespace: string): Promise<readonly Buffer[]> {
+/** The heartbeat keys, waiting (and saying why, to the log and to `waiting`) until the Secret exists and is usable. */
+async function heartbeatKeys(port: SpeakerPort, namespace: string, waiting: (reason: string) => void): Promise<readonly Buffer[]> {
+  const wait = (reason: string): void => {
+    log.warn(reason);
+    waiting(reason);
+  };
   for (;;) {
     try {
       const [secret] = await port.list("Secret", namespace, HEARTBEAT_SECRET_NAME);
       if (secret) {
         const keys = heartbeatKeysFromSecret(secret as { data?: Record<string, string> });
         if (keys.ok) return keys.keys;
-        log.warn(`Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}`);
+        wait(`Secret ${namespace}/${HEARTBEAT_SECRET_NAME}: ${keys.message}`);
       } else {
-        log.warn(
+        wait(
           `waiting for Secret ${namespace}/${HEARTBEAT_SECRET_NAME} (heartbeat key); create it once with: ` +
             `kubectl -n ${namespace} create secret generic ${HEARTBEAT_SECRET_NAME} --from-literal=secretkey="$(openssl rand -hex 32)"`,
         );
       }
     } catch (e) {
-      log.warn(`reading Secret ${namespace}/${HEARTBEAT_SECRET_NAME} failed: ${String(e)}`);
+      wait(`reading Secret ${namespace}/${HEARTBEAT_SECRET_NAME} failed: ${String(e)}`);
     }
     await new Promise(r => setTimeout(r, 2000));
   }
@@ -70,7 +74,16 @@ async function main(): Promise<void> {
   // The event-loop delay histogram samples every 50 ms instead of prom-client's 10 ms: the 10 ms
   // timer alone cost an idle speaker about 0.25 % of a core (docs/benchmarks.md, memory and idle CPU).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
-  const keys = await heartbeatKeys(port, args.namespace);
+  // The probes' server starts before anything waits on the API server: a speaker that waits for its
+  // Secret or for an unreachable API is alive (/healthz) and not ready (/readyz says why). Were it
+  // silent, the kubelet's liveness probe would kill it every 40 s, and the restarts' back-off (up to
+  // 5 min) would delay it once the API answers (seen on a real cluster).
+  let speaker: Awaited<ReturnType<typeof startSpeaker>> | undefined;
+  let notReady = "starting";
+  const secure = secureMetricsFromEnv(process.env, () => port.request);
+  const readiness = (): { ready: boolean; reason: string } => (speaker ? speaker.readiness() : { ready: false, reason: notReady });
+  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure, readiness) : undefined;
+  const keys = await heartbeatKeys(port, args.namespace, reason => (notReady = reason));
   const plane = await startL2DataPlane(
     speakerL2Options(args, keys, {
       metrics: new PromL2Metrics(registry),
@@ -83,7 +96,7 @@ async function main(): Promise<void> {
     registry,
     log: leveled("bgp"),
   });
-  const speaker = await startSpeaker({
+  speaker = await startSpeaker({
     node: args.node,
     namespace: args.namespace,
     ...(args.lbClass ? { lbClass: args.lbClass } : {}),
@@ -98,8 +111,6 @@ async function main(): Promise<void> {
   });
   // After each burst of changes, the C heap's freed pages go back to the kernel (c-heap-trim.ts).
   trimWhenQuiet(speaker.states, () => trimCHeap().catch((e: unknown) => log.warn({ err: e }, "trimming the C heap failed")));
-  const secure = secureMetricsFromEnv(process.env, () => port.request);
-  const server = args.metricsPort > 0 ? await serveMetrics(registry, args.metricsPort, args.metricsHost, secure, () => speaker.readiness()) : undefined;
   log.info(`running on node ${args.node}, namespace ${args.namespace}${args.metricsPort > 0 ? `, metrics on ${secure ? "https" : "http"}://${args.metricsHost}:${args.metricsPort}` : ""}`);
 
   let leaving = false;
