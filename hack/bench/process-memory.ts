@@ -106,11 +106,17 @@ let ticks: number | undefined;
 /** Clock ticks per second of /proc/<pid>/stat's times, asked once. */
 const ticksPerSecond = (): number => (ticks ??= Number(spawnSync("getconf", ["CLK_TCK"]).stdout.toString().trim()) || 100);
 
-/** CPU time (user + system) of a process, in seconds. */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+/** CPU time (user + system) of a /proc stat file (a process's or one thread's), in seconds. */
+function statCpuSeconds(path: string): number {
+  const fields = readFileSync(path, "utf8").split(") ")[1]?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
+
+/** CPU time (user + system) of a process, in seconds. */
+export const cpuSeconds = (pid: number): number => statCpuSeconds(`/proc/${pid}/stat`);
+
+/** CPU time of a process's main thread alone (its task whose id is the pid), in seconds: V8's helper threads not counted. */
+export const mainThreadCpuSeconds = (pid: number): number => statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
 
 /** CPU time of a process and its children (the runners a speaker forks), in seconds. */
 export const familyCpuSeconds = (pid: number): number => family(pid).reduce((sum, p) => sum + cpuSeconds(p), 0);
