@@ -7,7 +7,7 @@
  * current (the speaker's standby and readiness follow it). Objects are cut down to what the speaker
  * reads as they arrive (slim-object.ts).
  */
-import { eventsPath, metallbPath } from "../kube/api-paths";
+import { eventsPath, metallbPath, watchedCollectionPath } from "../kube/api-paths";
 import { JSON_CONTENT, MERGE_PATCH, type ApiRequest } from "../kube/api-request";
 import { writeConfigurationState } from "../kube/configuration-state";
 import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../kube/controller-port";
@@ -41,12 +41,6 @@ export function collectionPath(resource: SpeakerResource, namespace: string, nam
 
 function allOf(resource: SpeakerResource, namespace: string): string {
   switch (resource) {
-    case "Service":
-      return "/api/v1/services";
-    case "EndpointSlice":
-      return "/apis/discovery.k8s.io/v1/endpointslices";
-    case "Node":
-      return "/api/v1/nodes";
     case "Secret":
       return `/api/v1/namespaces/${seg(namespace)}/secrets`;
     case "SpeakerPod": {
@@ -54,7 +48,8 @@ function allOf(resource: SpeakerResource, namespace: string): string {
       return `/api/v1/namespaces/${seg(namespace)}/pods?labelSelector=${seg(selector)}`;
     }
     default:
-      return metallbPath(resource, namespace);
+      // Services, EndpointSlices and Nodes cluster-wide, the configuration in the namespace: where the controller reads them.
+      return watchedCollectionPath(resource, namespace);
   }
 }
 
