@@ -32,6 +32,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { kubeConnection } from "../../kube/rest/kube-connection";
 import { RestClient } from "../../kube/rest/rest-client";
+import { listInPages, type ListPage } from "../../kube/list-pages";
 import { BirdRouter } from "../../test/bgp/interop/routers/bird";
 import { finalEnv, speakerNodeFlags } from "../dockerfile";
 import { buildController, nodeLts, peprEnv } from "./controller-bundle";
@@ -53,6 +54,8 @@ const { values: flags } = parseArgs({
     snapshot: { type: "boolean", default: false },
     /** KEY=VALUE,... added to the speakers' environment (to try settings). */
     env: { type: "string" },
+    /** Keep the processes' logs (printed at the start) instead of removing them with the bed. */
+    "keep-logs": { type: "boolean", default: false },
   },
 });
 const SERVICES = Number(flags.services);
@@ -121,9 +124,53 @@ function healthy(port: number): Promise<true | undefined> {
   });
 }
 
-interface ListBody {
-  items?: { status?: { loadBalancer?: { ingress?: unknown[] } } }[];
+interface ServiceItem {
+  status?: { loadBalancer?: { ingress?: unknown[] } };
 }
+
+/**
+ * What the API server (in this process) is asked and whether its event loop keeps up: a line per
+ * minute with the requests by kind, and a line whenever the loop was held for a second or more. A
+ * speaker takes a held loop for an outage (kube/watch-supervisor.ts), so a phase that does not settle
+ * shows here first.
+ */
+class ApiTraffic {
+  private counts = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+  private last = performance.now();
+
+  count(method: string, url: string): void {
+    const [path = "", query = ""] = url.split("?");
+    const parts = path.split("/").filter(Boolean);
+    // /api/v1/namespaces/NS/services[/name[/status]] or /apis/G/V/namespaces/NS/kind[/name]: the plural after the namespace, else the last part.
+    const at = parts.indexOf("namespaces");
+    const resource = at >= 0 && parts.length > at + 2 ? (parts[at + 2] ?? "") : (parts[parts.length - 1] ?? "");
+    const verb = /(^|&)watch=(1|true)/.test(query) ? "WATCH" : method;
+    const key = `${verb} ${resource}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  start(): void {
+    this.timers.push(
+      setInterval(() => {
+        const now = performance.now();
+        const held = now - this.last - 250;
+        this.last = now;
+        if (held >= 1000) log(`  API server's event loop held ${Math.round(held)} ms`);
+      }, 250),
+      setInterval(() => {
+        const top = [...this.counts].sort((a, b) => b[1] - a[1]).slice(0, 8);
+        this.counts = new Map();
+        if (top.length > 0) log(`  API requests in the last minute: ${top.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+      }, 60_000),
+    );
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+  }
+}
+const traffic = new ApiTraffic();
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("bench:memory needs root (network namespaces)");
@@ -138,7 +185,9 @@ async function main(): Promise<void> {
     const controllerBundle = await buildController();
 
     const bed: Bed = await createBed(cleanup, note);
-    const plane = await startControlPlane(bed, dir, cleanup, note);
+    const plane = await startControlPlane(bed, dir, cleanup, note, (method, url) => traffic.count(method, url));
+    traffic.start();
+    cleanup.add("API server traffic log", async () => traffic.stop());
     const client = new RestClient(kubeConnection({ env: { KUBECONFIG: plane.kubeconfig }, readFile: p => readFileSync(p, "utf8") }));
     const api = client.request;
     const create = postRetrying(api);
@@ -203,15 +252,17 @@ async function main(): Promise<void> {
     // 2. 1,000 then SERVICES Services.
     const announced = async (want: number): Promise<void> => {
       const t = performance.now();
+      // In pages, every 5 s: the API server runs in this process, and one body of 10,000 Services
+      // would hold its event loop (and the speakers' watches) for as long as it takes to write.
       await until(`${want} Services with an IP`, 30 * 60_000, async () => {
-        const list = await api<ListBody>("GET", `/api/v1/namespaces/${APP_NS}/services`);
-        const n = (list.items ?? []).filter(s => (s.status?.loadBalancer?.ingress?.length ?? 0) > 0).length;
+        const list = await listInPages(`/api/v1/namespaces/${APP_NS}/services`, 500, p => api<ListPage>("GET", p));
+        const n = (list.items as ServiceItem[]).filter(s => (s.status?.loadBalancer?.ingress?.length ?? 0) > 0).length;
         return n >= want ? n : undefined;
-      });
+      }, 5000);
       await until(`${want} ServiceL2Statuses`, 30 * 60_000, async () => {
-        const list = await api<{ items?: unknown[] }>("GET", `/apis/metallb.io/v1beta1/namespaces/${NS}/servicel2statuses`);
-        return (list.items?.length ?? 0) >= want ? true : undefined;
-      });
+        const list = await listInPages(`/apis/metallb.io/v1beta1/namespaces/${NS}/servicel2statuses`, 500, p => api<ListPage>("GET", p));
+        return list.items.length >= want ? true : undefined;
+      }, 5000);
       log(`  ${want} Services allocated and announced ${Math.round((performance.now() - t) / 1000)} s after the last create`);
       await sleep(15_000);
     };
@@ -271,7 +322,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await cleanup.run(30_000);
-    rmSync(dir, { recursive: true, force: true });
+    if (flags["keep-logs"]) log(`logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 
   // 4. The CLI, as users run it: on Node 24 LTS (supported; it has the compile cache bin/lodestone.js

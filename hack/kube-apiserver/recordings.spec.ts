@@ -465,6 +465,26 @@ describe("recorded kube-apiserver behaviour", () => {
     expect(seen).toEqual(all);
   });
 
+  it("02-crud §3f a label-selected paged list visits each match once and ends on the page of the last match", async () => {
+    for (const [i, tier] of ["a", "b", "a", "b", "b", "a", "b", "b"].entries()) {
+      await srv.call("POST", `/api/v1/namespaces/${ns}/services`, svc(`page${i}`, { ports: [{ port: 80 }] }, { labels: { tier } }));
+    }
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await srv.call("GET", `/api/v1/namespaces/${ns}/services?labelSelector=tier%3Da&limit=2${token ? `&continue=${token}` : ""}`);
+      expect(page.status).toBe(200);
+      pages.push((page.json.items as { metadata: { name: string } }[]).map((i) => i.metadata.name));
+      expect((page.json.metadata as { remainingItemCount?: number }).remainingItemCount).toBeUndefined();
+      token = (page.json.metadata as { continue?: string }).continue;
+    } while (token);
+    expect(pages).toEqual([["page0", "page2"], ["page5"]]);
+    const exact = await srv.call("GET", `/api/v1/namespaces/${ns}/services?labelSelector=tier%3Da&limit=3`);
+    expect((exact.json.items as unknown[]).length).toBe(3);
+    expect((exact.json.metadata as { continue?: string }).continue).toBeUndefined();
+    for (let i = 0; i < 8; i++) await srv.call("DELETE", `/api/v1/namespaces/${ns}/services/page${i}`);
+  });
+
   it("05-watch §2 ADDED, MODIFIED (label and /status), DELETED with kind/apiVersion on each object", async () => {
     const rv = (((await srv.call("GET", `/api/v1/namespaces/${ns}/services`)).json.metadata as { resourceVersion: string }).resourceVersion);
     const w = watchLines(srv, `/api/v1/namespaces/${ns}/services?watch=1&resourceVersion=${rv}&fieldSelector=metadata.name%3Dw1`, 4);

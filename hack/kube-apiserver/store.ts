@@ -27,6 +27,8 @@ interface History {
 export class Store {
   private revision: number;
   private readonly buckets = new Map<string, Map<string, JsonObject>>();
+  /** Each bucket's ids in order, until an object is added to or removed from it (a list per page of a paged list). */
+  private readonly sortedIds = new Map<string, string[]>();
   private readonly histories = new Map<string, History>();
   private readonly listeners = new Set<(ev: StoreEvent) => void>();
   readonly initialRevision: number;
@@ -60,7 +62,11 @@ export class Store {
   list(key: string, namespace?: string): JsonObject[] {
     const bucket = this.buckets.get(key);
     if (!bucket) return [];
-    const ids = [...bucket.keys()].sort();
+    let ids = this.sortedIds.get(key);
+    if (!ids) {
+      ids = [...bucket.keys()].sort();
+      this.sortedIds.set(key, ids);
+    }
     const out: JsonObject[] = [];
     for (const id of ids) {
       if (namespace !== undefined && !id.startsWith(`${namespace}/`)) continue;
@@ -85,6 +91,7 @@ export class Store {
     }
     const id = Store.id(typeof ns === "string" ? ns : undefined, name);
     const previous = bucket.get(id);
+    if (!previous) this.sortedIds.delete(key);
     bucket.set(id, object);
     return this.emit({ type: previous ? "MODIFIED" : "ADDED", rv, key, object, previous });
   }
@@ -96,11 +103,13 @@ export class Store {
     const previous = bucket?.get(id);
     if (!bucket || !previous) return undefined;
     bucket.delete(id);
+    this.sortedIds.delete(key);
     return this.emit({ type: "DELETED", rv, key, object: finalState, previous });
   }
 
   dropResource(key: string): void {
     this.buckets.delete(key);
+    this.sortedIds.delete(key);
   }
 
   private emit(ev: StoreEvent): StoreEvent {

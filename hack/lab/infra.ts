@@ -34,8 +34,8 @@ export interface ControlPlane {
   readonly kubectl: Kubectl;
 }
 
-export async function startControlPlane(bed: Bed, dir: string, cleanup: Cleanup, note: Note): Promise<ControlPlane> {
-  const api = await startApiServer({ dir: join(dir, "apiserver") });
+export async function startControlPlane(bed: Bed, dir: string, cleanup: Cleanup, note: Note, onRequest?: (method: string, url: string) => void): Promise<ControlPlane> {
+  const api = await startApiServer({ dir: join(dir, "apiserver"), ...(onRequest ? { onRequest } : {}) });
   cleanup.add("API server", () => api.stop());
   const port = new URL(api.url).port;
   // Over each node's eth0 and the router, as a real node reaches its API server: a node whose link goes
