@@ -7,7 +7,6 @@
  * meanwhile. Writes carry what the controller needs and a generic client hides: a merge patch with a
  * resourceVersion precondition, a strategic merge patch of an Event, int64 counters above 2^53.
  */
-import { realClock } from "../core/clock";
 import { ApiConnection } from "./api-connection";
 import { eventsPath, metallbPath, servicePath, watchedCollectionPath } from "./api-paths";
 import { JSON_CONTENT, MERGE_PATCH, STRATEGIC_MERGE_PATCH, type ApiRequest } from "./api-request";
@@ -28,10 +27,11 @@ import {
 } from "./controller-port";
 import { servesIngressIPMode } from "./ingress-ip-mode";
 import { listInPages, type ListPage } from "./list-pages";
-import { connectionSettings, kubeConnection, type KubeConnection } from "./rest/kube-connection";
+import type { KubeConnection } from "./rest/kube-connection";
 import { RestClient } from "./rest/rest-client";
 import { SERVICE_CIDR_PATH } from "./service-range";
-import { WatchSupervisor } from "./watch-supervisor";
+import { openRestSession } from "./rest-session";
+import type { WatchSupervisor } from "./watch-supervisor";
 import type { Logger } from "../observability/log";
 import { withoutBookkeeping } from "./without-bookkeeping";
 import { StringTable } from "./shared-strings";
@@ -50,15 +50,16 @@ export class RestControllerPort implements ControllerPort {
 
   /** `connection`: where the API server is (default: KUBECONFIG's first file, else the Pod's service account). */
   constructor(opts: { log?: Logger; connection?: KubeConnection } = {}) {
-    const connection = opts.connection ?? kubeConnection();
-    this.client = new RestClient(connection, "lodestone-controller");
-    this.request = this.client.request;
-    this.connection = new ApiConnection(connectionSettings(connection), LIST_PAGE_SIZE);
-    this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
-    this.watches.onPathReturn(() => {
-      this.connection.resetConnections();
-      this.client.resetConnections("the API server came back after a silence: sent again on a fresh connection");
+    const session = openRestSession({
+      ...opts,
+      userAgent: "lodestone-controller",
+      listPageSize: LIST_PAGE_SIZE,
+      cutCallsOnReturn: "the API server came back after a silence: sent again on a fresh connection",
     });
+    this.client = session.client;
+    this.request = this.client.request;
+    this.connection = session.connection;
+    this.watches = session.watches;
   }
 
   async list(resource: WatchedResource, namespace: string): Promise<KubeObject[]> {

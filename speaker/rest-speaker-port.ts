@@ -13,10 +13,10 @@ import { writeConfigurationState } from "../kube/configuration-state";
 import { isNotFound, type ConfigurationStateStatus, type CoreEvent, type KubeObject, type ObjectRef, type Watch } from "../kube/controller-port";
 import { ApiConnection } from "../kube/api-connection";
 import { listInPages, type ListPage } from "../kube/list-pages";
-import { connectionSettings, kubeConnection, type KubeConnection } from "../kube/rest/kube-connection";
+import type { KubeConnection } from "../kube/rest/kube-connection";
 import { RestClient } from "../kube/rest/rest-client";
-import { WatchSupervisor } from "../kube/watch-supervisor";
-import { realClock } from "../core/clock";
+import { openRestSession } from "../kube/rest-session";
+import type { WatchSupervisor } from "../kube/watch-supervisor";
 import { L2_STATUS_LABELS, SPEAKER_POD_LABELS, type BgpPeerStatusBody, type BgpStatusBody, type L2StatusBody, type SpeakerPort, type SpeakerResource, type SpeakerWatchHandler } from "../kube/speaker-port";
 import { slimObject } from "./slim-object";
 import { StringTable } from "../kube/shared-strings";
@@ -72,15 +72,11 @@ export class RestSpeakerPort implements SpeakerPort {
 
   constructor(opts: { log?: Logger; connection?: KubeConnection; listPageSize?: number } = {}) {
     this.listPageSize = opts.listPageSize ?? 500;
-    const connection = opts.connection ?? kubeConnection();
-    this.client = new RestClient(connection);
+    const session = openRestSession({ ...opts, userAgent: "lodestone-speaker", listPageSize: this.listPageSize });
+    this.client = session.client;
     this.request = this.client.request;
-    this.connection = new ApiConnection(connectionSettings(connection));
-    this.watches = new WatchSupervisor({ clock: realClock, probe: this.connection.probe, ...(opts.log ? { log: opts.log } : {}) });
-    this.watches.onPathReturn(() => {
-      this.connection.resetConnections();
-      this.client.resetConnections();
-    });
+    this.connection = session.connection;
+    this.watches = session.watches;
   }
 
   /** Lists in pages of `listPageSize` (kube/list-pages.ts). */

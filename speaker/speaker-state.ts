@@ -118,6 +118,17 @@ function memoized<T>(cache: WeakMap<object, T | null> | undefined, raw: KubeObje
   return value;
 }
 
+/**
+ * A configuration object without what the API server and the controller rewrite on their own (its
+ * resourceVersion and generation, its status): parseConfig (core/config/parse.ts) reads none of them.
+ */
+const configIdentity = (o: KubeObject): unknown => {
+  const { status: _status, ...rest } = o as KubeObject & { status?: unknown };
+  if (!rest.metadata) return rest;
+  const { resourceVersion: _rv, generation: _generation, ...metadata } = rest.metadata as NonNullable<KubeObject["metadata"]> & { generation?: unknown };
+  return { ...rest, metadata };
+};
+
 const endpointsText = (e: Endpoints): string => `${e.any ? 1 : 0}${[...e.nodes].sort().join(",")}`;
 
 export function speakerState(snapshot: Snapshot, settings: SpeakerSettings, lastValid: Config | undefined, memo?: SpeakerStateMemo): SpeakerState {
@@ -170,7 +181,9 @@ function* speakerStateSteps(snapshot: Snapshot, settings: SpeakerSettings, lastV
   }
   const objects = [...snapshot.IPAddressPool, ...snapshot.L2Advertisement, ...snapshot.BGPAdvertisement, ...snapshot.BGPPeer, ...snapshot.BFDProfile, ...snapshot.Community];
   let parsed: ParseResult;
-  const parseText = memo ? JSON.stringify([settings.namespace, objects, [...secrets], nodes]) : "";
+  // Compared by what parseConfig reads: the controller rewrites a pool's status (its counts) with
+  // every allocation, and a new resourceVersion alone must not make every Service's decision anew.
+  const parseText = memo ? JSON.stringify([settings.namespace, objects.map(configIdentity), [...secrets], nodes]) : "";
   if (memo?.parse && memo.parse.text === parseText) parsed = memo.parse.result;
   else {
     parsed = parseConfig({ namespace: settings.namespace, objects, secrets, nodes });

@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { kubectlOk } from "./cluster";
@@ -34,16 +34,6 @@ export async function buildArtifact(outDir: string, reuse = false): Promise<stri
   const yaml = readdirSync(outDir).find(f => /^pepr-module-.*\.yaml$/.test(f));
   if (!yaml) throw new Error(`pepr build wrote no pepr-module-*.yaml into ${outDir}`);
   return join(outDir, yaml);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 async function getJson(args: string[]): Promise<Record<string, unknown>> {

@@ -8,23 +8,13 @@ import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createServer } from "node:net";
+import { freePort } from "./free-port";
 
 const root = join(__dirname, "..", "..");
 
 export interface LocalController {
   pid(): number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 function healthy(port: number): Promise<boolean> {

@@ -7,7 +7,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer } from "node:net";
+import { freePort } from "../../e2e/support/free-port";
 import { join } from "node:path";
 import { K8s } from "kubernetes-fluent-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,15 +34,6 @@ afterAll(async () => {
   else process.env.KUBECONFIG = savedKubeconfig;
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>(resolve => srv.listen(0, "127.0.0.1", resolve));
-  const address = srv.address();
-  await new Promise(resolve => srv.close(resolve));
-  if (typeof address !== "object" || !address) throw new Error("no free port");
-  return address.port;
-}
 
 describe("the local controller", () => {
   it("announces its webhooks only once they answer: the first pool applied right after is admitted", async () => {
