@@ -172,10 +172,26 @@ class ApiTraffic {
 }
 const traffic = new ApiTraffic();
 
+/** What a signal tears down: the run's Cleanup once main() made it. */
+let running: Cleanup | undefined;
+let tearingDown = false;
+// Registered before the bed's own hooks (as hack/lab/main.ts): the bed's hook deletes the namespaces
+// and raises the signal again, which lands here and is ignored; this one stops what runs outside
+// them (the controller and the API bridge in the host namespace).
+for (const name of ["SIGINT", "SIGTERM"] as const) {
+  process.on(name, () => {
+    if (tearingDown) return;
+    tearingDown = true;
+    log(`${name}: tearing down`);
+    void (running?.run(30_000) ?? Promise.resolve()).finally(() => process.exit(name === "SIGINT" ? 130 : 143));
+  });
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("bench:memory needs root (network namespaces)");
   const dir = mkdtempSync(join(tmpdir(), "lodestone-bench-memory-"));
   const cleanup = new Cleanup(line => log(line));
+  running = cleanup;
   const note = (line: string): void => log(`  ${line}`);
   const result: Record<string, number | string> = {};
   try {
