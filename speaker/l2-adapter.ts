@@ -50,16 +50,24 @@ type ServiceReport =
   | { type: "announcing"; ips: string[]; interfaces: string[] }
   | { type: "interfaceMissing"; interfaces: string[] };
 
-function reports(status: readonly IPStatus[], services: readonly AnnouncedService[]): Map<string, ServiceReport> {
+type ServiceReports = ReadonlyMap<string, ServiceReport>;
+
+function reports(status: readonly IPStatus[], services: readonly AnnouncedService[]): ServiceReports {
   const bySvc = new Map<string, IPStatus[]>();
-  for (const s of status) bySvc.set(s.service, [...(bySvc.get(s.service) ?? []), s]);
+  for (const s of status) {
+    const list = bySvc.get(s.service);
+    if (list) list.push(s);
+    else bySvc.set(s.service, [s]);
+  }
+  let byName: Map<string, AnnouncedService> | undefined;
   const out = new Map<string, ServiceReport>();
   for (const [service, list] of bySvc) {
     const answering = list.filter(s => s.interfaces.length > 0);
     if (answering.length > 0) {
       out.set(service, { type: "announcing", ips: answering.map(s => s.ip), interfaces: [...new Set(answering.flatMap(s => s.interfaces))].sort() });
     } else {
-      out.set(service, { type: "interfaceMissing", interfaces: [...(services.find(s => s.name === service)?.interfaces ?? [])].sort() });
+      byName ??= new Map(services.map(s => [s.name, s]));
+      out.set(service, { type: "interfaceMissing", interfaces: [...(byName.get(service)?.interfaces ?? [])].sort() });
     }
   }
   return out;
@@ -71,26 +79,38 @@ export function statusEvents(
   after: readonly IPStatus[],
   services: readonly AnnouncedService[],
 ): L2DataPlaneEvent[] {
-  const prev = reports(before, services);
-  const next = reports(after, services);
+  return reportEvents(reports(before, services), reports(after, services));
+}
+
+function reportEvents(prev: ServiceReports, next: ServiceReports): L2DataPlaneEvent[] {
   const out: L2DataPlaneEvent[] = [];
   for (const service of [...prev.keys()].sort()) if (!next.has(service)) out.push({ type: "released", service });
   for (const service of [...next.keys()].sort()) {
     const r = next.get(service);
-    if (!r || JSON.stringify(r) === JSON.stringify(prev.get(service))) continue;
+    if (!r || sameReport(r, prev.get(service))) continue;
     out.push(r.type === "announcing" ? { type: "announcing", service, ips: r.ips, interfaces: r.interfaces } : { type: "interfaceMissing", service, interfaces: r.interfaces });
   }
   return out;
 }
 
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function sameReport(a: ServiceReport, b: ServiceReport | undefined): boolean {
+  if (!b || a.type !== b.type || !sameList(a.interfaces, b.interfaces)) return false;
+  return a.type !== "announcing" || (b.type === "announcing" && sameList(a.ips, b.ips));
+}
+
 /** Wraps a running data plane; a changed heartbeat Secret is handed to its key ring (rotation: ADR 0002 §2a). */
 export function adaptL2DataPlane(plane: RealL2DataPlane, log: Logger = logger("l2")): L2DataPlane {
   let services: readonly AnnouncedService[] = [];
-  let last: readonly IPStatus[] = [];
+  // The reports of the last status, kept rather than made again from it at the next (a pass over
+  // every owned IP: at 10,000 Services the status changes with every state).
+  let last: ServiceReports = new Map();
   const listeners = new Set<(e: L2DataPlaneEvent) => void>();
   const unsubscribe = plane.onStatus(status => {
-    const events = statusEvents(last, status, services);
-    last = status;
+    const next = reports(status, services);
+    const events = reportEvents(last, next);
+    last = next;
     for (const e of events) for (const l of [...listeners]) l(e);
   });
   return {

@@ -33,6 +33,7 @@ import { StaleStatusJanitor } from "./stale-status";
 import { sameEntries, signature } from "./state-streams";
 import { StatusWriter } from "./status-writer";
 import { logger, type Logger } from "../observability/log";
+import { StatePace } from "./state-pace";
 import { TimeSlice } from "./time-slice";
 
 export interface SpeakerOptions extends SpeakerSettings {
@@ -129,19 +130,25 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
   let latest: SpeakerState | undefined;
   const memo = new SpeakerStateMemo();
   // One state computed at a time, in steps that give the event loop a turn every 10 ms (at 10,000
-  // Services a state is hundreds of milliseconds of work); snapshots that arrive meanwhile are
-  // coalesced: the next state is computed from the latest.
+  // Services a state is hundreds of milliseconds of work), and paced (state-pace.ts); snapshots that
+  // arrive meanwhile are coalesced: the next state is computed from the latest.
   const stateSubject = new Subject<SpeakerState>();
   const states: Observable<SpeakerState> = stateSubject.asObservable();
   let pendingSnapshot: Snapshot | undefined;
   let computing = false;
   let halted = false;
+  const pace = new StatePace();
   const computeStates = async (): Promise<void> => {
     computing = true;
     try {
       while (pendingSnapshot && !halted) {
+        // Real time, not the speaker's clock: what is paced is the CPU (state-pace.ts).
+        const wait = pace.waitMs(performance.now());
+        if (wait > 0) await new Promise<void>(resolve => setTimeout(resolve, wait));
         const snapshot = pendingSnapshot;
+        if (!snapshot || halted) return;
         pendingSnapshot = undefined;
+        const started = performance.now();
         const slice = new TimeSlice();
         const state = await speakerStateSliced(snapshot, opts, lastValid, memo, () => slice.yield());
         if (halted) return;
@@ -150,6 +157,7 @@ export async function startSpeaker(opts: SpeakerOptions): Promise<RunningSpeaker
         metrics.update();
         metrics.config(state.config !== undefined, state.stale);
         stateSubject.next(state);
+        pace.computed(started, performance.now());
       }
     } catch (e) {
       log.error(`computing the desired state failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -66,6 +66,31 @@ describe("L2Announcements", () => {
     expect(s.ann.electedOwners().get("default/b")).not.toBe("node-a");
   });
 
+  it("elects a service it was given again only when the live speakers changed", () => {
+    const s = setup();
+    let elections = 0;
+    const nodes = service("x", [mine]).election.nodes;
+    // elect() walks the candidate nodes once per election.
+    const counted = new Proxy(nodes, { get: (target, key, receiver) => (key === Symbol.iterator && elections++, Reflect.get(target, key, receiver)) });
+    const svc = service("default/a", [mine], { nodes: counted });
+    s.everyone();
+    s.ann.setServices([svc]);
+    expect(elections).toBe(1);
+    expect(s.ann.ownedIPs()).toEqual([mine]);
+    s.ann.setServices([svc]);
+    s.ann.setServices([svc]);
+    expect(elections).toBe(1);
+    // The same inputs in a new object (a service that changed) are elected again.
+    s.ann.setServices([{ ...svc }]);
+    expect(elections).toBe(2);
+    // node-b falls silent: every service is elected again, with the speakers left.
+    s.clock.advance(200);
+    for (const n of ["node-c", "node-d"]) s.beat(n);
+    s.clock.advance(50);
+    expect(elections).toBe(3);
+    expect(s.ann.ownedIPs()).toEqual([mine]);
+  });
+
   it("takes over when the owner dies and lets go when it comes back", () => {
     const s = setup();
     s.ann.setServices([service("default/b", [theirs])]);

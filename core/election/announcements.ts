@@ -35,6 +35,13 @@ export class L2Announcements {
   private lastCanAnnounce = false;
   /** The live speakers at the previous reconcile, to notice a peer coming back. */
   private lastLive: ReadonlySet<string> = new Set();
+  /**
+   * Each service's order of candidates, for the live speakers it was elected with. A new state hands
+   * back the same AnnouncedService for a service that did not change (speaker/speaker-state.ts keeps
+   * its decision), and the election is a pure function of it and the live set: at 10,000 Services,
+   * electing every one anew (a SHA-256 per node) on every new state was most of the speaker's CPU.
+   */
+  private readonly elected = new WeakMap<AnnouncedService, { live: string; ordered: readonly string[] }>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -75,13 +82,14 @@ export class L2Announcements {
     const live = this.membership.liveSpeakers();
     const standby = this.membership.standbyPeers();
     const mayAnnounce = this.membership.canAnnounce();
+    const liveKey = [...live].sort().join(",");
     const desired = new Map<string, readonly string[]>();
     const periods = new Map<string, number | undefined>();
     this.owners.clear();
     for (const svc of this.services) {
       const firstIP = svc.ips[0];
       if (firstIP === undefined) continue;
-      const ordered = elect({ ...svc.election, firstIP, liveSpeakers: live }).ordered;
+      const ordered = this.order(svc, firstIP, live, liveKey);
       const owner = ordered[0];
       this.owners.set(svc.name, owner);
       // The winner is on standby (a returning owner within its start-up grace): whoever answers now keeps
@@ -111,6 +119,14 @@ export class L2Announcements {
       this.ownership.set(ip, ifs);
       if (isNew) this.announcer.gain(ip);
     }
+  }
+
+  private order(svc: AnnouncedService, firstIP: string, live: ReadonlySet<string>, liveKey: string): readonly string[] {
+    const kept = this.elected.get(svc);
+    if (kept?.live === liveKey) return kept.ordered;
+    const ordered = elect({ ...svc.election, firstIP, liveSpeakers: live }).ordered;
+    this.elected.set(svc, { live: liveKey, ordered });
+    return ordered;
   }
 
   private drop(ips: readonly string[]): void {
