@@ -104,6 +104,42 @@ async function streamingBench(): Promise<ReturnType<typeof bench>> {
 }
 
 describe("WatchSupervisor", () => {
+  it("applies a long list in slices, giving the event loop a turn every 10 ms, deletions last", async () => {
+    const clock = new FakeClock();
+    const sup = new WatchSupervisor({ clock, probe: new FakeProbe().probe, log: recordingLogger().log });
+    const source = new FakeSource(clock);
+    const handled: string[] = [];
+    let turns = 0;
+    // Each object costs 1 ms to handle: 60 of them are 60 ms of the thread.
+    const w = sup.watch(source, (phase, o) => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      handled.push(`${phase} ${o.metadata?.name}`);
+    });
+    await flush();
+    source.lists[0]?.resolve({ items: [svc("gone", "1")], resourceVersion: "2" });
+    await w.ready;
+    await flush();
+    source.lastStream().reject(new WatchStatusError(410, "too old"));
+    await flush();
+    handled.length = 0;
+    const ticking = setInterval(() => void turns++, 0);
+    const items = Array.from({ length: 60 }, (_, i) => svc(`s${i}`, "3"));
+    source.lists[1]?.resolve({ items, resourceVersion: "3" });
+    const turnsAt: number[] = [];
+    while (handled.length < 61) {
+      turnsAt.push(handled.length);
+      await new Promise<void>(r => setImmediate(r));
+    }
+    clearInterval(ticking);
+    expect(turns).toBeGreaterThanOrEqual(3);
+    // The handler saw the list over several turns, never more than a slice's worth (10 ms) and one more in one.
+    const perTurn = turnsAt.map((n, i) => n - (turnsAt[i - 1] ?? 0));
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(12);
+    expect(handled.slice(-2)).toEqual(["ADDED s59", "DELETED gone"]);
+    sup.stop();
+  });
+
   it("a watch added to a current view (a Secret the config now names) keeps the view current while it lists; one that does not list in staleAfterMs makes it not current", async () => {
     const b = await streamingBench();
     expect(b.sup.isCurrent()).toBe(true);

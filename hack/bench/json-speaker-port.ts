@@ -6,7 +6,7 @@
  */
 import { keyOf, type KubeObject } from "../../kube/controller-port";
 import { FakeSpeakerPort } from "../../test/kube/fake-speaker-port";
-import type { SpeakerResource } from "../../kube/speaker-port";
+import type { SpeakerResource, SpeakerWatchHandler } from "../../kube/speaker-port";
 import { formatIP, parseIP, type IPAddress } from "../../core/net/ip";
 
 /** Calls that are one HTTP request each to a real API server. */
@@ -68,6 +68,26 @@ export class JsonSpeakerPort extends FakeSpeakerPort {
     if (name !== undefined || resource === "Secret") return super.list(resource, namespace, name);
     // The fake's own list for its checks (unreachable, forbidden), asking for no object: its copies are not the speaker's cost.
     await super.list(resource, namespace, "\u0000");
+    return this.pages(resource);
+  }
+
+  /**
+   * A watch's first list as the real port has it (kube/watch-supervisor.ts): parsed from pages, then
+   * handed to the handler in slices of at most 10 ms, a loop turn between them.
+   */
+  protected override async deliverFirstList(resource: SpeakerResource, handler: SpeakerWatchHandler): Promise<void> {
+    if (resource === "Secret") return super.deliverFirstList(resource, handler);
+    let sliceStart = performance.now();
+    for (const o of await this.pages(resource)) {
+      if (performance.now() - sliceStart >= 10) {
+        await roundTrip();
+        sliceStart = performance.now();
+      }
+      handler.event("ADDED", o);
+    }
+  }
+
+  private async pages(resource: SpeakerResource): Promise<KubeObject[]> {
     const texts = [...(this.texts.get(resource)?.values() ?? [])];
     const out: KubeObject[] = [];
     for (let i = 0; i === 0 || i < texts.length; i += PAGE) {

@@ -131,8 +131,15 @@ export class FakeSpeakerPort implements SpeakerPort {
       name === undefined ? handler : { event: (phase, object) => (object.metadata?.name === name ? handler.event(phase, object) : undefined), error: e => handler.error(e) };
     set.add(scoped);
     // As the real port: the watch's own first list, delivered as ADDED before it is ready.
-    for (const o of this.store(resource).values()) scoped.event("ADDED", structuredClone(o));
+    // Synchronous here, as before: tests rely on the watch being ready in the same turn.
+    const first = this.deliverFirstList(resource, scoped);
+    if (first) await first;
     return { stop: () => set.delete(scoped) };
+  }
+
+  /** A watch's first list, as ADDED events (a subclass may cost it as the real port does). */
+  protected deliverFirstList(resource: SpeakerResource, handler: SpeakerWatchHandler): Promise<void> | void {
+    for (const o of this.store(resource).values()) handler.event("ADDED", structuredClone(o));
   }
 
   private viewCurrent = true;
