@@ -136,7 +136,7 @@ export class ServiceStatusObjects<Body> {
     }
   }
 
-  /** Deletes the object of every Service `keep` rejects; `pause` lets a long pass give way (speaker/time-slice.ts). */
+  /** Deletes the object of every Service `keep` rejects; `pause` lets a long pass give way (core/time-slice.ts). */
   async removeAllBut(keep: (service: string) => boolean, pause?: () => Promise<void>): Promise<void> {
     for (const [service, existing] of [...this.objects]) {
       await pause?.();

@@ -27,12 +27,10 @@
  *   list: until then the view it joins is no less current than it was.
  */
 import type { Clock, TimerHandle } from "../core/clock";
+import { TimeSlice } from "../core/time-slice";
 import { logger, type Logger } from "../observability/log";
 import { keyOf, type KubeObject, type WatchPhase } from "./controller-port";
 import { pickFields } from "./pick-fields";
-
-/** The longest a list is applied in one turn of the event loop (ResourceWatch.applyList). */
-const APPLY_SLICE_MS = 10;
 
 /** One line of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR (a Status object). */
 export interface WatchLine {
@@ -519,18 +517,14 @@ class ResourceWatch {
    * Replaces what was seen by a fresh list, telling the handler what changed meanwhile. The stream
    * starts after it. A list of 10,000 objects is a hundred milliseconds and more of handling (the
    * speaker's heartbeats and BGP keepalives share the thread): the event loop gets a turn every
-   * APPLY_SLICE_MS (setImmediate: after pending I/O and timers); deletions come last, once every
-   * listed object has been handled.
+   * 10 ms (core/time-slice.ts); deletions come last, once every listed object has been handled.
    */
   private async applyList(result: ListResult): Promise<void> {
     const seen = new Set<string>();
-    let sliceStart = performance.now();
+    const slice = new TimeSlice();
     for (const listed of result.items) {
-      if (performance.now() - sliceStart >= APPLY_SLICE_MS) {
-        await new Promise<void>(resolve => setImmediate(resolve));
-        if (this.stopped) return;
-        sliceStart = performance.now();
-      }
+      await slice.yield();
+      if (this.stopped) return;
       const item = this.keep(listed);
       const key = keyOf(item);
       seen.add(key);

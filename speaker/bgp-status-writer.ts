@@ -22,7 +22,7 @@ import { bgpNodeAssignedMessage, mergeSessions, peerStatus, sessionEntry } from 
 import type { Clock, TimerHandle } from "../core/clock";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
-import { TimeSlice } from "./time-slice";
+import { TimeSlice } from "../core/time-slice";
 import { OwnStatusWatch } from "./own-status-watch";
 import { ServiceEvents } from "./status-writer";
 import { logger, type Logger } from "../observability/log";

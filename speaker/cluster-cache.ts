@@ -18,7 +18,7 @@ import { HEARTBEAT_SECRET_NAME } from "../protocols/l2/heartbeat-keys";
 import { keyOf, type KubeObject, type Watch } from "../kube/controller-port";
 import { SPEAKER_RESOURCES, type SpeakerPort, type SpeakerResource } from "../kube/speaker-port";
 import { logger, type Logger } from "../observability/log";
-import { TimeSlice } from "./time-slice";
+import { TimeSlice } from "../core/time-slice";
 
 export type Snapshot = Readonly<Record<SpeakerResource, readonly KubeObject[]>>;
 

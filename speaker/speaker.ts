@@ -34,7 +34,7 @@ import { sameEntries, signature } from "./state-streams";
 import { StatusWriter } from "./status-writer";
 import { logger, type Logger } from "../observability/log";
 import { StatePace } from "./state-pace";
-import { TimeSlice } from "./time-slice";
+import { TimeSlice } from "../core/time-slice";
 
 export interface SpeakerOptions extends SpeakerSettings {
   port: SpeakerPort;

@@ -21,7 +21,7 @@ import type { L2DataPlaneEvent } from "./data-plane";
 import type { SpeakerMetrics } from "./metrics";
 import type { SpeakerState } from "./speaker-state";
 import { logger, type Logger } from "../observability/log";
-import { TimeSlice } from "./time-slice";
+import { TimeSlice } from "../core/time-slice";
 import { OwnStatusWatch } from "./own-status-watch";
 
 export const EVENT_SOURCE = "lodestone-speaker";

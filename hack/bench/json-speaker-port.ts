@@ -8,6 +8,7 @@ import { keyOf, type KubeObject } from "../../kube/controller-port";
 import { FakeSpeakerPort } from "../../test/kube/fake-speaker-port";
 import type { SpeakerResource, SpeakerWatchHandler } from "../../kube/speaker-port";
 import { formatIP, parseIP, type IPAddress } from "../../core/net/ip";
+import { TimeSlice } from "../../core/time-slice";
 
 /** Calls that are one HTTP request each to a real API server. */
 const REQUESTS = [
@@ -73,16 +74,13 @@ export class JsonSpeakerPort extends FakeSpeakerPort {
 
   /**
    * A watch's first list as the real port has it (kube/watch-supervisor.ts): parsed from pages, then
-   * handed to the handler in slices of at most 10 ms, a loop turn between them.
+   * handed to the handler in slices of at most 10 ms (core/time-slice.ts), as the real port does.
    */
   protected override async deliverFirstList(resource: SpeakerResource, handler: SpeakerWatchHandler): Promise<void> {
     if (resource === "Secret") return super.deliverFirstList(resource, handler);
-    let sliceStart = performance.now();
+    const slice = new TimeSlice();
     for (const o of await this.pages(resource)) {
-      if (performance.now() - sliceStart >= 10) {
-        await roundTrip();
-        sliceStart = performance.now();
-      }
+      await slice.yield();
       handler.event("ADDED", o);
     }
   }

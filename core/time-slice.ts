@@ -1,6 +1,7 @@
 /**
- * Cooperative time slicing for the speaker's main thread. Long loops over every Service (status
- * syncs at 10,000 Services) otherwise run in one event-loop turn: an `await` of a promise that is
+ * Cooperative time slicing for a process's main thread (the speaker's, and any watch's list:
+ * kube/watch-supervisor.ts). Long loops over every Service (status syncs and lists at 10,000
+ * Services) otherwise run in one event-loop turn: an `await` of a promise that is
  * already resolved is a microtask, and microtasks never let timers or sockets in. The heartbeats
  * (every 75 ms, capabilities/l2/liveness.ts) and BGP's keepalives run on this thread, so a loop holds
  * it at most `budgetMs` before it gives the event loop one turn (setImmediate: after pending I/O).
