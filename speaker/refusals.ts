@@ -29,6 +29,13 @@ export const LINES_AT_ONCE = 10;
 export const EVENT_BURST = 100;
 const EVENT_REFILL_MS = 1000;
 
+/** A refusal not reported yet: the Service, its IPs, and why. */
+interface NewRefusal {
+  service: string;
+  ips: readonly string[];
+  refusal: NotAnnounced;
+}
+
 export interface RefusalOptions {
   port: SpeakerPort;
   metrics: SpeakerMetrics;
@@ -52,7 +59,7 @@ export class RefusalReporter {
   /** Reports every new refusal among the verdicts; forgets Services no longer refused. */
   update(verdicts: readonly ServiceVerdict[], serviceObjects: ReadonlyMap<string, KubeObject>): void {
     const now = new Map<string, string>();
-    const fresh: { service: string; ips: readonly string[]; refusal: NotAnnounced }[] = [];
+    const fresh: NewRefusal[] = [];
     for (const v of verdicts) {
       const refusal = v.notAnnounced;
       if (!refusal || !REFUSALS.has(refusal.reason)) continue;
@@ -79,13 +86,13 @@ export class RefusalReporter {
     }
   }
 
-  private log(fresh: readonly { service: string; ips: readonly string[]; refusal: NotAnnounced }[]): void {
-    const line = (f: (typeof fresh)[number]): string => `${f.service} (${f.ips.join(", ")}) on node ${this.opts.node}: ${f.refusal.reason}: ${f.refusal.message}`;
+  private log(fresh: readonly NewRefusal[]): void {
+    const line = (f: NewRefusal): string => `${f.service} (${f.ips.join(", ")}) on node ${this.opts.node}: ${f.refusal.reason}: ${f.refusal.message}`;
     if (fresh.length <= LINES_AT_ONCE) {
       for (const f of fresh) this.opts.log.warn(`refusing to announce ${line(f)}`);
       return;
     }
-    const byReason = new Map<string, (typeof fresh)[number][]>();
+    const byReason = new Map<string, NewRefusal[]>();
     for (const f of fresh) {
       const list = byReason.get(f.refusal.reason);
       if (list) list.push(f);
