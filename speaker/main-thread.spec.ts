@@ -15,7 +15,7 @@
  * helper threads count too, and the unit suite runs files side by side: one run among 33 files read
  * above 200), not for a state computed in one piece. It had crept to 180 to 350 by 2026-12-07: the watches'
  * first lists, 10,000 objects handed over in one turn (by the bench port's structuredClone, and by the
- * real port's supervisor); both now come in 10 ms slices, and it reads 80 to 90 again (docs/benchmarks.md).
+ * real port's supervisor); both now come in 10 ms slices, and it reads 80 to 120 (docs/benchmarks.md).
  */
 import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
